@@ -1,0 +1,45 @@
+import Crypto
+import Hummingbird
+import Shared
+
+/// `/user/*` routes. For now `GET /user/info`: the IdP object plus `ndp_user_id` and
+/// `effective_role`, behind the endpoint gate.
+struct UserRoutes: Sendable {
+    let authenticator: RequestAuthenticator
+    let access: AccessPolicy
+
+    var collection: RouteCollection<ServiceRequestContext> {
+        let routes = RouteCollection(context: ServiceRequestContext.self)
+        routes.get("user/info") { request, _ in try await info(request) }
+        return routes
+    }
+
+    func info(_ request: Request) async throws -> JSONValue {
+        let user = try await authenticator.authenticate(request)
+        try access.requireEndpointAccess(user, wording: .epEndpoint)
+        var body = user.attributes
+        if body["ndp_user_id"] == nil { body["ndp_user_id"] = .string(Self.userID(sub: user.sub)) }
+        if body["effective_role"] == nil { body["effective_role"] = .string(access.tiers.tier(for: user).description) }
+        return .object(body)
+    }
+
+    /// First 16 hex characters of SHA-256(sub), as upstream stores on catalog objects.
+    static func userID(sub: String) -> String {
+        SHA256.hash(data: Array(sub.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static let operations: [OpenAPIDocument.Operation] = [
+        .init(
+            "GET", "/user/info", summary: "The caller's identity with ndp_user_id and effective_role.", tags: ["user"],
+            security: .bearer,
+            responses: [
+                200: .init("User object", schema: OpenAPIDocument.anyObject),
+                401: .init("Missing or invalid token", schema: OpenAPIDocument.errorDetail),
+                403: .init("Outside the allowed groups", schema: OpenAPIDocument.errorDetail),
+                502: .init("Identity provider failure", schema: OpenAPIDocument.errorDetail),
+            ]
+        )
+    ]
+}
+
+import Foundation

@@ -1,0 +1,34 @@
+import Hummingbird
+
+/// How a service words auth failures. Statuses are the same everywhere (the token's fault
+/// → 401, the IdP's → 502); texts follow the upstream service each one replaces, because
+/// clients print them.
+public enum AuthDialect: Sendable {
+    /// The EP API (HEAD 0.34.x).
+    case epGateway
+    /// The rexec deploy API; upstream answered 401 for an unreachable IdP, we say 502.
+    case deployAPI
+
+    public func error(for failure: IdentityProviderError) -> APIError {
+        switch (self, failure) {
+        case (.epGateway, .tokenRejected(let reason)): return APIError(.unauthorized, detail: "Invalid token: \(reason)")
+        case (.deployAPI, .tokenRejected(let reason)): return APIError(.unauthorized, detail: "Token validation failed: \(reason)")
+        case (_, .unauthorized): return APIError(.unauthorized, detail: "Invalid or expired token")
+        case (_, .forbidden): return APIError(.unauthorized, detail: "Token does not have sufficient permissions")
+        case (.epGateway, .internalError): return APIError(.badGateway, detail: "Authentication service is experiencing internal issues.")
+        case (.deployAPI, .internalError): return APIError(.badGateway, detail: "Authentication service error")
+        case (_, .unexpectedStatus(let code)):
+            return APIError(.badGateway, detail: "Authentication service returned unexpected response (HTTP \(code)).")
+        case (.epGateway, .unreachable), (.epGateway, .timedOut):
+            return APIError(.badGateway, detail: "Authentication service is unavailable.")
+        case (.deployAPI, .unreachable), (.deployAPI, .timedOut):
+            return APIError(.badGateway, detail: "Auth service unavailable: \(failure == .timedOut ? "timed out" : "connection failed")")
+        case (_, .malformedResponse): return APIError(.badGateway, detail: "Authentication service returned an unexpected error.")
+        }
+    }
+
+    /// No token at all. FastAPI's bearer scheme says "Not authenticated".
+    public var missingToken: APIError {
+        APIError(.unauthorized, detail: "Not authenticated", headers: [.wwwAuthenticate: "Bearer"])
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// Where a service's settings come from, in order of precedence:
+/// command-line flags, then the process environment, then an optional `.env` file.
+///
+/// Names are matched case-insensitively, as pydantic-settings does upstream, so
+/// `auth_api_url` in a `.env` file sets `AUTH_API_URL`.
+public struct ConfigurationSource: Sendable {
+    private var layers: [[String: String]]
+
+    /// - Parameters:
+    ///   - overrides: values from command-line flags, keyed by the environment name they override.
+    ///   - environment: the process environment.
+    ///   - dotEnv: the contents of a `.env` file.
+    public init(
+        overrides: [String: String] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        dotEnv: [String: String] = [:]
+    ) {
+        self.layers = [overrides, environment, dotEnv].map(Self.foldKeys)
+    }
+
+    /// Reads the process environment and, when it exists, the `.env` file at `dotEnvPath`.
+    public static func load(
+        overrides: [String: String] = [:],
+        dotEnvPath: String? = ".env"
+    ) throws -> ConfigurationSource {
+        let dotEnv = try dotEnvPath.map(DotEnvFile.load(path:)) ?? [:]
+        return ConfigurationSource(overrides: overrides, dotEnv: dotEnv)
+    }
+
+    /// A copy in which `values` take precedence over everything else.
+    public func overriding(_ values: [String: String]) -> ConfigurationSource {
+        var copy = self
+        copy.layers.insert(Self.foldKeys(values), at: 0)
+        return copy
+    }
+
+    private static func foldKeys(_ values: [String: String]) -> [String: String] {
+        Dictionary(values.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    // MARK: Typed readers
+
+    /// The raw value, or nil when no layer sets it.
+    public func raw(_ name: String) -> String? {
+        let key = name.uppercased()
+        for layer in layers {
+            if let value = layer[key] { return value }
+        }
+        return nil
+    }
+
+    /// The first of `names` that is set; lets a service accept an upstream alias.
+    public func raw(anyOf names: [String]) -> (name: String, value: String)? {
+        for name in names {
+            if let value = raw(name) { return (name, value) }
+        }
+        return nil
+    }
+
+    public func string(_ name: String, default defaultValue: String) -> String {
+        raw(name) ?? defaultValue
+    }
+
+    /// A value that is unset or blank counts as absent.
+    public func optionalString(_ name: String) -> String? {
+        guard let value = raw(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    public func bool(_ name: String, default defaultValue: Bool) throws -> Bool {
+        guard let value = raw(name) else { return defaultValue }
+        return try BooleanSetting.parse(value, variable: name)
+    }
+
+    public func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let value = raw(name) else { return defaultValue }
+        guard let parsed = Int(value.trimmingCharacters(in: .whitespaces)), range.contains(parsed) else {
+            throw ConfigurationError(variable: name, value: value, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return parsed
+    }
+
+    public func port(_ name: String, default defaultValue: Int) throws -> Int {
+        try integer(name, default: defaultValue, range: 0...65535)
+    }
+
+    /// A duration given in (possibly fractional) seconds.
+    public func seconds(_ name: String, default defaultValue: Double, range: ClosedRange<Double>) throws -> Duration {
+        guard let value = raw(name) else { return .milliseconds(Int64(defaultValue * 1000)) }
+        guard let parsed = Double(value.trimmingCharacters(in: .whitespaces)), parsed.isFinite, range.contains(parsed) else {
+            throw ConfigurationError(
+                variable: name, value: value,
+                expected: "a number of seconds from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound))"
+            )
+        }
+        return .milliseconds(Int64((parsed * 1000).rounded()))
+    }
+
+    /// An absolute http or https URL.
+    public func url(_ name: String, default defaultValue: String) throws -> URL {
+        let value = raw(name) ?? defaultValue
+        guard let url = URL(string: value.trimmingCharacters(in: .whitespaces)),
+            let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            url.host != nil
+        else {
+            throw ConfigurationError(variable: name, value: value, expected: "an absolute http:// or https:// URL")
+        }
+        return url
+    }
+
+    /// One of a fixed set of words, compared case-insensitively.
+    public func choice<Choice: RawRepresentable & CaseIterable>(
+        _ name: String, default defaultValue: Choice
+    ) throws -> Choice where Choice.RawValue == String {
+        guard let value = raw(name) else { return defaultValue }
+        let folded = value.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let choice = Choice.allCases.first(where: { $0.rawValue.lowercased() == folded }) else {
+            let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(variable: name, value: value, expected: "one of \(allowed)")
+        }
+        return choice
+    }
+
+    /// A comma-separated list; blank entries are dropped and entries are trimmed.
+    public func list(_ name: String) -> [String] {
+        guard let value = raw(name) else { return [] }
+        return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value.rounded() == value ? String(Int(value)) : String(value)
+    }
+}
+
+/// Booleans spelled the way pydantic accepts them upstream.
+public enum BooleanSetting {
+    public static let allowedSpellings = "true/false, 1/0, yes/no, on/off (any case)"
+
+    public static func parse(_ value: String, variable: String) throws -> Bool {
+        switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1", "yes", "on", "t", "y": return true
+        case "false", "0", "no", "off", "f", "n": return false
+        default: throw ConfigurationError(variable: variable, value: value, expected: allowedSpellings)
+        }
+    }
+}

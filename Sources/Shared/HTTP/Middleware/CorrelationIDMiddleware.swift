@@ -1,0 +1,32 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Reads `X-Correlation-ID` (or makes a UUID), puts it in the logger metadata and echoes it
+/// on every response, errors included.
+public struct CorrelationIDMiddleware: RouterMiddleware {
+    public typealias Context = ServiceRequestContext
+    public static let headerName = HTTPField.Name("X-Correlation-ID")!
+
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let id = request.headers[Self.headerName].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
+        context.correlationID = id
+        context.logger[metadataKey: "correlation_id"] = "\(id)"
+        var response = try await next(request, context)
+        response.headers[Self.headerName] = id
+        return response
+    }
+
+    /// Ids are echoed into headers and logs, so only short, printable, header-safe ones are kept.
+    static func acceptable(_ value: String) -> String? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard (1...128).contains(trimmed.utf8.count),
+            trimmed.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" })
+        else { return nil }
+        return trimmed
+    }
+}
