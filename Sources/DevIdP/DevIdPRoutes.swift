@@ -41,6 +41,9 @@ struct DevIdPRoutes: Sendable {
         if let status = applied.status {
             return JSONValue.object(["detail": "injected failure"]).response(status: .init(code: status))
         }
+        if let message = applied.error {
+            return JSONValue.object(["error": .string(message)]).response()
+        }
         if applied.malformed {
             return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>oops</html>")))
         }
@@ -80,7 +83,7 @@ struct DevIdPRoutes: Sendable {
               requestBody: OpenAPIDocument.jsonBody(OpenAPIDocument.object(["username": OpenAPIDocument.string, "password": OpenAPIDocument.string], required: ["username", "password"])),
               responses: [200: .init("Token", schema: OpenAPIDocument.anyObject), 401: .init("Bad credentials", schema: OpenAPIDocument.anyObject)]),
         .init("GET", "/_dev/stats", summary: "Request counters and active faults.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-        .init("POST", "/_dev/faults", summary: "Set faults: delay_ms, status, malformed, hold.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
+        .init("POST", "/_dev/faults", summary: "Set faults: delay_ms, status, malformed, hold, error.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
         .init("POST", "/_dev/release", summary: "Release held /information requests.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
         .init("POST", "/_dev/reset", summary: "Clear faults and counters.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
     ]

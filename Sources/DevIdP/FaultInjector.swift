@@ -12,9 +12,11 @@ actor FaultInjector {
         var malformed: Bool = false
         /// Park `/information` requests until `/_dev/release`.
         var hold: Bool = false
+        /// Answer `/information` with 200 and `{"error": <this>}`, the IdP's other way of saying no.
+        var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case delayMilliseconds = "delay_ms", status, malformed, hold
+            case delayMilliseconds = "delay_ms", status, malformed, hold, error
         }
 
         init() {}
@@ -25,6 +27,7 @@ actor FaultInjector {
             status = try container.decodeIfPresent(Int.self, forKey: .status)
             malformed = try container.decodeIfPresent(Bool.self, forKey: .malformed) ?? false
             hold = try container.decodeIfPresent(Bool.self, forKey: .hold) ?? false
+            error = try container.decodeIfPresent(String.self, forKey: .error)
         }
     }
 

@@ -14,7 +14,7 @@ public struct HTTPIdentityProvider: IdentityProvider {
     private let httpClient: HTTPClient
     private let logger: Logger
 
-    public init(url: URL, timeout: Duration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "idp")) {
+    public init(url: URL, timeout: Duration, httpClient: HTTPClient = UpstreamHTTPClient.shared, logger: Logger = Logger(label: "idp")) {
         self.url = url
         self.timeout = timeout
         self.httpClient = httpClient

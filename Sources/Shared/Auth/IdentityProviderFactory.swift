@@ -14,18 +14,15 @@ extension CachingIdentityProvider {
 }
 
 extension ReadinessCheck {
-    /// The IdP is up when its validation URL answers at all (any HTTP status): a bogus token
-    /// is sent, so a 401 means healthy.
+    /// The IdP is up when its validation URL answers a bogus token sensibly: a rejection
+    /// (401, 403, `error` key) or a user. Outages, timeouts and 5xx count as down.
     public static func identityProvider(_ settings: AuthSettings) -> ReadinessCheck {
         let probe = HTTPIdentityProvider(url: settings.authAPIURL, timeout: min(settings.timeout, .seconds(2)))
         return ReadinessCheck(name: "identity_provider") {
             do {
                 _ = try await probe.identify(token: "readiness-probe")
             } catch let error as IdentityProviderError {
-                switch error {
-                case .unreachable, .timedOut: throw error
-                default: return
-                }
+                if !error.isTokenRejection { throw error }
             }
         }
     }

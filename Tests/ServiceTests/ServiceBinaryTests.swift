@@ -1,0 +1,78 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+/// Each executable, as a real process: it starts, serves the shared routes, refuses bad
+/// configuration with one clear line, and exits 0 on SIGTERM.
+@Suite("Service binaries", .serialized)
+struct ServiceBinaryTests {
+    static let services = ["rexec-broker", "rexec-deploy-api", "ndp-ep-api", "user-pods-backend", "dev-idp"]
+    static let usersFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("config/dev-idp-users.yaml").path
+
+    static func environment(for service: String) -> [String: String] {
+        service == "dev-idp" ? ["DEV_IDP_USERS": usersFile] : ["AUTH_API_URL": "http://127.0.0.1:9/information"]
+    }
+
+    @Test("starts, serves /healthz, /metrics, /openapi.json, and stops cleanly on SIGTERM", arguments: services)
+    func lifecycle(service: String) async throws {
+        let process = try await ServiceProcess.start(service, environment: Self.environment(for: service))
+        let health = try await process.request(.GET, "/healthz")
+        #expect(health.status == 200)
+        #expect(health.json?["status"] as? String == "ok")
+        #expect(health.headers.contains { $0.0.lowercased() == "x-correlation-id" })
+        let metrics = try await process.request(.GET, "/metrics")
+        #expect(metrics.status == 200 && metrics.body.contains("# TYPE"))
+        let document = try await process.request(.GET, "/openapi.json")
+        #expect(document.json?["openapi"] as? String == "3.1.0")
+        let status = try await process.terminate()
+        #expect(status == 0, "\(service) log:\n\(process.log)")
+        #expect(process.log.contains("stopped"))
+    }
+
+    @Test("invalid configuration stops start-up with exit 78 and one line naming the variable", arguments: services)
+    func configurationError(service: String) async throws {
+        var environment = Self.environment(for: service)
+        environment["LOG_FORMAT"] = "yaml"
+        let result = try await ServiceProcess.run(service, arguments: ["--port", "0"], environment: environment)
+        #expect(result.status == 78)
+        let lines = result.output.split(separator: "\n")
+        #expect(lines == ["\(service): configuration error: invalid value 'yaml' for LOG_FORMAT: expected one of text, json"])
+    }
+
+    @Test("--help documents the shared flags", arguments: services)
+    func help(service: String) async throws {
+        let result = try await ServiceProcess.run(service, arguments: ["--help"])
+        #expect(result.status == 0)
+        for flag in ["--host", "--port", "--root-path", "--auth-api-url", "--env-file"] {
+            #expect(result.output.contains(flag), "\(service) --help lacks \(flag)")
+        }
+    }
+
+    @Test("a flag overrides the environment and is validated the same way")
+    func flagOverridesEnvironment() async throws {
+        let result = try await ServiceProcess.run(
+            "rexec-deploy-api", arguments: ["--port", "0", "--auth-api-url", "not a url"],
+            environment: ["AUTH_API_URL": "http://127.0.0.1:9/information"]
+        )
+        #expect(result.status == 78)
+        #expect(result.output.contains("invalid value 'not a url' for AUTH_API_URL"))
+    }
+
+    @Test("the deploy API answers under APP_ROOT_PATH and without it, and broker --http-port works")
+    func rootPathAndBrokerPort() async throws {
+        let deploy = try await ServiceProcess.start(
+            "rexec-deploy-api", environment: ["AUTH_API_URL": "http://127.0.0.1:9/information", "APP_ROOT_PATH": "/rexec"]
+        )
+        for path in ["/", "/rexec", "/rexec/"] {
+            let reply = try await deploy.request(.GET, path)
+            #expect(reply.status == 200 && reply.body == #""API is running successfully.""#, "GET \(path)")
+        }
+        #expect(try await deploy.request(.GET, "/rexec/healthz").status == 200)
+        #expect(try await deploy.terminate() == 0)
+
+        let broker = try await ServiceProcess.start("rexec-broker", arguments: ["--http-port", "0"], environment: Self.environment(for: "rexec-broker"))
+        #expect(try await broker.request(.GET, "/healthz").status == 200)
+        #expect(try await broker.terminate() == 0)
+    }
+}

@@ -1,0 +1,121 @@
+import Shared
+import Testing
+
+@Suite("Access rules")
+struct AccessRulesTests {
+    static func user(groups: [String] = [], roles: [String] = []) -> UserIdentity {
+        UserIdentity(subject: "u", groups: groups, roles: roles)
+    }
+
+    @Test("group names ignore case, whitespace and surrounding slashes", arguments: [
+        ("/NDP_EP/EP-DEMO", "ndp_ep/ep-demo"), (" /ndp_ep/ep-demo/ ", "ndp_ep/ep-demo"), ("ep-1", "ep-1"), ("//a//", "a"),
+    ])
+    func normalisation(raw: String, expected: String) {
+        #expect(GroupName.normalize(raw) == expected)
+    }
+
+    @Test("gate off: everyone passes and membership is null")
+    func gateOff() {
+        let gate = GroupGate(settings: AccessSettings(groupBasedAccess: false, groupNames: ["/x"]))
+        #expect(gate.evaluate(Self.user()) == .open)
+        #expect(gate.evaluate(Self.user()).membership == nil)
+    }
+
+    @Test("gate on: the first of the user's groups that is allowed is reported, normalised")
+    func firstMatch() {
+        let gate = GroupGate(settings: AccessSettings(groupBasedAccess: true, groupNames: ["ndp_ep/ep-b", "/NDP_EP/EP-A"]))
+        let decision = gate.evaluate(Self.user(groups: ["/other", "/ndp_ep/EP-A", "/ndp_ep/ep-b"]))
+        #expect(decision == .member(group: "ndp_ep/ep-a"))
+        #expect(decision.membership == "ndp_ep/ep-a")
+    }
+
+    @Test("group objects use path, else name (parsed from the IdP object)")
+    func groupObjects() {
+        let user = UserIdentity(idpObject: [
+            "sub": "s", "groups": [["path": "/ndp_ep/ep-1", "name": "ignored"], ["name": "by-name"], "plain", 7],
+        ])
+        #expect(user.groups == ["/ndp_ep/ep-1", "by-name", "plain"])
+        let gate = GroupGate(settings: AccessSettings(groupBasedAccess: true, groupNames: ["by-name"]))
+        #expect(gate.evaluate(user) == .member(group: "by-name"))
+    }
+
+    @Test("gate on with no groups configured denies all but admins")
+    func noGroupsConfigured() {
+        let gate = GroupGate(settings: AccessSettings(groupBasedAccess: true, groupNames: [" ", ""]))
+        #expect(gate.evaluate(Self.user(groups: ["/a"])) == .denied(.noGroupsConfigured))
+        #expect(gate.evaluate(Self.user(roles: ["NDP_Admin"])) == .endpointAdministrator)
+    }
+
+    @Test("non-members are denied; ndp_admin and the endpoint's own group pass")
+    func bypasses() {
+        let gate = GroupGate(settings: AccessSettings(groupBasedAccess: true, groupNames: ["/g"], endpointUUID: "1234"))
+        #expect(gate.evaluate(Self.user(groups: ["/h"])) == .denied(.notAMember))
+        #expect(gate.evaluate(Self.user(roles: ["ndp_admin"])) == .endpointAdministrator)
+        #expect(gate.evaluate(Self.user(groups: ["/1234"])) == .endpointAdministrator)
+        #expect(gate.evaluate(Self.user(groups: ["/ndp_ep/1234"])) == .endpointAdministrator)
+    }
+
+    @Test("role tiers", arguments: [
+        ([String](), RoleTier.none),
+        (["default-roles-ndp"], .none),
+        (["ndp_viewer"], .viewer),
+        (["ndp_writer"], .writer),
+        (["ndp_editor"], .writer),
+        (["NDP_Editor "], .writer),
+        (["ndp_admin"], .admin),
+        (["ndp_viewer", "ndp_admin"], .admin),
+        (["group:/ndp_ep/ep-demo:editor"], .writer),
+        (["group:NDP_EP/EP-DEMO/:writer"], .writer),
+        (["group:ndp_ep/ep-demo:viewer"], .viewer),
+        (["group:ndp_ep/ep-demo:admin"], .admin),
+        (["group:ndp_ep/other:admin"], .none),
+        (["group:u-1:admin"], .admin),
+        (["group:ndp_ep/u-1:writer"], .writer),
+        (["group:ndp_ep/ep-u-1:editor"], .writer),
+        (["u-1_admin"], .admin),
+        (["u-1_viewer"], .viewer),
+    ])
+    func tiers(roles: [String], expected: RoleTier) {
+        let tiers = RoleTiers(settings: AccessSettings(groupBasedAccess: true, groupNames: ["/ndp_ep/ep-demo"], endpointUUID: "u-1"))
+        #expect(tiers.tier(for: Self.user(roles: roles)) == expected)
+    }
+
+    @Test("effective_role words")
+    func tierNames() {
+        #expect(RoleTier.allCases.map(\.description) == ["none", "viewer", "writer", "admin"])
+    }
+
+    @Test("writer routes: gate first, then tier, with upstream's texts")
+    func writerPolicy() throws {
+        let policy = AccessPolicy(settings: AccessSettings(groupBasedAccess: true, groupNames: ["/g"]))
+        #expect(try policy.requireWriter(Self.user(groups: ["/g"], roles: ["ndp_editor"])) == .member(group: "g"))
+        #expect(throws: APIError(.forbidden, detail: AccessPolicy.writerRequired)) {
+            try policy.requireWriter(Self.user(groups: ["/g"], roles: ["ndp_viewer"]))
+        }
+        #expect(throws: APIError(.forbidden, detail: "You do not have permission to perform this operation. Please contact the administrator.")) {
+            try policy.requireWriter(Self.user(groups: ["/x"], roles: ["ndp_writer"]))
+        }
+        #expect(throws: APIError(.forbidden, detail: AccessPolicy.adminRequired)) { try policy.requireAdmin(Self.user(roles: ["ndp_writer"])) }
+    }
+
+    @Test("deploy API gate texts")
+    func deployAPIWording() {
+        let empty = AccessPolicy(settings: AccessSettings(groupBasedAccess: true, groupNames: []))
+        #expect(throws: APIError(.forbidden, detail: "Group-based access is enabled but no groups are configured.")) {
+            try empty.requireEndpointAccess(Self.user(groups: ["/g"]), wording: .deployAPI)
+        }
+        let gated = AccessPolicy(settings: AccessSettings(groupBasedAccess: true, groupNames: ["/g"]))
+        #expect(throws: APIError(.forbidden, detail: "Access forbidden: user is not a member of an allowed group.")) {
+            try gated.requireEndpointAccess(Self.user(groups: ["/h"]), wording: .deployAPI)
+        }
+    }
+
+    @Test("sub is str(sub).strip(), 'unknown' when absent")
+    func subjects() {
+        #expect(UserIdentity(idpObject: ["sub": " abc "]).sub == "abc")
+        #expect(UserIdentity(idpObject: ["sub": 42]).sub == "42")
+        #expect(UserIdentity(idpObject: ["sub": "  "]).subject == nil)
+        #expect(UserIdentity(idpObject: [:]).sub == "unknown")
+        #expect(UserIdentity(idpObject: ["groups": "not-a-list", "roles": "x"]).groups.isEmpty)
+    }
+}

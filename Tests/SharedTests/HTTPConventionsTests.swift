@@ -1,0 +1,296 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Prometheus
+import Shared
+import Testing
+
+/// The shared middleware stack and routes, through a small test service.
+@Suite("HTTP conventions")
+struct HTTPConventionsTests {
+    /// An IdP that knows one token; no network needed for routing tests.
+    struct StaticIdP: IdentityProvider {
+        func identify(token: String) async throws -> UserIdentity {
+            guard token == "good-token" else { throw IdentityProviderError.unauthorized }
+            return UserIdentity(subject: "s-1", username: "u")
+        }
+    }
+
+    static func service(
+        style: ErrorStyle = .envelope, rootPaths: [String] = ["/rexec"], maxBody: Int = 1024, timeout: Duration = .seconds(5),
+        checks: [ReadinessCheck] = [], lifecycle: LifecycleState = LifecycleState()
+    ) -> ServiceDefinition {
+        let authenticator = RequestAuthenticator(provider: StaticIdP(), dialect: .epGateway)
+        return ServiceDefinition(
+            name: "test", settings: HTTPServerSettings(host: "127.0.0.1", port: 0, rootPaths: rootPaths, maxBodyBytes: maxBody, requestTimeout: timeout),
+            errorStyle: style,
+            openAPI: OpenAPIDocument(title: "Test", version: "1.2.3", description: "d", operations: [RootRoute.operation]),
+            readinessChecks: checks, metricsRegistry: PrometheusCollectorRegistry(), lifecycle: lifecycle
+        ) { router in
+            RootRoute.register(on: router)
+            router.post("form") { request, _ in
+                let form = try await FormBody.read(from: request)
+                return JSONValue.object(["requirments": .array(form.all("requirments").map(JSONValue.string)), "token": .string(form.first("token") ?? "")])
+            }
+            router.get("slow") { _, _ in
+                try await Task.sleep(for: .seconds(30))
+                return "late"
+            }
+            router.get("boom") { _, _ -> String in throw CocoaError(.fileNoSuchFile) }
+            router.get("whoami") { request, _ in
+                JSONValue.string(try await authenticator.authenticate(request).sub)
+            }
+            router.get("conflict") { _, _ -> String in throw APIError(.conflict, detail: "already there") }
+        }
+    }
+
+    static func app(_ service: ServiceDefinition, logger: Logger = quietLogger) -> some ApplicationProtocol {
+        buildApplication(service, logger: logger)
+    }
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    static func json(_ buffer: ByteBuffer) throws -> JSONValue {
+        try JSONValue.decode(Data(buffer: buffer))
+    }
+
+    @Test("a well-formed X-Correlation-ID is echoed; otherwise one is generated")
+    func correlationID() async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get, headers: [CorrelationIDMiddleware.headerName: "abc-123"]) { response in
+                #expect(response.headers[CorrelationIDMiddleware.headerName] == "abc-123")
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                let id = try #require(response.headers[CorrelationIDMiddleware.headerName])
+                #expect(UUID(uuidString: id) != nil)
+            }
+            let tooLong = String(repeating: "x", count: 200)
+            try await client.execute(uri: "/nope", method: .get, headers: [CorrelationIDMiddleware.headerName: tooLong]) { response in
+                let id = try #require(response.headers[CorrelationIDMiddleware.headerName])
+                #expect(id != tooLong && UUID(uuidString: id) != nil)
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test("routes answer with and without the root path", arguments: ["/healthz", "/rexec/healthz", "/api/x/healthz"])
+    func rootPath(path: String) async throws {
+        try await Self.app(Self.service(rootPaths: ["/rexec", "/api/x"])).test(.router) { client in
+            try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test("the bare prefix reaches /, and look-alike prefixes do not strip")
+    func rootPathEdges() async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(uri: "/rexec", method: .get) { response in
+                let json = try Self.json(response.body); #expect(json == .string(RootRoute.message))
+            }
+            try await client.execute(uri: "/rexec?x=1", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/rexecutor/healthz", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test("EP errors use the envelope with the path as sent")
+    func envelope() async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(uri: "/rexec/conflict", method: .get, headers: [CorrelationIDMiddleware.headerName: "cid-1"]) { response in
+                #expect(response.status == .conflict)
+                let body = try Self.json(response.body)
+                #expect(body["error"] == "Conflict")
+                #expect(body["detail"] == "already there")
+                #expect(body["correlation_id"] == "cid-1")
+                #expect(body["path"] == "/rexec/conflict")
+                let timestamp = try #require(body["timestamp"]?.stringValue)
+                #expect(timestamp.hasSuffix("+00:00"))
+            }
+        }
+    }
+
+    @Test("FastAPI-style services answer {detail}; unknown routes are not wrapped")
+    func detailStyle() async throws {
+        try await Self.app(Self.service(style: .detail)).test(.router) { client in
+            try await client.execute(uri: "/conflict", method: .get) { response in
+                let json = try Self.json(response.body); #expect(json == ["detail": "already there"])
+            }
+            try await client.execute(uri: "/missing", method: .get) { response in
+                #expect(response.status == .notFound)
+                let json = try Self.json(response.body); #expect(json == ["detail": "Not Found"])
+            }
+        }
+    }
+
+    @Test("unexpected errors become a generic 500 that leaks nothing")
+    func unexpectedError() async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(uri: "/boom", method: .get) { response in
+                #expect(response.status == .internalServerError)
+                let body = try Self.json(response.body)
+                #expect(body["detail"] == "An unexpected error occurred. Please try again later.")
+                #expect(body["error"] == "InternalServerError")
+            }
+        }
+    }
+
+    @Test("bodies over the limit get 413, declared or streamed")
+    func bodyLimit() async throws {
+        try await Self.app(Self.service(maxBody: 1024)).test(.live) { client in
+            let big = ByteBuffer(repeating: UInt8(ascii: "a"), count: 4096)
+            try await client.execute(uri: "/form", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: big) { response in
+                #expect(response.status == .contentTooLarge)
+                let json = try Self.json(response.body); #expect(json["detail"] == "Request body exceeds the limit of 1024 bytes.")
+            }
+            let small = ByteBuffer(string: "requirments=python%3D%3D3.11&requirments=numpy%3E%3D1.26&token=a+b")
+            try await client.execute(uri: "/form", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: small) { response in
+                #expect(response.status == .ok)
+                let json = try Self.json(response.body); #expect(json == ["requirments": ["python==3.11", "numpy>=1.26"], "token": "a b"])
+            }
+        }
+        // Without Content-Length the limit is enforced while reading.
+        try await Self.app(Self.service(maxBody: 1024)).test(.router) { client in
+            let big = ByteBuffer(repeating: UInt8(ascii: "a"), count: 4096)
+            try await client.execute(uri: "/form", method: .post, headers: [.transferEncoding: "chunked"], body: big) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+        }
+    }
+
+    @Test("a handler that overruns the request timeout is cancelled with 503")
+    func requestTimeout() async throws {
+        try await Self.app(Self.service(timeout: .milliseconds(100))).test(.router) { client in
+            let started = ContinuousClock.now
+            try await client.execute(uri: "/slow", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let json = try Self.json(response.body); #expect(json["detail"] == "Request timed out after 0.1 seconds.")
+            }
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+    }
+
+    @Test("bearer tokens: scheme is case-insensitive; missing or empty → 401 Not authenticated", arguments: [
+        ("Bearer good-token", 200), ("bearer good-token", 200), ("BEARER   good-token ", 200),
+        ("Bearer", 401), ("Bearer   ", 401), ("Basic good-token", 401), ("Bearer bad-token", 401),
+    ])
+    func bearer(header: String, status: Int) async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(uri: "/whoami", method: .get, headers: [.authorization: header]) { response in
+                #expect(Int(response.status.code) == status)
+                if status == 200 { let json = try Self.json(response.body); #expect(json == "s-1") }
+            }
+        }
+    }
+
+    @Test("no Authorization header → 401 Not authenticated with WWW-Authenticate")
+    func missingAuthorization() async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(uri: "/whoami", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate] == "Bearer")
+                let json = try Self.json(response.body); #expect(json["detail"] == "Not authenticated")
+            }
+        }
+    }
+
+    @Test("/readyz reports each dependency and 503 when one is down or the process drains")
+    func readiness() async throws {
+        let lifecycle = LifecycleState()
+        let checks = [
+            ReadinessCheck(name: "good") {},
+            ReadinessCheck(name: "bad") { throw CancellationError() },
+            ReadinessCheck(name: "hung", timeout: .milliseconds(50)) { try await Task.sleep(for: .seconds(30)) },
+        ]
+        try await Self.app(Self.service(checks: checks, lifecycle: lifecycle)).test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try Self.json(response.body)
+                #expect(body["status"] == "not_ready")
+                #expect(body["checks"]?["good"]?["status"] == "up")
+                #expect(body["checks"]?["bad"]?["status"] == "down")
+                #expect(body["checks"]?["hung"]?["error"] == "no answer within 0.05 s")
+            }
+        }
+        try await Self.app(Self.service(checks: [ReadinessCheck(name: "good") {}], lifecycle: lifecycle)).test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            lifecycle.beginDraining()
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let json = try Self.json(response.body); #expect(json["status"] == "draining")
+            }
+        }
+    }
+
+    @Test("/metrics speaks the Prometheus text format")
+    func metrics() async throws {
+        let service = Self.service()
+        service.metricsRegistry.makeCounter(name: "test_marker_total").increment()
+        try await Self.app(service).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(String(buffer: response.body).contains("test_marker_total 1"))
+            }
+        }
+    }
+
+    @Test("/openapi.json lists the service's and the shared operations; /docs renders them")
+    func openAPI() async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(uri: "/rexec/openapi.json", method: .get) { response in
+                let document = try Self.json(response.body)
+                #expect(document["openapi"] == "3.1.0")
+                #expect(document["info"]?["version"] == "1.2.3")
+                #expect(document["servers"] == [["url": "/rexec"]])
+                let paths = try #require(document["paths"]?.objectValue)
+                #expect(Set(paths.keys).isSuperset(of: ["/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"]))
+                #expect(document["paths"]?["/"]?["get"]?["operationId"] == "get_root")
+            }
+            try await client.execute(uri: "/docs", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let html = String(buffer: response.body)
+                #expect(html.contains("/rexec/openapi.json") && html.contains("/readyz"))
+            }
+        }
+    }
+
+    @Test("CORS preflight reflects the origin, as upstream")
+    func cors() async throws {
+        try await Self.app(Self.service()).test(.router) { client in
+            try await client.execute(
+                uri: "/whoami", method: .options,
+                headers: [.origin: "https://ui.example.org", .accessControlRequestMethod: "GET"]
+            ) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == "https://ui.example.org")
+                #expect(response.headers[.accessControlAllowCredentials] == "true")
+            }
+        }
+    }
+
+    @Test("request logs carry the correlation id and never the token")
+    func accessLogs() async throws {
+        let logs = LogCapture()
+        try await Self.app(Self.service(), logger: logs.logger()).test(.router) { client in
+            try await client.execute(
+                uri: "/whoami?token=good-token", method: .get,
+                headers: [.authorization: "Bearer good-token", CorrelationIDMiddleware.headerName: "trace-me"]
+            ) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        #expect(logs.text.contains("trace-me"))
+        #expect(logs.text.contains("/whoami"))
+        #expect(!logs.text.contains("good-token"))
+    }
+}
