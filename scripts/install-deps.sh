@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing rexec-stack needs on a fresh Debian machine:
+# Debian packages (only those missing) and a Python virtualenv (.venv) with pinned test
+# dependencies. Safe to run repeatedly; fast when everything is present.
+#
+#   scripts/install-deps.sh           # build + test dependencies
+#   scripts/install-deps.sh --bench   # also the load generator used by benchmarks
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libzmq3-dev pkg-config curl python3-venv)
+[[ "${1:-}" == "--bench" ]] && packages+=(wrk procps bc)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+# python3-venv is only needed when the interpreter cannot create venvs by itself (Debian's).
+if [[ " ${missing[*]} " == *" python3-venv "* ]] && python3 -c "import venv, ensurepip" 2>/dev/null; then
+  missing=("${missing[@]/python3-venv}")
+fi
+missing=(${missing[@]+"${missing[@]}"})
+if (( ${#missing[@]} )); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "install-deps: swift is not on PATH (expected /opt/swift/usr/bin)" >&2; exit 1; }
+
+requirements=tests/python/requirements.txt
+stamp=.venv/.requirements.sha256
+want=$(sha256sum "$requirements" | cut -d' ' -f1)
+if [[ ! -x .venv/bin/python || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  echo "install-deps: creating .venv from $requirements"
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Starts the whole rexec-stack on this machine, no cluster needed: the development IdP and
+# every service that exists, each log line prefixed with its service name. Waits until
+# every /readyz answers, prints the URLs, and stops everything on Ctrl-C (or SIGTERM).
+#
+# Ports (environment): IDP_PORT=8090 BROKER_HTTP_PORT=9090 DEPLOY_API_PORT=8000
+#                      EP_PORT=8003 PODS_PORT=8080; HOST=127.0.0.1
+# STACK_SKIP_BUILD=1 uses the binaries already in .build/debug.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+host=${HOST:-127.0.0.1}
+idp_port=${IDP_PORT:-8090}
+broker_port=${BROKER_HTTP_PORT:-9090}
+deploy_port=${DEPLOY_API_PORT:-8000}
+ep_port=${EP_PORT:-8003}
+pods_port=${PODS_PORT:-8080}
+ready_timeout=${STACK_READY_TIMEOUT:-90}
+
+if [[ "${STACK_SKIP_BUILD:-0}" != 1 ]]; then
+  echo "[stack] building (swift build)…"
+  swift build
+fi
+bin=$(swift build --show-bin-path)
+
+pids=()
+names=()
+stopping=0
+
+stop_all() {
+  (( stopping )) && return
+  stopping=1
+  echo "[stack] stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 100); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    (( alive )) || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "[stack] stopped"
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+# start NAME PORT [ENV=VALUE…] -- ARGS…
+start() {
+  local name=$1 port=$2; shift 2
+  local env=()
+  while [[ $# -gt 0 && "$1" != "--" ]]; do env+=("$1"); shift; done
+  shift
+  env "${env[@]}" "$bin/$name" --host "$host" --port "$port" "$@" \
+    > >(sed -u "s/^/[$name] /") 2>&1 &
+  pids+=($!)
+  names+=("$name")
+}
+
+auth_url="http://$host:$idp_port/information"
+start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml -- 
+start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" --
+start rexec-deploy-api "$deploy_port" AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec \
+  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo --
+start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
+  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep --
+start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" --
+
+ports=("$idp_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
+deadline=$((SECONDS + ready_timeout))
+for i in "${!names[@]}"; do
+  url="http://$host:${ports[$i]}/readyz"
+  until curl -fsS --max-time 2 -o /dev/null "$url" 2>/dev/null; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "[stack] ${names[$i]} exited during start-up" >&2; exit 1
+    fi
+    if (( SECONDS > deadline )); then
+      echo "[stack] ${names[$i]} not ready after ${ready_timeout}s ($url)" >&2; exit 1
+    fi
+    sleep 0.2
+  done
+done
+
+cat <<EOT
+[stack] ready
+[stack]   dev IdP            http://$host:$idp_port        (users: config/dev-idp-users.yaml)
+[stack]   rexec-broker       http://$host:$broker_port/metrics
+[stack]   rexec-deploy-api   http://$host:$deploy_port/rexec/docs
+[stack]   ndp-ep-api         http://$host:$ep_port/ep/docs
+[stack]   user-pods-backend  http://$host:$pods_port/docs
+[stack] demo user: demo@example.org / demo-password, token: demo-token
+[stack] try:  curl -H 'Authorization: Bearer demo-token' http://$host:$ep_port/ep/user/info
+[stack] Ctrl-C stops everything.
+EOT
+
+# Run until Ctrl-C, or until any service dies (then stop the rest and fail).
+set +e
+wait -n "${pids[@]}"
+status=$?
+set -e
+if (( ! stopping )); then
+  echo "[stack] a service exited unexpectedly (status $status)" >&2
+  exit 1
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: Swift tests (unit + real processes on loopback), then the Python
+# black-box tests that drive the local stack launcher. README's `make test` runs this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== swift build"
+swift build --build-tests
+echo "== swift test"
+swift test
+echo "== python tests"
+.venv/bin/python -m pytest tests/python -q

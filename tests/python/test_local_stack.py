@@ -1,0 +1,54 @@
+"""`make up` (scripts/run-stack.sh) as a user meets it: it starts every service, they answer,
+Ctrl-C stops all of them, and a service that cannot start takes the launcher down cleanly."""
+import socket
+
+import requests
+
+from conftest import port_is_closed
+
+DEMO = {"Authorization": "Bearer demo-token"}
+PORT_NAMES = ("IDP_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT")
+
+
+def test_stack_starts_serves_and_stops_on_ctrl_c(stack_factory):
+    stack = stack_factory()
+    stack.wait_for_line("[stack] ready")
+
+    for name in PORT_NAMES:
+        assert requests.get(stack.url(name, "/readyz"), timeout=10).status_code == 200, name
+
+    for path in ("/ep/user/info", "/ep/api/user/info", "/user/info"):
+        reply = requests.get(stack.url("EP_PORT", path), headers=DEMO, timeout=10)
+        assert reply.status_code == 200, path
+        assert reply.json()["effective_role"] == "writer"
+        assert reply.headers["X-Correlation-ID"]
+
+    outsider = requests.get(stack.url("EP_PORT", "/ep/user/info"), headers={"Authorization": "Bearer outsider-token"}, timeout=10)
+    assert outsider.status_code == 403
+    assert set(outsider.json()) == {"error", "detail", "correlation_id", "timestamp", "path"}
+
+    assert requests.get(stack.url("DEPLOY_API_PORT", "/rexec"), timeout=10).json() == "API is running successfully."
+    assert "text/html" in requests.get(stack.url("DEPLOY_API_PORT", "/rexec/docs"), timeout=10).headers["Content-Type"]
+
+    # Log lines carry their service's prefix; tokens never appear.
+    assert any(line.startswith("[ndp-ep-api] ") for line in stack.lines)
+    assert "demo-token" not in "\n".join(l for l in stack.lines if not l.startswith("[stack]"))
+
+    assert stack.interrupt() == 130
+    assert "[stack] stopped" in stack.output
+    for name in PORT_NAMES:
+        assert port_is_closed(stack.ports[name]), f"{name} still open after Ctrl-C"
+
+
+def test_a_service_that_cannot_start_stops_the_launcher(stack_factory):
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        stack = stack_factory(PODS_PORT=str(blocker.getsockname()[1]))
+        assert stack.process.wait(timeout=120) == 1
+        assert "[stack] user-pods-backend exited during start-up" in stack.output
+        for name in ("IDP_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT"):
+            assert port_is_closed(stack.ports[name]), f"{name} left running"
+    finally:
+        blocker.close()
