@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 wait_ready() {
   local deadline=$((SECONDS + 30))
-  until curl -fsS --max-time 2 -o /dev/null "$1"; do
+  until curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null; do
     (( SECONDS < deadline )) || { echo "not ready: $1" >&2; exit 1; }
     sleep 0.1
   done

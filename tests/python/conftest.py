@@ -35,6 +35,9 @@ class Stack:
         self.process = subprocess.Popen(
             [str(ROOT / "scripts/run-stack.sh")], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            # As in a terminal: SIGINT at its default, even if whoever started the tests
+            # (a CI runner, a background job) ignores it; bash cannot trap an inherited SIG_IGN.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

@@ -71,12 +71,12 @@ enum ErrorBody {
 }
 
 enum Timestamp {
-    /// `2026-11-21T10:00:00.123000+00:00`, the shape Python's `isoformat()` gives upstream.
+    /// A value type, so one shared instance is safe across threads (no formatter per call).
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
+
+    /// `2026-11-21T10:00:00.123+00:00`: UTC with an explicit offset, like upstream's `isoformat()`.
     static func isoUTC(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        let text = formatter.string(from: date)
+        let text = style.format(date)
         return text.hasSuffix("Z") ? String(text.dropLast()) + "+00:00" : text
     }
 }
