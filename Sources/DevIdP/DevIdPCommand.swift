@@ -1,5 +1,6 @@
 import ArgumentParser
 import Hummingbird
+import Prometheus
 import Shared
 
 /// dev-idp: an identity provider for tests and the local stack. Never deploy it.
@@ -48,5 +49,3 @@ enum DevIdP {
         ) { router in routes.register(on: router) }
     }
 }
-
-import Prometheus

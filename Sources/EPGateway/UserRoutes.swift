@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Hummingbird
 import Shared
 
@@ -41,5 +42,3 @@ struct UserRoutes: Sendable {
         )
     ]
 }
-
-import Foundation

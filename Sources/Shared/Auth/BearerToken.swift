@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Pulls a bearer token from `Authorization`. The scheme word is case-insensitive, as the
@@ -11,5 +12,3 @@ public enum BearerToken {
         return token.isEmpty ? nil : token
     }
 }
-
-import Foundation

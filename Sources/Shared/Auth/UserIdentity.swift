@@ -1,3 +1,5 @@
+import Foundation
+
 /// The user an IdP `/information` answer describes.
 ///
 /// Every field of the answer is kept in `attributes`, so `/user/info` can pass it through.
@@ -42,5 +44,3 @@ public struct UserIdentity: Sendable, Equatable {
         self.attributes = object
     }
 }
-
-import Foundation
