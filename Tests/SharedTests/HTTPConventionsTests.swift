@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Metrics
 import NIOCore
 import Prometheus
 import Shared
@@ -236,7 +237,7 @@ struct HTTPConventionsTests {
     @Test("/metrics speaks the Prometheus text format")
     func metrics() async throws {
         let service = Self.service()
-        service.metricsRegistry.makeCounter(name: "test_marker_total").increment()
+        Counter(label: "test_marker_total", factory: PrometheusMetricsFactory(registry: service.metricsRegistry)).increment()
         try await Self.app(service).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
