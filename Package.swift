@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "ndp-ep-api", targets: ["EPGateway"]),
         .executable(name: "user-pods-backend", targets: ["PodsBackend"]),
         .executable(name: "dev-idp", targets: ["DevIdP"]),
+        .executable(name: "kube-sim", targets: ["KubeSimServer"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     dependencies: [
@@ -69,12 +70,31 @@ let package = Package(
         service("EPGateway"),
         service("PodsBackend"),
         service("DevIdP", extra: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "KubeSim",
+            dependencies: [
+                "Shared",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        service("KubeSimServer", extra: ["KubeSim"]),
         .testTarget(
             name: "SharedTests",
             dependencies: [
                 "Shared", "DevIdP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KubeSimTests",
+            dependencies: [
+                "KubeSim", "Shared",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

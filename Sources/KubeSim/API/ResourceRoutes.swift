@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// The REST verbs on every resource path: get, list, watch, create, replace, patch, delete.
+/// Failures are Kubernetes `Status` objects, as the API server sends them.
+struct ResourceRoutes: Sendable {
+    let store: ObjectStore
+    let registry: ResourceRegistry
+    let discovery: DiscoveryRoutes
+    let bookmarkInterval: Duration
+    let subresources: SubresourceHandler
+
+    func register(on router: Router<ServiceRequestContext>) {
+        for root in ["api", "apis"] {
+            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+                router.on("\(root)/**", method: method) { request, context in
+                    do {
+                        return try await handle(request, context: context)
+                    } catch let status as KubeStatus {
+                        return status.response
+                    }
+                }
+            }
+        }
+    }
+
+    func handle(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        guard let path = ResourcePath(request.uri.path) else {
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        guard let plural = path.plural else {
+            guard request.method == .get, let list = discovery.resourceList(group: path.group, version: path.version) else {
+                throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+            }
+            return list.response()
+        }
+        guard let type = registry.type(group: path.group, version: path.version, plural: plural) else {
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        if type.namespaced == false, path.namespace != nil {
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let query = request.uri.queryParameters
+        switch (path.target, request.method) {
+        case (.collection, .get):
+            if Self.flag(query["watch"]) { return try await watch(type, namespace: path.namespace, request: request, name: nil) }
+            return try await list(type, namespace: path.namespace, request: request)
+        case (.collection, .post):
+            let body = try await Self.body(request)
+            if Self.isDryRun(request) { return body.response(status: .created) }
+            return try await store.create(type, namespace: path.namespace, object: body).response(status: .created)
+        case (.collection, .delete):
+            return try await deleteCollection(type, namespace: path.namespace, request: request)
+        case (.object(_, let name), .get):
+            if Self.flag(query["watch"]) { return try await watch(type, namespace: path.namespace, request: request, name: name) }
+            return try await store.get(type, namespace: path.namespace, name: name).response()
+        case (.object(_, let name), .put):
+            return try await store.replace(type, namespace: path.namespace, name: name, object: try await Self.body(request)).response()
+        case (.object(_, let name), .patch):
+            return try await patch(type, namespace: path.namespace, name: name, request: request, subresource: nil)
+        case (.object(_, let name), .delete):
+            let options = try await Self.deleteOptions(request)
+            let object = try await store.delete(type, namespace: path.namespace, name: name, propagation: options.propagation, preconditionUID: options.uid)
+            return object.response()
+        case (.subresource(_, let name, "status"), .get):
+            return try await store.get(type, namespace: path.namespace, name: name).response()
+        case (.subresource(_, let name, "status"), .put):
+            return try await store.replace(type, namespace: path.namespace, name: name, object: try await Self.body(request), subresource: "status").response()
+        case (.subresource(_, let name, "status"), .patch):
+            return try await patch(type, namespace: path.namespace, name: name, request: request, subresource: "status")
+        case (.subresource(_, let name, let subresource), _):
+            return try await subresources.handle(type, namespace: path.namespace, name: name, subresource: subresource, request: request)
+        default:
+            throw KubeStatus.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    // MARK: Verbs
+
+    private func list(_ type: ResourceType, namespace: String?, request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let result = try await store.list(
+            type, namespace: namespace,
+            labels: try LabelSelector(parsing: query["labelSelector"].map(String.init) ?? ""),
+            fields: try FieldSelector(parsing: query["fieldSelector"].map(String.init) ?? ""),
+            limit: query["limit"].flatMap { Int(String($0)) }.flatMap { $0 > 0 ? $0 : nil },
+            continueToken: query["continue"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        )
+        var metadata: [String: JSONValue] = ["resourceVersion": .string(String(result.resourceVersion))]
+        if let token = result.continueToken { metadata["continue"] = .string(token) }
+        if let remaining = result.remaining { metadata["remainingItemCount"] = .number(Double(remaining)) }
+        if TableRenderer.wantsTable(request) {
+            return TableRenderer.table(type: type, items: result.items, metadata: .object(metadata)).response()
+        }
+        return JSONValue.object([
+            "kind": .string(type.listKind), "apiVersion": .string(type.apiVersion), "metadata": .object(metadata), "items": .array(result.items),
+        ]).response()
+    }
+
+    private func watch(_ type: ResourceType, namespace: String?, request: Request, name: String?) async throws -> Response {
+        let query = request.uri.queryParameters
+        var fields = try FieldSelector(parsing: query["fieldSelector"].map(String.init) ?? "")
+        var name = name
+        if name == nil, let term = fields.terms.first(where: { $0.path == ["metadata", "name"] && !$0.negated }) {
+            name = term.value
+            fields = FieldSelector(terms: fields.terms.filter { $0 != term })
+        }
+        let filter = WatchFilter(
+            resourceKey: type.resourceKey, namespace: namespace,
+            labels: try LabelSelector(parsing: query["labelSelector"].map(String.init) ?? ""), fields: fields, name: name
+        )
+        let from = query["resourceVersion"].flatMap { Int(String($0)) }
+        let events = try await store.watch(type, filter: filter, fromRevision: from)
+        let bookmarks = Self.flag(query["allowWatchBookmarks"]) ? bookmarkInterval : nil
+        let timeout = query["timeoutSeconds"].flatMap { Int(String($0)) }.map { Duration.seconds($0) }
+        let table = TableRenderer.wantsTable(request)
+        let stream = WatchStream(events: events, store: store, type: type, bookmarkInterval: bookmarks, timeout: timeout, asTable: table)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"],
+            body: ResponseBody { writer in try await stream.write(to: &writer) }
+        )
+    }
+
+    private func patch(_ type: ResourceType, namespace: String?, name: String, request: Request, subresource: String?) async throws -> Response {
+        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let kind: ObjectStore.PatchKind
+        switch contentType {
+        case "application/merge-patch+json": kind = .merge
+        case "application/strategic-merge-patch+json": kind = .strategic
+        case "application/json-patch+json": kind = .json
+        default:
+            throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+        }
+        let patch = try await Self.body(request)
+        return try await store.patch(type, namespace: namespace, name: name, patch: patch, kind: kind, subresource: subresource).response()
+    }
+
+    private func deleteCollection(_ type: ResourceType, namespace: String?, request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let result = try await store.list(
+            type, namespace: namespace,
+            labels: try LabelSelector(parsing: query["labelSelector"].map(String.init) ?? ""),
+            fields: try FieldSelector(parsing: query["fieldSelector"].map(String.init) ?? "")
+        )
+        var deleted: [JSONValue] = []
+        for item in result.items {
+            if let name = ObjectMeta.name(item) {
+                deleted.append(try await store.delete(type, namespace: ObjectMeta.namespace(item), name: name))
+            }
+        }
+        return JSONValue.object(["kind": .string(type.listKind), "apiVersion": .string(type.apiVersion), "metadata": [:], "items": .array(deleted)]).response()
+    }
+
+    // MARK: Request helpers
+
+    static func flag(_ value: Substring?) -> Bool {
+        value == "true" || value == "1"
+    }
+
+    static func isDryRun(_ request: Request) -> Bool {
+        request.uri.queryParameters["dryRun"] == "All"
+    }
+
+    static func body(_ request: Request) async throws -> JSONValue {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 8 << 20)
+        do {
+            return try JSONValue.decode(Data(buffer: buffer))
+        } catch {
+            throw KubeStatus.badRequest("the request body is not valid JSON (kube-sim accepts JSON only)")
+        }
+    }
+
+    struct DeleteOptions {
+        var propagation: ObjectStore.Propagation = .background
+        var uid: String?
+    }
+
+    static func deleteOptions(_ request: Request) async throws -> DeleteOptions {
+        var options = DeleteOptions()
+        var request = request
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        if buffer.readableBytes > 0, let body = try? JSONValue.decode(Data(buffer: buffer)) {
+            if let policy = body["propagationPolicy"]?.stringValue { options.propagation = ObjectStore.Propagation(rawValue: policy) ?? .background }
+            options.uid = body["preconditions"]?["uid"]?.stringValue
+        }
+        if let policy = request.uri.queryParameters["propagationPolicy"] {
+            options.propagation = ObjectStore.Propagation(rawValue: String(policy)) ?? .background
+        }
+        return options
+    }
+}

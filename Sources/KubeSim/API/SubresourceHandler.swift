@@ -1,0 +1,44 @@
+import Hummingbird
+import Shared
+
+/// Pod `log` (from the simulated pod's log buffer). `exec` arrives with the pod simulator.
+struct SubresourceHandler: Sendable {
+    let store: ObjectStore
+    let pods: PodRuntime
+
+    func handle(_ type: ResourceType, namespace: String?, name: String, subresource: String, request: Request) async throws -> Response {
+        switch (type.plural, subresource, request.method) {
+        case ("pods", "log", .get):
+            _ = try await store.get(type, namespace: namespace, name: name)
+            let text = await pods.logs(namespace: namespace ?? "default", name: name)
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        default:
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+    }
+}
+
+/// What only a kubelet would know about a pod: its log and its files.
+public actor PodRuntime {
+    struct PodKey: Hashable { let namespace: String, name: String }
+    private var logBuffers: [PodKey: String] = [:]
+    private var files: [PodKey: [String: String]] = [:]
+
+    public init() {}
+
+    public func appendLog(namespace: String, name: String, _ text: String) {
+        logBuffers[PodKey(namespace: namespace, name: name), default: ""] += text
+    }
+
+    public func logs(namespace: String, name: String) -> String {
+        logBuffers[PodKey(namespace: namespace, name: name)] ?? ""
+    }
+
+    public func setFile(namespace: String, name: String, path: String, contents: String) {
+        files[PodKey(namespace: namespace, name: name), default: [:]][path] = contents
+    }
+
+    public func file(namespace: String, name: String, path: String) -> String? {
+        files[PodKey(namespace: namespace, name: name)]?[path]
+    }
+}

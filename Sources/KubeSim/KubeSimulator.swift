@@ -1,0 +1,79 @@
+import Hummingbird
+import Prometheus
+import ServiceLifecycle
+import Shared
+
+/// kube-sim: a Kubernetes API server emulator speaking the real REST wire protocol (JSON),
+/// for tests and the local stack.
+public struct KubeSimulator: Sendable {
+    public struct Settings: Sendable {
+        public var version = "v1.32.0"
+        public var bookmarkInterval: Duration = .seconds(5)
+        public var historyLimit = 10_000
+        public var namespaces = ["default", "kube-system", "kube-public"]
+        public var nodes = ["kube-sim-node-1"]
+
+        public init() {}
+    }
+
+    public let store: ObjectStore
+    public let pods: PodRuntime
+    public let registry: ResourceRegistry
+    public let settings: Settings
+
+    public init(settings: Settings = Settings(), registry: ResourceRegistry = .standard) {
+        self.settings = settings
+        self.registry = registry
+        self.store = ObjectStore(registry: registry, historyLimit: settings.historyLimit)
+        self.pods = PodRuntime()
+    }
+
+    /// Creates the namespaces and nodes a fresh cluster has.
+    public func seed() async throws {
+        let registry = self.registry
+        guard let namespaceType = registry.types.first(where: { $0.plural == "namespaces" }),
+            let nodeType = registry.types.first(where: { $0.plural == "nodes" })
+        else { return }
+        for name in settings.namespaces {
+            _ = try await store.create(namespaceType, namespace: nil, object: ["metadata": ["name": .string(name)]])
+        }
+        for (index, name) in settings.nodes.enumerated() {
+            let node: JSONValue = [
+                "metadata": ["name": .string(name), "labels": ["kubernetes.io/hostname": .string(name)]],
+                "status": [
+                    "addresses": [["type": "InternalIP", "address": .string("172.18.0.\(index + 2)")], ["type": "Hostname", "address": .string(name)]],
+                    "conditions": [["type": "Ready", "status": "True"]],
+                ],
+            ]
+            _ = try await store.create(nodeType, namespace: nil, object: node)
+        }
+    }
+
+    /// The HTTP service: discovery and resource routes plus the shared health and metrics.
+    public func definition(http: HTTPServerSettings, metricsRegistry: PrometheusCollectorRegistry) -> ServiceDefinition {
+        let discovery = DiscoveryRoutes(registry: registry, version: settings.version)
+        let resources = ResourceRoutes(
+            store: store, registry: registry, discovery: discovery, bookmarkInterval: settings.bookmarkInterval,
+            subresources: SubresourceHandler(store: store, pods: pods)
+        )
+        return ServiceDefinition(
+            name: "kube-sim", settings: http, errorStyle: .detail,
+            openAPI: OpenAPIDocument(title: "kube-sim", version: settings.version, description: "Kubernetes API emulator (JSON only)."),
+            metricsRegistry: metricsRegistry,
+            services: [WatchCloser(store: store)]
+        ) { router in
+            discovery.register(on: router)
+            resources.register(on: router)
+        }
+    }
+}
+
+/// Ends open watch streams when shutdown begins; otherwise they would hold the server open.
+struct WatchCloser: Service {
+    let store: ObjectStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.dropAllWatches()
+    }
+}

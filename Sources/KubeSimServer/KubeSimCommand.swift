@@ -1,0 +1,35 @@
+import ArgumentParser
+import KubeSim
+import Shared
+
+/// kube-sim: a Kubernetes API server emulator for tests and the local stack.
+@main
+struct KubeSimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kube-sim",
+        abstract: "Kubernetes API emulator speaking the real REST protocol (JSON), for tests and the local stack."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("bookmark-interval"), help: "Seconds between watch BOOKMARK events (env KUBESIM_BOOKMARK_SECONDS; default 5).")
+    var bookmarkInterval: Double?
+
+    @Option(name: .customLong("history"), help: "Watch events kept for resuming; older resourceVersions get 410 (env KUBESIM_HISTORY; default 10000).")
+    var history: Int?
+
+    func run() async throws {
+        let spec = LaunchSpec(name: "kube-sim", defaultPort: 6443)
+        var overrides: [String: String] = [:]
+        overrides["KUBESIM_BOOKMARK_SECONDS"] = bookmarkInterval.map { String($0) }
+        overrides["KUBESIM_HISTORY"] = history.map(String.init)
+        try await ServiceLauncher.run(spec, options: common, extraOverrides: overrides) { launch in
+            var settings = KubeSimulator.Settings()
+            settings.bookmarkInterval = try launch.source.seconds("KUBESIM_BOOKMARK_SECONDS", default: 5, range: 0.05...3600)
+            settings.historyLimit = try launch.source.integer("KUBESIM_HISTORY", default: 10_000, range: 1...10_000_000)
+            let simulator = KubeSimulator(settings: settings)
+            try await simulator.seed()
+            return simulator.definition(http: launch.http, metricsRegistry: launch.metricsRegistry)
+        }
+    }
+}
