@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KubeSim
+import Logging
+import NIOCore
+import Prometheus
+import Shared
+import Testing
+
+/// kube-sim in process, driven over HTTP exactly as a client would.
+struct KubeSimFixture {
+    let simulator: KubeSimulator
+    let client: any TestClientProtocol
+
+    static func run(
+        settings: KubeSimulator.Settings = KubeSimulator.Settings(), _ body: @Sendable (KubeSimFixture) async throws -> Void
+    ) async throws {
+        let simulator = KubeSimulator(settings: settings)
+        try await simulator.seed()
+        var logger = Logger(label: "kube-sim-test")
+        logger.logLevel = .critical
+        let app = buildApplication(
+            simulator.definition(http: HTTPServerSettings(host: "127.0.0.1", port: 0), metricsRegistry: PrometheusCollectorRegistry()),
+            logger: logger
+        )
+        try await app.test(.live) { client in
+            try await body(KubeSimFixture(simulator: simulator, client: client))
+        }
+    }
+
+    struct Reply {
+        let status: Int
+        let body: JSONValue
+        let text: String
+    }
+
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> Reply {
+        var headers: HTTPFields = [:]
+        if body != nil { headers[.contentType] = contentType }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(data: $0.encoded()) }) { response in
+            let text = String(buffer: response.body)
+            return Reply(status: Int(response.status.code), body: (try? JSONValue.decode(Data(text.utf8))) ?? .null, text: text)
+        }
+    }
+
+    func create(_ path: String, _ object: JSONValue) async throws -> JSONValue {
+        let reply = try await call(.post, path, body: object)
+        #expect(reply.status == 201, "create \(path): \(reply.text)")
+        return reply.body
+    }
+
+    static func pod(_ name: String, labels: [String: String] = [:], extra: [String: JSONValue] = [:]) -> JSONValue {
+        var metadata: [String: JSONValue] = ["name": .string(name), "labels": .object(labels.mapValues(JSONValue.string))]
+        metadata.merge(extra) { _, new in new }
+        return ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": ["containers": [["name": "c", "image": "busybox:1.36"]]]]
+    }
+}
+
+extension JSONValue {
+    var resourceVersion: Int? { self["metadata"]?["resourceVersion"]?.stringValue.flatMap(Int.init) }
+    var name: String? { self["metadata"]?["name"]?.stringValue }
+}
