@@ -12,6 +12,7 @@ public struct KubeSimulator: Sendable {
         public var historyLimit = 10_000
         public var namespaces = ["default", "kube-system", "kube-public"]
         public var nodes = ["kube-sim-node-1"]
+        public var simulation = SimulationSettings()
 
         public init() {}
     }
@@ -20,16 +21,20 @@ public struct KubeSimulator: Sendable {
     public let pods: PodRuntime
     public let registry: ResourceRegistry
     public let settings: Settings
+    public let cluster: ClusterSimulator
 
     public init(settings: Settings = Settings(), registry: ResourceRegistry = .standard) {
         self.settings = settings
         self.registry = registry
         self.store = ObjectStore(registry: registry, historyLimit: settings.historyLimit)
         self.pods = PodRuntime()
+        self.cluster = ClusterSimulator(store: store, registry: registry, settings: settings.simulation)
     }
 
-    /// Creates the namespaces and nodes a fresh cluster has.
+    /// Creates the namespaces and nodes a fresh cluster has, and starts the simulated
+    /// scheduler, kubelet and controllers.
     public func seed() async throws {
+        await cluster.attach()
         let registry = self.registry
         guard let namespaceType = registry.types.first(where: { $0.plural == "namespaces" }),
             let nodeType = registry.types.first(where: { $0.plural == "nodes" })

@@ -32,6 +32,7 @@ public actor ObjectStore {
     private let registry: ResourceRegistry
     private let now: @Sendable () -> Date
     private var observers: [Observer] = []
+    private var network = NetworkAllocator()
 
     public init(registry: ResourceRegistry = .standard, historyLimit: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init) {
         self.registry = registry
@@ -107,6 +108,7 @@ public actor ObjectStore {
         object = ObjectMeta.setting("generation", 1, in: object)
         object = Self.withTypeMeta(object, type)
         object = Defaults.onCreate(object, type: type)
+        if type.plural == "services" { object = try allocateNetwork(object, type: type, name: name) }
         return await store(object, type: type, key: key, event: .added)
     }
 
@@ -160,6 +162,33 @@ public actor ObjectStore {
             return await store(marked, type: type, key: key, event: .modified)
         }
         return await remove(type, key: key, object: current, propagation: propagation)
+    }
+
+    /// Cluster IP for every Service but headless ones; NodePorts for NodePort/LoadBalancer.
+    private func allocateNetwork(_ service: JSONValue, type: ResourceType, name: String) throws -> JSONValue {
+        var service = service
+        if service["spec"]?["clusterIP"] == nil || service["spec"]?["clusterIP"] == "" {
+            let ip = network.clusterIP()
+            service = ObjectMeta.setting(path: ["spec", "clusterIP"], .string(ip), in: service)
+            service = ObjectMeta.setting(path: ["spec", "clusterIPs"], [.string(ip)], in: service)
+        }
+        if service["spec"]?["type"] == nil { service = ObjectMeta.setting(path: ["spec", "type"], "ClusterIP", in: service) }
+        let exposed = ["NodePort", "LoadBalancer"].contains(service["spec"]?["type"]?.stringValue ?? "")
+        var ports: [JSONValue] = []
+        for var port in service["spec"]?["ports"]?.arrayValue ?? [] {
+            if port["protocol"] == nil { port = ObjectMeta.setting(path: ["protocol"], "TCP", in: port) }
+            if port["targetPort"] == nil { port = ObjectMeta.setting(path: ["targetPort"], port["port"], in: port) }
+            if exposed {
+                let requested = port["nodePort"]?.scalarDescription.flatMap(Int.init)
+                guard let assigned = network.nodePort(requested: requested) else {
+                    throw KubeStatus.invalid(type, name: name, field: "spec.ports[].nodePort", message: "Invalid value: \(requested.map(String.init) ?? "any"): provided port is already allocated or outside 30000-32767")
+                }
+                port = ObjectMeta.setting(path: ["nodePort"], .number(Double(assigned)), in: port)
+            }
+            ports.append(port)
+        }
+        if !ports.isEmpty { service = ObjectMeta.setting(path: ["spec", "ports"], .array(ports), in: service) }
+        return service
     }
 
     // MARK: Watch
@@ -240,6 +269,9 @@ public actor ObjectStore {
 
     private func remove(_ type: ResourceType, key: Key, object: JSONValue, propagation: Propagation) async -> JSONValue {
         objects[type.resourceKey]?[key] = nil
+        if type.plural == "services" {
+            network.release(nodePorts: (object["spec"]?["ports"]?.arrayValue ?? []).compactMap { $0["nodePort"]?.scalarDescription.flatMap(Int.init) })
+        }
         revision += 1
         let gone = ObjectMeta.setting("resourceVersion", .string(String(revision)), in: object)
         await publish(WatchEvent(kind: .deleted, object: gone, revision: revision, resourceKey: type.resourceKey, namespace: key.namespace), type: type)
