@@ -13,6 +13,8 @@ public struct KubeSimulator: Sendable {
         public var namespaces = ["default", "kube-system", "kube-public"]
         public var nodes = ["kube-sim-node-1"]
         public var simulation = SimulationSettings()
+        /// Off: a bare API server (nothing schedules pods or runs controllers).
+        public var simulate = true
 
         public init() {}
     }
@@ -34,7 +36,7 @@ public struct KubeSimulator: Sendable {
     /// Creates the namespaces and nodes a fresh cluster has, and starts the simulated
     /// scheduler, kubelet and controllers.
     public func seed() async throws {
-        await cluster.attach()
+        if settings.simulate { await cluster.attach() }
         let registry = self.registry
         guard let namespaceType = registry.types.first(where: { $0.plural == "namespaces" }),
             let nodeType = registry.types.first(where: { $0.plural == "nodes" })

@@ -13,8 +13,15 @@ struct KubeSimFixture {
     let simulator: KubeSimulator
     let client: any TestClientProtocol
 
+    /// A bare API server unless `settings` turns the simulation on.
+    static let apiServerOnly: KubeSimulator.Settings = {
+        var settings = KubeSimulator.Settings()
+        settings.simulate = false
+        return settings
+    }()
+
     static func run(
-        settings: KubeSimulator.Settings = KubeSimulator.Settings(), _ body: @Sendable (KubeSimFixture) async throws -> Void
+        settings: KubeSimulator.Settings = apiServerOnly, _ body: @Sendable (KubeSimFixture) async throws -> Void
     ) async throws {
         let simulator = KubeSimulator(settings: settings)
         try await simulator.seed()

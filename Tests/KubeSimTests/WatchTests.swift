@@ -15,7 +15,9 @@ struct WatchTests {
     }
 
     static func store(history: Int = 100) async throws -> ObjectStore {
-        let simulator = KubeSimulator(settings: { var s = KubeSimulator.Settings(); s.historyLimit = history; return s }())
+        var settings = KubeSimFixture.apiServerOnly
+        settings.historyLimit = history
+        let simulator = KubeSimulator(settings: settings)
         try await simulator.seed()
         return simulator.store
     }
@@ -72,7 +74,7 @@ struct WatchTests {
 
     @Test("over HTTP: one JSON event per line, bookmarks when asked, 410 as a Status")
     func wire() async throws {
-        var settings = KubeSimulator.Settings()
+        var settings = KubeSimFixture.apiServerOnly
         settings.bookmarkInterval = .milliseconds(100)
         settings.historyLimit = 2
         try await KubeSimFixture.run(settings: settings) { sim in
