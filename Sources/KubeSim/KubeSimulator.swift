@@ -1,6 +1,5 @@
 import Hummingbird
 import Prometheus
-import ServiceLifecycle
 import Shared
 
 /// kube-sim: a Kubernetes API server emulator speaking the real REST wire protocol (JSON),
@@ -30,7 +29,7 @@ public struct KubeSimulator: Sendable {
         self.registry = registry
         self.store = ObjectStore(registry: registry, historyLimit: settings.historyLimit)
         self.pods = PodRuntime()
-        self.cluster = ClusterSimulator(store: store, registry: registry, settings: settings.simulation)
+        self.cluster = ClusterSimulator(store: store, runtime: pods, registry: registry, settings: settings.simulation)
     }
 
     /// Creates the namespaces and nodes a fresh cluster has, and starts the simulated
@@ -66,21 +65,11 @@ public struct KubeSimulator: Sendable {
         return ServiceDefinition(
             name: "kube-sim", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(title: "kube-sim", version: settings.version, description: "Kubernetes API emulator (JSON only)."),
-            metricsRegistry: metricsRegistry,
-            services: [WatchCloser(store: store)]
+            metricsRegistry: metricsRegistry
         ) { router in
             discovery.register(on: router)
             resources.register(on: router)
+            SimulationControlRoutes(pods: pods).register(on: router)
         }
-    }
-}
-
-/// Ends open watch streams when shutdown begins; otherwise they would hold the server open.
-struct WatchCloser: Service {
-    let store: ObjectStore
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await store.dropAllWatches()
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// configuration with one clear line, and exits 0 on SIGTERM.
 @Suite("Service binaries", .serialized)
 struct ServiceBinaryTests {
-    static let services = ["rexec-broker", "rexec-deploy-api", "ndp-ep-api", "user-pods-backend", "dev-idp"]
+    static let services = ["rexec-broker", "rexec-deploy-api", "ndp-ep-api", "user-pods-backend", "dev-idp", "kube-sim"]
     static let usersFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("config/dev-idp-users.yaml").path
 

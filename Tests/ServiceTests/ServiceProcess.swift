@@ -54,10 +54,26 @@ final class ServiceProcess: Sendable {
         return (process.terminationStatus, output.text)
     }
 
-    private static func launch(_ name: String, arguments: [String], environment: [String: String]) throws -> (Process, OutputCollector) {
+    /// Runs a tool from PATH (kubectl, python…) to completion, optionally feeding stdin.
+    static func runTool(
+        _ tool: String, arguments: [String], environment: [String: String] = [:], stdin: String? = nil, timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String) {
+        let (process, output) = try launch(tool, arguments: arguments, environment: environment, fromPath: true, stdin: stdin)
+        try await waitForExit(process, timeout: timeout)
+        return (process.terminationStatus, output.text)
+    }
+
+    static func launch(
+        _ name: String, arguments: [String], environment: [String: String], fromPath: Bool = false, stdin: String? = nil
+    ) throws -> (Process, OutputCollector) {
         let process = Process()
-        process.executableURL = binDirectory.appendingPathComponent(name)
-        process.arguments = arguments
+        if fromPath {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [name] + arguments
+        } else {
+            process.executableURL = binDirectory.appendingPathComponent(name)
+            process.arguments = arguments
+        }
         // A clean environment: the developer's own AUTH_API_URL or PORT must not leak in.
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LOG_LEVEL": "info"]
         env.merge(environment) { _, new in new }
@@ -75,7 +91,11 @@ final class ServiceProcess: Sendable {
                 output.append(data)
             }
         }
+        let input = Pipe()
+        process.standardInput = input
         try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
         return (process, output)
     }
 
@@ -93,7 +113,7 @@ final class ServiceProcess: Sendable {
         return process.terminationStatus
     }
 
-    private static func waitForExit(_ process: Process, timeout: Duration) async throws {
+    static func waitForExit(_ process: Process, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
@@ -129,6 +149,35 @@ final class ServiceProcess: Sendable {
         let buffer = try await response.body.collect(upTo: 1 << 22)
         return Reply(status: Int(response.status.code), body: String(buffer: buffer), headers: response.headers.map { ($0.name, $0.value) })
     }
+}
+
+/// A long-running tool (e.g. `kubectl get -w`) whose output a test waits on.
+final class ToolProcess: Sendable {
+    private let process: Process
+    private let collector: OutputCollector
+
+    init(tool: String, arguments: [String], environment: [String: String]) throws {
+        (process, collector) = try ServiceProcess.launch(tool, arguments: arguments, environment: environment, fromPath: true)
+    }
+
+    var output: String { collector.text }
+
+    func waitForOutput(timeout: Duration, sourceLocation: SourceLocation = #_sourceLocation, _ condition: (String) -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition(collector.text) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("output did not arrive within \(timeout):\n\(collector.text)", sourceLocation: sourceLocation)
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+    }
+
+    deinit { stop() }
 }
 
 struct ServiceProcessError: Error, CustomStringConvertible {

@@ -163,6 +163,9 @@ struct ResourceRoutes: Sendable {
     }
 
     static func body(_ request: Request) async throws -> JSONValue {
+        if let type = request.headers[.contentType], !type.contains("json") {
+            throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json")
+        }
         var request = request
         let buffer = try await request.collectBody(upTo: 8 << 20)
         do {

@@ -41,4 +41,10 @@ public actor PodRuntime {
     public func file(namespace: String, name: String, path: String) -> String? {
         files[PodKey(namespace: namespace, name: name)]?[path]
     }
+
+    /// A deleted pod's log and files go with it; a new pod of the same name starts empty.
+    public func forget(namespace: String, name: String) {
+        logBuffers[PodKey(namespace: namespace, name: name)] = nil
+        files[PodKey(namespace: namespace, name: name)] = nil
+    }
 }

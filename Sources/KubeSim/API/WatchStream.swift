@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Shared
 
 /// Writes a watch as the API server does: one JSON event per line, plus BOOKMARK events when
@@ -37,10 +38,16 @@ struct WatchStream: Sendable {
             ticker?.cancel()
             deadline?.cancel()
         }
-        for await line in lines {
-            var data = line.encoded()
-            data.append(UInt8(ascii: "\n"))
-            try await writer.write(ByteBuffer(data: data))
+        // The server waits for open responses when it shuts down; a watch ends then, as the
+        // API server's do, and clients re-watch from their last resourceVersion.
+        try await withGracefulShutdownHandler {
+            for await line in lines {
+                var data = line.encoded()
+                data.append(UInt8(ascii: "\n"))
+                try await writer.write(ByteBuffer(data: data))
+            }
+        } onGracefulShutdown: {
+            output.finish()
         }
         try await writer.finish(nil)
     }

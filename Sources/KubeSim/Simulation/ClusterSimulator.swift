@@ -6,6 +6,7 @@ import Shared
 /// and writes back through the store, so every change is visible to watches.
 public actor ClusterSimulator {
     private let store: ObjectStore
+    private let runtime: PodRuntime
     private let registry: ResourceRegistry
     private let settings: SimulationSettings
     private var nextPodHost = 2
@@ -19,8 +20,9 @@ public actor ClusterSimulator {
     private let volumes: ResourceType
     private let claims: ResourceType
 
-    public init(store: ObjectStore, registry: ResourceRegistry = .standard, settings: SimulationSettings = SimulationSettings()) {
+    public init(store: ObjectStore, runtime: PodRuntime, registry: ResourceRegistry = .standard, settings: SimulationSettings = SimulationSettings()) {
         self.store = store
+        self.runtime = runtime
         self.registry = registry
         self.settings = settings
         func type(_ group: String, _ plural: String) -> ResourceType {
@@ -101,6 +103,10 @@ public actor ClusterSimulator {
             "containerStatuses": .array(Self.containerStatuses(pod, ready: !crashing, waiting: crashing ? "CrashLoopBackOff" : nil, startedAt: now)),
         ]
         _ = try? await store.patch(pods, namespace: namespace, name: name, patch: ["status": status], kind: .merge, subresource: "status")
+        for container in pod["spec"]?["containers"]?.arrayValue ?? [] {
+            let line = "kube-sim: started container \(container["name"]?.stringValue ?? "?") (image \(container["image"]?.stringValue ?? "?"))\n"
+            await runtime.appendLog(namespace: namespace, name: name, line)
+        }
     }
 
     private func podChanged(_ pod: JSONValue) async {
@@ -110,6 +116,7 @@ public actor ClusterSimulator {
     private func podGone(_ pod: JSONValue) async {
         if let name = ObjectMeta.name(pod), let namespace = ObjectMeta.namespace(pod) {
             pending.removeValue(forKey: "\(namespace)/\(name)")?.cancel()
+            await runtime.forget(namespace: namespace, name: name)
         }
         await updateOwningDeployment(of: pod)
     }

@@ -63,7 +63,6 @@ public enum ServiceLauncher {
         } catch {
             try exitForConfiguration(error, service: spec.name)
         }
-        service.services.append(DrainOnShutdown(lifecycle: service.lifecycle))
         let app = buildApplication(service, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.notice("stopped", metadata: ["service": "\(spec.name)"])
@@ -78,15 +77,5 @@ public enum ServiceLauncher {
         default:
             throw error
         }
-    }
-}
-
-/// Flips readiness to "draining" as soon as graceful shutdown begins.
-struct DrainOnShutdown: Service {
-    let lifecycle: LifecycleState
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        lifecycle.beginDraining()
     }
 }

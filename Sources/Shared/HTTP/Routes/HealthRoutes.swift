@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceLifecycle
 
 /// `/healthz` (the process answers) and `/readyz` (its dependencies answer too).
 public struct HealthRoutes: Sendable {
@@ -16,7 +17,8 @@ public struct HealthRoutes: Sendable {
     }
 
     func readiness() async -> Response {
-        if lifecycle.isDraining {
+        // Request tasks run inside the server's service, so they see its graceful shutdown.
+        if lifecycle.isDraining || Task.isShuttingDownGracefully {
             return JSONValue.object(["status": "draining", "checks": [:]]).response(status: .serviceUnavailable)
         }
         let results = await withTaskGroup(of: ReadinessCheck.Result.self) { group in

@@ -52,8 +52,9 @@ public struct ReadinessCheck: Sendable {
     }
 }
 
-/// Whether the process is draining. Once graceful shutdown starts `/readyz` answers 503 so
-/// load balancers stop sending new work while in-flight requests finish.
+/// Whether the process is draining: `/readyz` then answers 503 so load balancers stop
+/// sending new work while in-flight requests finish. Set by the launcher's shutdown hook
+/// or by tests; the server's own graceful shutdown is also seen directly by `/readyz`.
 public final class LifecycleState: Sendable {
     private let draining = NIOLockedValueBox(false)
 
