@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 packages=(libzmq3-dev pkg-config curl python3-venv)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk procps bc)
 
+# kubectl is a real peer in the tests; Debian's kubernetes-client provides one when absent.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

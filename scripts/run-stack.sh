@@ -3,14 +3,15 @@
 # every service that exists, each log line prefixed with its service name. Waits until
 # every /readyz answers, prints the URLs, and stops everything on Ctrl-C (or SIGTERM).
 #
-# Ports (environment): IDP_PORT=8090 BROKER_HTTP_PORT=9090 DEPLOY_API_PORT=8000
-#                      EP_PORT=8003 PODS_PORT=8080; HOST=127.0.0.1
+# Ports (environment): IDP_PORT=8090 KUBE_SIM_PORT=6443 BROKER_HTTP_PORT=9090
+#                      DEPLOY_API_PORT=8000 EP_PORT=8003 PODS_PORT=8080; HOST=127.0.0.1
 # STACK_SKIP_BUILD=1 uses the binaries already in .build/debug.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 host=${HOST:-127.0.0.1}
 idp_port=${IDP_PORT:-8090}
+kube_port=${KUBE_SIM_PORT:-6443}
 broker_port=${BROKER_HTTP_PORT:-9090}
 deploy_port=${DEPLOY_API_PORT:-8000}
 ep_port=${EP_PORT:-8003}
@@ -59,7 +60,8 @@ start() {
 }
 
 auth_url="http://$host:$idp_port/information"
-start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml -- 
+start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
+start kube-sim "$kube_port" --
 start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" --
 start rexec-deploy-api "$deploy_port" AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo --
@@ -67,7 +69,7 @@ start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep --
 start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" --
 
-ports=("$idp_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
+ports=("$idp_port" "$kube_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
 deadline=$((SECONDS + ready_timeout))
 for i in "${!names[@]}"; do
   url="http://$host:${ports[$i]}/readyz"
@@ -85,6 +87,7 @@ done
 cat <<EOT
 [stack] ready
 [stack]   dev IdP            http://$host:$idp_port        (users: config/dev-idp-users.yaml)
+[stack]   kube-sim           http://$host:$kube_port        (kubectl --server http://$host:$kube_port get pods -A)
 [stack]   rexec-broker       http://$host:$broker_port/metrics
 [stack]   rexec-deploy-api   http://$host:$deploy_port/rexec/docs
 [stack]   ndp-ep-api         http://$host:$ep_port/ep/docs

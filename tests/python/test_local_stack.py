@@ -7,7 +7,7 @@ import requests
 from conftest import port_is_closed
 
 DEMO = {"Authorization": "Bearer demo-token"}
-PORT_NAMES = ("IDP_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT")
+PORT_NAMES = ("IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT")
 
 
 def test_stack_starts_serves_and_stops_on_ctrl_c(stack_factory):
@@ -28,6 +28,8 @@ def test_stack_starts_serves_and_stops_on_ctrl_c(stack_factory):
     assert set(outsider.json()) == {"error", "detail", "correlation_id", "timestamp", "path"}
 
     assert requests.get(stack.url("DEPLOY_API_PORT", "/rexec"), timeout=10).json() == "API is running successfully."
+    nodes = requests.get(stack.url("KUBE_SIM_PORT", "/api/v1/nodes"), timeout=10).json()
+    assert [n["metadata"]["name"] for n in nodes["items"]] == ["kube-sim-node-1"]
     assert "text/html" in requests.get(stack.url("DEPLOY_API_PORT", "/rexec/docs"), timeout=10).headers["Content-Type"]
 
     # Log lines carry their service's prefix; tokens never appear.
@@ -48,7 +50,7 @@ def test_a_service_that_cannot_start_stops_the_launcher(stack_factory):
         stack = stack_factory(PODS_PORT=str(blocker.getsockname()[1]))
         assert stack.process.wait(timeout=120) == 1
         assert "[stack] user-pods-backend exited during start-up" in stack.output
-        for name in ("IDP_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT"):
+        for name in ("IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT"):
             assert port_is_closed(stack.ports[name]), f"{name} left running"
     finally:
         blocker.close()
