@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libzmq3-dev pkg-config curl python3-venv)
+packages=(libzmq3-dev pkg-config curl openssl python3-venv)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk procps bc)
 
 # kubectl is a real peer in the tests; Debian's kubernetes-client provides one when absent.

@@ -79,6 +79,7 @@ struct ResourceRoutes: Sendable {
     // MARK: Verbs
 
     private func list(_ type: ResourceType, namespace: String?, request: Request) async throws -> Response {
+        await store.countListRequest()
         let query = request.uri.queryParameters
         let result = try await store.list(
             type, namespace: namespace,

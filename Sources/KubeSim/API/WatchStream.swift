@@ -53,7 +53,7 @@ struct WatchStream: Sendable {
     }
 
     private func render(_ event: WatchEvent) -> JSONValue {
-        guard asTable else { return event.json }
+        guard asTable, event.kind != .error else { return event.json }
         let table = TableRenderer.table(type: type, items: [event.object], metadata: ["resourceVersion": .string(String(event.revision))])
         return ["type": .string(event.kind.rawValue), "object": table]
     }

@@ -230,6 +230,37 @@ public actor ObjectStore {
 
     public var openWatches: Int { watchers.count }
 
+    /// List requests served over HTTP (not internal lists), so tests can tell a client that
+    /// resumes a watch from one that lists again.
+    public private(set) var listRequests = 0
+
+    func countListRequest() {
+        listRequests += 1
+    }
+
+    private var stalled: [(WatchFilter, AsyncStream<WatchEvent>.Continuation)] = []
+
+    /// Test hook: open watches stop receiving events, as if the connection stalled.
+    public func beginWatchOutage() {
+        stalled += watchers.values
+        watchers = [:]
+    }
+
+    /// Test hook: ends the stalled watches. With `expired`, history is compacted first and
+    /// each watch ends with an in-band `ERROR` 410, as an API server does when a watch falls
+    /// behind its cache; clients must list again. Otherwise they end cleanly and resume.
+    public func endWatchOutage(expired: Bool) {
+        if expired { history.removeAll() }
+        for (_, continuation) in stalled {
+            if expired {
+                let status = KubeStatus.gone("too old resource version").object
+                continuation.yield(WatchEvent(kind: .error, object: status, revision: revision, resourceKey: "", namespace: ""))
+            }
+            continuation.finish()
+        }
+        stalled = []
+    }
+
     /// Forgets history so that older revisions answer 410 (tests of re-listing).
     public func compactHistory() {
         history.removeAll()

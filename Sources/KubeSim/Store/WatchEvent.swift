@@ -2,7 +2,7 @@ import Shared
 
 /// One change, as a watch stream reports it.
 public struct WatchEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK" }
+    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR" }
 
     public let kind: Kind
     public let object: JSONValue

@@ -1,0 +1,187 @@
+import Foundation
+import Shared
+import Testing
+
+@testable import KubeSim
+
+/// Shared's Kubernetes client against kube-sim over real HTTP.
+@Suite("Kubernetes client")
+struct KubernetesClientTests {
+    static func client(_ sim: KubeSimFixture) throws -> KubernetesClient {
+        let port = try #require(sim.client.port)
+        return KubernetesClient(configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!), timeout: .seconds(10))
+    }
+
+    static func configMap(_ name: String, labels: [String: String] = [:], data: [String: String] = [:]) -> UnstructuredObject {
+        UnstructuredObject([
+            "metadata": ["name": .string(name), "labels": .object(labels.mapValues(JSONValue.string))],
+            "data": .object(data.mapValues(JSONValue.string)),
+        ])
+    }
+
+    @Test("create, get, patch, replace, delete; unknown fields round-trip; Status errors decode")
+    func verbs() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try Self.client(sim)
+            var manifest = Self.configMap("settings", data: ["a": "1"])
+            manifest["x-unknown"] = ["nested": [1, 2]]
+            let created = try await kube.create(.configMaps, manifest)
+            #expect(created["x-unknown"] == ["nested": [1, 2]])
+            #expect(created.uid != nil && created.namespace == "default")
+
+            let fetched = try await kube.get(.configMaps, name: "settings")
+            #expect(fetched == created)
+
+            let patched = try await kube.patch(.configMaps, name: "settings", ["data": ["b": "2"]])
+            #expect(patched["data"] == ["a": "1", "b": "2"])
+
+            var stale = created
+            stale["data"] = ["stale": "yes"]
+            await #expect { try await kube.replace(.configMaps, stale) } throws: { ($0 as? KubernetesError)?.isConflict == true }
+            var fresh = patched
+            fresh["data"] = ["fresh": "yes"]
+            #expect(try await kube.replace(.configMaps, fresh)["data"] == ["fresh": "yes"])
+
+            await #expect { try await kube.create(.configMaps, Self.configMap("settings")) } throws: { ($0 as? KubernetesError)?.isAlreadyExists == true }
+            await #expect { try await kube.create(.configMaps, Self.configMap("Bad_Name")) } throws: { ($0 as? KubernetesError)?.isInvalid == true }
+
+            try await kube.delete(.configMaps, name: "settings")
+            await #expect { try await kube.get(.configMaps, name: "settings") } throws: { error in
+                guard let error = error as? KubernetesError else { return false }
+                return error.isNotFound && error.message == "configmaps \"settings\" not found"
+            }
+            try await kube.delete(.configMaps, name: "settings", ignoreNotFound: true)
+        }
+    }
+
+    @Test("list with selectors, and listAll through continue tokens")
+    func listing() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try Self.client(sim)
+            for index in 0..<5 {
+                _ = try await kube.create(.configMaps, Self.configMap("cm\(index)", labels: ["tier": index < 3 ? "a+b" : "c"]))
+            }
+            let selected = try await kube.list(.configMaps, labelSelector: "tier in (a+b)")
+            #expect(selected.items.compactMap(\.name) == ["cm0", "cm1", "cm2"])
+            let page = try await kube.list(.configMaps, limit: 2)
+            #expect(page.items.count == 2 && page.continueToken != nil)
+            let all = try await kube.listAll(.configMaps, pageSize: 2)
+            #expect(all.items.compactMap(\.name) == (0..<5).map { "cm\($0)" })
+            let byField = try await kube.list(.configMaps, fieldSelector: "metadata.name=cm4")
+            #expect(byField.items.compactMap(\.name) == ["cm4"])
+        }
+    }
+
+    @Test("a watch from a too-old resourceVersion is Gone")
+    func watchGone() async throws {
+        var settings = KubeSimFixture.apiServerOnly
+        settings.historyLimit = 1
+        try await KubeSimFixture.run(settings: settings) { sim in
+            let kube = try Self.client(sim)
+            let start = try await kube.list(.configMaps).resourceVersion
+            for index in 0..<3 { _ = try await kube.create(.configMaps, Self.configMap("c\(index)")) }
+            await #expect {
+                for try await _ in kube.watch(.configMaps, resourceVersion: start) {}
+            } throws: { ($0 as? KubernetesError)?.isGone == true }
+        }
+    }
+
+    /// Collects events until `count` have arrived.
+    actor Collected {
+        var events: [KubernetesWatchEvent] = []
+        func add(_ event: KubernetesWatchEvent) { events.append(event) }
+        var summary: [String] { events.map { "\($0.kind.rawValue) \($0.object.name ?? "")" } }
+    }
+
+    @Test("events() resumes after the server drops the watch, without gaps or repeats")
+    func resumeAfterDrop() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try Self.client(sim)
+            _ = try await kube.create(.configMaps, Self.configMap("before"))
+            let collected = Collected()
+            let consumer = Task {
+                for try await event in kube.events(.configMaps) { await collected.add(event) }
+            }
+            defer { consumer.cancel() }
+            try await waitUntil("the initial state arrives") {
+                let watches = await sim.simulator.store.openWatches
+                return await collected.summary == ["ADDED before"] && watches == 1
+            }
+            await sim.simulator.store.beginWatchOutage()
+            _ = try await kube.create(.configMaps, Self.configMap("during"))
+            await sim.simulator.store.endWatchOutage(expired: false)
+            _ = try await kube.create(.configMaps, Self.configMap("after"))
+            try await waitUntil("events after the drop arrive") { await collected.events.count >= 3 }
+            #expect(await collected.summary == ["ADDED before", "ADDED during", "ADDED after"])
+            #expect(await sim.simulator.store.listRequests == 1)  // resumed from its resourceVersion, no re-list
+        }
+    }
+
+    @Test("events() lists again on 410 and reports what changed, deletions included")
+    func relistOnGone() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try Self.client(sim)
+            _ = try await kube.create(.configMaps, Self.configMap("stays"))
+            _ = try await kube.create(.configMaps, Self.configMap("goes"))
+            let collected = Collected()
+            let consumer = Task {
+                for try await event in kube.events(.configMaps) { await collected.add(event) }
+            }
+            defer { consumer.cancel() }
+            try await waitUntil("the initial state arrives") {
+                let watches = await sim.simulator.store.openWatches
+                return await collected.events.count == 2 && watches == 1
+            }
+            await sim.simulator.store.beginWatchOutage()
+            try await kube.delete(.configMaps, name: "goes")
+            _ = try await kube.create(.configMaps, Self.configMap("new"))
+            _ = try await kube.patch(.configMaps, name: "stays", ["data": ["k": "v"]])
+            await sim.simulator.store.endWatchOutage(expired: true)
+            try await waitUntil("the re-list's differences arrive") { await collected.events.count >= 5 }
+            let relisted = Array(await collected.summary.dropFirst(2))
+            #expect(Set(relisted) == ["ADDED new", "MODIFIED stays", "DELETED goes"])
+            #expect(await sim.simulator.store.listRequests == 2)
+        }
+    }
+
+    @Test("waitUntil: a pod becomes Ready, then its deletion is awaited")
+    func waitUntilReady() async throws {
+        var settings = KubeSimulator.Settings()
+        settings.simulation.podStartDelay = .milliseconds(100)
+        try await KubeSimFixture.run(settings: settings) { sim in
+            let kube = try Self.client(sim)
+            _ = try await kube.create(.pods, UnstructuredObject(KubeSimFixture.pod("waiter").objectValue!))
+            let ready = try await kube.waitUntil(.pods, name: "waiter", timeout: .seconds(10)) { pod in
+                pod?["status"]?["conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false
+            }
+            #expect(ready?["status"]?["phase"] == "Running")
+            try await kube.delete(.pods, name: "waiter")
+            let gone = try await kube.waitUntil(.pods, name: "waiter", timeout: .seconds(10)) { $0 == nil }
+            #expect(gone == nil)
+            await #expect { try await kube.waitUntil(.pods, name: "never", timeout: .milliseconds(200)) { $0 != nil } } throws: {
+                ($0 as? KubernetesError)?.reason == "Timeout"
+            }
+        }
+    }
+
+    @Test("pod logs")
+    func logs() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try Self.client(sim)
+            _ = try await kube.create(.pods, UnstructuredObject(KubeSimFixture.pod("talker").objectValue!))
+            await sim.simulator.pods.appendLog(namespace: "default", name: "talker", "line 1\nline 2\n")
+            #expect(try await kube.logs(pod: "talker") == "line 1\nline 2\n")
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func waitUntil(_ description: String, timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("timed out waiting until \(description)")
+    throw CancellationError()
+}
