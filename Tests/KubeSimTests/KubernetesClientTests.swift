@@ -185,3 +185,44 @@ func waitUntil(_ description: String, timeout: Duration = .seconds(10), _ condit
     Issue.record("timed out waiting until \(description)")
     throw CancellationError()
 }
+
+@Suite("Kubernetes client: conflicts")
+struct KubernetesConflictTests {
+    @Test("update retries on 409 Conflict and applies every concurrent change")
+    func concurrentUpdates() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try KubernetesClientTests.client(sim)
+            _ = try await kube.create(.configMaps, KubernetesClientTests.configMap("counter", data: ["n": "0"]))
+            // Ten writers increment the same counter; without retries most would fail.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        try await kube.update(.configMaps, name: "counter", attempts: 50) { object in
+                            let current = Int(object["data"]?["n"]?.stringValue ?? "0") ?? 0
+                            object["data"] = ["n": .string(String(current + 1))]
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await kube.get(.configMaps, name: "counter")["data"]?["n"] == "10")
+        }
+    }
+
+    @Test("update gives up after its attempts with the Conflict")
+    func givesUp() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try KubernetesClientTests.client(sim)
+            _ = try await kube.create(.configMaps, KubernetesClientTests.configMap("contended"))
+            await #expect {
+                try await kube.update(.configMaps, name: "contended", attempts: 2) { object in
+                    // Someone else writes between our read and our write, every time.
+                    object["data"] = ["mine": "yes"]
+                    let store = sim.simulator.store
+                    let type = ResourceRegistry.standard.type(group: "", version: "v1", plural: "configmaps")!
+                    _ = try await store.patch(type, namespace: "default", name: "contended", patch: ["data": ["theirs": "yes"]], kind: .merge)
+                }
+            } throws: { ($0 as? KubernetesError)?.isConflict == true }
+        }
+    }
+}
