@@ -227,3 +227,39 @@ struct KubernetesConflictTests {
         }
     }
 }
+
+@Suite("Kubernetes client: typed models")
+struct TypedModelTests {
+    @Test("a typed Deployment, Service and ConfigMap round-trip; the deployment's pods become Ready")
+    func typedRoundTrip() async throws {
+        var settings = KubeSimulator.Settings()
+        settings.simulation.podStartDelay = .milliseconds(50)
+        try await KubeSimFixture.run(settings: settings) { sim in
+            let kube = try KubernetesClientTests.client(sim)
+            let labels = ["app": "rexec-server"]
+            let container = CoreV1.Container(name: "rexec-server", image: "python:3.12", command: ["python", "-m", "rexec_server"], env: [.init(name: "REXEC_USER_ID", value: "u-1")])
+            let deployment = AppsV1.Deployment(
+                metadata: ObjectMeta(name: "rexec-server", labels: labels),
+                spec: .init(selector: .init(matchLabels: labels), template: .init(metadata: ObjectMeta(labels: labels), spec: .init(containers: [container])))
+            )
+            let created = try await kube.create(deployment)
+            #expect(created.metadata.uid != nil && created.spec?.template.spec.containers.first?.env == [.init(name: "REXEC_USER_ID", value: "u-1")])
+
+            let service = try await kube.create(CoreV1.Service(
+                metadata: ObjectMeta(name: "broker-external"), spec: .init(type: "NodePort", selector: labels, ports: [.init(name: "client", port: 5559, targetPort: 5559, nodePort: 30001)])
+            ))
+            #expect(service.spec?.ports?.first?.nodePort == 30001 && service.spec?.clusterIP != nil)
+
+            _ = try await kube.create(CoreV1.ConfigMap(metadata: ObjectMeta(name: "requirements"), data: ["requirements.txt": "numpy==2.1\n"]))
+            #expect(try await kube.get(CoreV1.ConfigMap.self, name: "requirements").data == ["requirements.txt": "numpy==2.1\n"])
+
+            try await kube.waitUntil(.deployments, name: "rexec-server", timeout: .seconds(10)) { object in
+                guard let object, let typed = try? AppsV1.Deployment(object) else { return false }
+                return typed.status?.readyReplicas == 1
+            }
+            let pods = try await kube.list(CoreV1.Pod.self, labelSelector: "app=rexec-server")
+            #expect(pods.count == 1 && pods.allSatisfy(\.isReady))
+            #expect(pods.first?.metadata.ownerReferences?.first?.uid == created.metadata.uid)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Shared
+import Testing
+
+/// Objects our client builds pass the Kubernetes OpenAPI schemas (PyPI kubernetes-validate,
+/// strict: unknown fields are errors), so what works on kube-sim is valid for a real cluster.
+@Suite("Kubernetes schemas")
+struct SchemaValidationTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let validator = packageRoot.appendingPathComponent(".venv/bin/kubernetes-validate")
+
+    static var objects: [any KubernetesResource] {
+        let labels = ["app": "rexec-server"]
+        var container = CoreV1.Container(name: "rexec-server", image: "python:3.12", command: ["python"], env: [.init(name: "REXEC_USER_ID", value: "u")])
+        container.resources = .init(requests: ["cpu": "250m", "memory": "512Mi"], limits: ["cpu": "2", "memory": "4Gi"])
+        container.volumeMounts = [.init(name: "requirements", mountPath: "/requirements", readOnly: true)]
+        container.ports = [.init(containerPort: 22, name: "ssh")]
+        var podSpec = CoreV1.PodSpec(containers: [container], restartPolicy: "Always")
+        podSpec.automountServiceAccountToken = false
+        podSpec.volumes = [["name": "requirements", "configMap": ["name": "requirements"]]]
+        return [
+            CoreV1.Namespace(metadata: ObjectMeta(name: "rexec-server-u", labels: ["app.kubernetes.io/managed-by": "rexec-deploy-api"])),
+            CoreV1.ConfigMap(metadata: ObjectMeta(name: "requirements", namespace: "rexec-server-u"), data: ["requirements.txt": "numpy==2.1\n"]),
+            CoreV1.Secret(metadata: ObjectMeta(name: "token"), stringData: ["token": "x"]),
+            CoreV1.Pod(metadata: ObjectMeta(name: "p", labels: labels), spec: podSpec),
+            CoreV1.Service(metadata: ObjectMeta(name: "ssh"), spec: .init(type: "NodePort", selector: labels, ports: [.init(name: "ssh", port: 22, targetPort: 22)])),
+            CoreV1.PersistentVolume(metadata: ObjectMeta(name: "pv"), spec: .init(capacity: ["storage": "10Gi"], accessModes: ["ReadWriteMany"], nfs: .init(server: "10.0.0.1", path: "/export/u"))),
+            CoreV1.PersistentVolumeClaim(metadata: ObjectMeta(name: "pvc"), spec: .init(accessModes: ["ReadWriteMany"], storage: "10Gi", volumeName: "pv", storageClassName: "")),
+            CoreV1.ResourceQuota(metadata: ObjectMeta(name: "quota"), hard: ["pods": "4", "limits.cpu": "4"]),
+            AppsV1.Deployment(metadata: ObjectMeta(name: "d", labels: labels), spec: .init(selector: .init(matchLabels: labels), template: .init(metadata: ObjectMeta(labels: labels), spec: podSpec))),
+            NetworkingV1.Ingress(metadata: ObjectMeta(name: "i"), spec: .init(ingressClassName: "nginx", tls: [.init(hosts: ["p.example.org"], secretName: "tls")], rules: [.init(host: "p.example.org", paths: [.init(path: "/", service: "p", port: 80)])])),
+            NetworkingV1.NetworkPolicy(metadata: ObjectMeta(name: "n"), spec: .init(podSelector: .init(matchLabels: labels), policyTypes: ["Ingress", "Egress"], egress: [["to": [["ipBlock": ["cidr": "10.96.0.10/32"]]], "ports": [["port": 5560, "protocol": "TCP"]]]])),
+        ]
+    }
+
+    @Test("every typed object validates against Kubernetes 1.32 in strict mode")
+    func validates() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.validator.path), "run scripts/install-deps.sh (it installs kubernetes-validate into .venv)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schemas-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var files: [String] = []
+        for (index, object) in Self.objects.enumerated() {
+            let url = directory.appendingPathComponent("\(index).json")
+            try object.unstructured().json.encoded().write(to: url)
+            files.append(url.path)
+        }
+        let result = try await Self.run(Self.validator.path, ["--strict", "-k", "1.32.0"] + files)
+        #expect(result.status == 0, "\(result.output)")
+        // A broken object is caught, so the check above can fail.
+        let broken = directory.appendingPathComponent("broken.json")
+        try JSONValue.object(["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "x"], "spec": ["containers": [["name": "c", "imagee": "typo"]]]]).encoded().write(to: broken)
+        #expect(try await Self.run(Self.validator.path, ["--strict", "-k", "1.32.0", broken.path]).status != 0)
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = try pipe.fileHandleForReading.readToEnd() ?? Data()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
