@@ -14,6 +14,8 @@ public struct KubeSimulator: Sendable {
         public var simulation = SimulationSettings()
         /// Off: a bare API server (nothing schedules pods or runs controllers).
         public var simulate = true
+        /// When set, every API request needs a known bearer token and an allowing rule.
+        public var access: AccessControl?
 
         public init() {}
     }
@@ -60,7 +62,7 @@ public struct KubeSimulator: Sendable {
         let discovery = DiscoveryRoutes(registry: registry, version: settings.version)
         let resources = ResourceRoutes(
             store: store, registry: registry, discovery: discovery, bookmarkInterval: settings.bookmarkInterval,
-            subresources: SubresourceHandler(store: store, pods: pods)
+            subresources: SubresourceHandler(store: store, pods: pods), access: settings.access
         )
         return ServiceDefinition(
             name: "kube-sim", settings: http, errorStyle: .detail,
@@ -69,7 +71,7 @@ public struct KubeSimulator: Sendable {
         ) { router in
             discovery.register(on: router)
             resources.register(on: router)
-            SimulationControlRoutes(pods: pods).register(on: router)
+            SimulationControlRoutes(pods: pods, access: settings.access).register(on: router)
         }
     }
 }

@@ -21,6 +21,9 @@ struct KubeSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("pod-start-delay"), help: "Seconds from scheduling to Running/Ready (env KUBESIM_POD_START_SECONDS; default 0.3).")
     var podStartDelay: Double?
 
+    @Option(name: .customLong("auth-file"), help: "YAML users (tokens) and RBAC-like rules; without it any request is allowed (env KUBESIM_AUTH_FILE).")
+    var authFile: String?
+
     @Flag(name: .customLong("no-simulation"), help: "Serve the API only: nothing schedules pods or runs controllers.")
     var noSimulation = false
 
@@ -31,12 +34,14 @@ struct KubeSimCommand: AsyncParsableCommand {
         overrides["KUBESIM_HISTORY"] = history.map(String.init)
         overrides["KUBESIM_POD_START_SECONDS"] = podStartDelay.map { String($0) }
         if noSimulation { overrides["KUBESIM_SIMULATE"] = "false" }
+        overrides["KUBESIM_AUTH_FILE"] = authFile
         try await ServiceLauncher.run(spec, options: common, extraOverrides: overrides) { launch in
             var settings = KubeSimulator.Settings()
             settings.bookmarkInterval = try launch.source.seconds("KUBESIM_BOOKMARK_SECONDS", default: 5, range: 0.05...3600)
             settings.historyLimit = try launch.source.integer("KUBESIM_HISTORY", default: 10_000, range: 1...10_000_000)
             settings.simulation.podStartDelay = try launch.source.seconds("KUBESIM_POD_START_SECONDS", default: 0.3, range: 0...3600)
             settings.simulate = try launch.source.bool("KUBESIM_SIMULATE", default: true)
+            settings.access = try launch.source.optionalString("KUBESIM_AUTH_FILE").map(AccessControl.load(path:))
             let simulator = KubeSimulator(settings: settings)
             try await simulator.seed()
             return simulator.definition(http: launch.http, metricsRegistry: launch.metricsRegistry)

@@ -10,6 +10,7 @@ struct ResourceRoutes: Sendable {
     let discovery: DiscoveryRoutes
     let bookmarkInterval: Duration
     let subresources: SubresourceHandler
+    let access: AccessControl?
 
     func register(on router: Router<ServiceRequestContext>) {
         for root in ["api", "apis"] {
@@ -42,6 +43,11 @@ struct ResourceRoutes: Sendable {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let query = request.uri.queryParameters
+        if let access {
+            let user = try access.authenticate(BearerToken.from(request.headers))
+            let (resource, name) = Self.rbacTarget(path.target, plural: plural)
+            try access.authorize(user, verb: Self.verb(path.target, method: request.method, watch: Self.flag(query["watch"])), group: path.group, resource: resource, namespace: path.namespace, name: name)
+        }
         switch (path.target, request.method) {
         case (.collection, .get):
             if Self.flag(query["watch"]) { return try await watch(type, namespace: path.namespace, request: request, name: nil) }
@@ -154,6 +160,30 @@ struct ResourceRoutes: Sendable {
     }
 
     // MARK: Request helpers
+
+    /// The RBAC verb for a request.
+    static func verb(_ target: ResourcePath.Target, method: HTTPRequest.Method, watch: Bool) -> String {
+        switch (target, method) {
+        case (.collection, .get): watch ? "watch" : "list"
+        case (.object, .get): watch ? "watch" : "get"
+        case (.subresource, .get): "get"
+        case (.collection, .post), (.subresource, .post): "create"
+        case (_, .put): "update"
+        case (_, .patch): "patch"
+        case (.collection, .delete): "deletecollection"
+        case (_, .delete): "delete"
+        default: method.rawValue.lowercased()
+        }
+    }
+
+    /// `pods` or `pods/log`, and the object name when there is one.
+    static func rbacTarget(_ target: ResourcePath.Target, plural: String) -> (String, String?) {
+        switch target {
+        case .subresource(_, let name, let subresource): ("\(plural)/\(subresource)", name)
+        case .object(_, let name): (plural, name)
+        default: (plural, nil)
+        }
+    }
 
     static func flag(_ value: Substring?) -> Bool {
         value == "true" || value == "1"

@@ -6,10 +6,25 @@ import Shared
 ///
 /// - `PUT /_sim/namespaces/{ns}/pods/{name}/files?path=/tmp/key` — body becomes the file.
 /// - `POST /_sim/namespaces/{ns}/pods/{name}/logs` — body is appended to the log.
+/// - `GET /_sim/access` — every authorization decision (with `--auth-file`), to check that a
+///   service needed no more than its chart grants.
 struct SimulationControlRoutes: Sendable {
     let pods: PodRuntime
+    let access: AccessControl?
 
     func register(on router: Router<ServiceRequestContext>) {
+        router.get("_sim/access") { _, _ in
+            JSONValue.object([
+                "enabled": .bool(access != nil),
+                "decisions": .array((access?.decisions ?? []).map { decision in
+                    [
+                        "user": .string(decision.user), "verb": .string(decision.verb), "group": .string(decision.group),
+                        "resource": .string(decision.resource), "namespace": decision.namespace.map(JSONValue.string) ?? .null,
+                        "allowed": .bool(decision.allowed),
+                    ]
+                }),
+            ])
+        }
         router.put("_sim/namespaces/:namespace/pods/:name/files") { request, context in
             guard let path = request.uri.queryParameters["path"].map(String.init), path.hasPrefix("/") else {
                 return KubeStatus.badRequest("query parameter path must be an absolute file path").response
