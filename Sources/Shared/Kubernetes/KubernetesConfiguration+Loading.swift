@@ -90,13 +90,15 @@ extension KubernetesConfiguration {
         } else {
             credentials = .none
         }
-        return KubernetesConfiguration(
+        var configuration = KubernetesConfiguration(
             server: server, credentials: credentials,
             certificateAuthorityPEM: try bytes(data: "certificate-authority-data", file: "certificate-authority", in: cluster),
             insecureSkipTLSVerify: cluster["insecure-skip-tls-verify"] as? Bool ?? false,
             namespace: (contextEntry["namespace"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "default",
             source: "kubeconfig \(path) context \(contextName)"
         )
+        configuration.contextName = contextName
+        return configuration
     }
 
     /// `KUBECONFIG` (first entry of the list), else in-cluster when running in a pod, else

@@ -21,6 +21,8 @@ public struct KubernetesConfiguration: Sendable {
     public var namespace: String
     /// Where this configuration came from, for logs and errors (never secrets).
     public var source: String
+    /// The kubeconfig context used, when there was one.
+    public var contextName: String?
 
     public init(
         server: URL, credentials: Credentials = .none, certificateAuthorityPEM: [UInt8]? = nil, insecureSkipTLSVerify: Bool = false,
