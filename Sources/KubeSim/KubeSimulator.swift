@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Prometheus
 import Shared
 
@@ -64,14 +65,17 @@ public struct KubeSimulator: Sendable {
             store: store, registry: registry, discovery: discovery, bookmarkInterval: settings.bookmarkInterval,
             subresources: SubresourceHandler(store: store, pods: pods), access: settings.access
         )
-        return ServiceDefinition(
+        let exec = ExecUpgrade(store: store, pods: pods, registry: registry, access: settings.access)
+        var definition = ServiceDefinition(
             name: "kube-sim", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(title: "kube-sim", version: settings.version, description: "Kubernetes API emulator (JSON only)."),
             metricsRegistry: metricsRegistry
         ) { router in
             discovery.register(on: router)
             resources.register(on: router)
-            SimulationControlRoutes(pods: pods, access: settings.access).register(on: router)
+            SimulationControlRoutes(store: store, pods: pods, access: settings.access).register(on: router)
         }
+        definition.server = .http1WebSocketUpgrade { request, _, _ in try await exec.shouldUpgrade(request) }
+        return definition
     }
 }

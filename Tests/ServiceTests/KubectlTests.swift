@@ -72,11 +72,17 @@ struct KubectlTests {
         #expect(try await sim.terminate() == 0)
     }
 
-    @Test("apply, re-apply, get -o json, get -w sees Pending → Running, logs, delete")
+    @Test("apply, re-apply, get -o json, get -w sees Pending → Running, logs, exec, delete")
     func workflow() async throws {
         try await Self.withCluster { sim, kubectl in
             let watch = try kubectl.start(["get", "pods", "-w", "--request-timeout=0"])
             defer { watch.stop() }
+            // Apply only once kubectl's watch is open, so it sees the pod from its first state.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while (try await sim.request(.GET, "/_sim/state").json?["openWatches"] as? Int ?? 0) < 1 {
+                guard ContinuousClock.now < deadline else { Issue.record("kubectl's watch never opened:\n\(watch.output)"); return }
+                try await Task.sleep(for: .milliseconds(10))
+            }
 
             let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifest)
             #expect(applied.status == 0, "\(applied.output)")
@@ -107,6 +113,12 @@ struct KubectlTests {
             _ = try await sim.request(.POST, "/_sim/namespaces/default/pods/box/logs", body: "hello from box\n")
             let logs = try await kubectl.run(["logs", "box"])
             #expect(logs.status == 0 && logs.output.contains("started container box") && logs.output.contains("hello from box"), "\(logs.output)")
+
+            _ = try await sim.request(.PUT, "/_sim/namespaces/default/pods/box/files?path=/tmp/key", body: "token-from-file")
+            let exec = try await kubectl.run(["exec", "box", "--", "cat", "/tmp/key"])
+            #expect(exec.status == 0 && exec.output == "token-from-file", "\(exec.output)")
+            let failing = try await kubectl.run(["exec", "box", "--", "sh", "-c", "exit 3"])
+            #expect(failing.status == 3 && failing.output.contains("command terminated with exit code 3"), "\(failing.output)")
 
             let deleted = try await kubectl.run(["delete", "pod", "box"])
             #expect(deleted.status == 0 && deleted.output.contains("pod \"box\" deleted"))

@@ -42,15 +42,15 @@ struct ResourceRoutes: Sendable {
         if type.namespaced == false, path.namespace != nil {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
-        let query = request.uri.queryParameters
+        let query = QueryParameters(request.uri)
         if let access {
             let user = try access.authenticate(BearerToken.from(request.headers))
             let (resource, name) = Self.rbacTarget(path.target, plural: plural)
-            try access.authorize(user, verb: Self.verb(path.target, method: request.method, watch: Self.flag(query["watch"])), group: path.group, resource: resource, namespace: path.namespace, name: name)
+            try access.authorize(user, verb: Self.verb(path.target, method: request.method, watch: query.flag("watch")), group: path.group, resource: resource, namespace: path.namespace, name: name)
         }
         switch (path.target, request.method) {
         case (.collection, .get):
-            if Self.flag(query["watch"]) { return try await watch(type, namespace: path.namespace, request: request, name: nil) }
+            if query.flag("watch") { return try await watch(type, namespace: path.namespace, request: request, name: nil) }
             return try await list(type, namespace: path.namespace, request: request)
         case (.collection, .post):
             let body = try await Self.body(request)
@@ -59,7 +59,7 @@ struct ResourceRoutes: Sendable {
         case (.collection, .delete):
             return try await deleteCollection(type, namespace: path.namespace, request: request)
         case (.object(_, let name), .get):
-            if Self.flag(query["watch"]) { return try await watch(type, namespace: path.namespace, request: request, name: name) }
+            if query.flag("watch") { return try await watch(type, namespace: path.namespace, request: request, name: name) }
             return try await store.get(type, namespace: path.namespace, name: name).response()
         case (.object(_, let name), .put):
             return try await store.replace(type, namespace: path.namespace, name: name, object: try await Self.body(request)).response()
@@ -86,13 +86,13 @@ struct ResourceRoutes: Sendable {
 
     private func list(_ type: ResourceType, namespace: String?, request: Request) async throws -> Response {
         await store.countListRequest()
-        let query = request.uri.queryParameters
+        let query = QueryParameters(request.uri)
         let result = try await store.list(
             type, namespace: namespace,
-            labels: try LabelSelector(parsing: query["labelSelector"].map(String.init) ?? ""),
-            fields: try FieldSelector(parsing: query["fieldSelector"].map(String.init) ?? ""),
-            limit: query["limit"].flatMap { Int(String($0)) }.flatMap { $0 > 0 ? $0 : nil },
-            continueToken: query["continue"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            labels: try LabelSelector(parsing: query["labelSelector"] ?? ""),
+            fields: try FieldSelector(parsing: query["fieldSelector"] ?? ""),
+            limit: query["limit"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil },
+            continueToken: query["continue"].flatMap { $0.isEmpty ? nil : $0 }
         )
         var metadata: [String: JSONValue] = ["resourceVersion": .string(String(result.resourceVersion))]
         if let token = result.continueToken { metadata["continue"] = .string(token) }
@@ -106,8 +106,8 @@ struct ResourceRoutes: Sendable {
     }
 
     private func watch(_ type: ResourceType, namespace: String?, request: Request, name: String?) async throws -> Response {
-        let query = request.uri.queryParameters
-        var fields = try FieldSelector(parsing: query["fieldSelector"].map(String.init) ?? "")
+        let query = QueryParameters(request.uri)
+        var fields = try FieldSelector(parsing: query["fieldSelector"] ?? "")
         var name = name
         if name == nil, let term = fields.terms.first(where: { $0.path == ["metadata", "name"] && !$0.negated }) {
             name = term.value
@@ -115,12 +115,12 @@ struct ResourceRoutes: Sendable {
         }
         let filter = WatchFilter(
             resourceKey: type.resourceKey, namespace: namespace,
-            labels: try LabelSelector(parsing: query["labelSelector"].map(String.init) ?? ""), fields: fields, name: name
+            labels: try LabelSelector(parsing: query["labelSelector"] ?? ""), fields: fields, name: name
         )
-        let from = query["resourceVersion"].flatMap { Int(String($0)) }
+        let from = query["resourceVersion"].flatMap { Int($0) }
         let events = try await store.watch(type, filter: filter, fromRevision: from)
-        let bookmarks = Self.flag(query["allowWatchBookmarks"]) ? bookmarkInterval : nil
-        let timeout = query["timeoutSeconds"].flatMap { Int(String($0)) }.map { Duration.seconds($0) }
+        let bookmarks = query.flag("allowWatchBookmarks") ? bookmarkInterval : nil
+        let timeout = query["timeoutSeconds"].flatMap { Int($0) }.map { Duration.seconds($0) }
         let table = TableRenderer.wantsTable(request)
         let stream = WatchStream(events: events, store: store, type: type, bookmarkInterval: bookmarks, timeout: timeout, asTable: table)
         return Response(
@@ -144,11 +144,11 @@ struct ResourceRoutes: Sendable {
     }
 
     private func deleteCollection(_ type: ResourceType, namespace: String?, request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = QueryParameters(request.uri)
         let result = try await store.list(
             type, namespace: namespace,
-            labels: try LabelSelector(parsing: query["labelSelector"].map(String.init) ?? ""),
-            fields: try FieldSelector(parsing: query["fieldSelector"].map(String.init) ?? "")
+            labels: try LabelSelector(parsing: query["labelSelector"] ?? ""),
+            fields: try FieldSelector(parsing: query["fieldSelector"] ?? "")
         )
         var deleted: [JSONValue] = []
         for item in result.items {
@@ -185,12 +185,8 @@ struct ResourceRoutes: Sendable {
         }
     }
 
-    static func flag(_ value: Substring?) -> Bool {
-        value == "true" || value == "1"
-    }
-
     static func isDryRun(_ request: Request) -> Bool {
-        request.uri.queryParameters["dryRun"] == "All"
+        QueryParameters(request.uri)["dryRun"] == "All"
     }
 
     static func body(_ request: Request) async throws -> JSONValue {
@@ -219,8 +215,8 @@ struct ResourceRoutes: Sendable {
             if let policy = body["propagationPolicy"]?.stringValue { options.propagation = ObjectStore.Propagation(rawValue: policy) ?? .background }
             options.uid = body["preconditions"]?["uid"]?.stringValue
         }
-        if let policy = request.uri.queryParameters["propagationPolicy"] {
-            options.propagation = ObjectStore.Propagation(rawValue: String(policy)) ?? .background
+        if let policy = QueryParameters(request.uri)["propagationPolicy"] {
+            options.propagation = ObjectStore.Propagation(rawValue: policy) ?? .background
         }
         return options
     }

@@ -6,13 +6,19 @@ import Shared
 ///
 /// - `PUT /_sim/namespaces/{ns}/pods/{name}/files?path=/tmp/key` — body becomes the file.
 /// - `POST /_sim/namespaces/{ns}/pods/{name}/logs` — body is appended to the log.
+/// - `GET /_sim/state` — open watches and the current resourceVersion, so tests can wait
+///   until a client's watch is established.
 /// - `GET /_sim/access` — every authorization decision (with `--auth-file`), to check that a
 ///   service needed no more than its chart grants.
 struct SimulationControlRoutes: Sendable {
+    let store: ObjectStore
     let pods: PodRuntime
     let access: AccessControl?
 
     func register(on router: Router<ServiceRequestContext>) {
+        router.get("_sim/state") { _, _ in
+            JSONValue.object(["openWatches": .number(Double(await store.openWatches)), "resourceVersion": .string(String(await store.revision))])
+        }
         router.get("_sim/access") { _, _ in
             JSONValue.object([
                 "enabled": .bool(access != nil),
@@ -26,7 +32,7 @@ struct SimulationControlRoutes: Sendable {
             ])
         }
         router.put("_sim/namespaces/:namespace/pods/:name/files") { request, context in
-            guard let path = request.uri.queryParameters["path"].map(String.init), path.hasPrefix("/") else {
+            guard let path = QueryParameters(request.uri)["path"], path.hasPrefix("/") else {
                 return KubeStatus.badRequest("query parameter path must be an absolute file path").response
             }
             let contents = try await Self.text(request)

@@ -1,7 +1,8 @@
 import Hummingbird
 import Shared
 
-/// Pod `log` (from the simulated pod's log buffer). `exec` arrives with the pod simulator.
+/// Pod `log` (from the simulated pod's log buffer). `exec` is served over WebSocket by
+/// ``ExecUpgrade``; a plain HTTP exec request ends here with an error, as on a real server.
 struct SubresourceHandler: Sendable {
     let store: ObjectStore
     let pods: PodRuntime
@@ -12,6 +13,9 @@ struct SubresourceHandler: Sendable {
             _ = try await store.get(type, namespace: namespace, name: name)
             let text = await pods.logs(namespace: namespace ?? "default", name: name)
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        case ("pods", "exec", _):
+            _ = try await store.get(type, namespace: namespace, name: name)
+            throw KubeStatus.badRequest("Upgrade request required: exec needs a WebSocket with v5.channel.k8s.io or v4.channel.k8s.io")
         default:
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
@@ -40,6 +44,10 @@ public actor PodRuntime {
 
     public func file(namespace: String, name: String, path: String) -> String? {
         files[PodKey(namespace: namespace, name: name)]?[path]
+    }
+
+    public func files(namespace: String, name: String) -> [String: String] {
+        files[PodKey(namespace: namespace, name: name)] ?? [:]
     }
 
     /// A deleted pod's log and files go with it; a new pod of the same name starts empty.

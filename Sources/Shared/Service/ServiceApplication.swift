@@ -41,6 +41,7 @@ public func buildApplication(
     let settings = service.settings
     return Application(
         responder: responder,
+        server: service.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: service.name),
         services: service.services,
         onServerRunning: { channel in

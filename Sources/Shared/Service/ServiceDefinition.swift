@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -18,6 +19,8 @@ public struct ServiceDefinition: Sendable {
     public var routes: @Sendable (Router<ServiceRequestContext>) -> Void
     /// Long-running companions (the broker's sockets, watchers…) run beside the server.
     public var services: [any Service]
+    /// The HTTP server flavour; `.http1()` unless a service needs WebSocket upgrades.
+    public var server: HTTPServerBuilder = .http1()
 
     public init(
         name: String, settings: HTTPServerSettings, errorStyle: ErrorStyle, openAPI: OpenAPIDocument,
