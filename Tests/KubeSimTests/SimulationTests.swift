@@ -48,6 +48,43 @@ struct SimulationTests {
         }
     }
 
+    /// Waits (on a watch, with a deadline) for the pod's DELETED event.
+    func waitUntilGone(_ store: ObjectStore, name: String, timeout: Duration = .seconds(10)) async throws {
+        let filter = WatchFilter(resourceKey: Self.pods.resourceKey, namespace: "default", labels: .everything, fields: .everything, name: name)
+        let events = try await store.watch(Self.pods, filter: filter, fromRevision: await store.revision)
+        if (try? await store.get(Self.pods, namespace: "default", name: name)) == nil { return }
+        let deleted = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await event in events where event.kind == .deleted { return true }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? false
+        }
+        #expect(deleted, "pod \(name) was not deleted within \(timeout)")
+    }
+
+    @Test("deleting a running pod: Terminating with a deletionTimestamp, then removed by the kubelet")
+    func gracefulDeletion() async throws {
+        let sim = try await Self.cluster()
+        _ = try await sim.store.create(Self.pods, namespace: "default", object: KubeSimFixture.pod("g"))
+        _ = try await Self.eventually(sim.store, Self.pods, name: "g", Self.ready)
+        let marked = try await sim.store.delete(Self.pods, namespace: "default", name: "g")
+        #expect(marked["metadata"]?["deletionTimestamp"] != nil)
+        #expect(marked["metadata"]?["deletionGracePeriodSeconds"] == 30)
+        try await waitUntilGone(sim.store, name: "g")
+        await #expect(throws: KubeStatus.self) { _ = try await sim.store.get(Self.pods, namespace: "default", name: "g") }
+        // Grace 0 removes at once.
+        _ = try await sim.store.create(Self.pods, namespace: "default", object: KubeSimFixture.pod("h"))
+        _ = try await Self.eventually(sim.store, Self.pods, name: "h", Self.ready)
+        _ = try await sim.store.delete(Self.pods, namespace: "default", name: "h", gracePeriodSeconds: 0)
+        await #expect(throws: KubeStatus.self) { _ = try await sim.store.get(Self.pods, namespace: "default", name: "h") }
+    }
+
     static func ready(_ pod: JSONValue) -> Bool {
         pod["status"]?["conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false
     }
@@ -103,7 +140,13 @@ struct SimulationTests {
         _ = try await Self.eventually(sim.store, Self.deployments, name: "api") { $0["status"]?["replicas"] == 1 && $0["status"]?["readyReplicas"] == 1 }
 
         _ = try await sim.store.delete(Self.deployments, namespace: "default", name: "api")
-        #expect(try await sim.store.list(Self.pods, namespace: "default", labels: LabelSelector(parsing: "app=api")).items.isEmpty)
+        // Its pods are collected: Terminating first, then gone once the kubelet stopped them.
+        let remaining = try await sim.store.list(Self.pods, namespace: "default", labels: LabelSelector(parsing: "app=api")).items
+        #expect(remaining.allSatisfy { $0["metadata"]?["deletionTimestamp"] != nil })
+        for pod in remaining {
+            let name = try #require(ObjectMeta.name(pod))
+            try await waitUntilGone(sim.store, name: name)
+        }
     }
 
     @Test("Services get cluster IPs; NodePorts are unique and in range; a taken port is refused")

@@ -67,7 +67,10 @@ struct ResourceRoutes: Sendable {
             return try await patch(type, namespace: path.namespace, name: name, request: request, subresource: nil)
         case (.object(_, let name), .delete):
             let options = try await Self.deleteOptions(request)
-            let object = try await store.delete(type, namespace: path.namespace, name: name, propagation: options.propagation, preconditionUID: options.uid)
+            let object = try await store.delete(
+                type, namespace: path.namespace, name: name, propagation: options.propagation, preconditionUID: options.uid,
+                gracePeriodSeconds: options.gracePeriodSeconds
+            )
             return object.response()
         case (.subresource(_, let name, "status"), .get):
             return try await store.get(type, namespace: path.namespace, name: name).response()
@@ -205,6 +208,7 @@ struct ResourceRoutes: Sendable {
     struct DeleteOptions {
         var propagation: ObjectStore.Propagation = .background
         var uid: String?
+        var gracePeriodSeconds: Int?
     }
 
     static func deleteOptions(_ request: Request) async throws -> DeleteOptions {
@@ -214,6 +218,10 @@ struct ResourceRoutes: Sendable {
         if buffer.readableBytes > 0, let body = try? JSONValue.decode(Data(buffer: buffer)) {
             if let policy = body["propagationPolicy"]?.stringValue { options.propagation = ObjectStore.Propagation(rawValue: policy) ?? .background }
             options.uid = body["preconditions"]?["uid"]?.stringValue
+            options.gracePeriodSeconds = body["gracePeriodSeconds"]?.scalarDescription.flatMap(Int.init)
+        }
+        if let grace = QueryParameters(request.uri)["gracePeriodSeconds"].flatMap(Int.init) {
+            options.gracePeriodSeconds = grace
         }
         if let policy = QueryParameters(request.uri)["propagationPolicy"] {
             options.propagation = ObjectStore.Propagation(rawValue: policy) ?? .background

@@ -110,7 +110,27 @@ public actor ClusterSimulator {
     }
 
     private func podChanged(_ pod: JSONValue) async {
+        if pod["metadata"]?["deletionTimestamp"] != nil, let name = ObjectMeta.name(pod), let namespace = ObjectMeta.namespace(pod) {
+            await terminate(namespace: namespace, name: name, grace: pod["metadata"]?["deletionGracePeriodSeconds"]?.scalarDescription.flatMap(Int.init) ?? 30)
+        }
         await updateOwningDeployment(of: pod)
+    }
+
+    /// The kubelet stops the containers, then removes the pod (grace 0).
+    private func terminate(namespace: String, name: String, grace: Int) async {
+        let key = "terminate:\(namespace)/\(name)"
+        guard pending[key] == nil else { return }
+        pending.removeValue(forKey: "\(namespace)/\(name)")?.cancel()
+        let delay = min(settings.podTerminationDelay, .seconds(grace))
+        pending[key] = Task {
+            try? await Task.sleep(for: delay)
+            await self.finishTermination(key: key, namespace: namespace, name: name)
+        }
+    }
+
+    private func finishTermination(key: String, namespace: String, name: String) async {
+        pending[key] = nil
+        _ = try? await store.delete(pods, namespace: namespace, name: name, gracePeriodSeconds: 0)
     }
 
     private func podGone(_ pod: JSONValue) async {

@@ -21,6 +21,8 @@ public struct SimulationSettings: Sendable {
 
     /// Time from scheduling to Running and Ready.
     public var podStartDelay: Duration = .milliseconds(300)
+    /// Time the simulated kubelet takes to stop a deleted pod (capped by its grace period).
+    public var podTerminationDelay: Duration = .milliseconds(200)
     /// Pod IPs come from 10.244.0.0/16.
     public var podNetworkPrefix = "10.244"
     public var failureRules: [FailureRule] = [

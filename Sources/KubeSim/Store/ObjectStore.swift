@@ -147,7 +147,10 @@ public actor ObjectStore {
 
     /// Deletes, or with finalizers marks for deletion. Returns the object as last seen.
     @discardableResult
-    public func delete(_ type: ResourceType, namespace: String?, name: String, propagation: Propagation = .background, preconditionUID: String? = nil) async throws -> JSONValue {
+    public func delete(
+        _ type: ResourceType, namespace: String?, name: String, propagation: Propagation = .background, preconditionUID: String? = nil,
+        gracePeriodSeconds: Int? = nil
+    ) async throws -> JSONValue {
         let key = Key(namespace: type.namespaced ? (namespace ?? "default") : "", name: name)
         guard let current = objects[type.resourceKey]?[key] else { throw KubeStatus.notFound(type, name: name) }
         if let preconditionUID, preconditionUID != ObjectMeta.uid(current) {
@@ -155,6 +158,21 @@ public actor ObjectStore {
         }
         if type.plural == "namespaces" {
             return try await deleteNamespace(name: name, current: current)
+        }
+        // A pod on a node is stopped by its kubelet first: it stays, Terminating, until the
+        // kubelet (the simulator) deletes it with grace 0. Unscheduled pods go at once.
+        if type.plural == "pods", current["spec"]?["nodeName"] != nil {
+            let grace = gracePeriodSeconds ?? current["spec"]?["terminationGracePeriodSeconds"]?.scalarDescription.flatMap(Int.init) ?? 30
+            if grace > 0 {
+                if current["metadata"]?["deletionTimestamp"] != nil { return current }
+                var marked = ObjectMeta.setting("deletionTimestamp", ObjectMeta.timestamp(now().addingTimeInterval(Double(grace))), in: current)
+                marked = ObjectMeta.setting("deletionGracePeriodSeconds", .number(Double(grace)), in: marked)
+                return await store(marked, type: type, key: key, event: .modified)
+            }
+            if !ObjectMeta.finalizers(current).isEmpty {
+                return current
+            }
+            return await remove(type, key: key, object: current, propagation: propagation)
         }
         if !ObjectMeta.finalizers(current).isEmpty {
             if current["metadata"]?["deletionTimestamp"] != nil { return current }
