@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+@testable import Shared
 import Testing
 
 /// kubeconfig and in-cluster loading: every credential and CA variant.
@@ -134,5 +134,23 @@ struct KubernetesConfigurationTests {
         #expect(config.namespace == "rexec")
         #expect(config.certificateAuthorityPEM == Array(scratch.certificate))
         #expect { try KubernetesConfiguration.inCluster(environment: [:], directory: scratch.directory.path) } throws: { "\($0)".contains("not running in a cluster") }
+    }
+}
+
+@Suite("Service-account token rotation")
+struct TokenRotationTests {
+    @Test("a rotated token file is picked up after the refresh interval, not before")
+    func rotation() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "first\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let cached = TokenFileReader(path: path, refreshInterval: .seconds(60))
+        let fresh = TokenFileReader(path: path, refreshInterval: .zero)
+        #expect(try cached.token() == "first" && fresh.token() == "first")
+        try "second\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try cached.token() == "first")
+        #expect(try fresh.token() == "second")
+        try FileManager.default.removeItem(atPath: path)
+        #expect { try TokenFileReader(path: path).token() } throws: { "\($0)".contains("cannot read the service-account token") }
     }
 }
