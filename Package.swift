@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "dev-idp", targets: ["DevIdP"]),
         .executable(name: "kube-sim", targets: ["KubeSimServer"]),
         .library(name: "Shared", targets: ["Shared"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -90,6 +91,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         service("KubeSimServer", extra: ["KubeSim"]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SharedTests",
             dependencies: [
@@ -99,6 +102,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [

@@ -1,0 +1,27 @@
+import CZeroMQ
+
+/// A libzmq context: owns the I/O threads every socket of it uses.
+public final class ZMQContext: @unchecked Sendable {
+    // libzmq contexts are thread-safe; sockets are not (see ZMQSocket).
+    let handle: UnsafeMutableRawPointer
+
+    public init() {
+        handle = zmq_ctx_new()
+    }
+
+    /// Unblocks every blocking call on this context's sockets with ETERM, so threads that
+    /// own sockets can close them; used on shutdown.
+    public func shutdown() {
+        zmq_ctx_shutdown(handle)
+    }
+
+    deinit {
+        zmq_ctx_term(handle)
+    }
+
+    public static var version: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        zmq_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+}

@@ -1,0 +1,115 @@
+import CZeroMQ
+
+/// One libzmq socket. Like libzmq's own sockets it must be used by one thread at a time;
+/// the broker gives each socket to a single loop thread.
+public final class ZMQSocket: @unchecked Sendable {
+    public enum Kind: Sendable {
+        case router, dealer, req, rep, pair
+
+        var raw: Int32 {
+            switch self {
+            case .router: ZMQ_ROUTER
+            case .dealer: ZMQ_DEALER
+            case .req: ZMQ_REQ
+            case .rep: ZMQ_REP
+            case .pair: ZMQ_PAIR
+            }
+        }
+    }
+
+    let handle: UnsafeMutableRawPointer
+    private var closed = false
+
+    public init(context: ZMQContext, kind: Kind) throws {
+        guard let handle = zmq_socket(context.handle, kind.raw) else { throw ZMQError(operation: "zmq_socket") }
+        self.handle = handle
+        // Do not hold the process open for unsent messages on close.
+        try setOption(ZMQ_LINGER, 0)
+    }
+
+    deinit { close() }
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        zmq_close(handle)
+    }
+
+    // MARK: Endpoints
+
+    public func bind(_ endpoint: String) throws {
+        guard zmq_bind(handle, endpoint) == 0 else { throw ZMQError(operation: "bind \(endpoint)") }
+    }
+
+    public func connect(_ endpoint: String) throws {
+        guard zmq_connect(handle, endpoint) == 0 else { throw ZMQError(operation: "connect \(endpoint)") }
+    }
+
+    /// The endpoint actually bound, e.g. `tcp://127.0.0.1:41234` after binding port `*`.
+    public var lastEndpoint: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        var size = buffer.count
+        zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    // MARK: Options
+
+    public func setOption(_ option: Int32, _ value: Int32) throws {
+        var value = value
+        guard zmq_setsockopt(handle, option, &value, MemoryLayout<Int32>.size) == 0 else { throw ZMQError(operation: "setsockopt \(option)") }
+    }
+
+    public func setOption(_ option: Int32, bytes: [UInt8]) throws {
+        let result = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        guard result == 0 else { throw ZMQError(operation: "setsockopt \(option)") }
+    }
+
+    /// The identity a DEALER presents to a ROUTER (the rexec server uses the user's `sub`).
+    public func setRoutingID(_ id: [UInt8]) throws { try setOption(ZMQ_ROUTING_ID, bytes: id) }
+    /// ROUTER: fail with EHOSTUNREACH instead of silently dropping a message to an unknown peer.
+    public func setRouterMandatory(_ on: Bool) throws { try setOption(ZMQ_ROUTER_MANDATORY, on ? 1 : 0) }
+    /// ROUTER: a new peer with an identity in use takes it over from the old connection.
+    public func setRouterHandover(_ on: Bool) throws { try setOption(ZMQ_ROUTER_HANDOVER, on ? 1 : 0) }
+    /// Milliseconds a blocking receive waits; -1 forever.
+    public func setReceiveTimeout(milliseconds: Int32) throws { try setOption(ZMQ_RCVTIMEO, milliseconds) }
+    public func setSendTimeout(milliseconds: Int32) throws { try setOption(ZMQ_SNDTIMEO, milliseconds) }
+
+    // MARK: Messages
+
+    /// Sends a multipart message atomically (all frames or none).
+    public func send(_ frames: [[UInt8]], dontWait: Bool = false) throws {
+        for (index, frame) in frames.enumerated() {
+            var flags: Int32 = index < frames.count - 1 ? ZMQ_SNDMORE : 0
+            if dontWait { flags |= ZMQ_DONTWAIT }
+            let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            guard sent >= 0 else { throw ZMQError(operation: "send") }
+        }
+    }
+
+    /// Receives every frame of the next message.
+    public func receive(dontWait: Bool = false) throws -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var message = zmq_msg_t()
+        zmq_msg_init(&message)
+        defer { zmq_msg_close(&message) }
+        repeat {
+            guard zmq_msg_recv(&message, handle, dontWait ? ZMQ_DONTWAIT : 0) >= 0 else { throw ZMQError(operation: "receive") }
+            let size = zmq_msg_size(&message)
+            let data = zmq_msg_data(&message)!
+            frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+        } while zmq_msg_more(&message) == 1
+        return frames
+    }
+}
+
+/// Waits until any of several sockets can be read.
+public enum ZMQPoller {
+    /// Indices of the sockets with a message waiting, after at most `timeoutMilliseconds`
+    /// (-1 waits forever). Empty on timeout.
+    public static func readable(_ sockets: [ZMQSocket], timeoutMilliseconds: Int) throws -> [Int] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        guard zmq_poll(&items, Int32(items.count), timeoutMilliseconds) >= 0 else { throw ZMQError(operation: "poll") }
+        return items.indices.filter { items[$0].revents & Int16(ZMQ_POLLIN) != 0 }
+    }
+}
