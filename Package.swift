@@ -72,7 +72,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        service("Broker"),
+        service("Broker", extra: ["ZeroMQ"]),
         service("DeployAPI"),
         service("EPGateway"),
         service("PodsBackend"),
@@ -103,6 +103,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [
