@@ -133,9 +133,9 @@ extension KubernetesClient {
     ) async throws -> UnstructuredObject? {
         let namespace = resource.namespaced ? (namespace ?? configuration.namespace) : nil
         let events = self.events(resource, namespace: namespace, fieldSelector: "metadata.name=\(name)")
-        return try await withThrowingTaskGroup(of: UnstructuredObject?.self) { group in
-            group.addTask {
-                // The first list tells whether the object exists; absence gives no event.
+        do {
+            return try await withDeadline(timeout) {
+                // The first read tells whether the object exists; absence gives no event.
                 let initial = try? await get(resource, namespace: namespace, name: name)
                 if condition(initial) { return initial }
                 for try await event in events {
@@ -144,12 +144,8 @@ extension KubernetesClient {
                 }
                 throw CancellationError()
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw KubernetesError(code: 0, reason: "Timeout", message: "\(resource.plural)/\(name) did not reach the expected state within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        } catch is DeadlineExceeded {
+            throw KubernetesError(code: 0, reason: "Timeout", message: "\(resource.plural)/\(name) did not reach the expected state within \(timeout)")
         }
     }
 }

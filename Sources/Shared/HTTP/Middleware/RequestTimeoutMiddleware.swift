@@ -16,20 +16,13 @@ public struct RequestTimeoutMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let timeout = self.timeout
         return try await withoutActuallyEscaping(next) { next in
-            // The task group does not outlive this call, and this task only waits while the
+            // withDeadline does not outlive this call, and this task only waits while its
             // child runs `next`, so handing the closure to the child is safe.
             let handler = UncheckedSendable(next)
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await handler.value(request, context) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw APIError(.serviceUnavailable, detail: "Request timed out after \(timeout.secondsDouble) seconds.")
-                }
-                return response
+            do {
+                return try await withDeadline(timeout) { try await handler.value(request, context) }
+            } catch is DeadlineExceeded {
+                throw APIError(.serviceUnavailable, detail: "Request timed out after \(timeout.secondsDouble) seconds.")
             }
         }
     }

@@ -30,22 +30,14 @@ public struct ReadinessCheck: Sendable {
 
     func run() async -> Result {
         let started = DispatchTime.now().uptimeNanoseconds
-        let outcome: String? = await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                do {
-                    try await probe()
-                    return nil
-                } catch {
-                    return String(describing: error)
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return "no answer within \(timeout.secondsDouble) s"
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
+        let outcome: String?
+        do {
+            try await withDeadline(timeout, probe)
+            outcome = nil
+        } catch is DeadlineExceeded {
+            outcome = "no answer within \(timeout.secondsDouble) s"
+        } catch {
+            outcome = String(describing: error)
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         return Result(name: name, up: outcome == nil, latencyMilliseconds: elapsed, error: outcome)
@@ -53,8 +45,8 @@ public struct ReadinessCheck: Sendable {
 }
 
 /// Whether the process is draining: `/readyz` then answers 503 so load balancers stop
-/// sending new work while in-flight requests finish. Set by the launcher's shutdown hook
-/// or by tests; the server's own graceful shutdown is also seen directly by `/readyz`.
+/// sending new work while in-flight requests finish. A service may set it before it stops
+/// (nothing in the launcher does: `/readyz` sees the server's graceful shutdown directly).
 public final class LifecycleState: Sendable {
     private let draining = NIOLockedValueBox(false)
 
