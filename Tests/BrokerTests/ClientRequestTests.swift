@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Broker
@@ -38,19 +39,12 @@ struct ClientRequestTests {
     func pickles() throws {
         let texts = ["Token validation failed.", "Server not ready/available for user 0b7d-ünï.", ""]
         for text in texts {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", "import pickle,sys; sys.stdout.write(pickle.loads(sys.stdin.buffer.read()))"]
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(PickledString.encode(text)))
-            try input.fileHandleForWriting.close()
-            let loaded = try output.fileHandleForReading.readToEnd() ?? Data()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-            #expect(String(decoding: loaded, as: UTF8.self) == text)
+            let python = try runTool(
+                ["python3", "-c", "import pickle,sys; sys.stdout.write(pickle.loads(sys.stdin.buffer.read()))"],
+                stdin: Data(PickledString.encode(text))
+            )
+            #expect(python.status == 0)
+            #expect(String(decoding: python.output, as: UTF8.self) == text)
         }
     }
 }

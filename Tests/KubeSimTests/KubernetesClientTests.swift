@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 @testable import KubeSim
@@ -176,16 +177,6 @@ struct KubernetesClientTests {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(_ description: String, timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("timed out waiting until \(description)")
-    throw CancellationError()
-}
 
 @Suite("Kubernetes client: conflicts")
 struct KubernetesConflictTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// Objects our client builds pass the Kubernetes OpenAPI schemas (PyPI kubernetes-validate,
@@ -45,24 +46,11 @@ struct SchemaValidationTests {
             try object.unstructured().json.encoded().write(to: url)
             files.append(url.path)
         }
-        let result = try await Self.run(Self.validator.path, ["--strict", "-k", "1.32.0"] + files)
-        #expect(result.status == 0, "\(result.output)")
+        let result = try runTool([Self.validator.path, "--strict", "-k", "1.32.0"] + files, mergingErrors: true)
+        #expect(result.status == 0, "\(String(decoding: result.output, as: UTF8.self))")
         // A broken object is caught, so the check above can fail.
         let broken = directory.appendingPathComponent("broken.json")
         try JSONValue.object(["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "x"], "spec": ["containers": [["name": "c", "imagee": "typo"]]]]).encoded().write(to: broken)
-        #expect(try await Self.run(Self.validator.path, ["--strict", "-k", "1.32.0", broken.path]).status != 0)
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = try pipe.fileHandleForReading.readToEnd() ?? Data()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        #expect(try runTool([Self.validator.path, "--strict", "-k", "1.32.0", broken.path]).status != 0)
     }
 }

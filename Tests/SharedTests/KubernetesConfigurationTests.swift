@@ -1,5 +1,6 @@
 import Foundation
 @testable import Shared
+import TestSupport
 import Testing
 
 /// kubeconfig and in-cluster loading: every credential and CA variant.
@@ -14,17 +15,11 @@ struct KubernetesConfigurationTests {
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
+            let openssl = try runTool([
                 "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=rexec-test",
                 "-keyout", directory.appendingPathComponent("client.key").path, "-out", directory.appendingPathComponent("client.crt").path,
-            ]
-            process.standardError = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw KubernetesConfigurationError("openssl failed") }
+            ])
+            guard openssl.status == 0 else { throw KubernetesConfigurationError("openssl failed") }
             certificate = try Data(contentsOf: directory.appendingPathComponent("client.crt"))
             key = try Data(contentsOf: directory.appendingPathComponent("client.key"))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import Prometheus
 import Shared
+import TestSupport
 import Testing
 
 @testable import DevIdP

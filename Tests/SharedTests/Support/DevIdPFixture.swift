@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import Prometheus
 import Shared
+import TestSupport
 import Testing
 
 @testable import DevIdP
@@ -58,18 +59,4 @@ struct DevIdPFixture: Sendable {
             return try await body(fixture)
         }
     }
-}
-
-/// Polls `condition` until it holds or `timeout` passes; a failed wait is a test failure.
-func waitUntil(
-    _ description: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("timed out after \(timeout) waiting until \(description)", sourceLocation: sourceLocation)
-    throw CancellationError()
 }
