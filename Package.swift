@@ -72,7 +72,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        service("Broker", extra: ["ZeroMQ"]),
+        service("Broker", extra: ["ZeroMQ", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         service("DeployAPI"),
         service("EPGateway"),
         service("PodsBackend"),
@@ -104,7 +104,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "ZeroMQ", "Shared", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [

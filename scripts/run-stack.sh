@@ -5,6 +5,8 @@
 #
 # Ports (environment): IDP_PORT=8090 KUBE_SIM_PORT=6443 BROKER_HTTP_PORT=9090
 #                      DEPLOY_API_PORT=8000 EP_PORT=8003 PODS_PORT=8080; HOST=127.0.0.1
+#                      broker ZeroMQ: BROKER_CLIENT_PORT=5559 BROKER_SERVER_PORT=5560
+#                      BROKER_CONTROL_PORT=5561
 # STACK_SKIP_BUILD=1 uses the binaries already in .build/debug.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,9 @@ broker_port=${BROKER_HTTP_PORT:-9090}
 deploy_port=${DEPLOY_API_PORT:-8000}
 ep_port=${EP_PORT:-8003}
 pods_port=${PODS_PORT:-8080}
+broker_client_port=${BROKER_CLIENT_PORT:-5559}
+broker_server_port=${BROKER_SERVER_PORT:-5560}
+broker_control_port=${BROKER_CONTROL_PORT:-5561}
 ready_timeout=${STACK_READY_TIMEOUT:-90}
 
 if [[ "${STACK_SKIP_BUILD:-0}" != 1 ]]; then
@@ -62,7 +67,8 @@ start() {
 auth_url="http://$host:$idp_port/information"
 start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
 start kube-sim "$kube_port" --
-start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" --
+start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" -- \
+  --client-port "$broker_client_port" --server-port "$broker_server_port" --control-port "$broker_control_port"
 start rexec-deploy-api "$deploy_port" AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo --
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
@@ -88,7 +94,7 @@ cat <<EOT
 [stack] ready
 [stack]   dev IdP            http://$host:$idp_port        (users: config/dev-idp-users.yaml)
 [stack]   kube-sim           http://$host:$kube_port        (kubectl --server http://$host:$kube_port get pods -A)
-[stack]   rexec-broker       http://$host:$broker_port/metrics
+[stack]   rexec-broker       tcp://$host:$broker_client_port (clients), tcp://$host:$broker_server_port (servers); http://$host:$broker_port/metrics
 [stack]   rexec-deploy-api   http://$host:$deploy_port/rexec/docs
 [stack]   ndp-ep-api         http://$host:$ep_port/ep/docs
 [stack]   user-pods-backend  http://$host:$pods_port/docs

@@ -1,14 +1,19 @@
 import ArgumentParser
 import Hummingbird
+import Logging
 import Shared
 
-/// rexec-broker: routes rexec calls between clients and per-user servers over ZeroMQ.
-/// Foundation placeholder: the HTTP side port (/healthz, /readyz, /metrics).
+/// rexec-broker: routes rexec calls between clients and per-user servers over ZeroMQ
+/// (specs/rexec.md §2), with an HTTP side port for /healthz, /readyz and /metrics.
 @main
 struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rexec-broker",
-        abstract: "ZeroMQ router between rexec clients and per-user rexec servers."
+        abstract: "ZeroMQ router between rexec clients and per-user rexec servers.",
+        discussion: """
+            Every setting is also read from the environment (and an optional .env file); flags win.
+            Upstream's flags --client_port, --server_port, --control_port, --auth_api_url, -v and --debug work unchanged.
+            """
     )
 
     @OptionGroup var common: CommonOptions
@@ -16,19 +21,82 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-port"), help: "Port for /healthz, /readyz and /metrics (same as --port; env PORT; default 9090).")
     var httpPort: Int?
 
+    @Option(name: [.customLong("client-port"), .customLong("client_port")], help: "Client ROUTER port; 0 picks a free one (env CLIENT_PORT; default 5559).")
+    var clientPort: Int?
+
+    @Option(name: [.customLong("server-port"), .customLong("server_port")], help: "Server ROUTER port (env SERVER_PORT; default 5560).")
+    var serverPort: Int?
+
+    @Option(name: [.customLong("control-port"), .customLong("control_port")], help: "Control socket port (env CONTROL_PORT; default 5561).")
+    var controlPort: Int?
+
+    @Option(name: .customLong("auth_api_url"), help: "Upstream spelling of --auth-api-url.")
+    var upstreamAuthAPIURL: String?
+
+    @Option(name: .customLong("client-bind"), help: "Address the client socket listens on (env REXEC_BROKER_CLIENT_BIND_ADDRESS; default 0.0.0.0).")
+    var clientBind: String?
+
+    @Option(name: .customLong("server-bind"), help: "Address the server socket listens on (env REXEC_BROKER_SERVER_BIND_ADDRESS; default 0.0.0.0).")
+    var serverBind: String?
+
+    @Option(name: .customLong("control-bind"), help: "Address the control socket listens on (env REXEC_BROKER_CONTROL_BIND_ADDRESS; default 127.0.0.1).")
+    var controlBind: String?
+
+    @Option(name: .customLong("heartbeat-stale-seconds"), help: "Report a server stale after this much silence (env REXEC_BROKER_HEARTBEAT_STALE_SECONDS; default 90).")
+    var staleSeconds: Double?
+
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Log at info level (upstream flag).")
+    var verbose = false
+
+    @Flag(name: .customLong("debug"), help: "Log at debug level (upstream flag). Tokens are never logged.")
+    var debug = false
+
     func run() async throws {
         let spec = LaunchSpec(name: "rexec-broker", defaultPort: 9090)
-        // The broker's HTTP listener is a side port; --http-port is its name for PORT.
         var overrides: [String: String] = [:]
-        if let httpPort { overrides["PORT"] = String(httpPort) }
-        try await ServiceLauncher.run(spec, options: common, extraOverrides: overrides) { launch in
+        overrides["PORT"] = httpPort.map(String.init)
+        overrides["CLIENT_PORT"] = clientPort.map(String.init)
+        overrides["SERVER_PORT"] = serverPort.map(String.init)
+        overrides["CONTROL_PORT"] = controlPort.map(String.init)
+        overrides["AUTH_API_URL"] = upstreamAuthAPIURL ?? common.authAPIURL
+        overrides["REXEC_BROKER_CLIENT_BIND_ADDRESS"] = clientBind
+        overrides["REXEC_BROKER_SERVER_BIND_ADDRESS"] = serverBind
+        overrides["REXEC_BROKER_CONTROL_BIND_ADDRESS"] = controlBind
+        overrides["REXEC_BROKER_HEARTBEAT_STALE_SECONDS"] = staleSeconds.map { String($0) }
+        if debug { overrides["LOG_LEVEL"] = "debug" } else if verbose { overrides["LOG_LEVEL"] = "info" }
+
+        try await ServiceLauncher.run(spec, options: common, extraOverrides: overrides.compactMapValues { $0 }) { launch in
             let auth = try AuthSettings.load(from: launch.source)
+            let settings = try BrokerSettings.load(from: launch.source, auth: auth)
+            let provider = CachingIdentityProvider.live(settings: auth, logger: launch.logger)
+            let loop: RoutingLoop
+            do {
+                loop = try RoutingLoop(
+                    settings: settings, validator: TokenValidator(provider: provider),
+                    metrics: BrokerMetrics(registry: launch.metricsRegistry), logger: launch.logger
+                )
+            } catch {
+                throw ConfigurationError(variable: "CLIENT_PORT/SERVER_PORT/CONTROL_PORT", value: "\(settings.clientEndpoint) \(settings.serverEndpoint) \(settings.controlEndpoint)", expected: "addresses the broker can listen on (\(error))")
+            }
+            launch.logger.notice("zeromq listening", metadata: [
+                "client": "\(loop.endpoints.client)", "server": "\(loop.endpoints.server)", "control": "\(loop.endpoints.control)",
+                "terminate": "\(settings.controlSecret == nil ? "disabled (no control secret)" : "needs the control secret")",
+            ])
             return ServiceDefinition(
                 name: spec.name, settings: launch.http, errorStyle: .detail,
-                openAPI: OpenAPIDocument(title: "rexec-broker", version: "0.1.0", description: "Broker health and metrics."),
-                readinessChecks: [.identityProvider(auth)],
-                metricsRegistry: launch.metricsRegistry
+                openAPI: OpenAPIDocument(title: "rexec-broker", version: "0.1.0", description: "Broker health and metrics; the broker itself speaks ZeroMQ."),
+                // Not the IdP: a broker taken out of its Service while the IdP is down would
+                // also cut off the users whose tokens it still honours.
+                readinessChecks: [ReadinessCheck(name: "router") {
+                    guard loop.isRunning else { throw RouterNotRunning() }
+                }],
+                metricsRegistry: launch.metricsRegistry,
+                services: [BrokerService(loop: loop, logger: launch.logger)]
             ) { _ in }
         }
     }
+}
+
+struct RouterNotRunning: Error, CustomStringConvertible {
+    var description: String { "the routing thread is not running" }
 }

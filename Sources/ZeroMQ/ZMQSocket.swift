@@ -74,6 +74,15 @@ public final class ZMQSocket: @unchecked Sendable {
     /// Milliseconds a blocking receive waits; -1 forever.
     public func setReceiveTimeout(milliseconds: Int32) throws { try setOption(ZMQ_RCVTIMEO, milliseconds) }
     public func setSendTimeout(milliseconds: Int32) throws { try setOption(ZMQ_SNDTIMEO, milliseconds) }
+    /// Messages queued per peer before sends fail (DONTWAIT) or drop; 0 is unlimited.
+    public func setSendHighWaterMark(_ messages: Int32) throws { try setOption(ZMQ_SNDHWM, messages) }
+    public func setReceiveHighWaterMark(_ messages: Int32) throws { try setOption(ZMQ_RCVHWM, messages) }
+    /// ZMTP-level PING every `interval` ms; a peer silent for `timeout` ms is disconnected, so
+    /// connections to vanished peers (a deleted pod, a sleeping laptop) do not linger.
+    public func setProtocolHeartbeat(intervalMilliseconds: Int32, timeoutMilliseconds: Int32) throws {
+        try setOption(ZMQ_HEARTBEAT_IVL, intervalMilliseconds)
+        try setOption(ZMQ_HEARTBEAT_TIMEOUT, timeoutMilliseconds)
+    }
 
     // MARK: Messages
 
@@ -84,6 +93,15 @@ public final class ZMQSocket: @unchecked Sendable {
             if dontWait { flags |= ZMQ_DONTWAIT }
             let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
             guard sent >= 0 else { throw ZMQError(operation: "send") }
+        }
+    }
+
+    /// The next message if one is waiting, nil if none is.
+    public func tryReceive() throws -> [[UInt8]]? {
+        do {
+            return try receive(dontWait: true)
+        } catch let error as ZMQError where error.isTimeout {
+            return nil
         }
     }
 

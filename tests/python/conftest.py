@@ -28,7 +28,10 @@ class Stack:
     """`scripts/run-stack.sh` as a child process, its output collected line by line."""
 
     def __init__(self, env_overrides: dict[str, str]):
-        self.ports = {name: free_port() for name in ("IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT")}
+        self.ports = {name: free_port() for name in (
+            "IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT",
+            "BROKER_CLIENT_PORT", "BROKER_SERVER_PORT", "BROKER_CONTROL_PORT",
+        )}
         env = dict(os.environ, STACK_SKIP_BUILD="1", **{k: str(v) for k, v in self.ports.items()})
         env.update(env_overrides)
         self.lines: list[str] = []

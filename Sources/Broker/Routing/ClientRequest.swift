@@ -26,6 +26,13 @@ struct ClientRequest: Equatable {
             }
         }
 
+        var reason: BrokerError {
+            switch self {
+            case .invalidFraming: .invalidFraming
+            case .tokenNotUTF8: .tokenNotUTF8
+            }
+        }
+
         var replyText: String {
             switch self {
             case .invalidFraming: BrokerReply.invalidFraming

@@ -1,0 +1,357 @@
+import Foundation
+import Logging
+import ZeroMQ
+
+/// The broker proper: one thread owns the three network sockets and the mailbox, and routes
+/// (specs/rexec.md §2.4) client messages to the server whose identity is the token's `sub`,
+/// and server messages back to the client that asked.
+///
+/// Nothing on this thread waits for the network: tokens validated earlier are looked up in
+/// memory, unknown ones are validated by a task that posts the outcome to the mailbox while
+/// their messages wait, and every send is non-blocking.
+final class RoutingLoop: @unchecked Sendable {
+    struct Endpoints: Sendable, Equatable {
+        var client: String
+        var server: String
+        var control: String
+    }
+
+    enum Exit: Sendable, Equatable {
+        /// Asked by the process (SIGTERM) through ``stop()``.
+        case stopped
+        /// TERMINATE with the right secret on the control socket.
+        case terminated
+    }
+
+    /// A client message waiting for its token's validation.
+    struct Parked {
+        var request: ClientRequest
+        var receivedAt: ContinuousClock.Instant
+    }
+
+    /// Which server a client (by its ROUTER id) talks to, so a server can only answer the
+    /// clients that addressed it.
+    struct ClientRoute {
+        var server: [UInt8]
+        var lastUsed: ContinuousClock.Instant
+    }
+
+    static let batchSize = 512
+    static let housekeepingInterval: Duration = .seconds(1)
+    /// A call silent for this long (no request, no reply) loses its route back.
+    static let clientRouteIdle: Duration = .seconds(86_400)
+
+    let endpoints: Endpoints
+    private let settings: BrokerSettings
+    private let context: ZMQContext
+    private let clients: ZMQSocket
+    private let servers: ZMQSocket
+    private let control: ZMQSocket
+    private let mailbox: RoutingMailbox
+    private let validator: TokenValidator
+    private let metrics: BrokerMetrics
+    private let logger: Logger
+    private let clock = ContinuousClock()
+    private let runningFlag = NSLock()
+    private var running = false
+
+    // Routing-thread state.
+    private var tokens: TokenTable<Parked>
+    private var registry: ServerRegistry
+    private var counters = BrokerCounters()
+    private var clientRoutes: [[UInt8]: ClientRoute] = [:]
+    private var exit: Exit?
+    private let startedAt: ContinuousClock.Instant
+
+    /// Creates and binds the sockets, so a port in use fails start-up rather than the thread.
+    init(settings: BrokerSettings, validator: TokenValidator, metrics: BrokerMetrics, logger: Logger) throws {
+        self.settings = settings
+        self.validator = validator
+        self.metrics = metrics
+        self.logger = logger
+        tokens = TokenTable(ttl: settings.tokenTTL, outageGrace: settings.outageGrace, maxWaiting: settings.maxPendingMessages)
+        registry = ServerRegistry(staleAfter: settings.staleAfter)
+        startedAt = clock.now
+
+        context = ZMQContext()
+        clients = try ZMQSocket(context: context, kind: .router)
+        // Count replies to clients that have gone instead of dropping them silently.
+        try clients.setRouterMandatory(true)
+        try clients.setSendHighWaterMark(settings.clientSendHighWaterMark)
+        try clients.setProtocolHeartbeat(intervalMilliseconds: 10_000, timeoutMilliseconds: 30_000)
+        servers = try ZMQSocket(context: context, kind: .router)
+        try servers.setRouterMandatory(true)
+        // A restarted server takes its identity over at once instead of waiting for the old
+        // connection to time out (upstream left this off).
+        try servers.setRouterHandover(true)
+        try servers.setProtocolHeartbeat(intervalMilliseconds: 10_000, timeoutMilliseconds: 30_000)
+        control = try ZMQSocket(context: context, kind: .rep)
+        mailbox = try RoutingMailbox(context: context)
+
+        try clients.bind(settings.clientEndpoint)
+        try servers.bind(settings.serverEndpoint)
+        try control.bind(settings.controlEndpoint)
+        endpoints = Endpoints(client: clients.lastEndpoint, server: servers.lastEndpoint, control: control.lastEndpoint)
+    }
+
+    var isRunning: Bool {
+        runningFlag.lock()
+        defer { runningFlag.unlock() }
+        return running
+    }
+
+    /// Asks the routing thread to finish; safe from any thread.
+    func stop() {
+        mailbox.post(.stop)
+    }
+
+    /// Routes until ``stop()`` or an authorised TERMINATE; closes the sockets before returning.
+    func run() -> Exit {
+        setRunning(true)
+        defer {
+            setRunning(false)
+            mailbox.close()
+            clients.close()
+            servers.close()
+            control.close()
+        }
+        let sockets = [clients, servers, control, mailbox.receiver]
+        var nextHousekeeping = clock.now + Self.housekeepingInterval
+        while exit == nil {
+            let wait = max(0, (nextHousekeeping - clock.now).milliseconds)
+            let ready: [Int]
+            do {
+                ready = try ZMQPoller.readable(sockets, timeoutMilliseconds: wait)
+            } catch {
+                logger.error("polling the broker's sockets failed; stopping", metadata: ["error": "\(error)"])
+                return .stopped
+            }
+            for index in ready {
+                switch index {
+                case 0: drain(clients) { self.handleClient($0) }
+                case 1: drain(servers) { self.handleServer($0) }
+                case 2: drain(control) { self.handleControl($0) }
+                default: handleMailbox()
+                }
+            }
+            if clock.now >= nextHousekeeping {
+                housekeeping()
+                nextHousekeeping = clock.now + Self.housekeepingInterval
+            }
+        }
+        return exit!
+    }
+
+    private func setRunning(_ value: Bool) {
+        runningFlag.lock()
+        running = value
+        runningFlag.unlock()
+    }
+
+    private func drain(_ socket: ZMQSocket, _ handle: ([[UInt8]]) -> Void) {
+        for _ in 0..<Self.batchSize {
+            guard exit == nil, let frames = try? socket.tryReceive() else { return }
+            handle(frames)
+        }
+    }
+
+    // MARK: Clients → servers
+
+    private func handleClient(_ frames: [[UInt8]]) {
+        let now = clock.now
+        switch ClientRequest.parse(frames) {
+        case .failure(let failure):
+            refuse(envelope: failure.envelope, text: failure.replyText, reason: failure.reason)
+        case .success(let request):
+            switch tokens.lookup(request.token, for: Parked(request: request, receivedAt: now), at: now) {
+            case .route(let sub):
+                metrics.tokenHits.increment()
+                forward(request, to: sub, receivedAt: now)
+            case .parked(let startValidation):
+                metrics.pendingMessages.set(Double(tokens.waitingCount))
+                if startValidation {
+                    metrics.tokenValidations.increment()
+                    let token = request.token
+                    validator.validate(token) { [mailbox] outcome in
+                        mailbox.post(.tokenResolved(token: token, outcome: outcome))
+                    }
+                }
+            case .backlogFull:
+                logger.warning("too many messages wait for token validation; refusing", metadata: ["limit": "\(settings.maxPendingMessages)"])
+                refuse(envelope: request.envelope, text: BrokerReply.tokenValidationFailed, reason: .authBacklogFull)
+            }
+        }
+    }
+
+    private func forward(_ request: ClientRequest, to sub: String, receivedAt: ContinuousClock.Instant) {
+        let serverID = Array(sub.utf8)
+        do {
+            try servers.send(request.forwardFrames(to: serverID), dontWait: true)
+        } catch let error as ZMQError {
+            if error.isHostUnreachable { registry.markUnreachable(sub) }
+            logger.debug("server not reachable", metadata: ["server": "\(sub)", "error": "\(error)"])
+            refuse(envelope: request.envelope, text: BrokerReply.serverNotReady(sub: sub), reason: .serverUnavailable)
+            return
+        } catch {
+            return
+        }
+        let now = clock.now
+        if let clientID = request.envelope.first {
+            clientRoutes[clientID] = ClientRoute(server: serverID, lastUsed: now)
+        }
+        switch request.kind {
+        case .invoke:
+            counters.invokes += 1
+            metrics.clientMessages.increment()
+        case .cancel:
+            counters.cancels += 1
+            metrics.cancelMessages.increment()
+        }
+        metrics.routingLatency.record(now - receivedAt)
+    }
+
+    /// Answers a client with one of upstream's texts, as a pickled string.
+    private func refuse(envelope: [[UInt8]], text: String, reason: BrokerError) {
+        count(reason)
+        guard !envelope.isEmpty else { return }
+        try? clients.send(envelope + [[], PickledString.encode(text)], dontWait: true)
+    }
+
+    private func count(_ error: BrokerError) {
+        counters.errors[error, default: 0] += 1
+        metrics.count(error)
+    }
+
+    // MARK: Servers → clients
+
+    private func handleServer(_ frames: [[UInt8]]) {
+        guard let message = ServerMessage.parse(frames) else { return }
+        let now = clock.now
+        switch message {
+        case .heartbeat(let server, let instance):
+            counters.heartbeats += 1
+            metrics.heartbeats.increment()
+            note(registry.heard(from: String(decoding: server, as: UTF8.self), at: now, heartbeat: true, instance: instance), server: server)
+        case .reply(let server, let clientFrames):
+            note(registry.heard(from: String(decoding: server, as: UTF8.self), at: now, heartbeat: false), server: server)
+            let clientID = clientFrames[0]
+            guard var route = clientRoutes[clientID], route.server == server else {
+                // Either a server addressing another user's client, or a reply after the
+                // route was forgotten: never deliver it.
+                count(.foreignClient)
+                return
+            }
+            do {
+                try clients.send(clientFrames, dontWait: true)
+                counters.replies += 1
+                metrics.serverReplies.increment()
+                route.lastUsed = now
+                clientRoutes[clientID] = route
+            } catch {
+                // The client hung up (Ctrl-C closes its socket at once) or stopped reading.
+                count(.clientUnreachable)
+            }
+        case .invalid:
+            count(.invalidServerMessage)
+        }
+    }
+
+    private func note(_ event: ServerRegistry.Event, server: [UInt8]) {
+        let id = String(decoding: server, as: UTF8.self)
+        switch event {
+        case .appeared:
+            logger.info("rexec server connected", metadata: ["server": "\(id)"])
+        case .replaced:
+            logger.notice("rexec server replaced by a new process with the same identity; routing goes to the new one", metadata: ["server": "\(id)"])
+        case .returned:
+            logger.info("rexec server heard from again", metadata: ["server": "\(id)"])
+        case .none:
+            break
+        }
+    }
+
+    // MARK: Control
+
+    private func handleControl(_ frames: [[UInt8]]) {
+        let reply: String
+        switch ControlCommand.parse(frames) {
+        case .statistics:
+            try? control.send([statistics().json()])
+            return
+        case .ping:
+            reply = "OK"
+        case .terminate(let secret):
+            switch ControlCommand.authorize(given: secret, configured: settings.controlSecret) {
+            case .accept:
+                logger.notice("TERMINATE accepted on the control socket")
+                exit = .terminated
+                reply = "OK"
+            case .refuse(let reason):
+                logger.warning("TERMINATE refused on the control socket", metadata: ["reason": "\(reason)"])
+                reply = "ERROR: \(reason)"
+            }
+        case .unknown:
+            reply = "ERROR: unknown command; expected STATISTICS, PING or TERMINATE <secret>"
+        }
+        try? control.send([Array(reply.utf8)])
+    }
+
+    func statistics() -> BrokerStatistics {
+        BrokerStatistics.make(
+            counters: counters, registry: registry, pending: tokens.waitingCount, knownTokens: tokens.knownCount,
+            startedAt: startedAt, now: clock.now
+        )
+    }
+
+    // MARK: Mailbox and housekeeping
+
+    private func handleMailbox() {
+        for letter in mailbox.takeAll() {
+            switch letter {
+            case .stop:
+                exit = .stopped
+            case .tokenResolved(let token, let outcome):
+                resolved(token: token, outcome: outcome)
+            }
+        }
+        metrics.pendingMessages.set(Double(tokens.waitingCount))
+    }
+
+    private func resolved(token: String, outcome: TokenOutcome) {
+        switch tokens.resolve(token, outcome: outcome, at: clock.now) {
+        case .route(let sub, let waiting, let servedStale):
+            if servedStale {
+                metrics.staleAuthServed.increment()
+                logger.warning("identity provider unavailable; routing with the token's earlier validation", metadata: ["user": "\(sub)"])
+            }
+            for parked in waiting { forward(parked.request, to: sub, receivedAt: parked.receivedAt) }
+        case .refuse(let waiting):
+            if outcome == .unavailable {
+                logger.warning("identity provider unavailable; token validation failed", metadata: ["messages": "\(waiting.count)"])
+            }
+            for parked in waiting {
+                refuse(envelope: parked.request.envelope, text: BrokerReply.tokenValidationFailed, reason: .tokenValidationFailed)
+            }
+        }
+    }
+
+    private func housekeeping() {
+        let now = clock.now
+        for (id, silence) in registry.newlyStale(at: now) {
+            logger.warning("rexec server missed its heartbeats; reported stale", metadata: ["server": "\(id)", "silent_seconds": "\(Int(silence.seconds))"])
+        }
+        tokens.evictExpired(at: now)
+        clientRoutes = clientRoutes.filter { now - $0.value.lastUsed < Self.clientRouteIdle }
+        metrics.connectedServers.set(Double(registry.count(in: .live, at: now)))
+        metrics.staleServers.set(Double(registry.count(in: .stale, at: now)))
+        metrics.pendingMessages.set(Double(tokens.waitingCount))
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded up, for poll timeouts.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
+}

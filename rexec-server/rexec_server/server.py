@@ -1,0 +1,178 @@
+"""The server loop: a DEALER whose identity is the user's id, connected to the broker's server
+port. Calls run one at a time, in arrival order, each in a fresh child process; events stream
+back as they happen. A CANCEL from the client that made a call stops it (or drops it from the
+queue); heartbeats tell the broker the server is alive.
+"""
+
+import collections
+import logging
+import os
+import time
+import uuid
+
+import dill
+import zmq
+
+from . import protocol
+from .execution import Execution
+
+log = logging.getLogger("rexec_server")
+
+
+class Call:
+    def __init__(self, envelope, function_bytes, args_bytes, name):
+        self.envelope = envelope
+        self.function_bytes = function_bytes
+        self.args_bytes = args_bytes
+        self.name = name
+        self.events = protocol.EventSequence()
+        self.execution = None
+        self.finished = False
+
+
+class RexecServer:
+    def __init__(self, broker_url, identity, heartbeat_interval=30.0, start_method=None, context=None):
+        self.broker_url = broker_url
+        self.identity = identity
+        self.heartbeat_interval = heartbeat_interval
+        self.start_method = start_method
+        # Tells the broker when a restarted server has taken the identity over.
+        self.instance = ("%s-%d-%s" % (os.uname().nodename, os.getpid(), uuid.uuid4().hex[:8])).encode()
+        self.context = context or zmq.Context.instance()
+        self.socket = self.context.socket(zmq.DEALER)
+        self.socket.setsockopt(zmq.IDENTITY, identity.encode("utf-8"))
+        self.socket.setsockopt(zmq.LINGER, 1000)
+        self.queue = collections.deque()
+        self.current = None
+        self.next_heartbeat = 0.0
+        self.running = False
+
+    # Sending
+
+    def send(self, envelope, payload):
+        self.socket.send_multipart(list(envelope) + [b"", payload])
+
+    def heartbeat(self):
+        try:
+            self.socket.send_multipart([b"", protocol.HEARTBEAT, self.instance], flags=zmq.DONTWAIT)
+        except zmq.Again:
+            pass
+        if self.heartbeat_interval > 0:
+            self.next_heartbeat = time.monotonic() + self.heartbeat_interval
+
+    # Receiving
+
+    def on_message(self, frames):
+        envelope, body = protocol.split_envelope(frames)
+        if envelope is None or not envelope:
+            log.warning("dropping a message without a client envelope")
+            return
+        if body and body[0] == protocol.CANCEL:
+            reason = body[-1].decode("utf-8", "replace").strip().lower() if len(body) > 1 else protocol.KEYBOARD_INTERRUPT
+            self.on_cancel(envelope, reason)
+            return
+        if len(body) < 2:
+            self.send(envelope, protocol.text(protocol.INVALID_FRAMING))
+            return
+        try:
+            function = dill.loads(body[0])
+            dill.loads(body[1])
+        except Exception as error:
+            self.send(envelope, protocol.text("Invalid function payload: %s" % error))
+            return
+        name = getattr(function, "__name__", type(function).__name__)
+        self.queue.append(Call(envelope, body[0], body[1], name))
+        log.info("queued call %s (%d waiting)", name, len(self.queue))
+
+    def on_cancel(self, envelope, reason):
+        if reason != protocol.KEYBOARD_INTERRUPT:
+            log.info("ignoring cancel with reason %r", reason)
+            return
+        if self.current is not None and self.current.envelope == envelope:
+            log.info("cancelling running call %s", self.current.name)
+            self.current.execution.kill()
+            self.finish(self.current, protocol.END, cancelled=True, reason="keyboard interrupt")
+            return
+        for call in list(self.queue):
+            if call.envelope == envelope:
+                self.queue.remove(call)
+                self.finish(call, protocol.END, cancelled=True, reason="keyboard interrupt")
+                return
+        log.info("cancel for no call of this client; ignored")
+
+    # Calls
+
+    def start_next(self):
+        if self.current is not None or not self.queue:
+            return
+        call = self.queue.popleft()
+        self.send(call.envelope, call.events.event(protocol.START, function=call.name))
+        call.execution = Execution(call.function_bytes, call.args_bytes, self.start_method)
+        self.current = call
+
+    def on_child_report(self):
+        call = self.current
+        report = call.execution.read()
+        if report is None:
+            code = call.execution.exit_code()
+            call.execution.close()
+            if not call.finished:
+                self.finish(call, protocol.ERROR, message="Execution process exited unexpectedly with code %s." % code, details="")
+            return
+        kind = report[0]
+        if kind in (protocol.STDOUT, protocol.STDERR, protocol.YIELD, protocol.RETURN):
+            self.send(call.envelope, call.events.event(protocol.DATA, channel=kind, data=report[1]))
+        elif kind == "done":
+            self.finish(call, protocol.END)
+        elif kind == "error":
+            self.finish(call, protocol.ERROR, message=report[1], details=report[2])
+
+    def finish(self, call, kind, **fields):
+        if call.finished:
+            return
+        call.finished = True
+        self.send(call.envelope, call.events.event(kind, **fields))
+        if call is self.current:
+            if not fields.get("cancelled"):
+                # The child reported its end and exits right after; reap it before the next call.
+                call.execution.exit_code()
+            call.execution.close()
+            self.current = None
+
+    # Loop
+
+    def serve(self):
+        self.socket.connect(self.broker_url)
+        log.info("connected to %s as %r", self.broker_url, self.identity)
+        self.running = True
+        self.heartbeat()
+        poller = zmq.Poller()
+        poller.register(self.socket, zmq.POLLIN)
+        while self.running:
+            self.start_next()
+            if self.current is not None:
+                poller.register(self.current.execution.fileno(), zmq.POLLIN)
+            timeout = None
+            if self.heartbeat_interval > 0:
+                timeout = max(0, int((self.next_heartbeat - time.monotonic()) * 1000))
+            events = dict(poller.poll(timeout))
+            if self.current is not None:
+                fileno = self.current.execution.fileno()
+                poller.unregister(fileno)
+                if fileno in events:
+                    self.on_child_report()
+            if self.socket in events:
+                while True:
+                    try:
+                        frames = self.socket.recv_multipart(zmq.DONTWAIT)
+                    except zmq.Again:
+                        break
+                    self.on_message(frames)
+            if self.heartbeat_interval > 0 and time.monotonic() >= self.next_heartbeat:
+                self.heartbeat()
+
+    def stop(self):
+        self.running = False
+        if self.current is not None:
+            self.current.execution.kill()
+        self.socket.close()

@@ -1,0 +1,163 @@
+"""The rexec server's protocol (specs/rexec.md §3): events, errors, cancel, heartbeats."""
+
+import os
+import signal
+import time
+
+import dill
+import pytest
+
+
+def data(events, channel):
+    return [event["data"] for event in events if isinstance(event, dict) and event.get("channel") == channel]
+
+
+def test_heartbeat_at_connect_carries_identity_and_instance(broker, start_server):
+    start_server("alice")
+    frames = broker.receive()
+    assert frames[:3] == [b"alice", b"", b"__REXEC_HEARTBEAT__"]
+    instance = frames[3]
+    # ...and again at the configured interval, from the same instance.
+    again = broker.receive()
+    assert again == [b"alice", b"", b"__REXEC_HEARTBEAT__", instance]
+
+
+def test_return_value_and_stdout_stream_in_order(broker, start_server):
+    start_server()
+    broker.receive()
+
+    def compute(x, y):
+        print("adding", x, y)
+        import sys
+        print("to stderr", file=sys.stderr)
+        return {"sum": x + y}
+
+    broker.invoke(b"alice", b"c1", compute, 2, 3)
+    events = broker.events(b"c1")
+    assert [e["type"] for e in events] == ["START", "DATA", "DATA", "DATA", "END"]
+    assert [e["sequence"] for e in events] == [1, 2, 3, 4, 5]
+    assert events[0]["function"] == "compute"
+    assert data(events, "stdout") == ["adding 2 3\n"]
+    assert data(events, "stderr") == ["to stderr\n"]
+    assert data(events, "return") == [{"sum": 5}]
+
+
+def test_none_result_sends_no_data_and_generators_yield(broker, start_server):
+    start_server()
+    broker.receive()
+    broker.invoke(b"alice", b"c1", lambda: None)
+    assert [e["type"] for e in broker.events(b"c1")] == ["START", "END"]
+
+    def numbers(n):
+        for i in range(n):
+            yield i * i
+
+    broker.invoke(b"alice", b"c2", numbers, 3)
+    events = broker.events(b"c2")
+    assert data(events, "yield") == [0, 1, 4]
+    assert data(events, "return") == []
+
+
+def test_exception_becomes_error_with_traceback(broker, start_server):
+    start_server()
+    broker.receive()
+
+    def fail():
+        raise ValueError("bad input")
+
+    events = (broker.invoke(b"alice", b"c1", fail), broker.events(b"c1"))[1]
+    assert events[-1]["type"] == "ERROR"
+    assert events[-1]["message"] == "An unexpected error occurred: bad input"
+    assert "ValueError: bad input" in events[-1]["details"]
+
+
+def test_child_dying_is_reported_and_the_server_carries_on(broker, start_server):
+    start_server()
+    broker.receive()
+
+    def die():
+        import os
+        os._exit(3)
+
+    broker.invoke(b"alice", b"c1", die)
+    events = broker.events(b"c1")
+    assert events[-1]["type"] == "ERROR"
+    assert events[-1]["message"] == "Execution process exited unexpectedly with code 3."
+    broker.invoke(b"alice", b"c2", lambda: 42)
+    assert data(broker.events(b"c2"), "return") == [42]
+
+
+def test_invalid_payload_and_framing_get_text_replies(broker, start_server):
+    start_server()
+    broker.receive()
+    broker.socket.send_multipart([b"alice", b"c1", b"", b"not a pickle", dill.dumps(())])
+    reply = broker.receive_non_heartbeat()
+    assert dill.loads(reply[3]).startswith("Invalid function payload: ")
+    broker.socket.send_multipart([b"alice", b"c2", b"", dill.dumps(len)])
+    assert dill.loads(broker.receive_non_heartbeat()[3]) == "Invalid request framing."
+
+
+def test_cancel_stops_the_running_call_and_the_next_one_runs(broker, start_server):
+    start_server()
+    broker.receive()
+
+    def forever():
+        import time
+        print("started", flush=True)
+        while True:
+            time.sleep(0.05)
+
+    broker.invoke(b"alice", b"c1", forever)
+    assert broker.receive_non_heartbeat()[1] == b"c1"  # START
+    assert dill.loads(broker.receive_non_heartbeat()[3])["data"] == "started\n"
+    # Another client's call waits behind it; a cancel from that other client must not stop c1.
+    broker.invoke(b"alice", b"c2", lambda: "second")
+    broker.cancel(b"alice", b"c3")
+    broker.cancel(b"alice", b"c1")
+    end = dill.loads(broker.receive_non_heartbeat()[3])
+    assert end["type"] == "END" and end["cancelled"] is True and end["reason"] == "keyboard interrupt"
+    assert data(broker.events(b"c2"), "return") == ["second"]
+
+
+def test_cancel_with_another_reason_is_ignored(broker, start_server):
+    start_server()
+    broker.receive()
+
+    def slow():
+        import time
+        time.sleep(0.5)
+        return "done"
+
+    broker.invoke(b"alice", b"c1", slow)
+    broker.cancel(b"alice", b"c1", reason=b"something_else")
+    assert data(broker.events(b"c1"), "return") == ["done"]
+
+
+def test_missing_identity_refuses_to_start(start_server):
+    process = start_server(identity="")
+    assert process.wait(20) == 78
+
+
+def test_sigterm_stops_the_server_and_its_running_call(broker, start_server):
+    process = start_server()
+    broker.receive()
+
+    def forever():
+        import os, time
+        print(os.getpid(), flush=True)
+        while True:
+            time.sleep(0.05)
+
+    broker.invoke(b"alice", b"c1", forever)
+    broker.receive_non_heartbeat()
+    child = int(dill.loads(broker.receive_non_heartbeat()[3])["data"])
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(20) == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail("the call's child process outlived the server")

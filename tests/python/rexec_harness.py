@@ -1,0 +1,147 @@
+"""Real processes for the rexec tests: the dev IdP, rexec-broker, our rexec server, and the
+real `scidx-rexec` client running a user's script as `__main__`, as in a notebook."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".build" / "debug"
+
+DEMO_SUB = "0b7d1c52-4a6e-4f0a-9d3e-5a1f2c3b4d5e"
+VIEWER_SUB = "5f8e2a10-9c4b-4d7e-8a61-2b3c4d5e6f70"
+
+
+class Process:
+    """A child process whose combined output is collected line by line."""
+
+    def __init__(self, args, env=None, cwd=ROOT):
+        self.lines = []
+        self.process = subprocess.Popen(
+            [str(a) for a in args], cwd=cwd, env=dict(os.environ, **(env or {})),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self):
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern, timeout=60):
+        """The first match of `pattern` in the output, waiting for it up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if self.process.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"no output matching {pattern!r} within {timeout}s:\n{self.output}")
+
+    def stop(self, timeout=20):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        return self.process.returncode
+
+
+def start_idp():
+    idp = Process([BIN / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={"DEV_IDP_USERS": "config/dev-idp-users.yaml"})
+    port = idp.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+    idp.url = f"http://127.0.0.1:{port}"
+    return idp
+
+
+class Broker(Process):
+    def __init__(self, idp_url, *extra, env=None):
+        super().__init__(
+            [BIN / "rexec-broker", "--host", "127.0.0.1", "--port", "0", "--client_port", "0", "--server_port", "0",
+             "--control_port", "0", "--auth_api_url", f"{idp_url}/information", *extra],
+            env=env,
+        )
+        endpoints = self.wait_for(r"client=tcp://[^:]+:(\d+) control=tcp://[^:]+:(\d+) server=tcp://[^:]+:(\d+)")
+        self.client_port, self.control_port, self.server_port = (int(p) for p in endpoints.groups())
+        http_port = self.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+        self.http = f"http://127.0.0.1:{http_port}"
+
+    def metrics(self):
+        return requests.get(f"{self.http}/metrics", timeout=10).text
+
+    def control(self, *frames, timeout=10):
+        import zmq
+
+        context = zmq.Context()
+        socket = context.socket(zmq.REQ)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(f"tcp://127.0.0.1:{self.control_port}")
+        socket.send_multipart([f.encode() if isinstance(f, str) else f for f in frames])
+        try:
+            if not socket.poll(timeout * 1000):
+                raise AssertionError("no answer on the control socket")
+            return socket.recv().decode()
+        finally:
+            socket.close()
+            context.term()
+
+    def statistics(self):
+        return json.loads(self.control("STATISTICS"))
+
+
+def start_server(broker, identity, heartbeat="1"):
+    server = Process(
+        [sys.executable, "-m", "rexec_server", "127.0.0.1", "--broker_port", broker.server_port, "--heartbeat_interval", heartbeat, "-v"],
+        env={"REXEC_USER_ID": identity, "PYTHONPATH": str(ROOT / "rexec-server")},
+    )
+    return server
+
+
+def wait_until(description, condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting until {description}")
+
+
+def run_client(broker, token, body, timeout=60):
+    """Runs `body` as the `__main__` of a fresh interpreter using the real client, with
+    `remote_func` set up for `broker` and `token`. Returns the CompletedProcess."""
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from rexec.client_api import remote_func
+        remote_func.set_remote_addr("127.0.0.1")
+        remote_func.set_remote_port("{broker.client_port}")
+        remote_func.set_exec_token({token!r})
+        """
+    ) + textwrap.dedent(body)
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
+        handle.write(script)
+        path = handle.name
+    try:
+        return subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=timeout)
+    finally:
+        os.unlink(path)
