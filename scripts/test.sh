@@ -8,5 +8,7 @@ echo "== swift build"
 swift build --build-tests
 echo "== swift test"
 swift test
-echo "== python tests"
+echo "== rexec server tests (python)"
+.venv/bin/python -m pytest rexec-server/tests -q
+echo "== python tests (real clients against the services)"
 .venv/bin/python -m pytest tests/python -q

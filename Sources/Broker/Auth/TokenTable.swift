@@ -61,7 +61,9 @@ struct TokenTable<Waiting> {
         waitingCount -= parked.count
         switch outcome {
         case .user(let sub):
-            if ttl > .zero {
+            // With a zero TTL every message is validated (upstream's behaviour), and the entry
+            // serves only to ride out an outage.
+            if ttl > .zero || outageGrace > .zero {
                 known[token] = Entry(sub: sub, freshUntil: now + ttl, graceUntil: now + ttl + outageGrace)
             }
             return .route(sub: sub, waiting: parked, servedStale: false)

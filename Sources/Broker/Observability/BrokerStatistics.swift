@@ -24,6 +24,7 @@ struct BrokerStatistics: Codable, Equatable {
         /// nil for a server that has only replied, never sent a heartbeat.
         var secondsSinceLastHeartbeat: Double?
         var connectedForSeconds: Double
+        var replacements: Int
     }
 
     var uptimeSeconds: Double
@@ -44,7 +45,8 @@ struct BrokerStatistics: Codable, Equatable {
                 state: registry.state(of: record, at: now),
                 secondsSinceLastSeen: (now - record.lastSeen).seconds,
                 secondsSinceLastHeartbeat: record.lastHeartbeat.map { (now - $0).seconds },
-                connectedForSeconds: (now - record.firstSeen).seconds
+                connectedForSeconds: (now - record.firstSeen).seconds,
+                replacements: record.replacements
             )
         }
         return BrokerStatistics(

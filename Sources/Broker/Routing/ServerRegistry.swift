@@ -9,6 +9,8 @@ struct ServerRegistry {
         var lastHeartbeat: ContinuousClock.Instant?
         var instance: [UInt8]?
         var unreachable = false
+        /// How often another process took this identity over.
+        var replacements = 0
         /// Already reported stale (logged once per silence).
         var reportedStale = false
     }
@@ -41,6 +43,7 @@ struct ServerRegistry {
         var event = Event.none
         if let instance, let previous = record.instance, previous != instance {
             event = .replaced(previousInstance: previous)
+            record.replacements += 1
         } else if record.unreachable || record.reportedStale {
             event = .returned
         }

@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import Prometheus
+import Shared
+import TestSupport
+import ZeroMQ
+
+@testable import Broker
+
+/// An identity provider the test scripts: known tokens, held validations, outages.
+actor ScriptedIdentityProvider: IdentityProvider {
+    private var users: [String: String]
+    private var held: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private(set) var outage = false
+    private(set) var calls = 0
+
+    init(users: [String: String]) {
+        self.users = users
+    }
+
+    func identify(token: String) async throws -> UserIdentity {
+        calls += 1
+        if held.contains(token) {
+            await withCheckedContinuation { waiters[token, default: []].append($0) }
+        }
+        if outage { throw IdentityProviderError.unreachable(reason: "scripted outage") }
+        guard let sub = users[token] else { throw IdentityProviderError.unauthorized }
+        return UserIdentity(idpObject: ["sub": .string(sub)])
+    }
+
+    func hold(_ token: String) { held.insert(token) }
+
+    func release(_ token: String) {
+        held.remove(token)
+        for waiter in waiters.removeValue(forKey: token) ?? [] { waiter.resume() }
+    }
+
+    func setOutage(_ on: Bool) { outage = on }
+    func heldCount(_ token: String) -> Int { waiters[token]?.count ?? 0 }
+}
+
+/// A routing loop on its own thread with loopback endpoints, and sockets to talk to it.
+final class RoutingHarness: @unchecked Sendable {
+    static let secret = "a-control-secret-for-tests"
+
+    let loop: RoutingLoop
+    let provider: ScriptedIdentityProvider
+    let context = ZMQContext()
+    let registry = PrometheusCollectorRegistry()
+    private let finished = NSCondition()
+    private var exit: RoutingLoop.Exit?
+
+    init(
+        users: [String: String] = ["tok-alice": "alice", "tok-bob": "bob"],
+        tokenTTL: Duration = .seconds(60), outageGrace: Duration = .seconds(300),
+        staleAfter: Duration = .seconds(90), maxPending: Int = 100
+    ) throws {
+        provider = ScriptedIdentityProvider(users: users)
+        let settings = BrokerSettings(
+            clientEndpoint: "tcp://127.0.0.1:*", serverEndpoint: "tcp://127.0.0.1:*", controlEndpoint: "tcp://127.0.0.1:*",
+            controlSecret: Self.secret, staleAfter: staleAfter, tokenTTL: tokenTTL, outageGrace: outageGrace,
+            maxPendingMessages: maxPending, clientSendHighWaterMark: 1000
+        )
+        loop = try RoutingLoop(
+            settings: settings, validator: TokenValidator(provider: provider),
+            metrics: BrokerMetrics(registry: registry), logger: Logger(label: "broker-test")
+        )
+        let thread = Thread { [loop, finished] in
+            let result = loop.run()
+            finished.lock()
+            self.exit = result
+            finished.broadcast()
+            finished.unlock()
+        }
+        thread.start()
+    }
+
+    /// Stops the loop (if still running) and waits for its thread to finish.
+    @discardableResult
+    func stop() -> RoutingLoop.Exit? {
+        loop.stop()
+        return waitForExit()
+    }
+
+    func waitForExit(timeout: TimeInterval = 10) -> RoutingLoop.Exit? {
+        finished.lock()
+        defer { finished.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while exit == nil, finished.wait(until: deadline) {}
+        return exit
+    }
+
+    func socket(_ kind: ZMQSocket.Kind, identity: String? = nil, to endpoint: String) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context: context, kind: kind)
+        try socket.setReceiveTimeout(milliseconds: 5000)
+        if let identity { try socket.setRoutingID(Array(identity.utf8)) }
+        try socket.connect(endpoint)
+        return socket
+    }
+
+    func client(_ identity: String? = nil) throws -> ZMQSocket { try socket(.dealer, identity: identity, to: loop.endpoints.client) }
+
+    /// A server that has announced itself with a heartbeat and is known to the broker.
+    func server(_ identity: String, instance: String = UUID().uuidString) async throws -> ZMQSocket {
+        let server = try socket(.dealer, identity: identity, to: loop.endpoints.server)
+        try server.send([[], ServerMessage.heartbeatMarker, Array(instance.utf8)])
+        try await waitUntil("the broker knows server \(identity) (instance \(instance))") {
+            try self.statistics().servers[identity] != nil
+        }
+        return server
+    }
+
+    func control(_ frames: [String]) throws -> String {
+        let request = try socket(.req, to: loop.endpoints.control)
+        defer { request.close() }
+        try request.send(frames.map { Array($0.utf8) })
+        return String(decoding: try request.receive()[0], as: UTF8.self)
+    }
+
+    func statistics() throws -> BrokerStatistics {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(BrokerStatistics.self, from: Data(try control(["STATISTICS"]).utf8))
+    }
+
+    deinit {
+        loop.stop()
+        _ = waitForExit()
+    }
+}
+
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// What a client DEALER receives for a broker error: `["", pickled text]`.
+func brokerText(_ frames: [[UInt8]]) -> [UInt8]? {
+    frames.count == 2 && frames[0].isEmpty ? frames[1] : nil
+}
+
+extension ZMQSocket {
+    /// A blocking receive on a thread of its own. Blocking on one of the (two, here) cooperative
+    /// threads would starve the validation tasks the broker is waiting for.
+    func receiveOffPool() async throws -> [[UInt8]] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try self.receive() }) }.start()
+        }
+    }
+}
