@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libzmq3-dev pkg-config curl openssl python3-venv)
-[[ "${1:-}" == "--bench" ]] && packages+=(wrk procps bc)
+[[ "${1:-}" == "--bench" ]] && packages+=(wrk procps bc gcc)
 
 # kubectl is a real peer in the tests; Debian's kubernetes-client provides one when absent.
 command -v kubectl >/dev/null || packages+=(kubernetes-client)

@@ -5,3 +5,4 @@ cd "$(dirname "$0")/../.."
 scripts/bench/auth-cache.sh
 swift build -c release --product kube-sim >/dev/null
 .venv/bin/python scripts/bench/kube-sim.py --binary "$(swift build -c release --show-bin-path)/kube-sim"
+.venv/bin/python scripts/bench/broker.py

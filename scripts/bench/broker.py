@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Round trips through rexec-broker versus a reference forwarder, in one run on loopback.
+
+The reference is a minimal ROUTER->ROUTER forwarding loop written in C on libzmq directly
+(scripts/bench/zmq/zmq-bench.c `forward`): same routing (token -> server identity, token
+stripped, replies back by client id), zero-copy, no authentication, no metrics. The broker runs
+with a warm auth cache (the dev IdP answers the first lookup, memory the rest). The same C
+program generates the load and plays the rexec server (it echoes the function frame, which
+carries the send time), so both paths see identical peers. Rounds alternate between the two
+to spread machine noise evenly; medians are reported.
+
+  throughput: 4 DEALERs x 32 calls in flight, closed loop -> round trips/s; ratio broker/reference
+  latency:    one DEALER sending 10,000 calls/s open loop -> RTT percentiles; "added" p99 is the
+              broker's minus the reference's (and minus a direct client<->server baseline)
+
+    scripts/bench/broker.py [--binaries DIR] [--rounds 3] [--seconds 5] [--rate 10000]
+"""
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "demo-token"
+SUB = "0b7d1c52-4a6e-4f0a-9d3e-5a1f2c3b4d5e"
+
+
+class Child:
+    """A child process whose output is read (and kept) by a thread, so it never blocks on a full pipe."""
+
+    def __init__(self, args, env=None):
+        self.process = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=dict(os.environ, **(env or {})),
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+
+    def wait_for(self, pattern, timeout=60):
+        regex, deadline = re.compile(pattern), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise SystemExit(f"benchmark: no {pattern!r} from {self.process.args[0]}:\n" + "\n".join(self.lines[-20:]))
+
+    def rss_mib(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def build_load_generator():
+    output = ROOT / ".build" / "bench" / "zmq-bench"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libzmq"], capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", str(output), str(ROOT / "scripts/bench/zmq/zmq-bench.c"), *flags], check=True)
+    return output
+
+
+def run(tool, *args):
+    result = subprocess.run([str(tool), *map(str, args)], capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark: {' '.join(map(str, args[:1]))} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def throughput(tool, endpoint, seconds):
+    return float(re.search(r"round_trips_per_second (\d+)", run(tool, "throughput", endpoint, TOKEN, 4, 32, seconds)).group(1))
+
+
+def latency(tool, endpoint, rate, seconds):
+    out = run(tool, "latency", endpoint, TOKEN, rate, seconds)
+    return {k: float(v) for k, v in re.findall(r"(p50|p90|p99|p999|max|achieved_rate) ([\d.]+)", out)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binaries", default=None, help="directory with rexec-broker and dev-idp (default: release build)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rate", type=float, default=10000)
+    arguments = parser.parse_args()
+
+    if arguments.binaries:
+        binaries = Path(arguments.binaries)
+    else:
+        for product in ("rexec-broker", "dev-idp"):
+            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        binaries = Path(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip())
+    tool = build_load_generator()
+
+    children = []
+    try:
+        idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={"DEV_IDP_USERS": "config/dev-idp-users.yaml"})
+        children.append(idp)
+        idp_port = idp.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+        broker = Child([binaries / "rexec-broker", "--host", "127.0.0.1", "--port", "0", "--client_port", "0", "--server_port", "0",
+                        "--control_port", "0", "--auth_api_url", f"http://127.0.0.1:{idp_port}/information"])
+        children.append(broker)
+        ports = broker.wait_for(r"client=tcp://[^:]+:(\d+) control=tcp://[^:]+:(\d+) server=tcp://[^:]+:(\d+)")
+        broker_client, broker_server = f"tcp://127.0.0.1:{ports.group(1)}", f"tcp://127.0.0.1:{ports.group(3)}"
+        reference = Child([tool, "forward", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", TOKEN, SUB])
+        children.append(reference)
+        reference_client = reference.wait_for(r"client (\S+)").group(1)
+        reference_server = reference.wait_for(r"server (\S+)").group(1)
+        direct = Child([tool, "echo-router", "tcp://127.0.0.1:*"])
+        children.append(direct)
+        direct_client = direct.wait_for(r"client (\S+)").group(1)
+        for server_endpoint in (broker_server, reference_server):
+            children.append(Child([tool, "echo-server", server_endpoint, SUB]))
+        time.sleep(0.5)  # let the echo servers' connections settle before the first round
+        rss_idle = broker.rss_mib()
+
+        results = {"reference": [], "broker": []}
+        lat = {"direct": [], "reference": [], "broker": []}
+        for round_number in range(1, arguments.rounds + 1):
+            for name, endpoint in (("reference", reference_client), ("broker", broker_client)):
+                results[name].append(throughput(tool, endpoint, arguments.seconds))
+            for name, endpoint in (("direct", direct_client), ("reference", reference_client), ("broker", broker_client)):
+                lat[name].append(latency(tool, endpoint, arguments.rate, arguments.seconds))
+            print(f"round {round_number}: throughput reference {results['reference'][-1]:.0f}/s broker {results['broker'][-1]:.0f}/s; "
+                  f"p99 direct {lat['direct'][-1]['p99']:.0f} us reference {lat['reference'][-1]['p99']:.0f} us broker {lat['broker'][-1]['p99']:.0f} us",
+                  flush=True)
+        rss_loaded = broker.rss_mib()
+
+        def median(name, key):
+            return statistics.median(sample[key] for sample in lat[name])
+
+        ref_tp, broker_tp = statistics.median(results["reference"]), statistics.median(results["broker"])
+        print()
+        print(f"machine: {os.cpu_count()} CPUs, {platform_line()}")
+        print(f"throughput (median of {arguments.rounds}, 4 connections x 32 in flight, {arguments.seconds:.0f} s each)")
+        print(f"  reference forwarder  {ref_tp:10.0f} round trips/s")
+        print(f"  rexec-broker         {broker_tp:10.0f} round trips/s   ratio {broker_tp / ref_tp:.2f} (target >= 0.80)")
+        print(f"latency at {arguments.rate:.0f} calls/s open loop (median of {arguments.rounds} runs), microseconds")
+        print(f"  {'':20s} {'p50':>8s} {'p90':>8s} {'p99':>8s} {'p99.9':>8s}")
+        for name in ("direct", "reference", "broker"):
+            print(f"  {name:20s} {median(name, 'p50'):8.0f} {median(name, 'p90'):8.0f} {median(name, 'p99'):8.0f} {median(name, 'p999'):8.0f}")
+        added_ref = median("broker", "p99") - median("reference", "p99")
+        added_direct = median("broker", "p99") - median("direct", "p99")
+        print(f"  added p99: {added_ref:.0f} us over the reference forwarder, {added_direct:.0f} us over no hop at all (target < 1000)")
+        print(f"broker RSS: {rss_idle:.1f} MiB idle, {rss_loaded:.1f} MiB after the load")
+    finally:
+        for child in reversed(children):
+            child.stop()
+
+
+def platform_line():
+    try:
+        model = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+    except (OSError, StopIteration):
+        model = "unknown CPU"
+    return f"{model}, libzmq via {subprocess.run(['pkg-config', '--modversion', 'libzmq'], capture_output=True, text=True).stdout.strip()}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
