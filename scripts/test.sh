@@ -1,14 +1,37 @@
 #!/usr/bin/env bash
 # The whole test suite: Swift tests (unit + real processes on loopback), then the Python
 # black-box tests that drive the local stack launcher. README's `make test` runs this.
+#
+# Each stage runs under a time limit (SWIFT_TEST_TIMEOUT, PYTHON_TEST_TIMEOUT, seconds): a
+# test that hangs fails the run within minutes, naming the tests still running, instead of
+# holding CI until its own limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+swift_limit=${SWIFT_TEST_TIMEOUT:-900}
+python_limit=${PYTHON_TEST_TIMEOUT:-900}
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+# Runs "$@" with a limit: TERM first (the Swift tests trap it for graceful shutdown, so
+# KILL follows 20 s later). Output goes to the terminal and to $log_dir/$name.log.
+run_limited() {
+  local name=$1 limit=$2
+  shift 2
+  local status=0
+  timeout --kill-after=20 "$limit" "$@" 2>&1 | tee "$log_dir/$name.log" || status=${PIPESTATUS[0]}
+  if (( status == 124 || status == 137 )); then
+    echo "== $name did not finish within ${limit}s; still running:" >&2
+    scripts/unfinished-tests.py < "$log_dir/$name.log" >&2 || true
+  fi
+  return "$status"
+}
 
 echo "== swift build"
 swift build --build-tests
 echo "== swift test"
-swift test
+run_limited swift "$swift_limit" swift test --skip-build
 echo "== rexec server tests (python)"
-.venv/bin/python -m pytest rexec-server/tests -q
+run_limited rexec-server "$python_limit" .venv/bin/python -m pytest rexec-server/tests -v
 echo "== python tests (real clients against the services)"
-.venv/bin/python -m pytest tests/python -q
+run_limited python "$python_limit" .venv/bin/python -m pytest tests/python -v

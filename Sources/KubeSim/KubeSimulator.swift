@@ -75,7 +75,7 @@ public struct KubeSimulator: Sendable {
             resources.register(on: router)
             SimulationControlRoutes(store: store, pods: pods, access: settings.access).register(on: router)
         }
-        definition.server = .http1WebSocketUpgrade { request, _, _ in try await exec.shouldUpgrade(request) }
+        definition.server = .http1WebSocketUpgradeQuiescing { request, _, _ in try await exec.shouldUpgrade(request) }
         return definition
     }
 }

@@ -32,6 +32,10 @@ struct KubeSimFixture {
             logger: logger
         )
         try await app.test(.live) { client in
+            // HummingbirdTesting's client connects in the background. A body that never uses
+            // it can end before that connection is up; the connection then arrives after the
+            // client has shut down, and the server's graceful shutdown waits for it forever.
+            _ = try await client.execute(uri: "/healthz", method: .get) { _ in }
             try await body(KubeSimFixture(simulator: simulator, client: client))
         }
     }

@@ -30,6 +30,19 @@ struct ServiceBinaryTests {
         #expect(process.log.contains("stopped"))
     }
 
+    @Test("a connection that never sends a request does not hold up shutdown", arguments: services)
+    func idleConnectionAtShutdown(service: String) async throws {
+        let process = try await ServiceProcess.start(service, environment: Self.environment(for: service))
+        // What a client's connection pool leaves behind: connected, silent.
+        let idle = try IdleConnection(port: process.port)
+        defer { idle.close() }
+        // Connections are accepted in order: once a later one is answered, the idle one has
+        // been accepted too.
+        #expect(try await process.request(.GET, "/healthz").status == 200)
+        let status = try await process.terminate()
+        #expect(status == 0, "\(service) log:\n\(process.log)")
+    }
+
     @Test("invalid configuration stops start-up with exit 78 and one line naming the variable", arguments: services)
     func configurationError(service: String) async throws {
         var environment = Self.environment(for: service)
@@ -75,4 +88,23 @@ struct ServiceBinaryTests {
         #expect(try await broker.request(.GET, "/healthz").status == 200)
         #expect(try await broker.terminate() == 0)
     }
+}
+
+/// A TCP connection that sends nothing.
+struct IdleConnection {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw ServiceProcessError(message: "connect to port \(port) failed: errno \(errno)") }
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
 }

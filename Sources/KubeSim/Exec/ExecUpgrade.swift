@@ -13,6 +13,7 @@ import Shared
 /// name a pod that does not exist) fall through to the HTTP routes, which answer them.
 struct ExecUpgrade: Sendable {
     static let protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    static let processStartDelay: Duration = .milliseconds(50)
 
     let store: ObjectStore
     let pods: PodRuntime
@@ -39,6 +40,12 @@ struct ExecUpgrade: Sendable {
         let running = pod["status"]?["phase"] == "Running"
         let pods = self.pods
         return .upgrade([.secWebSocketProtocol: chosen]) { _, outbound, _ in
+            // A real container's process starts tens of milliseconds after the stream is set
+            // up. Answering at once puts our frames and the FIN that follows them (the server
+            // half-closes when the handler returns) into the client's upgrade: NIO's client
+            // drops bytes that arrive with an EOF before its HTTP decoder is removed, and the
+            // stream then never ends. Keep the wire timing realistic.
+            try await Task.sleep(for: Self.processStartDelay)
             let status: JSONValue
             if !containers.contains(container) {
                 status = Self.failure(message: "container \(container) is not valid for pod \(name)", reason: "BadRequest")
