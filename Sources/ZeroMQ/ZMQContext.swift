@@ -15,6 +15,8 @@ public final class ZMQContext: @unchecked Sendable {
         zmq_ctx_shutdown(handle)
     }
 
+    // Sockets hold their context, so this runs after the last of them has closed and
+    // zmq_ctx_term has nothing to wait for.
     deinit {
         zmq_ctx_term(handle)
     }

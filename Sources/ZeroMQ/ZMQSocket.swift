@@ -18,11 +18,15 @@ public final class ZMQSocket: @unchecked Sendable {
     }
 
     let handle: UnsafeMutableRawPointer
+    /// Held so the context outlives its sockets: terminating a context waits until every
+    /// socket of it is closed, so a context released first would block its releasing thread.
+    private let context: ZMQContext
     private var closed = false
 
     public init(context: ZMQContext, kind: Kind) throws {
         guard let handle = zmq_socket(context.handle, kind.raw) else { throw ZMQError(operation: "zmq_socket") }
         self.handle = handle
+        self.context = context
         // Do not hold the process open for unsent messages on close.
         try setOption(ZMQ_LINGER, 0)
     }

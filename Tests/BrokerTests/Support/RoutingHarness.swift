@@ -48,8 +48,7 @@ final class RoutingHarness: @unchecked Sendable {
     let provider: ScriptedIdentityProvider
     let context = ZMQContext()
     let registry = PrometheusCollectorRegistry()
-    private let finished = NSCondition()
-    private var exit: RoutingLoop.Exit?
+    private let outcome = LoopOutcome()
 
     init(
         users: [String: String] = ["tok-alice": "alice", "tok-bob": "bob"],
@@ -66,13 +65,9 @@ final class RoutingHarness: @unchecked Sendable {
             settings: settings, validator: TokenValidator(provider: provider),
             metrics: BrokerMetrics(registry: registry), logger: Logger(label: "broker-test")
         )
-        let thread = Thread { [loop, finished] in
-            let result = loop.run()
-            finished.lock()
-            self.exit = result
-            finished.broadcast()
-            finished.unlock()
-        }
+        // The thread holds the loop and the outcome, never the harness, so dropping the harness
+        // (its deinit) is what stops the loop.
+        let thread = Thread { [loop, outcome] in outcome.set(loop.run()) }
         thread.start()
     }
 
@@ -84,11 +79,7 @@ final class RoutingHarness: @unchecked Sendable {
     }
 
     func waitForExit(timeout: TimeInterval = 10) -> RoutingLoop.Exit? {
-        finished.lock()
-        defer { finished.unlock() }
-        let deadline = Date().addingTimeInterval(timeout)
-        while exit == nil, finished.wait(until: deadline) {}
-        return exit
+        outcome.wait(timeout: timeout)
     }
 
     func socket(_ kind: ZMQSocket.Kind, identity: String? = nil, to endpoint: String) throws -> ZMQSocket {
@@ -127,6 +118,27 @@ final class RoutingHarness: @unchecked Sendable {
     deinit {
         loop.stop()
         _ = waitForExit()
+    }
+}
+
+/// How the loop's thread ended, once it has.
+final class LoopOutcome: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var exit: RoutingLoop.Exit?
+
+    func set(_ value: RoutingLoop.Exit) {
+        condition.lock()
+        exit = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(timeout: TimeInterval) -> RoutingLoop.Exit? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while exit == nil, condition.wait(until: deadline) {}
+        return exit
     }
 }
 
