@@ -73,7 +73,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         service("Broker", extra: ["ZeroMQ", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        service("DeployAPI"),
+        service("DeployAPI", extra: [
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         service("EPGateway"),
         service("PodsBackend"),
         service("DevIdP", extra: [.product(name: "Yams", package: "Yams")]),

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
+import Logging
 import Shared
 
-/// rexec-deploy-api: creates, reports on and tears down each user's rexec server.
-/// This is the foundation placeholder: health, docs, metrics and upstream's root answer.
+/// rexec-deploy-api: creates, reports on and tears down each user's rexec server, on
+/// Kubernetes or as local processes.
 @main
 struct DeployAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,23 +15,78 @@ struct DeployAPICommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Option(name: .customLong("runtime"), help: "Where servers run: local (child processes) or kubernetes (env REXEC_RUNTIME).")
+    var runtime: String?
+
     func run() async throws {
         let spec = LaunchSpec(name: "rexec-deploy-api", defaultPort: 8000, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"])
-        try await ServiceLauncher.run(spec, options: common) { launch in
-            let auth = try AuthSettings.load(from: launch.source)
-            return ServiceDefinition(
-                name: spec.name, settings: launch.http, errorStyle: .detail,
-                openAPI: OpenAPIDocument(
-                    title: launch.source.string("SWAGGER_TITLE", default: "R-Exec API"),
-                    version: launch.source.string("SWAGGER_VERSION", default: "0.1.0"),
-                    description: launch.source.string("SWAGGER_DESCRIPTION", default: "RESTful API for Remote Execution"),
-                    operations: [RootRoute.operation]
-                ),
-                readinessChecks: [.identityProvider(auth)],
-                metricsRegistry: launch.metricsRegistry
-            ) { router in
-                RootRoute.register(on: router)
+        try await ServiceLauncher.run(spec, options: common, extraOverrides: runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]) { launch in
+            let settings = try DeploySettings.load(from: launch.source)
+            return try DeployAPI.definition(settings: settings, launch: launch)
+        }
+    }
+}
+
+/// Builds the service from its settings; tests call this with their own.
+enum DeployAPI {
+    static func definition(settings: DeploySettings, launch: LaunchContext) throws -> ServiceDefinition {
+        let logger = launch.logger
+        let runtime = try makeRuntime(settings, logger: logger)
+        let broker = settings.broker.statusURL.map { BrokerStatusClient(baseURL: $0) }
+        let manager = ServerManager(runtime: runtime, broker: broker, metrics: DeployMetrics(registry: launch.metricsRegistry), logger: logger)
+        let authenticator = RequestAuthenticator(
+            provider: CachingIdentityProvider.live(settings: settings.auth, logger: logger), dialect: .deployAPI
+        )
+        let servers = ServerRoutes(
+            manager: manager, authenticator: authenticator, access: AccessPolicy(settings: settings.access),
+            userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout
+        )
+        let brokerConfig = BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
+        var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
+        if let broker { readiness.append(ReadinessCheck(name: "broker") { try await broker.probe() }) }
+        return ServiceDefinition(
+            name: "rexec-deploy-api", settings: launch.http, errorStyle: .detail,
+            openAPI: OpenAPIDocument(
+                title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
+                operations: DeployAPIOperations.all
+            ),
+            readinessChecks: readiness,
+            metricsRegistry: launch.metricsRegistry,
+            services: runtime.services + [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)]
+        ) { router in
+            RootRoute.register(on: router)
+            router.addRoutes(servers.collection)
+            router.addRoutes(brokerConfig.collection)
+        }
+    }
+
+    static func makeRuntime(_ settings: DeploySettings, logger: Logger) throws -> any ServerRuntime {
+        let code = try ServerCode.load(from: settings.serverSource)
+        switch settings.runtime {
+        case .kubernetes:
+            return KubernetesRuntime(
+                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), settings: settings.kubernetes,
+                broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, serverCode: code.files, logger: logger
+            )
+        case .local:
+            return try LocalRuntime(settings: settings.local, broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, code: code, logger: logger)
+        }
+    }
+
+    /// Upstream's order: in-cluster when asked, then the kubeconfig candidates that exist,
+    /// then `KUBECONFIG` / in-cluster detection / `~/.kube/config`.
+    static func kubernetesConfiguration(_ settings: KubernetesRuntimeSettings) throws -> KubernetesConfiguration {
+        do {
+            if settings.inCluster { return try .inCluster() }
+            if let path = settings.kubeconfigCandidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+                return try .kubeconfig(path: path)
             }
+            return try .automatic()
+        } catch {
+            throw ConfigurationError(
+                variable: "REXEC_KUBECONFIG_MOUNT_PATH", value: settings.kubeconfigCandidates.first ?? "",
+                expected: "a readable kubeconfig, REXEC_USE_IN_CLUSTER_CONFIG=true in a pod, or KUBECONFIG (\(error))"
+            )
         }
     }
 }

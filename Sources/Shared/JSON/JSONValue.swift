@@ -32,6 +32,16 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    public var doubleValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     /// Python's `str(value)` for scalars, which is how upstream turns `sub` into an id.
     public var scalarDescription: String? {
         switch self {

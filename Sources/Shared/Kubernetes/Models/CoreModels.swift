@@ -64,6 +64,7 @@ extension CoreV1 {
         public var nodeName: String?
         public var serviceAccountName: String?
         public var automountServiceAccountToken: Bool?
+        public var enableServiceLinks: Bool?
         public var hostNetwork: Bool?
         public var hostPID: Bool?
         public var securityContext: JSONValue?
