@@ -80,7 +80,17 @@ let package = Package(
         ]),
         service("EPGateway"),
         service("PodsBackend"),
-        service("DevIdP", extra: [.product(name: "Yams", package: "Yams")]),
+        service("DevIdP", extra: ["DevIdPKit"]),
+        .target(
+            name: "DevIdPKit",
+            dependencies: [
+                "Shared",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KubeSim",
             dependencies: [
@@ -100,19 +110,38 @@ let package = Package(
         .testTarget(
             name: "SharedTests",
             dependencies: [
-                "Shared", "DevIdP", "TestSupport",
+                "Shared", "DevIdPKit", "TestSupport", "TestFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // In-process peers for tests: the dev IdP, kube-sim, and a cluster that may be real.
+        .target(
+            name: "TestFixtures",
+            dependencies: [
+                "Shared", "DevIdPKit", "KubeSim", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Tests/Fixtures",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "ZeroMQ", "Shared", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [
-                "KubeSim", "Shared", "TestSupport",
+                "KubeSim", "Shared", "TestSupport", "TestFixtures",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DeployAPITests",
+            dependencies: [
+                "DeployAPI", "Shared", "KubeSim", "TestSupport", "TestFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import Shared
 
 /// rexec-deploy-api: creates, reports on and tears down each user's rexec server, on
@@ -22,18 +23,19 @@ struct DeployAPICommand: AsyncParsableCommand {
         let spec = LaunchSpec(name: "rexec-deploy-api", defaultPort: 8000, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"])
         try await ServiceLauncher.run(spec, options: common, extraOverrides: runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]) { launch in
             let settings = try DeploySettings.load(from: launch.source)
-            return try DeployAPI.definition(settings: settings, launch: launch)
+            return try DeployAPI.definition(settings: settings, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry)
         }
     }
 }
 
 /// Builds the service from its settings; tests call this with their own.
 enum DeployAPI {
-    static func definition(settings: DeploySettings, launch: LaunchContext) throws -> ServiceDefinition {
-        let logger = launch.logger
+    static func definition(
+        settings: DeploySettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry
+    ) throws -> ServiceDefinition {
         let runtime = try makeRuntime(settings, logger: logger)
         let broker = settings.broker.statusURL.map { BrokerStatusClient(baseURL: $0) }
-        let manager = ServerManager(runtime: runtime, broker: broker, metrics: DeployMetrics(registry: launch.metricsRegistry), logger: logger)
+        let manager = ServerManager(runtime: runtime, broker: broker, metrics: DeployMetrics(registry: metricsRegistry), logger: logger)
         let authenticator = RequestAuthenticator(
             provider: CachingIdentityProvider.live(settings: settings.auth, logger: logger), dialect: .deployAPI
         )
@@ -45,14 +47,15 @@ enum DeployAPI {
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
         if let broker { readiness.append(ReadinessCheck(name: "broker") { try await broker.probe() }) }
         return ServiceDefinition(
-            name: "rexec-deploy-api", settings: launch.http, errorStyle: .detail,
+            name: "rexec-deploy-api", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(
                 title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
                 operations: DeployAPIOperations.all
             ),
             readinessChecks: readiness,
-            metricsRegistry: launch.metricsRegistry,
-            services: runtime.services + [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)]
+            metricsRegistry: metricsRegistry,
+            // A service that returns ends the whole group, so the reaper only runs when it has work.
+            services: runtime.services + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
         ) { router in
             RootRoute.register(on: router)
             router.addRoutes(servers.collection)

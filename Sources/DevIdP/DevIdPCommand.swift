@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import Prometheus
+import DevIdPKit
 import Shared
 
 /// dev-idp: an identity provider for tests and the local stack. Never deploy it.
@@ -30,22 +31,5 @@ struct DevIdPCommand: AsyncParsableCommand {
             }
             return DevIdP.definition(directory: directory, faults: FaultInjector(), launch: launch)
         }
-    }
-}
-
-enum DevIdP {
-    static func definition(directory: UserDirectory, faults: FaultInjector, launch: LaunchContext) -> ServiceDefinition {
-        definition(directory: directory, faults: faults, settings: launch.http, registry: launch.metricsRegistry)
-    }
-
-    static func definition(
-        directory: UserDirectory, faults: FaultInjector, settings: HTTPServerSettings, registry: PrometheusCollectorRegistry
-    ) -> ServiceDefinition {
-        let routes = DevIdPRoutes(directory: directory, faults: faults)
-        return ServiceDefinition(
-            name: "dev-idp", settings: settings, errorStyle: .detail,
-            openAPI: OpenAPIDocument(title: "Development IdP", version: "0.1.0", description: "Test identity provider.", operations: DevIdPRoutes.operations),
-            metricsRegistry: registry
-        ) { router in routes.register(on: router) }
     }
 }

@@ -1,3 +1,4 @@
+import TestFixtures
 import Foundation
 import Shared
 import TestSupport
@@ -9,8 +10,7 @@ import Testing
 @Suite("Kubernetes client")
 struct KubernetesClientTests {
     static func client(_ sim: KubeSimFixture) throws -> KubernetesClient {
-        let port = try #require(sim.client.port)
-        return KubernetesClient(configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!), timeout: .seconds(10))
+        try sim.kubernetesClient()
     }
 
     static func configMap(_ name: String, labels: [String: String] = [:], data: [String: String] = [:]) -> UnstructuredObject {

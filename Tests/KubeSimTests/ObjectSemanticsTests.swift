@@ -1,3 +1,4 @@
+import TestFixtures
 import KubeSim
 import Shared
 import Testing

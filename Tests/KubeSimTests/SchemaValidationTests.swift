@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestFixtures
 import TestSupport
 import Testing
 
@@ -7,9 +8,6 @@ import Testing
 /// strict: unknown fields are errors), so what works on kube-sim is valid for a real cluster.
 @Suite("Kubernetes schemas")
 struct SchemaValidationTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let validator = packageRoot.appendingPathComponent(".venv/bin/kubernetes-validate")
-
     static var objects: [any KubernetesResource] {
         let labels = ["app": "rexec-server"]
         var container = CoreV1.Container(name: "rexec-server", image: "python:3.12", command: ["python"], env: [.init(name: "REXEC_USER_ID", value: "u")])
@@ -36,21 +34,10 @@ struct SchemaValidationTests {
 
     @Test("every typed object validates against Kubernetes 1.32 in strict mode")
     func validates() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.validator.path), "run scripts/install-deps.sh (it installs kubernetes-validate into .venv)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schemas-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var files: [String] = []
-        for (index, object) in Self.objects.enumerated() {
-            let url = directory.appendingPathComponent("\(index).json")
-            try object.unstructured().json.encoded().write(to: url)
-            files.append(url.path)
-        }
-        let result = try runTool([Self.validator.path, "--strict", "-k", "1.32.0"] + files, mergingErrors: true)
-        #expect(result.status == 0, "\(String(decoding: result.output, as: UTF8.self))")
+        let report = try KubernetesSchemas.validate(Self.objects.map { try $0.unstructured().json })
+        #expect(report.passed, "\(report.output)")
         // A broken object is caught, so the check above can fail.
-        let broken = directory.appendingPathComponent("broken.json")
-        try JSONValue.object(["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "x"], "spec": ["containers": [["name": "c", "imagee": "typo"]]]]).encoded().write(to: broken)
-        #expect(try runTool([Self.validator.path, "--strict", "-k", "1.32.0", broken.path]).status != 0)
+        let broken: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "x"], "spec": ["containers": [["name": "c", "imagee": "typo"]]]]
+        #expect(try !KubernetesSchemas.validate([broken]).passed)
     }
 }

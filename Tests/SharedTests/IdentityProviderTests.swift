@@ -1,8 +1,9 @@
+import TestFixtures
 import Foundation
 import Shared
 import Testing
 
-@testable import DevIdP
+@testable import DevIdPKit
 
 /// The HTTP IdP client against a real dev IdP on loopback.
 @Suite("IdP client")

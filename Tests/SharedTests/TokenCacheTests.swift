@@ -1,3 +1,4 @@
+import TestFixtures
 import Foundation
 import Metrics
 import Prometheus
@@ -5,7 +6,7 @@ import Shared
 import TestSupport
 import Testing
 
-@testable import DevIdP
+@testable import DevIdPKit
 
 /// The cache in front of a real dev IdP; every IdP call is counted by the IdP itself.
 @Suite("Auth cache")

@@ -11,7 +11,11 @@ struct IdleReaper: Service {
     let logger: Logger
 
     func run() async throws {
-        guard settings.reaperEnabled else { return }
+        guard settings.reaperEnabled else {
+            // Returning would end the service group; stay until shutdown.
+            try? await gracefulShutdown()
+            return
+        }
         logger.info(
             "idle reaper on",
             metadata: ["idle_timeout_s": "\(settings.idleTimeout.secondsDouble)", "max_lifetime_s": "\(settings.maxLifetime.secondsDouble)"]

@@ -2,26 +2,26 @@ import Foundation
 
 /// Makes the dev IdP misbehave on purpose so tests can exercise timeouts, 5xx and outages,
 /// and counts what it was asked.
-actor FaultInjector {
-    struct Faults: Codable, Sendable, Equatable {
+public actor FaultInjector {
+    public struct Faults: Codable, Sendable, Equatable {
         /// Added before answering `/information`.
-        var delayMilliseconds: Int = 0
+        public var delayMilliseconds: Int = 0
         /// Answer `/information` with this status instead of the real answer.
-        var status: Int?
+        public var status: Int?
         /// Answer `/information` with a body that is not JSON.
-        var malformed: Bool = false
+        public var malformed: Bool = false
         /// Park `/information` requests until `/_dev/release`.
-        var hold: Bool = false
+        public var hold: Bool = false
         /// Answer `/information` with 200 and `{"error": <this>}`, the IdP's other way of saying no.
-        var error: String?
+        public var error: String?
 
         enum CodingKeys: String, CodingKey {
             case delayMilliseconds = "delay_ms", status, malformed, hold, error
         }
 
-        init() {}
+        public init() {}
 
-        init(from decoder: any Decoder) throws {
+        public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             delayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .delayMilliseconds) ?? 0
             status = try container.decodeIfPresent(Int.self, forKey: .status)
@@ -31,27 +31,29 @@ actor FaultInjector {
         }
     }
 
-    struct Counters: Codable, Sendable {
-        var informationRequests = 0
-        var loginRequests = 0
+    public struct Counters: Codable, Sendable {
+        public var informationRequests = 0
+        public var loginRequests = 0
         /// Requests currently parked by `hold`.
-        var held = 0
+        public var held = 0
 
         enum CodingKeys: String, CodingKey {
             case informationRequests = "information_requests", loginRequests = "login_requests", held
         }
     }
 
-    private(set) var faults = Faults()
-    private(set) var counters = Counters()
+    public init() {}
+
+    public private(set) var faults = Faults()
+    public private(set) var counters = Counters()
     private var parked: [CheckedContinuation<Void, Never>] = []
 
-    func set(_ faults: Faults) {
+    public func set(_ faults: Faults) {
         self.faults = faults
         if !faults.hold { releaseHeld() }
     }
 
-    func reset() {
+    public func reset() {
         faults = Faults()
         counters = Counters()
         releaseHeld()
@@ -72,7 +74,7 @@ actor FaultInjector {
         return current
     }
 
-    func releaseHeld() {
+    public func releaseHeld() {
         let waiting = parked
         parked = []
         counters.held = 0

@@ -9,18 +9,18 @@ import Shared
 import Testing
 
 /// kube-sim in process, driven over HTTP exactly as a client would.
-struct KubeSimFixture {
-    let simulator: KubeSimulator
-    let client: any TestClientProtocol
+public struct KubeSimFixture: Sendable {
+    public let simulator: KubeSimulator
+    public let client: any TestClientProtocol
 
     /// A bare API server unless `settings` turns the simulation on.
-    static let apiServerOnly: KubeSimulator.Settings = {
+    public static let apiServerOnly: KubeSimulator.Settings = {
         var settings = KubeSimulator.Settings()
         settings.simulate = false
         return settings
     }()
 
-    static func run(
+    public static func run(
         settings: KubeSimulator.Settings = apiServerOnly, _ body: @Sendable (KubeSimFixture) async throws -> Void
     ) async throws {
         let simulator = KubeSimulator(settings: settings)
@@ -40,14 +40,20 @@ struct KubeSimFixture {
         }
     }
 
-    struct Reply {
-        let status: Int
-        let body: JSONValue
-        let text: String
+    /// A client of this kube-sim over loopback HTTP.
+    public func kubernetesClient(timeout: Duration = .seconds(10)) throws -> KubernetesClient {
+        let port = try #require(client.port)
+        return KubernetesClient(configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!), timeout: timeout)
+    }
+
+    public struct Reply: Sendable {
+        public let status: Int
+        public let body: JSONValue
+        public let text: String
     }
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> Reply {
+    public func call(_ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> Reply {
         var headers: HTTPFields = [:]
         if body != nil { headers[.contentType] = contentType }
         return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(data: $0.encoded()) }) { response in
@@ -56,13 +62,13 @@ struct KubeSimFixture {
         }
     }
 
-    func create(_ path: String, _ object: JSONValue) async throws -> JSONValue {
+    public func create(_ path: String, _ object: JSONValue) async throws -> JSONValue {
         let reply = try await call(.post, path, body: object)
         #expect(reply.status == 201, "create \(path): \(reply.text)")
         return reply.body
     }
 
-    static func pod(_ name: String, labels: [String: String] = [:], extra: [String: JSONValue] = [:]) -> JSONValue {
+    public static func pod(_ name: String, labels: [String: String] = [:], extra: [String: JSONValue] = [:]) -> JSONValue {
         var metadata: [String: JSONValue] = ["name": .string(name), "labels": .object(labels.mapValues(JSONValue.string))]
         metadata.merge(extra) { _, new in new }
         return ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": ["containers": [["name": "c", "image": "busybox:1.36"]]]]
@@ -70,6 +76,6 @@ struct KubeSimFixture {
 }
 
 extension JSONValue {
-    var resourceVersion: Int? { self["metadata"]?["resourceVersion"]?.stringValue.flatMap(Int.init) }
-    var name: String? { self["metadata"]?["name"]?.stringValue }
+    public var resourceVersion: Int? { self["metadata"]?["resourceVersion"]?.stringValue.flatMap(Int.init) }
+    public var name: String? { self["metadata"]?["name"]?.stringValue }
 }

@@ -15,7 +15,7 @@ import Yams
 ///     tokens: [demo-token]
 ///     attributes: {organization: Example}   # any extra fields, returned as-is
 /// ```
-struct UserDirectory: Sendable {
+public struct UserDirectory: Sendable {
     struct User: Sendable {
         var username: String
         var password: String?
@@ -41,12 +41,12 @@ struct UserDirectory: Sendable {
         }
     }
 
-    static func load(path: String) throws -> UserDirectory {
+    public static func load(path: String) throws -> UserDirectory {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         return try parse(yaml: text)
     }
 
-    static func parse(yaml text: String) throws -> UserDirectory {
+    public static func parse(yaml text: String) throws -> UserDirectory {
         guard let root = try Yams.load(yaml: text) as? [String: Any], let entries = root["users"] as? [[String: Any]] else {
             throw LoadError(description: "expected a top-level 'users' list")
         }

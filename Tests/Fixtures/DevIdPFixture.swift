@@ -7,20 +7,20 @@ import Shared
 import TestSupport
 import Testing
 
-@testable import DevIdP
+import DevIdPKit
 
 /// A real dev IdP on a loopback port, for the duration of a test.
-struct DevIdPFixture: Sendable {
-    let port: Int
-    let faults: FaultInjector
+public struct DevIdPFixture: Sendable {
+    public let port: Int
+    public let faults: FaultInjector
 
-    var informationURL: URL { URL(string: "http://127.0.0.1:\(port)/information")! }
+    public var informationURL: URL { URL(string: "http://127.0.0.1:\(port)/information")! }
 
-    var informationRequests: Int {
+    public var informationRequests: Int {
         get async { await faults.counters.informationRequests }
     }
 
-    static let usersYAML = """
+    public static let usersYAML = """
         users:
           - username: demo@example.org
             password: demo-password
@@ -43,7 +43,7 @@ struct DevIdPFixture: Sendable {
             tokens: [admin-token]
         """
 
-    static func run<Value: Sendable>(_ body: @Sendable (DevIdPFixture) async throws -> Value) async throws -> Value {
+    public static func run<Value: Sendable>(_ body: @Sendable (DevIdPFixture) async throws -> Value) async throws -> Value {
         let faults = FaultInjector()
         let definition = DevIdP.definition(
             directory: try UserDirectory.parse(yaml: usersYAML), faults: faults,

@@ -7,14 +7,14 @@ import Testing
 /// cluster when `KUBECONFIG` is set and `REXEC_TEST_REAL_CLUSTER` names its current context.
 /// Any other context is refused, so a test never touches a cluster it was not pointed at.
 /// Each test gets a fresh namespace, deleted afterwards.
-struct TestCluster {
-    let client: KubernetesClient
-    let namespace: String
-    let isReal: Bool
+public struct TestCluster: Sendable {
+    public let client: KubernetesClient
+    public let namespace: String
+    public let isReal: Bool
 
-    static let realContext = ProcessInfo.processInfo.environment["REXEC_TEST_REAL_CLUSTER"].flatMap { $0.isEmpty ? nil : $0 }
+    public static let realContext = ProcessInfo.processInfo.environment["REXEC_TEST_REAL_CLUSTER"].flatMap { $0.isEmpty ? nil : $0 }
 
-    static func run(_ body: @Sendable (TestCluster) async throws -> Void) async throws {
+    public static func run(_ body: @Sendable (TestCluster) async throws -> Void) async throws {
         if let context = realContext {
             let configuration = try KubernetesConfiguration.automatic()
             guard configuration.contextName == context else {
@@ -26,7 +26,7 @@ struct TestCluster {
             var settings = KubeSimulator.Settings()
             settings.simulation.podStartDelay = .milliseconds(50)
             try await KubeSimFixture.run(settings: settings) { sim in
-                try await withNamespace(KubernetesClientTests.client(sim), isReal: false, body)
+                try await withNamespace(sim.kubernetesClient(), isReal: false, body)
             }
         }
     }
