@@ -84,7 +84,10 @@ struct BrokerCommand: AsyncParsableCommand {
             ])
             return ServiceDefinition(
                 name: spec.name, settings: launch.http, errorStyle: .detail,
-                openAPI: OpenAPIDocument(title: "rexec-broker", version: "0.1.0", description: "Broker health and metrics; the broker itself speaks ZeroMQ."),
+                openAPI: OpenAPIDocument(
+                    title: "rexec-broker", version: "0.1.0", description: "Broker health, metrics and server states; the broker itself speaks ZeroMQ.",
+                    operations: ServerStatusRoutes.operations
+                ),
                 // Not the IdP: a broker taken out of its Service while the IdP is down would
                 // also cut off the users whose tokens it still honours.
                 readinessChecks: [ReadinessCheck(name: "router") {
@@ -92,7 +95,9 @@ struct BrokerCommand: AsyncParsableCommand {
                 }],
                 metricsRegistry: launch.metricsRegistry,
                 services: [BrokerService(loop: loop, logger: launch.logger)]
-            ) { _ in }
+            ) { router in
+                router.addRoutes(ServerStatusRoutes(loop: loop).collection)
+            }
         }
     }
 }

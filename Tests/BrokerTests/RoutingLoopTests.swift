@@ -132,6 +132,19 @@ struct RoutingLoopTests {
         #expect(try old.tryReceive() == nil)
     }
 
+    @Test("other threads see each server's state and, within a housekeeping tick, its last call")
+    func publishedState() async throws {
+        let harness = try RoutingHarness()
+        #expect(harness.loop.server("alice") == nil)
+        let alice = try await harness.server("alice")
+        let before = try #require(harness.loop.server("alice"))
+        #expect(before.state == .live && before.secondsSinceLastCall == nil)
+        let client = try harness.client("c")
+        try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+        _ = try await alice.receiveOffPool()
+        try await waitUntil("the call is published", timeout: .seconds(5)) { harness.loop.server("alice")?.secondsSinceLastCall != nil }
+    }
+
     @Test("a silent server is reported stale, and live again when heard from")
     func stale() async throws {
         let harness = try RoutingHarness(staleAfter: .milliseconds(200))

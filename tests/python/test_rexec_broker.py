@@ -156,6 +156,9 @@ def test_statistics_metrics_and_terminate_need_the_secret(broker, demo_server):
     for series in ("rexec_broker_messages_routed_total", "rexec_broker_routing_latency_seconds_bucket",
                    "rexec_broker_connected_servers", "auth_cache"):
         assert series in metrics, series
+    server = requests.get(f"{broker.http}/servers/{DEMO_SUB}", timeout=10)
+    assert server.status_code == 200 and server.json()["state"] == "live" and server.json()["identity"] == DEMO_SUB
+    assert requests.get(f"{broker.http}/servers/nobody", timeout=10).status_code == 404
     assert broker.control("TERMINATE").startswith("ERROR")
     assert broker.control("TERMINATE", "wrong-secret-wrong-secret").startswith("ERROR")
     assert broker.process.poll() is None

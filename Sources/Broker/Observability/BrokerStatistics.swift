@@ -23,8 +23,19 @@ struct BrokerStatistics: Codable, Equatable {
         var secondsSinceLastSeen: Double
         /// nil for a server that has only replied, never sent a heartbeat.
         var secondsSinceLastHeartbeat: Double?
+        /// nil until a call has been routed to it.
+        var secondsSinceLastCall: Double?
         var connectedForSeconds: Double
         var replacements: Int
+
+        init(_ record: ServerRegistry.Record, in registry: ServerRegistry, now: ContinuousClock.Instant) {
+            state = registry.state(of: record, at: now)
+            secondsSinceLastSeen = (now - record.lastSeen).seconds
+            secondsSinceLastHeartbeat = record.lastHeartbeat.map { (now - $0).seconds }
+            secondsSinceLastCall = record.lastCall.map { (now - $0).seconds }
+            connectedForSeconds = (now - record.firstSeen).seconds
+            replacements = record.replacements
+        }
     }
 
     var uptimeSeconds: Double
@@ -40,15 +51,7 @@ struct BrokerStatistics: Codable, Equatable {
         counters: BrokerCounters, registry: ServerRegistry, pending: Int, knownTokens: Int,
         startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> BrokerStatistics {
-        let servers = registry.records.mapValues { record in
-            Server(
-                state: registry.state(of: record, at: now),
-                secondsSinceLastSeen: (now - record.lastSeen).seconds,
-                secondsSinceLastHeartbeat: record.lastHeartbeat.map { (now - $0).seconds },
-                connectedForSeconds: (now - record.firstSeen).seconds,
-                replacements: record.replacements
-            )
-        }
+        let servers = registry.records.mapValues { Server($0, in: registry, now: now) }
         return BrokerStatistics(
             uptimeSeconds: (now - startedAt).seconds,
             messagesRouted: Messages(invoke: counters.invokes, cancel: counters.cancels, reply: counters.replies, heartbeat: counters.heartbeats),
@@ -61,11 +64,13 @@ struct BrokerStatistics: Codable, Equatable {
         )
     }
 
-    func json() -> [UInt8] {
+    func json() -> [UInt8] { Self.encode(self) }
+
+    static func encode(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
-        return Array((try? encoder.encode(self)) ?? Data("{}".utf8))
+        return Array((try? encoder.encode(value)) ?? Data("{}".utf8))
     }
 }
 

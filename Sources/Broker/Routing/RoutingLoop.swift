@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ZeroMQ
 
 /// The broker proper: one thread owns the three network sockets and the mailbox, and routes
@@ -54,6 +55,10 @@ final class RoutingLoop: @unchecked Sendable {
     private let clock = ContinuousClock()
     private let runningFlag = NSLock()
     private var running = false
+    /// A copy of the registry for other threads (the HTTP side port), refreshed when a
+    /// server appears, returns or goes unreachable, and on every housekeeping tick (so call
+    /// times lag by at most a second, and the routing thread copies its table at most then).
+    private let published: NIOLockedValueBox<ServerRegistry>
 
     // Routing-thread state.
     private var tokens: TokenTable<Parked>
@@ -71,6 +76,7 @@ final class RoutingLoop: @unchecked Sendable {
         self.logger = logger
         tokens = TokenTable(ttl: settings.tokenTTL, outageGrace: settings.outageGrace, maxWaiting: settings.maxPendingMessages)
         registry = ServerRegistry(staleAfter: settings.staleAfter)
+        published = NIOLockedValueBox(registry)
         startedAt = clock.now
 
         context = ZMQContext()
@@ -98,6 +104,16 @@ final class RoutingLoop: @unchecked Sendable {
         runningFlag.lock()
         defer { runningFlag.unlock() }
         return running
+    }
+
+    /// What the broker knows of one server, as of the last publication; safe from any thread.
+    func server(_ id: String) -> BrokerStatistics.Server? {
+        let registry = published.withLockedValue { $0 }
+        return registry.records[id].map { BrokerStatistics.Server($0, in: registry, now: clock.now) }
+    }
+
+    private func publish() {
+        published.withLockedValue { $0 = registry }
     }
 
     /// Asks the routing thread to finish; safe from any thread.
@@ -188,7 +204,10 @@ final class RoutingLoop: @unchecked Sendable {
         do {
             try servers.send(request.forwardFrames(to: serverID), dontWait: true)
         } catch let error as ZMQError {
-            if error.isHostUnreachable { registry.markUnreachable(sub) }
+            if error.isHostUnreachable {
+                registry.markUnreachable(sub)
+                publish()
+            }
             logger.debug("server not reachable", metadata: ["server": "\(sub)", "error": "\(error)"])
             refuse(envelope: request.envelope, text: BrokerReply.serverNotReady(sub: sub), reason: .serverUnavailable)
             return
@@ -203,6 +222,7 @@ final class RoutingLoop: @unchecked Sendable {
         case .invoke:
             counters.invokes += 1
             metrics.clientMessages.increment()
+            registry.noteCall(to: sub, at: now)
         case .cancel:
             counters.cancels += 1
             metrics.cancelMessages.increment()
@@ -258,6 +278,7 @@ final class RoutingLoop: @unchecked Sendable {
 
     private func note(_ event: ServerRegistry.Event, server: [UInt8]) {
         let id = String(decoding: server, as: UTF8.self)
+        if event != .none { publish() }
         switch event {
         case .appeared:
             logger.info("rexec server connected", metadata: ["server": "\(id)"])
@@ -345,6 +366,7 @@ final class RoutingLoop: @unchecked Sendable {
         metrics.connectedServers.set(Double(registry.count(in: .live, at: now)))
         metrics.staleServers.set(Double(registry.count(in: .stale, at: now)))
         metrics.pendingMessages.set(Double(tokens.waitingCount))
+        publish()
     }
 }
 

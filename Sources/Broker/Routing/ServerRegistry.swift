@@ -7,6 +7,8 @@ struct ServerRegistry {
         var firstSeen: ContinuousClock.Instant
         var lastSeen: ContinuousClock.Instant
         var lastHeartbeat: ContinuousClock.Instant?
+        /// The last call (invoke) routed to it: its activity, for idle reaping.
+        var lastCall: ContinuousClock.Instant?
         var instance: [UInt8]?
         var unreachable = false
         /// How often another process took this identity over.
@@ -54,6 +56,11 @@ struct ServerRegistry {
         record.reportedStale = false
         records[id] = record
         return event
+    }
+
+    /// A call was routed to `id`.
+    mutating func noteCall(to id: String, at now: ContinuousClock.Instant) {
+        records[id]?.lastCall = now
     }
 
     /// A send to `id` failed with EHOSTUNREACH: libzmq has no connection for it.
