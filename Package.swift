@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "DeployAPITests",
             dependencies: [
-                "DeployAPI", "Shared", "KubeSim", "TestSupport", "TestFixtures",
+                "DeployAPI", "Shared", "KubeSim", "DevIdPKit", "TestSupport", "TestFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

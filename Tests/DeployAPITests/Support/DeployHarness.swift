@@ -23,6 +23,7 @@ struct DeployHarness: Sendable {
     let settings: DeploySettings
     let brokerNamespace: String
     let brokerClusterIP: String
+    let isRealCluster: Bool
 
     var prefix: String { settings.kubernetes.namespacePrefix }
     func namespace(for sub: String) -> String { prefix + UserKey(sub: sub, maxLength: settings.kubernetes.maxUserKeyLength).value }
@@ -63,7 +64,7 @@ struct DeployHarness: Sendable {
                 try await app.test(.live) { client in
                     let harness = DeployHarness(
                         client: client, kube: cluster.client, idp: idp, settings: settings, brokerNamespace: cluster.namespace,
-                        brokerClusterIP: brokerClusterIP
+                        brokerClusterIP: brokerClusterIP, isRealCluster: cluster.isReal
                     )
                     do {
                         try await body(harness)
