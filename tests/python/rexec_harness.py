@@ -129,17 +129,69 @@ def wait_until(description, condition, timeout=30):
 def run_client(broker, token, body, timeout=60):
     """Runs `body` as the `__main__` of a fresh interpreter using the real client, with
     `remote_func` set up for `broker` and `token`. Returns the CompletedProcess."""
-    script = textwrap.dedent(
-        f"""
+    setup = f"""
         import json, sys
         from rexec.client_api import remote_func
         remote_func.set_remote_addr("127.0.0.1")
         remote_func.set_remote_port("{broker.client_port}")
         remote_func.set_exec_token({token!r})
         """
-    ) + textwrap.dedent(body)
+    return run_script(textwrap.dedent(setup) + textwrap.dedent(body), timeout=timeout)
+
+
+class DeployAPI(Process):
+    """rexec-deploy-api on the local runtime, wired to `broker` and `idp`, root path /rexec."""
+
+    def __init__(self, idp, broker, state_dir, env=None):
+        environment = {
+            "AUTH_API_URL": f"{idp.url}/information", "APP_ROOT_PATH": "/rexec", "REXEC_RUNTIME": "local",
+            "REXEC_BROKER_HOST": "127.0.0.1", "REXEC_BROKER_PORT": str(broker.server_port),
+            "REXEC_BROKER_EXTERNAL_HOST": "127.0.0.1", "REXEC_BROKER_EXTERNAL_PORT": str(broker.client_port),
+            "REXEC_BROKER_STATUS_URL": broker.http, "REXEC_LOCAL_STATE_DIR": str(state_dir),
+            "REXEC_LOCAL_PYTHON": sys.executable, "REXEC_HEARTBEAT_INTERVAL": "1", "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS": "300",
+        }
+        environment.update(env or {})
+        super().__init__([BIN / "rexec-deploy-api", "--host", "127.0.0.1", "--port", "0"], env=environment)
+        port = self.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+        self.url = f"http://127.0.0.1:{port}"
+
+
+class EPStub:
+    """The two EP routes ndp-ep's rexec helpers call (`/status/` and `/status/rexec`), until the
+    gateway serves them: a thread with a plain HTTP server."""
+
+    def __init__(self, deployment_api_url):
+        import http.server
+
+        body = {"/status/": {"version": "0.34.0", "api_version": "0.34.0"}, "/status/rexec": {"deployment_api_url": deployment_api_url}}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                answer = body.get(self.path.split("?")[0])
+                data = json.dumps(answer if answer is not None else {"detail": "Not Found"}).encode()
+                self.send_response(200 if answer is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run_script(body, timeout=300):
+    """Runs `body` (dedented) as a fresh interpreter's `__main__`; returns the CompletedProcess."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
-        handle.write(script)
+        handle.write(textwrap.dedent(body))
         path = handle.name
     try:
         return subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=timeout)
