@@ -7,7 +7,8 @@
 #                      DEPLOY_API_PORT=8000 EP_PORT=8003 PODS_PORT=8080; HOST=127.0.0.1
 #                      broker ZeroMQ: BROKER_CLIENT_PORT=5559 BROKER_SERVER_PORT=5560
 #                      BROKER_CONTROL_PORT=5561
-# STACK_SKIP_BUILD=1 uses the binaries already in .build/debug.
+# STACK_SKIP_BUILD=1 uses the binaries already in .build/debug. STACK_STATE_DIR (default
+# .stack-state) holds the deploy API's per-user working directories and environments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,7 @@ broker_client_port=${BROKER_CLIENT_PORT:-5559}
 broker_server_port=${BROKER_SERVER_PORT:-5560}
 broker_control_port=${BROKER_CONTROL_PORT:-5561}
 ready_timeout=${STACK_READY_TIMEOUT:-90}
+state_dir=${STACK_STATE_DIR:-$PWD/.stack-state}
 
 if [[ "${STACK_SKIP_BUILD:-0}" != 1 ]]; then
   echo "[stack] building (swift build)…"
@@ -69,8 +71,13 @@ start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
 start kube-sim "$kube_port" --
 start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" -- \
   --client-port "$broker_client_port" --server-port "$broker_server_port" --control-port "$broker_control_port"
+# Local runtime: each user's rexec server is a child process of the deploy API, in a
+# virtual environment built from its requirements under $state_dir (kept across runs).
 start rexec-deploy-api "$deploy_port" AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec \
-  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo --
+  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo REXEC_RUNTIME=local \
+  REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_BROKER_HOST="$host" REXEC_BROKER_PORT="$broker_server_port" \
+  REXEC_BROKER_EXTERNAL_HOST="$host" REXEC_BROKER_EXTERNAL_PORT="$broker_client_port" \
+  REXEC_BROKER_STATUS_URL="http://$host:$broker_port" REXEC_HEARTBEAT_INTERVAL=5 --
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep --
 start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" --

@@ -3,6 +3,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,7 +33,8 @@ class Stack:
             "IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT",
             "BROKER_CLIENT_PORT", "BROKER_SERVER_PORT", "BROKER_CONTROL_PORT",
         )}
-        env = dict(os.environ, STACK_SKIP_BUILD="1", **{k: str(v) for k, v in self.ports.items()})
+        env = dict(os.environ, STACK_SKIP_BUILD="1", STACK_STATE_DIR=tempfile.mkdtemp(prefix="rexec-stack-"),
+                   **{k: str(v) for k, v in self.ports.items()})
         env.update(env_overrides)
         self.lines: list[str] = []
         self.process = subprocess.Popen(
