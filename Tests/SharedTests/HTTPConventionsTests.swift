@@ -133,6 +133,23 @@ struct HTTPConventionsTests {
         }
     }
 
+    @Test("a known path with another method is 405 with Allow, in either style and under the root path")
+    func methodNotAllowed() async throws {
+        for style in [ErrorStyle.detail, .envelope] {
+            try await Self.app(Self.service(style: style)).test(.router) { client in
+                for uri in ["/form", "/rexec/form"] {
+                    try await client.execute(uri: uri, method: .get) { response in
+                        #expect(response.status == .methodNotAllowed)
+                        #expect(response.headers[.allow] == "POST")
+                        let json = try Self.json(response.body)
+                        #expect(json["detail"] == "Method Not Allowed")
+                    }
+                }
+                try await client.execute(uri: "/form/extra", method: .get) { response in #expect(response.status == .notFound) }
+            }
+        }
+    }
+
     @Test("unexpected errors become a generic 500 that leaks nothing")
     func unexpectedError() async throws {
         try await Self.app(Self.service()).test(.router) { client in

@@ -5,7 +5,7 @@ import NIOCore
 public typealias ServiceResponder = RootPathResponder<RouterResponder<ServiceRequestContext>>
 
 /// The router with the shared middleware stack and routes, in the order requests meet them:
-/// correlation id → access log → metrics → CORS → errors → timeout → body limit → routes.
+/// correlation id → access log → metrics → CORS → errors → 405 → timeout → body limit → routes.
 public func buildRouter(_ service: ServiceDefinition) -> Router<ServiceRequestContext> {
     let router = Router(context: ServiceRequestContext.self)
     router.add(middleware: CorrelationIDMiddleware())
@@ -19,6 +19,8 @@ public func buildRouter(_ service: ServiceDefinition) -> Router<ServiceRequestCo
         exposedHeaders: [CorrelationIDMiddleware.headerName.canonicalName]
     ))
     router.add(middleware: ErrorMiddleware(style: service.errorStyle))
+    let routeTable = MethodNotAllowedMiddleware<ServiceRequestContext>.RouteTable()
+    router.add(middleware: MethodNotAllowedMiddleware(table: routeTable))
     router.add(middleware: RequestTimeoutMiddleware(timeout: service.settings.requestTimeout))
     router.add(middleware: BodyLimitMiddleware(maxBytes: service.settings.maxBodyBytes))
 
@@ -28,6 +30,7 @@ public func buildRouter(_ service: ServiceDefinition) -> Router<ServiceRequestCo
     document.operations += ServiceDefinition.standardOperations
     DocsRoutes(document: document, rootPath: service.settings.rootPaths.last).register(on: router)
     service.routes(router)
+    routeTable.set(router.routes.map { ($0.path, $0.method) })
     return router
 }
 
