@@ -14,7 +14,7 @@ this machine: 100 would measure the machine, not the API), wall time and p99.
     scripts/bench/deploy-api.py [--binaries DIR] [--sequential 50] [--concurrent 100] [--local-concurrent 20]
 """
 import argparse
-import concurrent.futures
+from concurrent.futures import ThreadPoolExecutor
 import os
 import re
 import signal
@@ -115,7 +115,7 @@ def run_scenario(name, url, python, first_user, sequential, concurrent, referenc
             return timed(lambda: spawn(own, url, index, python))[0]
 
     start = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrent) as pool:
+    with ThreadPoolExecutor(max_workers=concurrent) as pool:
         concurrent_samples = list(pool.map(one, range(first_user + sequential, first_user + sequential + concurrent)))
     wall = time.perf_counter() - start
     figures = {
@@ -152,12 +152,12 @@ def main():
     children = []
     with tempfile.TemporaryDirectory(prefix="deploy-bench-") as scratch:
         try:
-            idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0", "--log-level", "error"],
+            idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0", "--log-level", "notice"],
                         env={"DEV_IDP_USERS": str(users_file(total_users, scratch))})
             children.append(idp)
             auth = f"http://127.0.0.1:{idp.port()}/information"
 
-            sim = Child([binaries / "kube-sim", "--host", "127.0.0.1", "--port", "0", "--log-level", "error"])
+            sim = Child([binaries / "kube-sim", "--host", "127.0.0.1", "--port", "0", "--log-level", "notice"])
             children.append(sim)
             kube = f"http://127.0.0.1:{sim.port()}"
             session = requests.Session()
@@ -172,7 +172,7 @@ def main():
             kubeconfig = Path(scratch) / "kubeconfig"
             kubeconfig.write_text(f"apiVersion: v1\nkind: Config\nclusters: [{{name: s, cluster: {{server: '{kube}'}}}}]\n"
                                   "users: [{name: u, user: {}}]\ncontexts: [{name: s, context: {cluster: s, user: u}}]\ncurrent-context: s\n")
-            common = {"AUTH_API_URL": auth, "APP_ROOT_PATH": "/rexec", "LOG_LEVEL": "error", "REXEC_SERVER_SOURCE": str(ROOT / "rexec-server")}
+            common = {"AUTH_API_URL": auth, "APP_ROOT_PATH": "/rexec", "LOG_LEVEL": "notice", "REXEC_SERVER_SOURCE": str(ROOT / "rexec-server")}
             deploy = Child([binaries / "rexec-deploy-api", "--host", "127.0.0.1", "--port", "0"],
                            env={**common, "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": str(kubeconfig)})
             children.append(deploy)
