@@ -6,3 +6,4 @@ scripts/bench/auth-cache.sh
 swift build -c release --product kube-sim >/dev/null
 .venv/bin/python scripts/bench/kube-sim.py --binary "$(swift build -c release --show-bin-path)/kube-sim"
 .venv/bin/python scripts/bench/broker.py
+.venv/bin/python scripts/bench/deploy-api.py
