@@ -153,12 +153,12 @@ struct KubernetesClientTests {
         try await KubeSimFixture.run(settings: settings) { sim in
             let kube = try Self.client(sim)
             _ = try await kube.create(.pods, UnstructuredObject(KubeSimFixture.pod("waiter").objectValue!))
-            let ready = try await kube.waitUntil(.pods, name: "waiter", timeout: .seconds(10)) { pod in
+            let ready = try await kube.waitUntil(.pods, name: "waiter", timeout: .seconds(30)) { pod in
                 pod?["status"]?["conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false
             }
             #expect(ready?["status"]?["phase"] == "Running")
             try await kube.delete(.pods, name: "waiter")
-            let gone = try await kube.waitUntil(.pods, name: "waiter", timeout: .seconds(10)) { $0 == nil }
+            let gone = try await kube.waitUntil(.pods, name: "waiter", timeout: .seconds(30)) { $0 == nil }
             #expect(gone == nil)
             await #expect { try await kube.waitUntil(.pods, name: "never", timeout: .milliseconds(200)) { $0 != nil } } throws: {
                 ($0 as? KubernetesError)?.reason == "Timeout"
