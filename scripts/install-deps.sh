@@ -34,11 +34,14 @@ fi
 command -v swift >/dev/null || { echo "install-deps: swift is not on PATH (expected /opt/swift/usr/bin)" >&2; exit 1; }
 
 requirements=tests/python/requirements.txt
+# ndp-ep 0.7.0 (form /token login) is tested beside the venv's 0.9.0, so it lives in its own folder.
+ndp_ep_old=ndp-ep==0.7.0
 stamp=.venv/.requirements.sha256
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
+want=$( (cat "$requirements"; echo "$ndp_ep_old") | sha256sum | cut -d' ' -f1)
 if [[ ! -x .venv/bin/python || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   echo "install-deps: creating .venv from $requirements"
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --target .venv/ndp-ep-0.7.0 "$ndp_ep_old"
   echo "$want" > "$stamp"
 fi

@@ -197,3 +197,32 @@ def run_script(body, timeout=300):
         return subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=timeout)
     finally:
         os.unlink(path)
+
+
+class Gateway(Process):
+    """ndp-ep-api with ROOT_PATH=/ep, wired to `idp` (and to `deploy` for rexec delegation)."""
+
+    def __init__(self, idp, deploy=None, env=None, port=0):
+        environment = {
+            "AUTH_API_URL": f"{idp.url}/information", "ROOT_PATH": "/ep", "ORGANIZATION": "Test Lab", "EP_NAME": "test-ep",
+            "ENABLE_GROUP_BASED_ACCESS": "true", "GROUP_NAMES": "/ndp_ep/ep-demo", "USE_JUPYTERLAB": "true",
+            "JUPYTER_URL": "https://jupyter.example.org/lab", "PUBLIC_IP": "203.0.113.7",
+        }
+        if deploy is not None:
+            environment.update({"REXEC_CONNECTION": "true", "REXEC_DEPLOYMENT_INTERNAL_URL": f"{deploy.url}/rexec"})
+        environment.update(env or {})
+        super().__init__([BIN / "ndp-ep-api", "--host", "127.0.0.1", "--port", str(port)], env=environment)
+        port = self.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+        self.url = f"http://127.0.0.1:{port}"
+        self.base = f"{self.url}/ep"
+
+
+NDP_EP_070 = ROOT / ".venv" / "ndp-ep-0.7.0"
+
+
+def run_ndp_ep(version, body, timeout=300):
+    """Runs `body` with `from ndp_ep import APIClient` resolving to ndp-ep `version` (0.9.0 is
+    the venv's; 0.7.0 is installed beside it by scripts/install-deps.sh)."""
+    prelude = f"import sys; sys.path.insert(0, {str(NDP_EP_070)!r})\n" if version == "0.7.0" else ""
+    prelude += "import json\nimport ndp_ep\nassert ndp_ep.__version__ or True\nfrom ndp_ep import APIClient\n"
+    return run_script(prelude + textwrap.dedent(body), timeout=timeout)

@@ -16,17 +16,22 @@ public struct HealthRoutes: Sendable {
         router.get("readyz") { _, _ in await readiness() }
     }
 
-    func readiness() async -> Response {
-        // Request tasks run inside the server's service, so they see its graceful shutdown.
-        if lifecycle.isDraining || Task.isShuttingDownGracefully {
-            return JSONValue.object(["status": "draining", "checks": [:]]).response(status: .serviceUnavailable)
-        }
-        let results = await withTaskGroup(of: ReadinessCheck.Result.self) { group in
+    /// Runs every check concurrently, each within its own deadline.
+    public static func run(_ checks: [ReadinessCheck]) async -> [ReadinessCheck.Result] {
+        await withTaskGroup(of: ReadinessCheck.Result.self) { group in
             for check in checks { group.addTask { await check.run() } }
             var results: [ReadinessCheck.Result] = []
             for await result in group { results.append(result) }
             return results
         }
+    }
+
+    func readiness() async -> Response {
+        // Request tasks run inside the server's service, so they see its graceful shutdown.
+        if lifecycle.isDraining || Task.isShuttingDownGracefully {
+            return JSONValue.object(["status": "draining", "checks": [:]]).response(status: .serviceUnavailable)
+        }
+        let results = await Self.run(checks)
         let ready = results.allSatisfy(\.up)
         let body: JSONValue = [
             "status": .string(ready ? "ready" : "not_ready"),

@@ -13,13 +13,13 @@ public struct ReadinessCheck: Sendable {
         self.probe = probe
     }
 
-    struct Result: Sendable {
-        let name: String
-        let up: Bool
-        let latencyMilliseconds: Double
-        let error: String?
+    public struct Result: Sendable {
+        public let name: String
+        public let up: Bool
+        public let latencyMilliseconds: Double
+        public let error: String?
 
-        var json: JSONValue {
+        public var json: JSONValue {
             var fields: [String: JSONValue] = [
                 "status": .string(up ? "up" : "down"), "latency_ms": .number((latencyMilliseconds * 10).rounded() / 10),
             ]
