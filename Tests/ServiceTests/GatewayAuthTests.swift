@@ -88,6 +88,38 @@ struct GatewayAuthTests {
         }
     }
 
+    @Test("IdP error key → 401, slow → 502 within the timeout, down → 502; known tokens ride it out")
+    func idpFailureKinds() async throws {
+        try await Self.withStack(gateway: ["AUTH_TIMEOUT_SECONDS": "0.5"]) { idp, gateway in
+            func info(_ token: String) async throws -> ServiceProcess.Reply {
+                try await gateway.request(.GET, "/user/info", headers: ["Authorization": "Bearer \(token)"])
+            }
+            func fault(_ json: String) async throws {
+                _ = try await idp.request(.POST, "/_dev/faults", headers: ["Content-Type": "application/json"], body: json)
+            }
+            #expect(try await info("demo-token").status == 200)
+
+            try await fault(#"{"error": "token expired"}"#)
+            let rejected = try await info("viewer-token")
+            #expect(rejected.status == 401 && rejected.json?["detail"] as? String == "Invalid token: token expired")
+            // Cached before the fault: still served, without asking the IdP.
+            #expect(try await info("demo-token").status == 200)
+
+            try await fault(#"{"delay_ms": 6000}"#)
+            let started = ContinuousClock.now
+            let slow = try await info("admin-token")
+            #expect(slow.status == 502 && slow.json?["detail"] as? String == "Authentication service is unavailable.")
+            // The 0.5 s budget ended it, not the IdP's 6 s.
+            #expect(ContinuousClock.now - started < .seconds(5))
+
+            _ = try await idp.request(.POST, "/_dev/reset")
+            #expect(try await idp.terminate() == 0)
+            let down = try await info("outsider-token")
+            #expect(down.status == 502 && down.json?["detail"] as? String == "Authentication service is unavailable.")
+            #expect(try await info("demo-token").status == 200)
+        }
+    }
+
     @Test("TEST_TOKEN is off by default and works when configured")
     func testToken() async throws {
         try await Self.withStack { _, gateway in

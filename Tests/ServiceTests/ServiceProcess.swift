@@ -108,7 +108,7 @@ final class ServiceProcess: Sendable {
 
     /// Sends SIGTERM and returns the exit status once the process has gone.
     func terminate(timeout: Duration = .seconds(15)) async throws -> Int32 {
-        process.terminate()
+        if process.isRunning { process.terminate() }
         try await Self.waitForExit(process, timeout: timeout)
         return process.terminationStatus
     }
