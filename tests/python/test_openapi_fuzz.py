@@ -1,0 +1,50 @@
+"""schemathesis (PyPI) drives ndp-ep-api and rexec-deploy-api from their own /openapi.json:
+generated and mutated requests, authenticated as the demo user, must never get a 5xx and
+every answer must match the documented status codes, content types and schemas.
+
+The deploy API runs the local runtime with no usable interpreter, so a fuzzed spawn that
+happens to be valid is refused (400) instead of starting a server; the gateway delegates its
+/rexec routes to that deploy API, so they are fuzzed end to end."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rexec_harness import Broker, DeployAPI, Gateway, start_idp
+
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory):
+    idp = start_idp()
+    broker = Broker(idp.url)
+    deploy = DeployAPI(idp, broker, tmp_path_factory.mktemp("fuzz"), env={"REXEC_LOCAL_PYTHON": "/nonexistent/python3"})
+    gateway = Gateway(idp, deploy)
+    yield deploy, gateway
+    for process in (gateway, deploy, broker, idp):
+        process.stop()
+
+
+def fuzz(schema_url):
+    return subprocess.run(
+        [str(SCHEMATHESIS), "run", schema_url, "-H", "Authorization: Bearer demo-token", "--checks", CHECKS,
+         "--max-examples", "25", "--seed", "20261125", "--workers", "2", "--no-color"],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_gateway_openapi_holds_under_fuzzing(services):
+    _, gateway = services
+    result = fuzz(f"{gateway.url}/openapi.json")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "passed" in result.stdout and "failed" not in result.stdout.split("SUMMARY")[-1], result.stdout[-4000:]
+
+
+def test_deploy_api_openapi_holds_under_fuzzing(services):
+    deploy, _ = services
+    result = fuzz(f"{deploy.url}/openapi.json")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "passed" in result.stdout and "failed" not in result.stdout.split("SUMMARY")[-1], result.stdout[-4000:]
