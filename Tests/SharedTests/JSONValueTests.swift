@@ -21,3 +21,15 @@ struct JSONValueTests {
         #expect(JSONValue.array([]).scalarDescription == nil)
     }
 }
+
+@Suite("JSON writing")
+struct JSONWritingTests {
+    @Test("compact, sorted keys, escapes as RFC 8259 asks, round-trips through JSONDecoder")
+    func writes() throws {
+        let value: JSONValue = ["b": [1, .number(2.5), -3, true, nil], "a": "quote \" slash / back \\ nl \n tab \t bell \u{07} é 🚀", "c": ["z": .number(1e20), "y": .number(0.1)]]
+        #expect(String(decoding: value.bytes(), as: UTF8.self)
+            == #"{"a":"quote \" slash / back \\ nl \n tab \t bell \u0007 é 🚀","b":[1,2.5,-3,true,null],"c":{"y":0.1,"z":1e+20}}"#)
+        #expect(try JSONValue.decode(value.encoded()) == value)
+        #expect(String(decoding: JSONValue.number(.nan).bytes(), as: UTF8.self) == "null")
+    }
+}

@@ -7,3 +7,4 @@ swift build -c release --product kube-sim >/dev/null
 .venv/bin/python scripts/bench/kube-sim.py --binary "$(swift build -c release --show-bin-path)/kube-sim"
 .venv/bin/python scripts/bench/broker.py
 .venv/bin/python scripts/bench/deploy-api.py
+scripts/bench/gateway-status.sh

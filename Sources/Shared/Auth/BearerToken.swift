@@ -6,9 +6,16 @@ import Hummingbird
 public enum BearerToken {
     public static func from(_ headers: HTTPFields) -> String? {
         guard let value = headers[.authorization] else { return nil }
-        let parts = value.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        // Byte-level on purpose: this runs on every authenticated request, and Foundation's
+        // trimming and case folding showed up in profiles.
+        var view = Substring(value)
+        while view.first == " " || view.first == "\t" { view.removeFirst() }
+        guard view.utf8.count > 7 else { return nil }
+        let scheme = view.utf8.prefix(6)
+        guard scheme.elementsEqual("bearer".utf8, by: { ($0 | 0x20) == $1 }), view.utf8.dropFirst(6).first == UInt8(ascii: " ") else { return nil }
+        var token = view.dropFirst(7)
+        while token.first == " " || token.first == "\t" { token.removeFirst() }
+        while token.last == " " || token.last == "\t" { token.removeLast() }
+        return token.isEmpty ? nil : String(token)
     }
 }

@@ -5,12 +5,17 @@ import Logging
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
     let label: String
     let write: @Sendable (String) -> Void
 
-    public init(label: String, level: Logger.Level, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    public init(
+        label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
+    ) {
         self.label = label
         self.logLevel = level
+        self.metadataProvider = metadataProvider
         self.write = write
     }
 
@@ -30,7 +35,7 @@ public struct JSONLogHandler: LogHandler {
             "logger": .string(label),
             "msg": .string(event.message.description),
         ]
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let merged = metadata.merging(metadataProvider?.get() ?? [:]) { _, new in new }.merging(event.metadata ?? [:]) { _, new in new }
         for (key, value) in merged where fields[key] == nil {
             fields[key] = Self.json(value)
         }

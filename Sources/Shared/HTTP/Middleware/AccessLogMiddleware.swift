@@ -23,6 +23,8 @@ public struct AccessLogMiddleware: RouterMiddleware {
                 "http.path": "\(context.requestPath.isEmpty ? request.uri.path : context.requestPath)",
                 "http.status": "\(response.status.code)",
                 "duration_ms": "\((elapsed * 100).rounded() / 100)",
+                // Explicit as well, for loggers made without the bootstrap's metadata provider.
+                "correlation_id": "\(context.correlationID)",
             ]
         )
         return response

@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Reads `X-Correlation-ID` (or makes a UUID), puts it in the logger metadata and echoes it
-/// on every response, errors included.
+/// Reads `X-Correlation-ID` (or makes a UUID), makes it the request's ``RequestMetadata``
+/// (so every log line of the request carries it) and echoes it on every response, errors
+/// included.
 public struct CorrelationIDMiddleware: RouterMiddleware {
     public typealias Context = ServiceRequestContext
     public static let headerName = HTTPField.Name("X-Correlation-ID")!
@@ -15,8 +16,7 @@ public struct CorrelationIDMiddleware: RouterMiddleware {
         var context = context
         let id = request.headers[Self.headerName].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
         context.correlationID = id
-        context.logger[metadataKey: "correlation_id"] = "\(id)"
-        var response = try await next(request, context)
+        var response = try await RequestMetadata.$correlationID.withValue(id) { try await next(request, context) }
         response.headers[Self.headerName] = id
         return response
     }

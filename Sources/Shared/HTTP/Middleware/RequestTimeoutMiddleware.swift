@@ -5,25 +5,32 @@ import Hummingbird
 ///
 /// Cancellation is cooperative: handlers waiting on HTTP calls, sleeps or task groups stop
 /// at once; CPU-bound code stops at its next cancellation check.
+///
+/// The handler runs in a task of its own, so a timeout cancels that task only (cancelling the
+/// connection's task would poison every later request on the connection); one
+/// ``DeadlineSweeper`` per middleware enforces all deadlines, within its resolution.
 public struct RequestTimeoutMiddleware: RouterMiddleware {
     public typealias Context = ServiceRequestContext
     let timeout: Duration
+    let sweeper: DeadlineSweeper
 
-    public init(timeout: Duration) {
+    public init(timeout: Duration, sweeper: DeadlineSweeper = DeadlineSweeper()) {
         self.timeout = timeout
+        self.sweeper = sweeper
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let timeout = self.timeout
         return try await withoutActuallyEscaping(next) { next in
-            // withDeadline does not outlive this call, and this task only waits while its
-            // child runs `next`, so handing the closure to the child is safe.
+            // The task is awaited before this closure returns, so `next` never outlives it.
             let handler = UncheckedSendable(next)
-            do {
-                return try await withDeadline(timeout) { try await handler.value(request, context) }
-            } catch is DeadlineExceeded {
+            let task = Task { try await handler.value(request, context) }
+            let registration = sweeper.register(deadline: .now + timeout) { task.cancel() }
+            let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
+            if sweeper.remove(registration) {
                 throw APIError(.serviceUnavailable, detail: "Request timed out after \(timeout.secondsDouble) seconds.")
             }
+            return try result.get()
         }
     }
 }
