@@ -78,8 +78,11 @@ start rexec-deploy-api "$deploy_port" AUTH_API_URL="$auth_url" APP_ROOT_PATH=/re
   REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_BROKER_HOST="$host" REXEC_BROKER_PORT="$broker_server_port" \
   REXEC_BROKER_EXTERNAL_HOST="$host" REXEC_BROKER_EXTERNAL_PORT="$broker_client_port" \
   REXEC_BROKER_STATUS_URL="http://$host:$broker_port" REXEC_HEARTBEAT_INTERVAL=5 --
+# The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
-  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep --
+  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
+  REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
+  REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --
 start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" --
 
 ports=("$idp_port" "$kube_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
