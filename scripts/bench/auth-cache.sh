@@ -24,17 +24,7 @@ swift build -c "$config" --product dev-idp >/dev/null
 swift build -c "$config" --product ndp-ep-api >/dev/null
 bin=$(swift build -c "$config" --show-bin-path)
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-wait_ready() {
-  local deadline=$((SECONDS + 30))
-  until curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null; do
-    (( SECONDS < deadline )) || { echo "not ready: $1" >&2; exit 1; }
-    sleep 0.1
-  done
-}
+source scripts/bench/lib.sh
 
 DEV_IDP_USERS=config/dev-idp-users.yaml LOG_LEVEL=error "$bin/dev-idp" --host 127.0.0.1 --port "$idp_port" &
 pids+=($!)

@@ -18,57 +18,16 @@ to spread machine noise evenly; medians are reported.
 import argparse
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from children import ROOT, Child
+
 TOKEN = "demo-token"
 SUB = "0b7d1c52-4a6e-4f0a-9d3e-5a1f2c3b4d5e"
-
-
-class Child:
-    """A child process whose output is read (and kept) by a thread, so it never blocks on a full pipe."""
-
-    def __init__(self, args, env=None):
-        self.process = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=dict(os.environ, **(env or {})),
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip())
-
-    def wait_for(self, pattern, timeout=60):
-        regex, deadline = re.compile(pattern), time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                match = regex.search(line)
-                if match:
-                    return match
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise SystemExit(f"benchmark: no {pattern!r} from {self.process.args[0]}:\n" + "\n".join(self.lines[-20:]))
-
-    def rss_mib(self):
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 def build_load_generator():

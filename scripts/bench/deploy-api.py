@@ -15,59 +15,17 @@ this machine: 100 would measure the machine, not the API), wall time and p99.
 """
 import argparse
 from concurrent.futures import ThreadPoolExecutor
-import os
-import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from children import ROOT, Child
+
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Child:
-    """A child process whose output is read by a thread (never blocks on a full pipe)."""
-
-    def __init__(self, args, env=None):
-        self.process = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=dict(os.environ, **(env or {})),
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip())
-
-    def port(self, timeout=60):
-        regex, deadline = re.compile(r"listening on http://[^:]+:(\d+)"), time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                if match := regex.search(line):
-                    return int(match.group(1))
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise SystemExit(f"benchmark: {self.process.args[0]} did not start:\n" + "\n".join(self.lines[-20:]))
-
-    def rss_mib(self):
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 def users_file(count, directory):

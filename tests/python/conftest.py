@@ -91,3 +91,13 @@ def stack_factory():
     yield start
     for stack in started:
         stack.kill()
+
+
+@pytest.fixture(scope="module")
+def idp():
+    """The dev IdP with config/dev-idp-users.yaml, one per test module."""
+    from rexec_harness import start_idp
+
+    process = start_idp()
+    yield process
+    process.stop()

@@ -7,14 +7,13 @@ import sys
 import pytest
 import requests
 
-from rexec_harness import DEMO_SUB, Broker, DeployAPI, EPStub, run_script, start_idp, wait_until
+from rexec_harness import DEMO_SUB, Broker, DeployAPI, EPStub, run_script, wait_until
 
 PYTHON = f"python=={sys.version_info.major}.{sys.version_info.minor}"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    idp = start_idp()
+def stack(idp, tmp_path_factory):
     broker = Broker(idp.url)
     deploy = DeployAPI(idp, broker, tmp_path_factory.mktemp("rexec-local"))
     ep = EPStub(f"{deploy.url}/rexec/")
@@ -22,7 +21,6 @@ def stack(tmp_path_factory):
     ep.stop()
     assert deploy.stop() == 0, deploy.output
     broker.stop()
-    idp.stop()
     assert "demo-token" not in deploy.output
 
 

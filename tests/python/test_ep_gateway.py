@@ -8,16 +8,9 @@ import pytest
 import requests
 
 from conftest import free_port
-from rexec_harness import DEMO_SUB, Broker, DeployAPI, Gateway, run_ndp_ep, start_idp
+from rexec_harness import DEMO_SUB, Broker, DeployAPI, Gateway, run_ndp_ep
 
 VERSIONS = ["0.7.0", "0.9.0"]
-
-
-@pytest.fixture(scope="module")
-def idp():
-    process = start_idp()
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -11,20 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from rexec_harness import Broker, DeployAPI, Gateway, start_idp
+from rexec_harness import Broker, DeployAPI, Gateway
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory):
-    idp = start_idp()
+def services(idp, tmp_path_factory):
     broker = Broker(idp.url)
     deploy = DeployAPI(idp, broker, tmp_path_factory.mktemp("fuzz"), env={"REXEC_LOCAL_PYTHON": "/nonexistent/python3"})
     gateway = Gateway(idp, deploy)
     yield deploy, gateway
-    for process in (gateway, deploy, broker, idp):
+    for process in (gateway, deploy, broker):
         process.stop()
 
 

@@ -9,14 +9,7 @@ import time
 import pytest
 import requests
 
-from rexec_harness import DEMO_SUB, VIEWER_SUB, Broker, run_client, start_idp, start_server, wait_until
-
-
-@pytest.fixture(scope="module")
-def idp():
-    process = start_idp()
-    yield process
-    process.stop()
+from rexec_harness import DEMO_SUB, VIEWER_SUB, Broker, run_client, start_server, wait_until
 
 
 @pytest.fixture(scope="module")

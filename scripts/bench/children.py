@@ -1,0 +1,53 @@
+"""Child processes for the benchmark scripts: output read by a thread (so a full pipe never
+blocks the child), waiting for a line, resident memory, and a clean stop."""
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Child:
+    def __init__(self, args, env=None):
+        self.process = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=dict(os.environ, **(env or {})),
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+
+    def wait_for(self, pattern, timeout=60):
+        """The first match of `pattern` in the output; exits the benchmark if none comes."""
+        regex, deadline = re.compile(pattern), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if match := regex.search(line):
+                    return match
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise SystemExit(f"benchmark: no {pattern!r} from {self.process.args[0]}:\n" + "\n".join(self.lines[-20:]))
+
+    def port(self, timeout=60):
+        """The HTTP port our services log when they start listening."""
+        return int(self.wait_for(r"listening on http://[^:]+:(\d+)", timeout).group(1))
+
+    def rss_mib(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
