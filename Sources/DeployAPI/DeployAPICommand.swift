@@ -45,7 +45,7 @@ enum DeployAPI {
         )
         let brokerConfig = BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
-        if let broker { readiness.append(ReadinessCheck(name: "broker") { try await broker.probe() }) }
+        if let statusURL = settings.broker.statusURL { readiness.append(.service("broker", baseURL: statusURL)) }
         return ServiceDefinition(
             name: "rexec-deploy-api", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(

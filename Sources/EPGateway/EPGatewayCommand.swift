@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Hummingbird
 import Logging
 import Prometheus
@@ -47,11 +46,7 @@ enum EPGateway {
             let delegate = RexecDelegate(baseURL: internalURL, timeout: settings.rexec.timeout, logger: logger)
             rexecRoutes = RexecRoutes(delegate: delegate, authenticator: authenticator, access: access, spawnWaitTimeout: settings.rexec.spawnWaitTimeout)
             operations += RexecRoutes.operations
-            readiness.append(ReadinessCheck(name: "rexec_deployment_api") {
-                let base = internalURL.absoluteString.hasSuffix("/") ? String(internalURL.absoluteString.dropLast()) : internalURL.absoluteString
-                let response = try await UpstreamHTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(2))
-                guard response.status == .ok else { throw RexecUnavailable(status: Int(response.status.code)) }
-            })
+            readiness.append(.service("rexec_deployment_api", baseURL: internalURL))
         }
         let rexec = rexecRoutes
         let health = EPHealthRoutes(checks: readiness, disabled: ["local_catalog", "pre_ckan", "minio", "kafka"])
@@ -69,9 +64,4 @@ enum EPGateway {
             if let rexec { router.addRoutes(rexec.collection) }
         }
     }
-}
-
-struct RexecUnavailable: Error, CustomStringConvertible {
-    let status: Int
-    var description: String { "the deploy API's /healthz answered \(status)" }
 }

@@ -25,7 +25,7 @@ struct BrokerConfigRoutes: Sendable {
             "broker_external_host": endpoint.host.map(JSONValue.string) ?? .null,
             "broker_external_port": endpoint.port.map { .number(Double($0)) } ?? .null,
             "broker_external_url": url,
-            "api_url": publicURL.map { .string($0.trimmingSuffix("/") + "/spawn") } ?? .null,
+            "api_url": publicURL.map { .string($0.appendingPathString("spawn")) } ?? .null,
         ]
     }
 }

@@ -24,7 +24,7 @@ struct BrokerStatusClient: Sendable {
     /// The server's state, or nil if the broker has not heard from it.
     func server(_ identity: String) async throws -> ServerState? {
         let escaped = identity.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? identity
-        let url = baseURL.absoluteString.trimmingSuffix("/") + "/servers/" + escaped
+        let url = baseURL.appendingPathString("servers/" + escaped)
         let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .nanoseconds(timeout.nanoseconds))
         let body = try await response.body.collect(upTo: 64 * 1024)
         switch response.status.code {
@@ -41,18 +41,5 @@ struct BrokerStatusClient: Sendable {
         default:
             throw RuntimeError(kind: .upstream, message: "the broker's status endpoint answered HTTP \(response.status.code)")
         }
-    }
-
-    /// For `/readyz`: the broker's own health.
-    func probe() async throws {
-        let url = baseURL.absoluteString.trimmingSuffix("/") + "/healthz"
-        let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .nanoseconds(timeout.nanoseconds))
-        guard response.status == .ok else { throw RuntimeError(kind: .upstream, message: "broker /healthz answered \(response.status.code)") }
-    }
-}
-
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }
