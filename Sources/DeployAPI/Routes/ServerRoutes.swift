@@ -25,8 +25,7 @@ struct ServerRoutes: Sendable {
 
     /// The caller, from the form's `token` or the bearer header, through the group gate.
     private func caller(_ request: Request, formToken: String?) async throws -> Caller {
-        let token = formToken.flatMap { $0.isEmpty ? nil : $0 } ?? BearerToken.from(request.headers)
-        let user = try await authenticator.authenticate(token: token)
+        let user = try await authenticator.authenticate(request, formToken: formToken)
         let decision = try access.requireEndpointAccess(user, wording: .deployAPI)
         // Upstream fell back to "unknown", which would put every such user on one server.
         guard let sub = user.subject else { throw APIError(.badRequest, detail: "User id could not be resolved from token.") }

@@ -22,7 +22,7 @@ struct RexecRoutes: Sendable {
         routes.post("rexec/spawn") { request, context in try await spawn(request, context: context, path: "spawn") }
         routes.delete("rexec/terminate") { request, context in
             let (body, form) = try await Self.readForm(request)
-            try access.requireWriter(try await authenticator.authenticate(token: Self.token(form: form, request: request)))
+            try access.requireWriter(try await authenticator.authenticate(request, formToken: form.first("token")))
             return try await delegate.forward(call(request, context: context, path: "terminate", body: body))
         }
         routes.get("rexec/status") { request, context in
@@ -37,7 +37,7 @@ struct RexecRoutes: Sendable {
 
     func spawn(_ request: Request, context: ServiceRequestContext, path: String) async throws -> Response {
         let (body, form) = try await Self.readForm(request)
-        try access.requireWriter(try await authenticator.authenticate(token: Self.token(form: form, request: request)))
+        try access.requireWriter(try await authenticator.authenticate(request, formToken: form.first("token")))
         var forwarded = call(request, context: context, path: path, body: body)
         let wait = (form.first("wait") ?? request.uri.queryParameters["wait"].map(String.init)).flatMap { try? BooleanSetting.parse($0, variable: "wait") }
         if wait == true { forwarded.extraTime = spawnWaitTimeout }
@@ -48,11 +48,6 @@ struct RexecRoutes: Sendable {
         var headers = request.headers
         headers[CorrelationIDMiddleware.headerName] = context.correlationID
         return RexecDelegate.Call(method: request.method, path: path, query: request.uri.query, body: body, headers: headers)
-    }
-
-    /// The token as the deploy API reads it: the form's `token`, else the bearer header.
-    static func token(form: FormBody, request: Request) -> String? {
-        form.first("token").flatMap { $0.isEmpty ? nil : $0 } ?? BearerToken.from(request.headers)
     }
 
     static func readForm(_ request: Request) async throws -> (ByteBuffer, FormBody) {

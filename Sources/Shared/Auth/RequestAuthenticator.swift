@@ -30,6 +30,12 @@ public struct RequestAuthenticator: Sendable {
         try await authenticate(token: BearerToken.from(request.headers))
     }
 
+    /// The user for a form field's token (upstream's deploy API reads `token` from the form)
+    /// or, when the form has none, the `Authorization: Bearer` token.
+    public func authenticate(_ request: Request, formToken: String?) async throws -> UserIdentity {
+        try await authenticate(token: formToken.flatMap { $0.isEmpty ? nil : $0 } ?? BearerToken.from(request.headers))
+    }
+
     /// The user for a token from any source (header or form field).
     public func authenticate(token: String?) async throws -> UserIdentity {
         guard let token, !token.isEmpty else { throw dialect.missingToken }
