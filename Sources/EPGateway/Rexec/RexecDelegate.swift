@@ -12,13 +12,13 @@ import Shared
 /// a deadline; idempotent ones (GET, DELETE) are tried once more when the deploy API could
 /// not be reached or answered 502/503/504.
 struct RexecDelegate: Sendable {
-    let baseURL: String
+    let baseURL: URL
     let timeout: Duration
     var httpClient: HTTPClient = UpstreamHTTPClient.shared
     let logger: Logger
 
     init(baseURL: URL, timeout: Duration, logger: Logger) {
-        self.baseURL = baseURL.absoluteString.hasSuffix("/") ? String(baseURL.absoluteString.dropLast()) : baseURL.absoluteString
+        self.baseURL = baseURL
         self.timeout = timeout
         self.logger = logger
     }
@@ -48,8 +48,8 @@ struct RexecDelegate: Sendable {
                 return response
             } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
                 throw APIError(.gatewayTimeout, detail: "The remote execution deployment API did not answer within \(Int((timeout + call.extraTime).secondsDouble)) s.")
-            } catch is APIError {
-                throw APIError(.badGateway, detail: "The remote execution deployment API answered with an unreadable response.")
+            } catch let error as APIError {
+                throw error
             } catch {
                 guard idempotent, attempt == 1 else {
                     logger.warning("deploy API unreachable", metadata: ["error": "\(error)"])
@@ -61,7 +61,7 @@ struct RexecDelegate: Sendable {
     }
 
     private func send(_ call: Call) async throws -> Response {
-        var url = baseURL + (call.path.isEmpty ? "" : "/" + call.path)
+        var url = baseURL.appendingPathString(call.path)
         if let query = call.query, !query.isEmpty { url += "?" + query }
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: call.method.rawValue)
@@ -74,7 +74,7 @@ struct RexecDelegate: Sendable {
         do {
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
-            throw APIError(.badGateway, detail: "unreadable")
+            throw APIError(.badGateway, detail: "The remote execution deployment API answered with an unreadable response.")
         }
         var headers: HTTPFields = [.contentType: response.headers.first(name: "Content-Type") ?? "application/json"]
         if let allow = response.headers.first(name: "Allow") { headers[.allow] = allow }

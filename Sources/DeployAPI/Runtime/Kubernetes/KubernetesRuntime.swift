@@ -79,12 +79,12 @@ struct KubernetesRuntime: ServerRuntime {
     func create(_ spec: ServerSpec) async throws -> CreateResult {
         let manifest = try await manifest(for: spec)
         try await ensureNamespace(manifest)
-        try await apply(ServerManifest.codeConfigMap(namespace: manifest.namespace, user: spec.user, files: serverCode))
+        try await apply(manifest.codeConfigMap())
         try await apply(manifest.requirementsConfigMap())
         if settings.networkPolicy { try await apply(manifest.networkPolicy()) }
         if settings.resourceQuota { try await apply(manifest.resourceQuota()) }
         do {
-            _ = try await kube.create(manifest.deployment(codeFiles: Array(serverCode.keys)))
+            _ = try await kube.create(manifest.deployment())
             return .created
         } catch let error as KubernetesError where error.isAlreadyExists {
             guard let existing = try await server(for: spec.user) else { throw RuntimeError(kind: .unavailable, message: "the server changed while it was being created; try again") }
@@ -94,9 +94,9 @@ struct KubernetesRuntime: ServerRuntime {
 
     func replace(_ spec: ServerSpec) async throws {
         let manifest = try await manifest(for: spec)
-        try await apply(ServerManifest.codeConfigMap(namespace: manifest.namespace, user: spec.user, files: serverCode))
+        try await apply(manifest.codeConfigMap())
         try await apply(manifest.requirementsConfigMap())
-        let desired = try manifest.deployment(codeFiles: Array(serverCode.keys)).unstructured()
+        let desired = try manifest.deployment().unstructured()
         try await kube.update(.deployments, namespace: manifest.namespace, name: ServerManifest.deploymentName) { current in
             current["metadata"] = Self.overlayMetadata(current["metadata"], desired["metadata"])
             current["spec"] = desired["spec"]
@@ -161,7 +161,7 @@ struct KubernetesRuntime: ServerRuntime {
     private func manifest(for spec: ServerSpec) async throws -> ServerManifest {
         ServerManifest(
             settings: settings, spec: spec, brokerHost: try await brokerClusterIP(), brokerPort: broker.serverPort,
-            brokerNamespace: broker.namespace, heartbeatInterval: heartbeatInterval
+            brokerNamespace: broker.namespace, heartbeatInterval: heartbeatInterval, serverCode: serverCode
         )
     }
 

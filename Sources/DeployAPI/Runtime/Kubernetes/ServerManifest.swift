@@ -27,6 +27,8 @@ struct ServerManifest: Sendable {
     let brokerPort: Int
     let brokerNamespace: String
     let heartbeatInterval: Int
+    /// The rexec server's files (``ServerCode/files``), shipped in the code ConfigMap.
+    let serverCode: [String: String]
 
     var namespace: String { settings.namespace(for: spec.user) }
     var digest: String { spec.requirements.digest }
@@ -44,10 +46,10 @@ struct ServerManifest: Sendable {
     }
 
     /// The rexec server's Python package and its pinned dependencies.
-    static func codeConfigMap(namespace: String, user: UserKey, files: [String: String]) -> CoreV1.ConfigMap {
-        var labels = managedBy.merging([userLabel: user.value]) { $1 }
-        labels[roleLabel] = "code"
-        return CoreV1.ConfigMap(metadata: ObjectMeta(name: codeConfigMapName, namespace: namespace, labels: labels), data: files)
+    func codeConfigMap() -> CoreV1.ConfigMap {
+        var labels = userLabels
+        labels[Self.roleLabel] = "code"
+        return CoreV1.ConfigMap(metadata: ObjectMeta(name: Self.codeConfigMapName, namespace: namespace, labels: labels), data: serverCode)
     }
 
     func requirementsConfigMap() -> CoreV1.ConfigMap {
@@ -82,7 +84,7 @@ struct ServerManifest: Sendable {
         return CoreV1.ResourceQuota(metadata: ObjectMeta(name: Self.quotaName, namespace: namespace, labels: userLabels), hard: hard)
     }
 
-    func deployment(codeFiles: [String]) -> AppsV1.Deployment {
+    func deployment() -> AppsV1.Deployment {
         let podLabels = userLabels.merging(["app": Self.deploymentName, "digest": digest]) { $1 }
         let annotations = [
             Self.subAnnotation: spec.user.sub,
@@ -92,7 +94,7 @@ struct ServerManifest: Sendable {
             metadata: ObjectMeta(name: Self.deploymentName, namespace: namespace, labels: podLabels, annotations: annotations),
             spec: .init(
                 replicas: 1, selector: LabelSelectorSpec(matchLabels: ["app": Self.deploymentName]),
-                template: .init(metadata: ObjectMeta(labels: podLabels, annotations: [Self.subAnnotation: spec.user.sub]), spec: podSpec(codeFiles: codeFiles))
+                template: .init(metadata: ObjectMeta(labels: podLabels, annotations: [Self.subAnnotation: spec.user.sub]), spec: podSpec())
             )
         )
         // One server per identity: the old pod goes before the new one starts.
@@ -100,7 +102,7 @@ struct ServerManifest: Sendable {
         return deployment
     }
 
-    private func podSpec(codeFiles: [String]) -> CoreV1.PodSpec {
+    private func podSpec() -> CoreV1.PodSpec {
         var container = CoreV1.Container(
             name: settings.containerName,
             image: settings.imageTemplate.replacingOccurrences(of: "{python}", with: spec.requirements.pythonVersion),
@@ -138,7 +140,7 @@ struct ServerManifest: Sendable {
             "runAsNonRoot": true, "runAsUser": .number(Double(settings.runAsUser)), "runAsGroup": .number(Double(settings.runAsUser)),
             "fsGroup": .number(Double(settings.runAsUser)), "seccompProfile": ["type": "RuntimeDefault"],
         ]
-        let codeItems: [JSONValue] = codeFiles.sorted().map { key in
+        let codeItems: [JSONValue] = serverCode.keys.sorted().map { key in
             ["key": .string(key), "path": .string(key == "requirements.txt" ? "server-requirements.txt" : "rexec_server/\(key)")]
         }
         pod.volumes = [

@@ -64,7 +64,6 @@ actor LocalRuntime: ServerRuntime {
 
     func create(_ spec: ServerSpec) throws -> CreateResult {
         if let existing = entries[spec.user] { return .alreadyExists(record(spec.user, existing)) }
-        // Refuse a Python this host does not have now, not after the build fails.
         entries[spec.user] = Entry(spec: spec, created: Date())
         try saveState(spec.user)
         start(spec.user)
