@@ -145,6 +145,25 @@ struct RoutingLoopTests {
         try await waitUntil("the call is published", timeout: .seconds(5)) { harness.loop.server("alice")?.secondsSinceLastCall != nil }
     }
 
+    @Test("a server's goodbye makes its calls fail at once, until it (or a new instance) is heard from")
+    func goodbye() async throws {
+        let harness = try RoutingHarness()
+        let alice = try await harness.server("alice", instance: "one")
+        // A goodbye from another instance (one already replaced) changes nothing.
+        try alice.send([[], ServerMessage.goodbyeMarker, bytes("zero")])
+        try alice.send([[], ServerMessage.goodbyeMarker, bytes("one")])
+        try await waitUntil("alice has departed") { try harness.statistics().servers["alice"]?.state == .departed }
+        let client = try harness.client("c")
+        try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+        #expect(brokerText(try await client.receiveOffPool()) == PickledString.encode("Server not ready/available for user alice."))
+        #expect(try alice.tryReceive() == nil)
+
+        try alice.send([[], ServerMessage.heartbeatMarker, bytes("two")])
+        try await waitUntil("alice is back") { try harness.statistics().servers["alice"]?.state == .live }
+        try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+        #expect(try await alice.receiveOffPool()[2] == bytes("fn"))
+    }
+
     @Test("a silent server is reported stale, and live again when heard from")
     func stale() async throws {
         let harness = try RoutingHarness(staleAfter: .milliseconds(200))

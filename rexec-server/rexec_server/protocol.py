@@ -6,6 +6,9 @@ Stream events are dill-pickled dicts; broker and server error texts are pickled 
 import dill
 
 HEARTBEAT = b"__REXEC_HEARTBEAT__"
+# Sent once when the server stops (our broker's extension): the broker then answers "Server not
+# ready" at once instead of routing calls into a connection that is closing.
+GOODBYE = b"__REXEC_GOODBYE__"
 CANCEL = b"__REXEC_CANCEL__"
 KEYBOARD_INTERRUPT = "keyboard_interrupt"
 

@@ -175,4 +175,9 @@ class RexecServer:
         self.running = False
         if self.current is not None:
             self.current.execution.kill()
+        try:
+            self.socket.send_multipart([b"", protocol.GOODBYE, self.instance], flags=zmq.DONTWAIT)
+        except zmq.ZMQError:
+            pass
+        # LINGER (1 s) lets the goodbye leave before the socket closes.
         self.socket.close()

@@ -161,3 +161,16 @@ def test_sigterm_stops_the_server_and_its_running_call(broker, start_server):
             return
         time.sleep(0.05)
     pytest.fail("the call's child process outlived the server")
+
+
+def test_sigterm_says_goodbye_with_the_instance_before_the_connection_closes(broker, start_server):
+    process = start_server("alice")
+    instance = broker.receive()[3]
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(20) == 0
+    deadline = time.monotonic() + 10
+    while True:
+        frames = broker.receive(max(0.01, deadline - time.monotonic()))
+        if frames[2] != b"__REXEC_HEARTBEAT__":
+            break
+    assert frames == [b"alice", b"", b"__REXEC_GOODBYE__", instance]

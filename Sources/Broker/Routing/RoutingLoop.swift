@@ -142,7 +142,9 @@ final class RoutingLoop: @unchecked Sendable {
                 logger.error("polling the broker's sockets failed; stopping", metadata: ["error": "\(error)"])
                 return .stopped
             }
-            for index in ready {
+            // Servers first: a goodbye read in the same wake-up as a call for that server must
+            // be known before the call is routed.
+            for index in [1, 0, 2, 3] where ready.contains(index) {
                 switch index {
                 case 0: drain(clients) { self.handleClient($0) }
                 case 1: drain(servers) { self.handleServer($0) }
@@ -200,6 +202,12 @@ final class RoutingLoop: @unchecked Sendable {
     }
 
     private func forward(_ request: ClientRequest, to sub: String, receivedAt: ContinuousClock.Instant) {
+        // A server that said goodbye is closing its connection: a send would be accepted by
+        // libzmq and then lost with the connection, leaving the client waiting forever.
+        guard !registry.hasDeparted(sub) else {
+            refuse(envelope: request.envelope, text: BrokerReply.serverNotReady(sub: sub), reason: .serverUnavailable)
+            return
+        }
         let serverID = Array(sub.utf8)
         do {
             try servers.send(request.forwardFrames(to: serverID), dontWait: true)
@@ -270,6 +278,12 @@ final class RoutingLoop: @unchecked Sendable {
             } catch {
                 // The client hung up (Ctrl-C closes its socket at once) or stopped reading.
                 count(.clientUnreachable)
+            }
+        case .goodbye(let server, let instance):
+            let id = String(decoding: server, as: UTF8.self)
+            if registry.departed(id, instance: instance) {
+                logger.info("rexec server said goodbye; calls for it are refused until it reconnects", metadata: ["server": "\(id)"])
+                publish()
             }
         case .invalid:
             count(.invalidServerMessage)

@@ -11,6 +11,8 @@ struct ServerRegistry {
         var lastCall: ContinuousClock.Instant?
         var instance: [UInt8]?
         var unreachable = false
+        /// It said goodbye: calls are refused until it is heard from again.
+        var departed = false
         /// How often another process took this identity over.
         var replacements = 0
         /// Already reported stale (logged once per silence).
@@ -18,7 +20,7 @@ struct ServerRegistry {
     }
 
     enum State: String, Codable, Sendable {
-        case live, stale, unreachable
+        case live, stale, unreachable, departed
     }
 
     enum Event: Equatable {
@@ -46,13 +48,14 @@ struct ServerRegistry {
         if let instance, let previous = record.instance, previous != instance {
             event = .replaced(previousInstance: previous)
             record.replacements += 1
-        } else if record.unreachable || record.reportedStale {
+        } else if record.unreachable || record.reportedStale || record.departed {
             event = .returned
         }
         if instance != nil { record.instance = instance }
         record.lastSeen = now
         if heartbeat { record.lastHeartbeat = now }
         record.unreachable = false
+        record.departed = false
         record.reportedStale = false
         records[id] = record
         return event
@@ -63,12 +66,25 @@ struct ServerRegistry {
         records[id]?.lastCall = now
     }
 
+    /// `id` said goodbye. A goodbye from an instance other than the current one (a process
+    /// already replaced through handover) changes nothing. True if it took effect.
+    mutating func departed(_ id: String, instance: [UInt8]?) -> Bool {
+        guard let record = records[id], instance == nil || record.instance == nil || record.instance == instance else { return false }
+        records[id]?.departed = true
+        return true
+    }
+
+    func hasDeparted(_ id: String) -> Bool {
+        records[id]?.departed ?? false
+    }
+
     /// A send to `id` failed with EHOSTUNREACH: libzmq has no connection for it.
     mutating func markUnreachable(_ id: String) {
         records[id]?.unreachable = true
     }
 
     func state(of record: Record, at now: ContinuousClock.Instant) -> State {
+        if record.departed { return .departed }
         if record.unreachable { return .unreachable }
         return now - record.lastSeen > staleAfter ? .stale : .live
     }
