@@ -164,6 +164,30 @@ struct RoutingLoopTests {
         #expect(try await alice.receiveOffPool()[2] == bytes("fn"))
     }
 
+    @Test("calls a server had when it said goodbye end with 'Server not ready' instead of waiting forever")
+    func goodbyeEndsCallsInFlight() async throws {
+        let harness = try RoutingHarness()
+        let alice = try await harness.server("alice", instance: "one")
+        let running = try harness.client("running")
+        let queued = try harness.client("queued")
+        try running.send([[], bytes("tok-alice"), bytes("long"), bytes("a")])
+        try queued.send([[], bytes("tok-alice"), bytes("next"), bytes("a")])
+        _ = try await alice.receiveOffPool()
+        _ = try await alice.receiveOffPool()
+        try alice.send([bytes("running"), [], bytes("START")])
+        #expect(try await running.receiveOffPool() == [[], bytes("START")])
+
+        try alice.send([[], ServerMessage.goodbyeMarker, bytes("one")])
+        let text = PickledString.encode("Server not ready/available for user alice.")
+        #expect(brokerText(try await running.receiveOffPool()) == text)
+        #expect(brokerText(try await queued.receiveOffPool()) == text)
+        #expect(try harness.statistics().errors["call_abandoned"] == 2)
+        // The routes are gone: a late answer from the old process reaches no one.
+        try alice.send([bytes("running"), [], bytes("END")])
+        try await waitUntil("the late answer is dropped") { try harness.statistics().errors["foreign_client"] == 1 }
+        #expect(try running.tryReceive() == nil)
+    }
+
     @Test("a silent server is reported stale, and live again when heard from")
     func stale() async throws {
         let harness = try RoutingHarness(staleAfter: .milliseconds(200))
@@ -179,12 +203,20 @@ struct RoutingLoopTests {
         let harness = try RoutingHarness()
         let alice = try await harness.server("alice")
         alice.close()
-        let client = try harness.client("c")
-        try await waitUntil("the broker notices alice is gone", timeout: .seconds(10)) {
-            try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
-            return brokerText(try await client.receiveOffPool()) == PickledString.encode("Server not ready/available for user alice.")
-        }
+        try await harness.waitUntilUnreachable("alice")
         #expect(try harness.statistics().servers["alice"]?.state == .unreachable)
+    }
+
+    @Test("a call routed to a server whose connection then went away ends once the broker notices")
+    func unreachableEndsCallsInFlight() async throws {
+        let harness = try RoutingHarness()
+        let alice = try await harness.server("alice")
+        let waiting = try harness.client("waiting")
+        try waiting.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+        _ = try await alice.receiveOffPool()
+        alice.close()
+        try await harness.waitUntilUnreachable("alice")
+        #expect(brokerText(try await waiting.receiveOffPool()) == PickledString.encode("Server not ready/available for user alice."))
     }
 
     @Test("too many messages waiting for validation: the excess is refused, not queued")

@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,6 +196,11 @@ def run_script(body, timeout=300):
         path = handle.name
     try:
         return subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as expired:
+        # Name the step that hung: the script's own output so far says how far it got.
+        printed = (expired.stdout or b"").decode("utf-8", "replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        errors = (expired.stderr or b"").decode("utf-8", "replace") if isinstance(expired.stderr, bytes) else (expired.stderr or "")
+        pytest.fail(f"script did not finish within {timeout}s\n--- stdout so far ---\n{printed}\n--- stderr so far ---\n{errors}")
     finally:
         os.unlink(path)
 

@@ -63,4 +63,7 @@ enum BrokerError: String, CaseIterable, Codable, Sendable {
     case invalidServerMessage = "invalid_server_message"
     /// The client stopped reading and its queue is full, or it disconnected.
     case clientUnreachable = "client_unreachable"
+    /// A call was still routed to a server that said goodbye or became unreachable: its
+    /// client was told "Server not ready" instead of waiting for an answer that cannot come.
+    case callAbandoned = "call_abandoned"
 }

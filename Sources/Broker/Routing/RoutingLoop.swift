@@ -212,8 +212,9 @@ final class RoutingLoop: @unchecked Sendable {
         do {
             try servers.send(request.forwardFrames(to: serverID), dontWait: true)
         } catch let error as ZMQError {
-            if error.isHostUnreachable {
-                registry.markUnreachable(sub)
+            if error.isHostUnreachable, registry.markUnreachable(sub) {
+                // Calls routed to it earlier went down with its connection.
+                abandonCalls(to: serverID, sub: sub)
                 publish()
             }
             logger.debug("server not reachable", metadata: ["server": "\(sub)", "error": "\(error)"])
@@ -283,10 +284,26 @@ final class RoutingLoop: @unchecked Sendable {
             let id = String(decoding: server, as: UTF8.self)
             if registry.departed(id, instance: instance) {
                 logger.info("rexec server said goodbye; calls for it are refused until it reconnects", metadata: ["server": "\(id)"])
+                // Calls it was running or had queued stop with it.
+                abandonCalls(to: server, sub: id)
                 publish()
             }
         case .invalid:
             count(.invalidServerMessage)
+        }
+    }
+
+    /// Ends every call still routed to `server` with upstream's "Server not ready" text (the
+    /// client prints it and the call returns None), so no client waits forever for answers
+    /// from a server that has gone. Clients that already finished have closed their sockets,
+    /// and the send to them fails harmlessly.
+    private func abandonCalls(to server: [UInt8], sub: String) {
+        let reply = PickledString.encode(BrokerReply.serverNotReady(sub: sub))
+        for (clientID, route) in clientRoutes where route.server == server {
+            clientRoutes[clientID] = nil
+            if (try? clients.send([clientID, [], reply], dontWait: true)) != nil {
+                count(.callAbandoned)
+            }
         }
     }
 

@@ -78,9 +78,13 @@ struct ServerRegistry {
         records[id]?.departed ?? false
     }
 
-    /// A send to `id` failed with EHOSTUNREACH: libzmq has no connection for it.
-    mutating func markUnreachable(_ id: String) {
+    /// A send to `id` failed with EHOSTUNREACH: libzmq has no connection for it. True if
+    /// this is news (it was not already known unreachable).
+    @discardableResult
+    mutating func markUnreachable(_ id: String) -> Bool {
+        guard let record = records[id], !record.unreachable else { return false }
         records[id]?.unreachable = true
+        return true
     }
 
     func state(of record: Record, at now: ContinuousClock.Instant) -> State {

@@ -92,6 +92,25 @@ final class RoutingHarness: @unchecked Sendable {
 
     func client(_ identity: String? = nil) throws -> ZMQSocket { try socket(.dealer, identity: identity, to: loop.endpoints.client) }
 
+    /// Sends calls for `sub` until the broker answers "Server not ready": it learns that a
+    /// server's connection is gone only when a send to it fails. A call sent before libzmq
+    /// has noticed the closed connection goes into it and is lost, so each attempt uses a
+    /// fresh client and a short wait, and an unanswered attempt just means "not yet".
+    func waitUntilUnreachable(_ sub: String) async throws {
+        let refused = PickledString.encode("Server not ready/available for user \(sub).")
+        try await waitUntil("the broker notices \(sub) is gone", timeout: .seconds(10)) {
+            let probe = try self.client()
+            defer { probe.close() }
+            try probe.setReceiveTimeout(milliseconds: 300)
+            try probe.send([[], bytes("tok-\(sub)"), bytes("fn"), bytes("a")])
+            do {
+                return brokerText(try await probe.receiveOffPool()) == refused
+            } catch let error as ZMQError where error.isTimeout {
+                return false
+            }
+        }
+    }
+
     /// A server that has announced itself with a heartbeat and is known to the broker.
     func server(_ identity: String, instance: String = UUID().uuidString) async throws -> ZMQSocket {
         let server = try socket(.dealer, identity: identity, to: loop.endpoints.server)
