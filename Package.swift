@@ -84,7 +84,13 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        service("PodsBackend"),
+        service("PodsBackend", extra: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         service("DevIdP", extra: ["DevIdPKit"]),
         .target(
             name: "DevIdPKit",
@@ -148,6 +154,16 @@ let package = Package(
             dependencies: [
                 "DeployAPI", "Shared", "KubeSim", "DevIdPKit", "TestSupport", "TestFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PodsBackendTests",
+            dependencies: [
+                "PodsBackend", "Shared", "KubeSim", "TestSupport", "TestFixtures",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -61,9 +61,9 @@ struct KubernetesSpawnTests {
 
             var objects: [JSONValue] = []
             for (resource, name) in [(ResourceDescriptor.deployments, "rexec-server"), (.networkPolicies, "rexec-server"), (.configMaps, "rexec-server-code")] {
-                objects.append(Self.strippedForValidation(try await kube.get(resource, namespace: namespace, name: name).json))
+                objects.append(KubernetesSchemas.strippedForValidation(try await kube.get(resource, namespace: namespace, name: name).json))
             }
-            objects.append(Self.strippedForValidation(ns.json))
+            objects.append(KubernetesSchemas.strippedForValidation(ns.json))
             let report = try KubernetesSchemas.validate(objects)
             #expect(report.passed, "\(report.output)")
         }
@@ -164,16 +164,5 @@ struct KubernetesSpawnTests {
             #expect(reply["detail"]?.stringValue?.hasPrefix("Invalid requirement '\(line)'") == true)
             await #expect(throws: KubernetesError.self) { try await harness.kube.get(.namespaces, name: harness.namespace(for: Self.sub)) }
         }
-    }
-
-    /// Server-filled fields kubernetes-validate (a client-side schema) does not expect.
-    static func strippedForValidation(_ object: JSONValue) -> JSONValue {
-        guard var fields = object.objectValue else { return object }
-        fields["status"] = nil
-        if var metadata = fields["metadata"]?.objectValue {
-            for key in ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"] { metadata[key] = nil }
-            fields["metadata"] = .object(metadata)
-        }
-        return .object(fields)
     }
 }

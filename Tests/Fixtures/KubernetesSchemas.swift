@@ -31,4 +31,18 @@ public enum KubernetesSchemas {
         let result = try runTool([validator.path, "--strict", "-k", version] + files, mergingErrors: true)
         return Report(passed: result.status == 0, output: String(decoding: result.output, as: UTF8.self))
     }
+
+    /// An object as read back from a cluster, without what the server adds (status, uid,
+    /// resourceVersion…), which is not part of what a client may send.
+    public static func strippedForValidation(_ object: JSONValue) -> JSONValue {
+        guard var fields = object.objectValue else { return object }
+        fields["status"] = nil
+        if var metadata = fields["metadata"]?.objectValue {
+            for key in ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+                metadata[key] = nil
+            }
+            fields["metadata"] = .object(metadata)
+        }
+        return .object(fields)
+    }
 }

@@ -36,6 +36,14 @@ public struct ConfigurationSource: Sendable {
         return copy
     }
 
+    /// A copy in which `values` apply only where nothing else sets a name (a config file's
+    /// values under environment overrides, as viper layers them).
+    public func withDefaults(_ values: [String: String]) -> ConfigurationSource {
+        var copy = self
+        copy.layers.append(Self.foldKeys(values))
+        return copy
+    }
+
     private static func foldKeys(_ values: [String: String]) -> [String: String] {
         Dictionary(values.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
@@ -55,6 +63,16 @@ public struct ConfigurationSource: Sendable {
     public func raw(anyOf names: [String]) -> (name: String, value: String)? {
         for name in names {
             if let value = raw(name) { return (name, value) }
+        }
+        return nil
+    }
+
+    /// The first value that is not blank: a blank environment variable does not hide a
+    /// config file's value (viper's rule, which the pods backend keeps).
+    public func rawSkippingBlank(_ name: String) -> String? {
+        let key = name.uppercased()
+        for layer in layers {
+            if let value = layer[key], !value.trimmingCharacters(in: .whitespaces).isEmpty { return value }
         }
         return nil
     }

@@ -12,9 +12,19 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// A member of an object. Setting one on a value that is not an object makes it one
+    /// (so nested paths can be built: `pod["spec"]?["x"]` reads, `pod["spec"]!["x"] = …`
+    /// writes through optional chaining only where the parent exists).
     public subscript(key: String) -> JSONValue? {
-        if case .object(let fields) = self { return fields[key] }
-        return nil
+        get {
+            if case .object(let fields) = self { return fields[key] }
+            return nil
+        }
+        set {
+            var fields = objectValue ?? [:]
+            fields[key] = newValue
+            self = .object(fields)
+        }
     }
 
     public var stringValue: String? {

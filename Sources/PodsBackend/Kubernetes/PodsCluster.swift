@@ -1,0 +1,115 @@
+import Foundation
+import Shared
+
+/// The Kubernetes calls the backend makes, in its one namespace (PersistentVolumes aside):
+/// a small vocabulary over ``KubernetesClient`` so the lifecycle code reads as what it does.
+struct PodsCluster: Sendable {
+    let client: KubernetesClient
+    let namespace: String
+
+    init(client: KubernetesClient, namespace: String) {
+        var configuration = client.configuration
+        configuration.namespace = namespace
+        self.client = KubernetesClient(configuration: configuration, timeout: client.timeout)
+        self.namespace = namespace
+    }
+
+    // MARK: Pods
+
+    func pods(of user: UserID) async throws -> [UnstructuredObject] {
+        try await client.listAll(.pods, namespace: namespace, labelSelector: user.labelSelector).items
+    }
+
+    func pod(_ name: String) async throws -> UnstructuredObject? {
+        do {
+            return try await client.get(.pods, namespace: namespace, name: name)
+        } catch let error as KubernetesError where error.isNotFound {
+            return nil
+        }
+    }
+
+    func pods(labelSelector: String? = nil, fieldSelector: String? = nil) async throws -> [UnstructuredObject] {
+        try await client.listAll(.pods, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector).items
+    }
+
+    func createPod(_ pod: JSONValue) async throws -> UnstructuredObject {
+        try await client.create(.pods, namespace: namespace, UnstructuredObject(pod)!)
+    }
+
+    /// Merge-patches labels and annotations (nil removes a key).
+    @discardableResult
+    func patchMetadata(pod name: String, labels: [String: String?] = [:], annotations: [String: String?] = [:]) async throws -> UnstructuredObject {
+        var metadata: [String: JSONValue] = [:]
+        if !labels.isEmpty { metadata["labels"] = .object(labels.mapValues { $0.map(JSONValue.string) ?? .null }) }
+        if !annotations.isEmpty { metadata["annotations"] = .object(annotations.mapValues { $0.map(JSONValue.string) ?? .null }) }
+        return try await client.patch(.pods, namespace: namespace, name: name, ["metadata": .object(metadata)])
+    }
+
+    func deletePod(_ name: String) async throws {
+        try await client.delete(.pods, namespace: namespace, name: name, ignoreNotFound: true)
+    }
+
+    // MARK: Other namespaced objects
+
+    func list(_ resource: ResourceDescriptor, labelSelector: String) async throws -> [UnstructuredObject] {
+        try await client.listAll(resource, namespace: resource.namespaced ? namespace : nil, labelSelector: labelSelector).items
+    }
+
+    func get(_ resource: ResourceDescriptor, _ name: String) async throws -> UnstructuredObject? {
+        do {
+            return try await client.get(resource, namespace: resource.namespaced ? namespace : nil, name: name)
+        } catch let error as KubernetesError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// Creates; an existing object of that name is returned instead (idempotent start jobs).
+    @discardableResult
+    func createIfAbsent(_ resource: ResourceDescriptor, _ object: JSONValue) async throws -> UnstructuredObject {
+        let object = UnstructuredObject(object)!
+        do {
+            return try await client.create(resource, namespace: resource.namespaced ? namespace : nil, object)
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            guard let name = object.name, let existing = try await get(resource, name) else { throw error }
+            return existing
+        }
+    }
+
+    func delete(_ resource: ResourceDescriptor, _ name: String) async throws {
+        try await client.delete(resource, namespace: resource.namespaced ? namespace : nil, name: name, ignoreNotFound: true)
+    }
+
+    /// Waits (watching) until the object is gone; false when it is still there at the end.
+    func waitGone(_ resource: ResourceDescriptor, _ name: String, timeout: Duration) async -> Bool {
+        do {
+            try await client.waitUntil(resource, namespace: resource.namespaced ? namespace : nil, name: name, timeout: timeout) { $0 == nil }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// An ownerReference to `pod`, so the garbage collector removes what was made for it
+    /// when the pod goes (upstream's delete jobs, which a restart could interrupt).
+    static func ownerReference(to pod: UnstructuredObject) -> JSONValue {
+        [
+            "apiVersion": "v1", "kind": "Pod", "name": .string(pod.name ?? ""), "uid": .string(pod.uid ?? ""),
+            "blockOwnerDeletion": false,
+        ]
+    }
+}
+
+extension UnstructuredObject {
+    var podState: PodState? { labels[PodTemplate.Keys.state].flatMap(PodState.init(rawValue:)) }
+
+    var isPodReady: Bool {
+        (self["status"]?["conditions"]?.arrayValue ?? []).contains { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" }
+    }
+
+    var phase: String { self["status"]?["phase"]?.stringValue ?? "" }
+
+    /// The owner by labels (legacy objects included).
+    var owner: UserID? { UserID(labels: labels) }
+
+    var containers: [JSONValue] { self["spec"]?["containers"]?.arrayValue ?? [] }
+}

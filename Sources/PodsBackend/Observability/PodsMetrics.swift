@@ -1,0 +1,33 @@
+import Prometheus
+
+/// The pods backend's own Prometheus series (the shared HTTP ones come from Shared).
+final class PodsMetrics: Sendable {
+    private let creationResults: [String: Counter]
+    /// From create_pod's answer to the pod being ready and set up.
+    let creationDuration: DurationHistogram
+    let deletions: Counter
+    let adopted: Counter
+    let storageDeleted: Counter
+    let refused: Counter
+
+    init(registry: PrometheusCollectorRegistry) {
+        func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
+            registry.makeCounter(descriptor: .init(namespace: "user_pods", metricName: name, unitName: "total", helpText: help), labels: labels)
+        }
+        creationResults = Dictionary(uniqueKeysWithValues: ["ready", "failed", "deleted"].map {
+            ($0, counter("creations", "Pod creations by result (deleted: removed before it was ready).", labels: [("result", $0)]))
+        })
+        creationDuration = registry.makeDurationHistogram(
+            descriptor: .init(namespace: "user_pods", metricName: "creation_duration", unitName: "seconds", helpText: "Time from creation to ready."),
+            buckets: [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(60), .seconds(120)]
+        )
+        deletions = counter("deletions", "Pods deleted on request.")
+        adopted = counter("adopted_creations", "Creations finished by a replica other than (or a restart of) the one that began them.")
+        storageDeleted = counter("storage_deleted", "User storage claims removed after the user's last pod.")
+        refused = counter("manifests_refused", "create_pod requests refused for their manifest (whitelist, fetch, policy).")
+    }
+
+    func creations(result: String) -> Counter {
+        creationResults[result]!
+    }
+}

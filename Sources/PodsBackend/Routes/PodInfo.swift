@@ -1,0 +1,63 @@
+import Foundation
+import Shared
+
+/// One element of `get_pods` (specs/pods-backend.md §4), with upstream's keys and formats.
+struct PodInfo {
+    let pod: UnstructuredObject
+    let tokens: [String: String]?
+    let sshPort: String?
+    let ingressDomain: String
+    let now: Date
+
+    var json: JSONValue {
+        let name = pod.name ?? ""
+        let first = pod.containers.first
+        let info: [String: JSONValue] = [
+            "pod_name": .string(name),
+            "container_name": .string(first?["name"]?.stringValue ?? ""),
+            "image_name": .string(first?["image"]?.stringValue ?? ""),
+            "pod_ip": .string(pod["status"]?["podIP"]?.stringValue ?? ""),
+            "node_ip": .string(pod["status"]?["hostIP"]?.stringValue ?? ""),
+            "owner": .string(pod.owner?.description ?? ""),
+            "age": .string(age),
+            "status": .string(status),
+            "url": .string(PodCompanions.ingressPort(pod) != nil ? "https://\(name).\(ingressDomain)" : ""),
+            "ssh_url": .string(sshPort.map { "ssh://root@\(ingressDomain):\($0)" } ?? ""),
+            // Upstream answered null until its cache file existed, which the frontend then
+            // dereferenced (`tokens.appendURL`); an empty object is safe (§11.1).
+            "tokens": .object((tokens ?? [:]).mapValues(JSONValue.string)),
+            "k8s_pod_info": .object(sshPort.map { ["sshPort": .string($0)] } ?? [:]),
+        ]
+        return .object(info)
+    }
+
+    private var startTime: Date? {
+        pod["status"]?["startTime"]?.stringValue.flatMap(Self.parse)
+    }
+
+    /// `<Phase>:<start, UTC, YYYY-MM-DDTHH:MM:SSZ>`, or `Deleting` / `Creating` while the
+    /// backend is removing or still setting up the pod.
+    var status: String {
+        if pod.isBeingDeleted { return "Deleting" }
+        if pod.podState == .creating { return "Creating" }
+        return "\(pod.phase):" + (startTime.map(Self.format) ?? "")
+    }
+
+    /// Hours, minutes and seconds since the start, unpadded (`26:3:7`).
+    var age: String {
+        guard let start = startTime else { return "0:0:0" }
+        let seconds = max(0, Int(now.timeIntervalSince(start)))
+        return "\(seconds / 3600):\(seconds % 3600 / 60):\(seconds % 60)"
+    }
+
+    private static let output = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+
+    static func format(_ date: Date) -> String {
+        output.format(date)
+    }
+
+    static func parse(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+    }
+}
