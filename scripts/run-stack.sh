@@ -4,7 +4,8 @@
 # every /readyz answers, prints the URLs, and stops everything on Ctrl-C (or SIGTERM).
 #
 # Ports (environment): IDP_PORT=8090 KUBE_SIM_PORT=6443 BROKER_HTTP_PORT=9090
-#                      DEPLOY_API_PORT=8000 EP_PORT=8003 PODS_PORT=8080; HOST=127.0.0.1
+#                      DEPLOY_API_PORT=8000 EP_PORT=8003 PODS_PORT=8080 MANIFESTS_PORT=8091;
+#                      HOST=127.0.0.1
 #                      broker ZeroMQ: BROKER_CLIENT_PORT=5559 BROKER_SERVER_PORT=5560
 #                      BROKER_CONTROL_PORT=5561
 # STACK_SKIP_BUILD=1 uses the binaries already in .build/debug. STACK_STATE_DIR (default
@@ -19,6 +20,7 @@ broker_port=${BROKER_HTTP_PORT:-9090}
 deploy_port=${DEPLOY_API_PORT:-8000}
 ep_port=${EP_PORT:-8003}
 pods_port=${PODS_PORT:-8080}
+manifests_port=${MANIFESTS_PORT:-8091}
 broker_client_port=${BROKER_CLIENT_PORT:-5559}
 broker_server_port=${BROKER_SERVER_PORT:-5560}
 broker_control_port=${BROKER_CONTROL_PORT:-5561}
@@ -68,7 +70,7 @@ start() {
 
 auth_url="http://$host:$idp_port/information"
 start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
-start kube-sim "$kube_port" --
+start kube-sim "$kube_port" -- --namespace sciencedata-dev
 start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" -- \
   --client-port "$broker_client_port" --server-port "$broker_server_port" --control-port "$broker_control_port"
 # Local runtime: each user's rexec server is a child process of the deploy API, in a
@@ -83,11 +85,29 @@ start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
   REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --
-start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" --
+# The pods backend runs its users' pods on kube-sim, from manifests this machine serves
+# (config/pod_manifests, standing in for raw.githubusercontent.com/deic-dk/pod_manifests).
+mkdir -p "$state_dir"
+cat > "$state_dir/kubeconfig" <<EOK
+apiVersion: v1
+kind: Config
+clusters: [{name: kube-sim, cluster: {server: "http://$host:$kube_port"}}]
+users: [{name: local, user: {}}]
+contexts: [{name: kube-sim, context: {cluster: kube-sim, user: local, namespace: sciencedata-dev}}]
+current-context: kube-sim
+EOK
+python3 -m http.server "$manifests_port" --bind "$host" --directory config/pod_manifests > >(sed -u "s/^/[manifests] /") 2>&1 &
+manifests_pid=$!
+start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" KUBECONFIG="$state_dir/kubeconfig" \
+  BACKEND_NAMESPACE=sciencedata-dev BACKEND_AUTHMODES=secret,hmac,idp \
+  BACKEND_SILOSECRET=dev-silo-secret-not-for-production BACKEND_ADMINSECRET=dev-admin-secret-not-for-production \
+  BACKEND_WHITELISTMANIFESTREGEX="http://$host:$manifests_port/" BACKEND_INGRESSDOMAIN=pods.localhost --
+pids+=("$manifests_pid")
 
 ports=("$idp_port" "$kube_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
 deadline=$((SECONDS + ready_timeout))
 for i in "${!names[@]}"; do
+  [[ -n "${ports[$i]:-}" ]] || continue
   url="http://$host:${ports[$i]}/readyz"
   until curl -fsS --max-time 2 -o /dev/null "$url" 2>/dev/null; do
     if ! kill -0 "${pids[$i]}" 2>/dev/null; then
@@ -107,9 +127,11 @@ cat <<EOT
 [stack]   rexec-broker       tcp://$host:$broker_client_port (clients), tcp://$host:$broker_server_port (servers); http://$host:$broker_port/metrics
 [stack]   rexec-deploy-api   http://$host:$deploy_port/rexec/docs
 [stack]   ndp-ep-api         http://$host:$ep_port/ep/docs
-[stack]   user-pods-backend  http://$host:$pods_port/docs
+[stack]   user-pods-backend  http://$host:$pods_port/docs   (silo secret: dev-silo-secret-not-for-production;
+[stack]                      manifests: http://$host:$manifests_port/{jupyter,ubuntu}.yaml)
 [stack] demo user: demo@example.org / demo-password, token: demo-token
 [stack] try:  curl -H 'Authorization: Bearer demo-token' http://$host:$ep_port/ep/user/info
+[stack]       curl -H 'Authorization: Bearer demo-token' -d '{"user_id":"demo@example.org","yaml_url":"http://$host:$manifests_port/ubuntu.yaml"}' http://$host:$pods_port/create_pod
 [stack] Ctrl-C stops everything.
 EOT
 

@@ -24,6 +24,9 @@ struct KubeSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("auth-file"), help: "YAML users (tokens) and RBAC-like rules; without it any request is allowed (env KUBESIM_AUTH_FILE).")
     var authFile: String?
 
+    @Option(name: .customLong("namespace"), help: "A namespace to create at start, besides default, kube-system and kube-public; repeatable (env KUBESIM_NAMESPACES, comma-separated).")
+    var namespaces: [String] = []
+
     @Flag(name: .customLong("no-simulation"), help: "Serve the API only: nothing schedules pods or runs controllers.")
     var noSimulation = false
 
@@ -35,6 +38,7 @@ struct KubeSimCommand: AsyncParsableCommand {
         overrides["KUBESIM_POD_START_SECONDS"] = podStartDelay.map { String($0) }
         if noSimulation { overrides["KUBESIM_SIMULATE"] = "false" }
         overrides["KUBESIM_AUTH_FILE"] = authFile
+        if !namespaces.isEmpty { overrides["KUBESIM_NAMESPACES"] = namespaces.joined(separator: ",") }
         try await ServiceLauncher.run(spec, options: common, extraOverrides: overrides) { launch in
             var settings = KubeSimulator.Settings()
             settings.bookmarkInterval = try launch.source.seconds("KUBESIM_BOOKMARK_SECONDS", default: 5, range: 0.05...3600)
@@ -42,6 +46,9 @@ struct KubeSimCommand: AsyncParsableCommand {
             settings.simulation.podStartDelay = try launch.source.seconds("KUBESIM_POD_START_SECONDS", default: 0.3, range: 0...3600)
             settings.simulate = try launch.source.bool("KUBESIM_SIMULATE", default: true)
             settings.access = try launch.source.optionalString("KUBESIM_AUTH_FILE").map(AccessControl.load(path:))
+            for namespace in launch.source.list("KUBESIM_NAMESPACES") where !settings.namespaces.contains(namespace) {
+                settings.namespaces.append(namespace)
+            }
             let simulator = KubeSimulator(settings: settings)
             try await simulator.seed()
             return simulator.definition(http: launch.http, metricsRegistry: launch.metricsRegistry)

@@ -31,7 +31,7 @@ class Stack:
     def __init__(self, env_overrides: dict[str, str]):
         self.ports = {name: free_port() for name in (
             "IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT",
-            "BROKER_CLIENT_PORT", "BROKER_SERVER_PORT", "BROKER_CONTROL_PORT",
+            "BROKER_CLIENT_PORT", "BROKER_SERVER_PORT", "BROKER_CONTROL_PORT", "MANIFESTS_PORT",
         )}
         env = dict(os.environ, STACK_SKIP_BUILD="1", STACK_STATE_DIR=tempfile.mkdtemp(prefix="rexec-stack-"),
                    **{k: str(v) for k, v in self.ports.items()})

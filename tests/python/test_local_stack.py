@@ -32,13 +32,31 @@ def test_stack_starts_serves_and_stops_on_ctrl_c(stack_factory):
     assert [n["metadata"]["name"] for n in nodes["items"]] == ["kube-sim-node-1"]
     assert "text/html" in requests.get(stack.url("DEPLOY_API_PORT", "/rexec/docs"), timeout=10).headers["Content-Type"]
 
+    # The pods backend runs the demo user's pods on kube-sim from the served manifests.
+    manifest = stack.url("MANIFESTS_PORT", "/ubuntu.yaml")
+    created = requests.post(stack.url("PODS_PORT", "/create_pod"), headers=DEMO, timeout=30,
+                            json={"user_id": "demo@example.org", "yaml_url": manifest, "settings": {"ubuntu-jammy": {"SSH_PUBLIC_KEY": "ssh-ed25519 AAAA demo"}}})
+    assert created.status_code == 200, created.text
+    pod = created.json()["pod_name"]
+    ready = requests.post(stack.url("PODS_PORT", "/watch_create_pod"), headers=DEMO, timeout=120,
+                          json={"user_id": "demo@example.org", "pod_name": pod})
+    assert ready.json() == {"ready": True}
+    pods = requests.post(stack.url("PODS_PORT", "/get_pods"), headers=DEMO, timeout=30, json={"user_id": "demo@example.org"}).json()
+    assert [p["pod_name"] for p in pods] == [pod]
+    assert pods[0]["status"].startswith("Running:") and pods[0]["ssh_url"].startswith("ssh://root@pods.localhost:")
+    # Another user's token cannot act for the demo user.
+    assert requests.post(stack.url("PODS_PORT", "/get_pods"), headers={"Authorization": "Bearer viewer-token"}, timeout=30,
+                         json={"user_id": "demo@example.org"}).status_code == 403
+    assert requests.post(stack.url("PODS_PORT", "/delete_pod"), headers=DEMO, timeout=30,
+                         json={"user_id": "demo@example.org", "pod_name": pod}).json() == {"requested": True}
+
     # Log lines carry their service's prefix; tokens never appear.
     assert any(line.startswith("[ndp-ep-api] ") for line in stack.lines)
     assert "demo-token" not in "\n".join(l for l in stack.lines if not l.startswith("[stack]"))
 
     assert stack.interrupt() == 130
     assert "[stack] stopped" in stack.output
-    for name in PORT_NAMES:
+    for name in PORT_NAMES + ("MANIFESTS_PORT",):
         assert port_is_closed(stack.ports[name]), f"{name} still open after Ctrl-C"
 
 
