@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Shared
 import TestFixtures
 import TestSupport
@@ -200,6 +201,22 @@ struct PodsAPITests {
         }
     }
 
+    @Test("a caller chooses neither its silo address (X-Forwarded-For from an untrusted peer) nor the namespace")
+    func noSpoofing() async throws {
+        try await PodsHarness.run { harness in
+            let reply = try await harness.post(
+                "/create_pod", ["yaml_url": .string(harness.manifestBase + "other_namespace.yaml"), "user_id": .string(Self.user)],
+                headers: [HTTPField.Name("X-Forwarded-For")!: "6.6.6.6"]
+            )
+            let name = try #require(reply["pod_name"]?.stringValue, "\(reply.text)")
+            let pod = try #require(try await harness.pod(name))
+            #expect(pod.namespace == harness.namespace)
+            #expect(pod.annotations["sciencedata.dk/silo-ip"] == "10.0.0.20")
+            let env = (pod.containers.first?["env"]?.arrayValue ?? []).first { $0["name"] == "HOME_SERVER_IP" }
+            #expect(env?["value"] == "10.2.0.20")
+        }
+    }
+
     @Test("ten names per manifest and user, as upstream: base, -1 … -9; the eleventh is refused")
     func nameLimit() async throws {
         try await PodsHarness.run { harness in
@@ -261,7 +278,8 @@ struct PodsAPITests {
 
     @Test("get_podip_owner: the Running pod's owner; empty for unknown and finished pods; 400 outside the pod subnet")
     func podIPOwner() async throws {
-        try await PodsHarness.run { harness in
+        // Long enough for a loaded machine's first list; unknown addresses wait this long.
+        try await PodsHarness.run(environment: ["BACKEND_PODIPLOOKUPWINDOW": "2s"]) { harness in
             let name = try await harness.createReady("test_long_key.yaml", tokens: ["shortkey": "s", "longkey": "l"])
             let ip = try #require(try await harness.pod(name)?["status"]?["podIP"]?.stringValue)
             let owner = try await harness.request(.get, "/get_podip_owner?ip=\(ip)")

@@ -61,13 +61,16 @@ struct PodsResilienceTests {
 
     @Test("another replica takes over a creation whose replica died, once its lease has expired")
     func takeover() async throws {
-        try await Self.twoBackends(environment: ["BACKEND_TIMEOUTCREATE": "2s"]) { cluster, port, environment in
+        try await Self.twoBackends(environment: ["BACKEND_TIMEOUTCREATE": "60s"]) { cluster, port, environment in
             let handover = Handover()
             try await PodsHarness.backend(cluster: cluster, manifestPort: port, environment: environment, replicaID: "replica-a") { first in
                 let created = try await first.createPod("slow_start.yaml")
                 await handover.set(try #require(created["pod_name"]?.stringValue))
             }
             let name = await handover.pod
+            // Replica A is gone; its lease runs out (as it would after the deadline and margin).
+            let expired = CreationLease(holder: "replica-a", expires: Date().addingTimeInterval(-1))
+            _ = try await cluster.client.patch(.pods, namespace: cluster.namespace, name: name, ["metadata": ["annotations": [CreationLease.annotation: .string(expired.text)]]])
             try await PodsHarness.backend(cluster: cluster, manifestPort: port, environment: environment, replicaID: "replica-b") { second in
                 try await second.waitFor(.pods, name) { $0?.annotations[CreationLease.annotation]?.hasPrefix("replica-b ") == true }
                 try await Self.markReady(name, cluster: cluster)

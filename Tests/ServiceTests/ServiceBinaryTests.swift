@@ -10,8 +10,28 @@ struct ServiceBinaryTests {
     static let usersFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("config/dev-idp-users.yaml").path
 
+    /// A cluster nobody answers at: the pods backend starts (its readiness says the API is down).
+    static let unreachableKubeconfig: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-unreachable-\(UUID().uuidString)").path
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: none, cluster: {server: "http://127.0.0.1:9"}}]
+            users: [{name: nobody, user: {}}]
+            contexts: [{name: none, context: {cluster: none, user: nobody}}]
+            current-context: none
+            """
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
+
     static func environment(for service: String) -> [String: String] {
-        service == "dev-idp" ? ["DEV_IDP_USERS": usersFile] : ["AUTH_API_URL": "http://127.0.0.1:9/information"]
+        switch service {
+        case "dev-idp": ["DEV_IDP_USERS": usersFile]
+        case "user-pods-backend":
+            ["AUTH_API_URL": "http://127.0.0.1:9/information", "BACKEND_SILOSECRET": "service-test-secret-0123", "KUBECONFIG": unreachableKubeconfig]
+        default: ["AUTH_API_URL": "http://127.0.0.1:9/information"]
+        }
     }
 
     @Test("starts, serves /healthz, /metrics, /openapi.json, and stops cleanly on SIGTERM", arguments: services)

@@ -11,6 +11,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def timed(function):
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def release_binaries(products):
+    """Builds `products` in release mode; returns the folder holding them."""
+    for product in products:
+        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return Path(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip())
+
+
+def kubeconfig(path, server, namespace=None):
+    """A kubeconfig for a kube-sim at `server` (no credentials)."""
+    context = f"{{cluster: s, user: u{', namespace: ' + namespace if namespace else ''}}}"
+    Path(path).write_text(f"apiVersion: v1\nkind: Config\nclusters: [{{name: s, cluster: {{server: '{server}'}}}}]\n"
+                          f"users: [{{name: u, user: {{}}}}]\ncontexts: [{{name: s, context: {context}}}]\ncurrent-context: s\n")
+    return Path(path)
+
+
 class Child:
     def __init__(self, args, env=None):
         self.process = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=dict(os.environ, **(env or {})),

@@ -16,13 +16,12 @@ this machine: 100 would measure the machine, not the API), wall time and p99.
 import argparse
 from concurrent.futures import ThreadPoolExecutor
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from children import ROOT, Child
+from children import ROOT, Child, kubeconfig, percentile, release_binaries, timed
 
 import requests
 
@@ -36,17 +35,6 @@ def users_file(count, directory):
     path = Path(directory) / "users.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def timed(function):
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result
 
 
 def spawn(session, url, index, python):
@@ -98,13 +86,7 @@ def main():
     parser.add_argument("--local-sequential", type=int, default=20)
     parser.add_argument("--local-concurrent", type=int, default=20)
     arguments = parser.parse_args()
-    if arguments.binaries:
-        binaries = Path(arguments.binaries)
-    else:
-        for product in ("rexec-deploy-api", "kube-sim", "dev-idp"):
-            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        binaries = Path(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, capture_output=True,
-                                       text=True, check=True).stdout.strip())
+    binaries = Path(arguments.binaries) if arguments.binaries else release_binaries(("rexec-deploy-api", "kube-sim", "dev-idp"))
     python = f"python=={sys.version_info.major}.{sys.version_info.minor}"
     total_users = arguments.sequential + arguments.concurrent + arguments.local_sequential + arguments.local_concurrent + 1
     children = []
@@ -127,12 +109,10 @@ def main():
             for index in range(200):
                 body = {"metadata": {"name": f"reference-{index}"}, "data": {"requirements.txt": "numpy\n"}}
                 create_samples.append(timed(lambda: session.post(f"{kube}/api/v1/namespaces/rexec-broker/configmaps", json=body).raise_for_status())[0])
-            kubeconfig = Path(scratch) / "kubeconfig"
-            kubeconfig.write_text(f"apiVersion: v1\nkind: Config\nclusters: [{{name: s, cluster: {{server: '{kube}'}}}}]\n"
-                                  "users: [{name: u, user: {}}]\ncontexts: [{name: s, context: {cluster: s, user: u}}]\ncurrent-context: s\n")
+            config = kubeconfig(Path(scratch) / "kubeconfig", kube)
             common = {"AUTH_API_URL": auth, "APP_ROOT_PATH": "/rexec", "LOG_LEVEL": "notice", "REXEC_SERVER_SOURCE": str(ROOT / "rexec-server")}
             deploy = Child([binaries / "rexec-deploy-api", "--host", "127.0.0.1", "--port", "0"],
-                           env={**common, "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": str(kubeconfig)})
+                           env={**common, "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": str(config)})
             children.append(deploy)
             url = f"http://127.0.0.1:{deploy.port()}"
             rss_idle = deploy.rss_mib()

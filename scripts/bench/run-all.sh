@@ -8,3 +8,5 @@ swift build -c release --product kube-sim >/dev/null
 .venv/bin/python scripts/bench/broker.py
 .venv/bin/python scripts/bench/deploy-api.py
 scripts/bench/gateway-status.sh
+swift build -c release --product user-pods-backend >/dev/null
+.venv/bin/python scripts/bench/pods-backend.py --binaries "$(swift build -c release --show-bin-path)"
