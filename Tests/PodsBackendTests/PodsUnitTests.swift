@@ -122,3 +122,19 @@ struct PodsIdentityTests {
         #expect(settings == ["c": ["A": "x", "B": "2", "C": "true"]])
     }
 }
+
+@Suite("Pods backend: Kubernetes timestamps")
+struct KubernetesTimeTests {
+    @Test("RFC 3339 as Kubernetes writes it, read and written without Foundation's format styles")
+    func timestamps() throws {
+        let date = try #require(KubernetesTime.parse("2023-01-23T15:38:35Z"))
+        #expect(date.timeIntervalSince1970 == 1_674_488_315)
+        #expect(KubernetesTime.format(date) == "2023-01-23T15:38:35Z")
+        #expect(KubernetesTime.parse("2023-01-23T15:38:35.250Z")?.timeIntervalSince1970 == 1_674_488_315.25)
+        #expect(KubernetesTime.parse("2023-01-23T17:38:35+02:00") == date)
+        #expect(KubernetesTime.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        for bad in ["", "2023-01-23", "2023-01-23T15:38:35", "2023-01-23T15:38:35Zjunk", "2023-1-23T15:38:35Z"] {
+            #expect(KubernetesTime.parse(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -33,3 +33,38 @@ struct JSONWritingTests {
         #expect(String(decoding: JSONValue.number(.nan).bytes(), as: UTF8.self) == "null")
     }
 }
+
+@Suite("JSON reading")
+struct JSONReadingTests {
+    /// The Codable path (Foundation's decoder), as the reference for the direct reader.
+    static func foundation(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    @Test("reads what Foundation's decoder reads, to the same values", arguments: [
+        #"{"a":1}"#, #"[]"#, #"{}"#, #"  [ 1 , -2.5e3 , 0 , 0.001 , 1E+2, -0 ]  "#, #""plain""#, "true", "null",
+        #"{"esc":"\"\\\/\b\f\n\r\t","u":"\u00e9\u4e2d\ud83d\ude80","raw":"é🚀"}"#,
+        #"{"nested":{"list":[{"k":[[],[{}]]}],"n":null,"b":false}}"#, "12345678901234", "-1.5e-7",
+    ])
+    func agreesWithFoundation(text: String) throws {
+        #expect(try JSONValue.decode(Data(text.utf8)) == Self.foundation(text))
+    }
+
+    @Test("refuses malformed JSON with the offset", arguments: [
+        "", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "01", "1.", "-", "tru", "\"unterminated", "\"bad \\x escape\"", "\"\\ud800\"",
+        "[1] 2", "{'a':1}", "\"tab\there\"", "nan", "[" + String(repeating: "[", count: 600) + String(repeating: "]", count: 601),
+    ])
+    func refuses(text: String) {
+        #expect(throws: (any Error).self) { try JSONValue.decode(Data(text.utf8)) }
+    }
+
+    @Test("a repeated key keeps its last value, as Python and Go read it")
+    func repeatedKey() throws {
+        #expect(try JSONValue.decode(Data(#"{"dup":1,"dup":2}"#.utf8)) == ["dup": 2])
+    }
+
+    @Test("invalid UTF-8 inside a string is refused")
+    func invalidUTF8() {
+        #expect(throws: (any Error).self) { try JSONValue.decode(Data([0x22, 0xFF, 0xFE, 0x22])) }
+    }
+}

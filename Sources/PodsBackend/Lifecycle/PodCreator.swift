@@ -46,7 +46,7 @@ struct PodCreator: Sendable {
         let createDeadline = started.addingTimeInterval(settings.timeoutCreate.seconds)
         let annotations = [
             PodTemplate.Keys.owner: user.description,
-            PodTemplate.Keys.createDeadline: PodInfo.format(createDeadline),
+            PodTemplate.Keys.createDeadline: KubernetesTime.format(createDeadline),
             PodTemplate.Keys.siloIP: siloIP,
             CreationLease.annotation: lifecycle.newLease(deadline: createDeadline).text,
         ]

@@ -88,7 +88,7 @@ actor PodLifecycle {
 
     /// The creation deadline a pod carries, on our clock.
     static func deadline(of pod: UnstructuredObject, fallback: Duration) -> ContinuousClock.Instant {
-        guard let text = pod.annotations[PodTemplate.Keys.createDeadline], let date = PodInfo.parse(text) else {
+        guard let text = pod.annotations[PodTemplate.Keys.createDeadline], let date = KubernetesTime.parse(text) else {
             return .now + fallback
         }
         let remaining = date.timeIntervalSinceNow
@@ -242,7 +242,7 @@ actor PodLifecycle {
         let cutoff = Date().addingTimeInterval(-settings.timeoutCreate.seconds)
         for claim in claims where (claim.name ?? "").hasPrefix(ResourceNames.storagePrefix) && !claim.isBeingDeleted {
             guard let user = claim.owner, !owners.contains(user),
-                let created = claim.metadata["creationTimestamp"]?.stringValue.flatMap(PodInfo.parse), created < cutoff
+                let created = claim.metadata["creationTimestamp"]?.stringValue.flatMap(KubernetesTime.parse), created < cutoff
             else { continue }
             if (try? await deleteStorageIfUnused(user)) != nil, let name = claim.name { removed.append(name) }
         }

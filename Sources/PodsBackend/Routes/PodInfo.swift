@@ -32,7 +32,7 @@ struct PodInfo {
     }
 
     private var startTime: Date? {
-        pod["status"]?["startTime"]?.stringValue.flatMap(Self.parse)
+        pod["status"]?["startTime"]?.stringValue.flatMap(KubernetesTime.parse)
     }
 
     /// `<Phase>:<start, UTC, YYYY-MM-DDTHH:MM:SSZ>`, or `Deleting` / `Creating` while the
@@ -40,7 +40,7 @@ struct PodInfo {
     var status: String {
         if pod.isBeingDeleted { return "Deleting" }
         if pod.podState == .creating { return "Creating" }
-        return "\(pod.phase):" + (startTime.map(Self.format) ?? "")
+        return "\(pod.phase):" + (startTime.map(KubernetesTime.format) ?? "")
     }
 
     /// Hours, minutes and seconds since the start, unpadded (`26:3:7`).
@@ -48,16 +48,5 @@ struct PodInfo {
         guard let start = startTime else { return "0:0:0" }
         let seconds = max(0, Int(now.timeIntervalSince(start)))
         return "\(seconds / 3600):\(seconds % 3600 / 60):\(seconds % 60)"
-    }
-
-    private static let output = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
-
-    static func format(_ date: Date) -> String {
-        output.format(date)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 }

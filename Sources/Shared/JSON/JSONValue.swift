@@ -187,7 +187,8 @@ extension JSONValue {
         output.append(UInt8(ascii: "\""))
     }
 
+    /// Parses JSON text; errors name the byte offset and the reason.
     public static func decode(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONParser.parse(data)
     }
 }
