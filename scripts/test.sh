@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift_limit=${SWIFT_TEST_TIMEOUT:-900}
+swift_limit=${SWIFT_TEST_TIMEOUT:-600}
 python_limit=${PYTHON_TEST_TIMEOUT:-900}
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
@@ -23,6 +23,8 @@ run_limited() {
   if (( status == 124 || status == 137 )); then
     echo "== $name did not finish within ${limit}s; still running:" >&2
     scripts/unfinished-tests.py < "$log_dir/$name.log" >&2 || true
+    # timeout stops `swift test`, not the test bundle it started.
+    pkill -KILL -f rexec-stackPackageTests.xctest 2>/dev/null || true
   fi
   return "$status"
 }
@@ -30,7 +32,10 @@ run_limited() {
 echo "== swift build"
 swift build --build-tests
 echo "== swift test"
-run_limited swift "$swift_limit" swift test --skip-build
+# Serially: under parallel runs the whole test process sometimes stalled for good (every task
+# idle, Dispatch's boot-time timer expired and never re-armed; 3 of 6 runs on 2 cores), while
+# 8 of 8 serial runs passed, in about 50 s. Our own code sleeps on NIO timers (Shared/Sleep).
+run_limited swift "$swift_limit" swift test --skip-build --no-parallel
 echo "== rexec server tests (python)"
 run_limited rexec-server "$python_limit" .venv/bin/python -m pytest rexec-server/tests -v
 echo "== python tests (real clients against the services)"

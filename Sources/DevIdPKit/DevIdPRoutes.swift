@@ -37,7 +37,7 @@ struct DevIdPRoutes: Sendable {
 
     func information(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let applied = await faults.beforeInformation()
-        if applied.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(applied.delayMilliseconds)) }
+        if applied.delayMilliseconds > 0 { try await Sleep.for(.milliseconds(applied.delayMilliseconds)) }
         if let status = applied.status {
             return JSONValue.object(["detail": "injected failure"]).response(status: .init(code: status))
         }

@@ -37,7 +37,7 @@ struct SimulationTests {
                 return nil
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await Sleep.for(timeout)
                 return nil
             }
             defer { group.cancelAll() }
@@ -60,7 +60,7 @@ struct SimulationTests {
                 return false
             }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                try? await Sleep.for(timeout)
                 return false
             }
             defer { group.cancelAll() }

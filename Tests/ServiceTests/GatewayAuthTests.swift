@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import Shared
 
 /// The EP gateway and the dev IdP as two real processes: authentication, the group gate,
 /// readiness, and the IdP call count seen by the IdP itself.
@@ -139,7 +140,7 @@ struct GatewayAuthTests {
         try await Self.withStack(gateway: ["LOG_LEVEL": "trace", "LOG_FORMAT": "json"]) { _, gateway in
             _ = try await gateway.request(.GET, "/user/info", headers: ["Authorization": "Bearer demo-token"])
             _ = try await gateway.request(.GET, "/user/info", headers: ["Authorization": "Bearer secret-unknown-token"])
-            try await Task.sleep(for: .zero)
+            try await Sleep.for(.zero)
             #expect(gateway.log.contains(#""msg":"request""#))
             #expect(!gateway.log.contains("demo-token"))
             #expect(!gateway.log.contains("secret-unknown-token"))

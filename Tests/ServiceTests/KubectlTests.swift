@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Shared
 
 /// The real `kubectl` against a real kube-sim process: what a developer or operator would
 /// type. kubectl must be installed (scripts/install-deps.sh sees to it).
@@ -81,7 +82,7 @@ struct KubectlTests {
             let deadline = ContinuousClock.now + .seconds(30)
             while (try await sim.request(.GET, "/_sim/state").json?["openWatches"] as? Int ?? 0) < 1 {
                 guard ContinuousClock.now < deadline else { Issue.record("kubectl's watch never opened:\n\(watch.output)"); return }
-                try await Task.sleep(for: .milliseconds(10))
+                try await Sleep.for(.milliseconds(10))
             }
 
             let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifest)

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Testing
+import Shared
 
 /// One of our executables, started as a real process on a free port.
 final class ServiceProcess: Sendable {
@@ -41,7 +42,7 @@ final class ServiceProcess: Sendable {
             if !process.isRunning {
                 throw ServiceProcessError(message: "\(name) exited with \(process.terminationStatus) before listening:\n\(output.text)")
             }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Sleep.for(.milliseconds(10))
         }
         process.terminate()
         throw ServiceProcessError(message: "\(name) did not report a port within \(timeout):\n\(output.text)")
@@ -120,7 +121,7 @@ final class ServiceProcess: Sendable {
                 kill(process.processIdentifier, SIGKILL)
                 throw ServiceProcessError(message: "process \(process.processIdentifier) still running after \(timeout)")
             }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Sleep.for(.milliseconds(10))
         }
     }
 
@@ -169,7 +170,7 @@ final class ToolProcess: Sendable {
                 Issue.record("output did not arrive within \(timeout):\n\(collector.text)", sourceLocation: sourceLocation)
                 throw CancellationError()
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Sleep.for(.milliseconds(20))
         }
     }
 

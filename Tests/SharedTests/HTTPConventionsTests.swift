@@ -36,7 +36,7 @@ struct HTTPConventionsTests {
                 return JSONValue.object(["requirments": .array(form.all("requirments").map(JSONValue.string)), "token": .string(form.first("token") ?? "")])
             }
             router.get("slow") { _, _ in
-                try await Task.sleep(for: .seconds(30))
+                try await Sleep.for(.seconds(30))
                 return "late"
             }
             router.get("boom") { _, _ -> String in throw CocoaError(.fileNoSuchFile) }
@@ -227,7 +227,7 @@ struct HTTPConventionsTests {
         let checks = [
             ReadinessCheck(name: "good") {},
             ReadinessCheck(name: "bad") { throw CancellationError() },
-            ReadinessCheck(name: "hung", timeout: .milliseconds(50)) { try await Task.sleep(for: .seconds(30)) },
+            ReadinessCheck(name: "hung", timeout: .milliseconds(50)) { try await Sleep.for(.seconds(30)) },
         ]
         try await Self.app(Self.service(checks: checks, lifecycle: lifecycle)).test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in

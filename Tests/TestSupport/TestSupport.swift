@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// A condition a test waited for did not come true in time.
 public struct WaitTimedOut: Error, CustomStringConvertible {
@@ -13,7 +14,7 @@ public func waitUntil(
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
+        try await Sleep.for(.milliseconds(5))
     }
     throw WaitTimedOut(description: "timed out after \(timeout) waiting until \(description)")
 }

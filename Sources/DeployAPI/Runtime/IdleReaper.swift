@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Shared
 
 /// Terminates servers idle longer than `idleTimeout` (no call routed to them, as the broker
 /// reports; without a broker status URL, since they were created) or older than
@@ -26,7 +27,7 @@ struct IdleReaper: Service {
             } catch {
                 logger.warning("reaper pass failed; trying again next interval", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: settings.reaperInterval)
+            try? await Sleep.for(settings.reaperInterval)
             try Task.checkCancellation()
         }
     }

@@ -93,7 +93,7 @@ struct ServerManager: Sendable {
                 }
                 // Readiness has no event to wait on across runtimes and the broker, so poll
                 // with a growing interval (50 ms to 1 s) inside the deadline.
-                try await Task.sleep(for: delay)
+                try await Sleep.for(delay)
                 delay = min(delay * 2, .seconds(1))
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// CPU, memory and disk figures for `GET /status/metrics`, in upstream's formats
 /// (`"12.3%"`, `"0.7GB/23.5GB"`), read from /proc and statvfs.
@@ -17,7 +18,7 @@ actor SystemMetrics {
         var previous = last
         if previous == nil || ContinuousClock.now - (previous?.at ?? .now) < .milliseconds(200) {
             previous = Self.sampleCPU()
-            try? await Task.sleep(for: .milliseconds(200))
+            try? await Sleep.for(.milliseconds(200))
         }
         guard let before = previous, let now = Self.sampleCPU() else { return "unavailable" }
         last = now

@@ -22,14 +22,14 @@ struct WatchStream: Sendable {
         let ticker = bookmarkInterval.map { interval in
             Task {
                 while !Task.isCancelled {
-                    try await Task.sleep(for: interval)
+                    try await Sleep.for(interval)
                     output.yield(bookmark(revision: await store.revision))
                 }
             }
         }
         let deadline = timeout.map { timeout in
             Task {
-                try await Task.sleep(for: timeout)
+                try await Sleep.for(timeout)
                 output.finish()
             }
         }

@@ -45,7 +45,7 @@ struct ExecUpgrade: Sendable {
             // half-closes when the handler returns) into the client's upgrade: NIO's client
             // drops bytes that arrive with an EOF before its HTTP decoder is removed, and the
             // stream then never ends. Keep the wire timing realistic.
-            try await Task.sleep(for: Self.processStartDelay)
+            try await Sleep.for(Self.processStartDelay)
             let status: JSONValue
             if !containers.contains(container) {
                 status = Self.failure(message: "container \(container) is not valid for pod \(name)", reason: "BadRequest")

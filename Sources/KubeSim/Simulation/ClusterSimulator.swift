@@ -81,7 +81,7 @@ public actor ClusterSimulator {
         let key = "\(namespace)/\(name)"
         let delay = settings.podStartDelay
         pending[key] = Task {
-            try? await Task.sleep(for: delay)
+            try? await Sleep.for(delay)
             guard !Task.isCancelled else { return }
             await self.start(namespace: namespace, name: name, crashing: failure == .crashLoopBackOff)
         }
@@ -123,7 +123,7 @@ public actor ClusterSimulator {
         pending.removeValue(forKey: "\(namespace)/\(name)")?.cancel()
         let delay = min(settings.podTerminationDelay, .seconds(grace))
         pending[key] = Task {
-            try? await Task.sleep(for: delay)
+            try? await Sleep.for(delay)
             await self.finishTermination(key: key, namespace: namespace, name: name)
         }
     }

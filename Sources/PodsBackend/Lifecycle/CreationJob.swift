@@ -83,7 +83,7 @@ struct CreationJob: Sendable {
         for attempt in 1...max(1, tokenAttempts) {
             found.merge(await tokens.read(from: pod, keys: keys.filter { found[$0] == nil })) { _, new in new }
             if found.count == keys.count || attempt == tokenAttempts || ContinuousClock.now + tokenRetryInterval > deadline { break }
-            try await Task.sleep(for: tokenRetryInterval)
+            try await Sleep.for(tokenRetryInterval)
         }
         if found.count < keys.count {
             logger.notice("some tokens are not there yet; they are looked for again later", metadata: ["pod": "\(podName)", "missing": "\(Set(keys).subtracting(found.keys).sorted())"])

@@ -151,7 +151,7 @@ actor PodLifecycle {
             while ContinuousClock.now < until {
                 guard let pod = try? await cluster.pod(name), !pod.isBeingDeleted, pod.podState == .ready else { return }
                 guard (try? await refreshTokens(of: pod, onlyMissing: true)) == false else { return }
-                try? await Task.sleep(for: .seconds(5))
+                try? await Sleep.for(.seconds(5))
             }
         }
     }
@@ -260,7 +260,7 @@ struct PodSweeper: Service {
             try await cancelWhenGracefulShutdown {
                 while true {
                     _ = await lifecycle.sweep()
-                    try await Task.sleep(for: interval)
+                    try await Sleep.for(interval)
                 }
             }
         } catch is CancellationError {}

@@ -11,7 +11,7 @@ public func withDeadline<Value: Sendable>(
     try await withThrowingTaskGroup(of: Value.self) { group in
         group.addTask { try await operation() }
         group.addTask {
-            try await Task.sleep(for: duration)
+            try await Sleep.for(duration)
             throw DeadlineExceeded(duration: duration)
         }
         defer { group.cancelAll() }

@@ -50,7 +50,7 @@ public final class DeadlineSweeper: Sendable {
 
     private func sweep() async {
         while true {
-            try? await Task.sleep(for: resolution)
+            try? await Sleep.for(resolution)
             let now = ContinuousClock.now
             let due = state.withLockedValue { state -> [Entry]? in
                 if state.entries.isEmpty {

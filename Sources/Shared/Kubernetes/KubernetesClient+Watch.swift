@@ -110,7 +110,7 @@ extension KubernetesClient {
                     } catch {
                         if Task.isCancelled { break }
                         client.logger.debug("watch interrupted, retrying", metadata: ["resource": "\(resource.plural)", "error": "\(error)"])
-                        try? await Task.sleep(for: backoff)
+                        try? await Sleep.for(backoff)
                         backoff = min(backoff * 2, maxBackoff)
                     }
                 }

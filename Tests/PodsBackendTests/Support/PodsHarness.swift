@@ -205,7 +205,7 @@ enum ManifestServer {
             Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "# " + String(repeating: "x", count: 600_000))))
         }
         router.get("deic-dk/pod_manifests/slow.yaml") { _, _ -> Response in
-            try await Task.sleep(for: .seconds(3))
+            try await Sleep.for(.seconds(3))
             return Response(status: .ok)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// Starting programs for the local runtime: never through a shell, output to a log file,
 /// termination awaited without blocking a thread.
@@ -50,7 +51,7 @@ enum ChildProcess {
                     }
                     box.process = process
                     box.timer = Task {
-                        try? await Task.sleep(for: timeout)
+                        try? await Sleep.for(timeout)
                         if process.isRunning {
                             kill(process.processIdentifier, SIGKILL)
                             box.finish(.failure(Failure(description: "\(URL(fileURLWithPath: executable).lastPathComponent) did not finish within \(timeout)")))

@@ -172,7 +172,7 @@ actor LocalRuntime: ServerRuntime {
         entry.phase = .starting
         entry.message = "restarting after exit status \(status)"
         entries[user] = entry
-        try? await Task.sleep(for: .milliseconds(200 * (1 << min(entry.crashes, 7))))
+        try? await Sleep.for(.milliseconds(200 * (1 << min(entry.crashes, 7))))
         guard entries[user]?.generation == generation else { return }
         await launch(user, generation: generation)
     }
@@ -183,7 +183,7 @@ actor LocalRuntime: ServerRuntime {
         process.terminate()
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Sleep.for(.milliseconds(20))
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
