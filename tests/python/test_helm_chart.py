@@ -1,0 +1,313 @@
+"""The umbrella chart helm/rexec-stack, rendered by tools/helm-render (Go text/template with
+sprig and Helm's functions; a real `helm` is used beside it when on PATH), checked the way an
+operator's cluster would: every object against the Kubernetes 1.30 schemas
+(kubernetes-validate, strict), the upstream names, ports and paths for the sysadmin guide's
+values, least privilege, each subchart switched off in turn, and `kubectl apply` to kube-sim.
+Also: the Dockerfiles (statically; no Docker engine here) and the README's values table."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rexec_harness import BIN, ROOT, Process
+
+CHART = ROOT / "helm/rexec-stack"
+SEED = ROOT / "tests/data/seed-values.yaml"
+SUBCHARTS = ("rexec-broker", "rexec-server-deployment-api", "ndp-ep-api", "user-pods-backend")
+KUBERNETES_VERSION = "1.30.0"
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    """tools/helm-render, built with Debian's Go and sprig (GOPATH mode, no network)."""
+    out = ROOT / ".build-tools/helm-render"
+    out.parent.mkdir(exist_ok=True)
+    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(ROOT / ".build-tools/gocache"), GOFLAGS="")
+    result = subprocess.run(["go", "build", "-o", str(out), "."], cwd=ROOT / "tools/helm-render", env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def render(renderer, *values_files, sets=(), namespace="rexec", notes=False, expect_failure=False):
+    args = [str(renderer), "--name", "rexec", "--namespace", namespace]
+    for path in values_files:
+        args += ["-f", str(path)]
+    for item in sets:
+        args += ["--set-string", item]
+    if notes:
+        args.append("--notes")
+    result = subprocess.run(args + [str(CHART)], capture_output=True, text=True)
+    if expect_failure:
+        assert result.returncode != 0
+        return result.stderr
+    assert result.returncode == 0, result.stderr
+    if notes:
+        return result.stdout
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def by_kind(docs, kind):
+    return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
+
+
+def validate(docs):
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = []
+        for index, doc in enumerate(docs):
+            path = Path(scratch) / f"{index:03d}-{doc['kind']}.json"
+            path.write_text(json.dumps(doc))
+            paths.append(str(path))
+        result = subprocess.run([str(ROOT / ".venv/bin/kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION, *paths],
+                                capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def env_of(deployment):
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    return {entry["name"]: entry.get("value") for entry in container.get("env", [])}
+
+
+def test_defaults_render_valid_objects_with_upstream_names(renderer):
+    docs = render(renderer)
+    validate(docs)
+    assert set(by_kind(docs, "Deployment")) == {"rexec-broker", "rexec-deployment-api", "rexec-ndp-ep-api"}
+    services = by_kind(docs, "Service")
+    assert {"rexec-broker-external-ip", "rexec-broker-internal-ip", "rexec-deployment-api", "ndp-ep-api-service"} <= set(services)
+    external = services["rexec-broker-external-ip"]["spec"]
+    assert external["type"] == "NodePort"
+    # The control port stays inside the pod unless asked for (upstream exposed it, unauthenticated).
+    assert [(p["name"], p["port"], p["nodePort"]) for p in external["ports"]] == [("client-port", 5559, 30001)]
+    assert [(p["name"], p["port"]) for p in services["rexec-broker-internal-ip"]["spec"]["ports"]] == [("server-port", 5560)]
+    assert [p["port"] for p in services["rexec-deployment-api"]["spec"]["ports"]] == [8000]
+    assert [p["port"] for p in services["ndp-ep-api-service"]["spec"]["ports"]] == [8003]
+    broker = by_kind(docs, "Deployment")["rexec-broker"]
+    assert "--control-bind=0.0.0.0" not in broker["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert env_of(broker)["AUTH_API_URL"] == "https://idp-test.nationaldataplatform.org/temp/information"
+    # The control secret is a generated Secret, mounted as a file, never a plain env value.
+    assert "rexec-broker-control" in by_kind(docs, "Secret")
+    assert "REXEC_BROKER_CONTROL_SECRET" not in env_of(broker)
+
+
+def test_the_sysadmin_guides_values_install_unchanged(renderer):
+    docs = render(renderer, SEED)
+    validate(docs)
+    deployments = by_kind(docs, "Deployment")
+    deploy_env = env_of(deployments["rexec-deployment-api"])
+    assert deploy_env["APP_ROOT_PATH"] == "/rexec"
+    assert deploy_env["ENABLE_GROUP_BASED_ACCESS"] == "true"
+    assert deploy_env["GROUP_NAMES"] == "/ndp_ep/ep-<your-endpoint-id>"
+    assert deploy_env["REXEC_BROKER_SERVICE_NAME"] == "rexec-broker-internal-ip"
+    assert deploy_env["REXEC_BROKER_NAMESPACE"] == "rexec"
+    assert deploy_env["REXEC_USE_IN_CLUSTER_CONFIG"] == "true"
+    ingresses = by_kind(docs, "Ingress")
+    rexec_rule = ingresses["rexec-deployment-api"]["spec"]
+    assert rexec_rule["ingressClassName"] == "nginx"
+    assert rexec_rule["rules"][0]["host"] == "rexec.example.org"
+    path = rexec_rule["rules"][0]["http"]["paths"][0]
+    assert (path["path"], path["backend"]["service"]["name"], path["backend"]["service"]["port"]["number"]) == ("/rexec", "rexec-deployment-api", 8000)
+    ep_rule = ingresses["ndp-ep-api-ingress"]["spec"]["rules"][0]
+    assert ep_rule["host"] == "rexec.example.org"
+    assert (ep_rule["http"]["paths"][0]["path"], ep_rule["http"]["paths"][0]["backend"]["service"]["name"]) == ("/api", "ndp-ep-api-service")
+    assert by_kind(docs, "ConfigMap")["root-path-cm"]["data"] == {"ROOT_PATH": "/api"}
+    settings = by_kind(docs, "Secret")["ndp-ep-env-secret"]["stringData"]
+    assert settings == {"ORGANIZATION": "My University", "EP_NAME": "My NDP Endpoint", "REXEC_CONNECTION": "true",
+                        "REXEC_DEPLOYMENT_API_URL": "https://rexec.example.org/rexec"}
+    ep = deployments["rexec-ndp-ep-api"]["spec"]["template"]["spec"]["containers"][0]
+    assert {"secretRef": {"name": "ndp-ep-env-secret"}} in ep["envFrom"] and {"configMapRef": {"name": "root-path-cm"}} in ep["envFrom"]
+    assert env_of(deployments["rexec-ndp-ep-api"])["REXEC_DEPLOYMENT_INTERNAL_URL"] == "http://rexec-deployment-api:8000/rexec"
+    # controlNodePort is kept for when the operator exposes the port; it is not exposed here.
+    assert [p["name"] for p in by_kind(docs, "Service")["rexec-broker-external-ip"]["spec"]["ports"]] == ["client-port"]
+    notes = render(renderer, SEED, notes=True)
+    assert "NodePort 30001" in notes and "https://rexec.example.org/rexec/docs" in notes and "https://rexec.example.org/api/docs" in notes
+
+
+def test_exposing_the_control_port_is_explicit(renderer):
+    docs = render(renderer, SEED, sets=["rexec-broker.service.external.exposeControl=true"])
+    validate(docs)
+    ports = by_kind(docs, "Service")["rexec-broker-external-ip"]["spec"]["ports"]
+    assert [(p["name"], p["port"], p["nodePort"]) for p in ports] == [("client-port", 5559, 30001), ("control-port", 5561, 30002)]
+    assert "--control-bind=0.0.0.0" in by_kind(docs, "Deployment")["rexec-broker"]["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+@pytest.mark.parametrize("disabled", SUBCHARTS)
+def test_each_subchart_can_be_switched_off(renderer, disabled):
+    sets = ["user-pods-backend.enabled=true", f"{disabled}.enabled=false"]
+    docs = render(renderer, SEED, sets=sets)
+    validate(docs)
+    components = {doc["metadata"]["labels"]["app.kubernetes.io/name"] for doc in docs}
+    expected = {"rexec-broker": "rexec-broker", "rexec-server-deployment-api": "rexec-deploy-api", "ndp-ep-api": "ndp-ep-api",
+                "user-pods-backend": "user-pods-backend"}
+    assert components == {name for chart, name in expected.items() if chart != disabled}
+
+
+def test_pods_are_least_privileged_and_probed(renderer):
+    docs = render(renderer, SEED, sets=["user-pods-backend.enabled=true"])
+    deployments = by_kind(docs, "Deployment")
+    assert set(deployments) == {"rexec-broker", "rexec-deployment-api", "rexec-ndp-ep-api", "user-pods-backend"}
+    talks_to_kubernetes = {"rexec-deployment-api", "user-pods-backend"}
+    for name, deployment in deployments.items():
+        spec = deployment["spec"]["template"]["spec"]
+        assert spec["securityContext"]["runAsNonRoot"] is True and spec["securityContext"]["runAsUser"] != 0, name
+        assert spec["automountServiceAccountToken"] is (name in talks_to_kubernetes), name
+        assert not any(spec.get(key) for key in ("hostNetwork", "hostPID", "hostIPC")), name
+        assert not any("hostPath" in volume for volume in spec.get("volumes", [])), name
+        container = spec["containers"][0]
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True and security["allowPrivilegeEscalation"] is False, name
+        assert security["capabilities"] == {"drop": ["ALL"]}, name
+        assert container["resources"]["limits"]["cpu"] and container["resources"]["limits"]["memory"], name
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+        assert any(port["name"] == "http" for port in container["ports"]), name
+    # Exactly the rights each service uses; nobody gets wildcards or Secrets cluster-wide.
+    cluster_roles = by_kind(docs, "ClusterRole")
+    deploy_rules = {(tuple(r["apiGroups"]), tuple(r["resources"])): set(r["verbs"]) for r in cluster_roles["rexec-rexec-deployment-api"]["rules"]}
+    assert deploy_rules == {
+        (("",), ("namespaces",)): {"get", "list", "watch", "create", "delete"},
+        (("",), ("configmaps",)): {"get", "list", "create", "update", "delete"},
+        (("apps",), ("deployments",)): {"get", "list", "create", "update"},
+        (("networking.k8s.io",), ("networkpolicies",)): {"get", "create", "update"},
+        (("",), ("resourcequotas",)): {"get", "create", "update"},
+        (("",), ("pods",)): {"get", "list"},
+        (("",), ("nodes",)): {"list"},
+    }
+    assert cluster_roles["rexec-user-pods-backend-volumes"]["rules"] == [
+        {"apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["get", "list", "watch", "create", "delete"]}]
+    pods_role = by_kind(docs, "Role")["user-pods-backend"]["rules"]
+    assert {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get", "create"]} in pods_role
+    for role in list(cluster_roles.values()) + list(by_kind(docs, "Role").values()):
+        for rule in role["rules"]:
+            assert "*" not in rule["verbs"] and "*" not in rule["resources"], role["metadata"]["name"]
+    assert {"secrets"}.isdisjoint(r for rule in cluster_roles["rexec-rexec-deployment-api"]["rules"] for r in rule["resources"])
+    # Secrets come from Secret objects: no value in any env looks like one.
+    for deployment in deployments.values():
+        assert not [name for name in env_of(deployment) if "SECRET" in name and not name.endswith("FILE")]
+    assert {"PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"} <= {doc["kind"] for doc in docs}
+
+
+def test_required_values_fail_with_a_clear_message(renderer):
+    message = render(renderer, sets=["global.authApiUrl="], expect_failure=True)
+    assert "global.authApiUrl" in message
+
+
+def test_helm_itself_renders_the_same_objects_when_installed(renderer, tmp_path):
+    helm = shutil.which("helm")
+    if helm is None:
+        pytest.skip("helm is not on PATH; tools/helm-render is the renderer")
+    ours = render(renderer, SEED)
+    result = subprocess.run([helm, "template", "rexec", str(CHART), "-n", "rexec", "-f", str(SEED)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    theirs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+    def comparable(docs):
+        out = {}
+        for doc in docs:
+            doc = json.loads(json.dumps(doc))
+            doc.get("data", {}).pop("control-secret", None)
+            doc.get("data", {}).pop("siloSecret", None)
+            doc.get("data", {}).pop("adminSecret", None)
+            doc.get("spec", {}).get("template", {}).get("metadata", {}).get("annotations", {}).pop("checksum/secret", None)
+            out[(doc["kind"], doc["metadata"]["name"])] = doc
+        return out
+    assert comparable(ours) == comparable(theirs)
+
+
+def test_the_rendered_chart_applies_to_kube_sim(renderer, tmp_path):
+    if shutil.which("kubectl") is None:
+        pytest.fail("kubectl is not installed (scripts/install-deps.sh installs Debian's kubernetes-client)")
+    docs = render(renderer, SEED, sets=["user-pods-backend.enabled=true"])
+    manifest = tmp_path / "rendered.yaml"
+    manifest.write_text(yaml.safe_dump_all(docs))
+    sim = Process([BIN / "kube-sim", "--host", "127.0.0.1", "--port", "0", "--namespace", "rexec"])
+    try:
+        port = sim.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+        kubectl = ["kubectl", "--server", f"http://127.0.0.1:{port}", "--insecure-skip-tls-verify", "-n", "rexec"]
+        applied = subprocess.run(kubectl + ["apply", "-f", str(manifest)], capture_output=True, text=True, timeout=120)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        for doc in docs:
+            namespaced = doc["kind"] not in ("ClusterRole", "ClusterRoleBinding")
+            args = kubectl + ["get", doc["kind"].lower(), doc["metadata"]["name"], "-o", "json"]
+            if not namespaced:
+                args = [a for a in args if a not in ("-n", "rexec")]
+            got = subprocess.run(args, capture_output=True, text=True, timeout=60)
+            assert got.returncode == 0, f"{doc['kind']}/{doc['metadata']['name']}: {got.stderr}"
+            assert json.loads(got.stdout)["metadata"]["labels"]["app.kubernetes.io/part-of"] == "rexec-stack"
+        again = subprocess.run(kubectl + ["apply", "-f", str(manifest)], capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+    finally:
+        sim.stop()
+
+
+DOCKERFILES = {
+    "rexec-broker": "rexec-broker", "rexec-deploy-api": "rexec-deploy-api", "ndp-ep-api": "ndp-ep-api",
+    "user-pods-backend": "user-pods-backend",
+}
+
+
+@pytest.mark.parametrize("product", sorted(DOCKERFILES))
+def test_dockerfiles_pin_their_bases_run_as_non_root_and_run_their_product(renderer, product):
+    text = (ROOT / f"docker/{product}.Dockerfile").read_text()
+    instructions = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    bases = [line.split()[1] for line in instructions if line.upper().startswith("FROM ")]
+    assert len(bases) == 2, "multi-stage: a build stage and a runtime stage"
+    for base in bases:
+        name, _, tag = base.partition(":")
+        assert tag and tag != "latest" and any(c.isdigit() for c in tag), f"{base} is not pinned to a version tag"
+    runtime = instructions[max(i for i, line in enumerate(instructions) if line.upper().startswith("FROM ")):]
+    user = [line.split()[1] for line in runtime if line.upper().startswith("USER ")]
+    assert user and user[-1].split(":")[0] not in ("0", "root"), "the runtime stage must switch to a non-root user"
+    assert f"--product {product}" in text, "the build stage builds this product"
+    assert any(line == f'ENTRYPOINT ["/usr/local/bin/{product}"]' for line in runtime)
+    assert any(line.startswith("COPY --from=build") and line.endswith(f"/usr/local/bin/{product}") for line in runtime)
+    # The Swift products of Package.swift are the images' binaries.
+    package = (ROOT / "Package.swift").read_text()
+    assert f'.executable(name: "{product}"' in package
+    # Health: a HEALTHCHECK, or (these images) the chart's probes on the binary's deployment.
+    if "HEALTHCHECK" not in text:
+        docs = render(renderer, SEED, sets=["user-pods-backend.enabled=true"])
+        images = {d["spec"]["template"]["spec"]["containers"][0]["image"].split("/")[-1].split(":")[0]: d for d in by_kind(docs, "Deployment").values()}
+        container = images[product]["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"] and container["readinessProbe"]
+
+
+def test_the_rexec_server_image_bakes_in_its_pinned_dependencies():
+    text = (ROOT / "docker/rexec-server.Dockerfile").read_text()
+    base = re.search(r"^FROM (\S+)", text, re.M).group(1)
+    assert ":" in base and base.split(":")[1][0].isdigit()
+    assert "pip install --no-cache-dir -r /opt/rexec-server/requirements.txt" in text
+    assert re.search(r"^USER 1000", text, re.M)
+    for line in (ROOT / "rexec-server/requirements.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            assert "==" in line, f"{line} is not pinned"
+
+
+def flatten(prefix, value, out):
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            flatten(f"{prefix}.{key}" if prefix else key, inner, out)
+    else:
+        out[prefix] = value
+
+
+def test_the_readme_values_table_matches_the_values_files():
+    expected = {}
+    flatten("", yaml.safe_load((CHART / "values.yaml").read_text()), expected)
+    for chart in SUBCHARTS:
+        values = yaml.safe_load((CHART / f"charts/{chart}/values.yaml").read_text())
+        values.pop("global", None)
+        flatten(chart, values, expected)
+    documented = {}
+    for line in (CHART / "README.md").read_text().splitlines():
+        match = re.match(r"^\| `([^`]+)` \| `(.*)` \| (.+) \|$", line)
+        if match:
+            documented[match.group(1)] = json.loads(match.group(2).replace("\\|", "|"))
+    assert sorted(set(expected) - set(documented)) == [], "values without a README row"
+    assert sorted(set(documented) - set(expected)) == [], "README rows for values that do not exist"
+    wrong = {key: (documented[key], value) for key, value in expected.items() if documented[key] != value}
+    assert wrong == {}, "README defaults differ from values.yaml"
