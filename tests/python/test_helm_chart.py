@@ -127,6 +127,27 @@ def test_the_sysadmin_guides_values_install_unchanged(renderer):
     assert "NodePort 30001" in notes and "https://rexec.example.org/rexec/docs" in notes and "https://rexec.example.org/api/docs" in notes
 
 
+def test_every_upstream_value_key_is_accepted(renderer):
+    docs = render(renderer, ROOT / "tests/data/upstream-values.yaml")
+    validate(docs)
+    deployments = by_kind(docs, "Deployment")
+    broker = deployments["rexec-broker"]["spec"]["template"]["spec"]
+    assert broker["containers"][0]["image"] == "registry.example.org/rexec-broker:0.2.0"
+    assert broker["containers"][0]["imagePullPolicy"] == "Always"
+    assert broker["imagePullSecrets"] == [{"name": "regcred"}]
+    assert broker["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert broker["containers"][0]["resources"]["limits"] == {"cpu": "500m", "memory": "256Mi"}
+    deploy = env_of(deployments["rexec-deployment-api"])
+    # The chart's own env.enableGroupBasedAccess: false wins over the global true, as upstream.
+    assert deploy["ENABLE_GROUP_BASED_ACCESS"] == "false"
+    assert deploy["GROUP_NAMES"] == "/ndp_ep/ep-1234"
+    assert deploy["REXEC_BROKER_EXTERNAL_HOST"] == "rexec.example.org"
+    assert deploy["AUTH_API_URL"] == "https://idp.example.org/temp/information"
+    ingress = by_kind(docs, "Ingress")["rexec-deployment-api"]
+    assert ingress["metadata"]["annotations"] == {"nginx.ingress.kubernetes.io/proxy-read-timeout": "600"}
+    assert ingress["spec"]["tls"] == [{"secretName": "rexec-tls", "hosts": ["rexec.example.org"]}]
+
+
 def test_exposing_the_control_port_is_explicit(renderer):
     docs = render(renderer, SEED, sets=["rexec-broker.service.external.exposeControl=true"])
     validate(docs)
