@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TestSupport
 import Testing
 
 /// Each executable, as a real process: it starts, serves the shared routes, refuses bad
@@ -11,19 +12,7 @@ struct ServiceBinaryTests {
         .deletingLastPathComponent().appendingPathComponent("config/dev-idp-users.yaml").path
 
     /// A cluster nobody answers at: the pods backend starts (its readiness says the API is down).
-    static let unreachableKubeconfig: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-unreachable-\(UUID().uuidString)").path
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: none, cluster: {server: "http://127.0.0.1:9"}}]
-            users: [{name: nobody, user: {}}]
-            contexts: [{name: none, context: {cluster: none, user: nobody}}]
-            current-context: none
-            """
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }()
+    static let unreachableKubeconfig: String = (try? writeKubeconfig(server: "http://127.0.0.1:9")) ?? "/nonexistent"
 
     static func environment(for service: String) -> [String: String] {
         switch service {

@@ -51,3 +51,19 @@ public func runTool(_ arguments: [String], stdin: Data? = nil, mergingErrors: Bo
     process.waitUntilExit()
     return (process.terminationStatus, try Data(contentsOf: outputURL))
 }
+
+/// Writes a kubeconfig for an API server at `server` with no credentials (kube-sim, or an
+/// address nobody answers at) to a temporary file; returns its path.
+public func writeKubeconfig(server: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
+    let text = """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: sim, cluster: {server: "\(server)"}}]
+        users: [{name: tester, user: {}}]
+        contexts: [{name: sim, context: {cluster: sim, user: tester}}]
+        current-context: sim
+        """
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}

@@ -6,6 +6,7 @@ import NIOCore
 import Prometheus
 import Shared
 import TestFixtures
+import TestSupport
 import Testing
 
 @testable import DeployAPI
@@ -83,17 +84,7 @@ struct DeployHarness: Sendable {
         if cluster.isReal, let path = ProcessInfo.processInfo.environment["KUBECONFIG"]?.split(separator: ":").first {
             return String(path)
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: sim, cluster: {server: "\(cluster.client.configuration.server.absoluteString)"}}]
-            users: [{name: tester, user: {}}]
-            contexts: [{name: sim, context: {cluster: sim, user: tester}}]
-            current-context: sim
-            """
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        return try writeKubeconfig(server: cluster.client.configuration.server.absoluteString)
     }
 
     private func removeUserNamespaces() async {
