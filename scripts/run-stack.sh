@@ -10,8 +10,35 @@
 #                      BROKER_CONTROL_PORT=5561
 # STACK_SKIP_BUILD=1 uses the binaries already in .build/debug. STACK_STATE_DIR (default
 # .stack-state) holds the deploy API's per-user working directories and environments.
+#
+# Where users' rexec servers and pods run:
+#   (default)                     rexec servers as local processes; pods on kube-sim
+#   --deploy-runtime kube-sim     rexec servers as Deployments on kube-sim (simulated: no
+#                                 process runs; env STACK_DEPLOY_RUNTIME=kube-sim)
+#   --kube                        a real cluster from KUBECONFIG for both (env STACK_KUBE=1);
+#                                 it needs the broker's Services (the chart's rexec-broker, in
+#                                 STACK_BROKER_NAMESPACE, default rexec-broker) and the pods
+#                                 namespace (STACK_PODS_NAMESPACE, default sciencedata-dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+deploy_runtime=${STACK_DEPLOY_RUNTIME:-local}
+use_cluster=${STACK_KUBE:-0}
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --deploy-runtime) deploy_runtime=$2; shift 2 ;;
+    --deploy-runtime=*) deploy_runtime=${1#*=}; shift ;;
+    --kube) use_cluster=1; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-stack: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case $deploy_runtime in local|kube-sim) ;; *) echo "run-stack: --deploy-runtime is local or kube-sim" >&2; exit 2 ;; esac
+if [[ "$use_cluster" == 1 ]]; then
+  kubeconfig_path=${KUBECONFIG:-$HOME/.kube/config}
+  kubeconfig_path=${kubeconfig_path%%:*}
+  [[ -r "$kubeconfig_path" ]] || { echo "run-stack: --kube needs a readable KUBECONFIG" >&2; exit 2; }
+fi
 
 host=${HOST:-127.0.0.1}
 idp_port=${IDP_PORT:-8090}
@@ -69,26 +96,13 @@ start() {
 }
 
 auth_url="http://$host:$idp_port/information"
-start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
-start kube-sim "$kube_port" -- --namespace sciencedata-dev
-start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" -- \
-  --client-port "$broker_client_port" --server-port "$broker_server_port" --control-port "$broker_control_port"
-# Local runtime: each user's rexec server is a child process of the deploy API, in a
-# virtual environment built from its requirements under $state_dir (kept across runs).
-start rexec-deploy-api "$deploy_port" AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec \
-  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo REXEC_RUNTIME=local \
-  REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_BROKER_HOST="$host" REXEC_BROKER_PORT="$broker_server_port" \
-  REXEC_BROKER_EXTERNAL_HOST="$host" REXEC_BROKER_EXTERNAL_PORT="$broker_client_port" \
-  REXEC_BROKER_STATUS_URL="http://$host:$broker_port" REXEC_HEARTBEAT_INTERVAL=5 --
-# The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
-start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
-  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
-  REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
-  REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --
-# The pods backend runs its users' pods on kube-sim, from manifests this machine serves
-# (config/pod_manifests, standing in for raw.githubusercontent.com/deic-dk/pod_manifests).
 mkdir -p "$state_dir"
-cat > "$state_dir/kubeconfig" <<EOK
+gate=(ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo)
+start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
+if [[ "$use_cluster" != 1 ]]; then
+  start kube-sim "$kube_port" -- --namespace sciencedata-dev --namespace rexec-broker
+  kubeconfig_path="$state_dir/kubeconfig"
+  cat > "$kubeconfig_path" <<EOK
 apiVersion: v1
 kind: Config
 clusters: [{name: kube-sim, cluster: {server: "http://$host:$kube_port"}}]
@@ -96,15 +110,43 @@ users: [{name: local, user: {}}]
 contexts: [{name: kube-sim, context: {cluster: kube-sim, user: local, namespace: sciencedata-dev}}]
 current-context: kube-sim
 EOK
+fi
+start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" "${gate[@]}" -- \
+  --client-port "$broker_client_port" --server-port "$broker_server_port" --control-port "$broker_control_port"
+deploy_common=(AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec "${gate[@]}"
+  REXEC_BROKER_EXTERNAL_HOST="$host" REXEC_BROKER_EXTERNAL_PORT="$broker_client_port"
+  REXEC_BROKER_STATUS_URL="http://$host:$broker_port" REXEC_HEARTBEAT_INTERVAL=5)
+if [[ "$use_cluster" == 1 || "$deploy_runtime" == kube-sim ]]; then
+  # Servers are Deployments (on kube-sim: simulated pods, whose env says what they would run).
+  start rexec-deploy-api "$deploy_port" "${deploy_common[@]}" REXEC_RUNTIME=kubernetes \
+    REXEC_KUBECONFIG_LOCAL_PATH="$kubeconfig_path" REXEC_BROKER_NAMESPACE="${STACK_BROKER_NAMESPACE:-rexec-broker}" \
+    REXEC_BROKER_PORT="$broker_server_port" --
+else
+  # Local runtime: each user's rexec server is a child process of the deploy API, in a
+  # virtual environment built from its requirements under $state_dir (kept across runs).
+  start rexec-deploy-api "$deploy_port" "${deploy_common[@]}" REXEC_RUNTIME=local \
+    REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_BROKER_HOST="$host" REXEC_BROKER_PORT="$broker_server_port" --
+fi
+# The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
+start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
+  ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
+  REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
+  REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --
+# The pods backend runs its users' pods on kube-sim (or the cluster), from manifests this
+# machine serves (config/pod_manifests, standing in for raw.githubusercontent.com/deic-dk/pod_manifests).
 python3 -m http.server "$manifests_port" --bind "$host" --directory config/pod_manifests > >(sed -u "s/^/[manifests] /") 2>&1 &
 manifests_pid=$!
-start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" KUBECONFIG="$state_dir/kubeconfig" \
-  BACKEND_NAMESPACE=sciencedata-dev BACKEND_AUTHMODES=secret,hmac,idp \
+start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" KUBECONFIG="$kubeconfig_path" \
+  BACKEND_NAMESPACE="${STACK_PODS_NAMESPACE:-sciencedata-dev}" BACKEND_AUTHMODES=secret,hmac,idp \
   BACKEND_SILOSECRET=dev-silo-secret-not-for-production BACKEND_ADMINSECRET=dev-admin-secret-not-for-production \
   BACKEND_WHITELISTMANIFESTREGEX="http://$host:$manifests_port/" BACKEND_INGRESSDOMAIN=pods.localhost --
 pids+=("$manifests_pid")
 
-ports=("$idp_port" "$kube_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
+if [[ "$use_cluster" == 1 ]]; then
+  ports=("$idp_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
+else
+  ports=("$idp_port" "$kube_port" "$broker_port" "$deploy_port" "$ep_port" "$pods_port")
+fi
 deadline=$((SECONDS + ready_timeout))
 for i in "${!names[@]}"; do
   [[ -n "${ports[$i]:-}" ]] || continue
@@ -120,10 +162,21 @@ for i in "${!names[@]}"; do
   done
 done
 
+if [[ "$use_cluster" != 1 && "$deploy_runtime" == kube-sim ]]; then
+  # What the chart's rexec-broker would have made: the Service servers dial.
+  curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' "http://$host:$kube_port/api/v1/namespaces/rexec-broker/services" \
+    -d "{\"metadata\":{\"name\":\"rexec-broker-internal-ip\"},\"spec\":{\"ports\":[{\"name\":\"server-port\",\"port\":$broker_server_port}]}}"
+fi
+python_pin=$(python3 -c 'import sys; print(f"python=={sys.version_info.major}.{sys.version_info.minor}")')
+if [[ "$use_cluster" == 1 ]]; then
+  where="cluster $(kubectl --kubeconfig "$kubeconfig_path" config current-context 2>/dev/null || echo "from $kubeconfig_path")"
+else
+  where="kube-sim       http://$host:$kube_port        (kubectl --server http://$host:$kube_port get pods -A)"
+fi
 cat <<EOT
-[stack] ready
+[stack] ready (rexec servers: $([[ "$use_cluster" == 1 ]] && echo cluster || echo "$deploy_runtime"))
 [stack]   dev IdP            http://$host:$idp_port        (users: config/dev-idp-users.yaml)
-[stack]   kube-sim           http://$host:$kube_port        (kubectl --server http://$host:$kube_port get pods -A)
+[stack]   $where
 [stack]   rexec-broker       tcp://$host:$broker_client_port (clients), tcp://$host:$broker_server_port (servers); http://$host:$broker_port/metrics
 [stack]   rexec-deploy-api   http://$host:$deploy_port/rexec/docs
 [stack]   ndp-ep-api         http://$host:$ep_port/ep/docs
@@ -133,6 +186,26 @@ cat <<EOT
 [stack] try:  curl -H 'Authorization: Bearer demo-token' http://$host:$ep_port/ep/user/info
 [stack]       curl -H 'Authorization: Bearer demo-token' -d '{"user_id":"demo@example.org","yaml_url":"http://$host:$manifests_port/ubuntu.yaml"}' http://$host:$pods_port/create_pod
 [stack] Ctrl-C stops everything.
+[stack] Python (pip install ndp-ep==0.9.0 scidx-rexec==0.1.0), copy and paste:
+import time, requests
+from ndp_ep import APIClient
+from rexec.client_api import remote_func
+client = APIClient(base_url="http://$host:$ep_port/ep", username="demo@example.org", password="demo-password")
+print(client.setup_rexec_environment(["$python_pin"]))
+def connected():
+    status = requests.get("http://$host:$ep_port/ep/rexec/status", headers={"Authorization": "Bearer " + client.token}).json()
+    return status.get("ready") and status.get("broker", {}).get("state") == "live"
+while not connected():
+    time.sleep(1)  # the server builds its environment and connects to the broker
+
+@remote_func
+def where(n):
+    import platform
+    print("running on", platform.node())
+    return sum(range(n))
+
+print(where(10))
+print(client.terminate_rexec_environment())
 EOT
 
 # Run until Ctrl-C, or until any service dies (then stop the rest and fail).

@@ -72,7 +72,8 @@ struct BrokerCommand: AsyncParsableCommand {
             let loop: RoutingLoop
             do {
                 loop = try RoutingLoop(
-                    settings: settings, validator: TokenValidator(provider: provider),
+                    settings: settings,
+                    validator: TokenValidator(provider: provider, gate: GroupGate(settings: try AccessSettings.load(from: launch.source))),
                     metrics: BrokerMetrics(registry: launch.metricsRegistry), logger: launch.logger
                 )
             } catch {

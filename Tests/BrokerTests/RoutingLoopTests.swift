@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import TestSupport
 import Testing
 import ZeroMQ
@@ -91,6 +92,21 @@ struct RoutingLoopTests {
         await harness.provider.setOutage(true)
         try client.send([[], bytes("tok-alice"), bytes("x"), bytes("a")])
         #expect(brokerText(try await client.receiveOffPool()) == PickledString.encode("Token validation failed."))
+    }
+
+    @Test("with group-based access, a valid token outside the groups is refused as the HTTP services refuse it")
+    func groupGate() async throws {
+        let harness = try RoutingHarness(
+            access: AccessSettings(groupBasedAccess: true, groupNames: ["/ndp_ep/ep-demo"]),
+            groups: ["alice": ["/ndp_ep/ep-demo"], "bob": ["/other"]]
+        )
+        let alice = try await harness.server("alice")
+        let client = try harness.client("c")
+        try client.send([[], bytes("tok-bob"), bytes("fn"), bytes("a")])
+        #expect(brokerText(try await client.receiveOffPool()) == PickledString.encode("Access forbidden: user is not a member of an allowed group."))
+        try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+        #expect(try await alice.receiveOffPool()[2] == bytes("fn"))
+        #expect(try harness.statistics().errors["access_forbidden"] == 1)
     }
 
     @Test("a rejected token is refused even if it was valid before")

@@ -32,13 +32,16 @@ class Call:
 
 class RexecServer:
     def __init__(self, broker_url, identity, heartbeat_interval=30.0, start_method=None, context=None):
+        # A context of our own (unless given) so stop() can terminate it: only that waits
+        # for queued messages (the goodbye) to be written out before the process exits.
+        self.owns_context = context is None
         self.broker_url = broker_url
         self.identity = identity
         self.heartbeat_interval = heartbeat_interval
         self.start_method = start_method
         # Tells the broker when a restarted server has taken the identity over.
         self.instance = ("%s-%d-%s" % (os.uname().nodename, os.getpid(), uuid.uuid4().hex[:8])).encode()
-        self.context = context or zmq.Context.instance()
+        self.context = context or zmq.Context()
         self.socket = self.context.socket(zmq.DEALER)
         self.socket.setsockopt(zmq.IDENTITY, identity.encode("utf-8"))
         self.socket.setsockopt(zmq.LINGER, 1000)
@@ -179,5 +182,9 @@ class RexecServer:
             self.socket.send_multipart([b"", protocol.GOODBYE, self.instance], flags=zmq.DONTWAIT)
         except zmq.ZMQError:
             pass
-        # LINGER (1 s) lets the goodbye leave before the socket closes.
+        # close() only hands the goodbye to libzmq's I/O thread; a process that exits right
+        # after can take it along unsent (pyzmq does not terminate contexts at exit). term()
+        # waits until it is written, up to the socket's LINGER (1 s).
         self.socket.close()
+        if self.owns_context:
+            self.context.term()

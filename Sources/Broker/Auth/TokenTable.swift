@@ -67,7 +67,7 @@ struct TokenTable<Waiting> {
                 known[token] = Entry(sub: sub, freshUntil: now + ttl, graceUntil: now + ttl + outageGrace)
             }
             return .route(sub: sub, waiting: parked, servedStale: false)
-        case .rejected:
+        case .rejected, .forbidden:
             known[token] = nil
             return .refuse(waiting: parked)
         case .unavailable:

@@ -56,6 +56,8 @@ enum BrokerError: String, CaseIterable, Codable, Sendable {
     case invalidFraming = "invalid_framing"
     case tokenNotUTF8 = "token_not_utf8"
     case tokenValidationFailed = "token_validation_failed"
+    /// A valid token of a user outside the endpoint's groups.
+    case accessForbidden = "access_forbidden"
     case serverUnavailable = "server_unavailable"
     case authBacklogFull = "auth_backlog_full"
     /// A server addressed a client that never sent it anything (or has gone): dropped.

@@ -16,5 +16,7 @@ enum BrokerReply {
     static let invalidFraming = "Invalid request framing."
     static let tokenNotUTF8 = "Token is not valid utf-8."
     static let tokenValidationFailed = "Token validation failed."
+    /// The deploy API's wording for the same refusal (ours; upstream's broker had no gate).
+    static let accessForbidden = "Access forbidden: user is not a member of an allowed group."
     static func serverNotReady(sub: String) -> String { "Server not ready/available for user \(sub)." }
 }

@@ -381,8 +381,10 @@ final class RoutingLoop: @unchecked Sendable {
             if outcome == .unavailable {
                 logger.warning("identity provider unavailable; token validation failed", metadata: ["messages": "\(waiting.count)"])
             }
+            let (text, reason) = outcome == .forbidden
+                ? (BrokerReply.accessForbidden, BrokerError.accessForbidden) : (BrokerReply.tokenValidationFailed, BrokerError.tokenValidationFailed)
             for parked in waiting {
-                refuse(envelope: parked.request.envelope, text: BrokerReply.tokenValidationFailed, reason: .tokenValidationFailed)
+                refuse(envelope: parked.request.envelope, text: text, reason: reason)
             }
         }
     }

@@ -10,13 +10,16 @@ import ZeroMQ
 /// An identity provider the test scripts: known tokens, held validations, outages.
 actor ScriptedIdentityProvider: IdentityProvider {
     private var users: [String: String]
+    /// Groups per sub (none unless set).
+    var groups: [String: [String]] = [:]
     private var held: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private(set) var outage = false
     private(set) var calls = 0
 
-    init(users: [String: String]) {
+    init(users: [String: String], groups: [String: [String]] = [:]) {
         self.users = users
+        self.groups = groups
     }
 
     func identify(token: String) async throws -> UserIdentity {
@@ -26,7 +29,7 @@ actor ScriptedIdentityProvider: IdentityProvider {
         }
         if outage { throw IdentityProviderError.unreachable(reason: "scripted outage") }
         guard let sub = users[token] else { throw IdentityProviderError.unauthorized }
-        return UserIdentity(idpObject: ["sub": .string(sub)])
+        return UserIdentity(idpObject: ["sub": .string(sub), "groups": .array((groups[sub] ?? []).map(JSONValue.string))])
     }
 
     func hold(_ token: String) { held.insert(token) }
@@ -53,16 +56,17 @@ final class RoutingHarness: @unchecked Sendable {
     init(
         users: [String: String] = ["tok-alice": "alice", "tok-bob": "bob"],
         tokenTTL: Duration = .seconds(60), outageGrace: Duration = .seconds(300),
-        staleAfter: Duration = .seconds(90), maxPending: Int = 100
+        staleAfter: Duration = .seconds(90), maxPending: Int = 100,
+        access: AccessSettings = AccessSettings(), groups: [String: [String]] = [:]
     ) throws {
-        provider = ScriptedIdentityProvider(users: users)
+        provider = ScriptedIdentityProvider(users: users, groups: groups)
         let settings = BrokerSettings(
             clientEndpoint: "tcp://127.0.0.1:*", serverEndpoint: "tcp://127.0.0.1:*", controlEndpoint: "tcp://127.0.0.1:*",
             controlSecret: Self.secret, staleAfter: staleAfter, tokenTTL: tokenTTL, outageGrace: outageGrace,
             maxPendingMessages: maxPending, clientSendHighWaterMark: 1000
         )
         loop = try RoutingLoop(
-            settings: settings, validator: TokenValidator(provider: provider),
+            settings: settings, validator: TokenValidator(provider: provider, gate: GroupGate(settings: access)),
             metrics: BrokerMetrics(registry: registry), logger: Logger(label: "broker-test")
         )
         // The thread holds the loop and the outcome, never the harness, so dropping the harness

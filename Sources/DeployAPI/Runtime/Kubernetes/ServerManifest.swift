@@ -153,10 +153,12 @@ struct ServerManifest: Sendable {
         return pod
     }
 
-    /// Fixed text: the only inputs are the mounted files and the environment above.
+    /// Fixed text: the only inputs are the mounted files and the environment above. The
+    /// environment sees the image's own packages: on the rexec-server image (docker/) the
+    /// server's pinned pyzmq and dill are there already, so pip fetches only the user's.
     static let startScript = """
         set -eu
-        python -m venv /work/venv
+        python -m venv --system-site-packages /work/venv
         /work/venv/bin/pip install --no-cache-dir -r \(mountRoot)/server/server-requirements.txt -r \(mountRoot)/requirements/requirements.txt
         touch /work/installed
         exec /work/venv/bin/python -m rexec_server "$REXEC_BROKER_HOST" --broker_port "$REXEC_BROKER_PORT" --heartbeat_interval "$REXEC_HEARTBEAT_INTERVAL"
