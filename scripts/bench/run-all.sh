@@ -3,10 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/bench/auth-cache.sh
-swift build -c release --product kube-sim >/dev/null
+swift build -c release >/dev/null
 .venv/bin/python scripts/bench/kube-sim.py --binary "$(swift build -c release --show-bin-path)/kube-sim"
 .venv/bin/python scripts/bench/broker.py
 .venv/bin/python scripts/bench/deploy-api.py
 scripts/bench/gateway-status.sh
-swift build -c release --product user-pods-backend >/dev/null
 .venv/bin/python scripts/bench/pods-backend.py --binaries "$(swift build -c release --show-bin-path)"
+.venv/bin/python scripts/bench/memory.py --binaries "$(swift build -c release --show-bin-path)"
