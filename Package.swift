@@ -1,25 +1,56 @@
 // swift-tools-version:6.1
 // rexec-stack: the server side of the NDP remote-execution stack and the per-user pods backend.
+//
+// Sources/Shared holds what the services share, one target a job (docs/ARCHITECTURE.md):
+//   Essentials  JSON, names, time and deadlines, the outbound HTTP client (no HTTP server)
+//   ServiceKit  configuration, the Hummingbird application, errors, health, metrics, docs
+//   Identity    the IdP client and cache, tokens, group gate, role tiers, auth middleware
+//   Kubernetes  the Kubernetes REST client, watches, kubeconfig, typed models
+//   RexecWire   the deploy API's and the broker's wire types, shared with their callers
+// Each binary depends on the parts it uses; imports point one way: services → RexecWire →
+// Identity / Kubernetes → ServiceKit → Essentials.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// One executable per deployable service; each is a thin layer over `Shared`.
-func service(_ target: String, extra: [Target.Dependency] = []) -> Target {
+extension Target.Dependency {
+    static let argumentParser = Self.product(name: "ArgumentParser", package: "swift-argument-parser")
+    static let asyncHTTPClient = Self.product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
+    static let httpTypes = Self.product(name: "HTTPTypes", package: "swift-http-types")
+    static let hummingbird = Self.product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdAuth = Self.product(name: "HummingbirdAuth", package: "hummingbird-auth")
+    static let hummingbirdCore = Self.product(name: "HummingbirdCore", package: "hummingbird")
+    static let hummingbirdTesting = Self.product(name: "HummingbirdTesting", package: "hummingbird")
+    static let logging = Self.product(name: "Logging", package: "swift-log")
+    static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
+    static let nioConcurrencyHelpers = Self.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+    static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
+    static let nioHTTP1 = Self.product(name: "NIOHTTP1", package: "swift-nio")
+    static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
+    static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
+    static let serviceLifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let yams = Self.product(name: "Yams", package: "Yams")
+}
+
+/// A part of Shared: its own target in `Sources/Shared/<name>`.
+func sharedModule(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Sources/Shared/\(name)", swiftSettings: swiftSettings)
+}
+
+/// One executable per deployable service, over the Shared parts it names.
+func service(_ target: String, _ dependencies: [Target.Dependency]) -> Target {
     .executableTarget(
         name: target,
-        dependencies: [
-            "Shared",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ] + extra,
+        dependencies: ["Essentials", "ServiceKit", .argumentParser, .hummingbird, .logging, .prometheus] + dependencies,
         swiftSettings: swiftSettings
     )
+}
+
+func tests(_ name: String, _ dependencies: [Target.Dependency], path: String? = nil) -> Target {
+    .testTarget(name: name, dependencies: dependencies, path: path, swiftSettings: swiftSettings)
 }
 
 let package = Package(
@@ -32,11 +63,12 @@ let package = Package(
         .executable(name: "user-pods-backend", targets: ["PodsBackend"]),
         .executable(name: "dev-idp", targets: ["DevIdP"]),
         .executable(name: "kube-sim", targets: ["KubeSimServer"]),
-        .library(name: "Shared", targets: ["Shared"]),
+        .library(name: "Shared", targets: ["Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -51,134 +83,79 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
-        .target(
-            name: "Shared",
-            dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        service("Broker", extra: ["ZeroMQ", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        service("DeployAPI", extra: [
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
+        // MARK: Shared
+        sharedModule("Essentials", [.asyncHTTPClient, .nioConcurrencyHelpers, .nioCore, .nioPosix]),
+        sharedModule("ServiceKit", [
+            "Essentials", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
+            .nioConcurrencyHelpers, .nioCore, .prometheus, .serviceLifecycle,
         ]),
-        service("EPGateway", extra: [
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
+        sharedModule("Identity", [
+            "Essentials", "ServiceKit", .asyncHTTPClient, .crypto, .hummingbird, .hummingbirdAuth, .logging, .metrics,
+            .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
         ]),
-        service("PodsBackend", extra: [
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
+        sharedModule("Kubernetes", [
+            "Essentials", .asyncHTTPClient, .httpTypes, .logging, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .yams,
         ]),
-        service("DevIdP", extra: ["DevIdPKit"]),
-        .target(
-            name: "DevIdPKit",
-            dependencies: [
-                "Shared",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        sharedModule("RexecWire", ["Essentials", "ServiceKit", .hummingbird]),
+
+        // MARK: Services
+        service("Broker", ["Identity", "RexecWire", "ZeroMQ", .serviceLifecycle]),
+        service("DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioCore, .serviceLifecycle]),
+        service("EPGateway", ["Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioCore, .nioHTTP1]),
+        service("PodsBackend", [
+            "Identity", "Kubernetes", .asyncHTTPClient, .crypto, .httpTypes, .hummingbirdAuth, .nioCore, .serviceLifecycle, .yams,
+        ]),
+        service("DevIdP", ["DevIdPKit"]),
+        service("KubeSimServer", ["KubeSim"]),
+
+        // MARK: Development peers (never deployed)
+        .target(name: "DevIdPKit", dependencies: ["Essentials", "ServiceKit", "Identity", .hummingbird, .prometheus, .yams], swiftSettings: swiftSettings),
         .target(
             name: "KubeSim",
             dependencies: [
-                "Shared",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
+                "Essentials", "ServiceKit", "Identity", .hummingbird, .hummingbirdCore, .prometheus, .serviceLifecycle, .yams,
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
-        service("KubeSimServer", extra: ["KubeSim"]),
+
+        // MARK: ZeroMQ (libzmq through a system library)
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "SharedTests",
-            dependencies: [
-                "Shared", "DevIdPKit", "TestSupport", "TestFixtures",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["Essentials", "ServiceKit", .asyncHTTPClient, .nioConcurrencyHelpers, .nioCore], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // In-process peers for tests: the dev IdP, kube-sim, and a cluster that may be real.
         .target(
             name: "TestFixtures",
-            dependencies: [
-                "Shared", "DevIdPKit", "KubeSim", "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
+            dependencies: ["Essentials", "ServiceKit", "Kubernetes", "DevIdPKit", "KubeSim", "TestSupport", .hummingbirdTesting, .prometheus],
             path: "Tests/Fixtures",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "ZeroMQ", "Shared", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "KubeSimTests",
-            dependencies: [
-                "KubeSim", "Shared", "TestSupport", "TestFixtures",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "DeployAPITests",
-            dependencies: [
-                "DeployAPI", "Shared", "KubeSim", "DevIdPKit", "TestSupport", "TestFixtures",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "PodsBackendTests",
-            dependencies: [
-                "PodsBackend", "Shared", "KubeSim", "TestSupport", "TestFixtures",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "ServiceTests",
-            dependencies: [
-                "Shared", "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        tests("SharedTests", [
+            "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
+            .hummingbirdTesting, .hummingbirdAuth, .asyncHTTPClient,
+        ]),
+        tests("ZeroMQTests", ["ZeroMQ"]),
+        tests("BrokerTests", ["Broker", "ZeroMQ", "Essentials", "ServiceKit", "Identity", "RexecWire", "TestSupport"]),
+        tests("KubeSimTests", ["KubeSim", "Essentials", "ServiceKit", "Kubernetes", "TestSupport", "TestFixtures", .hummingbirdTesting]),
+        tests("DeployAPITests", [
+            "DeployAPI", "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
+            "TestFixtures", .hummingbirdTesting,
+        ]),
+        tests("EPGatewayTests", [
+            "EPGateway", "Essentials", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
+            .hummingbirdTesting, .asyncHTTPClient,
+        ]),
+        tests("PodsBackendTests", [
+            "PodsBackend", "Essentials", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
+            .hummingbirdTesting, .asyncHTTPClient, .httpTypes,
+        ]),
+        tests("ServiceTests", [
+            "Essentials", "ServiceKit", "TestSupport", .asyncHTTPClient, .nioCore, .nioHTTP1, .nioConcurrencyHelpers,
+        ]),
     ]
 )

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import Logging
-import Shared
+import ServiceKit
 
 /// rexec-broker: routes rexec calls between clients and per-user servers over ZeroMQ
 /// (specs/rexec.md §2), with an HTTP side port for /healthz, /readyz and /metrics.
@@ -65,44 +65,8 @@ struct BrokerCommand: AsyncParsableCommand {
         overrides["REXEC_BROKER_HEARTBEAT_STALE_SECONDS"] = staleSeconds.map { String($0) }
         if debug { overrides["LOG_LEVEL"] = "debug" } else if verbose { overrides["LOG_LEVEL"] = "info" }
 
-        try await ServiceLauncher.run(spec, options: common, extraOverrides: overrides.compactMapValues { $0 }) { launch in
-            let auth = try AuthSettings.load(from: launch.source)
-            let settings = try BrokerSettings.load(from: launch.source, auth: auth)
-            let provider = CachingIdentityProvider.live(settings: auth, logger: launch.logger)
-            let loop: RoutingLoop
-            do {
-                loop = try RoutingLoop(
-                    settings: settings,
-                    validator: TokenValidator(provider: provider, gate: GroupGate(settings: try AccessSettings.load(from: launch.source))),
-                    metrics: BrokerMetrics(registry: launch.metricsRegistry), logger: launch.logger
-                )
-            } catch {
-                throw ConfigurationError(variable: "CLIENT_PORT/SERVER_PORT/CONTROL_PORT", value: "\(settings.clientEndpoint) \(settings.serverEndpoint) \(settings.controlEndpoint)", expected: "addresses the broker can listen on (\(error))")
-            }
-            launch.logger.notice("zeromq listening", metadata: [
-                "client": "\(loop.endpoints.client)", "server": "\(loop.endpoints.server)", "control": "\(loop.endpoints.control)",
-                "terminate": "\(settings.controlSecret == nil ? "disabled (no control secret)" : "needs the control secret")",
-            ])
-            return ServiceDefinition(
-                name: spec.name, settings: launch.http, errorStyle: .detail,
-                openAPI: OpenAPIDocument(
-                    title: "rexec-broker", version: "0.1.0", description: "Broker health, metrics and server states; the broker itself speaks ZeroMQ.",
-                    operations: ServerStatusRoutes.operations
-                ),
-                // Not the IdP: a broker taken out of its Service while the IdP is down would
-                // also cut off the users whose tokens it still honours.
-                readinessChecks: [ReadinessCheck(name: "router") {
-                    guard loop.isRunning else { throw RouterNotRunning() }
-                }],
-                metricsRegistry: launch.metricsRegistry,
-                services: [BrokerService(loop: loop, logger: launch.logger)]
-            ) { router in
-                router.addRoutes(ServerStatusRoutes(loop: loop).collection)
-            }
+        try await ServiceLauncher.run(spec, context: BasicServiceRequestContext.self, options: common, extraOverrides: overrides.compactMapValues { $0 }) { launch in
+            try RexecBroker.definition(source: launch.source, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry)
         }
     }
-}
-
-struct RouterNotRunning: Error, CustomStringConvertible {
-    var description: String { "the routing thread is not running" }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
+import DevIdPKit
 import Hummingbird
 import Prometheus
-import DevIdPKit
-import Shared
+import ServiceKit
 
 /// dev-idp: an identity provider for tests and the local stack. Never deploy it.
 @main

@@ -1,6 +1,7 @@
+import Essentials
 import Foundation
 import Hummingbird
-import Shared
+import ServiceKit
 
 /// The dev IdP's HTTP surface, matching the contract upstream services rely on
 /// (specs/rexec.md §9, specs/ndp-ep.md §3.1-3.2):
@@ -12,7 +13,7 @@ struct DevIdPRoutes: Sendable {
     let directory: UserDirectory
     let faults: FaultInjector
 
-    func register(on router: Router<ServiceRequestContext>) {
+    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         router.post("information") { request, context in try await information(request, context: context) }
         router.post("temp/information") { request, context in try await information(request, context: context) }
         router.post("user/login") { request, context in try await login(request, context: context) }
@@ -35,7 +36,7 @@ struct DevIdPRoutes: Sendable {
     private struct TokenRequest: Decodable { let token: String? }
     private struct LoginRequest: Decodable { let username: String?, password: String? }
 
-    func information(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    func information(_ request: Request, context: BasicServiceRequestContext) async throws -> Response {
         let applied = await faults.beforeInformation()
         if applied.delayMilliseconds > 0 { try await Sleep.for(.milliseconds(applied.delayMilliseconds)) }
         if let status = applied.status {
@@ -54,7 +55,7 @@ struct DevIdPRoutes: Sendable {
         return JSONValue.object(user.object).response()
     }
 
-    func login(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    func login(_ request: Request, context: BasicServiceRequestContext) async throws -> Response {
         await faults.countLogin()
         let body = try? await request.decode(as: LoginRequest.self, context: context)
         guard let username = body?.username, let password = body?.password,

@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import Shared
+import Identity
 import Yams
 
 /// The dev IdP's users, loaded from YAML:

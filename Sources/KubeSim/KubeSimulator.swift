@@ -1,7 +1,8 @@
+import Essentials
 import Hummingbird
 import HummingbirdWebSocket
 import Prometheus
-import Shared
+import ServiceKit
 
 /// kube-sim: a Kubernetes API server emulator speaking the real REST wire protocol (JSON),
 /// for tests and the local stack.
@@ -59,7 +60,7 @@ public struct KubeSimulator: Sendable {
     }
 
     /// The HTTP service: discovery and resource routes plus the shared health and metrics.
-    public func definition(http: HTTPServerSettings, metricsRegistry: PrometheusCollectorRegistry) -> ServiceDefinition {
+    public func definition(http: HTTPServerSettings, metricsRegistry: PrometheusCollectorRegistry) -> ServiceDefinition<BasicServiceRequestContext> {
         let discovery = DiscoveryRoutes(registry: registry, version: settings.version)
         let resources = ResourceRoutes(
             store: store, registry: registry, discovery: discovery, bookmarkInterval: settings.bookmarkInterval,
@@ -67,15 +68,24 @@ public struct KubeSimulator: Sendable {
         )
         let exec = ExecUpgrade(store: store, pods: pods, registry: registry, access: settings.access)
         var definition = ServiceDefinition(
-            name: "kube-sim", settings: http, errorStyle: .detail,
+            name: "kube-sim", context: BasicServiceRequestContext.self, settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(title: "kube-sim", version: settings.version, description: "Kubernetes API emulator (JSON only)."),
             metricsRegistry: metricsRegistry
-        ) { router in
-            discovery.register(on: router)
-            resources.register(on: router)
-            SimulationControlRoutes(store: store, pods: pods, access: settings.access).register(on: router)
+        ) { routes in
+            // The API server's own authentication and rules apply (AccessControl), as in a cluster.
+            let api = routes.group(.kubernetesAPI)
+            discovery.register(on: api)
+            resources.register(on: api)
+            SimulationControlRoutes(store: store, pods: pods, access: settings.access).register(on: api)
         }
         definition.server = .http1WebSocketUpgradeQuiescing { request, _, _ in try await exec.shouldUpgrade(request) }
         return definition
     }
+}
+
+extension AccessLevel {
+    /// kube-sim's routes: open unless ``KubeSimulator/Settings/access`` is set, then the
+    /// bearer tokens and rules of ``AccessControl``, checked by the handlers as an API
+    /// server does.
+    public static let kubernetesAPI = AccessLevel("kubernetes-api")
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import KubeSim
-import Shared
+import ServiceKit
 
 /// kube-sim: a Kubernetes API server emulator for tests and the local stack.
 @main

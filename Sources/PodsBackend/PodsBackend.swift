@@ -1,13 +1,19 @@
 import Foundation
 import Logging
 import Prometheus
-import Shared
+import Essentials
+import Identity
+import Kubernetes
+import ServiceKit
 
-/// Builds the service from its settings; tests call this with their own.
+/// The composition root: builds the cluster access, the lifecycle and the routes from the
+/// settings, and mounts each route group with the callers it takes. Tests call it with their
+/// own settings and keep the parts they inspect.
 enum PodsBackend {
     struct Parts: Sendable {
-        let definition: ServiceDefinition
-        let context: PodsContext
+        let definition: ServiceDefinition<PodsRequestContext>
+        let cluster: PodsCluster
+        let storage: UserStorage
     }
 
     static func make(
@@ -30,11 +36,16 @@ enum PodsBackend {
         let users = settings.callers.auth.map { auth in
             RequestAuthenticator(provider: CachingIdentityProvider.live(settings: auth, logger: logger), dialect: .deployAPI)
         }
-        let context = PodsContext(
-            settings: settings, cluster: cluster, storage: storage, companions: companions, tokens: tokens, lifecycle: lifecycle,
-            creator: creator, authenticator: CallerAuthenticator(settings: settings.callers, users: users),
-            address: CallerAddress(trustedProxies: settings.trustedProxies, testingHost: settings.testingHost), metrics: metrics, logger: logger
+        let access = CallerAccess(authenticator: CallerAuthenticator(settings: settings.callers, users: users))
+        let address = CallerAddress(trustedProxies: settings.trustedProxies, testingHost: settings.testingHost)
+        let pods = PodRoutes(
+            settings: settings, cluster: cluster, tokens: tokens, companions: companions, creator: creator, lifecycle: lifecycle,
+            address: address, metrics: metrics
         )
+        let admin = AdminRoutes(
+            cluster: cluster, storage: storage, companions: companions, lifecycle: lifecycle, address: address, timeoutDelete: settings.timeoutDelete
+        )
+        let addresses = AddressRoutes(cluster: cluster, podSubnet: settings.podSubnet, lookupWindow: settings.podIPLookupWindow)
         if settings.callers.modes.contains(.none) {
             logger.warning("BACKEND_AUTHMODES includes none: any caller may act for any user, as upstream")
         }
@@ -55,12 +66,12 @@ enum PodsBackend {
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
             services: [PodSweeper(lifecycle: lifecycle, interval: settings.sweepInterval)]
-        ) { router in
-            router.addRoutes(PodRoutes(context: context).collection)
-            router.addRoutes(AdminRoutes(context: context).collection)
-            router.addRoutes(AddressRoutes(context: context).collection)
+        ) { routes in
+            routes.group(.caller, access: access).addRoutes(pods.collection)
+            routes.group(.admin, access: access).addRoutes(admin.collection)
+            routes.group(.silo, access: access).addRoutes(addresses.collection)
         }
-        return Parts(definition: definition, context: context)
+        return Parts(definition: definition, cluster: cluster, storage: storage)
     }
 
     /// `BACKEND_REPLICAID`, else the pod's name (HOSTNAME): a restarted replica keeps its

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import Shared
+import Kubernetes
+import ServiceKit
 
 /// user-pods-backend: per-user pods with storage, ssh and TLS ingress (ScienceData's
 /// kubernetes_backend, compatible and hardened).
@@ -19,7 +20,7 @@ struct PodsBackendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = LaunchSpec(name: "user-pods-backend", defaultPort: 8080)
-        try await ServiceLauncher.run(spec, options: common) { launch in
+        try await ServiceLauncher.run(spec, context: PodsRequestContext.self, options: common) { launch in
             var source = launch.source
             if let path = ConfigFile.locate(explicit: config) {
                 do {

@@ -1,7 +1,7 @@
 import Foundation
-import Shared
+import Identity
+import ServiceKit
 import Testing
-
 @testable import Broker
 
 @Suite("Broker settings")

@@ -1,9 +1,8 @@
 import Foundation
-import Shared
-import TestSupport
+import Identity
 import Testing
+import TestSupport
 import ZeroMQ
-
 @testable import Broker
 
 /// The routing loop against real libzmq peers over loopback (specs/rexec.md §2).

@@ -1,11 +1,9 @@
 import DevIdPKit
 import Foundation
 import Logging
-import Shared
 import TestFixtures
-import TestSupport
 import Testing
-
+import TestSupport
 @testable import DeployAPI
 
 /// The deploy API's contract with its clients beyond spawn itself: auth and the group gate

@@ -1,9 +1,9 @@
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
 import TestFixtures
-import TestSupport
 import Testing
-
+import TestSupport
 @testable import DeployAPI
 
 /// The deploy API on the Kubernetes runtime, over HTTP, against kube-sim (or a real cluster):

@@ -1,13 +1,12 @@
+import DevIdPKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Prometheus
-import Shared
-import TestSupport
+import ServiceKit
 import Testing
-
-import DevIdPKit
+import TestSupport
 
 /// A real dev IdP on a loopback port, for the duration of a test.
 public struct DevIdPFixture: Sendable {

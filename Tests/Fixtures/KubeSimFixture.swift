@@ -1,11 +1,13 @@
+import Essentials
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Kubernetes
 import KubeSim
 import Logging
 import NIOCore
 import Prometheus
-import Shared
+import ServiceKit
 import Testing
 
 /// kube-sim in process, driven over HTTP exactly as a client would.

@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 import TestSupport
 
 /// Checks objects against the Kubernetes OpenAPI schemas with PyPI's kubernetes-validate

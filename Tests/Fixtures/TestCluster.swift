@@ -1,6 +1,6 @@
 import Foundation
+import Kubernetes
 import KubeSim
-import Shared
 import Testing
 
 /// The cluster a Kubernetes test runs against: kube-sim in process by default, or a real

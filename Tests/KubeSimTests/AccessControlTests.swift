@@ -1,8 +1,7 @@
-import TestFixtures
 import Foundation
-import Shared
+import Kubernetes
+import TestFixtures
 import Testing
-
 @testable import KubeSim
 
 /// kube-sim's optional authentication and RBAC-like rules, through the real client.

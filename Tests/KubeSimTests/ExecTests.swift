@@ -1,8 +1,7 @@
-import TestFixtures
 import Foundation
-import Shared
+import Kubernetes
+import TestFixtures
 import Testing
-
 @testable import KubeSim
 
 /// Pod exec over WebSocket: kube-sim's channel protocol and the client's reading of it.

@@ -1,9 +1,9 @@
-import TestFixtures
+import Essentials
 import Foundation
-import Shared
-import TestSupport
+import Kubernetes
+import TestFixtures
 import Testing
-
+import TestSupport
 @testable import KubeSim
 
 /// Shared's Kubernetes client against kube-sim over real HTTP.

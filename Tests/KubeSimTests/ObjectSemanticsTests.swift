@@ -1,6 +1,6 @@
-import TestFixtures
+import Essentials
 import KubeSim
-import Shared
+import TestFixtures
 import Testing
 
 /// API-server semantics of kube-sim's store, over HTTP.

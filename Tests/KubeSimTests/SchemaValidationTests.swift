@@ -1,8 +1,9 @@
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
 import TestFixtures
-import TestSupport
 import Testing
+import TestSupport
 
 /// Objects our client builds pass the Kubernetes OpenAPI schemas (PyPI kubernetes-validate,
 /// strict: unknown fields are errors), so what works on kube-sim is valid for a real cluster.

@@ -1,8 +1,8 @@
-import TestFixtures
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
+import TestFixtures
 import Testing
-
 @testable import KubeSim
 
 /// The simulated scheduler, kubelet and controllers, observed through watches.

@@ -1,8 +1,8 @@
-import TestFixtures
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
+import TestFixtures
 import Testing
-
 @testable import KubeSim
 
 /// Watch semantics: replay from a resourceVersion, 410 when it is too old, bookmarks,

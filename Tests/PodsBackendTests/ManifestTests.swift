@@ -1,9 +1,10 @@
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Shared
+import Identity
+import ServiceKit
 import Testing
-
 @testable import PodsBackend
 
 @Suite("Pods backend: manifests, policy, caller authentication")

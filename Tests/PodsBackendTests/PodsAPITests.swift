@@ -1,10 +1,10 @@
+import Essentials
 import Foundation
 import HTTPTypes
-import Shared
+import Kubernetes
 import TestFixtures
-import TestSupport
 import Testing
-
+import TestSupport
 @testable import PodsBackend
 
 /// Every endpoint over HTTP against kube-sim (or a real cluster), with upstream's example
@@ -34,7 +34,7 @@ struct PodsAPITests {
             #expect(env["HOME_SERVER_HOSTNAME"] == "silo7.sciencedata.dk")
             #expect(pod.containers.first?["image"] == "docker.io/library/busybox:1.36")
 
-            let ssh = try #require(try await harness.backend.context.cluster.get(.services, ResourceNames.sshService(pod: name)))
+            let ssh = try #require(try await harness.backend.cluster.get(.services, ResourceNames.sshService(pod: name)))
             #expect(ssh["spec"]?["type"] == "NodePort")
             #expect(ssh["metadata"]?["ownerReferences"]?.arrayValue?.first?["uid"]?.stringValue == pod.uid)
             let nodePort = try #require(ssh["spec"]?["ports"]?.arrayValue?.first?["nodePort"]?.scalarDescription)
@@ -57,7 +57,7 @@ struct PodsAPITests {
             #expect(info["pod_ip"]?.stringValue?.isEmpty == false && info["node_ip"]?.stringValue?.isEmpty == false)
 
             var objects = [KubernetesSchemas.strippedForValidation(pod.json), KubernetesSchemas.strippedForValidation(ssh.json)]
-            if let secret = try await harness.backend.context.cluster.get(.secrets, ResourceNames.tokenSecret(pod: name)) {
+            if let secret = try await harness.backend.cluster.get(.secrets, ResourceNames.tokenSecret(pod: name)) {
                 objects.append(KubernetesSchemas.strippedForValidation(secret.json))
             }
             let report = try KubernetesSchemas.validate(objects)
@@ -82,22 +82,22 @@ struct PodsAPITests {
             let name = try await harness.createReady("jupyter_sciencedata.yaml", settings: ["jupyter": ["ENVIRONMENT_FILE": "mine.env"]], tokens: ["appendURL": "?token=abc123\n"])
             let user = try UserID(Self.user)
             let claimName = ResourceNames.storageClaim(user: user)
-            let claim = try #require(try await harness.backend.context.cluster.get(.persistentVolumeClaims, claimName))
+            let claim = try #require(try await harness.backend.cluster.get(.persistentVolumeClaims, claimName))
             #expect(claim["status"]?["phase"] == "Bound")
             #expect(claim["spec"]?["storageClassName"] == "nfs")
             let volumeName = try #require(claim["spec"]?["volumeName"]?.stringValue)
-            let volume = try #require(try await harness.backend.context.cluster.get(.persistentVolumes, volumeName))
+            let volume = try #require(try await harness.backend.cluster.get(.persistentVolumes, volumeName))
             #expect(volume["spec"]?["nfs"] == ["server": "10.0.0.20", "path": "/tank/storage/fror@dtu.dk"])
             #expect(volume["spec"]?["persistentVolumeReclaimPolicy"] == "Retain")
             #expect(volume.labels["user"] == "fror" && volume.labels["domain"] == "dtu.dk" && volume.labels["server"] == "10.0.0.20")
             let pod = try #require(try await harness.pod(name))
-            #expect(CreationJob.storageClaim(of: pod) == claimName)
+            #expect(PodTemplate.sciencedataClaim(of: pod.json) == claimName)
 
-            let ingress = try #require(try await harness.backend.context.cluster.get(.ingresses, ResourceNames.ingress(pod: name)))
+            let ingress = try #require(try await harness.backend.cluster.get(.ingresses, ResourceNames.ingress(pod: name)))
             #expect(ingress["spec"]?["tls"] == [["hosts": [.string("\(name).pods.example.org")], "secretName": "user-pods-wildcard"]])
             let backend = ingress["spec"]?["rules"]?.arrayValue?.first?["http"]?["paths"]?.arrayValue?.first?["backend"]?["service"]
             #expect(backend == ["name": .string(ResourceNames.httpService(pod: name)), "port": ["number": 8888]])
-            #expect(try await harness.backend.context.cluster.get(.services, ResourceNames.httpService(pod: name))?["spec"]?["ports"]?.arrayValue?.first?["port"] == 8888)
+            #expect(try await harness.backend.cluster.get(.services, ResourceNames.httpService(pod: name))?["spec"]?["ports"]?.arrayValue?.first?["port"] == 8888)
 
             let info = try #require(try await harness.getPods().body.arrayValue?.first)
             #expect(info["url"] == .string("https://\(name).pods.example.org"))
@@ -326,12 +326,12 @@ struct PodsAPITests {
 
             // Orphans upstream left: a Service and an Ingress of a pod that is gone, and the
             // storage of a user with no pods.
-            let cluster = harness.backend.context.cluster
+            let cluster = harness.backend.cluster
             _ = try await cluster.createIfAbsent(.services, [
                 "metadata": ["name": "ghost-ssh", "labels": ["createdForPod": "ghost"]],
                 "spec": ["type": "ClusterIP", "ports": [["port": 22]]],
             ])
-            let storage = harness.backend.context.storage
+            let storage = harness.backend.storage
             let orphan = try UserID("gone@dtu.dk")
             _ = try await storage.ensure(for: orphan, siloIP: "10.0.0.20", deadline: .now + .seconds(10))
             let cleaned = try await harness.post("/clean_all_unused", [:], auth: .admin)
@@ -347,7 +347,7 @@ struct PodsAPITests {
     func legacyObjects() async throws {
         try await PodsHarness.run { harness in
             guard !harness.cluster.isReal else { return }
-            let cluster = harness.backend.context.cluster
+            let cluster = harness.backend.cluster
             let legacyLabels: JSONValue = ["user": "fror", "domain": "dtu.dk", "name": "user-storage-fror-dtu-dk", "server": "10.0.0.20"]
             _ = try await cluster.createIfAbsent(.persistentVolumes, [
                 "metadata": ["name": "user-storage-fror-dtu-dk", "labels": legacyLabels],
@@ -371,7 +371,7 @@ struct PodsAPITests {
             #expect(try await harness.watchCreate("jupyter-fror-dtu-dk")["ready"] == true)
 
             let name = try await harness.createReady("jupyter_sciencedata.yaml", tokens: ["appendURL": "t"])
-            #expect(CreationJob.storageClaim(of: try #require(try await harness.pod(name))) == "user-storage-fror-dtu-dk")
+            #expect(PodTemplate.sciencedataClaim(of: try #require(try await harness.pod(name)).json) == "user-storage-fror-dtu-dk")
 
             #expect(try await harness.deletePod("jupyter-fror-dtu-dk")["requested"] == true)
             #expect(try await harness.watchDelete("jupyter-fror-dtu-dk")["deleted"] == true)

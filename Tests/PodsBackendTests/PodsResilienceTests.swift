@@ -1,9 +1,8 @@
 import Foundation
-import Shared
+import Kubernetes
 import TestFixtures
-import TestSupport
 import Testing
-
+import TestSupport
 @testable import PodsBackend
 
 /// State lives in Kubernetes: a restarted backend finishes what it began, another replica
@@ -53,7 +52,7 @@ struct PodsResilienceTests {
                 try await second.writeFiles(pod: name, ["hostkey": "abc"])
                 try await second.waitFor(.pods, name) { $0?.podState == .ready }
                 #expect(try await second.watchCreate(name)["ready"] == true)
-                #expect(try await second.backend.context.cluster.get(.services, ResourceNames.sshService(pod: name)) != nil)
+                #expect(try await second.backend.cluster.get(.services, ResourceNames.sshService(pod: name)) != nil)
                 #expect(try await second.getPods().body.arrayValue?.first?["tokens"] == ["hostkey": "abc"])
             }
         }
@@ -107,11 +106,11 @@ struct PodsResilienceTests {
     func sweep() async throws {
         try await Self.twoBackends(environment: ["BACKEND_TIMEOUTCREATE": "1s"]) { cluster, port, environment in
             try await PodsHarness.backend(cluster: cluster, manifestPort: port, environment: environment, replicaID: "replica-a") { harness in
-                let storage = harness.backend.context.storage
+                let storage = harness.backend.storage
                 let user = try UserID("left@dtu.dk")
                 let claim = try await storage.ensure(for: user, siloIP: "10.0.0.20", deadline: .now + .seconds(10))
                 // A pod an earlier run marked failed but did not get to delete.
-                _ = try await harness.backend.context.cluster.createPod([
+                _ = try await harness.backend.cluster.createPod([
                     "metadata": ["name": "stuck", "labels": ["user": "left", "domain": "dtu.dk", "sciencedata.dk/state": "failed"]],
                     "spec": ["containers": [["name": "c", "image": "busybox:1.36"]]],
                 ])

@@ -1,7 +1,7 @@
+import Essentials
 import Foundation
-import Shared
+import ServiceKit
 import Testing
-
 @testable import PodsBackend
 
 @Suite("Pods backend: identities, names, settings")

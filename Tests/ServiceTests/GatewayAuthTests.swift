@@ -1,7 +1,7 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import Testing
-import Shared
 
 /// The EP gateway and the dev IdP as two real processes: authentication, the group gate,
 /// readiness, and the IdP call count seen by the IdP itself.

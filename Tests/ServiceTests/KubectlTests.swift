@@ -1,6 +1,6 @@
+import Essentials
 import Foundation
 import Testing
-import Shared
 
 /// The real `kubectl` against a real kube-sim process: what a developer or operator would
 /// type. kubectl must be installed (scripts/install-deps.sh sees to it).

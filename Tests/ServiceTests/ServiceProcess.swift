@@ -1,10 +1,10 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Testing
-import Shared
 
 /// One of our executables, started as a real process on a free port.
 final class ServiceProcess: Sendable {

@@ -1,4 +1,5 @@
-import Shared
+import Identity
+import ServiceKit
 import Testing
 
 @Suite("Access rules")
@@ -85,28 +86,38 @@ struct AccessRulesTests {
         #expect(RoleTier.allCases.map(\.description) == ["none", "viewer", "writer", "admin"])
     }
 
+    static func access(_ settings: AccessSettings, dialect: AuthDialect = .epGateway) -> EndpointAccess {
+        EndpointAccess(authenticator: RequestAuthenticator(provider: HTTPConventionsTests.StaticIdP(), dialect: dialect), settings: settings)
+    }
+
     @Test("writer routes: gate first, then tier, with upstream's texts")
     func writerPolicy() throws {
-        let policy = AccessPolicy(settings: AccessSettings(groupBasedAccess: true, groupNames: ["/g"]))
-        #expect(try policy.requireWriter(Self.user(groups: ["/g"], roles: ["ndp_editor"])) == .member(group: "g"))
-        #expect(throws: APIError(.forbidden, detail: AccessPolicy.writerRequired)) {
-            try policy.requireWriter(Self.user(groups: ["/g"], roles: ["ndp_viewer"]))
+        let access = Self.access(AccessSettings(groupBasedAccess: true, groupNames: ["/g"]))
+        try access.check(Self.user(groups: ["/g"], roles: ["ndp_editor"]), level: .writer)
+        #expect(throws: APIError(.forbidden, detail: AuthDialect.writerRequired)) {
+            try access.check(Self.user(groups: ["/g"], roles: ["ndp_viewer"]), level: .writer)
         }
         #expect(throws: APIError(.forbidden, detail: "You do not have permission to perform this operation. Please contact the administrator.")) {
-            try policy.requireWriter(Self.user(groups: ["/x"], roles: ["ndp_writer"]))
+            try access.check(Self.user(groups: ["/x"], roles: ["ndp_writer"]), level: .writer)
         }
-        #expect(throws: APIError(.forbidden, detail: AccessPolicy.adminRequired)) { try policy.requireAdmin(Self.user(roles: ["ndp_writer"])) }
+        #expect(throws: APIError(.forbidden, detail: "You do not have permission to access this Endpoint. Please contact the administrator.")) {
+            try access.check(Self.user(groups: ["/x"], roles: ["ndp_writer"]), level: .member)
+        }
+        #expect(throws: APIError(.forbidden, detail: AuthDialect.adminRequired)) { try access.check(Self.user(roles: ["ndp_writer"]), level: .admin) }
+        // The admin tier needs no group; a token needs nothing more.
+        try access.check(Self.user(groups: ["/x"], roles: ["ndp_admin"]), level: .admin)
+        try access.check(Self.user(groups: ["/x"]), level: .token)
     }
 
     @Test("deploy API gate texts")
     func deployAPIWording() {
-        let empty = AccessPolicy(settings: AccessSettings(groupBasedAccess: true, groupNames: []))
+        let empty = Self.access(AccessSettings(groupBasedAccess: true, groupNames: []), dialect: .deployAPI)
         #expect(throws: APIError(.forbidden, detail: "Group-based access is enabled but no groups are configured.")) {
-            try empty.requireEndpointAccess(Self.user(groups: ["/g"]), wording: .deployAPI)
+            try empty.check(Self.user(groups: ["/g"]), level: .member)
         }
-        let gated = AccessPolicy(settings: AccessSettings(groupBasedAccess: true, groupNames: ["/g"]))
+        let gated = Self.access(AccessSettings(groupBasedAccess: true, groupNames: ["/g"]), dialect: .deployAPI)
         #expect(throws: APIError(.forbidden, detail: "Access forbidden: user is not a member of an allowed group.")) {
-            try gated.requireEndpointAccess(Self.user(groups: ["/h"]), wording: .deployAPI)
+            try gated.check(Self.user(groups: ["/h"]), level: .member)
         }
     }
 

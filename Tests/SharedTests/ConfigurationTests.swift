@@ -1,5 +1,6 @@
 import Foundation
-import Shared
+import Identity
+import ServiceKit
 import Testing
 
 @Suite("Configuration")

@@ -1,8 +1,7 @@
-import TestFixtures
 import Foundation
-import Shared
+import Identity
+import TestFixtures
 import Testing
-
 @testable import DevIdPKit
 
 /// The HTTP IdP client against a real dev IdP on loopback.

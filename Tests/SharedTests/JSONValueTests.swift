@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 import Testing
 
 @Suite("JSON values")

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Shared
+@testable import Kubernetes
 import TestSupport
 import Testing
 

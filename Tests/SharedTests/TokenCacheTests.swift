@@ -1,11 +1,10 @@
-import TestFixtures
 import Foundation
+import Identity
 import Metrics
 import Prometheus
-import Shared
-import TestSupport
+import TestFixtures
 import Testing
-
+import TestSupport
 @testable import DevIdPKit
 
 /// The cache in front of a real dev IdP; every IdP call is counted by the IdP itself.

@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 
 /// A condition a test waited for did not come true in time.
 public struct WaitTimedOut: Error, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Identity
 
 /// What a token validation concluded, in the broker's terms.
 enum TokenOutcome: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
-import Shared
+import Identity
+import ServiceKit
 
 /// The broker's ZeroMQ side: where its three sockets listen and how it treats servers and
 /// tokens. Upstream's names (`client_port`, `server_port`, `control_port`) are accepted as

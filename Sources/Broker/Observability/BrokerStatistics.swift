@@ -1,4 +1,6 @@
 import Foundation
+import RexecWire
+import ServiceKit
 
 /// Counters kept by the routing thread for the control socket's STATISTICS answer.
 struct BrokerCounters {
@@ -18,24 +20,17 @@ struct BrokerStatistics: Codable, Equatable {
         var heartbeat: Int
     }
 
-    struct Server: Codable, Equatable {
-        var state: ServerRegistry.State
-        var secondsSinceLastSeen: Double
-        /// nil for a server that has only replied, never sent a heartbeat.
-        var secondsSinceLastHeartbeat: Double?
-        /// nil until a call has been routed to it.
-        var secondsSinceLastCall: Double?
-        var connectedForSeconds: Double
-        var replacements: Int
-
-        init(_ record: ServerRegistry.Record, in registry: ServerRegistry, now: ContinuousClock.Instant) {
-            state = registry.state(of: record, at: now)
-            secondsSinceLastSeen = (now - record.lastSeen).seconds
-            secondsSinceLastHeartbeat = record.lastHeartbeat.map { (now - $0).seconds }
-            secondsSinceLastCall = record.lastCall.map { (now - $0).seconds }
-            connectedForSeconds = (now - record.firstSeen).seconds
-            replacements = record.replacements
-        }
+    /// Spelled out rather than converted: a conversion would also rewrite the identities
+    /// that key `servers` (a `sub` with capitals).
+    enum CodingKeys: String, CodingKey {
+        case uptimeSeconds = "uptime_seconds"
+        case messagesRouted = "messages_routed"
+        case errors
+        case pendingMessages = "pending_messages"
+        case knownTokens = "known_tokens"
+        case connectedServers = "connected_servers"
+        case staleServers = "stale_servers"
+        case servers
     }
 
     var uptimeSeconds: Double
@@ -45,15 +40,15 @@ struct BrokerStatistics: Codable, Equatable {
     var knownTokens: Int
     var connectedServers: Int
     var staleServers: Int
-    var servers: [String: Server]
+    var servers: [String: BrokerServerState]
 
     static func make(
         counters: BrokerCounters, registry: ServerRegistry, pending: Int, knownTokens: Int,
         startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> BrokerStatistics {
-        let servers = registry.records.mapValues { Server($0, in: registry, now: now) }
+        let servers = registry.records.mapValues { serverState($0, in: registry, now: now) }
         return BrokerStatistics(
-            uptimeSeconds: (now - startedAt).seconds,
+            uptimeSeconds: (now - startedAt).reportedSeconds,
             messagesRouted: Messages(invoke: counters.invokes, cancel: counters.cancels, reply: counters.replies, heartbeat: counters.heartbeats),
             errors: Dictionary(uniqueKeysWithValues: BrokerError.allCases.map { ($0.rawValue, counters.errors[$0] ?? 0) }),
             pendingMessages: pending,
@@ -64,20 +59,22 @@ struct BrokerStatistics: Codable, Equatable {
         )
     }
 
-    func json() -> [UInt8] { Self.encode(self) }
-
-    static func encode(_ value: some Encodable) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        return Array((try? encoder.encode(value)) ?? Data("{}".utf8))
+    /// One server's entry; `/servers/{identity}` answers it with the identity added.
+    static func serverState(_ record: ServerRegistry.Record, in registry: ServerRegistry, now: ContinuousClock.Instant) -> BrokerServerState {
+        BrokerServerState(
+            state: registry.state(of: record, at: now),
+            secondsSinceLastSeen: (now - record.lastSeen).reportedSeconds,
+            secondsSinceLastHeartbeat: record.lastHeartbeat.map { (now - $0).reportedSeconds },
+            secondsSinceLastCall: record.lastCall.map { (now - $0).reportedSeconds },
+            connectedForSeconds: (now - record.firstSeen).reportedSeconds,
+            replacements: record.replacements
+        )
     }
+
+    func json() -> [UInt8] { (try? WireJSON.encode(self)) ?? Array("{}".utf8) }
 }
 
 extension Duration {
-    /// Seconds, rounded to milliseconds, for JSON.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return ((Double(seconds) + Double(attoseconds) / 1e18) * 1000).rounded() / 1000
-    }
+    /// Seconds rounded to the millisecond: what the statistics report.
+    var reportedSeconds: Double { (seconds * 1000).rounded() / 1000 }
 }

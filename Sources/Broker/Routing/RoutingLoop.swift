@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import RexecWire
 import ZeroMQ
 
 /// The broker proper: one thread owns the three network sockets and the mailbox, and routes
@@ -107,9 +108,9 @@ final class RoutingLoop: @unchecked Sendable {
     }
 
     /// What the broker knows of one server, as of the last publication; safe from any thread.
-    func server(_ id: String) -> BrokerStatistics.Server? {
+    func server(_ id: String) -> BrokerServerState? {
         let registry = published.withLockedValue { $0 }
-        return registry.records[id].map { BrokerStatistics.Server($0, in: registry, now: clock.now) }
+        return registry.records[id].map { BrokerStatistics.serverState($0, in: registry, now: clock.now) }
     }
 
     private func publish() {
@@ -134,7 +135,7 @@ final class RoutingLoop: @unchecked Sendable {
         let sockets = [clients, servers, control, mailbox.receiver]
         var nextHousekeeping = clock.now + Self.housekeepingInterval
         while exit == nil {
-            let wait = max(0, (nextHousekeeping - clock.now).milliseconds)
+            let wait = max(0, (nextHousekeeping - clock.now).millisecondsRoundedUp)
             let ready: [Int]
             do {
                 ready = try ZMQPoller.readable(sockets, timeoutMilliseconds: wait)
@@ -400,13 +401,5 @@ final class RoutingLoop: @unchecked Sendable {
         metrics.staleServers.set(Double(registry.count(in: .stale, at: now)))
         metrics.pendingMessages.set(Double(tokens.waitingCount))
         publish()
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded up, for poll timeouts.
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
     }
 }

@@ -1,3 +1,5 @@
+import RexecWire
+
 /// What the broker knows of each rexec server (keyed by identity = user `sub`): when it was
 /// last heard from, and whether the last attempt to reach it failed. ZeroMQ does not report
 /// which identities are connected, so "connected" means heard from and not since unreachable.
@@ -19,9 +21,7 @@ struct ServerRegistry {
         var reportedStale = false
     }
 
-    enum State: String, Codable, Sendable {
-        case live, stale, unreachable, departed
-    }
+    typealias State = BrokerServerState.State
 
     enum Event: Equatable {
         case appeared

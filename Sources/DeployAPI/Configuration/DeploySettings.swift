@@ -1,5 +1,6 @@
 import Foundation
-import Shared
+import Identity
+import ServiceKit
 
 /// Everything the deploy API reads from its environment (upstream names where upstream had
 /// the setting, `REXEC_*` for the rest; README's deploy API section lists them all).

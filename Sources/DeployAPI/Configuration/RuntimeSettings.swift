@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import ServiceKit
 
 /// How per-user servers are laid out in Kubernetes.
 struct KubernetesRuntimeSettings: Sendable {

@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 
 /// A user's validated requirements: the pinned Python version and the other lines, with
@@ -16,7 +17,7 @@ struct RequirementSet: Sendable, Equatable {
     /// sorted other requirements, joined by single spaces.
     var digest: String {
         let joined = (["python==\(pythonVersion)"] + packages.sorted()).joined(separator: " ")
-        return Insecure.SHA1.hash(data: Array(joined.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Insecure.SHA1.hash(data: Array(joined.utf8)).hexString
     }
 
     /// The file `pip install -r` reads (the Python pin is not a pip requirement).

@@ -1,31 +1,28 @@
 import Hummingbird
-import Shared
+import Essentials
+import Identity
+import RexecWire
+import ServiceKit
 
-/// `GET /broker-config`: where clients reach the broker (public, as upstream; §5.6).
+/// `GET /broker-config`: where clients reach the broker (open, as upstream; docs/specs/rexec.md §5.6).
 struct BrokerConfigRoutes: Sendable {
     let runtime: any ServerRuntime
     /// `REXEC_DEPLOYMENT_PUBLIC_URL`: when set, `api_url` tells clients to spawn there.
     let publicURL: String?
 
-    var collection: RouteCollection<ServiceRequestContext> {
-        let routes = RouteCollection(context: ServiceRequestContext.self)
+    var collection: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("broker-config") { _, _ in try await brokerConfig() }
         return routes
     }
 
-    func brokerConfig() async throws -> JSONValue {
+    func brokerConfig() async throws -> Response {
         let endpoint: BrokerEndpoint
         do {
             endpoint = try await runtime.brokerEndpoint()
         } catch {
             throw APIError(.internalServerError, detail: "Failed to retrieve Rexec broker configuration: \(error)")
         }
-        let url: JSONValue = if let host = endpoint.host, let port = endpoint.port { .string("\(host):\(port)") } else { .null }
-        return [
-            "broker_external_host": endpoint.host.map(JSONValue.string) ?? .null,
-            "broker_external_port": endpoint.port.map { .number(Double($0)) } ?? .null,
-            "broker_external_url": url,
-            "api_url": publicURL.map { .string($0.appendingPathString("spawn")) } ?? .null,
-        ]
+        return try WireJSON.response(BrokerConfig(host: endpoint.host, port: endpoint.port, apiURL: publicURL.map { $0.appendingPathString("spawn") }))
     }
 }

@@ -1,116 +1,39 @@
+import Essentials
 import Foundation
 import Hummingbird
+import Identity
 import Logging
-import Shared
+import RexecWire
+import ServiceKit
 
-/// `POST /spawn` (and `POST /`), `DELETE /terminate`, `GET /status`: a user's own server.
-/// Every answer is JSON; outcomes carry upstream's `Status`, `Username` and
-/// `NDP_Endpoint_membership`.
+/// `POST /spawn` (and `POST /`), `DELETE /terminate`, `GET /status`: a user's own server,
+/// for members of the endpoint (their route groups check the token and the gate). Every
+/// answer is a ``ServerAnswer``.
 struct ServerRoutes: Sendable {
     let manager: ServerManager
-    let authenticator: RequestAuthenticator
-    let access: AccessPolicy
+    /// Asked again only for the answer's `NDP_Endpoint_membership` (the group let them in).
+    let gate: GroupGate
     let userKeyLength: Int
     let spawnWaitTimeout: Duration
 
-    var collection: RouteCollection<ServiceRequestContext> {
-        let routes = RouteCollection(context: ServiceRequestContext.self)
-        routes.post("spawn") { request, _ in try await spawn(request) }
-        // ndp-ep leaves scidx-rexec's API URL at the bare root path (specs §4.3).
-        routes.post("") { request, _ in try await spawn(request) }
-        routes.delete("terminate") { request, _ in try await terminate(request) }
-        routes.get("status") { request, _ in try await status(request) }
+    var spawnRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        routes.post("spawn") { request, context in try await spawn(request, caller: caller(context)) }
+        // ndp-ep leaves scidx-rexec's API URL at the bare root path (docs/specs/rexec.md §4.3).
+        routes.post("") { request, context in try await spawn(request, caller: caller(context)) }
         return routes
     }
 
-    /// The caller, from the form's `token` or the bearer header, through the group gate.
-    private func caller(_ request: Request, formToken: String?) async throws -> Caller {
-        let user = try await authenticator.authenticate(request, formToken: formToken)
-        let decision = try access.requireEndpointAccess(user, wording: .deployAPI)
-        // Upstream fell back to "unknown", which would put every such user on one server.
-        guard let sub = user.subject else { throw APIError(.badRequest, detail: "User id could not be resolved from token.") }
-        return Caller(key: UserKey(sub: sub, maxLength: userKeyLength), username: user.username, membership: decision.membership)
+    var terminateRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        routes.delete("terminate") { _, context in try await terminate(caller: caller(context)) }
+        return routes
     }
 
-    func spawn(_ request: Request) async throws -> Response {
-        let form = try SpawnForm.parse(try await FormBody.read(from: request), query: request.uri.queryParameters.dictionary)
-        let caller = try await caller(request, formToken: form.token)
-        let requirements: RequirementSet
-        do {
-            requirements = try RequirementSet(lines: form.requirements)
-        } catch {
-            manager.metrics.invalidRequirements.increment()
-            throw APIError(.badRequest, detail: error.message)
-        }
-        let spec = ServerSpec(user: caller.key, requirements: requirements)
-        let outcome: ServerManager.SpawnOutcome
-        do {
-            outcome = try await manager.spawn(spec, force: form.force)
-        } catch let conflict as ServerManager.Conflict {
-            let message = "A remote execution server with different requirements exists for user: \(caller.key.sub). "
-                + "Terminate it or spawn again with force to replace it."
-            var body = caller.body(status: message)
-            body["detail"] = .string(message)
-            body["requirements"] = .array(conflict.existing.requirements.map(JSONValue.string))
-            return JSONValue.object(body).response(status: .conflict)
-        } catch let error as RuntimeError {
-            throw error.apiError
-        }
-        var body = caller.body(status: outcome.statusText(sub: caller.key.sub))
-        if form.wait {
-            do {
-                let record = try await manager.waitUntilReady(caller.key, digest: requirements.digest, timeout: spawnWaitTimeout)
-                body["ready"] = .bool(record.ready)
-            } catch is DeadlineExceeded {
-                body["detail"] = .string("The server did not become ready within \(Int(spawnWaitTimeout.secondsDouble)) s.")
-                return JSONValue.object(body).response(status: .gatewayTimeout)
-            } catch let error as RuntimeError {
-                body["detail"] = .string(error.message)
-                return JSONValue.object(body).response(status: error.apiError.status)
-            }
-        }
-        return JSONValue.object(body).response()
-    }
-
-    func terminate(_ request: Request) async throws -> Response {
-        let form = try await FormBody.read(from: request)
-        let caller = try await caller(request, formToken: form.first("token") ?? request.uri.queryParameters["token"].map(String.init))
-        let removed: Bool
-        do {
-            removed = try await manager.terminate(caller.key)
-        } catch let error as RuntimeError {
-            throw error.apiError
-        }
-        // Idempotent: no server is not an error (a 404 would read as "API url not found").
-        let status = removed
-            ? "Remote Execution server terminated for user: \(caller.key.sub)"
-            : "No remote execution server exists for user: \(caller.key.sub)"
-        var body = caller.body(status: status)
-        body["terminated"] = .bool(removed)
-        return JSONValue.object(body).response()
-    }
-
-    func status(_ request: Request) async throws -> Response {
-        let caller = try await caller(request, formToken: nil)
-        guard let status = try await manager.status(caller.key) else {
-            var body = caller.body(status: "No remote execution server exists for user: \(caller.key.sub)")
-            body["phase"] = "absent"
-            body["ready"] = false
-            return JSONValue.object(body).response()
-        }
-        let record = status.record
-        var body = caller.body(status: "Remote execution server is \(record.phase.rawValue) for user: \(caller.key.sub)")
-        body["phase"] = .string(record.phase.rawValue)
-        body["ready"] = .bool(record.ready)
-        body["requirements"] = .array(record.requirements.map(JSONValue.string))
-        body["digest"] = .string(record.digest)
-        body["created"] = .string(ISO8601DateFormatter().string(from: record.created))
-        if let message = record.message { body["message"] = .string(message) }
-        if let broker = status.broker {
-            body["broker"] = ["state": .string(broker.state), "seconds_since_last_seen": .number(broker.secondsSinceLastSeen)]
-            body["seconds_since_last_call"] = broker.secondsSinceLastCall.map(JSONValue.number) ?? .null
-        }
-        return JSONValue.object(body).response()
+    var statusRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        routes.get("status") { _, context in try await status(caller: caller(context)) }
+        return routes
     }
 
     /// Who is asking, as the answers name them.
@@ -119,10 +42,97 @@ struct ServerRoutes: Sendable {
         let username: String?
         let membership: String?
 
-        func body(status: String) -> [String: JSONValue] {
-            // Upstream answered `str(username)`, so a missing one reads "None".
-            ["Status": .string(status), "Username": .string(username ?? "None"), "NDP_Endpoint_membership": membership.map(JSONValue.string) ?? .null]
+        func answer(_ status: String) -> ServerAnswer {
+            ServerAnswer(status: status, username: username, membership: membership)
         }
+    }
+
+    private func caller(_ context: IdentityRequestContext) throws -> Caller {
+        let user = try context.requireIdentity()
+        // Upstream fell back to "unknown", which would put every such user on one server.
+        guard let sub = user.subject else { throw APIError(.badRequest, detail: "User id could not be resolved from token.") }
+        return Caller(key: UserKey(sub: sub, maxLength: userKeyLength), username: user.username, membership: gate.evaluate(user).membership)
+    }
+
+    func spawn(_ request: Request, caller: Caller) async throws -> Response {
+        let form = try SpawnRequest(form: try await FormBody.read(from: request), query: request.uri.queryParameters.lastValues)
+        let requirements: RequirementSet
+        do {
+            requirements = try RequirementSet(lines: form.requirements)
+        } catch {
+            manager.metrics.invalidRequirements.increment()
+            throw APIError(.badRequest, detail: error.message)
+        }
+        let outcome: ServerManager.SpawnOutcome
+        do {
+            outcome = try await manager.spawn(ServerSpec(user: caller.key, requirements: requirements), force: form.force)
+        } catch let conflict as ServerManager.Conflict {
+            let message = "A remote execution server with different requirements exists for user: \(caller.key.sub). "
+                + "Terminate it or spawn again with force to replace it."
+            var answer = caller.answer(message)
+            answer.detail = message
+            answer.requirements = conflict.existing.requirements
+            return try WireJSON.response(answer, status: .conflict)
+        }
+        var answer = caller.answer(outcome.statusText(sub: caller.key.sub))
+        if form.wait {
+            do {
+                let record = try await manager.waitUntilReady(caller.key, digest: requirements.digest, timeout: spawnWaitTimeout)
+                answer.ready = record.ready
+            } catch is DeadlineExceeded {
+                answer.detail = "The server did not become ready within \(Int(spawnWaitTimeout.seconds)) s."
+                return try WireJSON.response(answer, status: .gatewayTimeout)
+            } catch let error as RuntimeError {
+                answer.detail = error.message
+                return try WireJSON.response(answer, status: error.apiError.status)
+            }
+        }
+        return try WireJSON.response(answer)
+    }
+
+    func terminate(caller: Caller) async throws -> Response {
+        let removed = try await manager.terminate(caller.key)
+        // Idempotent: no server is not an error (a 404 would read as "API url not found").
+        var answer = caller.answer(
+            removed
+                ? "Remote Execution server terminated for user: \(caller.key.sub)"
+                : "No remote execution server exists for user: \(caller.key.sub)"
+        )
+        answer.terminated = removed
+        return try WireJSON.response(answer)
+    }
+
+    func status(caller: Caller) async throws -> Response {
+        guard let status = try await manager.status(caller.key) else {
+            var answer = caller.answer("No remote execution server exists for user: \(caller.key.sub)")
+            answer.phase = .absent
+            answer.ready = false
+            return try WireJSON.response(answer)
+        }
+        let record = status.record
+        var answer = caller.answer("Remote execution server is \(record.phase.rawValue) for user: \(caller.key.sub)")
+        answer.phase = record.phase.wire
+        answer.ready = record.ready
+        answer.requirements = record.requirements
+        answer.digest = record.digest
+        answer.created = ISO8601DateFormatter().string(from: record.created)
+        answer.message = record.message
+        if let broker = status.broker {
+            answer.broker = ServerAnswer.BrokerView(state: broker.state, secondsSinceLastSeen: broker.secondsSinceLastSeen)
+            answer.secondsSinceLastCall = broker.secondsSinceLastCall
+        }
+        return try WireJSON.response(answer)
+    }
+}
+
+/// Checks a spawn form before its token: FastAPI validates the form first, so a request
+/// missing `requirments` is 422 whatever its token (and the IdP is not asked).
+struct SpawnFormValidation: RouterMiddleware {
+    func handle(
+        _ request: Request, context: IdentityRequestContext, next: (Request, IdentityRequestContext) async throws -> Response
+    ) async throws -> Response {
+        _ = try SpawnRequest(form: try await FormBody.read(from: request), query: request.uri.queryParameters.lastValues)
+        return try await next(request, context)
     }
 }
 
@@ -136,11 +146,13 @@ extension ServerManager.SpawnOutcome {
     }
 }
 
-extension Hummingbird.Parameters {
-    /// The last value of each query parameter.
-    var dictionary: [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in self { result[String(key)] = String(value) }
-        return result
+extension ServerRecord.Phase {
+    var wire: ServerAnswer.Phase {
+        switch self {
+        case .starting: .starting
+        case .running: .running
+        case .failed: .failed
+        case .terminating: .terminating
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Shared
+import Essentials
 
 /// Terminates servers idle longer than `idleTimeout` (no call routed to them, as the broker
 /// reports; without a broker status URL, since they were created) or older than
@@ -19,17 +19,25 @@ struct IdleReaper: Service {
         }
         logger.info(
             "idle reaper on",
-            metadata: ["idle_timeout_s": "\(settings.idleTimeout.secondsDouble)", "max_lifetime_s": "\(settings.maxLifetime.secondsDouble)"]
+            metadata: ["idle_timeout_s": "\(settings.idleTimeout.seconds)", "max_lifetime_s": "\(settings.maxLifetime.seconds)"]
         )
-        while !Task.isShuttingDownGracefully {
-            do {
-                try await pass(now: Date())
-            } catch {
-                logger.warning("reaper pass failed; trying again next interval", metadata: ["error": "\(error)"])
+        // Graceful shutdown cancels the loop, so a pause between passes ends at once
+        // instead of holding the process for up to an interval.
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    do {
+                        try await pass(now: Date())
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        logger.warning("reaper pass failed; trying again next interval", metadata: ["error": "\(error)"])
+                    }
+                    try await Sleep.for(settings.reaperInterval)
+                }
             }
-            try? await Sleep.for(settings.reaperInterval)
-            try Task.checkCancellation()
-        }
+        } catch is CancellationError {}
+        logger.info("idle reaper stopped")
     }
 
     /// One look at every server; returns the users it terminated.
@@ -51,7 +59,7 @@ struct IdleReaper: Service {
 
     private func reason(toReap server: ServerRecord, now: Date) async throws -> String? {
         let age = now.timeIntervalSince(server.created)
-        if settings.maxLifetime > .zero, age > settings.maxLifetime.secondsDouble {
+        if settings.maxLifetime > .zero, age > settings.maxLifetime.seconds {
             return "older than the maximum lifetime"
         }
         guard settings.idleTimeout > .zero else { return nil }
@@ -59,6 +67,6 @@ struct IdleReaper: Service {
         if let broker = manager.broker, let state = try? await broker.server(server.user.sub), let sinceCall = state.secondsSinceLastCall {
             idle = min(idle, sinceCall)
         }
-        return idle > settings.idleTimeout.secondsDouble ? "idle" : nil
+        return idle > settings.idleTimeout.seconds ? "idle" : nil
     }
 }

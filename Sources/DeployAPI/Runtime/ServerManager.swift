@@ -1,8 +1,9 @@
 import Foundation
 import Logging
-import Shared
+import Essentials
+import RexecWire
 
-/// The deploy API's rules over a runtime (specs/rexec.md §5.9): no server → create; same
+/// The deploy API's rules over a runtime (docs/specs/rexec.md §5.9): no server → create; same
 /// requirements → no-op; different requirements → conflict unless forced; forced →
 /// replace. One user's requests are handled one at a time in this process.
 struct ServerManager: Sendable {
@@ -18,7 +19,7 @@ struct ServerManager: Sendable {
     /// A server's state for `GET /status`.
     struct Status: Sendable {
         let record: ServerRecord
-        let broker: BrokerStatusClient.ServerState?
+        let broker: BrokerServerState?
     }
 
     let runtime: any ServerRuntime

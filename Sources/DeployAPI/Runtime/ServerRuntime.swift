@@ -1,6 +1,7 @@
 import Foundation
 import ServiceLifecycle
-import Shared
+import Essentials
+import ServiceKit
 
 /// Where per-user rexec servers run: Kubernetes, or child processes on this machine. The
 /// API's rules (create, no-op, 409, force) live in ``ServerManager``; a runtime only does
@@ -77,7 +78,7 @@ struct BrokerEndpoint: Sendable, Equatable {
 
 /// A runtime failure with a status for the caller (503 when the platform is not ready,
 /// 502 when it answered badly, 500 otherwise).
-struct RuntimeError: Error, Sendable, CustomStringConvertible {
+struct RuntimeError: Error, Sendable, CustomStringConvertible, APIErrorConvertible {
     enum Kind: Sendable { case unavailable, upstream, invalid, `internal` }
     let kind: Kind
     let message: String

@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 
 /// The DNS-label form of a user's `sub`, used in namespace names, labels and directory names.
@@ -18,7 +19,7 @@ struct UserKey: Sendable, Hashable, CustomStringConvertible {
             value = sub
             return
         }
-        let hash = SHA256.hash(data: Array(sub.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256.hash(data: Array(sub.utf8)).prefix(8).hexString
         var folded = String(sub.lowercased().unicodeScalars.map { scalar -> Character in
             let character = Character(scalar)
             return (character.isASCII && (character.isLetter || character.isNumber)) ? character : "-"
@@ -34,8 +35,6 @@ struct UserKey: Sendable, Hashable, CustomStringConvertible {
     /// RFC 1123 label: lower-case letters, digits and single hyphens, starting and ending
     /// with a letter or digit.
     static func isPlainLabel(_ text: String) -> Bool {
-        guard (1...63).contains(text.count), !text.contains("--") else { return false }
-        let allowed = text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
-        return allowed && text.first != "-" && text.last != "-"
+        DNSName.isLabel(text) && !text.contains("--")
     }
 }

@@ -5,7 +5,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
-import Shared
+import Essentials
+import ServiceKit
 
 /// Forwards one rexec call to the deploy API's internal URL and hands its answer back
 /// unchanged (status, JSON body), so clients see exactly what the deploy API said. Calls have
@@ -47,7 +48,7 @@ struct RexecDelegate: Sendable {
                 }
                 return response
             } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-                throw APIError(.gatewayTimeout, detail: "The remote execution deployment API did not answer within \(Int((timeout + call.extraTime).secondsDouble)) s.")
+                throw APIError(.gatewayTimeout, detail: "The remote execution deployment API did not answer within \(Int((timeout + call.extraTime).seconds)) s.")
             } catch let error as APIError {
                 throw error
             } catch {
@@ -65,7 +66,7 @@ struct RexecDelegate: Sendable {
         if let query = call.query, !query.isEmpty { url += "?" + query }
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: call.method.rawValue)
-        for name in [HTTPField.Name.contentType, .authorization, .accept, CorrelationIDMiddleware.headerName] {
+        for name in [HTTPField.Name.contentType, .authorization, .accept, CorrelationIDHeader.name] {
             if let value = call.headers[name] { request.headers.add(name: name.rawName, value: value) }
         }
         if let body = call.body { request.body = .bytes(body) }

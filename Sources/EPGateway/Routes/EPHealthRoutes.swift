@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Shared
+import Essentials
+import Identity
+import ServiceKit
 
 /// Upstream's own health routes beside the shared `/healthz` and `/readyz`:
 /// `GET /health` `{status: "healthy", timestamp}` and `GET /ready` with a check per
@@ -10,13 +12,13 @@ struct EPHealthRoutes: Sendable {
     /// Upstream's integration checks that are off here, reported as such.
     let disabled: [String]
 
-    var collection: RouteCollection<ServiceRequestContext> {
-        let routes = RouteCollection(context: ServiceRequestContext.self)
+    var collection: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("health") { _, _ in
             JSONValue.object(["status": "healthy", "timestamp": .string(Self.timestamp())])
         }
         routes.get("ready") { _, _ in
-            let results = await HealthRoutes.run(checks)
+            let results = await ReadinessCheck.runAll(checks)
             var report = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0.json) })
             for name in disabled where report[name] == nil { report[name] = ["status": "disabled"] }
             let healthy = results.allSatisfy(\.up)

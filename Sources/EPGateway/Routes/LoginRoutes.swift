@@ -2,11 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
-import Shared
+import Essentials
+import Identity
+import ServiceKit
 
 /// `POST /user/login` (JSON, ndp-ep ≥ 0.8.1) and `POST /token` (form, ndp-ep ≤ 0.8.0): both
 /// forwarded to the IdP's `/user/login` at the host of `AUTH_API_URL`; the IdP's answer comes
-/// back unchanged on success (specs/ndp-ep.md §2.4). Passwords are never logged.
+/// back unchanged on success (docs/specs/ndp-ep.md §2.4). Passwords are never logged.
 struct LoginRoutes: Sendable {
     let loginURL: String
     let timeout: Duration
@@ -22,8 +24,8 @@ struct LoginRoutes: Sendable {
         self.timeout = timeout
     }
 
-    var collection: RouteCollection<ServiceRequestContext> {
-        let routes = RouteCollection(context: ServiceRequestContext.self)
+    var collection: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.post("user/login") { request, _ in
             var request = request
             let buffer = try await request.collectBody(upTo: .max)
@@ -48,7 +50,7 @@ struct LoginRoutes: Sendable {
         var request = HTTPClientRequest(url: loginURL)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(data: JSONValue.object(["username": .string(username), "password": .string(password)]).encoded()))
+        request.body = .bytes(ByteBuffer(bytes: JSONValue.object(["username": .string(username), "password": .string(password)]).bytes()))
         let status: Int
         let body: ByteBuffer
         do {

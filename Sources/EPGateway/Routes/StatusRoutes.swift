@@ -1,47 +1,47 @@
 import Foundation
 import Hummingbird
-import Shared
+import Essentials
+import Identity
+import ServiceKit
 
-/// `/status/*` (specs/ndp-ep.md §2.3): what the endpoint runs and how to reach its
+/// `/status/*` (docs/specs/ndp-ep.md §2.3): what the endpoint runs and how to reach its
 /// integrations. Token-only, except `/status/rexec`, which needs the gate and the writer tier.
 struct StatusRoutes: Sendable {
     let settings: EPSettings
-    let authenticator: RequestAuthenticator
-    let access: AccessPolicy
     let metrics: SystemMetrics
 
-    var collection: RouteCollection<ServiceRequestContext> {
-        let routes = RouteCollection(context: ServiceRequestContext.self)
-        // The router ignores a trailing slash, so `/status` and `/status/` meet here; as
-        // FastAPI does, the bare form is redirected (the client always calls `/status/`).
-        routes.get("status") { request, context in
-            guard context.requestPath.hasSuffix("/") else {
-                return Response(status: .temporaryRedirect, headers: [.location: context.requestPath + "/"])
-            }
-            _ = try await authenticator.authenticate(request)
-            return status().response()
-        }
-        routes.get("status/metrics") { request, _ in
-            _ = try await authenticator.authenticate(request)
-            return await systemMetrics()
-        }
-        routes.get("status/kafka-details") { request, _ in
-            _ = try await authenticator.authenticate(request)
-            return kafkaDetails()
-        }
+    /// Any valid token.
+    var tokenRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        // The router ignores a trailing slash, so `/status` and `/status/` meet here; the
+        // bare form never gets this far (``BareStatusRedirect``).
+        routes.get("status") { _, _ in status() }
+        routes.get("status/metrics") { _, _ in await systemMetrics() }
+        routes.get("status/kafka-details") { _, _ in kafkaDetails() }
         if settings.status.jupyterEnabled {
-            routes.get("status/jupyter") { request, _ in
-                _ = try await authenticator.authenticate(request)
-                return JSONValue.object(["jupyter_url": .string(settings.status.jupyterURL)])
-            }
-        }
-        if settings.rexec.enabled {
-            routes.get("status/rexec") { request, _ in
-                try access.requireWriter(try await authenticator.authenticate(request))
-                return JSONValue.object(["deployment_api_url": .string(settings.rexec.deploymentAPIURL)])
-            }
+            routes.get("status/jupyter") { _, _ in JSONValue.object(["jupyter_url": .string(settings.status.jupyterURL)]) }
         }
         return routes
+    }
+
+    /// The gate and the writer tier.
+    var writerRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        if settings.rexec.enabled {
+            routes.get("status/rexec") { _, _ in JSONValue.object(["deployment_api_url": .string(settings.rexec.deploymentAPIURL)]) }
+        }
+        return routes
+    }
+
+    /// FastAPI redirects `/status` to `/status/` (the client always calls the latter) before
+    /// any dependency runs, so the redirect comes before the token check.
+    struct BareStatusRedirect: RouterMiddleware {
+        func handle(
+            _ request: Request, context: IdentityRequestContext, next: (Request, IdentityRequestContext) async throws -> Response
+        ) async throws -> Response {
+            guard request.uri.path == "/status", !context.requestPath.hasSuffix("/") else { return try await next(request, context) }
+            return Response(status: .temporaryRedirect, headers: [.location: context.requestPath + "/"])
+        }
     }
 
     /// Every key upstream reports, the optional ones only with their integration on.

@@ -1,32 +1,31 @@
 import Crypto
 import Foundation
 import Hummingbird
-import Shared
+import Essentials
+import Identity
+import ServiceKit
 
-/// `/user/*` routes. For now `GET /user/info`: the IdP object plus `ndp_user_id` and
-/// `effective_role`, behind the endpoint gate.
+/// `/user/*` routes, for members (the endpoint gate). For now `GET /user/info`: the IdP
+/// object plus `ndp_user_id` and `effective_role`.
 struct UserRoutes: Sendable {
-    let authenticator: RequestAuthenticator
-    let access: AccessPolicy
+    let tiers: RoleTiers
 
-    var collection: RouteCollection<ServiceRequestContext> {
-        let routes = RouteCollection(context: ServiceRequestContext.self)
-        routes.get("user/info") { request, _ in try await info(request) }
+    var collection: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        routes.get("user/info") { _, context in info(try context.requireIdentity()) }
         return routes
     }
 
-    func info(_ request: Request) async throws -> JSONValue {
-        let user = try await authenticator.authenticate(request)
-        try access.requireEndpointAccess(user, wording: .epEndpoint)
+    func info(_ user: UserIdentity) -> JSONValue {
         var body = user.attributes
         if body["ndp_user_id"] == nil { body["ndp_user_id"] = .string(Self.userID(sub: user.sub)) }
-        if body["effective_role"] == nil { body["effective_role"] = .string(access.tiers.tier(for: user).description) }
+        if body["effective_role"] == nil { body["effective_role"] = .string(tiers.tier(for: user).description) }
         return .object(body)
     }
 
     /// First 16 hex characters of SHA-256(sub), as upstream stores on catalog objects.
     static func userID(sub: String) -> String {
-        SHA256.hash(data: Array(sub.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(sub.utf8)).prefix(8).hexString
     }
 
     static let operations: [OpenAPIDocument.Operation] = [

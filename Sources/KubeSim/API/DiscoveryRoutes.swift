@@ -1,5 +1,6 @@
+import Essentials
 import Hummingbird
-import Shared
+import ServiceKit
 
 /// `/version`, `/api`, `/apis` and the per-group resource lists kubectl reads before
 /// anything else; plus minimal `/openapi/v2` and `/openapi/v3` documents.
@@ -7,7 +8,7 @@ struct DiscoveryRoutes: Sendable {
     let registry: ResourceRegistry
     let version: String
 
-    func register(on router: Router<ServiceRequestContext>) {
+    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         router.get("version") { _, _ in versionInfo }
         router.get("api") { _, _ in
             JSONValue.object(["kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]]])

@@ -1,5 +1,5 @@
+import Essentials
 import Hummingbird
-import Shared
 
 /// A Kubernetes `Status` failure: what the API server answers for every error.
 public struct KubeStatus: Error, Sendable, Equatable {

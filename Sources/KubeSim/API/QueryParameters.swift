@@ -1,6 +1,6 @@
 import Hummingbird
 import HummingbirdCore
-import Shared
+import ServiceKit
 
 /// A request's query, decoded as Go's `url.Values` encodes it (`+` is a space), which is
 /// how kubectl and client-go send selectors and exec commands.

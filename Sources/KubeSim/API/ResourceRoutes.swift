@@ -1,6 +1,8 @@
+import Essentials
 import Foundation
 import Hummingbird
-import Shared
+import Identity
+import ServiceKit
 
 /// The REST verbs on every resource path: get, list, watch, create, replace, patch, delete.
 /// Failures are Kubernetes `Status` objects, as the API server sends them.
@@ -12,7 +14,7 @@ struct ResourceRoutes: Sendable {
     let subresources: SubresourceHandler
     let access: AccessControl?
 
-    func register(on router: Router<ServiceRequestContext>) {
+    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         for root in ["api", "apis"] {
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
                 router.on("\(root)/**", method: method) { request, context in
@@ -26,7 +28,7 @@ struct ResourceRoutes: Sendable {
         }
     }
 
-    func handle(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    func handle(_ request: Request, context: BasicServiceRequestContext) async throws -> Response {
         guard let path = ResourcePath(request.uri.path) else {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }

@@ -1,5 +1,6 @@
+import Essentials
 import Hummingbird
-import Shared
+import ServiceKit
 
 /// Test hooks that have no Kubernetes equivalent: what a pod's filesystem holds (for
 /// `exec cat`) and what its containers print (for `logs`).
@@ -15,7 +16,7 @@ struct SimulationControlRoutes: Sendable {
     let pods: PodRuntime
     let access: AccessControl?
 
-    func register(on router: Router<ServiceRequestContext>) {
+    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         router.get("_sim/state") { _, _ in
             JSONValue.object(["openWatches": .number(Double(await store.openWatches)), "resourceVersion": .string(String(await store.revision))])
         }

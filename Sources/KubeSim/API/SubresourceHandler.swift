@@ -1,5 +1,4 @@
 import Hummingbird
-import Shared
 
 /// Pod `log` (from the simulated pod's log buffer). `exec` is served over WebSocket by
 /// ``ExecUpgrade``; a plain HTTP exec request ends here with an error, as on a real server.

@@ -1,6 +1,6 @@
+import Essentials
 import Foundation
 import Hummingbird
-import Shared
 
 /// Server-side printing (`Accept: …;as=Table;g=meta.k8s.io`), which `kubectl get` asks for.
 enum TableRenderer {

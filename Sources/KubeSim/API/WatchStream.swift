@@ -1,7 +1,7 @@
+import Essentials
 import Foundation
 import Hummingbird
 import ServiceLifecycle
-import Shared
 
 /// Writes a watch as the API server does: one JSON event per line, plus BOOKMARK events when
 /// asked for, until the client leaves, the timeout passes or the server drops the watch.

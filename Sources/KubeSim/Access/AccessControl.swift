@@ -1,6 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
-import Shared
+import ServiceKit
 import Yams
 
 /// Optional authentication and an RBAC-like allow list for kube-sim, so tests can show a

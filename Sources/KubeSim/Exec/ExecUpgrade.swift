@@ -1,11 +1,12 @@
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
+import Identity
 import Logging
 import NIOCore
-import Shared
 
 /// `pods/exec` over WebSocket with the Kubernetes channel protocol (`v5.channel.k8s.io`,
 /// `v4.channel.k8s.io`): each binary message starts with its channel, 1 stdout, 2 stderr,

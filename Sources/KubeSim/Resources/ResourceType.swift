@@ -1,4 +1,4 @@
-import Shared
+import Essentials
 
 /// One kind kube-sim serves: where it lives in the API and how discovery describes it.
 public struct ResourceType: Sendable, Hashable {

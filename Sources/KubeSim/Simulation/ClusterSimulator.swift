@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import Shared
+import Identity
 
 /// The parts of a cluster that are not the API server: a scheduler and kubelet for pods,
 /// the deployment controller, and the PV binder. It watches the store through an observer

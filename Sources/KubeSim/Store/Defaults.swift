@@ -1,4 +1,4 @@
-import Shared
+import Essentials
 
 /// What the API server fills in on create before anything else sees the object.
 enum Defaults {

@@ -1,4 +1,4 @@
-import Shared
+import Essentials
 
 /// RFC 6902 JSON patch (`application/json-patch+json`): add, remove, replace, test, copy, move.
 enum JSONPatch {

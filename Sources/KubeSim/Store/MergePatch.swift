@@ -1,4 +1,4 @@
-import Shared
+import Essentials
 
 /// Patch documents applied to stored objects.
 enum MergePatch {

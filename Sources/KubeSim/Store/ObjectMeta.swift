@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 
 /// Reading and writing `metadata` fields of unstructured objects.
 enum ObjectMeta {

@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 
 /// kube-sim's state: every object by kind, namespace and name, a global monotonic
 /// resourceVersion, and the recent history that watches replay from.

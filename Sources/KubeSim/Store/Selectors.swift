@@ -1,4 +1,4 @@
-import Shared
+import Essentials
 
 /// A parsed `labelSelector` query (`app=web,tier!=db,env in (a,b),!legacy`).
 public struct LabelSelector: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Shared
+import Essentials
 
 /// One change, as a watch stream reports it.
 public struct WatchEvent: Sendable, Equatable {

@@ -1,4 +1,6 @@
-import Shared
+import Essentials
+import Identity
+import ServiceKit
 
 /// Who may call the pods backend (upstream trusted any caller, W1). Each mode is one kind of
 /// credential the backend accepts; `BACKEND_AUTHMODES` lists them.

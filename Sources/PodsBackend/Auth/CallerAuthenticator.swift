@@ -1,8 +1,10 @@
 import Crypto
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Shared
+import Identity
+import ServiceKit
 
 /// Checks a request's credential against ``CallerAuthSettings`` and says who the caller is.
 /// Failures are 401 with a `{detail}` body that names the problem, never the secret.
@@ -43,7 +45,7 @@ struct CallerAuthenticator: Sendable {
             return .silo
         }
         if BearerToken.from(headers) != nil, let users, settings.modes.contains(.idp) {
-            let identity = try await users.authenticate(request)
+            let identity = try await users.authenticate(token: BearerToken.from(headers))
             guard let id = userID(of: identity) else { throw Self.unauthorized("the token's identity has no \(settings.idpUserField.rawValue)") }
             return .user(id)
         }
@@ -69,10 +71,10 @@ struct CallerAuthenticator: Sendable {
 
     /// `hex(HMAC-SHA256(secret, "<timestamp>\n<METHOD>\n<path>\n<hex SHA-256 of body>"))`.
     static func signature(secret: String, timestamp: String, method: String, path: String, body: [UInt8]) -> String {
-        let bodyHash = SHA256.hash(data: body).hex
+        let bodyHash = SHA256.hash(data: body).hexString
         let message = "\(timestamp)\n\(method)\n\(path)\n\(bodyHash)"
         let code = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return Data(code).hex
+        return Data(code).hexString
     }
 
     private func verifySignature(_ signature: String, timestamp: String?, method: String, path: String, body: [UInt8]) throws {
@@ -104,12 +106,4 @@ struct CallerAuthenticator: Sendable {
     static func unauthorized(_ reason: String) -> APIError {
         APIError(.unauthorized, detail: "Not authenticated: \(reason)")
     }
-
-    static func forbidden(_ reason: String) -> APIError {
-        APIError(.forbidden, detail: reason)
-    }
-}
-
-extension Sequence where Element == UInt8 {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

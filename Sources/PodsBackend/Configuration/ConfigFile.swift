@@ -1,5 +1,4 @@
 import Foundation
-import Shared
 import Yams
 
 /// upstream's `config.yaml`, read as the lowest layer of settings: each key `someKey` is the

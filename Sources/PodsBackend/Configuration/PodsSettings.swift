@@ -1,5 +1,7 @@
+import Essentials
 import Foundation
-import Shared
+import Identity
+import ServiceKit
 
 /// Everything the pods backend reads: upstream's config.yaml keys (specs/pods-backend.md
 /// §7), each overridable by `BACKEND_<KEY>`, plus our own keys for what upstream lacked
@@ -204,15 +206,5 @@ struct PodsSettings: Sendable {
             }
             return map
         }
-    }
-}
-
-enum DNSName {
-    /// RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends, ≤ 63.
-    static func isLabel(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= 63 else { return false }
-        func alphanumeric(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
-        return alphanumeric(bytes.first!) && alphanumeric(bytes.last!) && bytes.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "-") }
     }
 }

@@ -98,6 +98,6 @@ struct UserID: Sendable, Hashable, CustomStringConvertible {
 
     /// Lower-case hex of SHA-256, truncated.
     static func hash(_ text: String, length: Int) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined().prefix(length).description
+        String(SHA256.hash(data: Data(text.utf8)).hexString.prefix(length))
     }
 }

@@ -1,4 +1,5 @@
-import Shared
+import Essentials
+import Kubernetes
 
 /// What a pod gets beside it (specs/pods-backend.md §2.3.3 steps 4-5): a NodePort Service for
 /// ssh when a container exposes 22, and a Service plus TLS Ingress on

@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
 
 /// The tokens a pod's image writes to `/tmp/<key>` for each key of its
 /// `sciencedata.dk/copy-token` annotation (e.g. jupyter's `appendURL`), read through exec in

@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
 
 /// The Kubernetes calls the backend makes, in its one namespace (PersistentVolumes aside):
 /// a small vocabulary over ``KubernetesClient`` so the lifecycle code reads as what it does.

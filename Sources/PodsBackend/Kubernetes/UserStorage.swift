@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
 
 /// A user's NFS home as a PersistentVolume and a pre-bound claim (specs/pods-backend.md
 /// §3.3): created with the user's first pod that mounts `sciencedata`, removed after their
@@ -98,10 +99,5 @@ struct UserStorage: Sendable {
         for claim in claims { if let name = claim.name { try await cluster.delete(.persistentVolumeClaims, name) } }
         for volume in volumes { try await cluster.delete(.persistentVolumes, volume) }
         return claims.count
-    }
-
-    /// True when the user's claims are gone (what delete_all_user waits for).
-    func isGone(for user: UserID) async throws -> Bool {
-        try await claims(of: user).isEmpty
     }
 }

@@ -1,6 +1,7 @@
+import Essentials
 import Foundation
+import Kubernetes
 import Logging
-import Shared
 
 /// The start jobs of one pod (specs/pods-backend.md §2.3.3), resumable by any replica: wait
 /// for its storage and readiness, make its ssh Service and Ingress, read its tokens, then
@@ -55,7 +56,7 @@ struct CreationJob: Sendable {
         if pod.podState == .ready { return .ready }
         let remaining = { max(Duration.zero, deadline - ContinuousClock.now) }
 
-        if let claim = Self.storageClaim(of: pod) {
+        if let claim = PodTemplate.sciencedataClaim(of: pod.json) {
             // Re-made if it went meanwhile (the user's previous last pod took it along).
             if let user = pod.owner, try await cluster.get(.persistentVolumeClaims, claim) == nil {
                 _ = try await storage.ensure(for: user, siloIP: pod.annotations[PodTemplate.Keys.siloIP] ?? "", deadline: deadline)
@@ -91,9 +92,5 @@ struct CreationJob: Sendable {
         try await tokens.store(found, for: pod)
         try await cluster.patchMetadata(pod: podName, labels: [PodTemplate.Keys.state: PodState.ready.rawValue], annotations: [CreationLease.annotation: nil])
         return .ready
-    }
-
-    static func storageClaim(of pod: UnstructuredObject) -> String? {
-        (pod["spec"]?["volumes"]?.arrayValue ?? []).first { $0["name"]?.stringValue == "sciencedata" }?["persistentVolumeClaim"]?["claimName"]?.stringValue
     }
 }

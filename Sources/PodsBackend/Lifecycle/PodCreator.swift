@@ -1,6 +1,6 @@
 import Foundation
+import Kubernetes
 import Logging
-import Shared
 
 /// create_pod's synchronous part (specs/pods-backend.md §2.3.2): fetch and check the
 /// manifest, adapt it to the user, make their storage, pick a free name and create the pod.

@@ -1,7 +1,8 @@
+import Essentials
 import Foundation
+import Kubernetes
 import Logging
 import ServiceLifecycle
-import Shared
 
 /// Runs the background work of this replica: creation jobs (its own, and ones it adopts
 /// after a restart or from a replica that died), deletion follow-ups (legacy companions, the
@@ -183,14 +184,16 @@ actor PodLifecycle {
     func sweep() async -> SweepReport {
         var report = SweepReport()
         let now = Date()
+        // One list serves both passes: pods the backend manages (state label) and, for the
+        // storage pass, every pod's owner.
         let pods: [UnstructuredObject]
         do {
-            pods = try await cluster.pods(labelSelector: PodTemplate.Keys.state)
+            pods = try await cluster.pods()
         } catch {
             logger.warning("sweep could not list pods", metadata: ["error": "\(error)"])
             return report
         }
-        for pod in pods where !pod.isBeingDeleted {
+        for pod in pods where !pod.isBeingDeleted && pod.podState != nil {
             guard let name = pod.name else { continue }
             switch pod.podState {
             case .creating where creations[name] == nil:
@@ -203,7 +206,7 @@ actor PodLifecycle {
                 break
             }
         }
-        report.storageRemoved = await sweepStorage(pods: pods)
+        report.storageRemoved = await sweepStorage(owners: Set(pods.compactMap(\.owner)))
         return report
     }
 
@@ -235,10 +238,9 @@ actor PodLifecycle {
     /// Claims `user-storage-*` of users with no pod at all, older than timeoutCreate (a
     /// younger one may belong to a creation in progress: upstream's clean_all_unused could
     /// delete it, W7).
-    private func sweepStorage(pods: [UnstructuredObject]) async -> [String] {
+    private func sweepStorage(owners: Set<UserID>) async -> [String] {
         var removed: [String] = []
         guard let claims = try? await cluster.client.listAll(.persistentVolumeClaims, namespace: cluster.namespace).items else { return removed }
-        let owners = Set((try? await cluster.pods())?.compactMap(\.owner) ?? pods.compactMap(\.owner))
         let cutoff = Date().addingTimeInterval(-settings.timeoutCreate.seconds)
         for claim in claims where (claim.name ?? "").hasPrefix(ResourceNames.storagePrefix) && !claim.isBeingDeleted {
             guard let user = claim.owner, !owners.contains(user),
@@ -265,12 +267,5 @@ struct PodSweeper: Service {
             }
         } catch is CancellationError {}
         await lifecycle.cancelAll()
-    }
-}
-
-extension Duration {
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -1,7 +1,8 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
+import Kubernetes
 import NIOCore
-import Shared
 
 /// Fetches a pod manifest from `yaml_url` (specs/pods-backend.md §2.3.2 steps 3-5), with what
 /// upstream lacked (W2, W18): the whitelist is anchored at the start of the URL and checked

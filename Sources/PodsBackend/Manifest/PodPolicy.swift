@@ -1,4 +1,4 @@
-import Shared
+import Essentials
 
 /// What a manifest may ask for (upstream applied any manifest as is, W3). Roughly the
 /// Kubernetes "baseline" Pod Security Standard, plus what a multi-user namespace needs:

@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 
 /// A fetched manifest turned into the pod to create for one user (specs/pods-backend.md
 /// §2.3.2 steps 6-10), before a name is chosen. Each step is one method, in upstream's order.
@@ -125,10 +125,12 @@ struct PodTemplate: Sendable {
         needsStorage = declared.contains("sciencedata")
     }
 
-    /// The claim a `sciencedata` volume names, if any (the user's storage).
-    var sciencedataClaim: String? {
+    /// The claim a pod's `sciencedata` volume names, if any (the user's storage).
+    static func sciencedataClaim(of pod: JSONValue) -> String? {
         pod["spec"]?["volumes"]?.arrayValue?.first { $0["name"]?.stringValue == "sciencedata" }?["persistentVolumeClaim"]?["claimName"]?.stringValue
     }
+
+    var sciencedataClaim: String? { Self.sciencedataClaim(of: pod) }
 
     mutating func setStorageClaim(_ claim: String) {
         guard var volumes = pod["spec"]?["volumes"]?.arrayValue,
@@ -160,12 +162,5 @@ extension String {
     func replacingFirst(_ target: String, with replacement: String) -> String {
         guard let range = range(of: target) else { return self }
         return replacingCharacters(in: range, with: replacement)
-    }
-}
-
-extension DNSName {
-    /// RFC 1123 subdomain: dot-separated labels, ≤ 253.
-    static func isSubdomain(_ text: String) -> Bool {
-        text.utf8.count <= 253 && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isLabel(String($0)) }
     }
 }

@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 
 /// A request body read the way upstream's Go decoder read it (specs/pods-backend.md §2.1):
 /// keys match case-insensitively, unknown keys are ignored, a field of the wrong type is

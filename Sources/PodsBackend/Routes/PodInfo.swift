@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
 
 /// One element of `get_pods` (specs/pods-backend.md §4), with upstream's keys and formats.
 struct PodInfo {

@@ -1,43 +1,56 @@
+import Essentials
 import HTTPTypes
 import Hummingbird
-import Shared
+import Kubernetes
+import ServiceKit
 
-/// What every pods route starts with: the raw body (HMAC covers it), the caller, and the
-/// body read leniently.
+/// What every pods route works from: the verified caller, the body read leniently, and the
+/// silo address the request came from.
 struct PodRequest: Sendable {
     let caller: Caller
     let body: LenientBody
     let siloIP: String
 
-    static func read(_ request: Request, context: ServiceRequestContext, authenticator: CallerAuthenticator, address: CallerAddress) async throws -> PodRequest {
+    init(caller: Caller, body: LenientBody, siloIP: String) {
+        self.caller = caller
+        self.body = body
+        self.siloIP = siloIP
+    }
+
+    /// The request as its route group's middleware left it (caller verified, body collected).
+    init(_ request: Request, context: PodsRequestContext, address: CallerAddress) async throws {
         var request = request
-        let buffer = try await request.collectBody(upTo: .max)
-        let bytes = Array(buffer: buffer)
-        let path = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path
-        let caller = try await authenticator.authenticate(request, path: path, body: bytes)
+        let bytes = Array(buffer: try await request.collectBody(upTo: .max))
         let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!]
-        let silo = address.resolve(peer: context.remoteAddress?.ipAddress, forwardedFor: forwarded)
-        return PodRequest(caller: caller, body: LenientBody(bytes), siloIP: silo)
+        self.init(
+            caller: try context.requireIdentity(), body: LenientBody(bytes),
+            siloIP: address.resolve(peer: context.remoteAddress?.ipAddress, forwardedFor: forwarded)
+        )
     }
 
     /// The body's `user_id`, validated, and the caller allowed to act for it.
     func user(_ field: String = "user_id") throws -> UserID {
-        let text = body.string(field)
         let user: UserID
         do {
-            user = try UserID(text)
+            user = try UserID(body.string(field))
         } catch {
             throw PodsError.badRequest(error.description)
         }
+        try requireActingFor(user)
+        return user
+    }
+
+    /// Refuses (403) a caller that may not act for `user`.
+    func requireActingFor(_ user: UserID) throws {
         guard caller.mayActFor(user.description) else {
             throw PodsError.forbidden("the caller may not act for user_id \(user)")
         }
-        return user
     }
 }
 
-/// A failure with upstream's body for the route (e.g. `{"pod_name": ""}`) plus `detail`.
-struct PodsError: Error, Sendable {
+/// A failure of a pods route, as upstream answered them: a status and a `detail`, which
+/// ``PodsAnswer`` puts into the route's usual body (e.g. `{"pod_name": ""}`).
+struct PodsError: Error, Sendable, APIErrorConvertible {
     let status: HTTPResponse.Status
     let detail: String
 
@@ -53,9 +66,25 @@ struct PodsError: Error, Sendable {
         return PodsError(status: .badRequest, detail: "\(error)")
     }
 
-    func response(defaults: [String: JSONValue]) -> Response {
-        var body = defaults
-        body["detail"] = .string(detail)
-        return JSONValue.object(body).response(status: status)
+    var apiError: APIError { APIError(status, detail: detail) }
+}
+
+/// Runs a route's work and answers upstream's way: 200 with its JSON, or the failure's
+/// status with the route's default body plus `detail`. Unexpected failures (Kubernetes
+/// calls) are logged and mapped by ``PodsError/kubernetes(_:)``.
+enum PodsAnswer {
+    static func answer(
+        defaults: [String: JSONValue], context: PodsRequestContext, _ work: () async throws -> JSONValue
+    ) async throws -> JSONValue {
+        do {
+            return try await work()
+        } catch let error as PodsError {
+            throw error.apiError.adding(fields: defaults)
+        } catch let error as any APIErrorConvertible {
+            throw error
+        } catch {
+            context.logger.warning("request failed", metadata: ["error": "\(error)"])
+            throw PodsError.kubernetes(error).apiError.adding(fields: defaults)
+        }
     }
 }

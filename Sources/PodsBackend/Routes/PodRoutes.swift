@@ -1,54 +1,61 @@
 import Foundation
 import Hummingbird
 import Logging
-import Shared
+import Essentials
+import Kubernetes
+import ServiceKit
 
-/// The frontend's routes (specs/pods-backend.md §2.2, §11.1): list, create and delete a
+/// The frontend's routes (docs/specs/pods-backend.md §2.2, §11.1): list, create and delete a
 /// user's pods and wait for either to finish, plus a user's pod logs and a token refresh.
 /// Answers keep upstream's keys and its 200/400 split; failures add a `detail`.
 struct PodRoutes: Sendable {
-    let context: PodsContext
+    let settings: PodsSettings
+    let cluster: PodsCluster
+    let tokens: PodTokens
+    let companions: PodCompanions
+    let creator: PodCreator
+    let lifecycle: PodLifecycle
+    let address: CallerAddress
+    let metrics: PodsMetrics
 
-    var collection: RouteCollection<ServiceRequestContext> {
-        let routes = RouteCollection(context: ServiceRequestContext.self)
-        routes.post("get_pods") { request, requestContext in
-            try await context.handle(request, requestContext, defaults: nil) { try await getPods($0) }
-        }
-        routes.post("create_pod") { request, requestContext in
-            try await context.handle(request, requestContext, defaults: ["pod_name": ""]) { try await createPod($0) }
-        }
-        routes.post("watch_create_pod") { request, requestContext in
-            try await context.handle(request, requestContext, defaults: ["ready": false]) { try await watchCreate($0) }
-        }
-        routes.post("delete_pod") { request, requestContext in
-            try await context.handle(request, requestContext, defaults: ["requested": false]) { try await deletePod($0) }
-        }
-        routes.post("watch_delete_pod") { request, requestContext in
-            try await context.handle(request, requestContext, defaults: ["deleted": true]) { try await watchDelete($0) }
-        }
-        routes.post("get_pod_logs") { request, requestContext in
-            try await context.handle(request, requestContext, defaults: ["logs": ""]) { try await logs($0) }
-        }
-        routes.post("refresh_tokens") { request, requestContext in
-            try await context.handle(request, requestContext, defaults: ["tokens": .object([:])]) { try await refreshTokens($0) }
-        }
+    /// Any accepted caller; each route then checks the caller may act for the body's user.
+    var collection: RouteCollection<PodsRequestContext> {
+        let routes = RouteCollection(context: PodsRequestContext.self)
+        route(routes, "get_pods", defaults: [:], getPods)
+        route(routes, "create_pod", defaults: ["pod_name": ""], createPod)
+        route(routes, "watch_create_pod", defaults: ["ready": false], watchCreate)
+        route(routes, "delete_pod", defaults: ["requested": false], deletePod)
+        route(routes, "watch_delete_pod", defaults: ["deleted": true], watchDelete)
+        route(routes, "get_pod_logs", defaults: ["logs": ""], logs)
+        route(routes, "refresh_tokens", defaults: ["tokens": .object([:])], refreshTokens)
         return routes
+    }
+
+    /// `POST /<path>`: `work` answers 200; a failure answers with `defaults` plus `detail`.
+    private func route(
+        _ routes: RouteCollection<PodsRequestContext>, _ path: RouterPath, defaults: [String: JSONValue],
+        _ work: @escaping @Sendable (PodRequest) async throws -> JSONValue
+    ) {
+        routes.post(path) { [address] request, context in
+            let call = try await PodRequest(request, context: context, address: address)
+            return try await PodsAnswer.answer(defaults: defaults, context: context) { try await work(call) }
+        }
     }
 
     // MARK: get_pods
 
     func getPods(_ call: PodRequest) async throws -> JSONValue {
         let user = try call.user()
-        async let pods = context.cluster.pods(of: user)
-        async let tokens = context.tokens.stored(for: user)
+        async let pods = cluster.pods(of: user)
+        async let tokens = tokens.stored(for: user)
         let listed = try await pods
-        let ports = try await context.companions.sshPorts(pods: listed.compactMap(\.name))
+        let ports = try await companions.sshPorts(pods: listed.compactMap(\.name))
         let stored = try await tokens
         // Upstream encoded an empty list as null; the frontend handles it.
         guard !listed.isEmpty else { return .null }
         let now = Date()
         return .array(listed.map { pod in
-            PodInfo(pod: pod, tokens: stored[pod.name ?? ""], sshPort: ports[pod.name ?? ""], ingressDomain: context.settings.ingressDomain, now: now).json
+            PodInfo(pod: pod, tokens: stored[pod.name ?? ""], sshPort: ports[pod.name ?? ""], ingressDomain: settings.ingressDomain, now: now).json
         })
     }
 
@@ -58,7 +65,7 @@ struct PodRoutes: Sendable {
         let user = try call.user()
         let url = call.body.string("yaml_url")
         do {
-            let name = try await context.creator.create(user: user, yamlURL: url, userSettings: call.body.settings, siloIP: call.siloIP)
+            let name = try await creator.create(user: user, yamlURL: url, userSettings: call.body.settings, siloIP: call.siloIP)
             return ["pod_name": .string(name)]
         } catch let refused as PodCreator.Refused {
             throw PodsError.badRequest(refused.description)
@@ -75,9 +82,9 @@ struct PodRoutes: Sendable {
             // Upstream's pod (no state label): ready when it is (upstream: when it exists, W11).
             return ["ready": .bool(pod.isPodReady && !pod.isBeingDeleted)]
         }
-        let deadline = PodLifecycle.deadline(of: pod, fallback: context.settings.timeoutCreate)
-        let budget = max(PodLifecycle.minimumJobBudget, deadline - ContinuousClock.now) + context.settings.leaseMargin
-        let final = try? await context.cluster.client.waitUntil(.pods, namespace: context.cluster.namespace, name: pod.name ?? "", timeout: budget) { pod in
+        let deadline = PodLifecycle.deadline(of: pod, fallback: settings.timeoutCreate)
+        let budget = max(PodLifecycle.minimumJobBudget, deadline - ContinuousClock.now) + settings.leaseMargin
+        let final = try? await cluster.client.waitUntil(.pods, namespace: cluster.namespace, name: pod.name ?? "", timeout: budget) { pod in
             pod == nil || pod!.isBeingDeleted || pod!.podState != .creating
         }
         return ["ready": .bool(final.map { $0.podState == .ready && !$0.isBeingDeleted } ?? false)]
@@ -88,13 +95,13 @@ struct PodRoutes: Sendable {
     func deletePod(_ call: PodRequest) async throws -> JSONValue {
         let name = call.body.string("pod_name")
         let user = try call.user()
-        guard let pod = try await context.cluster.pod(name) else { throw PodsError.badRequest("pod \(name) not found") }
+        guard let pod = try await cluster.pod(name) else { throw PodsError.badRequest("pod \(name) not found") }
         guard pod.owner == user else { throw PodsError.badRequest("pod \(name) is not owned by \(user)") }
         guard !pod.isBeingDeleted else { throw PodsError.badRequest("pod \(name) is already being deleted") }
-        try await context.cluster.deletePod(name)
-        context.metrics.deletions.increment()
+        try await cluster.deletePod(name)
+        metrics.deletions.increment()
         // Storage follows in the background: upstream blocked here for the user's last pod (W10).
-        await context.lifecycle.startFollowUp(pod: name, user: user)
+        await lifecycle.startFollowUp(pod: name, user: user)
         return ["requested": true]
     }
 
@@ -102,7 +109,7 @@ struct PodRoutes: Sendable {
 
     func watchDelete(_ call: PodRequest) async throws -> JSONValue {
         guard let (pod, _) = try await ownedPod(call), let name = pod.name else { return ["deleted": true] }
-        return ["deleted": .bool(await context.cluster.waitGone(.pods, name, timeout: context.settings.timeoutDelete))]
+        return ["deleted": .bool(await cluster.waitGone(.pods, name, timeout: settings.timeoutDelete))]
     }
 
     // MARK: Logs and tokens
@@ -113,8 +120,8 @@ struct PodRoutes: Sendable {
         }
         let lines = min(max(call.body.int("tail_lines") ?? 1000, 1), 100_000)
         let container = call.body.string("container")
-        let text = try await context.cluster.client.logs(
-            namespace: context.cluster.namespace, pod: name, container: container.isEmpty ? nil : container, tailLines: lines
+        let text = try await cluster.client.logs(
+            namespace: cluster.namespace, pod: name, container: container.isEmpty ? nil : container, tailLines: lines
         )
         return ["pod_name": .string(name), "logs": .string(text)]
     }
@@ -126,17 +133,17 @@ struct PodRoutes: Sendable {
         guard pod.podState != .creating, !pod.isBeingDeleted, pod.isPodReady else {
             throw PodsError(status: .conflict, detail: "pod \(name) is not ready")
         }
-        try await context.lifecycle.refreshTokens(of: pod, onlyMissing: false)
-        return ["tokens": .object((try await context.tokens.stored(for: user)[name] ?? [:]).mapValues(JSONValue.string))]
+        try await lifecycle.refreshTokens(of: pod, onlyMissing: false)
+        return ["tokens": .object((try await tokens.stored(for: user)[name] ?? [:]).mapValues(JSONValue.string))]
     }
 
     /// The body's pod if the body's user owns it. A user_id the caller may not act for is
     /// refused; an invalid one, like upstream's watches, is just "no such pod".
     private func ownedPod(_ call: PodRequest) async throws -> (UnstructuredObject, UserID)? {
         guard let user = try? UserID(call.body.string("user_id")) else { return nil }
-        guard call.caller.mayActFor(user.description) else { throw PodsError.forbidden("the caller may not act for user_id \(user)") }
+        try call.requireActingFor(user)
         let name = call.body.string("pod_name")
-        guard DNSName.isSubdomain(name), let pod = try await context.cluster.pod(name), pod.owner == user else { return nil }
+        guard DNSName.isSubdomain(name), let pod = try await cluster.pod(name), pod.owner == user else { return nil }
         return (pod, user)
     }
 }

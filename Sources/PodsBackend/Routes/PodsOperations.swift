@@ -1,4 +1,5 @@
-import Shared
+import Essentials
+import ServiceKit
 
 /// The pods backend's operations for /openapi.json and /docs.
 enum PodsOperations {

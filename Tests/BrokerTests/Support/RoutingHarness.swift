@@ -1,10 +1,11 @@
+import Essentials
 import Foundation
+import ServiceKit
+import Identity
 import Logging
 import Prometheus
-import Shared
 import TestSupport
 import ZeroMQ
-
 @testable import Broker
 
 /// An identity provider the test scripts: known tokens, held validations, outages.
@@ -133,9 +134,7 @@ final class RoutingHarness: @unchecked Sendable {
     }
 
     func statistics() throws -> BrokerStatistics {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(BrokerStatistics.self, from: Data(try control(["STATISTICS"]).utf8))
+        try WireJSON.decode(BrokerStatistics.self, from: Array(try control(["STATISTICS"]).utf8))
     }
 
     deinit {

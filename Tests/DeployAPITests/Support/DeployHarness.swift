@@ -1,14 +1,15 @@
+import Essentials
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Kubernetes
 import Logging
 import NIOCore
 import Prometheus
-import Shared
+import ServiceKit
 import TestFixtures
-import TestSupport
 import Testing
-
+import TestSupport
 @testable import DeployAPI
 
 /// The deploy API over loopback HTTP with a real dev IdP, on the Kubernetes runtime against

@@ -1,15 +1,16 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Kubernetes
 import Logging
 import NIOCore
 import Prometheus
-import Shared
+import ServiceKit
 import TestFixtures
 import Testing
-
 @testable import PodsBackend
 
 /// The pods backend over loopback HTTP against ``TestCluster`` (kube-sim, or a real cluster
@@ -172,7 +173,7 @@ struct PodsHarness: Sendable {
     }
 
     func pod(_ name: String) async throws -> UnstructuredObject? {
-        try await backend.context.cluster.pod(name)
+        try await backend.cluster.pod(name)
     }
 
     func objects(_ resource: ResourceDescriptor, labelSelector: String? = nil) async throws -> [UnstructuredObject] {

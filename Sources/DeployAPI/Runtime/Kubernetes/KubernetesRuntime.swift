@@ -1,6 +1,8 @@
+import Essentials
 import Foundation
+import Kubernetes
 import Logging
-import Shared
+import ServiceKit
 
 /// Per-user servers as Kubernetes objects (see ``ServerManifest``). Holds no state of its
 /// own: every answer is read back from the API server, so replicas and restarts agree.

@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import Shared
+import Kubernetes
 
 /// The Kubernetes objects of one user's rexec server, in its own namespace:
 /// the namespace (Pod Security "restricted"), a ConfigMap with the server's code, one with

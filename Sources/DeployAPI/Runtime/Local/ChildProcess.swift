@@ -1,5 +1,5 @@
+import Essentials
 import Foundation
-import Shared
 
 /// Starting programs for the local runtime: never through a shell, output to a log file,
 /// termination awaited without blocking a thread.

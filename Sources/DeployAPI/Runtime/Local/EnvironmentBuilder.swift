@@ -105,7 +105,7 @@ actor EnvironmentBuilder {
             throw RuntimeError(kind: .invalid, message: "installing the requirements failed (exit \(status)): \(tail)")
         }
         _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
-        logger.info("virtual environment ready", metadata: ["digest": "\(requirements.digest.prefix(12))", "seconds": "\((ContinuousClock.now - started).secondsDouble)"])
+        logger.info("virtual environment ready", metadata: ["digest": "\(requirements.digest.prefix(12))", "seconds": "\((ContinuousClock.now - started).seconds)"])
         return environment
     }
 

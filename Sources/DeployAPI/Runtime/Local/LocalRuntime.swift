@@ -1,7 +1,8 @@
+import Essentials
 import Foundation
 import Logging
+import ServiceKit
 import ServiceLifecycle
-import Shared
 
 /// Per-user servers as child processes on this machine, for a laptop or the local stack:
 /// each in its own working directory, with a virtual environment built from its

@@ -1,3 +1,5 @@
+import Essentials
+
 /// `apps/v1` Deployments and `networking.k8s.io/v1` Ingresses and NetworkPolicies.
 public enum AppsV1 {}
 

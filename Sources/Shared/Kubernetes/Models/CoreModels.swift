@@ -1,3 +1,5 @@
+import Essentials
+
 /// Core (v1) kinds: namespaces, config, pods, services, nodes, storage, quotas, events.
 public enum CoreV1 {}
 

@@ -1,3 +1,6 @@
+import Essentials
+import Foundation
+
 /// A typed Kubernetes kind. Typed models carry the fields our services use; anything else
 /// goes through ``UnstructuredObject``, which keeps every field.
 public protocol KubernetesResource: Codable, Sendable {
@@ -83,5 +86,3 @@ public struct StatusObject: Codable, Sendable, Equatable {
     public var reason: String?
     public var code: Int?
 }
-
-import Foundation

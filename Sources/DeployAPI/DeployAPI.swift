@@ -1,0 +1,79 @@
+import Foundation
+import Identity
+import Kubernetes
+import Logging
+import Prometheus
+import RexecWire
+import ServiceKit
+
+/// The composition root: builds the runtime, the manager and the routes from the settings,
+/// and mounts each route group with its access level. Tests call it with their own settings.
+enum DeployAPI {
+    static func definition(
+        settings: DeploySettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry
+    ) throws -> ServiceDefinition<IdentityRequestContext> {
+        let runtime = try makeRuntime(settings, logger: logger)
+        let broker = settings.broker.statusURL.map { BrokerStatusClient(baseURL: $0) }
+        let manager = ServerManager(runtime: runtime, broker: broker, metrics: DeployMetrics(registry: metricsRegistry), logger: logger)
+        let access = EndpointAccess(
+            authenticator: RequestAuthenticator(provider: CachingIdentityProvider.live(settings: settings.auth, logger: logger), dialect: .deployAPI),
+            settings: settings.access
+        )
+        let servers = ServerRoutes(
+            manager: manager, gate: access.gate, userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout
+        )
+        let brokerConfig = BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
+        var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
+        if let statusURL = settings.broker.statusURL { readiness.append(.service("broker", baseURL: statusURL)) }
+        return ServiceDefinition(
+            name: "rexec-deploy-api", settings: http, errorStyle: .detail,
+            openAPI: OpenAPIDocument(
+                title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
+                operations: [RootRoute.operation] + RexecOperations.all(.deployAPI)
+            ),
+            readinessChecks: readiness,
+            metricsRegistry: metricsRegistry,
+            // A service that returns ends the whole group, so the reaper only runs when it has work.
+            services: runtime.services + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
+        ) { routes in
+            RootRoute.register(on: routes.open)
+            routes.open.addRoutes(brokerConfig.collection)
+            // Members (the group gate); upstream's clients send the token in the form.
+            routes.group(.member, middleware: [SpawnFormValidation()] + access.middleware(for: .member, tokens: [.formField("token"), .bearerHeader]))
+                .addRoutes(servers.spawnRoutes)
+            routes.group(.member, access: access, tokens: [.formField("token"), .queryParameter("token"), .bearerHeader])
+                .addRoutes(servers.terminateRoutes)
+            routes.group(.member, access: access).addRoutes(servers.statusRoutes)
+        }
+    }
+
+    static func makeRuntime(_ settings: DeploySettings, logger: Logger) throws -> any ServerRuntime {
+        let code = try ServerCode.load(from: settings.serverSource)
+        switch settings.runtime {
+        case .kubernetes:
+            return KubernetesRuntime(
+                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), settings: settings.kubernetes,
+                broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, serverCode: code.files, logger: logger
+            )
+        case .local:
+            return try LocalRuntime(settings: settings.local, broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, code: code, logger: logger)
+        }
+    }
+
+    /// Upstream's order: in-cluster when asked, then the kubeconfig candidates that exist,
+    /// then `KUBECONFIG` / in-cluster detection / `~/.kube/config`.
+    static func kubernetesConfiguration(_ settings: KubernetesRuntimeSettings) throws -> KubernetesConfiguration {
+        do {
+            if settings.inCluster { return try .inCluster() }
+            if let path = settings.kubeconfigCandidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+                return try .kubeconfig(path: path)
+            }
+            return try .automatic()
+        } catch {
+            throw ConfigurationError(
+                variable: "REXEC_KUBECONFIG_MOUNT_PATH", value: settings.kubeconfigCandidates.first ?? "",
+                expected: "a readable kubeconfig, REXEC_USE_IN_CLUSTER_CONFIG=true in a pod, or KUBECONFIG (\(error))"
+            )
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Foundation
+
+/// Timestamps in the text form upstream's Python services write.
+public enum Timestamp {
+    /// A value type, so one shared instance is safe across threads (no formatter per call).
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
+
+    /// `2026-11-21T10:00:00.123+00:00`: UTC with an explicit offset, like upstream's `isoformat()`.
+    public static func isoUTC(_ date: Date) -> String {
+        let text = style.format(date)
+        return text.hasSuffix("Z") ? String(text.dropLast()) + "+00:00" : text
+    }
+}

@@ -1,0 +1,19 @@
+import Hummingbird
+import HummingbirdAuth
+import ServiceKit
+
+/// The request context of a service whose users bring IdP tokens (the EP gateway, the
+/// deploy API): the shared fields plus the identity ``TokenAuthenticator`` verified, which
+/// handlers read with `context.requireIdentity()` (hummingbird-auth's `AuthRequestContext`).
+public struct IdentityRequestContext: ServiceRequestContext, AuthRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var serviceStorage: ServiceContextStorage
+    /// Set on routes above ``AccessLevel/open``; nil on open ones.
+    public var identity: UserIdentity?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.serviceStorage = .init(source: source)
+        self.identity = nil
+    }
+}

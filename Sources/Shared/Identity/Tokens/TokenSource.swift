@@ -1,0 +1,33 @@
+import Hummingbird
+import ServiceKit
+
+/// Where a request may carry its token. Upstream's clients differ: most send
+/// `Authorization: Bearer`, scidx-rexec and ndp-ep send the deploy API a `token` form field.
+public enum TokenSource: Sendable, Equatable {
+    /// `Authorization: Bearer <token>` (the scheme in any case).
+    case bearerHeader
+    /// A field of an `application/x-www-form-urlencoded` body.
+    case formField(String)
+    /// A query parameter (kept where upstream read one; query strings reach access logs,
+    /// ours never log them).
+    case queryParameter(String)
+
+    /// The first non-empty token among `sources`, in their order.
+    public static func token(in request: Request, from sources: [TokenSource]) async throws -> String? {
+        var form: FormBody?
+        for source in sources {
+            let value: String?
+            switch source {
+            case .bearerHeader:
+                value = BearerToken.from(request.headers)
+            case .formField(let name):
+                if form == nil { form = try await FormBody.read(from: request) }
+                value = form?.first(name)
+            case .queryParameter(let name):
+                value = request.uri.queryParameters[Substring(name)].map(String.init)
+            }
+            if let value, !value.isEmpty { return value }
+        }
+        return nil
+    }
+}
