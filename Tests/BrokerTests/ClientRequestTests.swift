@@ -36,10 +36,10 @@ struct ClientRequestTests {
     }
 
     @Test("pickled strings load in real Python, unicode included")
-    func pickles() throws {
+    func pickles() async throws {
         let texts = ["Token validation failed.", "Server not ready/available for user 0b7d-ünï.", ""]
         for text in texts {
-            let python = try runTool(
+            let python = try await runTool(
                 ["python3", "-c", "import pickle,sys; sys.stdout.write(pickle.loads(sys.stdin.buffer.read()))"],
                 stdin: Data(PickledString.encode(text))
             )

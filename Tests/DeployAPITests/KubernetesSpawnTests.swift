@@ -64,7 +64,7 @@ struct KubernetesSpawnTests {
                 objects.append(KubernetesSchemas.strippedForValidation(try await kube.get(resource, namespace: namespace, name: name).json))
             }
             objects.append(KubernetesSchemas.strippedForValidation(ns.json))
-            let report = try KubernetesSchemas.validate(objects)
+            let report = try await KubernetesSchemas.validate(objects)
             #expect(report.passed, "\(report.output)")
         }
     }

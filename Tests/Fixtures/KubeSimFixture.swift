@@ -9,6 +9,7 @@ import NIOCore
 import Prometheus
 import ServiceKit
 import Testing
+import TestSupport
 
 /// kube-sim in process, driven over HTTP exactly as a client would.
 public struct KubeSimFixture: Sendable {
@@ -48,19 +49,12 @@ public struct KubeSimFixture: Sendable {
         return KubernetesClient(configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!), timeout: timeout)
     }
 
-    public struct Reply: Sendable {
-        public let status: Int
-        public let body: JSONValue
-        public let text: String
-    }
-
     @discardableResult
-    public func call(_ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> Reply {
+    public func call(_ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> HTTPReply {
         var headers: HTTPFields = [:]
         if body != nil { headers[.contentType] = contentType }
-        return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(data: $0.encoded()) }) { response in
-            let text = String(buffer: response.body)
-            return Reply(status: Int(response.status.code), body: (try? JSONValue.decode(Data(text.utf8))) ?? .null, text: text)
+        return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0.bytes()) }) { response in
+            HTTPReply(response)
         }
     }
 

@@ -15,7 +15,7 @@ public enum KubernetesSchemas {
     }
 
     /// Validates every object; the report names the failures.
-    public static func validate(_ objects: [JSONValue]) throws -> Report {
+    public static func validate(_ objects: [JSONValue]) async throws -> Report {
         guard FileManager.default.isExecutableFile(atPath: validator.path) else {
             return Report(passed: false, output: "\(validator.path) is missing: run scripts/install-deps.sh")
         }
@@ -28,7 +28,7 @@ public enum KubernetesSchemas {
             try object.encoded().write(to: url)
             files.append(url.path)
         }
-        let result = try runTool([validator.path, "--strict", "-k", version] + files, mergingErrors: true)
+        let result = try await runTool([validator.path, "--strict", "-k", version] + files, mergingErrors: true)
         return Report(passed: result.status == 0, output: String(decoding: result.output, as: UTF8.self))
     }
 

@@ -60,7 +60,7 @@ struct PodsAPITests {
             if let secret = try await harness.backend.cluster.get(.secrets, ResourceNames.tokenSecret(pod: name)) {
                 objects.append(KubernetesSchemas.strippedForValidation(secret.json))
             }
-            let report = try KubernetesSchemas.validate(objects)
+            let report = try await KubernetesSchemas.validate(objects)
             #expect(report.passed, "\(report.output)")
 
             let deleted = try await harness.deletePod(name)
@@ -104,7 +104,7 @@ struct PodsAPITests {
             #expect(info["tokens"] == ["appendURL": "?token=abc123\n"])
             #expect(info["ssh_url"] == "")
 
-            let report = try KubernetesSchemas.validate([claim, volume, ingress].map { KubernetesSchemas.strippedForValidation($0.json) })
+            let report = try await KubernetesSchemas.validate([claim, volume, ingress].map { KubernetesSchemas.strippedForValidation($0.json) })
             #expect(report.passed, "\(report.output)")
 
             #expect(try await harness.deletePod(name)["requested"] == true)

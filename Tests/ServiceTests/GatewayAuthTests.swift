@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Essentials
 import Foundation
 import Testing
+import TestSupport
 
 /// The EP gateway and the dev IdP as two real processes: authentication, the group gate,
 /// readiness, and the IdP call count seen by the IdP itself.
@@ -92,7 +93,7 @@ struct GatewayAuthTests {
     @Test("IdP error key → 401, slow → 502 within the timeout, down → 502; known tokens ride it out")
     func idpFailureKinds() async throws {
         try await Self.withStack(gateway: ["AUTH_TIMEOUT_SECONDS": "0.5"]) { idp, gateway in
-            func info(_ token: String) async throws -> ServiceProcess.Reply {
+            func info(_ token: String) async throws -> HTTPReply {
                 try await gateway.request(.GET, "/user/info", headers: ["Authorization": "Bearer \(token)"])
             }
             func fault(_ json: String) async throws {

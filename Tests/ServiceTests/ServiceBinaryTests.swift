@@ -31,7 +31,7 @@ struct ServiceBinaryTests {
         #expect(health.json?["status"] as? String == "ok")
         #expect(health.headers.contains { $0.0.lowercased() == "x-correlation-id" })
         let metrics = try await process.request(.GET, "/metrics")
-        #expect(metrics.status == 200 && metrics.body.contains("# TYPE"))
+        #expect(metrics.status == 200 && metrics.text.contains("# TYPE"))
         let document = try await process.request(.GET, "/openapi.json")
         #expect(document.json?["openapi"] as? String == "3.1.0")
         let status = try await process.terminate()
@@ -88,7 +88,7 @@ struct ServiceBinaryTests {
         )
         for path in ["/", "/rexec", "/rexec/"] {
             let reply = try await deploy.request(.GET, path)
-            #expect(reply.status == 200 && reply.body == #""API is running successfully.""#, "GET \(path)")
+            #expect(reply.status == 200 && reply.text == #""API is running successfully.""#, "GET \(path)")
         }
         #expect(try await deploy.request(.GET, "/rexec/healthz").status == 200)
         #expect(try await deploy.terminate() == 0)

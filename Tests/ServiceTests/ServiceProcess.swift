@@ -1,20 +1,19 @@
 import AsyncHTTPClient
 import Essentials
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Testing
+import TestSupport
 
 /// One of our executables, started as a real process on a free port.
 final class ServiceProcess: Sendable {
     let name: String
     let port: Int
-    private let process: Process
-    private let output: OutputCollector
+    private let child: ChildProcess
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
-    var log: String { output.text }
+    var log: String { child.output }
 
     /// Where `swift build` put the executables (next to the test bundle), or `REXEC_BIN_DIR`.
     static let binDirectory: URL = {
@@ -33,141 +32,99 @@ final class ServiceProcess: Sendable {
     static func start(
         _ name: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Duration = .seconds(30)
     ) async throws -> ServiceProcess {
-        let (process, output) = try launch(name, arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments, environment: environment)
+        let child = try launch(name, arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments, environment: environment)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let port = output.listeningPort() {
-                return ServiceProcess(name: name, port: port, process: process, output: output)
+            if let port = listeningPort(in: child.output) {
+                return ServiceProcess(name: name, port: port, child: child)
             }
-            if !process.isRunning {
-                throw ServiceProcessError(message: "\(name) exited with \(process.terminationStatus) before listening:\n\(output.text)")
+            if let status = child.exitStatus {
+                throw ServiceProcessError(message: "\(name) exited with \(status) before listening:\n\(child.output)")
             }
             try await Sleep.for(.milliseconds(10))
         }
-        process.terminate()
-        throw ServiceProcessError(message: "\(name) did not report a port within \(timeout):\n\(output.text)")
+        child.kill()
+        throw ServiceProcessError(message: "\(name) did not report a port within \(timeout):\n\(child.output)")
     }
 
     /// Runs `name` to completion (for --help and configuration errors).
     static func run(_ name: String, arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> (status: Int32, output: String) {
-        let (process, output) = try launch(name, arguments: arguments, environment: environment)
-        try await waitForExit(process, timeout: timeout)
-        return (process.terminationStatus, output.text)
+        let child = try launch(name, arguments: arguments, environment: environment)
+        return (try await child.waitForExit(timeout: timeout), child.output)
     }
 
     /// Runs a tool from PATH (kubectl, python…) to completion, optionally feeding stdin.
     static func runTool(
         _ tool: String, arguments: [String], environment: [String: String] = [:], stdin: String? = nil, timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32, output: String) {
-        let (process, output) = try launch(tool, arguments: arguments, environment: environment, fromPath: true, stdin: stdin)
-        try await waitForExit(process, timeout: timeout)
-        return (process.terminationStatus, output.text)
+        let child = try launch(tool, arguments: arguments, environment: environment, fromPath: true, stdin: stdin)
+        return (try await child.waitForExit(timeout: timeout), child.output)
     }
 
+    /// Starts one of our binaries (or, `fromPath`, a tool) in a clean environment: the
+    /// developer's own AUTH_API_URL or PORT must not leak in. Output (both streams) goes to a
+    /// temporary file.
     static func launch(
         _ name: String, arguments: [String], environment: [String: String], fromPath: Bool = false, stdin: String? = nil
-    ) throws -> (Process, OutputCollector) {
-        let process = Process()
-        if fromPath {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [name] + arguments
-        } else {
-            process.executableURL = binDirectory.appendingPathComponent(name)
-            process.arguments = arguments
-        }
-        // A clean environment: the developer's own AUTH_API_URL or PORT must not leak in.
+    ) throws -> ChildProcess {
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LOG_LEVEL": "info"]
         env.merge(environment) { _, new in new }
-        process.environment = env
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
-        let output = OutputCollector()
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                output.append(data)
-            }
-        }
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        return (process, output)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
+        return try ChildProcess(
+            fromPath ? "/usr/bin/env" : binDirectory.appendingPathComponent(name).path, fromPath ? [name] + arguments : arguments,
+            environment: env, workingDirectory: FileManager.default.temporaryDirectory, output: output, input: Data((stdin ?? "").utf8)
+        )
     }
 
-    private init(name: String, port: Int, process: Process, output: OutputCollector) {
+    private init(name: String, port: Int, child: ChildProcess) {
         self.name = name
         self.port = port
-        self.process = process
-        self.output = output
+        self.child = child
     }
 
-    /// Sends SIGTERM and returns the exit status once the process has gone.
+    /// Sends SIGTERM and returns the exit status once the process has gone (SIGKILL after `timeout`).
     func terminate(timeout: Duration = .seconds(15)) async throws -> Int32 {
-        if process.isRunning { process.terminate() }
-        try await Self.waitForExit(process, timeout: timeout)
-        return process.terminationStatus
-    }
-
-    static func waitForExit(_ process: Process, timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                kill(process.processIdentifier, SIGKILL)
-                throw ServiceProcessError(message: "process \(process.processIdentifier) still running after \(timeout)")
-            }
-            try await Sleep.for(.milliseconds(10))
-        }
+        await child.stop(grace: timeout)
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        child.kill()
+    }
+
+    /// The port in a "listening on http://host:port" line.
+    static func listeningPort(in text: String) -> Int? {
+        guard let range = text.range(of: #"listening on http://[^\s:]+:(\d+)"#, options: .regularExpression) else { return nil }
+        return Int(text[range].split(separator: ":").last ?? "")
     }
 
     // MARK: HTTP
 
-    struct Reply: Sendable {
-        let status: Int
-        let body: String
-        let headers: [(String, String)]
-
-        var json: [String: Any]? {
-            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
-        }
-    }
-
-    func request(_ method: HTTPMethod = .GET, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Reply {
+    func request(_ method: HTTPMethod = .GET, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 1 << 22)
-        return Reply(status: Int(response.status.code), body: String(buffer: buffer), headers: response.headers.map { ($0.name, $0.value) })
+        return HTTPReply(status: Int(response.status.code), bytes: buffer.readableBytesView, headers: response.headers.map { ($0.name, $0.value) })
     }
 }
 
 /// A long-running tool (e.g. `kubectl get -w`) whose output a test waits on.
 final class ToolProcess: Sendable {
-    private let process: Process
-    private let collector: OutputCollector
+    private let child: ChildProcess
 
     init(tool: String, arguments: [String], environment: [String: String]) throws {
-        (process, collector) = try ServiceProcess.launch(tool, arguments: arguments, environment: environment, fromPath: true)
+        child = try ServiceProcess.launch(tool, arguments: arguments, environment: environment, fromPath: true)
     }
 
-    var output: String { collector.text }
+    var output: String { child.output }
 
     func waitForOutput(timeout: Duration, sourceLocation: SourceLocation = #_sourceLocation, _ condition: (String) -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
-        while !condition(collector.text) {
+        while !condition(child.output) {
             guard ContinuousClock.now < deadline else {
-                Issue.record("output did not arrive within \(timeout):\n\(collector.text)", sourceLocation: sourceLocation)
+                Issue.record("output did not arrive within \(timeout):\n\(child.output)", sourceLocation: sourceLocation)
                 throw CancellationError()
             }
             try await Sleep.for(.milliseconds(20))
@@ -175,7 +132,7 @@ final class ToolProcess: Sendable {
     }
 
     func stop() {
-        if process.isRunning { process.terminate() }
+        child.kill()
     }
 
     deinit { stop() }
@@ -184,20 +141,4 @@ final class ToolProcess: Sendable {
 struct ServiceProcessError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-/// Gathers a child's combined output; finds the "listening on http://host:port" line.
-final class OutputCollector: Sendable {
-    private let buffer = NIOLockedValueBox(Data())
-
-    func append(_ data: Data) {
-        buffer.withLockedValue { $0.append(data) }
-    }
-
-    var text: String { buffer.withLockedValue { String(decoding: $0, as: UTF8.self) } }
-
-    func listeningPort() -> Int? {
-        guard let range = text.range(of: #"listening on http://[^\s:]+:(\d+)"#, options: .regularExpression) else { return nil }
-        return Int(text[range].split(separator: ":").last ?? "")
-    }
 }

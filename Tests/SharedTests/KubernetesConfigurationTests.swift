@@ -12,10 +12,10 @@ struct KubernetesConfigurationTests {
         let certificate: Data
         let key: Data
 
-        init() throws {
+        init() async throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let openssl = try runTool([
+            let openssl = try await runTool([
                 "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=rexec-test",
                 "-keyout", directory.appendingPathComponent("client.key").path, "-out", directory.appendingPathComponent("client.crt").path,
             ])
@@ -55,8 +55,8 @@ struct KubernetesConfigurationTests {
     }
 
     @Test("bearer token, server and namespace from the current context")
-    func token() throws {
-        let scratch = try Scratch()
+    func token() async throws {
+        let scratch = try await Scratch()
         defer { scratch.cleanUp() }
         let path = try scratch.write("config", Self.kubeconfig(cluster: "    server: http://127.0.0.1:6443", user: "    token: abc", namespace: "team"))
         let config = try KubernetesConfiguration.kubeconfig(path: path)
@@ -67,8 +67,8 @@ struct KubernetesConfigurationTests {
     }
 
     @Test("client certificate and CA, as files (relative paths) and as base64 data")
-    func certificates() throws {
-        let scratch = try Scratch()
+    func certificates() async throws {
+        let scratch = try await Scratch()
         defer { scratch.cleanUp() }
         let fromFiles = try scratch.write("files", Self.kubeconfig(
             cluster: "    server: https://k8s.example.org:6443\n    certificate-authority: client.crt",
@@ -90,8 +90,8 @@ struct KubernetesConfigurationTests {
     }
 
     @Test("insecure-skip-tls-verify and tokenFile")
-    func insecureAndTokenFile() throws {
-        let scratch = try Scratch()
+    func insecureAndTokenFile() async throws {
+        let scratch = try await Scratch()
         defer { scratch.cleanUp() }
         let path = try scratch.write("config", Self.kubeconfig(
             cluster: "    server: https://10.0.0.1\n    insecure-skip-tls-verify: true", user: "    tokenFile: token"
@@ -104,8 +104,8 @@ struct KubernetesConfigurationTests {
     }
 
     @Test("mistakes are named: missing context, missing key, bad base64, unreadable file")
-    func errors() throws {
-        let scratch = try Scratch()
+    func errors() async throws {
+        let scratch = try await Scratch()
         defer { scratch.cleanUp() }
         let noKey = try scratch.write("nokey", Self.kubeconfig(cluster: "    server: https://x", user: "    client-certificate: client.crt"))
         #expect { try KubernetesConfiguration.kubeconfig(path: noKey) } throws: { "\($0)".contains("no client key") }
@@ -116,8 +116,8 @@ struct KubernetesConfigurationTests {
     }
 
     @Test("in-cluster: service host and port, token file, CA and namespace")
-    func inCluster() throws {
-        let scratch = try Scratch()
+    func inCluster() async throws {
+        let scratch = try await Scratch()
         defer { scratch.cleanUp() }
         _ = try scratch.write("token", "sa-token\n")
         _ = try scratch.write("namespace", "rexec\n")

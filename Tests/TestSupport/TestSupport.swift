@@ -19,37 +19,18 @@ public func waitUntil(
     throw WaitTimedOut(description: "timed out after \(timeout) waiting until \(description)")
 }
 
-/// Runs a short-lived tool from PATH (openssl, python3, kubernetes-validate) to completion.
-///
-/// Input and output go through temporary files, not pipes: tests spawn processes in
-/// parallel, and a pipe end inherited by an unrelated long-running child would keep a
-/// reader waiting for an end of file that never comes.
+/// Runs a short-lived tool from PATH (openssl, python3, kubernetes-validate) to completion
+/// (killed after `timeout`).
 /// - Returns: its exit status and standard output (with standard error when `mergingErrors`).
-public func runTool(_ arguments: [String], stdin: Data? = nil, mergingErrors: Bool = false) throws -> (status: Int32, output: Data) {
-    let directory = FileManager.default.temporaryDirectory
-    let inputURL = directory.appendingPathComponent("tool-in-\(UUID().uuidString)")
-    let outputURL = directory.appendingPathComponent("tool-out-\(UUID().uuidString)")
-    defer {
-        try? FileManager.default.removeItem(at: inputURL)
-        try? FileManager.default.removeItem(at: outputURL)
-    }
-    try (stdin ?? Data()).write(to: inputURL)
-    FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-    let input = try FileHandle(forReadingFrom: inputURL)
-    let output = try FileHandle(forWritingTo: outputURL)
-    defer {
-        try? input.close()
-        try? output.close()
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = mergingErrors ? output : FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return (process.terminationStatus, try Data(contentsOf: outputURL))
+public func runTool(
+    _ arguments: [String], stdin: Data? = nil, mergingErrors: Bool = false, timeout: Duration = .seconds(120)
+) async throws -> (status: Int32, output: Data) {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("tool-out-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let status = try await ChildProcess.run(
+        "/usr/bin/env", arguments, output: output, errors: mergingErrors ? .merged : .discarded, input: stdin, timeout: timeout
+    )
+    return (status, try Data(contentsOf: output))
 }
 
 /// Writes a kubeconfig for an API server at `server` with no credentials (kube-sim, or an

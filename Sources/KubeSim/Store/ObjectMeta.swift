@@ -47,14 +47,12 @@ enum ObjectMeta {
         .string(date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)))
     }
 
-    /// DNS-1123 label (namespaces, services, pods) or subdomain (everything else).
+    /// DNS-1123 label (namespaces, services, pods) or subdomain (everything else), with the
+    /// API server's messages.
     static func validateName(_ name: String, label: Bool) -> String? {
         let limit = label ? 63 : 253
-        let allowed = label ? "abcdefghijklmnopqrstuvwxyz0123456789-" : "abcdefghijklmnopqrstuvwxyz0123456789-."
-        guard !name.isEmpty, name.count <= limit else { return "must be no more than \(limit) characters" }
-        guard name.allSatisfy(allowed.contains), let first = name.first, let last = name.last,
-            first.isLetter || first.isNumber, last.isLetter || last.isNumber
-        else {
+        guard !name.isEmpty, name.utf8.count <= limit else { return "must be no more than \(limit) characters" }
+        guard label ? DNSName.isLabel(name) : DNSName.isSubdomain(name) else {
             return label
                 ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
                 : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"

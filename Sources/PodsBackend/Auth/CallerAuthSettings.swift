@@ -35,8 +35,8 @@ struct CallerAuthSettings: Sendable {
 
     static let minimumSecretLength = 16
 
-    static func load(_ reader: PodsSettings.Reader) throws -> CallerAuthSettings {
-        let listed = reader.list("authModes")
+    static func load(_ config: ConfigurationSource) throws -> CallerAuthSettings {
+        let listed = config.list("authModes")
         var modes: Set<Mode> = []
         for word in listed.isEmpty ? ["secret", "hmac"] : listed {
             guard let mode = Mode(rawValue: word.lowercased()) else {
@@ -44,8 +44,8 @@ struct CallerAuthSettings: Sendable {
             }
             modes.insert(mode)
         }
-        let silo = try reader.secret("siloSecret")
-        let admin = try reader.secret("adminSecret")
+        let silo = try config.secrets("siloSecret")
+        let admin = try config.secrets("adminSecret")
         for (key, values) in [("BACKEND_SILOSECRET", silo), ("BACKEND_ADMINSECRET", admin)] {
             if let short = values.first(where: { $0.utf8.count < minimumSecretLength }) {
                 throw ConfigurationError(variable: key, value: String(repeating: "*", count: short.count), expected: "secrets of at least \(minimumSecretLength) characters")
@@ -57,14 +57,14 @@ struct CallerAuthSettings: Sendable {
                 expected: "a silo secret (or BACKEND_SILOSECRETFILE) for authModes \(modes.map(\.rawValue).sorted().joined(separator: ",")); authModes=none restores upstream's unauthenticated API"
             )
         }
-        let field = reader.text("idpUserField", "username")
+        let field = config.optionalString("idpUserField") ?? "username"
         guard let userField = IdPUserField(rawValue: field.lowercased()) else {
             throw ConfigurationError(variable: "BACKEND_IDPUSERFIELD", value: field, expected: "username, email or sub")
         }
         return CallerAuthSettings(
             modes: modes, siloSecrets: silo, adminSecrets: admin,
-            hmacMaxSkew: try reader.duration("hmacMaxSkew", "5m"), idpUserField: userField,
-            auth: modes.contains(.idp) ? try AuthSettings.load(from: reader.source) : nil
+            hmacMaxSkew: try config.goDuration("hmacMaxSkew", default: "5m"), idpUserField: userField,
+            auth: modes.contains(.idp) ? try AuthSettings.load(from: config.unscoped) : nil
         )
     }
 }

@@ -56,155 +56,120 @@ struct PodsSettings: Sendable {
     }
 
     static func load(from source: ConfigurationSource) throws -> PodsSettings {
-        let reader = Reader(source: source)
-        let restartPolicy = reader.text("defaultRestartPolicy", "Never")
+        let config = source.scoped(prefix: "BACKEND_")
+        let restartPolicy = config.optionalString("defaultRestartPolicy") ?? "Never"
         guard ["Always", "OnFailure", "Never", ""].contains(restartPolicy) else {
             throw ConfigurationError(variable: "BACKEND_DEFAULTRESTARTPOLICY", value: restartPolicy, expected: "Always, OnFailure, Never or empty")
         }
-        let whitelist = reader.text("whitelistManifestRegex", #"https:\/\/raw[.]githubusercontent[.]com\/deic-dk\/pod_manifests"#)
+        let whitelist = config.optionalString("whitelistManifestRegex") ?? #"https:\/\/raw[.]githubusercontent[.]com\/deic-dk\/pod_manifests"#
         guard (try? Regex("^(?:\(whitelist))")) != nil else {
             throw ConfigurationError(variable: "BACKEND_WHITELISTMANIFESTREGEX", value: whitelist, expected: "a regular expression")
         }
-        let testingHost = reader.text("testingHost", "10.0.0.20")
+        let testingHost = config.optionalString("testingHost") ?? "10.0.0.20"
         guard IPAddress(testingHost) != nil else {
             throw ConfigurationError(variable: "BACKEND_TESTINGHOST", value: testingHost, expected: "an IP address")
         }
-        let subnet = reader.text("podSubnetCidr", "10.128.0.0/15")
+        let subnet = config.optionalString("podSubnetCidr") ?? "10.128.0.0/15"
         guard let podSubnet = IPAddressRange(subnet), subnet.contains("/") else {
             throw ConfigurationError(variable: "BACKEND_PODSUBNETCIDR", value: subnet, expected: "a CIDR such as 10.128.0.0/15")
         }
-        let namespace = reader.text("namespace", "sciencedata-dev")
+        let namespace = config.optionalString("namespace") ?? "sciencedata-dev"
         guard DNSName.isLabel(namespace) else {
             throw ConfigurationError(variable: "BACKEND_NAMESPACE", value: namespace, expected: "a DNS label (lower-case letters, digits and '-', at most 63)")
         }
         return PodsSettings(
             defaultRestartPolicy: restartPolicy,
-            timeoutCreate: try reader.duration("timeoutCreate", "1m30s"),
-            timeoutDelete: try reader.duration("timeoutDelete", "1m30s"),
+            timeoutCreate: try config.goDuration("timeoutCreate", default: "1m30s"),
+            timeoutDelete: try config.goDuration("timeoutDelete", default: "1m30s"),
             namespace: namespace,
             whitelistManifestRegex: whitelist,
-            tokenByteLimit: try reader.integer("tokenByteLimit", 4096, range: 1...(1 << 20)),
-            nfsStorageRoot: reader.text("nfsStorageRoot", "/tank/storage"),
+            tokenByteLimit: try config.integer("tokenByteLimit", default: 4096, range: 1...(1 << 20)),
+            nfsStorageRoot: config.optionalString("nfsStorageRoot") ?? "/tank/storage",
             testingHost: testingHost,
-            localRegistryURL: reader.text("localRegistryURL", ""),
-            localRegistrySecret: reader.text("localRegistrySecret", "docker-registry-auth"),
-            ingressDomain: reader.text("ingressDomain", ""),
-            ingressWildcardSecret: reader.text("ingressWildcardSecret", "user-pods-wildcard"),
+            localRegistryURL: config.optionalString("localRegistryURL") ?? "",
+            localRegistrySecret: config.optionalString("localRegistrySecret") ?? "docker-registry-auth",
+            ingressDomain: config.optionalString("ingressDomain") ?? "",
+            ingressWildcardSecret: config.optionalString("ingressWildcardSecret") ?? "user-pods-wildcard",
             podSubnet: podSubnet,
-            hostnames: try reader.hostnames(),
-            callers: try CallerAuthSettings.load(reader),
-            trustedProxies: try reader.ranges("trustedProxies"),
+            hostnames: try config.hostnames(),
+            callers: try CallerAuthSettings.load(config),
+            trustedProxies: try config.ranges("trustedProxies"),
             manifest: ManifestSettings(
-                maxBytes: try reader.integer("manifestMaxBytes", 262_144, range: 1024...(16 << 20)),
-                timeout: try reader.duration("manifestTimeout", "10s"),
-                maxRedirects: try reader.integer("manifestMaxRedirects", 3, range: 0...10)
+                maxBytes: try config.integer("manifestMaxBytes", default: 262_144, range: 1024...(16 << 20)),
+                timeout: try config.goDuration("manifestTimeout", default: "10s"),
+                maxRedirects: try config.integer("manifestMaxRedirects", default: 3, range: 0...10)
             ),
-            policy: try PodPolicy.load(reader),
+            policy: try PodPolicy.load(config),
             storage: StorageSettings(
-                storageClassName: reader.text("storageClassName", "nfs"),
-                size: reader.text("storageSize", "10Gi")
+                storageClassName: config.optionalString("storageClassName") ?? "nfs",
+                size: config.optionalString("storageSize") ?? "10Gi"
             ),
-            ingressClassName: reader.optional("ingressClassName"),
-            tokenRefreshWindow: try reader.duration("tokenRefreshWindow", "5m"),
-            tokenRetryInterval: try reader.duration("tokenRetryInterval", "1s"),
-            sweepInterval: try reader.duration("sweepInterval", "30s"),
-            leaseMargin: try reader.duration("leaseMargin", "30s"),
-            podIPLookupWindow: try reader.duration("podIPLookupWindow", "4500ms")
+            ingressClassName: config.optionalString("ingressClassName"),
+            tokenRefreshWindow: try config.goDuration("tokenRefreshWindow", default: "5m"),
+            tokenRetryInterval: try config.goDuration("tokenRetryInterval", default: "1s"),
+            sweepInterval: try config.goDuration("sweepInterval", default: "30s"),
+            leaseMargin: try config.goDuration("leaseMargin", default: "30s"),
+            podIPLookupWindow: try config.goDuration("podIPLookupWindow", default: "4500ms")
         )
     }
+}
 
-    /// Reads `BACKEND_<KEY>` for a config.yaml key; blank values count as unset (viper).
-    struct Reader {
-        let source: ConfigurationSource
-
-        static func variable(_ key: String) -> String { "BACKEND_" + key.uppercased() }
-
-        func optional(_ key: String) -> String? {
-            source.rawSkippingBlank(Self.variable(key))?.trimmingCharacters(in: .whitespaces)
-        }
-
-        func text(_ key: String, _ defaultValue: String) -> String {
-            optional(key) ?? defaultValue
-        }
-
-        func list(_ key: String) -> [String] {
-            (optional(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
-
-        func duration(_ key: String, _ defaultValue: String) throws -> Duration {
-            let value = text(key, defaultValue)
-            guard let duration = GoDuration.parse(value), duration >= .zero else {
-                throw ConfigurationError(variable: Self.variable(key), value: value, expected: "a Go duration such as 90s, 1m30s or 500ms")
+/// Readers for the pods backend's own kinds of setting, on its `BACKEND_`-scoped source.
+extension ConfigurationSource {
+    func ranges(_ key: String) throws -> [IPAddressRange] {
+        try list(key).map { entry in
+            guard let range = IPAddressRange(entry) else {
+                throw ConfigurationError(variable: variable(key), value: entry, expected: "IP addresses or CIDRs, comma-separated")
             }
-            return duration
+            return range
         }
+    }
 
-        func integer(_ key: String, _ defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
-            guard let value = optional(key) else { return defaultValue }
-            guard let number = Int(value), range.contains(number) else {
-                throw ConfigurationError(variable: Self.variable(key), value: value, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+    /// Secrets given inline (comma-separated) and, with the `File` suffix, read from a file
+    /// (a mounted Secret, one per line): several are accepted during a rotation.
+    func secrets(_ key: String) throws -> [String] {
+        var values = list(key)
+        if let path = optionalString(key + "File") {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(variable: variable(key + "File"), value: path, expected: "a readable file")
             }
-            return number
+            values += String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "," })
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+        return values
+    }
 
-        func bool(_ key: String, _ defaultValue: Bool) throws -> Bool {
-            guard let value = optional(key) else { return defaultValue }
-            return try BooleanSetting.parse(value, variable: Self.variable(key))
-        }
-
-        func ranges(_ key: String) throws -> [IPAddressRange] {
-            try list(key).map { entry in
-                guard let range = IPAddressRange(entry) else {
-                    throw ConfigurationError(variable: Self.variable(key), value: entry, expected: "IP addresses or CIDRs, comma-separated")
+    /// `hostnameList`: a list of `{hostname, address}` (YAML or JSON), or `host=address`
+    /// pairs separated by commas in the environment.
+    func hostnames() throws -> [String: String] {
+        let name = variable("hostnameList")
+        let value = optionalString("hostnameList")
+            ?? #"[{"hostname":"silo7.sciencedata.dk","address":"10.0.0.20"},{"hostname":"silo1.sciencedata.dk","address":"10.0.0.14"}]"#
+        var pairs: [(String, String)] = []
+        if value.hasPrefix("[") {
+            guard let entries = (try? JSONValue.decode(Data(value.utf8)))?.arrayValue else {
+                throw ConfigurationError(variable: name, value: value, expected: "a list of {hostname, address}")
+            }
+            for entry in entries {
+                guard let hostname = entry["hostname"]?.stringValue, let address = entry["address"]?.stringValue else {
+                    throw ConfigurationError(variable: name, value: value, expected: "every entry to have hostname and address")
                 }
-                return range
+                pairs.append((hostname, address))
+            }
+        } else {
+            for entry in value.split(separator: ",") {
+                let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2 else { throw ConfigurationError(variable: name, value: value, expected: "hostname=address pairs separated by commas") }
+                pairs.append((parts[0], parts[1]))
             }
         }
-
-        /// A secret given inline or, with the `File` suffix, read from a file (a mounted Secret).
-        func secret(_ key: String) throws -> [String] {
-            var values = list(key)
-            if let path = optional(key + "File") {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw ConfigurationError(variable: Self.variable(key + "File"), value: path, expected: "a readable file")
-                }
-                values += String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "," })
-                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var map: [String: String] = [:]
+        for (hostname, address) in pairs {
+            guard IPAddress(address) != nil else {
+                throw ConfigurationError(variable: name, value: address, expected: "an IP address for \(hostname)")
             }
-            return values
+            map[address] = hostname
         }
-
-        /// `hostnameList`: a list of `{hostname, address}` (YAML or JSON), or `host=address`
-        /// pairs separated by commas in the environment.
-        func hostnames() throws -> [String: String] {
-            let variable = Self.variable("hostnameList")
-            let value = optional("hostnameList") ?? #"[{"hostname":"silo7.sciencedata.dk","address":"10.0.0.20"},{"hostname":"silo1.sciencedata.dk","address":"10.0.0.14"}]"#
-            var pairs: [(String, String)] = []
-            if value.hasPrefix("[") {
-                guard let entries = (try? JSONValue.decode(Data(value.utf8)))?.arrayValue else {
-                    throw ConfigurationError(variable: variable, value: value, expected: "a list of {hostname, address}")
-                }
-                for entry in entries {
-                    guard let hostname = entry["hostname"]?.stringValue, let address = entry["address"]?.stringValue else {
-                        throw ConfigurationError(variable: variable, value: value, expected: "every entry to have hostname and address")
-                    }
-                    pairs.append((hostname, address))
-                }
-            } else {
-                for entry in value.split(separator: ",") {
-                    let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard parts.count == 2 else { throw ConfigurationError(variable: variable, value: value, expected: "hostname=address pairs separated by commas") }
-                    pairs.append((parts[0], parts[1]))
-                }
-            }
-            var map: [String: String] = [:]
-            for (hostname, address) in pairs {
-                guard IPAddress(address) != nil else {
-                    throw ConfigurationError(variable: variable, value: address, expected: "an IP address for \(hostname)")
-                }
-                map[address] = hostname
-            }
-            return map
-        }
+        return map
     }
 }

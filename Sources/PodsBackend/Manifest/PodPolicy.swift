@@ -1,4 +1,5 @@
 import Essentials
+import ServiceKit
 
 /// What a manifest may ask for (upstream applied any manifest as is, W3). Roughly the
 /// Kubernetes "baseline" Pod Security Standard, plus what a multi-user namespace needs:
@@ -20,12 +21,12 @@ struct PodPolicy: Sendable {
     var defaultRequests: [String: String]
     var defaultLimits: [String: String]
 
-    static func load(_ reader: PodsSettings.Reader) throws -> PodPolicy {
-        let listed = reader.list("allowedCapabilities")
+    static func load(_ config: ConfigurationSource) throws -> PodPolicy {
+        let listed = config.list("allowedCapabilities")
         return PodPolicy(
             allowedCapabilities: Set((listed.isEmpty ? baselineCapabilities : listed).map { $0.uppercased().replacingOccurrences(of: "CAP_", with: "") }),
-            defaultRequests: ["cpu": reader.text("podCPURequest", "100m"), "memory": reader.text("podMemoryRequest", "256Mi")],
-            defaultLimits: ["cpu": reader.text("podCPULimit", "2"), "memory": reader.text("podMemoryLimit", "4Gi")]
+            defaultRequests: ["cpu": config.optionalString("podCPURequest") ?? "100m", "memory": config.optionalString("podMemoryRequest") ?? "256Mi"],
+            defaultLimits: ["cpu": config.optionalString("podCPULimit") ?? "2", "memory": config.optionalString("podMemoryLimit") ?? "4Gi"]
         )
     }
 

@@ -97,15 +97,7 @@ struct DeployHarness: Sendable {
 
     // MARK: Requests
 
-    struct Reply: Sendable {
-        let status: Int
-        let body: JSONValue
-
-        var text: String { String(decoding: body.encoded(), as: UTF8.self) }
-        subscript(key: String) -> JSONValue? { body[key] }
-    }
-
-    func request(_ method: HTTPRequest.Method, _ path: String, form: [(String, String)]? = nil, bearer: String? = nil) async throws -> Reply {
+    func request(_ method: HTTPRequest.Method, _ path: String, form: [(String, String)]? = nil, bearer: String? = nil) async throws -> HTTPReply {
         var headers: HTTPFields = [:]
         var body: ByteBuffer?
         if let form {
@@ -114,12 +106,12 @@ struct DeployHarness: Sendable {
         }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         return try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
-            Reply(status: Int(response.status.code), body: (try? JSONValue.decode(Data(buffer: response.body))) ?? .string(String(buffer: response.body)))
+            HTTPReply(response)
         }
     }
 
     /// What ndp-ep 0.9.0 / scidx-rexec 0.1.0 post (specs §4.4).
-    func spawn(_ requirements: [String], token: String = "demo-token", force: Bool = false, wait: Bool = false, path: String = "/rexec/spawn") async throws -> Reply {
+    func spawn(_ requirements: [String], token: String = "demo-token", force: Bool = false, wait: Bool = false, path: String = "/rexec/spawn") async throws -> HTTPReply {
         var form = requirements.map { ("requirments", $0) }
         form.append(("force_reinstall", force ? "True" : "False"))
         form.append(("token", token))
@@ -127,7 +119,7 @@ struct DeployHarness: Sendable {
         return try await request(.post, path, form: form)
     }
 
-    func terminate(token: String = "demo-token") async throws -> Reply {
+    func terminate(token: String = "demo-token") async throws -> HTTPReply {
         try await request(.delete, "/rexec/terminate", form: [("token", token)])
     }
 

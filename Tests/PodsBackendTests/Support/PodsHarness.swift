@@ -11,6 +11,7 @@ import Prometheus
 import ServiceKit
 import TestFixtures
 import Testing
+import TestSupport
 @testable import PodsBackend
 
 /// The pods backend over loopback HTTP against ``TestCluster`` (kube-sim, or a real cluster
@@ -85,22 +86,15 @@ struct PodsHarness: Sendable {
 
     // MARK: Requests
 
-    struct Reply: Sendable {
-        let status: Int
-        let body: JSONValue
-        let text: String
-        subscript(key: String) -> JSONValue? { body[key] }
-    }
-
     enum Credential: Sendable {
         case silo, admin, anonymous, hmac(skew: TimeInterval), bearer(String), header(String, String)
     }
 
-    func post(_ path: String, _ body: JSONValue, auth credential: Credential = .silo, headers extra: HTTPFields = [:]) async throws -> Reply {
+    func post(_ path: String, _ body: JSONValue, auth credential: Credential = .silo, headers extra: HTTPFields = [:]) async throws -> HTTPReply {
         try await request(.post, path, body: Data(body.encoded()), auth: credential, headers: extra)
     }
 
-    func request(_ method: HTTPRequest.Method, _ path: String, body: Data? = nil, auth credential: Credential = .silo, headers extra: HTTPFields = [:]) async throws -> Reply {
+    func request(_ method: HTTPRequest.Method, _ path: String, body: Data? = nil, auth credential: Credential = .silo, headers extra: HTTPFields = [:]) async throws -> HTTPReply {
         var headers = extra
         if body != nil { headers[.contentType] = "application/json" }
         let bytes = body.map { Array($0) } ?? []
@@ -118,30 +112,29 @@ struct PodsHarness: Sendable {
         case .header(let name, let value): headers[HTTPField.Name(name)!] = value
         }
         return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(data: $0) }) { response in
-            let text = String(buffer: response.body)
-            return Reply(status: Int(response.status.code), body: (try? JSONValue.decode(Data(text.utf8))) ?? .string(text), text: text)
+            HTTPReply(response)
         }
     }
 
     // MARK: The frontend's calls
 
-    func createPod(_ manifest: String, user: String = user, settings: JSONValue = .null) async throws -> Reply {
+    func createPod(_ manifest: String, user: String = user, settings: JSONValue = .null) async throws -> HTTPReply {
         try await post("/create_pod", ["yaml_url": .string(manifestBase + manifest), "user_id": .string(user), "settings": settings])
     }
 
-    func getPods(user: String = user) async throws -> Reply {
+    func getPods(user: String = user) async throws -> HTTPReply {
         try await post("/get_pods", ["user_id": .string(user)])
     }
 
-    func watchCreate(_ pod: String, user: String = user) async throws -> Reply {
+    func watchCreate(_ pod: String, user: String = user) async throws -> HTTPReply {
         try await post("/watch_create_pod", ["user_id": .string(user), "pod_name": .string(pod)])
     }
 
-    func deletePod(_ pod: String, user: String = user) async throws -> Reply {
+    func deletePod(_ pod: String, user: String = user) async throws -> HTTPReply {
         try await post("/delete_pod", ["user_id": .string(user), "pod_name": .string(pod)])
     }
 
-    func watchDelete(_ pod: String, user: String = user) async throws -> Reply {
+    func watchDelete(_ pod: String, user: String = user) async throws -> HTTPReply {
         try await post("/watch_delete_pod", ["user_id": .string(user), "pod_name": .string(pod)])
     }
 

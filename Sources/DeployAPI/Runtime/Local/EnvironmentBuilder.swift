@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 import Logging
 
@@ -64,8 +65,8 @@ actor EnvironmentBuilder {
             guard let path = Self.resolve(candidate) else { continue }
             let log = probeDirectory.appendingPathComponent("version-\(found.count).txt")
             let status = try? await ChildProcess.run(
-                path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], environment: ChildProcess.environment([:]),
-                workingDirectory: probeDirectory, log: log, timeout: .seconds(20)
+                path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], environment: ChildEnvironment.cleaned([:]),
+                workingDirectory: probeDirectory, output: log, timeout: .seconds(20)
             )
             guard status == 0, let text = try? String(contentsOf: log, encoding: .utf8) else { continue }
             let version = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -89,15 +90,15 @@ actor EnvironmentBuilder {
         logger.info("building a virtual environment", metadata: ["digest": "\(requirements.digest.prefix(12))", "python": "\(interpreter)"])
 
         let deadline = settings.installTimeout
-        let childEnvironment = ChildProcess.environment(["PIP_DISABLE_PIP_VERSION_CHECK": "1"])
+        let childEnvironment = ChildEnvironment.cleaned(["PIP_DISABLE_PIP_VERSION_CHECK": "1"])
         var status = try await ChildProcess.run(
-            interpreter, ["-m", "venv", directory.path], environment: childEnvironment, workingDirectory: directory, log: log, timeout: deadline
+            interpreter, ["-m", "venv", directory.path], environment: childEnvironment, workingDirectory: directory, output: log, timeout: deadline
         )
         if status == 0 {
             status = try await ChildProcess.run(
                 environment.python,
                 ["-m", "pip", "install", "--quiet", "-r", code.requirementsFile.path, "-r", userRequirements.path] + settings.pipArguments,
-                environment: childEnvironment, workingDirectory: directory, log: log, timeout: deadline
+                environment: childEnvironment, workingDirectory: directory, output: log, timeout: deadline
             )
         }
         guard status == 0 else {

@@ -14,7 +14,7 @@ actor LocalRuntime: ServerRuntime {
         var created: Date
         var phase: ServerRecord.Phase = .starting
         var message: String? = "installing requirements"
-        var process: Process?
+        var process: ChildProcess?
         /// Bumped by replace and terminate, so exits and builds of an older incarnation are ignored.
         var generation = 0
         var crashes = 0
@@ -135,13 +135,13 @@ actor LocalRuntime: ServerRuntime {
         let workingDirectory = directory(for: user)
         do {
             try FileManager.default.createDirectory(at: workingDirectory, withIntermediateDirectories: true)
-            let process = try ChildProcess.launch(
+            let process = try ChildProcess(
                 environment.python,
                 ["-m", "rexec_server", broker.host, "--broker_port", String(broker.serverPort), "--heartbeat_interval", String(heartbeatInterval)],
-                environment: ChildProcess.environment([
+                environment: ChildEnvironment.cleaned([
                     "REXEC_USER_ID": spec.user.sub, "PYTHONPATH": code.folder.path, "PYTHONUNBUFFERED": "1", "HOME": workingDirectory.path,
                 ]),
-                workingDirectory: workingDirectory, log: workingDirectory.appendingPathComponent("server.log")
+                workingDirectory: workingDirectory, output: workingDirectory.appendingPathComponent("server.log")
             ) { status in
                 Task { await self.exited(user, generation: generation, status: status) }
             }
@@ -179,14 +179,8 @@ actor LocalRuntime: ServerRuntime {
     }
 
     /// SIGTERM, then SIGKILL if it has not gone within 5 s.
-    private static func stop(_ process: Process?) async {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Sleep.for(.milliseconds(20))
-        }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    private static func stop(_ process: ChildProcess?) async {
+        await process?.stop(grace: .seconds(5))
     }
 
     // MARK: State across restarts

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 
 /// Where a service's settings come from, in order of precedence:
@@ -7,6 +8,10 @@ import Foundation
 /// `auth_api_url` in a `.env` file sets `AUTH_API_URL`.
 public struct ConfigurationSource: Sendable {
     private var layers: [[String: String]]
+    /// Set by ``scoped(prefix:)``: names are read as `prefix + NAME`.
+    private var prefix = ""
+    /// Set by ``scoped(prefix:)``: a blank value does not hide a lower layer's.
+    private var blankIsUnset = false
 
     /// - Parameters:
     ///   - overrides: values from command-line flags, keyed by the environment name they override.
@@ -44,6 +49,30 @@ public struct ConfigurationSource: Sendable {
         return copy
     }
 
+    /// A view of these settings in which a name such as `timeoutCreate` is read as
+    /// `PREFIX` + `TIMEOUTCREATE` and blank values count as unset: how the pods backend reads
+    /// upstream's config.yaml keys and their `BACKEND_*` overrides (viper's rules). Errors
+    /// name the full variable.
+    public func scoped(prefix: String) -> ConfigurationSource {
+        var copy = self
+        copy.prefix = prefix
+        copy.blankIsUnset = true
+        return copy
+    }
+
+    /// The same settings without the scope of ``scoped(prefix:)``.
+    public var unscoped: ConfigurationSource {
+        var copy = self
+        copy.prefix = ""
+        copy.blankIsUnset = false
+        return copy
+    }
+
+    /// The variable a name is read from (what errors name).
+    public func variable(_ name: String) -> String {
+        prefix.isEmpty ? name : prefix + name.uppercased()
+    }
+
     private static func foldKeys(_ values: [String: String]) -> [String: String] {
         Dictionary(values.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
@@ -52,9 +81,11 @@ public struct ConfigurationSource: Sendable {
 
     /// The raw value, or nil when no layer sets it.
     public func raw(_ name: String) -> String? {
-        let key = name.uppercased()
+        let key = variable(name).uppercased()
         for layer in layers {
-            if let value = layer[key] { return value }
+            guard let value = layer[key] else { continue }
+            if blankIsUnset, value.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            return value
         }
         return nil
     }
@@ -63,16 +94,6 @@ public struct ConfigurationSource: Sendable {
     public func raw(anyOf names: [String]) -> (name: String, value: String)? {
         for name in names {
             if let value = raw(name) { return (name, value) }
-        }
-        return nil
-    }
-
-    /// The first value that is not blank: a blank environment variable does not hide a
-    /// config file's value (viper's rule, which the pods backend keeps).
-    public func rawSkippingBlank(_ name: String) -> String? {
-        let key = name.uppercased()
-        for layer in layers {
-            if let value = layer[key], !value.trimmingCharacters(in: .whitespaces).isEmpty { return value }
         }
         return nil
     }
@@ -89,13 +110,13 @@ public struct ConfigurationSource: Sendable {
 
     public func bool(_ name: String, default defaultValue: Bool) throws -> Bool {
         guard let value = raw(name) else { return defaultValue }
-        return try BooleanSetting.parse(value, variable: name)
+        return try BooleanSetting.parse(value, variable: variable(name))
     }
 
     public func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
         guard let value = raw(name) else { return defaultValue }
         guard let parsed = Int(value.trimmingCharacters(in: .whitespaces)), range.contains(parsed) else {
-            throw ConfigurationError(variable: name, value: value, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationError(variable: variable(name), value: value, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return parsed
     }
@@ -109,7 +130,7 @@ public struct ConfigurationSource: Sendable {
         guard let value = raw(name) else { return .milliseconds(Int64(defaultValue * 1000)) }
         guard let parsed = Double(value.trimmingCharacters(in: .whitespaces)), parsed.isFinite, range.contains(parsed) else {
             throw ConfigurationError(
-                variable: name, value: value,
+                variable: variable(name), value: value,
                 expected: "a number of seconds from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound))"
             )
         }
@@ -123,7 +144,7 @@ public struct ConfigurationSource: Sendable {
             let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             url.host != nil
         else {
-            throw ConfigurationError(variable: name, value: value, expected: "an absolute http:// or https:// URL")
+            throw ConfigurationError(variable: variable(name), value: value, expected: "an absolute http:// or https:// URL")
         }
         return url
     }
@@ -136,9 +157,18 @@ public struct ConfigurationSource: Sendable {
         let folded = value.trimmingCharacters(in: .whitespaces).lowercased()
         guard let choice = Choice.allCases.first(where: { $0.rawValue.lowercased() == folded }) else {
             let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigurationError(variable: name, value: value, expected: "one of \(allowed)")
+            throw ConfigurationError(variable: variable(name), value: value, expected: "one of \(allowed)")
         }
         return choice
+    }
+
+    /// A duration in Go's syntax (`90s`, `1m30s`, `500ms`), as upstream's config.yaml writes them.
+    public func goDuration(_ name: String, default defaultValue: String) throws -> Duration {
+        let value = optionalString(name) ?? defaultValue
+        guard let duration = GoDuration.parse(value), duration >= .zero else {
+            throw ConfigurationError(variable: variable(name), value: value, expected: "a Go duration such as 90s, 1m30s or 500ms")
+        }
+        return duration
     }
 
     /// A comma-separated list; blank entries are dropped and entries are trimmed.
