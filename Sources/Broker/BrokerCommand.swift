@@ -4,7 +4,7 @@ import Logging
 import ServiceKit
 
 /// rexec-broker: routes rexec calls between clients and per-user servers over ZeroMQ
-/// (specs/rexec.md §2), with an HTTP side port for /healthz, /readyz and /metrics.
+/// (docs/specs/rexec.md §2), with an HTTP side port for /healthz, /readyz and /metrics.
 @main
 struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,7 +4,7 @@ import Hummingbird
 import ServiceKit
 
 /// The dev IdP's HTTP surface, matching the contract upstream services rely on
-/// (specs/rexec.md §9, specs/ndp-ep.md §3.1-3.2):
+/// (docs/specs/rexec.md §9, docs/specs/ndp-ep.md §3.1-3.2):
 ///
 /// - `POST /information` (and `/temp/information`, upstream's path): `{token}` → user object, or 401.
 /// - `POST /user/login`: `{username, password}` → `{access_token, token_type, roles, groups}`, or 401.

@@ -5,7 +5,7 @@ import TestSupport
 import ZeroMQ
 @testable import Broker
 
-/// The routing loop against real libzmq peers over loopback (specs/rexec.md §2).
+/// The routing loop against real libzmq peers over loopback (docs/specs/rexec.md §2).
 @Suite("Broker routing")
 struct RoutingLoopTests {
     @Test("an invoke reaches the token's server without the token; the reply comes back to the caller")

@@ -7,7 +7,7 @@ import TestSupport
 @testable import DeployAPI
 
 /// The deploy API's contract with its clients beyond spawn itself: auth and the group gate
-/// (specs/rexec.md §5.4), /broker-config (§5.6), aliases, wait and /status, the reaper.
+/// (docs/specs/rexec.md §5.4), /broker-config (§5.6), aliases, wait and /status, the reaper.
 @Suite("Deploy API contract")
 struct DeployAPIContractTests {
     static let requirements = ["python==3.11", "numpy>=1.26"]

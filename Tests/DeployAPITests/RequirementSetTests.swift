@@ -2,7 +2,7 @@ import Testing
 
 @testable import DeployAPI
 
-/// Requirements as upstream's clients send them, validated strictly (specs/rexec.md §5.3, §5.9).
+/// Requirements as upstream's clients send them, validated strictly (docs/specs/rexec.md §5.3, §5.9).
 @Suite("Requirements")
 struct RequirementSetTests {
     @Test("the digest is upstream's: SHA-1 of python==X and the sorted rest, space-joined")

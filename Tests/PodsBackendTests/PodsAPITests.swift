@@ -8,7 +8,7 @@ import TestSupport
 @testable import PodsBackend
 
 /// Every endpoint over HTTP against kube-sim (or a real cluster), with upstream's example
-/// manifests and the frontend's expectations (specs/pods-backend.md §2, §4, §11.1).
+/// manifests and the frontend's expectations (docs/specs/pods-backend.md §2, §4, §11.1).
 @Suite("Pods backend API")
 struct PodsAPITests {
     static let user = PodsHarness.user
@@ -113,7 +113,7 @@ struct PodsAPITests {
         }
     }
 
-    @Test("a pod with both ssh and an ingress gets both Services, and deleting it removes both (upstream's W9 lost one)")
+    @Test("a pod with both ssh and an ingress gets both Services, and deleting it removes both (upstream's docs/specs/pods-backend.md W9 lost one)")
     func caddyBothServices() async throws {
         try await PodsHarness.run { harness in
             guard !harness.cluster.isReal else { return }

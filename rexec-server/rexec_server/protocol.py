@@ -1,4 +1,4 @@
-"""Frames and stream events exchanged with the broker and the client (specs/rexec.md §2.3, §3.4).
+"""Frames and stream events exchanged with the broker and the client (docs/specs/rexec.md §2.3, §3.4).
 
 Stream events are dill-pickled dicts; broker and server error texts are pickled strings.
 """

@@ -1,4 +1,4 @@
-"""The rexec server's protocol (specs/rexec.md §3): events, errors, cancel, heartbeats."""
+"""The rexec server's protocol (docs/specs/rexec.md §3): events, errors, cancel, heartbeats."""
 
 import os
 import signal

@@ -1,4 +1,4 @@
-"""rexec-deploy-api on the local runtime with the real PyPI clients (specs/rexec.md §4-§5):
+"""rexec-deploy-api on the local runtime with the real PyPI clients (docs/specs/rexec.md §4-§5):
 ndp-ep 0.9.0's setup_rexec_environment / terminate_rexec_environment (through an EP stub until
 the gateway serves /status/rexec), scidx-rexec 0.1.0's set_environment against the bare /rexec
 alias, and real remote calls through rexec-broker to the server the deploy API started."""

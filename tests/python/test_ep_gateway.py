@@ -1,6 +1,6 @@
 """ndp-ep-api with the real ndp-ep clients from PyPI, 0.7.0 (form /token login) and 0.9.0
-(JSON /user/login), and rexec delegation from the gateway to rexec-deploy-api (specs/ndp-ep.md
-§2-§3, §5; specs/rexec.md §6)."""
+(JSON /user/login), and rexec delegation from the gateway to rexec-deploy-api (docs/specs/ndp-ep.md
+§2-§3, §5; docs/specs/rexec.md §6)."""
 import json
 import sys
 

@@ -1,4 +1,4 @@
-/// A message from a client, taken apart as upstream's broker does (specs/rexec.md §2.3-2.4):
+/// A message from a client, taken apart as upstream's broker does (docs/specs/rexec.md §2.3-2.4):
 /// `[client ids…, "", token, fn, args(, extra…)]` or `[ids…, "", token, "__REXEC_CANCEL__"(, reason)]`.
 struct ClientRequest: Equatable {
     static let cancelMarker = Array("__REXEC_CANCEL__".utf8)

@@ -1,5 +1,5 @@
 /// The broker's error replies: a Python `str` as a pickle, which the client reads with
-/// `dill.loads` and prints (specs/rexec.md §2.5). Protocol 2 is the smallest encoding every
+/// `dill.loads` and prints (docs/specs/rexec.md §2.5). Protocol 2 is the smallest encoding every
 /// pickle reader accepts: PROTO 2, BINUNICODE (4-byte little-endian length + UTF-8), STOP.
 enum PickledString {
     static func encode(_ text: String) -> [UInt8] {

@@ -5,7 +5,7 @@ import RexecWire
 import ZeroMQ
 
 /// The broker proper: one thread owns the three network sockets and the mailbox, and routes
-/// (specs/rexec.md §2.4) client messages to the server whose identity is the token's `sub`,
+/// (docs/specs/rexec.md §2.4) client messages to the server whose identity is the token's `sub`,
 /// and server messages back to the client that asked.
 ///
 /// Nothing on this thread waits for the network: tokens validated earlier are looked up in

@@ -1,4 +1,4 @@
-/// A message from a rexec server as the server-facing ROUTER receives it (specs/rexec.md §2.3):
+/// A message from a rexec server as the server-facing ROUTER receives it (docs/specs/rexec.md §2.3):
 /// `[server id, "", "__REXEC_HEARTBEAT__"(, instance)]` or `[server id, client ids…, "", payload…]`;
 /// our server also says `[server id, "", "__REXEC_GOODBYE__", instance]` when it stops.
 enum ServerMessage: Equatable {

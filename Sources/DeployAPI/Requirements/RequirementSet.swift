@@ -13,7 +13,7 @@ struct RequirementSet: Sendable, Equatable {
     /// Every other requirement, stripped, in the order given.
     let packages: [String]
 
-    /// Upstream's rule (specs/rexec.md §5.3 step 6): SHA-1 hex of `python==<ver>` and the
+    /// Upstream's rule (docs/specs/rexec.md §5.3 step 6): SHA-1 hex of `python==<ver>` and the
     /// sorted other requirements, joined by single spaces.
     var digest: String {
         let joined = (["python==\(pythonVersion)"] + packages.sorted()).joined(separator: " ")

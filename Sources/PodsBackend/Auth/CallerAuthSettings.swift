@@ -2,7 +2,7 @@ import Essentials
 import Identity
 import ServiceKit
 
-/// Who may call the pods backend (upstream trusted any caller, W1). Each mode is one kind of
+/// Who may call the pods backend (upstream trusted any caller, docs/specs/pods-backend.md W1). Each mode is one kind of
 /// credential the backend accepts; `BACKEND_AUTHMODES` lists them.
 struct CallerAuthSettings: Sendable {
     enum Mode: String, CaseIterable, Sendable {

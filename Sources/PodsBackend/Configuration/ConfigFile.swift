@@ -3,7 +3,7 @@ import Yams
 
 /// upstream's `config.yaml`, read as the lowest layer of settings: each key `someKey` is the
 /// default of the environment variable `BACKEND_SOMEKEY`, which overrides it (for every key,
-/// including keys the file leaves out: upstream's viper could not do that, W23).
+/// including keys the file leaves out: upstream's viper could not do that, docs/specs/pods-backend.md W23).
 enum ConfigFile {
     struct Invalid: Error, CustomStringConvertible {
         let path: String

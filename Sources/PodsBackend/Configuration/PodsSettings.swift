@@ -3,7 +3,7 @@ import Foundation
 import Identity
 import ServiceKit
 
-/// Everything the pods backend reads: upstream's config.yaml keys (specs/pods-backend.md
+/// Everything the pods backend reads: upstream's config.yaml keys (docs/specs/pods-backend.md
 /// §7), each overridable by `BACKEND_<KEY>`, plus our own keys for what upstream lacked
 /// (caller authentication, proxies, manifest limits, pod policy). README's pods backend
 /// section lists them all.

@@ -1,6 +1,6 @@
 /// Names of the objects made for a user's pod. Pods are found by their labels, so pods
 /// upstream named `<manifest>-<legacy user string>` are still listed, owned and deleted;
-/// new names are DNS-safe and injective (specs/pods-backend.md §3.1, W4, W16).
+/// new names are DNS-safe and injective (docs/specs/pods-backend.md §3.1, W4, W16).
 enum ResourceNames {
     /// Longest pod name: `<pod>-http` must be a DNS-1035 label (63) and `<pod>.<domain>` a
     /// host whose first label is the pod name. Leaves room for `-ssh`, `-http`, `-9`.
@@ -31,7 +31,7 @@ enum ResourceNames {
     static func storageClaim(user: UserID) -> String { "user-storage-\(user.safeUserString())" }
 
     /// PersistentVolumes are cluster-wide: the namespace is part of the name so two
-    /// namespaces (sciencedata, sciencedata-dev) never share one (W19).
+    /// namespaces (sciencedata, sciencedata-dev) never share one (docs/specs/pods-backend.md W19).
     static func storageVolume(user: UserID, namespace: String) -> String {
         "user-storage-\(user.safeUserString())-\(UserID.hash(namespace, length: 6))"
     }

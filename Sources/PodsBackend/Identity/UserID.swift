@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// A ScienceData user id (`fror@dtu.dk`), validated as upstream does and split into the two
-/// label values every object of the user carries (specs/pods-backend.md §2.1, §3).
+/// label values every object of the user carries (docs/specs/pods-backend.md §2.1, §3).
 struct UserID: Sendable, Hashable, CustomStringConvertible {
     /// The part before the first `@`: label `user`.
     let name: String

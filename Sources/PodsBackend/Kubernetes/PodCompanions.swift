@@ -1,7 +1,7 @@
 import Essentials
 import Kubernetes
 
-/// What a pod gets beside it (specs/pods-backend.md §2.3.3 steps 4-5): a NodePort Service for
+/// What a pod gets beside it (docs/specs/pods-backend.md §2.3.3 steps 4-5): a NodePort Service for
 /// ssh when a container exposes 22, and a Service plus TLS Ingress on
 /// `<pod>.<ingressDomain>` when the manifest sets `sciencedata.dk/ingress-port`. Each is
 /// owned by the pod, so Kubernetes removes them with it; upstream's `createdForPod` label
@@ -23,7 +23,7 @@ struct PodCompanions: Sendable {
         pod.annotations[PodTemplate.Keys.ingressPort].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { (1...65535).contains($0) ? $0 : nil }
     }
 
-    /// Creates the missing companions; errors are returned, not ignored as upstream did (W16):
+    /// Creates the missing companions; errors are returned, not ignored as upstream did (docs/specs/pods-backend.md W16):
     /// a pod reported ready has its ssh Service and Ingress.
     func ensure(for pod: UnstructuredObject) async throws {
         guard let name = pod.name else { return }

@@ -5,7 +5,7 @@ import Kubernetes
 /// The tokens a pod's image writes to `/tmp/<key>` for each key of its
 /// `sciencedata.dk/copy-token` annotation (e.g. jupyter's `appendURL`), read through exec in
 /// the first container and kept in a Secret the pod owns, `<pod>-tokens` (upstream kept them
-/// in a file under /tmp of the backend's own pod, lost on every restart: W14).
+/// in a file under /tmp of the backend's own pod, lost on every restart: docs/specs/pods-backend.md W14).
 struct PodTokens: Sendable {
     static let kindLabel = "sciencedata.dk/kind"
 

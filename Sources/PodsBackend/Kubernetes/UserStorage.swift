@@ -2,7 +2,7 @@ import Essentials
 import Foundation
 import Kubernetes
 
-/// A user's NFS home as a PersistentVolume and a pre-bound claim (specs/pods-backend.md
+/// A user's NFS home as a PersistentVolume and a pre-bound claim (docs/specs/pods-backend.md
 /// §3.3): created with the user's first pod that mounts `sciencedata`, removed after their
 /// last pod. Storage upstream made (`user-storage-<legacy user string>`) is found by its
 /// labels and reused.
@@ -76,7 +76,7 @@ struct UserStorage: Sendable {
             "metadata": ["name": .string(name), "namespace": .string(cluster.namespace), "labels": labels(claim: name, user: user, siloIP: siloIP)],
             "spec": [
                 "accessModes": ["ReadWriteMany"],
-                // Upstream left this out (W26): a default StorageClass would then stop the
+                // Upstream left this out (docs/specs/pods-backend.md W26): a default StorageClass would then stop the
                 // claim from binding to the volume made for it.
                 "storageClassName": .string(settings.storageClassName),
                 "resources": ["requests": ["storage": .string(settings.size)]],

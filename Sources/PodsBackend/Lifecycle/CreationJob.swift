@@ -3,7 +3,7 @@ import Foundation
 import Kubernetes
 import Logging
 
-/// The start jobs of one pod (specs/pods-backend.md §2.3.3), resumable by any replica: wait
+/// The start jobs of one pod (docs/specs/pods-backend.md §2.3.3), resumable by any replica: wait
 /// for its storage and readiness, make its ssh Service and Ingress, read its tokens, then
 /// mark it ready. On a timeout or an error the pod is marked failed and deleted (and with it,
 /// by ownership, everything made for it).

@@ -2,7 +2,7 @@ import Foundation
 import Kubernetes
 import Logging
 
-/// create_pod's synchronous part (specs/pods-backend.md §2.3.2): fetch and check the
+/// create_pod's synchronous part (docs/specs/pods-backend.md §2.3.2): fetch and check the
 /// manifest, adapt it to the user, make their storage, pick a free name and create the pod.
 /// The start jobs then run in the background (``CreationJob``).
 struct PodCreator: Sendable {

@@ -143,7 +143,7 @@ actor PodLifecycle {
     // MARK: Tokens
 
     /// Tokens the image writes late (a slow jupyter start) are looked for again for a while
-    /// (upstream read them once, W15).
+    /// (upstream read them once, docs/specs/pods-backend.md W15).
     private func startTokenRefresh(pod name: String) {
         let window = settings.tokenRefreshWindow
         guard window > .zero else { return }
@@ -237,7 +237,7 @@ actor PodLifecycle {
 
     /// Claims `user-storage-*` of users with no pod at all, older than timeoutCreate (a
     /// younger one may belong to a creation in progress: upstream's clean_all_unused could
-    /// delete it, W7).
+    /// delete it, docs/specs/pods-backend.md W7).
     private func sweepStorage(owners: Set<UserID>) async -> [String] {
         var removed: [String] = []
         guard let claims = try? await cluster.client.listAll(.persistentVolumeClaims, namespace: cluster.namespace).items else { return removed }

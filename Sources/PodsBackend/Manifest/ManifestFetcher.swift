@@ -4,8 +4,8 @@ import Foundation
 import Kubernetes
 import NIOCore
 
-/// Fetches a pod manifest from `yaml_url` (specs/pods-backend.md §2.3.2 steps 3-5), with what
-/// upstream lacked (W2, W18): the whitelist is anchored at the start of the URL and checked
+/// Fetches a pod manifest from `yaml_url` (docs/specs/pods-backend.md §2.3.2 steps 3-5), with what
+/// upstream lacked (docs/specs/pods-backend.md W2, W18): the whitelist is anchored at the start of the URL and checked
 /// again for every redirect, the whole fetch has a deadline, and the body a size cap.
 struct ManifestFetcher: Sendable {
     struct Failure: Error, CustomStringConvertible {

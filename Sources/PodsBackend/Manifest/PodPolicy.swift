@@ -1,7 +1,7 @@
 import Essentials
 import ServiceKit
 
-/// What a manifest may ask for (upstream applied any manifest as is, W3). Roughly the
+/// What a manifest may ask for (upstream applied any manifest as is, docs/specs/pods-backend.md W3). Roughly the
 /// Kubernetes "baseline" Pod Security Standard, plus what a multi-user namespace needs:
 /// no host namespaces, paths or ports, no privileged containers, capabilities only from an
 /// allow-list, no service account or its token, limits on every container.

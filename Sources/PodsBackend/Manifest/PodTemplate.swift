@@ -1,7 +1,7 @@
 import Essentials
 import Foundation
 
-/// A fetched manifest turned into the pod to create for one user (specs/pods-backend.md
+/// A fetched manifest turned into the pod to create for one user (docs/specs/pods-backend.md
 /// §2.3.2 steps 6-10), before a name is chosen. Each step is one method, in upstream's order.
 struct PodTemplate: Sendable {
     /// Labels and annotations of ours on every pod.

@@ -1,7 +1,7 @@
 /// The "silo IP" of a request: the address that becomes the NFS server of a new user's
-/// storage and `HOME_SERVER_IP` in their pods (specs/pods-backend.md §2.4).
+/// storage and `HOME_SERVER_IP` in their pods (docs/specs/pods-backend.md §2.4).
 ///
-/// Upstream believed the first `X-Forwarded-For` entry from anybody (W6). Here the header
+/// Upstream believed the first `X-Forwarded-For` entry from anybody (docs/specs/pods-backend.md W6). Here the header
 /// counts only when the connection comes from a configured trusted proxy, and then the
 /// rightmost entry that is not itself a trusted proxy is the caller, as proxies append.
 /// A loopback caller stands for `testingHost`, as upstream (its tests run on the node).

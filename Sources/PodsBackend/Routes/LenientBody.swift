@@ -1,7 +1,7 @@
 import Essentials
 import Foundation
 
-/// A request body read the way upstream's Go decoder read it (specs/pods-backend.md §2.1):
+/// A request body read the way upstream's Go decoder read it (docs/specs/pods-backend.md §2.1):
 /// keys match case-insensitively, unknown keys are ignored, a field of the wrong type is
 /// skipped, and a body that is not JSON at all counts as empty.
 struct LenientBody: Sendable {

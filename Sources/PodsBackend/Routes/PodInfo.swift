@@ -2,7 +2,7 @@ import Essentials
 import Foundation
 import Kubernetes
 
-/// One element of `get_pods` (specs/pods-backend.md §4), with upstream's keys and formats.
+/// One element of `get_pods` (docs/specs/pods-backend.md §4), with upstream's keys and formats.
 struct PodInfo {
     let pod: UnstructuredObject
     let tokens: [String: String]?
@@ -25,7 +25,7 @@ struct PodInfo {
             "url": .string(PodCompanions.ingressPort(pod) != nil ? "https://\(name).\(ingressDomain)" : ""),
             "ssh_url": .string(sshPort.map { "ssh://root@\(ingressDomain):\($0)" } ?? ""),
             // Upstream answered null until its cache file existed, which the frontend then
-            // dereferenced (`tokens.appendURL`); an empty object is safe (§11.1).
+            // dereferenced (`tokens.appendURL`); an empty object is safe (docs/specs/pods-backend.md §11.1).
             "tokens": .object((tokens ?? [:]).mapValues(JSONValue.string)),
             "k8s_pod_info": .object(sshPort.map { ["sshPort": .string($0)] } ?? [:]),
         ]

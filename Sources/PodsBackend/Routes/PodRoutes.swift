@@ -79,7 +79,7 @@ struct PodRoutes: Sendable {
     func watchCreate(_ call: PodRequest) async throws -> JSONValue {
         guard let (pod, _) = try await ownedPod(call) else { return ["ready": false] }
         guard pod.podState != nil else {
-            // Upstream's pod (no state label): ready when it is (upstream: when it exists, W11).
+            // Upstream's pod (no state label): ready when it is (upstream: when it exists, docs/specs/pods-backend.md W11).
             return ["ready": .bool(pod.isPodReady && !pod.isBeingDeleted)]
         }
         let deadline = PodLifecycle.deadline(of: pod, fallback: settings.timeoutCreate)
@@ -100,7 +100,7 @@ struct PodRoutes: Sendable {
         guard !pod.isBeingDeleted else { throw PodsError.badRequest("pod \(name) is already being deleted") }
         try await cluster.deletePod(name)
         metrics.deletions.increment()
-        // Storage follows in the background: upstream blocked here for the user's last pod (W10).
+        // Storage follows in the background: upstream blocked here for the user's last pod (docs/specs/pods-backend.md W10).
         await lifecycle.startFollowUp(pod: name, user: user)
         return ["requested": true]
     }

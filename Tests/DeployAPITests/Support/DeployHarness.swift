@@ -110,7 +110,7 @@ struct DeployHarness: Sendable {
         }
     }
 
-    /// What ndp-ep 0.9.0 / scidx-rexec 0.1.0 post (specs §4.4).
+    /// What ndp-ep 0.9.0 / scidx-rexec 0.1.0 post (docs/specs/rexec.md §4.4).
     func spawn(_ requirements: [String], token: String = "demo-token", force: Bool = false, wait: Bool = false, path: String = "/rexec/spawn") async throws -> HTTPReply {
         var form = requirements.map { ("requirments", $0) }
         form.append(("force_reinstall", force ? "True" : "False"))

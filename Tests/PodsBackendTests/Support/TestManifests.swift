@@ -1,4 +1,4 @@
-/// Manifests in the shape of ScienceData's pod_manifests (specs/pods-backend.md §11.2),
+/// Manifests in the shape of ScienceData's pod_manifests (docs/specs/pods-backend.md §11.2),
 /// written for these tests. Images are busybox through LOCALREGISTRY, with commands that
 /// write the token files themselves, so the same manifests also run on a real cluster.
 enum TestManifests {

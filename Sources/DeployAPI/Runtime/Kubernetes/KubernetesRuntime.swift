@@ -135,7 +135,7 @@ struct KubernetesRuntime: ServerRuntime {
         return endpoint
     }
 
-    /// Upstream's choice (§5.6): the first node with an address; its first ExternalIP or
+    /// Upstream's choice (docs/specs/rexec.md §5.6): the first node with an address; its first ExternalIP or
     /// InternalIP, whichever is listed first, else its first address.
     static func nodeAddress(_ nodes: [CoreV1.Node]) -> String? {
         for node in nodes {
