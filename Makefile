@@ -1,7 +1,8 @@
 # rexec-stack: the two commands README.md promises, plus helpers.
 #   make up     start the whole stack locally (no cluster needed)
 #   make test   run the whole test suite (what CI runs)
-.PHONY: deps build test up bench clean
+#   make format rewrite the Swift sources in the house style (.swift-format); make lint checks it
+.PHONY: deps build test up bench clean format lint
 
 deps:
 	@scripts/install-deps.sh
@@ -21,3 +22,10 @@ bench:
 
 clean:
 	rm -rf .build .venv
+
+# The formatter ships with the Swift toolchain (`swift format`); .swift-format holds the style.
+format:
+	swift format --in-place --recursive --parallel Sources Tests Package.swift
+
+lint:
+	swift format lint --strict --recursive --parallel Sources Tests Package.swift

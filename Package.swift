@@ -12,7 +12,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 extension Target.Dependency {
@@ -85,34 +85,43 @@ let package = Package(
     targets: [
         // MARK: Shared
         sharedModule("Essentials", [.asyncHTTPClient, .nioConcurrencyHelpers, .nioCore, .nioPosix]),
-        sharedModule("ServiceKit", [
-            "Essentials", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
-            .nioConcurrencyHelpers, .nioCore, .prometheus, .serviceLifecycle,
-        ]),
-        sharedModule("Identity", [
-            "Essentials", "ServiceKit", .asyncHTTPClient, .crypto, .hummingbird, .hummingbirdAuth, .logging, .metrics,
-            .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
-        ]),
-        sharedModule("Kubernetes", [
-            "Essentials", .asyncHTTPClient, .httpTypes, .logging, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-            .yams,
-        ]),
+        sharedModule(
+            "ServiceKit",
+            [
+                "Essentials", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
+                .nioConcurrencyHelpers, .nioCore, .prometheus, .serviceLifecycle,
+            ]),
+        sharedModule(
+            "Identity",
+            [
+                "Essentials", "ServiceKit", .asyncHTTPClient, .crypto, .hummingbird, .hummingbirdAuth, .logging, .metrics,
+                .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+            ]),
+        sharedModule(
+            "Kubernetes",
+            [
+                "Essentials", .asyncHTTPClient, .httpTypes, .logging, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .yams,
+            ]),
         sharedModule("RexecWire", ["Essentials", "ServiceKit", .hummingbird]),
 
         // MARK: Services
         service("Broker", ["Identity", "RexecWire", "ZeroMQ", .serviceLifecycle]),
         service("DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioCore, .serviceLifecycle]),
         service("EPGateway", ["Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioCore, .nioHTTP1]),
-        service("PodsBackend", [
-            "Identity", "Kubernetes", .asyncHTTPClient, .crypto, .httpTypes, .hummingbirdAuth, .nioCore, .serviceLifecycle, .yams,
-        ]),
+        service(
+            "PodsBackend",
+            [
+                "Identity", "Kubernetes", .asyncHTTPClient, .crypto, .httpTypes, .hummingbirdAuth, .nioCore, .serviceLifecycle, .yams,
+            ]),
         service("DevIdP", ["DevIdPKit"]),
         service("KubeSimServer", ["KubeSim"]),
 
         // MARK: Development peers (never deployed)
-        .target(name: "DevIdPKit", dependencies: ["Essentials", "ServiceKit", "Identity", .hummingbird, .prometheus, .yams], swiftSettings: swiftSettings),
+        .target(
+            name: "DevIdPKit", dependencies: ["Essentials", "ServiceKit", "Identity", .hummingbird, .prometheus, .yams], swiftSettings: swiftSettings),
         .target(
             name: "KubeSim",
             dependencies: [
@@ -127,7 +136,9 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Essentials", "ServiceKit", .asyncHTTPClient, .nioConcurrencyHelpers, .nioCore], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport", dependencies: ["Essentials", "ServiceKit", .asyncHTTPClient, .nioConcurrencyHelpers, .nioCore],
+            path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // In-process peers for tests: the dev IdP, kube-sim, and a cluster that may be real.
         .target(
             name: "TestFixtures",
@@ -135,27 +146,37 @@ let package = Package(
             path: "Tests/Fixtures",
             swiftSettings: swiftSettings
         ),
-        tests("SharedTests", [
-            "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
-            .hummingbirdTesting, .hummingbirdAuth, .asyncHTTPClient,
-        ]),
+        tests(
+            "SharedTests",
+            [
+                "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
+                .hummingbirdTesting, .hummingbirdAuth, .asyncHTTPClient,
+            ]),
         tests("ZeroMQTests", ["ZeroMQ"]),
         tests("BrokerTests", ["Broker", "ZeroMQ", "Essentials", "ServiceKit", "Identity", "RexecWire", "TestSupport"]),
         tests("KubeSimTests", ["KubeSim", "Essentials", "ServiceKit", "Kubernetes", "TestSupport", "TestFixtures", .hummingbirdTesting]),
-        tests("DeployAPITests", [
-            "DeployAPI", "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
-            "TestFixtures", .hummingbirdTesting,
-        ]),
-        tests("EPGatewayTests", [
-            "EPGateway", "Essentials", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
-            .hummingbirdTesting, .asyncHTTPClient,
-        ]),
-        tests("PodsBackendTests", [
-            "PodsBackend", "Essentials", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
-            .hummingbirdTesting, .asyncHTTPClient, .httpTypes,
-        ]),
-        tests("ServiceTests", [
-            "Essentials", "ServiceKit", "TestSupport", .asyncHTTPClient, .nioCore, .nioHTTP1, .nioConcurrencyHelpers,
-        ]),
+        tests(
+            "DeployAPITests",
+            [
+                "DeployAPI", "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
+                "TestFixtures", .hummingbirdTesting,
+            ]),
+        tests(
+            "EPGatewayTests",
+            [
+                "EPGateway", "Essentials", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
+                .hummingbirdTesting, .asyncHTTPClient,
+            ]),
+        tests(
+            "PodsBackendTests",
+            [
+                "PodsBackend", "Essentials", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
+                .hummingbirdTesting, .asyncHTTPClient, .httpTypes,
+            ]),
+        tests(
+            "ServiceTests",
+            [
+                "Essentials", "ServiceKit", "TestSupport", .asyncHTTPClient, .nioCore, .nioHTTP1, .nioConcurrencyHelpers,
+            ]),
     ]
 )

@@ -35,7 +35,7 @@ fi
 
 command -v swift >/dev/null || { echo "install-deps: swift is not on PATH (expected /opt/swift/usr/bin)" >&2; exit 1; }
 
-requirements=tests/python/requirements.txt
+requirements=e2e/requirements.txt
 # ndp-ep 0.7.0 (form /token login) is tested beside the venv's 0.9.0, so it lives in its own folder.
 ndp_ep_old=ndp-ep==0.7.0
 stamp=.venv/.requirements.sha256

@@ -29,6 +29,8 @@ run_limited() {
   return "$status"
 }
 
+echo "== swift format lint (make format fixes what it finds)"
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
 echo "== swift build"
 swift build --build-tests
 echo "== swift test"
@@ -39,4 +41,4 @@ run_limited swift "$swift_limit" swift test --skip-build --no-parallel
 echo "== rexec server tests (python)"
 run_limited rexec-server "$python_limit" .venv/bin/python -m pytest rexec-server/tests -v
 echo "== python tests (real clients against the services)"
-run_limited python "$python_limit" .venv/bin/python -m pytest tests/python -v
+run_limited python "$python_limit" .venv/bin/python -m pytest e2e -v

@@ -21,7 +21,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-port"), help: "Port for /healthz, /readyz and /metrics (same as --port; env PORT; default 9090).")
     var httpPort: Int?
 
-    @Option(name: [.customLong("client-port"), .customLong("client_port")], help: "Client ROUTER port; 0 picks a free one (env CLIENT_PORT; default 5559).")
+    @Option(
+        name: [.customLong("client-port"), .customLong("client_port")],
+        help: "Client ROUTER port; 0 picks a free one (env CLIENT_PORT; default 5559).")
     var clientPort: Int?
 
     @Option(name: [.customLong("server-port"), .customLong("server_port")], help: "Server ROUTER port (env SERVER_PORT; default 5560).")
@@ -39,10 +41,13 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("server-bind"), help: "Address the server socket listens on (env REXEC_BROKER_SERVER_BIND_ADDRESS; default 0.0.0.0).")
     var serverBind: String?
 
-    @Option(name: .customLong("control-bind"), help: "Address the control socket listens on (env REXEC_BROKER_CONTROL_BIND_ADDRESS; default 127.0.0.1).")
+    @Option(
+        name: .customLong("control-bind"), help: "Address the control socket listens on (env REXEC_BROKER_CONTROL_BIND_ADDRESS; default 127.0.0.1).")
     var controlBind: String?
 
-    @Option(name: .customLong("heartbeat-stale-seconds"), help: "Report a server stale after this much silence (env REXEC_BROKER_HEARTBEAT_STALE_SECONDS; default 90).")
+    @Option(
+        name: .customLong("heartbeat-stale-seconds"),
+        help: "Report a server stale after this much silence (env REXEC_BROKER_HEARTBEAT_STALE_SECONDS; default 90).")
     var staleSeconds: Double?
 
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Log at info level (upstream flag).")
@@ -65,7 +70,9 @@ struct BrokerCommand: AsyncParsableCommand {
         overrides["REXEC_BROKER_HEARTBEAT_STALE_SECONDS"] = staleSeconds.map { String($0) }
         if debug { overrides["LOG_LEVEL"] = "debug" } else if verbose { overrides["LOG_LEVEL"] = "info" }
 
-        try await ServiceLauncher.run(spec, context: BasicServiceRequestContext.self, options: common, extraOverrides: overrides.compactMapValues { $0 }) { launch in
+        try await ServiceLauncher.run(
+            spec, context: BasicServiceRequestContext.self, options: common, extraOverrides: overrides.compactMapValues { $0 }
+        ) { launch in
             try RexecBroker.definition(source: launch.source, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry)
         }
     }

@@ -21,14 +21,17 @@ enum RexecBroker {
             )
         } catch {
             throw ConfigurationError(
-                variable: "CLIENT_PORT/SERVER_PORT/CONTROL_PORT", value: "\(settings.clientEndpoint) \(settings.serverEndpoint) \(settings.controlEndpoint)",
+                variable: "CLIENT_PORT/SERVER_PORT/CONTROL_PORT",
+                value: "\(settings.clientEndpoint) \(settings.serverEndpoint) \(settings.controlEndpoint)",
                 expected: "addresses the broker can listen on (\(error))"
             )
         }
-        logger.notice("zeromq listening", metadata: [
-            "client": "\(loop.endpoints.client)", "server": "\(loop.endpoints.server)", "control": "\(loop.endpoints.control)",
-            "terminate": "\(settings.controlSecret == nil ? "disabled (no control secret)" : "needs the control secret")",
-        ])
+        logger.notice(
+            "zeromq listening",
+            metadata: [
+                "client": "\(loop.endpoints.client)", "server": "\(loop.endpoints.server)", "control": "\(loop.endpoints.control)",
+                "terminate": "\(settings.controlSecret == nil ? "disabled (no control secret)" : "needs the control secret")",
+            ])
         return ServiceDefinition(
             name: "rexec-broker", context: BasicServiceRequestContext.self, settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(
@@ -37,9 +40,11 @@ enum RexecBroker {
             ),
             // Not the IdP: a broker taken out of its Service while the IdP is down would
             // also cut off the users whose tokens it still honours.
-            readinessChecks: [ReadinessCheck(name: "router") {
-                guard loop.isRunning else { throw RouterNotRunning() }
-            }],
+            readinessChecks: [
+                ReadinessCheck(name: "router") {
+                    guard loop.isRunning else { throw RouterNotRunning() }
+                }
+            ],
             metricsRegistry: metricsRegistry,
             services: [BrokerService(loop: loop, logger: logger)]
         ) { routes in

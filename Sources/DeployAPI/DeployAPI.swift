@@ -34,13 +34,16 @@ enum DeployAPI {
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
             // A service that returns ends the whole group, so the reaper only runs when it has work.
-            services: runtime.services + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
+            services: runtime.services
+                + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
         ) { routes in
             RootRoute.register(on: routes.open)
             routes.open.addRoutes(brokerConfig.collection)
             // Members (the group gate); upstream's clients send the token in the form.
-            routes.group(.member, middleware: [SpawnFormValidation()] + access.middleware(for: .member, tokens: [.formField("token"), .bearerHeader]))
-                .addRoutes(servers.spawnRoutes)
+            routes.group(
+                .member, middleware: [SpawnFormValidation()] + access.middleware(for: .member, tokens: [.formField("token"), .bearerHeader])
+            )
+            .addRoutes(servers.spawnRoutes)
             routes.group(.member, access: access, tokens: [.formField("token"), .queryParameter("token"), .bearerHeader])
                 .addRoutes(servers.terminateRoutes)
             routes.group(.member, access: access).addRoutes(servers.statusRoutes)
@@ -56,7 +59,8 @@ enum DeployAPI {
                 broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, serverCode: code.files, logger: logger
             )
         case .local:
-            return try LocalRuntime(settings: settings.local, broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, code: code, logger: logger)
+            return try LocalRuntime(
+                settings: settings.local, broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, code: code, logger: logger)
         }
     }
 

@@ -18,7 +18,9 @@ struct DeployAPICommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = LaunchSpec(name: "rexec-deploy-api", defaultPort: 8000, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"])
-        try await ServiceLauncher.run(spec, context: IdentityRequestContext.self, options: common, extraOverrides: runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]) { launch in
+        try await ServiceLauncher.run(
+            spec, context: IdentityRequestContext.self, options: common, extraOverrides: runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]
+        ) { launch in
             let settings = try DeploySettings.load(from: launch.source)
             return try DeployAPI.definition(settings: settings, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry)
         }

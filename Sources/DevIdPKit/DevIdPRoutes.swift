@@ -77,15 +77,26 @@ struct DevIdPRoutes: Sendable {
     }
 
     static let operations: [OpenAPIDocument.Operation] = [
-        .init("POST", "/information", summary: "Validate a token: {token} → user object.", tags: ["idp"],
-              requestBody: OpenAPIDocument.jsonBody(OpenAPIDocument.object(["token": OpenAPIDocument.string], required: ["token"])),
-              responses: [200: .init("User", schema: OpenAPIDocument.anyObject), 401: .init("Unknown token", schema: OpenAPIDocument.anyObject)]),
-        .init("POST", "/user/login", summary: "Password login → access token.", tags: ["idp"],
-              requestBody: OpenAPIDocument.jsonBody(OpenAPIDocument.object(["username": OpenAPIDocument.string, "password": OpenAPIDocument.string], required: ["username", "password"])),
-              responses: [200: .init("Token", schema: OpenAPIDocument.anyObject), 401: .init("Bad credentials", schema: OpenAPIDocument.anyObject)]),
-        .init("GET", "/_dev/stats", summary: "Request counters and active faults.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-        .init("POST", "/_dev/faults", summary: "Set faults: delay_ms, status, malformed, hold, error.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-        .init("POST", "/_dev/release", summary: "Release held /information requests.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-        .init("POST", "/_dev/reset", summary: "Clear faults and counters.", tags: ["dev"], responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "POST", "/information", summary: "Validate a token: {token} → user object.", tags: ["idp"],
+            requestBody: OpenAPIDocument.jsonBody(OpenAPIDocument.object(["token": OpenAPIDocument.string], required: ["token"])),
+            responses: [200: .init("User", schema: OpenAPIDocument.anyObject), 401: .init("Unknown token", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "POST", "/user/login", summary: "Password login → access token.", tags: ["idp"],
+            requestBody: OpenAPIDocument.jsonBody(
+                OpenAPIDocument.object(["username": OpenAPIDocument.string, "password": OpenAPIDocument.string], required: ["username", "password"])),
+            responses: [200: .init("Token", schema: OpenAPIDocument.anyObject), 401: .init("Bad credentials", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "GET", "/_dev/stats", summary: "Request counters and active faults.", tags: ["dev"],
+            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "POST", "/_dev/faults", summary: "Set faults: delay_ms, status, malformed, hold, error.", tags: ["dev"],
+            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "POST", "/_dev/release", summary: "Release held /information requests.", tags: ["dev"],
+            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "POST", "/_dev/reset", summary: "Clear faults and counters.", tags: ["dev"],
+            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
     ]
 }

@@ -16,7 +16,8 @@ public actor FaultInjector {
         public var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case delayMilliseconds = "delay_ms", status, malformed, hold, error
+            case delayMilliseconds = "delay_ms"
+            case status, malformed, hold, error
         }
 
         public init() {}
@@ -38,7 +39,9 @@ public actor FaultInjector {
         public var held = 0
 
         enum CodingKeys: String, CodingKey {
-            case informationRequests = "information_requests", loginRequests = "login_requests", held
+            case informationRequests = "information_requests"
+            case loginRequests = "login_requests"
+            case held
         }
     }
 
@@ -78,6 +81,6 @@ public actor FaultInjector {
         let waiting = parked
         parked = []
         counters.held = 0
-        waiting.forEach { $0.resume() }
+        for waiter in waiting { waiter.resume() }
     }
 }

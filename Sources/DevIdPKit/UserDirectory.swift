@@ -71,7 +71,8 @@ public struct UserDirectory: Sendable {
 
     /// A stable UUID-shaped subject, like Keycloak's, from the username.
     static func derivedSubject(_ username: String) -> String {
-        let hex = Array(TokenDigest("sub:" + username).fingerprint + TokenDigest("sub2:" + username).fingerprint + TokenDigest("sub3:" + username).fingerprint)
+        let hex = Array(
+            TokenDigest("sub:" + username).fingerprint + TokenDigest("sub2:" + username).fingerprint + TokenDigest("sub3:" + username).fingerprint)
         let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(hex[$0]) }
         return parts.joined(separator: "-")
     }

@@ -23,7 +23,8 @@ enum EPGateway {
         let login = LoginRoutes(authAPIURL: settings.auth.authAPIURL, timeout: settings.auth.timeout)
 
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)]
-        var operations = [RootRoute.operation] + EPHealthRoutes.operations + StatusRoutes.operations(settings) + LoginRoutes.operations
+        var operations =
+            [RootRoute.operation] + EPHealthRoutes.operations + StatusRoutes.operations(settings) + LoginRoutes.operations
             + UserRoutes.operations
         var rexec: RexecRoutes?
         if settings.rexec.enabled, let internalURL = settings.rexec.internalURL {
@@ -37,7 +38,8 @@ enum EPGateway {
         let health = EPHealthRoutes(checks: readiness, disabled: ["local_catalog", "pre_ckan", "minio", "kafka"])
         return ServiceDefinition(
             name: "ndp-ep-api", settings: http, errorStyle: .envelope,
-            openAPI: OpenAPIDocument(title: settings.swaggerTitle, version: settings.version, description: settings.swaggerDescription, operations: operations),
+            openAPI: OpenAPIDocument(
+                title: settings.swaggerTitle, version: settings.version, description: settings.swaggerDescription, operations: operations),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry
         ) { [rexec] routes in

@@ -51,7 +51,9 @@ public struct KubeSimulator: Sendable {
             let node: JSONValue = [
                 "metadata": ["name": .string(name), "labels": ["kubernetes.io/hostname": .string(name)]],
                 "status": [
-                    "addresses": [["type": "InternalIP", "address": .string("172.18.0.\(index + 2)")], ["type": "Hostname", "address": .string(name)]],
+                    "addresses": [
+                        ["type": "InternalIP", "address": .string("172.18.0.\(index + 2)")], ["type": "Hostname", "address": .string(name)],
+                    ],
                     "conditions": [["type": "Ready", "status": "True"]],
                 ],
             ]

@@ -15,16 +15,20 @@ struct KubeSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("bookmark-interval"), help: "Seconds between watch BOOKMARK events (env KUBESIM_BOOKMARK_SECONDS; default 5).")
     var bookmarkInterval: Double?
 
-    @Option(name: .customLong("history"), help: "Watch events kept for resuming; older resourceVersions get 410 (env KUBESIM_HISTORY; default 10000).")
+    @Option(
+        name: .customLong("history"), help: "Watch events kept for resuming; older resourceVersions get 410 (env KUBESIM_HISTORY; default 10000).")
     var history: Int?
 
     @Option(name: .customLong("pod-start-delay"), help: "Seconds from scheduling to Running/Ready (env KUBESIM_POD_START_SECONDS; default 0.3).")
     var podStartDelay: Double?
 
-    @Option(name: .customLong("auth-file"), help: "YAML users (tokens) and RBAC-like rules; without it any request is allowed (env KUBESIM_AUTH_FILE).")
+    @Option(
+        name: .customLong("auth-file"), help: "YAML users (tokens) and RBAC-like rules; without it any request is allowed (env KUBESIM_AUTH_FILE).")
     var authFile: String?
 
-    @Option(name: .customLong("namespace"), help: "A namespace to create at start, besides default, kube-system and kube-public; repeatable (env KUBESIM_NAMESPACES, comma-separated).")
+    @Option(
+        name: .customLong("namespace"),
+        help: "A namespace to create at start, besides default, kube-system and kube-public; repeatable (env KUBESIM_NAMESPACES, comma-separated).")
     var namespaces: [String] = []
 
     @Flag(name: .customLong("no-simulation"), help: "Serve the API only: nothing schedules pods or runs controllers.")

@@ -1,9 +1,9 @@
-import Foundation
-import Logging
-import Prometheus
 import Essentials
+import Foundation
 import Identity
 import Kubernetes
+import Logging
+import Prometheus
 import ServiceKit
 
 /// The composition root: builds the cluster access, the lifecycle and the routes from the
@@ -24,7 +24,8 @@ enum PodsBackend {
         let metrics = PodsMetrics(registry: metricsRegistry)
         let storage = UserStorage(cluster: cluster, settings: settings.storage, nfsStorageRoot: settings.nfsStorageRoot)
         let companions = PodCompanions(
-            cluster: cluster, ingressDomain: settings.ingressDomain, wildcardSecret: settings.ingressWildcardSecret, ingressClassName: settings.ingressClassName
+            cluster: cluster, ingressDomain: settings.ingressDomain, wildcardSecret: settings.ingressWildcardSecret,
+            ingressClassName: settings.ingressClassName
         )
         let tokens = PodTokens(cluster: cluster, byteLimit: settings.tokenByteLimit)
         let lifecycle = PodLifecycle(
@@ -32,7 +33,8 @@ enum PodsBackend {
             metrics: metrics, logger: logger
         )
         let fetcher = try ManifestFetcher(whitelistPattern: settings.whitelistManifestRegex, settings: settings.manifest)
-        let creator = PodCreator(fetcher: fetcher, cluster: cluster, storage: storage, lifecycle: lifecycle, settings: settings, metrics: metrics, logger: logger)
+        let creator = PodCreator(
+            fetcher: fetcher, cluster: cluster, storage: storage, lifecycle: lifecycle, settings: settings, metrics: metrics, logger: logger)
         let users = settings.callers.auth.map { auth in
             RequestAuthenticator(provider: CachingIdentityProvider.live(settings: auth, logger: logger), dialect: .deployAPI)
         }
@@ -52,15 +54,18 @@ enum PodsBackend {
         var http = http
         // Watches and delete_all_user wait up to timeoutCreate / timeoutDelete + 30 s.
         http.requestTimeout = max(http.requestTimeout, max(settings.timeoutCreate, settings.timeoutDelete) + .seconds(60))
-        var readiness = [ReadinessCheck(name: "kubernetes") { [cluster] in
-            _ = try await cluster.client.list(.pods, namespace: cluster.namespace, limit: 1)
-        }]
+        var readiness = [
+            ReadinessCheck(name: "kubernetes") { [cluster] in
+                _ = try await cluster.client.list(.pods, namespace: cluster.namespace, limit: 1)
+            }
+        ]
         if let auth = settings.callers.auth { readiness.append(.identityProvider(auth)) }
         let definition = ServiceDefinition(
             name: "user-pods-backend", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(
                 title: "User pods backend", version: "1.0.0",
-                description: "Per-user pods (Jupyter, ssh boxes) with storage, ssh and TLS ingress; compatible with ScienceData's user_pods frontend.",
+                description:
+                    "Per-user pods (Jupyter, ssh boxes) with storage, ssh and TLS ingress; compatible with ScienceData's user_pods frontend.",
                 operations: PodsOperations.all
             ),
             readinessChecks: readiness,

@@ -26,7 +26,8 @@ struct PodsBackendCommand: AsyncParsableCommand {
                 do {
                     source = source.withDefaults(try ConfigFile.load(path: path))
                 } catch let error as ConfigFile.Invalid {
-                    throw ConfigurationError(variable: "BACKEND_CONFIG_FILE", value: error.path, expected: "a readable YAML mapping (\(error.reason))")
+                    throw ConfigurationError(
+                        variable: "BACKEND_CONFIG_FILE", value: error.path, expected: "a readable YAML mapping (\(error.reason))")
                 }
             }
             let settings = try PodsSettings.load(from: source)
@@ -34,7 +35,9 @@ struct PodsBackendCommand: AsyncParsableCommand {
             do {
                 kubernetes = try .automatic()
             } catch {
-                throw ConfigurationError(variable: "KUBECONFIG", value: ProcessInfo.processInfo.environment["KUBECONFIG"] ?? "", expected: "a readable kubeconfig, or running in a pod (\(error))")
+                throw ConfigurationError(
+                    variable: "KUBECONFIG", value: ProcessInfo.processInfo.environment["KUBECONFIG"] ?? "",
+                    expected: "a readable kubeconfig, or running in a pod (\(error))")
             }
             return try PodsBackend.make(
                 settings: settings, kubernetes: KubernetesClient(configuration: kubernetes, logger: launch.logger), http: launch.http,

@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import ServiceKit
 import Testing
+
 @testable import Broker
 
 @Suite("Broker settings")
@@ -20,22 +21,25 @@ struct BrokerSettingsTests {
 
     @Test("upstream's lowercase variables, bind addresses, port 0 and IPv6")
     func overrides() throws {
-        let settings = try BrokerSettings.load(from: ConfigurationSource(environment: [
-            "client_port": "30001", "server_port": "0", "REXEC_BROKER_CONTROL_BIND_ADDRESS": "::1",
-            "REXEC_BROKER_CONTROL_SECRET": "0123456789abcdef",
-        ]), auth: Self.auth)
+        let settings = try BrokerSettings.load(
+            from: ConfigurationSource(environment: [
+                "client_port": "30001", "server_port": "0", "REXEC_BROKER_CONTROL_BIND_ADDRESS": "::1",
+                "REXEC_BROKER_CONTROL_SECRET": "0123456789abcdef",
+            ]), auth: Self.auth)
         #expect(settings.clientEndpoint == "tcp://0.0.0.0:30001")
         #expect(settings.serverEndpoint == "tcp://0.0.0.0:*")
         #expect(settings.controlEndpoint == "tcp://[::1]:5561")
         #expect(settings.controlSecret == "0123456789abcdef")
     }
 
-    @Test("the secret can come from a file; short secrets and odd addresses are refused", arguments: [
-        ["REXEC_BROKER_CONTROL_SECRET": "short"],
-        ["REXEC_BROKER_CONTROL_SECRET_FILE": "/nonexistent/secret"],
-        ["REXEC_BROKER_CLIENT_BIND_ADDRESS": "host; rm -rf /"],
-        ["CLIENT_PORT": "70000"],
-    ])
+    @Test(
+        "the secret can come from a file; short secrets and odd addresses are refused",
+        arguments: [
+            ["REXEC_BROKER_CONTROL_SECRET": "short"],
+            ["REXEC_BROKER_CONTROL_SECRET_FILE": "/nonexistent/secret"],
+            ["REXEC_BROKER_CLIENT_BIND_ADDRESS": "host; rm -rf /"],
+            ["CLIENT_PORT": "70000"],
+        ])
     func refused(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) {
             try BrokerSettings.load(from: ConfigurationSource(environment: environment), auth: Self.auth)

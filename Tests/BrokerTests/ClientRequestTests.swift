@@ -23,14 +23,19 @@ struct ClientRequestTests {
         #expect(bare.kind == .cancel(reason: Self.b("keyboard_interrupt")))
     }
 
-    @Test("framing errors and a non-UTF-8 token get upstream's texts, addressed to the client", arguments: [
-        ([[UInt8]]([Array("cid".utf8), Array("tok".utf8), [1], [2]]), "Invalid request framing."),
-        ([Array("cid".utf8), [], Array("tok".utf8)], "Invalid request framing."),
-        ([Array("cid".utf8), [], Array("tok".utf8), [1]], "Invalid request framing."),
-        ([Array("cid".utf8), [], [0xFF, 0xFE], [1], [2]], "Token is not valid utf-8."),
-    ])
+    @Test(
+        "framing errors and a non-UTF-8 token get upstream's texts, addressed to the client",
+        arguments: [
+            ([[UInt8]]([Array("cid".utf8), Array("tok".utf8), [1], [2]]), "Invalid request framing."),
+            ([Array("cid".utf8), [], Array("tok".utf8)], "Invalid request framing."),
+            ([Array("cid".utf8), [], Array("tok".utf8), [1]], "Invalid request framing."),
+            ([Array("cid".utf8), [], [0xFF, 0xFE], [1], [2]], "Token is not valid utf-8."),
+        ])
     func failures(frames: [[UInt8]], text: String) {
-        guard case .failure(let failure) = ClientRequest.parse(frames) else { Issue.record("expected a failure"); return }
+        guard case .failure(let failure) = ClientRequest.parse(frames) else {
+            Issue.record("expected a failure")
+            return
+        }
         #expect(failure.replyText == text)
         #expect(failure.envelope == [Self.b("cid")])
     }

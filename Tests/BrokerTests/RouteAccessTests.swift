@@ -1,8 +1,9 @@
 import Logging
 import Prometheus
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
+
 @testable import Broker
 
 /// Who may call each route of the broker's HTTP side port (its ZeroMQ sockets check every

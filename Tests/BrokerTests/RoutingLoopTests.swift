@@ -1,8 +1,9 @@
 import Foundation
 import Identity
-import Testing
 import TestSupport
+import Testing
 import ZeroMQ
+
 @testable import Broker
 
 /// The routing loop against real libzmq peers over loopback (docs/specs/rexec.md §2).

@@ -2,8 +2,9 @@ import DevIdPKit
 import Foundation
 import Logging
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import DeployAPI
 
 /// The deploy API's contract with its clients beyond spawn itself: auth and the group gate
@@ -49,23 +50,33 @@ struct DeployAPIContractTests {
             try #require(!harness.isRealCluster, "a real cluster's node addresses differ")
             let config = try await harness.request(.get, "/rexec/broker-config")
             #expect(config.status == 200)
-            #expect(config.body == ["broker_external_host": "172.18.0.2", "broker_external_port": 30001, "broker_external_url": "172.18.0.2:30001", "api_url": .null])
+            #expect(
+                config.body == [
+                    "broker_external_host": "172.18.0.2", "broker_external_port": 30001, "broker_external_url": "172.18.0.2:30001", "api_url": .null,
+                ])
         }
-        try await DeployHarness.run(environment: ["REXEC_BROKER_EXTERNAL_HOST": "rexec.example.org", "REXEC_BROKER_EXTERNAL_PORT": "31000",
-                                                  "REXEC_DEPLOYMENT_PUBLIC_URL": "https://ep.example.org/rexec/"]) { harness in
+        try await DeployHarness.run(environment: [
+            "REXEC_BROKER_EXTERNAL_HOST": "rexec.example.org", "REXEC_BROKER_EXTERNAL_PORT": "31000",
+            "REXEC_DEPLOYMENT_PUBLIC_URL": "https://ep.example.org/rexec/",
+        ]) { harness in
             let config = try await harness.request(.get, "/broker-config")
-            #expect(config.body == [
-                "broker_external_host": "rexec.example.org", "broker_external_port": 31000, "broker_external_url": "rexec.example.org:31000",
-                "api_url": "https://ep.example.org/rexec/spawn",
-            ])
+            #expect(
+                config.body == [
+                    "broker_external_host": "rexec.example.org", "broker_external_port": 31000, "broker_external_url": "rexec.example.org:31000",
+                    "api_url": "https://ep.example.org/rexec/spawn",
+                ])
         }
     }
 
     @Test("POST at the root path spawns (ndp-ep leaves scidx-rexec pointing there); GET / is upstream's string")
     func aliases() async throws {
         try await DeployHarness.run { harness in
-            #expect(try await harness.spawn(Self.requirements, path: "/rexec")["Status"]?.stringValue?.hasPrefix("Remote Execution server created") == true)
-            #expect(try await harness.spawn(Self.requirements, path: "/")["Status"] == "remote execution server instance with user-provided requirements exists.")
+            #expect(
+                try await harness.spawn(Self.requirements, path: "/rexec")["Status"]?.stringValue?.hasPrefix("Remote Execution server created")
+                    == true)
+            #expect(
+                try await harness.spawn(Self.requirements, path: "/")["Status"]
+                    == "remote execution server instance with user-provided requirements exists.")
             #expect(try await harness.request(.get, "/rexec/").body == "API is running successfully.")
             let unknown = try await harness.request(.get, "/rexec/nothing-here")
             #expect(unknown.status == 404)

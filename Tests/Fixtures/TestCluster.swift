@@ -1,6 +1,6 @@
 import Foundation
-import Kubernetes
 import KubeSim
+import Kubernetes
 import Testing
 
 /// The cluster a Kubernetes test runs against: kube-sim in process by default, or a real
@@ -18,7 +18,9 @@ public struct TestCluster: Sendable {
         if let context = realContext {
             let configuration = try KubernetesConfiguration.automatic()
             guard configuration.contextName == context else {
-                Issue.record("refusing to run: the current context is '\(configuration.contextName ?? "none")', REXEC_TEST_REAL_CLUSTER allows only '\(context)'")
+                Issue.record(
+                    "refusing to run: the current context is '\(configuration.contextName ?? "none")', REXEC_TEST_REAL_CLUSTER allows only '\(context)'"
+                )
                 return
             }
             try await withNamespace(KubernetesClient(configuration: configuration), isReal: true, body)
@@ -32,7 +34,9 @@ public struct TestCluster: Sendable {
     }
 
     private static func withNamespace(_ client: KubernetesClient, isReal: Bool, _ body: @Sendable (TestCluster) async throws -> Void) async throws {
-        let namespace = try await client.create(.namespaces, UnstructuredObject(["metadata": ["generateName": "rexec-test-", "labels": ["app.kubernetes.io/part-of": "rexec-stack-tests"]]]))
+        let namespace = try await client.create(
+            .namespaces,
+            UnstructuredObject(["metadata": ["generateName": "rexec-test-", "labels": ["app.kubernetes.io/part-of": "rexec-stack-tests"]]]))
         let name = try #require(namespace.name)
         var scoped = client.configuration
         scoped.namespace = name

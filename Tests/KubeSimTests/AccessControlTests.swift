@@ -2,25 +2,29 @@ import Foundation
 import Kubernetes
 import TestFixtures
 import Testing
+
 @testable import KubeSim
 
 /// kube-sim's optional authentication and RBAC-like rules, through the real client.
 @Suite("kube-sim access control")
 struct AccessControlTests {
     static let policy = AccessControl(users: [
-        .init(name: "system:serviceaccount:rexec:deploy-api", token: "deploy-token", rules: [
-            .init(apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "create", "delete"]),
-            .init(apiGroups: [""], resources: ["configmaps"], verbs: ["*"], namespaces: ["rexec-server-*"]),
-            .init(apiGroups: [""], resources: ["pods/log"], verbs: ["get"]),
-        ]),
+        .init(
+            name: "system:serviceaccount:rexec:deploy-api", token: "deploy-token",
+            rules: [
+                .init(apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "create", "delete"]),
+                .init(apiGroups: [""], resources: ["configmaps"], verbs: ["*"], namespaces: ["rexec-server-*"]),
+                .init(apiGroups: [""], resources: ["pods/log"], verbs: ["get"]),
+            ]),
         .init(name: "admin", token: "admin-token", rules: [.init(apiGroups: ["*"], resources: ["*"], verbs: ["*"])]),
     ])
 
     static func client(_ sim: KubeSimFixture, token: String?) throws -> KubernetesClient {
         let port = try #require(sim.client.port)
-        return KubernetesClient(configuration: KubernetesConfiguration(
-            server: URL(string: "http://127.0.0.1:\(port)")!, credentials: token.map { .bearerToken($0) } ?? .none
-        ))
+        return KubernetesClient(
+            configuration: KubernetesConfiguration(
+                server: URL(string: "http://127.0.0.1:\(port)")!, credentials: token.map { .bearerToken($0) } ?? .none
+            ))
     }
 
     @Test("no token or an unknown one is 401; rules allow and forbid with the API server's wording")
@@ -39,21 +43,28 @@ struct AccessControlTests {
                 _ = try await deployAPI.create(.configMaps, namespace: "default", UnstructuredObject(["metadata": ["name": "nope"]]))
             } throws: { error in
                 guard let error = error as? KubernetesError else { return false }
-                return error.isForbidden && error.message == #"configmaps is forbidden: User "system:serviceaccount:rexec:deploy-api" cannot create resource "configmaps" in API group "" in the namespace "default""#
+                return error.isForbidden
+                    && error.message
+                        == #"configmaps is forbidden: User "system:serviceaccount:rexec:deploy-api" cannot create resource "configmaps" in API group "" in the namespace "default""#
             }
-            await #expect { _ = try await deployAPI.list(.secrets, namespace: "rexec-server-alice") } throws: { ($0 as? KubernetesError)?.isForbidden == true }
-            await #expect { _ = try await deployAPI.list(.pods, namespace: "rexec-server-alice") } throws: { ($0 as? KubernetesError)?.isForbidden == true }
+            await #expect { _ = try await deployAPI.list(.secrets, namespace: "rexec-server-alice") } throws: {
+                ($0 as? KubernetesError)?.isForbidden == true
+            }
+            await #expect { _ = try await deployAPI.list(.pods, namespace: "rexec-server-alice") } throws: {
+                ($0 as? KubernetesError)?.isForbidden == true
+            }
 
             let admin = try Self.client(sim, token: "admin-token")
             _ = try await admin.create(.pods, namespace: "rexec-server-alice", UnstructuredObject(KubeSimFixture.pod("p").objectValue!))
             #expect(try await deployAPI.logs(namespace: "rexec-server-alice", pod: "p") == "")  // pods/log is granted, pods is not
 
             let denied = Self.policy.decisions.filter { !$0.allowed }.map(\.description)
-            #expect(denied == [
-                "DENIED system:serviceaccount:rexec:deploy-api create configmaps in default",
-                "DENIED system:serviceaccount:rexec:deploy-api list secrets in rexec-server-alice",
-                "DENIED system:serviceaccount:rexec:deploy-api list pods in rexec-server-alice",
-            ])
+            #expect(
+                denied == [
+                    "DENIED system:serviceaccount:rexec:deploy-api create configmaps in default",
+                    "DENIED system:serviceaccount:rexec:deploy-api list secrets in rexec-server-alice",
+                    "DENIED system:serviceaccount:rexec:deploy-api list pods in rexec-server-alice",
+                ])
             let audit = try await sim.call(.get, "/_sim/access")
             #expect(audit.body["enabled"] == true)
             #expect(audit.body["decisions"]?.arrayValue?.filter { $0["allowed"] == false }.count == 3)

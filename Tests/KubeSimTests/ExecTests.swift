@@ -2,6 +2,7 @@ import Foundation
 import Kubernetes
 import TestFixtures
 import Testing
+
 @testable import KubeSim
 
 /// Pod exec over WebSocket: kube-sim's channel protocol and the client's reading of it.

@@ -2,8 +2,9 @@ import Essentials
 import Foundation
 import Kubernetes
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import KubeSim
 
 /// Shared's Kubernetes client against kube-sim over real HTTP.
@@ -43,7 +44,9 @@ struct KubernetesClientTests {
             fresh["data"] = ["fresh": "yes"]
             #expect(try await kube.replace(.configMaps, fresh)["data"] == ["fresh": "yes"])
 
-            await #expect { try await kube.create(.configMaps, Self.configMap("settings")) } throws: { ($0 as? KubernetesError)?.isAlreadyExists == true }
+            await #expect { try await kube.create(.configMaps, Self.configMap("settings")) } throws: {
+                ($0 as? KubernetesError)?.isAlreadyExists == true
+            }
             await #expect { try await kube.create(.configMaps, Self.configMap("Bad_Name")) } throws: { ($0 as? KubernetesError)?.isInvalid == true }
 
             try await kube.delete(.configMaps, name: "settings")
@@ -177,7 +180,6 @@ struct KubernetesClientTests {
     }
 }
 
-
 @Suite("Kubernetes client: conflicts")
 struct KubernetesConflictTests {
     @Test("update retries on 409 Conflict and applies every concurrent change")
@@ -226,17 +228,22 @@ struct TypedModelTests {
         try await TestCluster.run { cluster in
             let kube = cluster.client
             let labels = ["app": "rexec-server"]
-            let container = CoreV1.Container(name: "rexec-server", image: "python:3.12", command: ["python", "-m", "rexec_server"], env: [.init(name: "REXEC_USER_ID", value: "u-1")])
+            let container = CoreV1.Container(
+                name: "rexec-server", image: "python:3.12", command: ["python", "-m", "rexec_server"],
+                env: [.init(name: "REXEC_USER_ID", value: "u-1")])
             let deployment = AppsV1.Deployment(
                 metadata: ObjectMeta(name: "rexec-server", labels: labels),
-                spec: .init(selector: .init(matchLabels: labels), template: .init(metadata: ObjectMeta(labels: labels), spec: .init(containers: [container])))
+                spec: .init(
+                    selector: .init(matchLabels: labels), template: .init(metadata: ObjectMeta(labels: labels), spec: .init(containers: [container])))
             )
             let created = try await kube.create(deployment)
             #expect(created.metadata.uid != nil && created.spec?.template.spec.containers.first?.env == [.init(name: "REXEC_USER_ID", value: "u-1")])
 
-            let service = try await kube.create(CoreV1.Service(
-                metadata: ObjectMeta(name: "broker-internal"), spec: .init(selector: labels, ports: [.init(name: "server", port: 5560, targetPort: 5560)])
-            ))
+            let service = try await kube.create(
+                CoreV1.Service(
+                    metadata: ObjectMeta(name: "broker-internal"),
+                    spec: .init(selector: labels, ports: [.init(name: "server", port: 5560, targetPort: 5560)])
+                ))
             #expect(service.spec?.clusterIP != nil && service.spec?.type == "ClusterIP")
 
             _ = try await kube.create(CoreV1.ConfigMap(metadata: ObjectMeta(name: "requirements"), data: ["requirements.txt": "numpy==2.1\n"]))

@@ -1,4 +1,5 @@
 import Essentials
+import Foundation
 import KubeSim
 import TestFixtures
 import Testing
@@ -73,7 +74,9 @@ struct ObjectSemanticsTests {
     func patches() async throws {
         try await KubeSimFixture.run { sim in
             _ = try await sim.create("/api/v1/namespaces/default/pods", KubeSimFixture.pod("p", labels: ["a": "1", "b": "2"]))
-            let merged = try await sim.call(.patch, "/api/v1/namespaces/default/pods/p", body: ["metadata": ["labels": ["a": .null, "c": "3"]]], contentType: "application/merge-patch+json")
+            let merged = try await sim.call(
+                .patch, "/api/v1/namespaces/default/pods/p", body: ["metadata": ["labels": ["a": .null, "c": "3"]]],
+                contentType: "application/merge-patch+json")
             #expect(merged.body["metadata"]?["labels"] == ["b": "2", "c": "3"])
             let strategic = try await sim.call(
                 .patch, "/api/v1/namespaces/default/pods/p",
@@ -82,7 +85,9 @@ struct ObjectSemanticsTests {
             )
             let containers = try #require(strategic.body["spec"]?["containers"]?.arrayValue)
             #expect(containers.map { $0["image"] } == ["busybox:1.37", "nginx"])
-            let json = try await sim.call(.patch, "/api/v1/namespaces/default/pods/p", body: [["op": "add", "path": "/metadata/annotations", "value": ["x": "y"]]], contentType: "application/json-patch+json")
+            let json = try await sim.call(
+                .patch, "/api/v1/namespaces/default/pods/p", body: [["op": "add", "path": "/metadata/annotations", "value": ["x": "y"]]],
+                contentType: "application/json-patch+json")
             #expect(json.body["metadata"]?["annotations"] == ["x": "y"])
             let unsupported = try await sim.call(.patch, "/api/v1/namespaces/default/pods/p", body: [:], contentType: "application/apply-patch+yaml")
             #expect(unsupported.status == 415)
@@ -92,14 +97,24 @@ struct ObjectSemanticsTests {
     @Test("status is only written through /status, and spec changes bump generation")
     func statusSubresource() async throws {
         try await KubeSimFixture.run { sim in
-            let created = try await sim.create("/apis/apps/v1/namespaces/default/deployments", [
-                "metadata": ["name": "d"], "spec": ["replicas": 1, "selector": ["matchLabels": ["a": "b"]], "template": ["metadata": ["labels": ["a": "b"]], "spec": ["containers": [["name": "c", "image": "i"]]]]],
-            ])
+            let created = try await sim.create(
+                "/apis/apps/v1/namespaces/default/deployments",
+                [
+                    "metadata": ["name": "d"],
+                    "spec": [
+                        "replicas": 1, "selector": ["matchLabels": ["a": "b"]],
+                        "template": ["metadata": ["labels": ["a": "b"]], "spec": ["containers": [["name": "c", "image": "i"]]]],
+                    ],
+                ])
             #expect(created["metadata"]?["generation"] == 1)
-            let ignored = try await sim.call(.patch, "/apis/apps/v1/namespaces/default/deployments/d", body: ["status": ["readyReplicas": 7], "spec": ["replicas": 2]], contentType: "application/merge-patch+json")
+            let ignored = try await sim.call(
+                .patch, "/apis/apps/v1/namespaces/default/deployments/d", body: ["status": ["readyReplicas": 7], "spec": ["replicas": 2]],
+                contentType: "application/merge-patch+json")
             #expect(ignored.body["status"]?["readyReplicas"] != 7)
             #expect(ignored.body["metadata"]?["generation"] == 2)
-            let status = try await sim.call(.patch, "/apis/apps/v1/namespaces/default/deployments/d/status", body: ["status": ["readyReplicas": 2]], contentType: "application/merge-patch+json")
+            let status = try await sim.call(
+                .patch, "/apis/apps/v1/namespaces/default/deployments/d/status", body: ["status": ["readyReplicas": 2]],
+                contentType: "application/merge-patch+json")
             #expect(status.body["status"]?["readyReplicas"] == 2)
             #expect(status.body["spec"]?["replicas"] == 2)
         }
@@ -109,7 +124,9 @@ struct ObjectSemanticsTests {
     func listing() async throws {
         try await KubeSimFixture.run { sim in
             for index in 0..<7 {
-                _ = try await sim.create("/api/v1/namespaces/default/pods", KubeSimFixture.pod("p\(index)", labels: ["app": index % 2 == 0 ? "even" : "odd", "n": "\(index)"]))
+                _ = try await sim.create(
+                    "/api/v1/namespaces/default/pods",
+                    KubeSimFixture.pod("p\(index)", labels: ["app": index % 2 == 0 ? "even" : "odd", "n": "\(index)"]))
             }
             let even = try await sim.call(.get, "/api/v1/namespaces/default/pods?labelSelector=app%3Deven")
             #expect(even.body["items"]?.arrayValue?.compactMap(\.name) == ["p0", "p2", "p4", "p6"])
@@ -152,7 +169,9 @@ struct ObjectSemanticsTests {
             let marked = try await sim.call(.delete, "/api/v1/namespaces/default/configmaps/held")
             #expect(marked.body["metadata"]?["deletionTimestamp"] != nil)
             #expect(try await sim.call(.get, "/api/v1/namespaces/default/configmaps/held").status == 200)
-            _ = try await sim.call(.patch, "/api/v1/namespaces/default/configmaps/held", body: ["metadata": ["finalizers": .null]], contentType: "application/merge-patch+json")
+            _ = try await sim.call(
+                .patch, "/api/v1/namespaces/default/configmaps/held", body: ["metadata": ["finalizers": .null]],
+                contentType: "application/merge-patch+json")
             #expect(try await sim.call(.get, "/api/v1/namespaces/default/configmaps/held").status == 404)
         }
     }
@@ -182,10 +201,12 @@ struct ObjectSemanticsTests {
             let groups = try await sim.call(.get, "/apis").body["groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(Set(groups ?? []).isSuperset(of: ["apps", "networking.k8s.io"]))
             let core = try await sim.call(.get, "/api/v1").body["resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
-            #expect(Set(core).isSuperset(of: ["pods", "pods/log", "pods/exec", "services", "namespaces", "nodes", "persistentvolumes", "persistentvolumeclaims", "configmaps", "secrets", "events", "resourcequotas"]))
+            #expect(
+                Set(core).isSuperset(of: [
+                    "pods", "pods/log", "pods/exec", "services", "namespaces", "nodes", "persistentvolumes", "persistentvolumeclaims", "configmaps",
+                    "secrets", "events", "resourcequotas",
+                ]))
             #expect(try await sim.call(.get, "/version").body["major"] == "1")
         }
     }
 }
-
-import Foundation

@@ -3,6 +3,7 @@ import Foundation
 import Kubernetes
 import TestFixtures
 import Testing
+
 @testable import KubeSim
 
 /// The simulated scheduler, kubelet and controllers, observed through watches.
@@ -95,7 +96,9 @@ struct SimulationTests {
         let sim = try await Self.cluster()
         let created = try await sim.store.create(Self.pods, namespace: "default", object: KubeSimFixture.pod("web"))
         #expect(created["status"]?["phase"] == "Pending")
-        let scheduled = try await Self.eventually(sim.store, Self.pods, name: "web") { $0["spec"]?["nodeName"] != nil && $0["status"]?["podIP"] != nil }
+        let scheduled = try await Self.eventually(sim.store, Self.pods, name: "web") {
+            $0["spec"]?["nodeName"] != nil && $0["status"]?["podIP"] != nil
+        }
         #expect(scheduled["spec"]?["nodeName"] == "kube-sim-node-1")
         #expect(scheduled["status"]?["hostIP"] == "172.18.0.2")
         #expect(scheduled["status"]?["podIP"]?.stringValue?.hasPrefix("10.244.") == true)
@@ -138,7 +141,9 @@ struct SimulationTests {
         #expect(owned.allSatisfy { ObjectMeta.ownerUIDs($0) == [ObjectMeta.uid(created)!] })
 
         _ = try await sim.store.patch(Self.deployments, namespace: "default", name: "api", patch: ["spec": ["replicas": 1]], kind: .merge)
-        _ = try await Self.eventually(sim.store, Self.deployments, name: "api") { $0["status"]?["replicas"] == 1 && $0["status"]?["readyReplicas"] == 1 }
+        _ = try await Self.eventually(sim.store, Self.deployments, name: "api") {
+            $0["status"]?["replicas"] == 1 && $0["status"]?["readyReplicas"] == 1
+        }
 
         _ = try await sim.store.delete(Self.deployments, namespace: "default", name: "api")
         // Its pods are collected: Terminating first, then gone once the kubelet stopped them.
@@ -166,19 +171,27 @@ struct SimulationTests {
         #expect(first["spec"]?["clusterIP"]?.stringValue?.hasPrefix("10.96.") == true)
         let fixed = try await sim.store.create(Self.services, namespace: "default", object: service("c", nodePort: 30001))
         #expect(fixed["spec"]?["ports"]?.arrayValue?.first?["nodePort"] == 30001)
-        await #expect(throws: KubeStatus.self) { _ = try await sim.store.create(Self.services, namespace: "default", object: service("d", nodePort: 30001)) }
+        await #expect(throws: KubeStatus.self) {
+            _ = try await sim.store.create(Self.services, namespace: "default", object: service("d", nodePort: 30001))
+        }
     }
 
     @Test("a PV becomes Available and a claim naming it binds both")
     func volumes() async throws {
         let sim = try await Self.cluster()
-        _ = try await sim.store.create(Self.volumes, namespace: nil, object: [
-            "metadata": ["name": "user-pv"], "spec": ["capacity": ["storage": "10Gi"], "accessModes": ["ReadWriteMany"], "nfs": ["server": "10.0.0.1", "path": "/export"]],
-        ])
+        _ = try await sim.store.create(
+            Self.volumes, namespace: nil,
+            object: [
+                "metadata": ["name": "user-pv"],
+                "spec": ["capacity": ["storage": "10Gi"], "accessModes": ["ReadWriteMany"], "nfs": ["server": "10.0.0.1", "path": "/export"]],
+            ])
         _ = try await Self.eventually(sim.store, Self.volumes, namespace: nil, name: "user-pv") { $0["status"]?["phase"] == "Available" }
-        _ = try await sim.store.create(Self.claims, namespace: "default", object: [
-            "metadata": ["name": "user-pvc"], "spec": ["volumeName": "user-pv", "accessModes": ["ReadWriteMany"], "resources": ["requests": ["storage": "10Gi"]]],
-        ])
+        _ = try await sim.store.create(
+            Self.claims, namespace: "default",
+            object: [
+                "metadata": ["name": "user-pvc"],
+                "spec": ["volumeName": "user-pv", "accessModes": ["ReadWriteMany"], "resources": ["requests": ["storage": "10Gi"]]],
+            ])
         let claim = try await Self.eventually(sim.store, Self.claims, name: "user-pvc") { $0["status"]?["phase"] == "Bound" }
         #expect(claim["status"]?["capacity"] == ["storage": "10Gi"])
         let volume = try await Self.eventually(sim.store, Self.volumes, namespace: nil, name: "user-pv") { $0["status"]?["phase"] == "Bound" }

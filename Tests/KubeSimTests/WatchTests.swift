@@ -3,6 +3,7 @@ import Foundation
 import Kubernetes
 import TestFixtures
 import Testing
+
 @testable import KubeSim
 
 /// Watch semantics: replay from a resourceVersion, 410 when it is too old, bookmarks,
@@ -57,7 +58,9 @@ struct WatchTests {
         let store = try await Self.store(history: 3)
         let first = try await store.create(Self.pods, namespace: "default", object: KubeSimFixture.pod("p0"))
         for index in 1...5 { _ = try await store.create(Self.pods, namespace: "default", object: KubeSimFixture.pod("p\(index)")) }
-        await #expect(throws: KubeStatus.self) { _ = try await store.watch(Self.pods, filter: try Self.filter(), fromRevision: first.resourceVersion) }
+        await #expect(throws: KubeStatus.self) {
+            _ = try await store.watch(Self.pods, filter: try Self.filter(), fromRevision: first.resourceVersion)
+        }
         await store.compactHistory()
         let current = await store.revision
         _ = try await store.watch(Self.pods, filter: try Self.filter(), fromRevision: current)  // the newest version is always resumable
@@ -81,7 +84,8 @@ struct WatchTests {
         try await KubeSimFixture.run(settings: settings) { sim in
             let start = try #require(try await sim.call(.get, "/api/v1/namespaces/default/pods").body["metadata"]?["resourceVersion"]?.stringValue)
             _ = try await sim.create("/api/v1/namespaces/default/pods", KubeSimFixture.pod("w"))
-            let reply = try await sim.call(.get, "/api/v1/namespaces/default/pods?watch=true&resourceVersion=\(start)&allowWatchBookmarks=true&timeoutSeconds=1")
+            let reply = try await sim.call(
+                .get, "/api/v1/namespaces/default/pods?watch=true&resourceVersion=\(start)&allowWatchBookmarks=true&timeoutSeconds=1")
             let events = try reply.text.split(separator: "\n").map { try JSONValue.decode(Data($0.utf8)) }
             #expect(events.first?["type"] == "ADDED")
             #expect(events.first?["object"]?.name == "w")

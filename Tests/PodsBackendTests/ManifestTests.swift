@@ -5,6 +5,7 @@ import Hummingbird
 import Identity
 import ServiceKit
 import Testing
+
 @testable import PodsBackend
 
 @Suite("Pods backend: manifests, policy, caller authentication")
@@ -61,7 +62,9 @@ struct ManifestTests {
         try pod.applyVolumes(storageClaim: "user-storage-x")
         #expect(pod.needsStorage)
         #expect(pod.sciencedataClaim == "user-storage-x")
-        var local = try template(TestManifests.unknownMount.replacingOccurrences(of: "mystery", with: "local").replacingOccurrences(of: "/data", with: "/usr/local/software"))
+        var local = try template(
+            TestManifests.unknownMount.replacingOccurrences(of: "mystery", with: "local").replacingOccurrences(
+                of: "/data", with: "/usr/local/software"))
         try local.applyVolumes(storageClaim: "unused")
         #expect(!local.needsStorage)
         #expect(local.pod["spec"]?["volumes"]?.arrayValue?.first?["persistentVolumeClaim"]?["claimName"] == "local-claim--usr-local-software")
@@ -78,13 +81,15 @@ struct ManifestTests {
         #expect(pod.pod["metadata"]?["namespace"] == "ns")
     }
 
-    @Test("the policy refuses host access, privilege, service accounts and extra capabilities; enforces token and limits", arguments: [
-        (TestManifests.hostPath, "hostPath"), (TestManifests.privileged, "serviceAccountName"),
-        (TestManifests.privileged.replacingOccurrences(of: "  serviceAccountName: user-pods-backend\n", with: ""), "privileged"),
-        (TestManifests.ubuntu.replacingOccurrences(of: "\"SYS_CHROOT\"", with: "\"SYS_ADMIN\""), "SYS_ADMIN"),
-        (TestManifests.ubuntu.replacingOccurrences(of: "restartPolicy: Never", with: "hostNetwork: true"), "hostNetwork"),
-        (TestManifests.ubuntu.replacingOccurrences(of: "- containerPort: 22", with: "- containerPort: 22\n      hostPort: 22"), "hostPort"),
-    ])
+    @Test(
+        "the policy refuses host access, privilege, service accounts and extra capabilities; enforces token and limits",
+        arguments: [
+            (TestManifests.hostPath, "hostPath"), (TestManifests.privileged, "serviceAccountName"),
+            (TestManifests.privileged.replacingOccurrences(of: "  serviceAccountName: user-pods-backend\n", with: ""), "privileged"),
+            (TestManifests.ubuntu.replacingOccurrences(of: "\"SYS_CHROOT\"", with: "\"SYS_ADMIN\""), "SYS_ADMIN"),
+            (TestManifests.ubuntu.replacingOccurrences(of: "restartPolicy: Never", with: "hostNetwork: true"), "hostNetwork"),
+            (TestManifests.ubuntu.replacingOccurrences(of: "- containerPort: 22", with: "- containerPort: 22\n      hostPort: 22"), "hostPort"),
+        ])
     func policy(manifest: String, reason: String) throws {
         var pod = try template(manifest)
         let error = try #require(throws: PodPolicy.Violation.self) { try pod.enforce(Self.policy, namespace: "ns") }
@@ -92,7 +97,8 @@ struct ManifestTests {
     }
 
     static let policy = PodPolicy(
-        allowedCapabilities: Set(PodPolicy.baselineCapabilities), defaultRequests: ["cpu": "100m", "memory": "256Mi"], defaultLimits: ["cpu": "2", "memory": "4Gi"]
+        allowedCapabilities: Set(PodPolicy.baselineCapabilities), defaultRequests: ["cpu": "100m", "memory": "256Mi"],
+        defaultLimits: ["cpu": "2", "memory": "4Gi"]
     )
 
     @Test("allowed manifests get no service-account token and consistent requests and limits")
@@ -100,8 +106,14 @@ struct ManifestTests {
         var pod = try template(TestManifests.ubuntu)
         try pod.enforce(Self.policy, namespace: "ns")
         #expect(pod.pod["spec"]?["automountServiceAccountToken"] == false)
-        #expect(pod.pod["spec"]?["containers"]?.arrayValue?.first?["resources"] == ["requests": ["cpu": "100m", "memory": "256Mi"], "limits": ["cpu": "2", "memory": "4Gi"]])
-        #expect(Self.policy.withDefaults(["requests": ["memory": "8Gi"]]) == ["requests": ["memory": "8Gi", "cpu": "100m"], "limits": ["memory": "8Gi", "cpu": "2"]])
+        #expect(
+            pod.pod["spec"]?["containers"]?.arrayValue?.first?["resources"] == [
+                "requests": ["cpu": "100m", "memory": "256Mi"], "limits": ["cpu": "2", "memory": "4Gi"],
+            ])
+        #expect(
+            Self.policy.withDefaults(["requests": ["memory": "8Gi"]]) == [
+                "requests": ["memory": "8Gi", "cpu": "100m"], "limits": ["memory": "8Gi", "cpu": "2"],
+            ])
         #expect(Self.policy.withDefaults(["limits": ["memory": "64Mi"]]) == ["requests": ["cpu": "100m"], "limits": ["memory": "64Mi", "cpu": "2"]])
         #expect(Quantity.parse("256Mi") == 268_435_456 && Quantity.parse("100m") == 0.1 && Quantity.parse("1G") == 1e9)
     }
@@ -136,14 +148,19 @@ struct ManifestTests {
         let authenticator = CallerAuthenticator(settings: settings, users: nil) { now }
         let body = Array(#"{"user_id":"fror@dtu.dk"}"#.utf8)
         func request(secret: String, timestamp: Int, signedBody: [UInt8]) -> Request {
-            let signature = CallerAuthenticator.signature(secret: secret, timestamp: String(timestamp), method: "POST", path: "/get_pods", body: signedBody)
-            let head = HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/get_pods", headerFields: [
-                HTTPField.Name("X-Backend-Timestamp")!: String(timestamp), HTTPField.Name("X-Backend-Signature")!: signature,
-            ])
+            let signature = CallerAuthenticator.signature(
+                secret: secret, timestamp: String(timestamp), method: "POST", path: "/get_pods", body: signedBody)
+            let head = HTTPRequest(
+                method: .post, scheme: "http", authority: "x", path: "/get_pods",
+                headerFields: [
+                    HTTPField.Name("X-Backend-Timestamp")!: String(timestamp), HTTPField.Name("X-Backend-Signature")!: signature,
+                ])
             return Request(head: head, body: .init(buffer: .init()))
         }
         let t = Int(now.timeIntervalSince1970)
-        #expect(try await authenticator.authenticate(request(secret: "silo-secret-0123456789", timestamp: t, signedBody: body), path: "/get_pods", body: body) == .silo)
+        #expect(
+            try await authenticator.authenticate(
+                request(secret: "silo-secret-0123456789", timestamp: t, signedBody: body), path: "/get_pods", body: body) == .silo)
         for bad in [
             request(secret: "another-secret-0123456789", timestamp: t, signedBody: body),
             request(secret: "silo-secret-0123456789", timestamp: t, signedBody: Array("{}".utf8)),
@@ -152,7 +169,11 @@ struct ManifestTests {
             await #expect(throws: APIError.self) { try await authenticator.authenticate(bad, path: "/get_pods", body: body) }
         }
         // The shared-secret header is refused when only HMAC is enabled.
-        let head = HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/get_pods", headerFields: [HTTPField.Name("X-Backend-Secret")!: "silo-secret-0123456789"])
-        await #expect(throws: APIError.self) { try await authenticator.authenticate(Request(head: head, body: .init(buffer: .init())), path: "/get_pods", body: body) }
+        let head = HTTPRequest(
+            method: .post, scheme: "http", authority: "x", path: "/get_pods",
+            headerFields: [HTTPField.Name("X-Backend-Secret")!: "silo-secret-0123456789"])
+        await #expect(throws: APIError.self) {
+            try await authenticator.authenticate(Request(head: head, body: .init(buffer: .init())), path: "/get_pods", body: body)
+        }
     }
 }

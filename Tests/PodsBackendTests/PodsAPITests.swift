@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Kubernetes
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import PodsBackend
 
 /// Every endpoint over HTTP against kube-sim (or a real cluster), with upstream's example
@@ -27,7 +28,9 @@ struct PodsAPITests {
             #expect(pod.labels == ["user": "fror", "domain": "dtu.dk", "podName": name, "sciencedata.dk/state": "ready"])
             #expect(pod.annotations["sciencedata.dk/owner"] == Self.user)
             #expect(pod["spec"]?["automountServiceAccountToken"] == false)
-            let env = (pod.containers.first?["env"]?.arrayValue ?? []).reduce(into: [String: String]()) { $0[$1["name"]?.stringValue ?? ""] = $1["value"]?.stringValue }
+            let env = (pod.containers.first?["env"]?.arrayValue ?? []).reduce(into: [String: String]()) {
+                $0[$1["name"]?.stringValue ?? ""] = $1["value"]?.stringValue
+            }
             #expect(env["SSH_PUBLIC_KEY"] == key)
             #expect(env["SD_UID"] == Self.user)
             #expect(env["HOME_SERVER_IP"] == "10.2.0.20")
@@ -75,11 +78,14 @@ struct PodsAPITests {
         }
     }
 
-    @Test("jupyter with storage and ingress: NFS volume and claim, TLS ingress and url with the token; storage goes with the last pod, without blocking delete_pod")
+    @Test(
+        "jupyter with storage and ingress: NFS volume and claim, TLS ingress and url with the token; storage goes with the last pod, without blocking delete_pod"
+    )
     func jupyterWithStorageAndIngress() async throws {
         try await PodsHarness.run { harness in
-            guard !harness.cluster.isReal else { return } // NFS on the silo is not reachable from a test cluster
-            let name = try await harness.createReady("jupyter_sciencedata.yaml", settings: ["jupyter": ["ENVIRONMENT_FILE": "mine.env"]], tokens: ["appendURL": "?token=abc123\n"])
+            guard !harness.cluster.isReal else { return }  // NFS on the silo is not reachable from a test cluster
+            let name = try await harness.createReady(
+                "jupyter_sciencedata.yaml", settings: ["jupyter": ["ENVIRONMENT_FILE": "mine.env"]], tokens: ["appendURL": "?token=abc123\n"])
             let user = try UserID(Self.user)
             let claimName = ResourceNames.storageClaim(user: user)
             let claim = try #require(try await harness.backend.cluster.get(.persistentVolumeClaims, claimName))
@@ -97,7 +103,9 @@ struct PodsAPITests {
             #expect(ingress["spec"]?["tls"] == [["hosts": [.string("\(name).pods.example.org")], "secretName": "user-pods-wildcard"]])
             let backend = ingress["spec"]?["rules"]?.arrayValue?.first?["http"]?["paths"]?.arrayValue?.first?["backend"]?["service"]
             #expect(backend == ["name": .string(ResourceNames.httpService(pod: name)), "port": ["number": 8888]])
-            #expect(try await harness.backend.cluster.get(.services, ResourceNames.httpService(pod: name))?["spec"]?["ports"]?.arrayValue?.first?["port"] == 8888)
+            #expect(
+                try await harness.backend.cluster.get(.services, ResourceNames.httpService(pod: name))?["spec"]?["ports"]?.arrayValue?.first?["port"]
+                    == 8888)
 
             let info = try #require(try await harness.getPods().body.arrayValue?.first)
             #expect(info["url"] == .string("https://\(name).pods.example.org"))
@@ -117,7 +125,8 @@ struct PodsAPITests {
     func caddyBothServices() async throws {
         try await PodsHarness.run { harness in
             guard !harness.cluster.isReal else { return }
-            let name = try await harness.createReady("caddy_sciencedata.yaml", settings: ["caddy": ["SSH_PUBLIC_KEY": "ssh-rsa AAAA x", "WORKING_DIRECTORY": "/root/data"]])
+            let name = try await harness.createReady(
+                "caddy_sciencedata.yaml", settings: ["caddy": ["SSH_PUBLIC_KEY": "ssh-rsa AAAA x", "WORKING_DIRECTORY": "/root/data"]])
             let services = try await harness.objects(.services, labelSelector: "createdForPod=\(name)").compactMap(\.name).sorted()
             #expect(services == [ResourceNames.httpService(pod: name), ResourceNames.sshService(pod: name)])
             let info = try #require(try await harness.getPods().body.arrayValue?.first)
@@ -132,7 +141,8 @@ struct PodsAPITests {
     @Test("tokens over tokenByteLimit are cut to exactly the limit; short ones are kept whole")
     func longToken() async throws {
         try await PodsHarness.run { harness in
-            let name = try await harness.createReady("test_long_key.yaml", tokens: ["shortkey": "short\n", "longkey": String(repeating: "k", count: 5000)])
+            let name = try await harness.createReady(
+                "test_long_key.yaml", tokens: ["shortkey": "short\n", "longkey": String(repeating: "k", count: 5000)])
             let tokens = try #require(try await harness.getPods().body.arrayValue?.first?["tokens"])
             #expect(tokens["shortkey"] == "short\n")
             #expect(tokens["longkey"]?.stringValue?.count == 4096)
@@ -245,7 +255,9 @@ struct PodsAPITests {
             #expect(reply3.status == 200, "\(reply3.text)")
             let reply4 = try await harness.post("/get_pods", body, auth: .hmac(skew: -600))
             #expect(reply4.status == 401, "\(reply4.text)")
-            let reply5 = try await harness.post("/create_pod", ["yaml_url": .string(harness.manifestBase + "ubuntu_sciencedata.yaml"), "user_id": .string(Self.user)], auth: .anonymous)
+            let reply5 = try await harness.post(
+                "/create_pod", ["yaml_url": .string(harness.manifestBase + "ubuntu_sciencedata.yaml"), "user_id": .string(Self.user)],
+                auth: .anonymous)
             #expect(reply5.status == 401, "\(reply5.text)")
             #expect(try await harness.objects(.pods).isEmpty)
             for path in ["/delete_all_user", "/clean_all_unused"] {
@@ -262,7 +274,8 @@ struct PodsAPITests {
     @Test("with the IdP mode a user's token acts only for that user")
     func userTokens() async throws {
         try await DevIdPFixture.run { idp in
-            try await PodsHarness.run(environment: ["BACKEND_AUTHMODES": "secret,idp", "AUTH_API_URL": idp.informationURL.absoluteString]) { harness in
+            try await PodsHarness.run(environment: ["BACKEND_AUTHMODES": "secret,idp", "AUTH_API_URL": idp.informationURL.absoluteString]) {
+                harness in
                 let mine: JSONValue = ["user_id": "demo@example.org"]
                 let reply8 = try await harness.post("/get_pods", mine, auth: .bearer("demo-token"))
                 #expect(reply8.status == 200, "\(reply8.text)")
@@ -290,7 +303,8 @@ struct PodsAPITests {
             #expect(try await harness.request(.get, "/get_podip_owner").status == 400)
             guard !harness.cluster.isReal else { return }
             // A finished pod keeps its IP, which may be reused: it owns nothing.
-            _ = try await harness.kube.patch(.pods, namespace: harness.namespace, name: name, ["status": ["phase": "Succeeded"]], subresource: "status")
+            _ = try await harness.kube.patch(
+                .pods, namespace: harness.namespace, name: name, ["status": ["phase": "Succeeded"]], subresource: "status")
             #expect(try await harness.request(.get, "/get_podip_owner?ip=\(ip)").text == "")
         }
     }
@@ -327,10 +341,12 @@ struct PodsAPITests {
             // Orphans upstream left: a Service and an Ingress of a pod that is gone, and the
             // storage of a user with no pods.
             let cluster = harness.backend.cluster
-            _ = try await cluster.createIfAbsent(.services, [
-                "metadata": ["name": "ghost-ssh", "labels": ["createdForPod": "ghost"]],
-                "spec": ["type": "ClusterIP", "ports": [["port": 22]]],
-            ])
+            _ = try await cluster.createIfAbsent(
+                .services,
+                [
+                    "metadata": ["name": "ghost-ssh", "labels": ["createdForPod": "ghost"]],
+                    "spec": ["type": "ClusterIP", "ports": [["port": 22]]],
+                ])
             let storage = harness.backend.storage
             let orphan = try UserID("gone@dtu.dk")
             _ = try await storage.ensure(for: orphan, siloIP: "10.0.0.20", deadline: .now + .seconds(10))
@@ -349,18 +365,24 @@ struct PodsAPITests {
             guard !harness.cluster.isReal else { return }
             let cluster = harness.backend.cluster
             let legacyLabels: JSONValue = ["user": "fror", "domain": "dtu.dk", "name": "user-storage-fror-dtu-dk", "server": "10.0.0.20"]
-            _ = try await cluster.createIfAbsent(.persistentVolumes, [
-                "metadata": ["name": "user-storage-fror-dtu-dk", "labels": legacyLabels],
-                "spec": [
-                    "capacity": ["storage": "10Gi"], "accessModes": ["ReadWriteMany"], "storageClassName": "nfs",
-                    "nfs": ["server": "10.0.0.20", "path": "/tank/storage/fror@dtu.dk"],
-                    "claimRef": ["kind": "PersistentVolumeClaim", "namespace": .string(harness.namespace), "name": "user-storage-fror-dtu-dk"],
-                ],
-            ])
-            _ = try await cluster.createIfAbsent(.persistentVolumeClaims, [
-                "metadata": ["name": "user-storage-fror-dtu-dk", "labels": legacyLabels],
-                "spec": ["accessModes": ["ReadWriteMany"], "resources": ["requests": ["storage": "10Gi"]], "volumeName": "user-storage-fror-dtu-dk"],
-            ])
+            _ = try await cluster.createIfAbsent(
+                .persistentVolumes,
+                [
+                    "metadata": ["name": "user-storage-fror-dtu-dk", "labels": legacyLabels],
+                    "spec": [
+                        "capacity": ["storage": "10Gi"], "accessModes": ["ReadWriteMany"], "storageClassName": "nfs",
+                        "nfs": ["server": "10.0.0.20", "path": "/tank/storage/fror@dtu.dk"],
+                        "claimRef": ["kind": "PersistentVolumeClaim", "namespace": .string(harness.namespace), "name": "user-storage-fror-dtu-dk"],
+                    ],
+                ])
+            _ = try await cluster.createIfAbsent(
+                .persistentVolumeClaims,
+                [
+                    "metadata": ["name": "user-storage-fror-dtu-dk", "labels": legacyLabels],
+                    "spec": [
+                        "accessModes": ["ReadWriteMany"], "resources": ["requests": ["storage": "10Gi"]], "volumeName": "user-storage-fror-dtu-dk",
+                    ],
+                ])
             _ = try await cluster.createPod([
                 "metadata": ["name": "jupyter-fror-dtu-dk", "labels": ["user": "fror", "domain": "dtu.dk", "podName": "jupyter-fror-dtu-dk"]],
                 "spec": ["containers": [["name": "jupyter", "image": "busybox:1.36"]]],

@@ -1,8 +1,9 @@
 import Foundation
 import Kubernetes
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import PodsBackend
 
 /// State lives in Kubernetes: a restarted backend finishes what it began, another replica
@@ -17,16 +18,21 @@ struct PodsResilienceTests {
 
     /// Plays the kubelet: the pod runs and is Ready.
     static func markReady(_ pod: String, cluster: TestCluster) async throws {
-        _ = try await cluster.client.patch(.pods, namespace: cluster.namespace, name: pod, [
-            "status": ["phase": "Running", "podIP": "10.244.200.1", "startTime": "2026-01-01T00:00:00Z", "conditions": [["type": "Ready", "status": "True"]]],
-        ], subresource: "status")
+        _ = try await cluster.client.patch(
+            .pods, namespace: cluster.namespace, name: pod,
+            [
+                "status": [
+                    "phase": "Running", "podIP": "10.244.200.1", "startTime": "2026-01-01T00:00:00Z",
+                    "conditions": [["type": "Ready", "status": "True"]],
+                ]
+            ], subresource: "status")
     }
 
     static func twoBackends(
         environment extra: [String: String] = [:], _ body: @Sendable (TestCluster, Int, [String: String]) async throws -> Void
     ) async throws {
         try await TestCluster.run { cluster in
-            guard !cluster.isReal else { return } // the tests write pod status, which a kubelet would overwrite
+            guard !cluster.isReal else { return }  // the tests write pod status, which a kubelet would overwrite
             try await ManifestServer.run { port in
                 var environment = PodsHarness.environment(cluster: cluster, manifestPort: port)
                 environment.merge(extra) { $1 }
@@ -69,7 +75,8 @@ struct PodsResilienceTests {
             let name = await handover.pod
             // Replica A is gone; its lease runs out (as it would after the deadline and margin).
             let expired = CreationLease(holder: "replica-a", expires: Date().addingTimeInterval(-1))
-            _ = try await cluster.client.patch(.pods, namespace: cluster.namespace, name: name, ["metadata": ["annotations": [CreationLease.annotation: .string(expired.text)]]])
+            _ = try await cluster.client.patch(
+                .pods, namespace: cluster.namespace, name: name, ["metadata": ["annotations": [CreationLease.annotation: .string(expired.text)]]])
             try await PodsHarness.backend(cluster: cluster, manifestPort: port, environment: environment, replicaID: "replica-b") { second in
                 try await second.waitFor(.pods, name) { $0?.annotations[CreationLease.annotation]?.hasPrefix("replica-b ") == true }
                 try await Self.markReady(name, cluster: cluster)

@@ -2,15 +2,18 @@ import Essentials
 import Foundation
 import ServiceKit
 import Testing
+
 @testable import PodsBackend
 
 @Suite("Pods backend: identities, names, settings")
 struct PodsIdentityTests {
-    @Test("user_id: upstream's table of valid and invalid ids", arguments: [
-        ("foo", true), ("foo@bar", true), ("foo@bar.baz", true), ("foo@bar.baz-baz", true), ("foo-bar.baz@foo.bar-baz", true),
-        ("foo.bar@bar.baz", true), ("foo@bar@baz", false), ("foO@bar", false), ("foo@", false), ("foo.", false), (".foo", false),
-        ("-foo", false), ("", false), ("f", false), ("a b", false),
-    ])
+    @Test(
+        "user_id: upstream's table of valid and invalid ids",
+        arguments: [
+            ("foo", true), ("foo@bar", true), ("foo@bar.baz", true), ("foo@bar.baz-baz", true), ("foo-bar.baz@foo.bar-baz", true),
+            ("foo.bar@bar.baz", true), ("foo@bar@baz", false), ("foO@bar", false), ("foo@", false), ("foo.", false), (".foo", false),
+            ("-foo", false), ("", false), ("f", false), ("a b", false),
+        ])
     func userIDs(id: String, valid: Bool) {
         #expect(((try? UserID(id)) != nil) == valid)
     }
@@ -28,7 +31,10 @@ struct PodsIdentityTests {
 
     @Test("upstream's user string, and ours: DNS-safe, bounded, injective where upstream's collides")
     func userStrings() throws {
-        for (id, legacy) in [("foo", "foo"), ("foo@bar", "foo-bar"), ("foo@bar.baz", "foo-bar-baz"), ("foo@bar.baz-baz", "foo-bar-baz-baz"), ("foo.bar@bar.baz", "foo-bar-bar-baz")] {
+        for (id, legacy) in [
+            ("foo", "foo"), ("foo@bar", "foo-bar"), ("foo@bar.baz", "foo-bar-baz"), ("foo@bar.baz-baz", "foo-bar-baz-baz"),
+            ("foo.bar@bar.baz", "foo-bar-bar-baz"),
+        ] {
             #expect(try UserID(id).legacyUserString == legacy)
         }
         let dotted = try UserID("john.doe@x.dk")
@@ -79,14 +85,14 @@ struct PodsIdentityTests {
     func settings() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("pods-config-\(UUID().uuidString).yaml")
         try """
-            namespace: sciencedata-dev
-            timeoutDelete: 1m30s
-            whitelistmanifestregex: 'https:\\/\\/example[.]org\\/'
-            hostnameList:
-              - hostname: silo7.sciencedata.dk
-                address: 10.0.0.20
-            siloSecret: from-the-file-0123456789
-            """.write(to: file, atomically: true, encoding: .utf8)
+        namespace: sciencedata-dev
+        timeoutDelete: 1m30s
+        whitelistmanifestregex: 'https:\\/\\/example[.]org\\/'
+        hostnameList:
+          - hostname: silo7.sciencedata.dk
+            address: 10.0.0.20
+        siloSecret: from-the-file-0123456789
+        """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let source = ConfigurationSource(environment: [
             "BACKEND_NAMESPACE": "foobar", "BACKEND_TIMEOUTDELETE": "5m3s", "BACKEND_INGRESSDOMAIN": "pods.example.org",

@@ -3,8 +3,9 @@ import Kubernetes
 import Logging
 import Prometheus
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
+
 @testable import PodsBackend
 
 /// Who may call each route of the pods backend.

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Essentials
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The EP gateway and the dev IdP as two real processes: authentication, the group gate,
 /// readiness, and the IdP call count seen by the IdP itself.

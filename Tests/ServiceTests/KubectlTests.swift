@@ -16,13 +16,13 @@ struct KubectlTests {
             configFile = directory.appendingPathComponent("config")
             cacheDirectory = directory.appendingPathComponent("cache")
             try """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: sim, cluster: {server: "\(server)"}}]
-                users: [{name: dev, user: {token: dev-token}}]
-                contexts: [{name: sim, context: {cluster: sim, user: dev, namespace: default}}]
-                current-context: sim
-                """.write(to: configFile, atomically: true, encoding: .utf8)
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: sim, cluster: {server: "\(server)"}}]
+            users: [{name: dev, user: {token: dev-token}}]
+            contexts: [{name: sim, context: {cluster: sim, user: dev, namespace: default}}]
+            current-context: sim
+            """.write(to: configFile, atomically: true, encoding: .utf8)
         }
 
         var environment: [String: String] {
@@ -30,7 +30,8 @@ struct KubectlTests {
         }
 
         func run(_ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, output: String) {
-            try await ServiceProcess.runTool("kubectl", arguments: ["--cache-dir", cacheDirectory.path] + arguments, environment: environment, stdin: stdin)
+            try await ServiceProcess.runTool(
+                "kubectl", arguments: ["--cache-dir", cacheDirectory.path] + arguments, environment: environment, stdin: stdin)
         }
 
         func start(_ arguments: [String]) throws -> ToolProcess {
@@ -81,13 +82,18 @@ struct KubectlTests {
             // Apply only once kubectl's watch is open, so it sees the pod from its first state.
             let deadline = ContinuousClock.now + .seconds(30)
             while (try await sim.request(.GET, "/_sim/state").json?["openWatches"] as? Int ?? 0) < 1 {
-                guard ContinuousClock.now < deadline else { Issue.record("kubectl's watch never opened:\n\(watch.output)"); return }
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("kubectl's watch never opened:\n\(watch.output)")
+                    return
+                }
                 try await Sleep.for(.milliseconds(10))
             }
 
             let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifest)
             #expect(applied.status == 0, "\(applied.output)")
-            #expect(applied.output.contains("deployment.apps/web created") && applied.output.contains("service/web created") && applied.output.contains("pod/box created"))
+            #expect(
+                applied.output.contains("deployment.apps/web created") && applied.output.contains("service/web created")
+                    && applied.output.contains("pod/box created"))
             let again = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifest)
             #expect(again.output.contains("pod/box unchanged"), "\(again.output)")
 
@@ -134,7 +140,8 @@ struct KubectlTests {
     func namespacesAndErrors() async throws {
         try await Self.withCluster { _, kubectl in
             let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: rexec-server-alice}\n"
-            let configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: reqs, namespace: rexec-server-alice}\ndata: {requirements.txt: numpy==2.1}\n"
+            let configMap =
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: reqs, namespace: rexec-server-alice}\ndata: {requirements.txt: numpy==2.1}\n"
             let created = try await kubectl.run(["create", "-f", "-"], stdin: namespace)
             #expect(created.status == 0, "\(created.output)")
             let cm = try await kubectl.run(["create", "-f", "-"], stdin: configMap)

@@ -93,7 +93,8 @@ struct ServiceBinaryTests {
         #expect(try await deploy.request(.GET, "/rexec/healthz").status == 200)
         #expect(try await deploy.terminate() == 0)
 
-        let broker = try await ServiceProcess.start("rexec-broker", arguments: ["--http-port", "0"], environment: Self.environment(for: "rexec-broker"))
+        let broker = try await ServiceProcess.start(
+            "rexec-broker", arguments: ["--http-port", "0"], environment: Self.environment(for: "rexec-broker"))
         #expect(try await broker.request(.GET, "/healthz").status == 200)
         #expect(try await broker.terminate() == 0)
     }

@@ -3,8 +3,8 @@ import Essentials
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// One of our executables, started as a real process on a free port.
 final class ServiceProcess: Sendable {
@@ -48,7 +48,9 @@ final class ServiceProcess: Sendable {
     }
 
     /// Runs `name` to completion (for --help and configuration errors).
-    static func run(_ name: String, arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> (status: Int32, output: String) {
+    static func run(
+        _ name: String, arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)
+    ) async throws -> (status: Int32, output: String) {
         let child = try launch(name, arguments: arguments, environment: environment)
         return (try await child.waitForExit(timeout: timeout), child.output)
     }

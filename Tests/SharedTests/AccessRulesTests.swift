@@ -8,9 +8,11 @@ struct AccessRulesTests {
         UserIdentity(subject: "u", groups: groups, roles: roles)
     }
 
-    @Test("group names ignore case, whitespace and surrounding slashes", arguments: [
-        ("/NDP_EP/EP-DEMO", "ndp_ep/ep-demo"), (" /ndp_ep/ep-demo/ ", "ndp_ep/ep-demo"), ("ep-1", "ep-1"), ("//a//", "a"),
-    ])
+    @Test(
+        "group names ignore case, whitespace and surrounding slashes",
+        arguments: [
+            ("/NDP_EP/EP-DEMO", "ndp_ep/ep-demo"), (" /ndp_ep/ep-demo/ ", "ndp_ep/ep-demo"), ("ep-1", "ep-1"), ("//a//", "a"),
+        ])
     func normalisation(raw: String, expected: String) {
         #expect(GroupName.normalize(raw) == expected)
     }
@@ -56,26 +58,28 @@ struct AccessRulesTests {
         #expect(gate.evaluate(Self.user(groups: ["/ndp_ep/1234"])) == .endpointAdministrator)
     }
 
-    @Test("role tiers", arguments: [
-        ([String](), RoleTier.none),
-        (["default-roles-ndp"], .none),
-        (["ndp_viewer"], .viewer),
-        (["ndp_writer"], .writer),
-        (["ndp_editor"], .writer),
-        (["NDP_Editor "], .writer),
-        (["ndp_admin"], .admin),
-        (["ndp_viewer", "ndp_admin"], .admin),
-        (["group:/ndp_ep/ep-demo:editor"], .writer),
-        (["group:NDP_EP/EP-DEMO/:writer"], .writer),
-        (["group:ndp_ep/ep-demo:viewer"], .viewer),
-        (["group:ndp_ep/ep-demo:admin"], .admin),
-        (["group:ndp_ep/other:admin"], .none),
-        (["group:u-1:admin"], .admin),
-        (["group:ndp_ep/u-1:writer"], .writer),
-        (["group:ndp_ep/ep-u-1:editor"], .writer),
-        (["u-1_admin"], .admin),
-        (["u-1_viewer"], .viewer),
-    ])
+    @Test(
+        "role tiers",
+        arguments: [
+            ([String](), RoleTier.none),
+            (["default-roles-ndp"], .none),
+            (["ndp_viewer"], .viewer),
+            (["ndp_writer"], .writer),
+            (["ndp_editor"], .writer),
+            (["NDP_Editor "], .writer),
+            (["ndp_admin"], .admin),
+            (["ndp_viewer", "ndp_admin"], .admin),
+            (["group:/ndp_ep/ep-demo:editor"], .writer),
+            (["group:NDP_EP/EP-DEMO/:writer"], .writer),
+            (["group:ndp_ep/ep-demo:viewer"], .viewer),
+            (["group:ndp_ep/ep-demo:admin"], .admin),
+            (["group:ndp_ep/other:admin"], .none),
+            (["group:u-1:admin"], .admin),
+            (["group:ndp_ep/u-1:writer"], .writer),
+            (["group:ndp_ep/ep-u-1:editor"], .writer),
+            (["u-1_admin"], .admin),
+            (["u-1_viewer"], .viewer),
+        ])
     func tiers(roles: [String], expected: RoleTier) {
         let tiers = RoleTiers(settings: AccessSettings(groupBasedAccess: true, groupNames: ["/ndp_ep/ep-demo"], endpointUUID: "u-1"))
         #expect(tiers.tier(for: Self.user(roles: roles)) == expected)

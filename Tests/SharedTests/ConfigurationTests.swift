@@ -5,10 +5,12 @@ import Testing
 
 @Suite("Configuration")
 struct ConfigurationTests {
-    @Test("booleans accept upstream's spellings", arguments: [
-        ("True", true), ("true", true), ("1", true), ("yes", true), ("on", true), ("ON", true), (" Yes ", true),
-        ("False", false), ("false", false), ("0", false), ("no", false), ("off", false), ("OFF", false),
-    ])
+    @Test(
+        "booleans accept upstream's spellings",
+        arguments: [
+            ("True", true), ("true", true), ("1", true), ("yes", true), ("on", true), ("ON", true), (" Yes ", true),
+            ("False", false), ("false", false), ("0", false), ("no", false), ("off", false), ("OFF", false),
+        ])
     func booleanSpellings(value: String, expected: Bool) throws {
         let source = ConfigurationSource(environment: ["ENABLE_GROUP_BASED_ACCESS": value])
         #expect(try source.bool("ENABLE_GROUP_BASED_ACCESS", default: !expected) == expected)
@@ -52,14 +54,16 @@ struct ConfigurationTests {
         #expect(http.port == 8000 && http.rootPaths.isEmpty && http.maxBodyBytes == 1 << 20)
     }
 
-    @Test("invalid values stop start-up with a line naming the variable", arguments: [
-        ("PORT", "eighty", "PORT: expected an integer from 0 to 65535"),
-        ("PORT", "70000", "PORT: expected an integer from 0 to 65535"),
-        ("AUTH_API_URL", "idp.local", "AUTH_API_URL: expected an absolute http:// or https:// URL"),
-        ("AUTH_TIMEOUT_SECONDS", "-1", "AUTH_TIMEOUT_SECONDS: expected a number of seconds from 0.05 to 120"),
-        ("LOG_LEVEL", "loud", "LOG_LEVEL: expected one of trace, debug, info, notice, warning, error, critical"),
-        ("ROOT_PATH", "/a b", "ROOT_PATH: expected a URL path such as /rexec or /ep"),
-    ])
+    @Test(
+        "invalid values stop start-up with a line naming the variable",
+        arguments: [
+            ("PORT", "eighty", "PORT: expected an integer from 0 to 65535"),
+            ("PORT", "70000", "PORT: expected an integer from 0 to 65535"),
+            ("AUTH_API_URL", "idp.local", "AUTH_API_URL: expected an absolute http:// or https:// URL"),
+            ("AUTH_TIMEOUT_SECONDS", "-1", "AUTH_TIMEOUT_SECONDS: expected a number of seconds from 0.05 to 120"),
+            ("LOG_LEVEL", "loud", "LOG_LEVEL: expected one of trace, debug, info, notice, warning, error, critical"),
+            ("ROOT_PATH", "/a b", "ROOT_PATH: expected a URL path such as /rexec or /ep"),
+        ])
     func invalidValues(variable: String, value: String, message: String) {
         let source = ConfigurationSource(environment: [variable: value])
         #expect {

@@ -8,8 +8,8 @@ import Metrics
 import NIOCore
 import Prometheus
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// The shared middleware stack and routes, through a small test service.
 @Suite("HTTP conventions")
@@ -28,7 +28,8 @@ struct HTTPConventionsTests {
     ) -> ServiceDefinition<IdentityRequestContext> {
         let access = EndpointAccess(authenticator: RequestAuthenticator(provider: StaticIdP(), dialect: .epGateway), settings: AccessSettings())
         return ServiceDefinition(
-            name: "test", settings: HTTPServerSettings(host: "127.0.0.1", port: 0, rootPaths: rootPaths, maxBodyBytes: maxBody, requestTimeout: timeout),
+            name: "test",
+            settings: HTTPServerSettings(host: "127.0.0.1", port: 0, rootPaths: rootPaths, maxBodyBytes: maxBody, requestTimeout: timeout),
             errorStyle: style,
             openAPI: OpenAPIDocument(title: "Test", version: "1.2.3", description: "d", operations: [RootRoute.operation]),
             readinessChecks: checks, metricsRegistry: PrometheusCollectorRegistry(), lifecycle: lifecycle
@@ -37,7 +38,9 @@ struct HTTPConventionsTests {
             RootRoute.register(on: router)
             router.post("form") { request, _ in
                 let form = try await FormBody.read(from: request)
-                return JSONValue.object(["requirments": .array(form.all("requirments").map(JSONValue.string)), "token": .string(form.first("token") ?? "")])
+                return JSONValue.object([
+                    "requirments": .array(form.all("requirments").map(JSONValue.string)), "token": .string(form.first("token") ?? ""),
+                ])
             }
             router.get("slow") { _, _ in
                 try await Sleep.for(.seconds(30))
@@ -97,7 +100,8 @@ struct HTTPConventionsTests {
     func rootPathEdges() async throws {
         try await Self.app(Self.service()).test(.router) { client in
             try await client.execute(uri: "/rexec", method: .get) { response in
-                let json = try Self.json(response.body); #expect(json == .string(RootRoute.message))
+                let json = try Self.json(response.body)
+                #expect(json == .string(RootRoute.message))
             }
             try await client.execute(uri: "/rexec?x=1", method: .get) { response in
                 #expect(response.status == .ok)
@@ -128,11 +132,13 @@ struct HTTPConventionsTests {
     func detailStyle() async throws {
         try await Self.app(Self.service(style: .detail)).test(.router) { client in
             try await client.execute(uri: "/conflict", method: .get) { response in
-                let json = try Self.json(response.body); #expect(json == ["detail": "already there"])
+                let json = try Self.json(response.body)
+                #expect(json == ["detail": "already there"])
             }
             try await client.execute(uri: "/missing", method: .get) { response in
                 #expect(response.status == .notFound)
-                let json = try Self.json(response.body); #expect(json == ["detail": "Not Found"])
+                let json = try Self.json(response.body)
+                #expect(json == ["detail": "Not Found"])
             }
         }
     }
@@ -170,14 +176,18 @@ struct HTTPConventionsTests {
     func bodyLimit() async throws {
         try await Self.app(Self.service(maxBody: 1024)).test(.live) { client in
             let big = ByteBuffer(repeating: UInt8(ascii: "a"), count: 4096)
-            try await client.execute(uri: "/form", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: big) { response in
+            try await client.execute(uri: "/form", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: big) {
+                response in
                 #expect(response.status == .contentTooLarge)
-                let json = try Self.json(response.body); #expect(json["detail"] == "Request body exceeds the limit of 1024 bytes.")
+                let json = try Self.json(response.body)
+                #expect(json["detail"] == "Request body exceeds the limit of 1024 bytes.")
             }
             let small = ByteBuffer(string: "requirments=python%3D%3D3.11&requirments=numpy%3E%3D1.26&token=a+b")
-            try await client.execute(uri: "/form", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: small) { response in
+            try await client.execute(uri: "/form", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: small) {
+                response in
                 #expect(response.status == .ok)
-                let json = try Self.json(response.body); #expect(json == ["requirments": ["python==3.11", "numpy>=1.26"], "token": "a b"])
+                let json = try Self.json(response.body)
+                #expect(json == ["requirments": ["python==3.11", "numpy>=1.26"], "token": "a b"])
             }
         }
         // Without Content-Length the limit is enforced while reading.
@@ -195,21 +205,27 @@ struct HTTPConventionsTests {
             let started = ContinuousClock.now
             try await client.execute(uri: "/slow", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                let json = try Self.json(response.body); #expect(json["detail"] == "Request timed out after 0.1 seconds.")
+                let json = try Self.json(response.body)
+                #expect(json["detail"] == "Request timed out after 0.1 seconds.")
             }
             #expect(ContinuousClock.now - started < .seconds(20))
         }
     }
 
-    @Test("bearer tokens: scheme is case-insensitive; missing or empty → 401 Not authenticated", arguments: [
-        ("Bearer good-token", 200), ("bearer good-token", 200), ("BEARER   good-token ", 200),
-        ("Bearer", 401), ("Bearer   ", 401), ("Basic good-token", 401), ("Bearer bad-token", 401),
-    ])
+    @Test(
+        "bearer tokens: scheme is case-insensitive; missing or empty → 401 Not authenticated",
+        arguments: [
+            ("Bearer good-token", 200), ("bearer good-token", 200), ("BEARER   good-token ", 200),
+            ("Bearer", 401), ("Bearer   ", 401), ("Basic good-token", 401), ("Bearer bad-token", 401),
+        ])
     func bearer(header: String, status: Int) async throws {
         try await Self.app(Self.service()).test(.router) { client in
             try await client.execute(uri: "/whoami", method: .get, headers: [.authorization: header]) { response in
                 #expect(Int(response.status.code) == status)
-                if status == 200 { let json = try Self.json(response.body); #expect(json == "s-1") }
+                if status == 200 {
+                    let json = try Self.json(response.body)
+                    #expect(json == "s-1")
+                }
             }
         }
     }
@@ -220,7 +236,8 @@ struct HTTPConventionsTests {
             try await client.execute(uri: "/whoami", method: .get) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate] == "Bearer")
-                let json = try Self.json(response.body); #expect(json["detail"] == "Not authenticated")
+                let json = try Self.json(response.body)
+                #expect(json["detail"] == "Not authenticated")
             }
         }
     }
@@ -250,7 +267,8 @@ struct HTTPConventionsTests {
             lifecycle.beginDraining()
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                let json = try Self.json(response.body); #expect(json["status"] == "draining")
+                let json = try Self.json(response.body)
+                #expect(json["status"] == "draining")
             }
         }
     }
@@ -341,10 +359,12 @@ struct RouteAccessLevelTests {
     @Test("expectRouteAccess names a route whose level differs from the expected table")
     func mismatch() async {
         await withKnownIssue {
-            expectRouteAccess(HTTPConventionsTests.service(), standardRouteAccess.merging([
-                "GET /": "open", "POST /form": "open", "GET /slow": "open", "GET /boom": "open", "GET /conflict": "open",
-                "GET /whoami": "open",
-            ]) { $1 })
+            expectRouteAccess(
+                HTTPConventionsTests.service(),
+                standardRouteAccess.merging([
+                    "GET /": "open", "POST /form": "open", "GET /slow": "open", "GET /boom": "open", "GET /conflict": "open",
+                    "GET /whoami": "open",
+                ]) { $1 })
         }
     }
 }

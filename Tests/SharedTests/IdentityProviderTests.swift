@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import TestFixtures
 import Testing
+
 @testable import DevIdPKit
 
 /// The HTTP IdP client against a real dev IdP on loopback.
@@ -27,16 +28,18 @@ struct IdentityProviderTests {
         }
     }
 
-    @Test("IdP answers map to errors", arguments: [
-        (FaultInjector.Faults(), IdentityProviderError.unauthorized),
-        (faults(status: 401), .unauthorized),
-        (faults(status: 403), .forbidden),
-        (faults(status: 500), .internalError),
-        (faults(status: 503), .unexpectedStatus(503)),
-        (faults(status: 404), .unexpectedStatus(404)),
-        (faults(malformed: true), .malformedResponse),
-        (faults(error: "Token expired"), .tokenRejected(reason: "Token expired")),
-    ])
+    @Test(
+        "IdP answers map to errors",
+        arguments: [
+            (FaultInjector.Faults(), IdentityProviderError.unauthorized),
+            (faults(status: 401), .unauthorized),
+            (faults(status: 403), .forbidden),
+            (faults(status: 500), .internalError),
+            (faults(status: 503), .unexpectedStatus(503)),
+            (faults(status: 404), .unexpectedStatus(404)),
+            (faults(malformed: true), .malformedResponse),
+            (faults(error: "Token expired"), .tokenRejected(reason: "Token expired")),
+        ])
     func statusMapping(faults: FaultInjector.Faults, expected: IdentityProviderError) async throws {
         try await DevIdPFixture.run { idp in
             await idp.faults.set(faults)
@@ -66,20 +69,22 @@ struct IdentityProviderTests {
         }
     }
 
-    @Test("upstream status and text for each failure, per service", arguments: [
-        (IdentityProviderError.tokenRejected(reason: "bad"), AuthDialect.epGateway, 401, "Invalid token: bad"),
-        (.tokenRejected(reason: "bad"), .deployAPI, 401, "Token validation failed: bad"),
-        (.unauthorized, .epGateway, 401, "Invalid or expired token"),
-        (.forbidden, .epGateway, 401, "Token does not have sufficient permissions"),
-        (.forbidden, .deployAPI, 401, "Token does not have sufficient permissions"),
-        (.internalError, .epGateway, 502, "Authentication service is experiencing internal issues."),
-        (.internalError, .deployAPI, 502, "Authentication service error"),
-        (.unexpectedStatus(503), .epGateway, 502, "Authentication service returned unexpected response (HTTP 503)."),
-        (.unreachable(reason: "refused"), .epGateway, 502, "Authentication service is unavailable."),
-        (.timedOut, .epGateway, 502, "Authentication service is unavailable."),
-        (.unreachable(reason: "refused"), .deployAPI, 502, "Auth service unavailable: connection failed"),
-        (.malformedResponse, .epGateway, 502, "Authentication service returned an unexpected error."),
-    ])
+    @Test(
+        "upstream status and text for each failure, per service",
+        arguments: [
+            (IdentityProviderError.tokenRejected(reason: "bad"), AuthDialect.epGateway, 401, "Invalid token: bad"),
+            (.tokenRejected(reason: "bad"), .deployAPI, 401, "Token validation failed: bad"),
+            (.unauthorized, .epGateway, 401, "Invalid or expired token"),
+            (.forbidden, .epGateway, 401, "Token does not have sufficient permissions"),
+            (.forbidden, .deployAPI, 401, "Token does not have sufficient permissions"),
+            (.internalError, .epGateway, 502, "Authentication service is experiencing internal issues."),
+            (.internalError, .deployAPI, 502, "Authentication service error"),
+            (.unexpectedStatus(503), .epGateway, 502, "Authentication service returned unexpected response (HTTP 503)."),
+            (.unreachable(reason: "refused"), .epGateway, 502, "Authentication service is unavailable."),
+            (.timedOut, .epGateway, 502, "Authentication service is unavailable."),
+            (.unreachable(reason: "refused"), .deployAPI, 502, "Auth service unavailable: connection failed"),
+            (.malformedResponse, .epGateway, 502, "Authentication service returned an unexpected error."),
+        ])
     func dialects(failure: IdentityProviderError, dialect: AuthDialect, status: Int, message: String) {
         let error = dialect.error(for: failure)
         #expect(Int(error.status.code) == status)

@@ -26,9 +26,13 @@ struct JSONValueTests {
 struct JSONWritingTests {
     @Test("compact, sorted keys, escapes as RFC 8259 asks, round-trips through JSONDecoder")
     func writes() throws {
-        let value: JSONValue = ["b": [1, .number(2.5), -3, true, nil], "a": "quote \" slash / back \\ nl \n tab \t bell \u{07} é 🚀", "c": ["z": .number(1e20), "y": .number(0.1)]]
-        #expect(String(decoding: value.bytes(), as: UTF8.self)
-            == #"{"a":"quote \" slash / back \\ nl \n tab \t bell \u0007 é 🚀","b":[1,2.5,-3,true,null],"c":{"y":0.1,"z":1e+20}}"#)
+        let value: JSONValue = [
+            "b": [1, .number(2.5), -3, true, nil], "a": "quote \" slash / back \\ nl \n tab \t bell \u{07} é 🚀",
+            "c": ["z": .number(1e20), "y": .number(0.1)],
+        ]
+        #expect(
+            String(decoding: value.bytes(), as: UTF8.self)
+                == #"{"a":"quote \" slash / back \\ nl \n tab \t bell \u0007 é 🚀","b":[1,2.5,-3,true,null],"c":{"y":0.1,"z":1e+20}}"#)
         #expect(try JSONValue.decode(value.encoded()) == value)
         #expect(String(decoding: JSONValue.number(.nan).bytes(), as: UTF8.self) == "null")
     }
@@ -41,19 +45,23 @@ struct JSONReadingTests {
         try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
-    @Test("reads what Foundation's decoder reads, to the same values", arguments: [
-        #"{"a":1}"#, #"[]"#, #"{}"#, #"  [ 1 , -2.5e3 , 0 , 0.001 , 1E+2, -0 ]  "#, #""plain""#, "true", "null",
-        #"{"esc":"\"\\\/\b\f\n\r\t","u":"\u00e9\u4e2d\ud83d\ude80","raw":"é🚀"}"#,
-        #"{"nested":{"list":[{"k":[[],[{}]]}],"n":null,"b":false}}"#, "12345678901234", "-1.5e-7",
-    ])
+    @Test(
+        "reads what Foundation's decoder reads, to the same values",
+        arguments: [
+            #"{"a":1}"#, #"[]"#, #"{}"#, #"  [ 1 , -2.5e3 , 0 , 0.001 , 1E+2, -0 ]  "#, #""plain""#, "true", "null",
+            #"{"esc":"\"\\\/\b\f\n\r\t","u":"\u00e9\u4e2d\ud83d\ude80","raw":"é🚀"}"#,
+            #"{"nested":{"list":[{"k":[[],[{}]]}],"n":null,"b":false}}"#, "12345678901234", "-1.5e-7",
+        ])
     func agreesWithFoundation(text: String) throws {
         #expect(try JSONValue.decode(Data(text.utf8)) == Self.foundation(text))
     }
 
-    @Test("refuses malformed JSON with the offset", arguments: [
-        "", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "01", "1.", "-", "tru", "\"unterminated", "\"bad \\x escape\"", "\"\\ud800\"",
-        "[1] 2", "{'a':1}", "\"tab\there\"", "nan", "[" + String(repeating: "[", count: 600) + String(repeating: "]", count: 601),
-    ])
+    @Test(
+        "refuses malformed JSON with the offset",
+        arguments: [
+            "", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "01", "1.", "-", "tru", "\"unterminated", "\"bad \\x escape\"", "\"\\ud800\"",
+            "[1] 2", "{'a':1}", "\"tab\there\"", "nan", "[" + String(repeating: "[", count: 600) + String(repeating: "]", count: 601),
+        ])
     func refuses(text: String) {
         #expect(throws: (any Error).self) { try JSONValue.decode(Data(text.utf8)) }
     }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Kubernetes
 import TestSupport
 import Testing
+
+@testable import Kubernetes
 
 /// kubeconfig and in-cluster loading: every credential and CA variant.
 @Suite("Kubernetes configuration")
@@ -58,11 +59,15 @@ struct KubernetesConfigurationTests {
     func token() async throws {
         let scratch = try await Scratch()
         defer { scratch.cleanUp() }
-        let path = try scratch.write("config", Self.kubeconfig(cluster: "    server: http://127.0.0.1:6443", user: "    token: abc", namespace: "team"))
+        let path = try scratch.write(
+            "config", Self.kubeconfig(cluster: "    server: http://127.0.0.1:6443", user: "    token: abc", namespace: "team"))
         let config = try KubernetesConfiguration.kubeconfig(path: path)
         #expect(config.server.absoluteString == "http://127.0.0.1:6443")
         #expect(config.namespace == "team")
-        guard case .bearerToken("abc") = config.credentials else { Issue.record("expected a token"); return }
+        guard case .bearerToken("abc") = config.credentials else {
+            Issue.record("expected a token")
+            return
+        }
         #expect(try KubernetesConfiguration.kubeconfig(path: path, context: "other").namespace == "elsewhere")
     }
 
@@ -70,19 +75,27 @@ struct KubernetesConfigurationTests {
     func certificates() async throws {
         let scratch = try await Scratch()
         defer { scratch.cleanUp() }
-        let fromFiles = try scratch.write("files", Self.kubeconfig(
-            cluster: "    server: https://k8s.example.org:6443\n    certificate-authority: client.crt",
-            user: "    client-certificate: client.crt\n    client-key: client.key"
-        ))
+        let fromFiles = try scratch.write(
+            "files",
+            Self.kubeconfig(
+                cluster: "    server: https://k8s.example.org:6443\n    certificate-authority: client.crt",
+                user: "    client-certificate: client.crt\n    client-key: client.key"
+            ))
         let config = try KubernetesConfiguration.kubeconfig(path: fromFiles)
         #expect(config.certificateAuthorityPEM == Array(scratch.certificate))
-        guard case .clientCertificate(let certificate, let key) = config.credentials else { Issue.record("expected a client certificate"); return }
+        guard case .clientCertificate(let certificate, let key) = config.credentials else {
+            Issue.record("expected a client certificate")
+            return
+        }
         #expect(certificate == Array(scratch.certificate) && key == Array(scratch.key))
 
-        let fromData = try scratch.write("data", Self.kubeconfig(
-            cluster: "    server: https://k8s.example.org:6443\n    certificate-authority-data: \(scratch.certificate.base64EncodedString())",
-            user: "    client-certificate-data: \(scratch.certificate.base64EncodedString())\n    client-key-data: \(scratch.key.base64EncodedString())"
-        ))
+        let fromData = try scratch.write(
+            "data",
+            Self.kubeconfig(
+                cluster: "    server: https://k8s.example.org:6443\n    certificate-authority-data: \(scratch.certificate.base64EncodedString())",
+                user:
+                    "    client-certificate-data: \(scratch.certificate.base64EncodedString())\n    client-key-data: \(scratch.key.base64EncodedString())"
+            ))
         let dataConfig = try KubernetesConfiguration.kubeconfig(path: fromData)
         #expect(dataConfig.certificateAuthorityPEM == config.certificateAuthorityPEM)
         // The TLS material parses (a client made from it would present the certificate).
@@ -93,13 +106,18 @@ struct KubernetesConfigurationTests {
     func insecureAndTokenFile() async throws {
         let scratch = try await Scratch()
         defer { scratch.cleanUp() }
-        let path = try scratch.write("config", Self.kubeconfig(
-            cluster: "    server: https://10.0.0.1\n    insecure-skip-tls-verify: true", user: "    tokenFile: token"
-        ))
+        let path = try scratch.write(
+            "config",
+            Self.kubeconfig(
+                cluster: "    server: https://10.0.0.1\n    insecure-skip-tls-verify: true", user: "    tokenFile: token"
+            ))
         let config = try KubernetesConfiguration.kubeconfig(path: path)
         #expect(config.insecureSkipTLSVerify)
         #expect(config.namespace == "default")
-        guard case .bearerTokenFile(let file) = config.credentials else { Issue.record("expected a token file"); return }
+        guard case .bearerTokenFile(let file) = config.credentials else {
+            Issue.record("expected a token file")
+            return
+        }
         #expect(file == scratch.directory.appendingPathComponent("token").path)
     }
 
@@ -109,10 +127,15 @@ struct KubernetesConfigurationTests {
         defer { scratch.cleanUp() }
         let noKey = try scratch.write("nokey", Self.kubeconfig(cluster: "    server: https://x", user: "    client-certificate: client.crt"))
         #expect { try KubernetesConfiguration.kubeconfig(path: noKey) } throws: { "\($0)".contains("no client key") }
-        #expect { try KubernetesConfiguration.kubeconfig(path: noKey, context: "absent") } throws: { "\($0)".contains("no contexts entry named 'absent'") }
-        let badData = try scratch.write("bad", Self.kubeconfig(cluster: "    server: https://x\n    certificate-authority-data: '***'", user: "    token: t"))
+        #expect { try KubernetesConfiguration.kubeconfig(path: noKey, context: "absent") } throws: {
+            "\($0)".contains("no contexts entry named 'absent'")
+        }
+        let badData = try scratch.write(
+            "bad", Self.kubeconfig(cluster: "    server: https://x\n    certificate-authority-data: '***'", user: "    token: t"))
         #expect { try KubernetesConfiguration.kubeconfig(path: badData) } throws: { "\($0)".contains("certificate-authority-data is not base64") }
-        #expect { try KubernetesConfiguration.kubeconfig(path: scratch.directory.path + "/missing") } throws: { "\($0)".contains("cannot read kubeconfig") }
+        #expect { try KubernetesConfiguration.kubeconfig(path: scratch.directory.path + "/missing") } throws: {
+            "\($0)".contains("cannot read kubeconfig")
+        }
     }
 
     @Test("in-cluster: service host and port, token file, CA and namespace")
@@ -128,7 +151,9 @@ struct KubernetesConfigurationTests {
         #expect(config.server.absoluteString == "https://10.96.0.1:443")
         #expect(config.namespace == "rexec")
         #expect(config.certificateAuthorityPEM == Array(scratch.certificate))
-        #expect { try KubernetesConfiguration.inCluster(environment: [:], directory: scratch.directory.path) } throws: { "\($0)".contains("not running in a cluster") }
+        #expect { try KubernetesConfiguration.inCluster(environment: [:], directory: scratch.directory.path) } throws: {
+            "\($0)".contains("not running in a cluster")
+        }
     }
 }
 

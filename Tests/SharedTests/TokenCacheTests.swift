@@ -3,8 +3,9 @@ import Identity
 import Metrics
 import Prometheus
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import DevIdPKit
 
 /// The cache in front of a real dev IdP; every IdP call is counted by the IdP itself.

@@ -12,7 +12,9 @@ public func expectRouteAccess<Context>(
     var actual: [String: String] = [:]
     for entry in built.access.all { actual["\(entry.method) \(entry.path)"] = entry.level.name }
     for key in Set(actual.keys).union(expected.keys).sorted() where actual[key] != expected[key] {
-        Issue.record("\(key): access level \(actual[key] ?? "none (no such route)"), expected \(expected[key] ?? "no such route")", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(key): access level \(actual[key] ?? "none (no such route)"), expected \(expected[key] ?? "no such route")",
+            sourceLocation: sourceLocation)
     }
 }
 

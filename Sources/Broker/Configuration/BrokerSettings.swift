@@ -34,9 +34,12 @@ struct BrokerSettings: Sendable, Equatable {
         let serverBind = source.string("REXEC_BROKER_SERVER_BIND_ADDRESS", default: "0.0.0.0")
         let controlBind = source.string("REXEC_BROKER_CONTROL_BIND_ADDRESS", default: "127.0.0.1")
         return BrokerSettings(
-            clientEndpoint: try endpoint(bind: clientBind, port: source.port("CLIENT_PORT", default: defaultClientPort), variable: "REXEC_BROKER_CLIENT_BIND_ADDRESS"),
-            serverEndpoint: try endpoint(bind: serverBind, port: source.port("SERVER_PORT", default: defaultServerPort), variable: "REXEC_BROKER_SERVER_BIND_ADDRESS"),
-            controlEndpoint: try endpoint(bind: controlBind, port: source.port("CONTROL_PORT", default: defaultControlPort), variable: "REXEC_BROKER_CONTROL_BIND_ADDRESS"),
+            clientEndpoint: try endpoint(
+                bind: clientBind, port: source.port("CLIENT_PORT", default: defaultClientPort), variable: "REXEC_BROKER_CLIENT_BIND_ADDRESS"),
+            serverEndpoint: try endpoint(
+                bind: serverBind, port: source.port("SERVER_PORT", default: defaultServerPort), variable: "REXEC_BROKER_SERVER_BIND_ADDRESS"),
+            controlEndpoint: try endpoint(
+                bind: controlBind, port: source.port("CONTROL_PORT", default: defaultControlPort), variable: "REXEC_BROKER_CONTROL_BIND_ADDRESS"),
             controlSecret: try controlSecret(from: source),
             staleAfter: try source.seconds("REXEC_BROKER_HEARTBEAT_STALE_SECONDS", default: 90, range: 1...86_400 * 7),
             tokenTTL: auth.cacheTTL,
@@ -61,9 +64,11 @@ struct BrokerSettings: Sendable, Equatable {
     static func controlSecret(from source: ConfigurationSource) throws -> String? {
         if let path = source.optionalString("REXEC_BROKER_CONTROL_SECRET_FILE") {
             guard let contents = FileManager.default.contents(atPath: path), let text = String(data: contents, encoding: .utf8) else {
-                throw ConfigurationError(variable: "REXEC_BROKER_CONTROL_SECRET_FILE", value: path, expected: "a readable UTF-8 file holding the control secret")
+                throw ConfigurationError(
+                    variable: "REXEC_BROKER_CONTROL_SECRET_FILE", value: path, expected: "a readable UTF-8 file holding the control secret")
             }
-            return try validated(secret: text.trimmingCharacters(in: .whitespacesAndNewlines), variable: "REXEC_BROKER_CONTROL_SECRET_FILE", shown: path)
+            return try validated(
+                secret: text.trimmingCharacters(in: .whitespacesAndNewlines), variable: "REXEC_BROKER_CONTROL_SECRET_FILE", shown: path)
         }
         guard let secret = source.optionalString("REXEC_BROKER_CONTROL_SECRET") else { return nil }
         return try validated(secret: secret, variable: "REXEC_BROKER_CONTROL_SECRET", shown: "<hidden>")

@@ -33,17 +33,21 @@ final class BrokerMetrics: Sendable {
         tokenValidations = counter("token_lookups", "Client messages whose token was already validated.", labels: [("result", "validated")])
         staleAuthServed = counter("auth_outage_grace", "Token validations answered from an earlier result because the IdP was unavailable.")
         routingLatency = registry.makeDurationHistogram(
-            descriptor: .init(namespace: "rexec_broker", metricName: "routing_latency", unitName: "seconds",
-                              helpText: "Time from a client message's arrival to its forwarding to the server, token validation included."),
-            buckets: [.microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
-                      .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1), .seconds(10)]
+            descriptor: .init(
+                namespace: "rexec_broker", metricName: "routing_latency", unitName: "seconds",
+                helpText: "Time from a client message's arrival to its forwarding to the server, token validation included."),
+            buckets: [
+                .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1), .seconds(10),
+            ]
         )
         connectedServers = gauge("connected_servers", "Rexec servers heard from recently and not since unreachable.")
         staleServers = gauge("stale_servers", "Rexec servers silent for longer than the stale threshold.")
         pendingMessages = gauge("pending_messages", "Client messages waiting for their token's validation.")
-        errorCounters = Dictionary(uniqueKeysWithValues: BrokerError.allCases.map {
-            ($0, counter("errors", "Messages not routed, by reason.", labels: [("kind", $0.rawValue)]))
-        })
+        errorCounters = Dictionary(
+            uniqueKeysWithValues: BrokerError.allCases.map {
+                ($0, counter("errors", "Messages not routed, by reason.", labels: [("kind", $0.rawValue)]))
+            })
     }
 
     func count(_ error: BrokerError) {

@@ -382,7 +382,8 @@ final class RoutingLoop: @unchecked Sendable {
             if outcome == .unavailable {
                 logger.warning("identity provider unavailable; token validation failed", metadata: ["messages": "\(waiting.count)"])
             }
-            let (text, reason) = outcome == .forbidden
+            let (text, reason) =
+                outcome == .forbidden
                 ? (BrokerReply.accessForbidden, BrokerError.accessForbidden) : (BrokerReply.tokenValidationFailed, BrokerError.tokenValidationFailed)
             for parked in waiting {
                 refuse(envelope: parked.request.envelope, text: text, reason: reason)
@@ -393,7 +394,8 @@ final class RoutingLoop: @unchecked Sendable {
     private func housekeeping() {
         let now = clock.now
         for (id, silence) in registry.newlyStale(at: now) {
-            logger.warning("rexec server missed its heartbeats; reported stale", metadata: ["server": "\(id)", "silent_seconds": "\(Int(silence.seconds))"])
+            logger.warning(
+                "rexec server missed its heartbeats; reported stale", metadata: ["server": "\(id)", "silent_seconds": "\(Int(silence.seconds))"])
         }
         tokens.evictExpired(at: now)
         clientRoutes = clientRoutes.filter { now - $0.value.lastUsed < Self.clientRouteIdle }

@@ -66,8 +66,11 @@ struct DeploySettings: Sendable {
             runtime: runtime,
             broker: BrokerSettings(
                 externalHost: source.optionalString("REXEC_BROKER_EXTERNAL_HOST"),
-                externalPort: try source.optionalString("REXEC_BROKER_EXTERNAL_PORT").map { _ in try source.port("REXEC_BROKER_EXTERNAL_PORT", default: 0) },
-                externalServiceName: source.optionalString("REXEC_BROKER_EXTERNAL_SERVICE_NAME") ?? (runtime == .kubernetes ? "rexec-broker-external-ip" : nil),
+                externalPort: try source.optionalString("REXEC_BROKER_EXTERNAL_PORT").map { _ in
+                    try source.port("REXEC_BROKER_EXTERNAL_PORT", default: 0)
+                },
+                externalServiceName: source.optionalString("REXEC_BROKER_EXTERNAL_SERVICE_NAME")
+                    ?? (runtime == .kubernetes ? "rexec-broker-external-ip" : nil),
                 namespace: try dnsLabel(source, "REXEC_BROKER_NAMESPACE", default: "rexec-broker"),
                 serviceName: try dnsLabel(source, "REXEC_BROKER_SERVICE_NAME", default: "rexec-broker-internal-ip"),
                 serverPort: try source.port("REXEC_BROKER_PORT", default: 5560),

@@ -94,7 +94,8 @@ struct LocalRuntimeSettings: Sendable {
     static func load(from source: ConfigurationSource) throws -> LocalRuntimeSettings {
         let defaultState = FileManager.default.temporaryDirectory.appendingPathComponent("rexec-deploy-api").path
         return LocalRuntimeSettings(
-            stateDirectory: URL(fileURLWithPath: NSString(string: source.string("REXEC_LOCAL_STATE_DIR", default: defaultState)).expandingTildeInPath),
+            stateDirectory: URL(
+                fileURLWithPath: NSString(string: source.string("REXEC_LOCAL_STATE_DIR", default: defaultState)).expandingTildeInPath),
             pythons: source.list("REXEC_LOCAL_PYTHON").isEmpty ? ["python3"] : source.list("REXEC_LOCAL_PYTHON"),
             pipArguments: source.optionalString("REXEC_LOCAL_PIP_ARGS").map { $0.split(separator: " ").map(String.init) } ?? [],
             installTimeout: try source.seconds("REXEC_LOCAL_INSTALL_TIMEOUT_SECONDS", default: 600, range: 1...7200),

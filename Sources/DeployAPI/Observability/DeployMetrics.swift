@@ -30,8 +30,10 @@ final class DeployMetrics: Sendable {
         )
         spawnDuration = registry.makeDurationHistogram(
             descriptor: .init(namespace: "rexec_deploy", metricName: "spawn_duration", unitName: "seconds", helpText: "API time per spawn."),
-            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)]
+            buckets: [
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+            ]
         )
     }
 

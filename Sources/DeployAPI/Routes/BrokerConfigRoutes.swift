@@ -1,5 +1,5 @@
-import Hummingbird
 import Essentials
+import Hummingbird
 import Identity
 import RexecWire
 import ServiceKit
@@ -23,6 +23,7 @@ struct BrokerConfigRoutes: Sendable {
         } catch {
             throw APIError(.internalServerError, detail: "Failed to retrieve Rexec broker configuration: \(error)")
         }
-        return try WireJSON.response(BrokerConfig(host: endpoint.host, port: endpoint.port, apiURL: publicURL.map { $0.appendingPathString("spawn") }))
+        return try WireJSON.response(
+            BrokerConfig(host: endpoint.host, port: endpoint.port, apiURL: publicURL.map { $0.appendingPathString("spawn") }))
     }
 }

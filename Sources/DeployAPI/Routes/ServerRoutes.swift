@@ -67,7 +67,8 @@ struct ServerRoutes: Sendable {
         do {
             outcome = try await manager.spawn(ServerSpec(user: caller.key, requirements: requirements), force: form.force)
         } catch let conflict as ServerManager.Conflict {
-            let message = "A remote execution server with different requirements exists for user: \(caller.key.sub). "
+            let message =
+                "A remote execution server with different requirements exists for user: \(caller.key.sub). "
                 + "Terminate it or spawn again with force to replace it."
             var answer = caller.answer(message)
             answer.detail = message

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import NIOCore
-import Essentials
 import RexecWire
 import ServiceKit
 

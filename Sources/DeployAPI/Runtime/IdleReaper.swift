@@ -1,7 +1,7 @@
+import Essentials
 import Foundation
 import Logging
 import ServiceLifecycle
-import Essentials
 
 /// Terminates servers idle longer than `idleTimeout` (no call routed to them, as the broker
 /// reports; without a broker status URL, since they were created) or older than

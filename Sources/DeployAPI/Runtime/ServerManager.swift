@@ -1,6 +1,6 @@
+import Essentials
 import Foundation
 import Logging
-import Essentials
 import RexecWire
 
 /// The deploy API's rules over a runtime (docs/specs/rexec.md §5.9): no server → create; same

@@ -1,7 +1,7 @@
-import Foundation
-import ServiceLifecycle
 import Essentials
+import Foundation
 import ServiceKit
+import ServiceLifecycle
 
 /// Where per-user rexec servers run: Kubernetes, or child processes on this machine. The
 /// API's rules (create, no-op, 409, force) live in ``ServerManager``; a runtime only does

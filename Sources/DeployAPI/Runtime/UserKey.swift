@@ -20,10 +20,11 @@ struct UserKey: Sendable, Hashable, CustomStringConvertible {
             return
         }
         let hash = SHA256.hash(data: Array(sub.utf8)).prefix(8).hexString
-        var folded = String(sub.lowercased().unicodeScalars.map { scalar -> Character in
-            let character = Character(scalar)
-            return (character.isASCII && (character.isLetter || character.isNumber)) ? character : "-"
-        })
+        var folded = String(
+            sub.lowercased().unicodeScalars.map { scalar -> Character in
+                let character = Character(scalar)
+                return (character.isASCII && (character.isLetter || character.isNumber)) ? character : "-"
+            })
         while folded.contains("--") { folded = folded.replacingOccurrences(of: "--", with: "-") }
         folded = String(folded.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(max(0, maxLength - 18)))
         folded = folded.trimmingCharacters(in: CharacterSet(charactersIn: "-"))

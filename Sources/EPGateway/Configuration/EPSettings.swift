@@ -85,7 +85,9 @@ struct EPSettings: Sendable {
             rexec: RexecSettings(
                 enabled: try source.bool("REXEC_CONNECTION", default: false),
                 deploymentAPIURL: source.string("REXEC_DEPLOYMENT_API_URL", default: ""),
-                internalURL: try source.optionalString("REXEC_DEPLOYMENT_INTERNAL_URL").map { _ in try source.url("REXEC_DEPLOYMENT_INTERNAL_URL", default: "") },
+                internalURL: try source.optionalString("REXEC_DEPLOYMENT_INTERNAL_URL").map { _ in
+                    try source.url("REXEC_DEPLOYMENT_INTERNAL_URL", default: "")
+                },
                 timeout: try source.seconds("REXEC_DEPLOYMENT_TIMEOUT_SECONDS", default: 30, range: 0.1...600),
                 spawnWaitTimeout: try source.seconds("REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600)
             )

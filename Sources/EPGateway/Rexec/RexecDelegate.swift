@@ -1,11 +1,11 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
-import Essentials
 import ServiceKit
 
 /// Forwards one rexec call to the deploy API's internal URL and hands its answer back
@@ -48,7 +48,9 @@ struct RexecDelegate: Sendable {
                 }
                 return response
             } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-                throw APIError(.gatewayTimeout, detail: "The remote execution deployment API did not answer within \(Int((timeout + call.extraTime).seconds)) s.")
+                throw APIError(
+                    .gatewayTimeout, detail: "The remote execution deployment API did not answer within \(Int((timeout + call.extraTime).seconds)) s."
+                )
             } catch let error as APIError {
                 throw error
             } catch {

@@ -1,6 +1,6 @@
+import Essentials
 import Foundation
 import Hummingbird
-import Essentials
 import Identity
 import ServiceKit
 
@@ -22,7 +22,9 @@ struct EPHealthRoutes: Sendable {
             var report = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0.json) })
             for name in disabled where report[name] == nil { report[name] = ["status": "disabled"] }
             let healthy = results.allSatisfy(\.up)
-            let body: JSONValue = ["status": .string(healthy ? "healthy" : "unhealthy"), "timestamp": .string(Self.timestamp()), "checks": .object(report)]
+            let body: JSONValue = [
+                "status": .string(healthy ? "healthy" : "unhealthy"), "timestamp": .string(Self.timestamp()), "checks": .object(report),
+            ]
             return body.response(status: healthy ? .ok : .serviceUnavailable)
         }
         return routes
@@ -34,9 +36,16 @@ struct EPHealthRoutes: Sendable {
     }
 
     static let operations: [OpenAPIDocument.Operation] = [
-        .init("GET", "/health", summary: "Liveness, in upstream's format.", tags: ["health"],
-              responses: [200: .init("Healthy", schema: OpenAPIDocument.object(["status": OpenAPIDocument.string, "timestamp": OpenAPIDocument.string]))]),
-        .init("GET", "/ready", summary: "Readiness per dependency, in upstream's format.", tags: ["health"],
-              responses: [200: .init("Every dependency up", schema: OpenAPIDocument.anyObject), 503: .init("A dependency is down", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "GET", "/health", summary: "Liveness, in upstream's format.", tags: ["health"],
+            responses: [
+                200: .init("Healthy", schema: OpenAPIDocument.object(["status": OpenAPIDocument.string, "timestamp": OpenAPIDocument.string]))
+            ]),
+        .init(
+            "GET", "/ready", summary: "Readiness per dependency, in upstream's format.", tags: ["health"],
+            responses: [
+                200: .init("Every dependency up", schema: OpenAPIDocument.anyObject),
+                503: .init("A dependency is down", schema: OpenAPIDocument.anyObject),
+            ]),
     ]
 }

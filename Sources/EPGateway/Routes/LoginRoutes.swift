@@ -1,9 +1,9 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import Hummingbird
-import NIOCore
-import Essentials
 import Identity
+import NIOCore
 import ServiceKit
 
 /// `POST /user/login` (JSON, ndp-ep ≥ 0.8.1) and `POST /token` (form, ndp-ep ≤ 0.8.0): both
@@ -30,13 +30,18 @@ struct LoginRoutes: Sendable {
             var request = request
             let buffer = try await request.collectBody(upTo: .max)
             guard let object = try? JSONValue.decode(Data(buffer: buffer)).objectValue else {
-                throw APIError(.unprocessableContent, detail: [["loc": ["body"], "msg": "a JSON object with username and password is required", "type": "value_error"]])
+                throw APIError(
+                    .unprocessableContent,
+                    detail: [["loc": ["body"], "msg": "a JSON object with username and password is required", "type": "value_error"]])
             }
-            return try await login(username: try Self.field(object["username"]?.stringValue, "username"), password: try Self.field(object["password"]?.stringValue, "password"))
+            return try await login(
+                username: try Self.field(object["username"]?.stringValue, "username"),
+                password: try Self.field(object["password"]?.stringValue, "password"))
         }
         routes.post("token") { request, _ in
             let form = try await FormBody.read(from: request)
-            return try await login(username: try Self.field(form.first("username"), "username"), password: try Self.field(form.first("password"), "password"))
+            return try await login(
+                username: try Self.field(form.first("username"), "username"), password: try Self.field(form.first("password"), "password"))
         }
         return routes
     }
@@ -76,7 +81,8 @@ struct LoginRoutes: Sendable {
     }
 
     static let operations: [OpenAPIDocument.Operation] = {
-        let tokenAnswer = OpenAPIDocument.object(["access_token": OpenAPIDocument.string, "token_type": OpenAPIDocument.string], required: ["access_token"])
+        let tokenAnswer = OpenAPIDocument.object(
+            ["access_token": OpenAPIDocument.string, "token_type": OpenAPIDocument.string], required: ["access_token"])
         let errors: [Int: OpenAPIDocument.Operation.Response] = [
             401: .init("Wrong username or password", schema: OpenAPIDocument.errorDetail),
             422: .init("Missing field", schema: OpenAPIDocument.errorDetail),
@@ -86,10 +92,14 @@ struct LoginRoutes: Sendable {
             ["username": ["type": "string", "minLength": 1], "password": ["type": "string", "minLength": 1]], required: ["username", "password"]
         )
         return [
-            .init("POST", "/user/login", summary: "Log in with username and password (JSON).", tags: ["user"],
-                  requestBody: OpenAPIDocument.jsonBody(credentials), responses: errors.merging([200: .init("The IdP's token answer", schema: tokenAnswer)]) { $1 }),
-            .init("POST", "/token", summary: "Log in with username and password (form).", tags: ["user"],
-                  requestBody: OpenAPIDocument.formBody(credentials), responses: errors.merging([200: .init("The IdP's token answer", schema: tokenAnswer)]) { $1 }),
+            .init(
+                "POST", "/user/login", summary: "Log in with username and password (JSON).", tags: ["user"],
+                requestBody: OpenAPIDocument.jsonBody(credentials),
+                responses: errors.merging([200: .init("The IdP's token answer", schema: tokenAnswer)]) { $1 }),
+            .init(
+                "POST", "/token", summary: "Log in with username and password (form).", tags: ["user"],
+                requestBody: OpenAPIDocument.formBody(credentials),
+                responses: errors.merging([200: .init("The IdP's token answer", schema: tokenAnswer)]) { $1 }),
         ]
     }()
 }

@@ -1,6 +1,6 @@
+import Essentials
 import Foundation
 import Hummingbird
-import Essentials
 import Identity
 import ServiceKit
 
@@ -95,7 +95,6 @@ struct StatusRoutes: Sendable {
     }
 }
 
-
 extension StatusRoutes {
     static func operations(_ settings: EPSettings) -> [OpenAPIDocument.Operation] {
         let tokenErrors: [Int: OpenAPIDocument.Operation.Response] = [
@@ -103,19 +102,25 @@ extension StatusRoutes {
             502: .init("Identity provider failure", schema: OpenAPIDocument.errorDetail),
         ]
         func operation(_ path: String, _ summary: String, extra: [Int: OpenAPIDocument.Operation.Response] = [:]) -> OpenAPIDocument.Operation {
-            .init("GET", path, summary: summary, tags: ["status"], security: .bearer,
-                  responses: tokenErrors.merging([200: .init("OK", schema: OpenAPIDocument.anyObject)]) { $1 }.merging(extra) { $1 })
+            .init(
+                "GET", path, summary: summary, tags: ["status"], security: .bearer,
+                responses: tokenErrors.merging([200: .init("OK", schema: OpenAPIDocument.anyObject)]) { $1 }.merging(extra) { $1 })
         }
         var operations: [OpenAPIDocument.Operation] = [
-            .init("GET", "/status", summary: "Redirects to /status/.", tags: ["status"], security: .bearer,
-                  responses: tokenErrors.merging([200: .init("Status (when called as /status/)", schema: OpenAPIDocument.anyObject), 307: .init("Redirect to /status/")]) { $1 }),
+            .init(
+                "GET", "/status", summary: "Redirects to /status/.", tags: ["status"], security: .bearer,
+                responses: tokenErrors.merging([
+                    200: .init("Status (when called as /status/)", schema: OpenAPIDocument.anyObject), 307: .init("Redirect to /status/"),
+                ]) { $1 }),
             operation("/status/metrics", "CPU, memory, disk and the status object."),
             operation("/status/kafka-details", "Kafka connection details."),
         ]
         if settings.status.jupyterEnabled { operations.append(operation("/status/jupyter", "The JupyterLab URL.")) }
         if settings.rexec.enabled {
-            operations.append(operation("/status/rexec", "The rexec deployment API URL (writer tier).",
-                                        extra: [403: .init("Outside the allowed groups or below the writer tier", schema: OpenAPIDocument.errorDetail)]))
+            operations.append(
+                operation(
+                    "/status/rexec", "The rexec deployment API URL (writer tier).",
+                    extra: [403: .init("Outside the allowed groups or below the writer tier", schema: OpenAPIDocument.errorDetail)]))
         }
         return operations
     }

@@ -1,7 +1,7 @@
 import Crypto
+import Essentials
 import Foundation
 import Hummingbird
-import Essentials
 import Identity
 import ServiceKit
 

@@ -1,5 +1,5 @@
-import Foundation
 import Essentials
+import Foundation
 
 /// CPU, memory and disk figures for `GET /status/metrics`, in upstream's formats
 /// (`"12.3%"`, `"0.7GB/23.5GB"`), read from /proc and statvfs.

@@ -11,7 +11,9 @@ struct DiscoveryRoutes: Sendable {
     func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         router.get("version") { _, _ in versionInfo }
         router.get("api") { _, _ in
-            JSONValue.object(["kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]]])
+            JSONValue.object([
+                "kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]],
+            ])
         }
         router.get("apis") { _, _ in groupList }
         router.get("openapi/v2") { _, _ in
@@ -67,14 +69,17 @@ struct DiscoveryRoutes: Sendable {
         }
         let types = registry.types(group: group, version: version)
         guard !types.isEmpty else { return nil }
-        let parameters: JSONValue = .array(["fieldValidation", "dryRun", "fieldManager"].map { name in
-            ["name": .string(name), "in": "query", "schema": ["type": "string", "uniqueItems": true]]
-        })
+        let parameters: JSONValue = .array(
+            ["fieldValidation", "dryRun", "fieldManager"].map { name in
+                ["name": .string(name), "in": "query", "schema": ["type": "string", "uniqueItems": true]]
+            })
         var paths: [String: JSONValue] = [:]
         for type in types {
             let base = "/\(groupVersion)" + (type.namespaced ? "/namespaces/{namespace}" : "") + "/\(type.plural)"
             let gvk: JSONValue = ["group": .string(type.group), "version": .string(type.version), "kind": .string(type.kind)]
-            let operation: JSONValue = ["x-kubernetes-group-version-kind": gvk, "parameters": parameters, "responses": ["200": ["description": "OK"]]]
+            let operation: JSONValue = [
+                "x-kubernetes-group-version-kind": gvk, "parameters": parameters, "responses": ["200": ["description": "OK"]],
+            ]
             paths[base + "/{name}"] = ["patch": operation, "put": operation]
             paths[base] = ["post": operation]
         }

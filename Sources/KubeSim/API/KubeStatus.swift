@@ -26,7 +26,8 @@ public struct KubeStatus: Error, Sendable, Equatable {
     public static func conflict(_ type: ResourceType, name: String) -> KubeStatus {
         KubeStatus(
             code: 409, reason: "Conflict",
-            message: "Operation cannot be fulfilled on \(type.resourceKey) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
+            message:
+                "Operation cannot be fulfilled on \(type.resourceKey) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
             details: details(type, name)
         )
     }
@@ -34,8 +35,10 @@ public struct KubeStatus: Error, Sendable, Equatable {
     public static func invalid(_ type: ResourceType, name: String, field: String, message: String) -> KubeStatus {
         KubeStatus(
             code: 422, reason: "Invalid", message: "\(type.kind) \"\(name)\" is invalid: \(field): \(message)",
-            details: ["name": .string(name), "group": .string(type.group), "kind": .string(type.kind),
-                      "causes": [["reason": "FieldValueInvalid", "message": .string(message), "field": .string(field)]]]
+            details: [
+                "name": .string(name), "group": .string(type.group), "kind": .string(type.kind),
+                "causes": [["reason": "FieldValueInvalid", "message": .string(message), "field": .string(field)]],
+            ]
         )
     }
 

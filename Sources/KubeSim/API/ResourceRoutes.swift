@@ -48,7 +48,9 @@ struct ResourceRoutes: Sendable {
         if let access {
             let user = try access.authenticate(BearerToken.from(request.headers))
             let (resource, name) = Self.rbacTarget(path.target, plural: plural)
-            try access.authorize(user, verb: Self.verb(path.target, method: request.method, watch: query.flag("watch")), group: path.group, resource: resource, namespace: path.namespace, name: name)
+            try access.authorize(
+                user, verb: Self.verb(path.target, method: request.method, watch: query.flag("watch")), group: path.group, resource: resource,
+                namespace: path.namespace, name: name)
         }
         switch (path.target, request.method) {
         case (.collection, .get):
@@ -77,7 +79,8 @@ struct ResourceRoutes: Sendable {
         case (.subresource(_, let name, "status"), .get):
             return try await store.get(type, namespace: path.namespace, name: name).response()
         case (.subresource(_, let name, "status"), .put):
-            return try await store.replace(type, namespace: path.namespace, name: name, object: try await Self.body(request), subresource: "status").response()
+            return try await store.replace(type, namespace: path.namespace, name: name, object: try await Self.body(request), subresource: "status")
+                .response()
         case (.subresource(_, let name, "status"), .patch):
             return try await patch(type, namespace: path.namespace, name: name, request: request, subresource: "status")
         case (.subresource(_, let name, let subresource), _):
@@ -142,7 +145,11 @@ struct ResourceRoutes: Sendable {
         case "application/strategic-merge-patch+json": kind = .strategic
         case "application/json-patch+json": kind = .json
         default:
-            throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+            throw KubeStatus(
+                code: 415, reason: "UnsupportedMediaType",
+                message:
+                    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"
+            )
         }
         let patch = try await Self.body(request)
         return try await store.patch(type, namespace: namespace, name: name, patch: patch, kind: kind, subresource: subresource).response()
@@ -161,7 +168,8 @@ struct ResourceRoutes: Sendable {
                 deleted.append(try await store.delete(type, namespace: ObjectMeta.namespace(item), name: name))
             }
         }
-        return JSONValue.object(["kind": .string(type.listKind), "apiVersion": .string(type.apiVersion), "metadata": [:], "items": .array(deleted)]).response()
+        return JSONValue.object(["kind": .string(type.listKind), "apiVersion": .string(type.apiVersion), "metadata": [:], "items": .array(deleted)])
+            .response()
     }
 
     // MARK: Request helpers
@@ -196,7 +204,9 @@ struct ResourceRoutes: Sendable {
 
     static func body(_ request: Request) async throws -> JSONValue {
         if let type = request.headers[.contentType], !type.contains("json") {
-            throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json")
+            throw KubeStatus(
+                code: 415, reason: "UnsupportedMediaType",
+                message: "the body of the request was in an unknown format - accepted media types include: application/json")
         }
         var request = request
         let buffer = try await request.collectBody(upTo: 8 << 20)

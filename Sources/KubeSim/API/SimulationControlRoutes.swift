@@ -23,13 +23,14 @@ struct SimulationControlRoutes: Sendable {
         router.get("_sim/access") { _, _ in
             JSONValue.object([
                 "enabled": .bool(access != nil),
-                "decisions": .array((access?.decisions ?? []).map { decision in
-                    [
-                        "user": .string(decision.user), "verb": .string(decision.verb), "group": .string(decision.group),
-                        "resource": .string(decision.resource), "namespace": decision.namespace.map(JSONValue.string) ?? .null,
-                        "allowed": .bool(decision.allowed),
-                    ]
-                }),
+                "decisions": .array(
+                    (access?.decisions ?? []).map { decision in
+                        [
+                            "user": .string(decision.user), "verb": .string(decision.verb), "group": .string(decision.group),
+                            "resource": .string(decision.resource), "namespace": decision.namespace.map(JSONValue.string) ?? .null,
+                            "allowed": .bool(decision.allowed),
+                        ]
+                    }),
             ])
         }
         router.put("_sim/namespaces/:namespace/pods/:name/files") { request, context in
@@ -37,7 +38,8 @@ struct SimulationControlRoutes: Sendable {
                 return KubeStatus.badRequest("query parameter path must be an absolute file path").response
             }
             let contents = try await Self.text(request)
-            await pods.setFile(namespace: try context.parameters.require("namespace"), name: try context.parameters.require("name"), path: path, contents: contents)
+            await pods.setFile(
+                namespace: try context.parameters.require("namespace"), name: try context.parameters.require("name"), path: path, contents: contents)
             return Response(status: .noContent)
         }
         router.post("_sim/namespaces/:namespace/pods/:name/logs") { request, context in

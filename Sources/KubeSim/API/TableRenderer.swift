@@ -9,19 +9,26 @@ enum TableRenderer {
     }
 
     static func table(type: ResourceType, items: [JSONValue], metadata: JSONValue) -> JSONValue {
-        let columns: [(String, String)] = type.plural == "pods"
+        let columns: [(String, String)] =
+            type.plural == "pods"
             ? [("Name", "name"), ("Ready", "string"), ("Status", "string"), ("Restarts", "integer"), ("Age", "string")]
             : [("Name", "name"), ("Age", "string")]
         let definitions: [JSONValue] = columns.map { name, format in
-            ["name": .string(name), "type": .string(format == "integer" ? "integer" : "string"), "format": .string(format == "name" ? "name" : ""), "description": "", "priority": 0]
+            [
+                "name": .string(name), "type": .string(format == "integer" ? "integer" : "string"), "format": .string(format == "name" ? "name" : ""),
+                "description": "", "priority": 0,
+            ]
         }
         let rows: [JSONValue] = items.map { item in
             let name = JSONValue.string(ObjectMeta.name(item) ?? "")
             let age = JSONValue.string(Self.age(item))
-            let cells: [JSONValue] = type.plural == "pods" ? [name, .string(podReady(item)), .string(podStatus(item)), .number(0), age] : [name, age]
+            let cells: [JSONValue] =
+                type.plural == "pods" ? [name, .string(podReady(item)), .string(podStatus(item)), .number(0), age] : [name, age]
             return ["cells": .array(cells), "object": item]
         }
-        return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "columnDefinitions": .array(definitions), "rows": .array(rows)]
+        return [
+            "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "columnDefinitions": .array(definitions), "rows": .array(rows),
+        ]
     }
 
     static func podStatus(_ pod: JSONValue) -> String {

@@ -61,7 +61,9 @@ struct WatchStream: Sendable {
     private func bookmark(revision: Int) -> JSONValue {
         [
             "type": "BOOKMARK",
-            "object": ["kind": .string(type.kind), "apiVersion": .string(type.apiVersion), "metadata": ["resourceVersion": .string(String(revision))]],
+            "object": [
+                "kind": .string(type.kind), "apiVersion": .string(type.apiVersion), "metadata": ["resourceVersion": .string(String(revision))],
+            ],
         ]
     }
 }

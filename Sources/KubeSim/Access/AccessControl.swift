@@ -62,17 +62,19 @@ public struct AccessControl: Sendable {
             let root = try Yams.load(yaml: String(decoding: data, as: UTF8.self)) as? [String: Any],
             let entries = root["users"] as? [[String: Any]]
         else { throw ConfigurationError(variable: "KUBESIM_AUTH_FILE", value: path, expected: "a readable YAML file with a 'users' list") }
-        return AccessControl(users: entries.map { entry in
-            User(
-                name: entry["name"] as? String ?? "anonymous", token: entry["token"] as? String ?? "",
-                rules: (entry["rules"] as? [[String: Any]] ?? []).map { rule in
-                    Rule(
-                        apiGroups: rule["apiGroups"] as? [String] ?? [], resources: rule["resources"] as? [String] ?? [],
-                        verbs: rule["verbs"] as? [String] ?? [], namespaces: rule["namespaces"] as? [String], resourceNames: rule["resourceNames"] as? [String]
-                    )
-                }
-            )
-        })
+        return AccessControl(
+            users: entries.map { entry in
+                User(
+                    name: entry["name"] as? String ?? "anonymous", token: entry["token"] as? String ?? "",
+                    rules: (entry["rules"] as? [[String: Any]] ?? []).map { rule in
+                        Rule(
+                            apiGroups: rule["apiGroups"] as? [String] ?? [], resources: rule["resources"] as? [String] ?? [],
+                            verbs: rule["verbs"] as? [String] ?? [], namespaces: rule["namespaces"] as? [String],
+                            resourceNames: rule["resourceNames"] as? [String]
+                        )
+                    }
+                )
+            })
     }
 
     /// Every decision so far, oldest first.
@@ -93,12 +95,16 @@ public struct AccessControl: Sendable {
                 && (rule.namespaces.map { patterns in namespace.map { Self.matches(patterns, $0) } ?? patterns.contains("*") } ?? true)
                 && (rule.resourceNames.map { names in name.map(names.contains) ?? false } ?? true)
         }
-        log.withLockedValue { $0.append(Decision(user: user.name, verb: verb, group: group, resource: resource, namespace: namespace, allowed: allowed)) }
+        log.withLockedValue {
+            $0.append(Decision(user: user.name, verb: verb, group: group, resource: resource, namespace: namespace, allowed: allowed))
+        }
         guard allowed else {
             let (base, sub) = Self.split(resource)
             let what = sub.map { "resource \"\(base)\" (subresource \"\($0)\")" } ?? "resource \"\(base)\""
             let scope = namespace.map { " in the namespace \"\($0)\"" } ?? " at the cluster scope"
-            throw KubeStatus.forbidden("\(base)\(name.map { " \"\($0)\"" } ?? "") is forbidden: User \"\(user.name)\" cannot \(verb) \(what) in API group \"\(group)\"\(scope)")
+            throw KubeStatus.forbidden(
+                "\(base)\(name.map { " \"\($0)\"" } ?? "") is forbidden: User \"\(user.name)\" cannot \(verb) \(what) in API group \"\(group)\"\(scope)"
+            )
         }
     }
 

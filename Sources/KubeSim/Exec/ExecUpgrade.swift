@@ -56,11 +56,15 @@ struct ExecUpgrade: Sendable {
                 let result = FakeShell(files: await pods.files(namespace: namespace, name: name)).run(command)
                 if !result.stdout.isEmpty { try await outbound.write(.binary(Self.frame(1, Array(result.stdout.utf8)))) }
                 if !result.stderr.isEmpty { try await outbound.write(.binary(Self.frame(2, Array(result.stderr.utf8)))) }
-                status = result.exitCode == 0 ? ["metadata": [:], "status": "Success"] : [
-                    "metadata": [:], "status": "Failure", "reason": "NonZeroExitCode",
-                    "message": .string("command terminated with non-zero exit code: error executing command \(command), exit code \(result.exitCode)"),
-                    "details": ["causes": [["reason": "ExitCode", "message": .string(String(result.exitCode))]]],
-                ]
+                status =
+                    result.exitCode == 0
+                    ? ["metadata": [:], "status": "Success"]
+                    : [
+                        "metadata": [:], "status": "Failure", "reason": "NonZeroExitCode",
+                        "message": .string(
+                            "command terminated with non-zero exit code: error executing command \(command), exit code \(result.exitCode)"),
+                        "details": ["causes": [["reason": "ExitCode", "message": .string(String(result.exitCode))]]],
+                    ]
             }
             try await outbound.write(.binary(Self.frame(3, Array(status.encoded()))))
             try await outbound.close(.normalClosure, reason: nil)

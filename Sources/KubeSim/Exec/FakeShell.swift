@@ -20,7 +20,9 @@ struct FakeShell {
         case "cat", "/bin/cat":
             var result = Result()
             for path in arguments {
-                if let contents = files[path] { result.stdout += contents } else {
+                if let contents = files[path] {
+                    result.stdout += contents
+                } else {
                     result.stderr += "cat: \(path): No such file or directory\n"
                     result.exitCode = 1
                 }
@@ -30,13 +32,16 @@ struct FakeShell {
             guard arguments.count == 3, arguments[0] == "-c", let count = Int(arguments[1]) else {
                 return Result(stderr: "head: usage: head -c N FILE\n", exitCode: 1)
             }
-            guard let contents = files[arguments[2]] else { return Result(stderr: "head: cannot open '\(arguments[2])' for reading: No such file or directory\n", exitCode: 1) }
+            guard let contents = files[arguments[2]] else {
+                return Result(stderr: "head: cannot open '\(arguments[2])' for reading: No such file or directory\n", exitCode: 1)
+            }
             return Result(stdout: String(decoding: Array(contents.utf8).prefix(count), as: UTF8.self))
         case "echo":
             return Result(stdout: arguments.joined(separator: " ") + "\n")
         case "ls":
             let directory = (arguments.first ?? "/").hasSuffix("/") ? (arguments.first ?? "/") : (arguments.first ?? "/") + "/"
-            let names = Set(files.keys.filter { $0.hasPrefix(directory) }.map { String($0.dropFirst(directory.count).split(separator: "/").first ?? "") })
+            let names = Set(
+                files.keys.filter { $0.hasPrefix(directory) }.map { String($0.dropFirst(directory.count).split(separator: "/").first ?? "") })
             return Result(stdout: names.sorted().map { $0 + "\n" }.joined())
         case "test":
             guard arguments.count == 2, arguments[0] == "-f" else { return Result(exitCode: 2) }
@@ -62,7 +67,11 @@ struct FakeShell {
                 quote = character
                 inWord = true
             } else if character == " " {
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
             } else {
                 current.append(character)
                 inWord = true

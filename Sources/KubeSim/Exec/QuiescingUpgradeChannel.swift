@@ -53,9 +53,10 @@ final class CloseUnusedConnectionOnQuiesce: ChannelInboundHandler, RemovableChan
 extension HTTPServerBuilder {
     /// `.http1WebSocketUpgrade` whose unused connections do not block graceful shutdown.
     static func http1WebSocketUpgradeQuiescing(
-        shouldUpgrade: @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
-            WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-        >
+        shouldUpgrade:
+            @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
+                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+            >
     ) -> HTTPServerBuilder {
         .init { responder in
             QuiescingUpgradeChannel(base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(), shouldUpgrade: shouldUpgrade))

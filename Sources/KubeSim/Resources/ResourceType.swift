@@ -21,13 +21,18 @@ public struct ResourceType: Sendable, Hashable {
     public static let verbs: [JSONValue] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
     var discoveryEntries: [JSONValue] {
-        var entries: [JSONValue] = [[
-            "name": .string(plural), "singularName": .string(kind.lowercased()), "namespaced": .bool(namespaced),
-            "kind": .string(kind), "verbs": .array(Self.verbs), "shortNames": .array(shortNames.map(JSONValue.string)),
-        ]]
+        var entries: [JSONValue] = [
+            [
+                "name": .string(plural), "singularName": .string(kind.lowercased()), "namespaced": .bool(namespaced),
+                "kind": .string(kind), "verbs": .array(Self.verbs), "shortNames": .array(shortNames.map(JSONValue.string)),
+            ]
+        ]
         for sub in subresources {
             let verbs: [JSONValue] = sub == "exec" ? ["create", "get"] : sub == "log" ? ["get"] : ["get", "patch", "update"]
-            entries.append(["name": .string("\(plural)/\(sub)"), "singularName": "", "namespaced": .bool(namespaced), "kind": .string(sub == "status" ? kind : sub == "exec" ? "PodExecOptions" : "Pod"), "verbs": .array(verbs)])
+            entries.append([
+                "name": .string("\(plural)/\(sub)"), "singularName": "", "namespaced": .bool(namespaced),
+                "kind": .string(sub == "status" ? kind : sub == "exec" ? "PodExecOptions" : "Pod"), "verbs": .array(verbs),
+            ])
         }
         return entries
     }
@@ -45,19 +50,41 @@ public struct ResourceRegistry: Sendable {
         .init(group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true, shortNames: [], subresources: []),
         .init(group: "", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"], subresources: []),
         .init(group: "", version: "v1", kind: "Node", plural: "nodes", namespaced: false, shortNames: ["no"], subresources: ["status"]),
-        .init(group: "", version: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"]),
-        .init(group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"], subresources: ["status"]),
-        .init(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true, shortNames: ["quota"], subresources: ["status"]),
+        .init(
+            group: "", version: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"],
+            subresources: ["status"]),
+        .init(
+            group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"],
+            subresources: ["status"]),
+        .init(
+            group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true, shortNames: ["quota"],
+            subresources: ["status"]),
         .init(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, shortNames: ["sa"], subresources: []),
-        .init(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"], subresources: ["status"]),
-        .init(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"], subresources: ["status"]),
-        .init(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"], subresources: []),
+        .init(
+            group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"],
+            subresources: ["status"]),
+        .init(
+            group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"],
+            subresources: ["status"]),
+        .init(
+            group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"],
+            subresources: []),
         .init(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", namespaced: true, shortNames: [], subresources: []),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true, shortNames: [], subresources: []),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false, shortNames: [], subresources: []),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false, shortNames: [], subresources: []),
-        .init(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"], subresources: ["status"]),
-        .init(group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true, shortNames: ["hpa"], subresources: ["status"]),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true, shortNames: [],
+            subresources: []),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false, shortNames: [],
+            subresources: []),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false,
+            shortNames: [], subresources: []),
+        .init(
+            group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"],
+            subresources: ["status"]),
+        .init(
+            group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true,
+            shortNames: ["hpa"], subresources: ["status"]),
     ])
 
     public func type(group: String, version: String, plural: String) -> ResourceType? {

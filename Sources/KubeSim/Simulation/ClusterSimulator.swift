@@ -21,7 +21,8 @@ public actor ClusterSimulator {
     private let volumes: ResourceType
     private let claims: ResourceType
 
-    public init(store: ObjectStore, runtime: PodRuntime, registry: ResourceRegistry = .standard, settings: SimulationSettings = SimulationSettings()) {
+    public init(store: ObjectStore, runtime: PodRuntime, registry: ResourceRegistry = .standard, settings: SimulationSettings = SimulationSettings())
+    {
         self.store = store
         self.runtime = runtime
         self.registry = registry
@@ -69,14 +70,19 @@ public actor ClusterSimulator {
         let podIP = JSONValue.string("\(settings.podNetworkPrefix).\(nextPodHost / 250).\(nextPodHost % 250 + 1)")
         nextPodHost += 1
         let now = ObjectMeta.timestamp(Date())
-        guard (try? await store.patch(pods, namespace: namespace, name: name, patch: ["spec": ["nodeName": .string(nodeName)]], kind: .merge)) != nil else { return }
+        guard (try? await store.patch(pods, namespace: namespace, name: name, patch: ["spec": ["nodeName": .string(nodeName)]], kind: .merge)) != nil
+        else { return }
         let failure = settings.failure(forImages: Self.images(pod))
         var status: [String: JSONValue] = [
             "phase": "Pending", "hostIP": hostIP, "hostIPs": [["ip": hostIP]], "startTime": now,
             "conditions": [["type": "PodScheduled", "status": "True", "lastTransitionTime": now]],
-            "containerStatuses": .array(Self.containerStatuses(pod, ready: false, waiting: failure == .imagePullBackOff ? "ImagePullBackOff" : "ContainerCreating")),
+            "containerStatuses": .array(
+                Self.containerStatuses(pod, ready: false, waiting: failure == .imagePullBackOff ? "ImagePullBackOff" : "ContainerCreating")),
         ]
-        if failure != .imagePullBackOff { status["podIP"] = podIP; status["podIPs"] = [["ip": podIP]] }
+        if failure != .imagePullBackOff {
+            status["podIP"] = podIP
+            status["podIPs"] = [["ip": podIP]]
+        }
         _ = try? await store.patch(pods, namespace: namespace, name: name, patch: ["status": .object(status)], kind: .merge, subresource: "status")
         guard failure != .imagePullBackOff else { return }
         let key = "\(namespace)/\(name)"
@@ -112,7 +118,8 @@ public actor ClusterSimulator {
 
     private func podChanged(_ pod: JSONValue) async {
         if pod["metadata"]?["deletionTimestamp"] != nil, let name = ObjectMeta.name(pod), let namespace = ObjectMeta.namespace(pod) {
-            await terminate(namespace: namespace, name: name, grace: pod["metadata"]?["deletionGracePeriodSeconds"]?.scalarDescription.flatMap(Int.init) ?? 30)
+            await terminate(
+                namespace: namespace, name: name, grace: pod["metadata"]?["deletionGracePeriodSeconds"]?.scalarDescription.flatMap(Int.init) ?? 30)
         }
         await updateOwningDeployment(of: pod)
     }
@@ -195,7 +202,12 @@ public actor ClusterSimulator {
                     "metadata": [
                         "generateName": .string("\(name)-\(templateHash)-"), "labels": .object(labels),
                         "annotations": template["metadata"]?["annotations"] ?? [:],
-                        "ownerReferences": [["apiVersion": "apps/v1", "kind": "Deployment", "name": .string(name), "uid": .string(uid), "controller": true, "blockOwnerDeletion": true]],
+                        "ownerReferences": [
+                            [
+                                "apiVersion": "apps/v1", "kind": "Deployment", "name": .string(name), "uid": .string(uid), "controller": true,
+                                "blockOwnerDeletion": true,
+                            ]
+                        ],
                     ],
                     "spec": template["spec"] ?? [:],
                 ]
@@ -222,16 +234,25 @@ public actor ClusterSimulator {
     }
 
     private func writeStatus(namespace: String, name: String) async {
-        guard let deployment = try? await store.get(deployments, namespace: namespace, name: name), let uid = ObjectMeta.uid(deployment) else { return }
+        guard let deployment = try? await store.get(deployments, namespace: namespace, name: name), let uid = ObjectMeta.uid(deployment) else {
+            return
+        }
         let owned = await ownedPods(namespace: namespace, uid: uid)
-        let ready = owned.filter { pod in pod["status"]?["conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false }.count
+        let ready = owned.filter { pod in
+            pod["status"]?["conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false
+        }.count
         let desired = Int(deployment["spec"]?["replicas"]?.scalarDescription ?? "1") ?? 1
         let available = JSONValue.string(ready >= desired ? "True" : "False")
         let status: JSONValue = [
             "observedGeneration": deployment["metadata"]?["generation"] ?? 1, "replicas": .number(Double(owned.count)),
             "updatedReplicas": .number(Double(owned.count)), "readyReplicas": .number(Double(ready)), "availableReplicas": .number(Double(ready)),
             "unavailableReplicas": .number(Double(max(0, desired - ready))),
-            "conditions": [["type": "Available", "status": available, "reason": .string(ready >= desired ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable")]],
+            "conditions": [
+                [
+                    "type": "Available", "status": available,
+                    "reason": .string(ready >= desired ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable"),
+                ]
+            ],
         ]
         guard deployment["status"] != status else { return }
         _ = try? await store.patch(deployments, namespace: namespace, name: name, patch: ["status": status], kind: .merge, subresource: "status")
@@ -241,7 +262,8 @@ public actor ClusterSimulator {
 
     private func makeAvailable(_ volume: JSONValue) async {
         guard let name = ObjectMeta.name(volume), volume["spec"]?["claimRef"] == nil else { return }
-        _ = try? await store.patch(volumes, namespace: nil, name: name, patch: ["status": ["phase": "Available"]], kind: .merge, subresource: "status")
+        _ = try? await store.patch(
+            volumes, namespace: nil, name: name, patch: ["status": ["phase": "Available"]], kind: .merge, subresource: "status")
     }
 
     /// Binds a claim to the volume it names (`spec.volumeName`), or to an Available volume
@@ -251,15 +273,23 @@ public actor ClusterSimulator {
         let all = (try? await store.list(volumes, namespace: nil).items) ?? []
         let wanted = claim["spec"]?["volumeName"]?.stringValue
         let storageClass = claim["spec"]?["storageClassName"]
-        guard let volume = all.first(where: { volume in
-            if let wanted { return ObjectMeta.name(volume) == wanted }
-            return volume["spec"]?["claimRef"] == nil && volume["spec"]?["storageClassName"] == storageClass
-        }), let volumeName = ObjectMeta.name(volume) else { return }
-        let claimRef: JSONValue = ["kind": "PersistentVolumeClaim", "namespace": .string(namespace), "name": .string(name), "uid": claim["metadata"]?["uid"] ?? .null]
+        guard
+            let volume = all.first(where: { volume in
+                if let wanted { return ObjectMeta.name(volume) == wanted }
+                return volume["spec"]?["claimRef"] == nil && volume["spec"]?["storageClassName"] == storageClass
+            }), let volumeName = ObjectMeta.name(volume)
+        else { return }
+        let claimRef: JSONValue = [
+            "kind": "PersistentVolumeClaim", "namespace": .string(namespace), "name": .string(name), "uid": claim["metadata"]?["uid"] ?? .null,
+        ]
         _ = try? await store.patch(volumes, namespace: nil, name: volumeName, patch: ["spec": ["claimRef": claimRef]], kind: .merge)
-        _ = try? await store.patch(volumes, namespace: nil, name: volumeName, patch: ["status": ["phase": "Bound"]], kind: .merge, subresource: "status")
+        _ = try? await store.patch(
+            volumes, namespace: nil, name: volumeName, patch: ["status": ["phase": "Bound"]], kind: .merge, subresource: "status")
         _ = try? await store.patch(claims, namespace: namespace, name: name, patch: ["spec": ["volumeName": .string(volumeName)]], kind: .merge)
         let capacity = volume["spec"]?["capacity"] ?? [:]
-        _ = try? await store.patch(claims, namespace: namespace, name: name, patch: ["status": ["phase": "Bound", "capacity": capacity, "accessModes": volume["spec"]?["accessModes"] ?? []]], kind: .merge, subresource: "status")
+        _ = try? await store.patch(
+            claims, namespace: namespace, name: name,
+            patch: ["status": ["phase": "Bound", "capacity": capacity, "accessModes": volume["spec"]?["accessModes"] ?? []]], kind: .merge,
+            subresource: "status")
     }
 }

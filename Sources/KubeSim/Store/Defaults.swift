@@ -17,7 +17,8 @@ enum Defaults {
         case "deployments":
             var deployment = object
             if deployment["spec"]?["replicas"] == nil { deployment = ObjectMeta.setting(path: ["spec", "replicas"], 1, in: deployment) }
-            return ObjectMeta.setting(path: ["status"], ["replicas": 0, "readyReplicas": 0, "availableReplicas": 0, "observedGeneration": 1], in: deployment)
+            return ObjectMeta.setting(
+                path: ["status"], ["replicas": 0, "readyReplicas": 0, "availableReplicas": 0, "observedGeneration": 1], in: deployment)
         default:
             return object
         }

@@ -17,7 +17,9 @@ enum JSONPatch {
                 document = try set(document, pointer, try value(operation), inserting: false)
             case "remove": document = try remove(document, pointer)
             case "test":
-                guard try get(document, pointer) == (try value(operation)) else { throw KubeStatus(code: 422, reason: "Invalid", message: "test operation failed at \(path)") }
+                guard try get(document, pointer) == (try value(operation)) else {
+                    throw KubeStatus(code: 422, reason: "Invalid", message: "test operation failed at \(path)")
+                }
             case "copy", "move":
                 guard let from = operation["from"]?.stringValue else { throw KubeStatus.badRequest("\(op) needs from") }
                 let source = try Self.pointer(from)
@@ -45,8 +47,12 @@ enum JSONPatch {
         var current = document
         for token in pointer {
             switch current {
-            case .object(let fields): guard let next = fields[token] else { throw missing(pointer) }; current = next
-            case .array(let items): guard let index = Int(token), items.indices.contains(index) else { throw missing(pointer) }; current = items[index]
+            case .object(let fields):
+                guard let next = fields[token] else { throw missing(pointer) }
+                current = next
+            case .array(let items):
+                guard let index = Int(token), items.indices.contains(index) else { throw missing(pointer) }
+                current = items[index]
             default: throw missing(pointer)
             }
         }
@@ -58,16 +64,23 @@ enum JSONPatch {
         let rest = Array(pointer.dropFirst())
         switch document {
         case .object(var fields):
-            if rest.isEmpty { fields[token] = value } else {
+            if rest.isEmpty {
+                fields[token] = value
+            } else {
                 guard let child = fields[token] else { throw missing(pointer) }
                 fields[token] = try set(child, rest, value, inserting: inserting)
             }
             return .object(fields)
         case .array(var items):
             if rest.isEmpty {
-                if token == "-" { items.append(value); return .array(items) }
+                if token == "-" {
+                    items.append(value)
+                    return .array(items)
+                }
                 guard let index = Int(token), index >= 0, index <= items.count else { throw missing(pointer) }
-                if inserting { items.insert(value, at: index) } else {
+                if inserting {
+                    items.insert(value, at: index)
+                } else {
                     guard index < items.count else { throw missing(pointer) }
                     items[index] = value
                 }

@@ -28,6 +28,6 @@ struct NetworkAllocator {
     }
 
     mutating func release(nodePorts: [Int]) {
-        nodePorts.forEach { usedNodePorts.remove($0) }
+        for port in nodePorts { usedNodePorts.remove(port) }
     }
 }

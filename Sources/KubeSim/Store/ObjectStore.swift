@@ -84,8 +84,9 @@ public actor ObjectStore {
                 throw KubeStatus.badRequest("the namespace of the provided object does not match the namespace sent on the request")
             }
             guard objects["namespaces"]?[Key(namespace: "", name: namespace)] != nil else {
-                throw KubeStatus(code: 404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
-                                 details: ["name": .string(namespace), "kind": "namespaces"])
+                throw KubeStatus(
+                    code: 404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
+                    details: ["name": .string(namespace), "kind": "namespaces"])
             }
         }
         var name = ObjectMeta.name(object) ?? ""
@@ -114,7 +115,9 @@ public actor ObjectStore {
     }
 
     /// PUT: the body's resourceVersion, when given, must match (optimistic concurrency).
-    public func replace(_ type: ResourceType, namespace: String?, name: String, object: JSONValue, subresource: String? = nil) async throws -> JSONValue {
+    public func replace(
+        _ type: ResourceType, namespace: String?, name: String, object: JSONValue, subresource: String? = nil
+    ) async throws -> JSONValue {
         let key = Key(namespace: type.namespaced ? (namespace ?? "default") : "", name: name)
         guard let current = objects[type.resourceKey]?[key] else { throw KubeStatus.notFound(type, name: name) }
         if let bodyName = ObjectMeta.name(object), bodyName != name {
@@ -128,7 +131,9 @@ public actor ObjectStore {
 
     public enum PatchKind: Sendable { case merge, strategic, json }
 
-    public func patch(_ type: ResourceType, namespace: String?, name: String, patch: JSONValue, kind: PatchKind, subresource: String? = nil) async throws -> JSONValue {
+    public func patch(
+        _ type: ResourceType, namespace: String?, name: String, patch: JSONValue, kind: PatchKind, subresource: String? = nil
+    ) async throws -> JSONValue {
         let key = Key(namespace: type.namespaced ? (namespace ?? "default") : "", name: name)
         guard let current = objects[type.resourceKey]?[key] else { throw KubeStatus.notFound(type, name: name) }
         let proposed: JSONValue
@@ -143,7 +148,11 @@ public actor ObjectStore {
         return try await update(type, key: key, current: current, proposed: proposed, subresource: subresource)
     }
 
-    public enum Propagation: String, Sendable { case background = "Background", foreground = "Foreground", orphan = "Orphan" }
+    public enum Propagation: String, Sendable {
+        case background = "Background"
+        case foreground = "Foreground"
+        case orphan = "Orphan"
+    }
 
     /// Deletes, or with finalizers marks for deletion. Returns the object as last seen.
     @discardableResult
@@ -154,7 +163,9 @@ public actor ObjectStore {
         let key = Key(namespace: type.namespaced ? (namespace ?? "default") : "", name: name)
         guard let current = objects[type.resourceKey]?[key] else { throw KubeStatus.notFound(type, name: name) }
         if let preconditionUID, preconditionUID != ObjectMeta.uid(current) {
-            throw KubeStatus(code: 409, reason: "Conflict", message: "Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(ObjectMeta.uid(current) ?? "")")
+            throw KubeStatus(
+                code: 409, reason: "Conflict",
+                message: "Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(ObjectMeta.uid(current) ?? "")")
         }
         if type.plural == "namespaces" {
             return try await deleteNamespace(name: name, current: current)
@@ -200,7 +211,9 @@ public actor ObjectStore {
             if exposed {
                 let requested = port["nodePort"]?.scalarDescription.flatMap(Int.init)
                 guard let assigned = network.nodePort(requested: requested) else {
-                    throw KubeStatus.invalid(type, name: name, field: "spec.ports[].nodePort", message: "Invalid value: \(requested.map(String.init) ?? "any"): provided port is already allocated or outside 30000-32767")
+                    throw KubeStatus.invalid(
+                        type, name: name, field: "spec.ports[].nodePort",
+                        message: "Invalid value: \(requested.map(String.init) ?? "any"): provided port is already allocated or outside 30000-32767")
                 }
                 port = ObjectMeta.setting(path: ["nodePort"], .number(Double(assigned)), in: port)
             }
@@ -226,10 +239,14 @@ public actor ObjectStore {
             let current = try list(type, namespace: filter.namespace, labels: filter.labels, fields: filter.fields)
             backlog = current.items
                 .filter { filter.name == nil || ObjectMeta.name($0) == filter.name }
-                .map { WatchEvent(kind: .added, object: $0, revision: Int(ObjectMeta.resourceVersion($0) ?? "") ?? revision, resourceKey: type.resourceKey, namespace: ObjectMeta.namespace($0) ?? "") }
+                .map {
+                    WatchEvent(
+                        kind: .added, object: $0, revision: Int(ObjectMeta.resourceVersion($0) ?? "") ?? revision, resourceKey: type.resourceKey,
+                        namespace: ObjectMeta.namespace($0) ?? "")
+                }
         }
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self, bufferingPolicy: .unbounded)
-        backlog.forEach { continuation.yield($0) }
+        for event in backlog { continuation.yield(event) }
         let id = UUID()
         watchers[id] = (filter, continuation)
         continuation.onTermination = { _ in Task { await self.stopWatching(id) } }
@@ -244,7 +261,7 @@ public actor ObjectStore {
     public func dropAllWatches() {
         let open = watchers
         watchers = [:]
-        open.values.forEach { $0.1.finish() }
+        for watcher in open.values { watcher.1.finish() }
     }
 
     public var openWatches: Int { watchers.count }
@@ -320,11 +337,13 @@ public actor ObjectStore {
     private func remove(_ type: ResourceType, key: Key, object: JSONValue, propagation: Propagation) async -> JSONValue {
         objects[type.resourceKey]?[key] = nil
         if type.plural == "services" {
-            network.release(nodePorts: (object["spec"]?["ports"]?.arrayValue ?? []).compactMap { $0["nodePort"]?.scalarDescription.flatMap(Int.init) })
+            network.release(
+                nodePorts: (object["spec"]?["ports"]?.arrayValue ?? []).compactMap { $0["nodePort"]?.scalarDescription.flatMap(Int.init) })
         }
         revision += 1
         let gone = ObjectMeta.setting("resourceVersion", .string(String(revision)), in: object)
-        await publish(WatchEvent(kind: .deleted, object: gone, revision: revision, resourceKey: type.resourceKey, namespace: key.namespace), type: type)
+        await publish(
+            WatchEvent(kind: .deleted, object: gone, revision: revision, resourceKey: type.resourceKey, namespace: key.namespace), type: type)
         if let uid = ObjectMeta.uid(object) { await collectDependents(of: uid, propagation: propagation) }
         return gone
     }
@@ -335,7 +354,8 @@ public actor ObjectStore {
             for (key, object) in objects[type.resourceKey] ?? [:] where ObjectMeta.ownerUIDs(object).contains(uid) {
                 if propagation == .orphan {
                     let kept = (object["metadata"]?["ownerReferences"]?.arrayValue ?? []).filter { $0["uid"]?.stringValue != uid }
-                    _ = await store(ObjectMeta.setting("ownerReferences", kept.isEmpty ? nil : .array(kept), in: object), type: type, key: key, event: .modified)
+                    _ = await store(
+                        ObjectMeta.setting("ownerReferences", kept.isEmpty ? nil : .array(kept), in: object), type: type, key: key, event: .modified)
                 } else {
                     _ = try? await delete(type, namespace: key.namespace.isEmpty ? nil : key.namespace, name: key.name, propagation: propagation)
                 }

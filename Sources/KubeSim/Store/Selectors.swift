@@ -1,4 +1,5 @@
 import Essentials
+import Foundation
 
 /// A parsed `labelSelector` query (`app=web,tier!=db,env in (a,b),!legacy`).
 public struct LabelSelector: Sendable, Equatable {
@@ -49,9 +50,15 @@ public struct LabelSelector: Sendable, Equatable {
         var depth = 0
         for character in text {
             switch character {
-            case "(": depth += 1; current.append(character)
-            case ")": depth -= 1; current.append(character)
-            case "," where depth == 0: parts.append(current); current = ""
+            case "(":
+                depth += 1
+                current.append(character)
+            case ")":
+                depth -= 1
+                current.append(character)
+            case "," where depth == 0:
+                parts.append(current)
+                current = ""
             default: current.append(character)
             }
         }
@@ -125,5 +132,3 @@ public struct FieldSelector: Sendable, Equatable {
         }
     }
 }
-
-import Foundation

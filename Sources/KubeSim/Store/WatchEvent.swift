@@ -2,7 +2,13 @@ import Essentials
 
 /// One change, as a watch stream reports it.
 public struct WatchEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR" }
+    public enum Kind: String, Sendable {
+        case added = "ADDED"
+        case modified = "MODIFIED"
+        case deleted = "DELETED"
+        case bookmark = "BOOKMARK"
+        case error = "ERROR"
+    }
 
     public let kind: Kind
     public let object: JSONValue

@@ -48,13 +48,16 @@ struct CallerAuthSettings: Sendable {
         let admin = try config.secrets("adminSecret")
         for (key, values) in [("BACKEND_SILOSECRET", silo), ("BACKEND_ADMINSECRET", admin)] {
             if let short = values.first(where: { $0.utf8.count < minimumSecretLength }) {
-                throw ConfigurationError(variable: key, value: String(repeating: "*", count: short.count), expected: "secrets of at least \(minimumSecretLength) characters")
+                throw ConfigurationError(
+                    variable: key, value: String(repeating: "*", count: short.count),
+                    expected: "secrets of at least \(minimumSecretLength) characters")
             }
         }
         if !modes.isDisjoint(with: [.secret, .hmac]), silo.isEmpty, !modes.contains(.none) {
             throw ConfigurationError(
                 variable: "BACKEND_SILOSECRET", value: "",
-                expected: "a silo secret (or BACKEND_SILOSECRETFILE) for authModes \(modes.map(\.rawValue).sorted().joined(separator: ",")); authModes=none restores upstream's unauthenticated API"
+                expected:
+                    "a silo secret (or BACKEND_SILOSECRETFILE) for authModes \(modes.map(\.rawValue).sorted().joined(separator: ",")); authModes=none restores upstream's unauthenticated API"
             )
         }
         let field = config.optionalString("idpUserField") ?? "username"

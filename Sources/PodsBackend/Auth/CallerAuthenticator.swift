@@ -35,7 +35,9 @@ struct CallerAuthenticator: Sendable {
             return .admin
         }
         if let secret = headers[Self.secretHeader] {
-            guard settings.modes.contains(.secret) else { throw Self.unauthorized("shared-secret authentication is not enabled; see BACKEND_AUTHMODES") }
+            guard settings.modes.contains(.secret) else {
+                throw Self.unauthorized("shared-secret authentication is not enabled; see BACKEND_AUTHMODES")
+            }
             guard Self.matchesAny(secret, settings.siloSecrets) else { throw Self.unauthorized("invalid silo secret") }
             return .silo
         }
@@ -78,7 +80,9 @@ struct CallerAuthenticator: Sendable {
     }
 
     private func verifySignature(_ signature: String, timestamp: String?, method: String, path: String, body: [UInt8]) throws {
-        guard let timestamp, let seconds = Double(timestamp) else { throw Self.unauthorized("X-Backend-Timestamp (Unix seconds) is required with a signature") }
+        guard let timestamp, let seconds = Double(timestamp) else {
+            throw Self.unauthorized("X-Backend-Timestamp (Unix seconds) is required with a signature")
+        }
         let skew = abs(now().timeIntervalSince1970 - seconds)
         guard skew <= settings.hmacMaxSkew.seconds else {
             throw Self.unauthorized("request timestamp is \(Int(skew)) s away from the server's clock (limit \(Int(settings.hmacMaxSkew.seconds)) s)")

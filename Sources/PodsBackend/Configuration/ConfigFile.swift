@@ -43,7 +43,8 @@ enum ConfigFile {
         case let double as Double: return String(double)
         case is NSNull: return ""
         default:
-            guard JSONSerialization.isValidJSONObject(value), let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) else {
+            guard JSONSerialization.isValidJSONObject(value), let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+            else {
                 throw Invalid(path: path, reason: "key \(key) has a value that is neither a scalar, a list nor a mapping")
             }
             return String(decoding: data, as: UTF8.self)

@@ -75,7 +75,8 @@ struct PodsSettings: Sendable {
         }
         let namespace = config.optionalString("namespace") ?? "sciencedata-dev"
         guard DNSName.isLabel(namespace) else {
-            throw ConfigurationError(variable: "BACKEND_NAMESPACE", value: namespace, expected: "a DNS label (lower-case letters, digits and '-', at most 63)")
+            throw ConfigurationError(
+                variable: "BACKEND_NAMESPACE", value: namespace, expected: "a DNS label (lower-case letters, digits and '-', at most 63)")
         }
         return PodsSettings(
             defaultRestartPolicy: restartPolicy,
@@ -143,7 +144,8 @@ extension ConfigurationSource {
     /// pairs separated by commas in the environment.
     func hostnames() throws -> [String: String] {
         let name = variable("hostnameList")
-        let value = optionalString("hostnameList")
+        let value =
+            optionalString("hostnameList")
             ?? #"[{"hostname":"silo7.sciencedata.dk","address":"10.0.0.20"},{"hostname":"silo1.sciencedata.dk","address":"10.0.0.14"}]"#
         var pairs: [(String, String)] = []
         if value.hasPrefix("[") {
@@ -159,7 +161,9 @@ extension ConfigurationSource {
         } else {
             for entry in value.split(separator: ",") {
                 let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2 else { throw ConfigurationError(variable: name, value: value, expected: "hostname=address pairs separated by commas") }
+                guard parts.count == 2 else {
+                    throw ConfigurationError(variable: name, value: value, expected: "hostname=address pairs separated by commas")
+                }
                 pairs.append((parts[0], parts[1]))
             }
         }

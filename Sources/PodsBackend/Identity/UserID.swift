@@ -21,8 +21,10 @@ struct UserID: Sendable, Hashable, CustomStringConvertible {
 
         var description: String {
             switch self {
-            case .pattern: "invalid user_id: expected lower-case letters, digits, '-', '.', '_' and at most one '@', starting and ending with a letter or digit"
-            case .notALabelValue(let part): "invalid user_id: '\(part)' cannot be a Kubernetes label value (at most 63 characters, starting and ending with a letter or digit)"
+            case .pattern:
+                "invalid user_id: expected lower-case letters, digits, '-', '.', '_' and at most one '@', starting and ending with a letter or digit"
+            case .notALabelValue(let part):
+                "invalid user_id: '\(part)' cannot be a Kubernetes label value (at most 63 characters, starting and ending with a letter or digit)"
             }
         }
     }
@@ -54,7 +56,9 @@ struct UserID: Sendable, Hashable, CustomStringConvertible {
         let bytes = Array(text.utf8)
         guard bytes.count >= 2 else { return false }
         func alphanumeric(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
-        func allowed(_ byte: UInt8) -> Bool { alphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") }
+        func allowed(_ byte: UInt8) -> Bool {
+            alphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+        }
         guard alphanumeric(bytes.first!), alphanumeric(bytes.last!) else { return false }
         var ats = 0
         for byte in bytes.dropFirst().dropLast() {

@@ -20,7 +20,9 @@ struct PodCompanions: Sendable {
 
     /// The ingress port, when the annotation holds an integer (anything else: no ingress).
     static func ingressPort(_ pod: UnstructuredObject) -> Int? {
-        pod.annotations[PodTemplate.Keys.ingressPort].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { (1...65535).contains($0) ? $0 : nil }
+        pod.annotations[PodTemplate.Keys.ingressPort].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap {
+            (1...65535).contains($0) ? $0 : nil
+        }
     }
 
     /// Creates the missing companions; errors are returned, not ignored as upstream did (docs/specs/pods-backend.md W16):
@@ -28,10 +30,12 @@ struct PodCompanions: Sendable {
     func ensure(for pod: UnstructuredObject) async throws {
         guard let name = pod.name else { return }
         if Self.needsSSH(pod) {
-            try await cluster.createIfAbsent(.services, service(ResourceNames.sshService(pod: name), pod: pod, type: "NodePort", port: 22, portName: "ssh"))
+            try await cluster.createIfAbsent(
+                .services, service(ResourceNames.sshService(pod: name), pod: pod, type: "NodePort", port: 22, portName: "ssh"))
         }
         if let port = Self.ingressPort(pod) {
-            try await cluster.createIfAbsent(.services, service(ResourceNames.httpService(pod: name), pod: pod, type: "ClusterIP", port: port, portName: "http"))
+            try await cluster.createIfAbsent(
+                .services, service(ResourceNames.httpService(pod: name), pod: pod, type: "ClusterIP", port: port, portName: "http"))
             try await cluster.createIfAbsent(.ingresses, ingress(for: pod, port: port))
         }
     }
@@ -65,13 +69,21 @@ struct PodCompanions: Sendable {
         let host = "\(name).\(ingressDomain)"
         var spec: JSONValue = [
             "tls": [["hosts": [.string(host)], "secretName": .string(wildcardSecret)]],
-            "rules": [[
-                "host": .string(host),
-                "http": ["paths": [[
-                    "path": "/", "pathType": "Prefix",
-                    "backend": ["service": ["name": .string(ResourceNames.httpService(pod: name)), "port": ["number": .number(Double(port))]]],
-                ]]],
-            ]],
+            "rules": [
+                [
+                    "host": .string(host),
+                    "http": [
+                        "paths": [
+                            [
+                                "path": "/", "pathType": "Prefix",
+                                "backend": [
+                                    "service": ["name": .string(ResourceNames.httpService(pod: name)), "port": ["number": .number(Double(port))]]
+                                ],
+                            ]
+                        ]
+                    ],
+                ]
+            ],
         ]
         if let ingressClassName { spec["ingressClassName"] = .string(ingressClassName) }
         return ["metadata": metadata(ResourceNames.ingress(pod: name), pod: pod), "spec": spec]

@@ -20,7 +20,8 @@ struct PodTokens: Sendable {
     }
 
     static func isSafeKey(_ key: String) -> Bool {
-        !key.isEmpty && key.count <= 253 && key != "." && key != ".." && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
+        !key.isEmpty && key.count <= 253 && key != "." && key != ".."
+            && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
     }
 
     /// One attempt per key; keys whose file is missing or empty are left out.
@@ -28,10 +29,12 @@ struct PodTokens: Sendable {
         guard let name = pod.name, let container = pod.containers.first?["name"]?.stringValue else { return [:] }
         var tokens: [String: String] = [:]
         for key in keys {
-            guard let result = try? await cluster.client.exec(
-                namespace: cluster.namespace, pod: name, container: container, command: ["cat", "/tmp/\(key)"],
-                maxOutputBytes: byteLimit, timeout: .seconds(10)
-            ), result.exitCode == 0, !result.stdout.isEmpty else { continue }
+            guard
+                let result = try? await cluster.client.exec(
+                    namespace: cluster.namespace, pod: name, container: container, command: ["cat", "/tmp/\(key)"],
+                    maxOutputBytes: byteLimit, timeout: .seconds(10)
+                ), result.exitCode == 0, !result.stdout.isEmpty
+            else { continue }
             tokens[key] = String(decoding: result.stdout.prefix(byteLimit), as: UTF8.self)
         }
         return tokens

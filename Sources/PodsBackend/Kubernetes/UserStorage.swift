@@ -25,7 +25,9 @@ struct UserStorage: Sendable {
     func ensure(for user: UserID, siloIP: String, deadline: ContinuousClock.Instant) async throws -> String {
         var existing = try await claims(of: user)
         if let terminating = existing.first(where: \.isBeingDeleted), let name = terminating.name {
-            try await cluster.client.waitUntil(.persistentVolumeClaims, namespace: cluster.namespace, name: name, timeout: max(.zero, deadline - ContinuousClock.now)) { $0 == nil }
+            try await cluster.client.waitUntil(
+                .persistentVolumeClaims, namespace: cluster.namespace, name: name, timeout: max(.zero, deadline - ContinuousClock.now)
+            ) { $0 == nil }
             existing = try await claims(of: user)
         }
         if let claim = existing.first(where: { !$0.isBeingDeleted }), let name = claim.name { return name }

@@ -20,7 +20,9 @@ struct CreationJob: Sendable {
     var tokenAttempts = 10
 
     enum Outcome: Sendable, Equatable {
-        case ready, failed(String), gone
+        case ready
+        case failed(String)
+        case gone
         /// This replica is shutting down: the pod is left as it is, for the lease's next holder.
         case interrupted
     }
@@ -43,7 +45,9 @@ struct CreationJob: Sendable {
         case .failed(let reason):
             metrics.creations(result: "failed").increment()
             logger.warning("pod creation failed; deleting it", metadata: ["pod": "\(podName)", "reason": "\(reason)"])
-            try? await cluster.patchMetadata(pod: podName, labels: [PodTemplate.Keys.state: PodState.failed.rawValue], annotations: ["sciencedata.dk/failure": String(reason.prefix(1000))])
+            try? await cluster.patchMetadata(
+                pod: podName, labels: [PodTemplate.Keys.state: PodState.failed.rawValue],
+                annotations: ["sciencedata.dk/failure": String(reason.prefix(1000))])
             try? await cluster.deletePod(podName)
         case .gone:
             metrics.creations(result: "deleted").increment()
@@ -87,10 +91,13 @@ struct CreationJob: Sendable {
             try await Sleep.for(tokenRetryInterval)
         }
         if found.count < keys.count {
-            logger.notice("some tokens are not there yet; they are looked for again later", metadata: ["pod": "\(podName)", "missing": "\(Set(keys).subtracting(found.keys).sorted())"])
+            logger.notice(
+                "some tokens are not there yet; they are looked for again later",
+                metadata: ["pod": "\(podName)", "missing": "\(Set(keys).subtracting(found.keys).sorted())"])
         }
         try await tokens.store(found, for: pod)
-        try await cluster.patchMetadata(pod: podName, labels: [PodTemplate.Keys.state: PodState.ready.rawValue], annotations: [CreationLease.annotation: nil])
+        try await cluster.patchMetadata(
+            pod: podName, labels: [PodTemplate.Keys.state: PodState.ready.rawValue], annotations: [CreationLease.annotation: nil])
         return .ready
     }
 }

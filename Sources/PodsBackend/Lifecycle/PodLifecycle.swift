@@ -64,7 +64,8 @@ actor PodLifecycle {
         if let running = creations[name] { return running }
         var deadline = Self.deadline(of: pod, fallback: settings.timeoutCreate)
         if adopted { deadline = max(deadline, .now + Self.minimumJobBudget) }
-        var job = CreationJob(podName: name, cluster: cluster, storage: storage, companions: companions, tokens: tokens, metrics: metrics, logger: logger)
+        var job = CreationJob(
+            podName: name, cluster: cluster, storage: storage, companions: companions, tokens: tokens, metrics: metrics, logger: logger)
         job.tokenRetryInterval = settings.tokenRetryInterval
         let task = Task {
             let outcome = await job.run(deadline: deadline)
@@ -211,7 +212,9 @@ actor PodLifecycle {
     }
 
     private func adopt(_ pod: UnstructuredObject, now: Date) async -> Bool {
-        guard let name = pod.name, CreationLease(pod.annotations[CreationLease.annotation])?.canBeTaken(by: replicaID, at: now) ?? true else { return false }
+        guard let name = pod.name, CreationLease(pod.annotations[CreationLease.annotation])?.canBeTaken(by: replicaID, at: now) ?? true else {
+            return false
+        }
         let deadline = PodLifecycle.deadline(of: pod, fallback: settings.timeoutCreate)
         let budget = max(deadline - .now, Self.minimumJobBudget)
         let lease = CreationLease(holder: replicaID, expires: now.addingTimeInterval(budget.seconds + settings.leaseMargin.seconds))

@@ -24,8 +24,11 @@ struct PodPolicy: Sendable {
     static func load(_ config: ConfigurationSource) throws -> PodPolicy {
         let listed = config.list("allowedCapabilities")
         return PodPolicy(
-            allowedCapabilities: Set((listed.isEmpty ? baselineCapabilities : listed).map { $0.uppercased().replacingOccurrences(of: "CAP_", with: "") }),
-            defaultRequests: ["cpu": config.optionalString("podCPURequest") ?? "100m", "memory": config.optionalString("podMemoryRequest") ?? "256Mi"],
+            allowedCapabilities: Set(
+                (listed.isEmpty ? baselineCapabilities : listed).map { $0.uppercased().replacingOccurrences(of: "CAP_", with: "") }),
+            defaultRequests: [
+                "cpu": config.optionalString("podCPURequest") ?? "100m", "memory": config.optionalString("podMemoryRequest") ?? "256Mi",
+            ],
             defaultLimits: ["cpu": config.optionalString("podCPULimit") ?? "2", "memory": config.optionalString("podMemoryLimit") ?? "4Gi"]
         )
     }
@@ -124,11 +127,12 @@ struct PodPolicy: Sendable {
         pod["spec"]?["serviceAccount"] = nil
         for kind in ["containers", "initContainers"] {
             guard let containers = pod["spec"]?[kind]?.arrayValue else { continue }
-            pod["spec"]?[kind] = .array(containers.map { container in
-                var container = container
-                container["resources"] = withDefaults(container["resources"] ?? [:])
-                return container
-            })
+            pod["spec"]?[kind] = .array(
+                containers.map { container in
+                    var container = container
+                    container["resources"] = withDefaults(container["resources"] ?? [:])
+                    return container
+                })
         }
     }
 }

@@ -39,13 +39,14 @@ struct PodTemplate: Sendable {
     mutating func applySettings(_ settings: [String: [String: String]]) {
         updateContainers(["containers"]) { container in
             guard let name = container["name"]?.stringValue, let values = settings[name] else { return }
-            container["env"] = .array((container["env"]?.arrayValue ?? []).map { entry in
-                guard let key = entry["name"]?.stringValue, let value = values[key] else { return entry }
-                var entry = entry
-                entry["value"] = .string(value)
-                entry["valueFrom"] = nil
-                return entry
-            })
+            container["env"] = .array(
+                (container["env"]?.arrayValue ?? []).map { entry in
+                    guard let key = entry["name"]?.stringValue, let value = values[key] else { return entry }
+                    var entry = entry
+                    entry["value"] = .string(value)
+                    entry["valueFrom"] = nil
+                    return entry
+                })
         }
     }
 
@@ -113,7 +114,9 @@ struct PodTemplate: Sendable {
                 case "local":
                     let path = mount["mountPath"]?.stringValue ?? ""
                     claim = "local-claim-" + path.replacingOccurrences(of: "/", with: "-")
-                    guard DNSName.isSubdomain(claim) else { throw Invalid(description: "volumeMount 'local' at \(path) gives an invalid claim name \(claim)") }
+                    guard DNSName.isSubdomain(claim) else {
+                        throw Invalid(description: "volumeMount 'local' at \(path) gives an invalid claim name \(claim)")
+                    }
                 default:
                     throw Invalid(description: "volumeMount '\(name)' has no volume and is neither 'sciencedata' nor 'local'")
                 }
@@ -148,11 +151,12 @@ struct PodTemplate: Sendable {
     private mutating func updateContainers(_ kinds: [String], _ body: (inout JSONValue) -> Void) {
         for kind in kinds {
             guard let containers = pod["spec"]?[kind]?.arrayValue else { continue }
-            pod["spec"]?[kind] = .array(containers.map { container in
-                var container = container
-                body(&container)
-                return container
-            })
+            pod["spec"]?[kind] = .array(
+                containers.map { container in
+                    var container = container
+                    body(&container)
+                    return container
+                })
         }
     }
 }

@@ -14,12 +14,16 @@ final class PodsMetrics: Sendable {
         func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
             registry.makeCounter(descriptor: .init(namespace: "user_pods", metricName: name, unitName: "total", helpText: help), labels: labels)
         }
-        creationResults = Dictionary(uniqueKeysWithValues: ["ready", "failed", "deleted"].map {
-            ($0, counter("creations", "Pod creations by result (deleted: removed before it was ready).", labels: [("result", $0)]))
-        })
+        creationResults = Dictionary(
+            uniqueKeysWithValues: ["ready", "failed", "deleted"].map {
+                ($0, counter("creations", "Pod creations by result (deleted: removed before it was ready).", labels: [("result", $0)]))
+            })
         creationDuration = registry.makeDurationHistogram(
             descriptor: .init(namespace: "user_pods", metricName: "creation_duration", unitName: "seconds", helpText: "Time from creation to ready."),
-            buckets: [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(60), .seconds(120)]
+            buckets: [
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(60),
+                .seconds(120),
+            ]
         )
         deletions = counter("deletions", "Pods deleted on request.")
         adopted = counter("adopted_creations", "Creations finished by a replica other than (or a restart of) the one that began them.")

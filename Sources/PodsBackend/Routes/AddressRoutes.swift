@@ -1,6 +1,6 @@
+import Essentials
 import Foundation
 import Hummingbird
-import Essentials
 import Kubernetes
 import ServiceKit
 

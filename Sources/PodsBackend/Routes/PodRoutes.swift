@@ -1,8 +1,8 @@
+import Essentials
 import Foundation
 import Hummingbird
-import Logging
-import Essentials
 import Kubernetes
+import Logging
 import ServiceKit
 
 /// The frontend's routes (docs/specs/pods-backend.md §2.2, §11.1): list, create and delete a
@@ -54,9 +54,11 @@ struct PodRoutes: Sendable {
         // Upstream encoded an empty list as null; the frontend handles it.
         guard !listed.isEmpty else { return .null }
         let now = Date()
-        return .array(listed.map { pod in
-            PodInfo(pod: pod, tokens: stored[pod.name ?? ""], sshPort: ports[pod.name ?? ""], ingressDomain: settings.ingressDomain, now: now).json
-        })
+        return .array(
+            listed.map { pod in
+                PodInfo(pod: pod, tokens: stored[pod.name ?? ""], sshPort: ports[pod.name ?? ""], ingressDomain: settings.ingressDomain, now: now)
+                    .json
+            })
     }
 
     // MARK: create_pod

@@ -1,11 +1,12 @@
 import Essentials
 import Foundation
-import ServiceKit
 import Identity
 import Logging
 import Prometheus
+import ServiceKit
 import TestSupport
 import ZeroMQ
+
 @testable import Broker
 
 /// An identity provider the test scripts: known tokens, held validations, outages.

@@ -8,8 +8,9 @@ import NIOCore
 import Prometheus
 import ServiceKit
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import DeployAPI
 
 /// The deploy API over loopback HTTP with a real dev IdP, on the Kubernetes runtime against
@@ -33,15 +34,20 @@ struct DeployHarness: Sendable {
     static func run(environment extra: [String: String] = [:], _ body: @Sendable (DeployHarness) async throws -> Void) async throws {
         try await DevIdPFixture.run { idp in
             try await TestCluster.run { cluster in
-                let internalService = try await cluster.client.create(CoreV1.Service(
-                    metadata: ObjectMeta(name: "rexec-broker-internal-ip", namespace: cluster.namespace),
-                    spec: .init(type: "ClusterIP", selector: ["app": "rexec-broker"], ports: [.init(name: "server-port", port: 5560, targetPort: 5560)])
-                ))
-                var external = CoreV1.ServiceSpec(type: "NodePort", selector: ["app": "rexec-broker"], ports: [
-                    .init(name: "client-port", port: 5559, targetPort: 5559), .init(name: "control-port", port: 5561, targetPort: 5561),
-                ])
+                let internalService = try await cluster.client.create(
+                    CoreV1.Service(
+                        metadata: ObjectMeta(name: "rexec-broker-internal-ip", namespace: cluster.namespace),
+                        spec: .init(
+                            type: "ClusterIP", selector: ["app": "rexec-broker"], ports: [.init(name: "server-port", port: 5560, targetPort: 5560)])
+                    ))
+                var external = CoreV1.ServiceSpec(
+                    type: "NodePort", selector: ["app": "rexec-broker"],
+                    ports: [
+                        .init(name: "client-port", port: 5559, targetPort: 5559), .init(name: "control-port", port: 5561, targetPort: 5561),
+                    ])
                 if !cluster.isReal { external.ports?[0].nodePort = 30001 }
-                _ = try await cluster.client.create(CoreV1.Service(metadata: ObjectMeta(name: "rexec-broker-external-ip", namespace: cluster.namespace), spec: external))
+                _ = try await cluster.client.create(
+                    CoreV1.Service(metadata: ObjectMeta(name: "rexec-broker-external-ip", namespace: cluster.namespace), spec: external))
 
                 let kubeconfig = try kubeconfigFile(for: cluster)
                 defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
@@ -111,7 +117,9 @@ struct DeployHarness: Sendable {
     }
 
     /// What ndp-ep 0.9.0 / scidx-rexec 0.1.0 post (docs/specs/rexec.md §4.4).
-    func spawn(_ requirements: [String], token: String = "demo-token", force: Bool = false, wait: Bool = false, path: String = "/rexec/spawn") async throws -> HTTPReply {
+    func spawn(
+        _ requirements: [String], token: String = "demo-token", force: Bool = false, wait: Bool = false, path: String = "/rexec/spawn"
+    ) async throws -> HTTPReply {
         var form = requirements.map { ("requirments", $0) }
         form.append(("force_reinstall", force ? "True" : "False"))
         form.append(("token", token))

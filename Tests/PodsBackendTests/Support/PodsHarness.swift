@@ -10,8 +10,9 @@ import NIOCore
 import Prometheus
 import ServiceKit
 import TestFixtures
-import Testing
 import TestSupport
+import Testing
+
 @testable import PodsBackend
 
 /// The pods backend over loopback HTTP against ``TestCluster`` (kube-sim, or a real cluster
@@ -65,7 +66,8 @@ struct PodsHarness: Sendable {
 
     /// One backend (more can run side by side on the same cluster, as replicas do).
     static func backend(
-        cluster: TestCluster, manifestPort: Int, environment: [String: String], replicaID: String, _ body: @Sendable (PodsHarness) async throws -> Void
+        cluster: TestCluster, manifestPort: Int, environment: [String: String], replicaID: String,
+        _ body: @Sendable (PodsHarness) async throws -> Void
     ) async throws {
         let settings = try PodsSettings.load(from: ConfigurationSource(environment: environment))
         var logger = Logger(label: "pods-test")
@@ -77,24 +79,30 @@ struct PodsHarness: Sendable {
         let app = buildApplication(parts.definition, logger: logger)
         try await app.test(.live) { client in
             _ = try await client.execute(uri: "/healthz", method: .get) { _ in }
-            try await body(PodsHarness(
-                cluster: cluster, manifestBase: "http://127.0.0.1:\(manifestPort)/deic-dk/pod_manifests/testing/", settings: settings,
-                client: client, backend: parts
-            ))
+            try await body(
+                PodsHarness(
+                    cluster: cluster, manifestBase: "http://127.0.0.1:\(manifestPort)/deic-dk/pod_manifests/testing/", settings: settings,
+                    client: client, backend: parts
+                ))
         }
     }
 
     // MARK: Requests
 
     enum Credential: Sendable {
-        case silo, admin, anonymous, hmac(skew: TimeInterval), bearer(String), header(String, String)
+        case silo, admin, anonymous
+        case hmac(skew: TimeInterval)
+        case bearer(String)
+        case header(String, String)
     }
 
     func post(_ path: String, _ body: JSONValue, auth credential: Credential = .silo, headers extra: HTTPFields = [:]) async throws -> HTTPReply {
         try await request(.post, path, body: Data(body.encoded()), auth: credential, headers: extra)
     }
 
-    func request(_ method: HTTPRequest.Method, _ path: String, body: Data? = nil, auth credential: Credential = .silo, headers extra: HTTPFields = [:]) async throws -> HTTPReply {
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, body: Data? = nil, auth credential: Credential = .silo, headers extra: HTTPFields = [:]
+    ) async throws -> HTTPReply {
         var headers = extra
         if body != nil { headers[.contentType] = "application/json" }
         let bytes = body.map { Array($0) } ?? []
@@ -175,7 +183,10 @@ struct PodsHarness: Sendable {
 
     /// Waits (watching, with a deadline) until `name` satisfies `condition`.
     @discardableResult
-    func waitFor(_ resource: ResourceDescriptor = .pods, _ name: String, timeout: Duration = .seconds(30), _ condition: @escaping @Sendable (UnstructuredObject?) -> Bool) async throws -> UnstructuredObject? {
+    func waitFor(
+        _ resource: ResourceDescriptor = .pods, _ name: String, timeout: Duration = .seconds(30),
+        _ condition: @escaping @Sendable (UnstructuredObject?) -> Bool
+    ) async throws -> UnstructuredObject? {
         try await kube.waitUntil(resource, namespace: resource.namespaced ? namespace : nil, name: name, timeout: timeout, condition)
     }
 }

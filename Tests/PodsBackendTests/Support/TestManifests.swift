@@ -178,7 +178,8 @@ enum TestManifests {
 
     static let all: [String: String] = [
         "jupyter_sciencedata.yaml": jupyter, "ubuntu_sciencedata.yaml": ubuntu, "caddy_sciencedata.yaml": caddy,
-        "test_long_key.yaml": longKey, "test_fail_start.yaml": failStart, "slow_start.yaml": slowStart, "host_path.yaml": hostPath, "privileged.yaml": privileged,
+        "test_long_key.yaml": longKey, "test_fail_start.yaml": failStart, "slow_start.yaml": slowStart, "host_path.yaml": hostPath,
+        "privileged.yaml": privileged,
         "unknown_mount.yaml": unknownMount,
         "other_namespace.yaml": longKey.replacingOccurrences(of: "  name: longkey\n", with: "  name: longkey\n  namespace: kube-system\n"),
     ]

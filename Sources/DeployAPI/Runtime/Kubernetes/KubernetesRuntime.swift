@@ -47,10 +47,12 @@ struct KubernetesRuntime: ServerRuntime {
     }
 
     private func record(user: UserKey, deployment: AppsV1.Deployment, namespaceTerminating: Bool) async throws -> ServerRecord {
-        let requirements = deployment.metadata.annotations?[ServerManifest.requirementsAnnotation]
+        let requirements =
+            deployment.metadata.annotations?[ServerManifest.requirementsAnnotation]
             .flatMap { try? JSONValue.decode(Data($0.utf8)).arrayValue?.compactMap(\.stringValue) } ?? []
         let created = deployment.metadata.creationTimestamp.flatMap { try? Date($0, strategy: .iso8601) } ?? Date()
-        let (phase, message) = namespaceTerminating || deployment.metadata.deletionTimestamp != nil
+        let (phase, message) =
+            namespaceTerminating || deployment.metadata.deletionTimestamp != nil
             ? (ServerRecord.Phase.terminating, nil) : try await phase(of: deployment)
         return ServerRecord(
             user: user, digest: deployment.metadata.labels?["digest"] ?? "", requirements: requirements, created: created,
@@ -63,7 +65,8 @@ struct KubernetesRuntime: ServerRuntime {
     private func phase(of deployment: AppsV1.Deployment) async throws -> (ServerRecord.Phase, String?) {
         let current = (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0)
         if current, (deployment.status?.readyReplicas ?? 0) >= 1 { return (.running, nil) }
-        let pods = try await kube.list(CoreV1.Pod.self, namespace: deployment.metadata.namespace, labelSelector: "app=\(ServerManifest.deploymentName)")
+        let pods = try await kube.list(
+            CoreV1.Pod.self, namespace: deployment.metadata.namespace, labelSelector: "app=\(ServerManifest.deploymentName)")
         let fatal: Set<String> = ["CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "InvalidImageName"]
         for pod in pods {
             for status in pod.status?.containerStatuses ?? [] {
@@ -89,7 +92,9 @@ struct KubernetesRuntime: ServerRuntime {
             _ = try await kube.create(manifest.deployment())
             return .created
         } catch let error as KubernetesError where error.isAlreadyExists {
-            guard let existing = try await server(for: spec.user) else { throw RuntimeError(kind: .unavailable, message: "the server changed while it was being created; try again") }
+            guard let existing = try await server(for: spec.user) else {
+                throw RuntimeError(kind: .unavailable, message: "the server changed while it was being created; try again")
+            }
             return .alreadyExists(existing)
         }
     }
@@ -104,7 +109,9 @@ struct KubernetesRuntime: ServerRuntime {
             current["spec"] = desired["spec"]
         }
         // Requirements files of earlier digests are no longer mounted by anything.
-        let stale = try await kube.list(CoreV1.ConfigMap.self, namespace: manifest.namespace, labelSelector: "\(ServerManifest.roleLabel)=requirements,digest!=\(manifest.digest)")
+        let stale = try await kube.list(
+            CoreV1.ConfigMap.self, namespace: manifest.namespace, labelSelector: "\(ServerManifest.roleLabel)=requirements,digest!=\(manifest.digest)"
+        )
         for configMap in stale {
             try await kube.delete(CoreV1.ConfigMap.self, namespace: manifest.namespace, name: configMap.metadata.name ?? "", ignoreNotFound: true)
         }
@@ -149,13 +156,15 @@ struct KubernetesRuntime: ServerRuntime {
     var userKeyLength: Int { settings.maxUserKeyLength }
 
     var readinessChecks: [ReadinessCheck] {
-        [ReadinessCheck(name: "kubernetes") { [kube, broker] in
-            do {
-                _ = try await kube.get(CoreV1.Namespace.self, name: broker.namespace)
-            } catch let error as KubernetesError where error.isNotFound {
-                // Reachable and answering; the broker namespace is checked at spawn time.
+        [
+            ReadinessCheck(name: "kubernetes") { [kube, broker] in
+                do {
+                    _ = try await kube.get(CoreV1.Namespace.self, name: broker.namespace)
+                } catch let error as KubernetesError where error.isNotFound {
+                    // Reachable and answering; the broker namespace is checked at spawn time.
+                }
             }
-        }]
+        ]
     }
 
     // MARK: Helpers

@@ -66,8 +66,10 @@ struct ServerManifest: Sendable {
     func networkPolicy() -> NetworkingV1.NetworkPolicy {
         let dnsPorts: [JSONValue] = [["protocol": "UDP", "port": 53], ["protocol": "TCP", "port": 53]]
         var egress: [JSONValue] = [
-            ["to": [["namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": .string(brokerNamespace)]]]],
-             "ports": [["protocol": "TCP", "port": .number(Double(brokerPort))]]],
+            [
+                "to": [["namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": .string(brokerNamespace)]]]],
+                "ports": [["protocol": "TCP", "port": .number(Double(brokerPort))]],
+            ],
             ["to": [["namespaceSelector": [:]]], "ports": .array(dnsPorts)],
         ]
         egress += settings.egressCIDRs.map { ["to": [["ipBlock": ["cidr": .string($0)]]]] }

@@ -52,7 +52,8 @@ actor EnvironmentBuilder {
             return match.value
         }
         let listed = available.keys.sorted().joined(separator: ", ")
-        throw RuntimeError(kind: .invalid, message: "Python \(version) is not available on this host (available: \(listed.isEmpty ? "none" : listed)).")
+        throw RuntimeError(
+            kind: .invalid, message: "Python \(version) is not available on this host (available: \(listed.isEmpty ? "none" : listed)).")
     }
 
     /// Versions of the configured interpreters, asked once.
@@ -106,7 +107,9 @@ actor EnvironmentBuilder {
             throw RuntimeError(kind: .invalid, message: "installing the requirements failed (exit \(status)): \(tail)")
         }
         _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
-        logger.info("virtual environment ready", metadata: ["digest": "\(requirements.digest.prefix(12))", "seconds": "\((ContinuousClock.now - started).seconds)"])
+        logger.info(
+            "virtual environment ready",
+            metadata: ["digest": "\(requirements.digest.prefix(12))", "seconds": "\((ContinuousClock.now - started).seconds)"])
         return environment
     }
 

@@ -191,7 +191,8 @@ actor LocalRuntime: ServerRuntime {
 
     private func saveState(_ user: UserKey) throws {
         guard let entry = entries[user] else { return }
-        let state = StateFile(sub: user.sub, requirements: entry.spec.requirements.lines, created: entry.created, pid: entry.process?.processIdentifier)
+        let state = StateFile(
+            sub: user.sub, requirements: entry.spec.requirements.lines, created: entry.created, pid: entry.process?.processIdentifier)
         let folder = directory(for: user)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let encoder = JSONEncoder()

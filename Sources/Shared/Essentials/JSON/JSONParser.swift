@@ -45,9 +45,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return .number(try number())
         }
     }
@@ -78,7 +84,9 @@ struct JSONParser {
             }
             while true {
                 parser.skipWhitespace()
-                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else { throw parser.invalid("expected a key") }
+                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
+                    throw parser.invalid("expected a key")
+                }
                 let key = try parser.string()
                 parser.skipWhitespace()
                 guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else { throw parser.invalid("expected ':'") }
@@ -86,7 +94,10 @@ struct JSONParser {
                 fields[key] = try parser.value()
                 parser.skipWhitespace()
                 guard parser.index < parser.bytes.count else { throw parser.invalid("unexpected end") }
-                if parser.bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
+                if parser.bytes[parser.index] == UInt8(ascii: ",") {
+                    parser.index += 1
+                    continue
+                }
                 guard parser.bytes[parser.index] == UInt8(ascii: "}") else { throw parser.invalid("expected ',' or '}'") }
                 parser.index += 1
                 return .object(fields)
@@ -107,7 +118,10 @@ struct JSONParser {
                 values.append(try parser.value())
                 parser.skipWhitespace()
                 guard parser.index < parser.bytes.count else { throw parser.invalid("unexpected end") }
-                if parser.bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
+                if parser.bytes[parser.index] == UInt8(ascii: ",") {
+                    parser.index += 1
+                    continue
+                }
                 guard parser.bytes[parser.index] == UInt8(ascii: "]") else { throw parser.invalid("expected ',' or ']'") }
                 parser.index += 1
                 return .array(values)

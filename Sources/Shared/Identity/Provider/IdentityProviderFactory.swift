@@ -4,7 +4,9 @@ import ServiceKit
 
 extension CachingIdentityProvider {
     /// The production stack: HTTP client to `AUTH_API_URL` behind the cache.
-    public static func live(settings: AuthSettings, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) -> CachingIdentityProvider {
+    public static func live(
+        settings: AuthSettings, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) -> CachingIdentityProvider {
         CachingIdentityProvider(
             settings: settings,
             upstream: HTTPIdentityProvider(url: settings.authAPIURL, timeout: settings.timeout, logger: logger),

@@ -39,7 +39,8 @@ extension KubernetesClient {
     ) async throws -> ExecResult {
         var query = command.map { ("command", $0) } + [("stdout", "true"), ("stderr", "true")]
         if let container { query.append(("container", container)) }
-        let http = try request(.GET, ResourceDescriptor.pods.path(namespace: namespace ?? configuration.namespace, name: pod, subresource: "exec"), query: query)
+        let http = try request(
+            .GET, ResourceDescriptor.pods.path(namespace: namespace ?? configuration.namespace, name: pod, subresource: "exec"), query: query)
         let url = http.url.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://")
         var headers: HTTPFields = [HTTPField.Name("Sec-WebSocket-Protocol")!: "v5.channel.k8s.io, v4.channel.k8s.io"]
         if let authorization = http.headers.first(name: "Authorization") { headers[.authorization] = authorization }
@@ -71,11 +72,13 @@ extension KubernetesClient {
         if status["status"] == "Success" {
             result.exitCode = 0
         } else if status["reason"] == "NonZeroExitCode",
-            let code = status["details"]?["causes"]?.arrayValue?.first(where: { $0["reason"] == "ExitCode" })?["message"]?.stringValue.flatMap(Int.init)
+            let code = status["details"]?["causes"]?.arrayValue?.first(where: { $0["reason"] == "ExitCode" })?["message"]?.stringValue.flatMap(
+                Int.init)
         {
             result.exitCode = code
         } else {
-            throw KubernetesError(code: 0, reason: status["reason"]?.stringValue ?? "ExecFailed", message: status["message"]?.stringValue ?? "exec failed")
+            throw KubernetesError(
+                code: 0, reason: status["reason"]?.stringValue ?? "ExecFailed", message: status["message"]?.stringValue ?? "exec failed")
         }
         return result
     }

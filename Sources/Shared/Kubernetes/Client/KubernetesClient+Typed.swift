@@ -7,7 +7,8 @@ extension KubernetesClient {
     public func list<Resource: KubernetesResource>(
         _ type: Resource.Type, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil
     ) async throws -> [Resource] {
-        try await listAll(Resource.descriptor, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector).items.map(Resource.init)
+        try await listAll(Resource.descriptor, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector).items.map(
+            Resource.init)
     }
 
     public func create<Resource: KubernetesResource>(_ object: Resource, namespace: String? = nil) async throws -> Resource {

@@ -5,7 +5,12 @@ import NIOCore
 
 /// One change seen by a watch.
 public struct KubernetesWatchEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK" }
+    public enum Kind: String, Sendable {
+        case added = "ADDED"
+        case modified = "MODIFIED"
+        case deleted = "DELETED"
+        case bookmark = "BOOKMARK"
+    }
     public let kind: Kind
     public let object: UnstructuredObject
 }
@@ -82,7 +87,8 @@ extension KubernetesClient {
                 while !Task.isCancelled {
                     do {
                         if resourceVersion == nil {
-                            let list = try await client.listAll(resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector)
+                            let list = try await client.listAll(
+                                resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector)
                             let current = Dictionary(list.items.map { (Self.key($0), $0) }, uniquingKeysWith: { $1 })
                             for (key, object) in current where known[key]?.resourceVersion != object.resourceVersion {
                                 continuation.yield(KubernetesWatchEvent(kind: known[key] == nil ? .added : .modified, object: object))
@@ -146,7 +152,8 @@ extension KubernetesClient {
                 throw CancellationError()
             }
         } catch is DeadlineExceeded {
-            throw KubernetesError(code: 0, reason: "Timeout", message: "\(resource.plural)/\(name) did not reach the expected state within \(timeout)")
+            throw KubernetesError(
+                code: 0, reason: "Timeout", message: "\(resource.plural)/\(name) did not reach the expected state within \(timeout)")
         }
     }
 }

@@ -38,7 +38,9 @@ public struct KubernetesClient: Sendable {
     }
 
     public enum PropagationPolicy: String, Sendable {
-        case background = "Background", foreground = "Foreground", orphan = "Orphan"
+        case background = "Background"
+        case foreground = "Foreground"
+        case orphan = "Orphan"
     }
 
     // MARK: Verbs
@@ -74,7 +76,8 @@ public struct KubernetesClient: Sendable {
         var token: String? = nil
         var version = ""
         repeat {
-            let page = try await list(resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize, continueToken: token)
+            let page = try await list(
+                resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize, continueToken: token)
             items += page.items
             token = page.continueToken
             if version.isEmpty { version = page.resourceVersion }
@@ -91,16 +94,21 @@ public struct KubernetesClient: Sendable {
     }
 
     /// PUT; the object's resourceVersion makes it conditional (409 Conflict when stale).
-    public func replace(_ resource: ResourceDescriptor, namespace: String? = nil, _ object: UnstructuredObject, subresource: String? = nil) async throws -> UnstructuredObject {
+    public func replace(
+        _ resource: ResourceDescriptor, namespace: String? = nil, _ object: UnstructuredObject, subresource: String? = nil
+    ) async throws -> UnstructuredObject {
         guard let name = object.name else { throw KubernetesError(code: 0, reason: "Invalid", message: "replace needs metadata.name") }
         let namespace = resource.namespaced ? (namespace ?? object.namespace ?? configuration.namespace) : nil
         return try await self.object(.PUT, resource.path(namespace: namespace, name: name, subresource: subresource), body: object.json)
     }
 
     public func patch(
-        _ resource: ResourceDescriptor, namespace: String? = nil, name: String, _ patch: JSONValue, type: PatchType = .merge, subresource: String? = nil
+        _ resource: ResourceDescriptor, namespace: String? = nil, name: String, _ patch: JSONValue, type: PatchType = .merge,
+        subresource: String? = nil
     ) async throws -> UnstructuredObject {
-        try await object(.PATCH, resource.path(namespace: namespace ?? defaultNamespace(resource), name: name, subresource: subresource), body: patch, contentType: type.rawValue)
+        try await object(
+            .PATCH, resource.path(namespace: namespace ?? defaultNamespace(resource), name: name, subresource: subresource), body: patch,
+            contentType: type.rawValue)
     }
 
     /// Deletes; a missing object is not an error when `ignoreNotFound` (idempotent teardown).
@@ -122,7 +130,8 @@ public struct KubernetesClient: Sendable {
         var query: [(String, String)] = []
         if let container { query.append(("container", container)) }
         if let tailLines { query.append(("tailLines", String(tailLines))) }
-        let response = try await execute(.GET, ResourceDescriptor.pods.path(namespace: namespace ?? configuration.namespace, name: pod, subresource: "log"), query: query)
+        let response = try await execute(
+            .GET, ResourceDescriptor.pods.path(namespace: namespace ?? configuration.namespace, name: pod, subresource: "log"), query: query)
         return String(decoding: response, as: UTF8.self)
     }
 
@@ -132,7 +141,9 @@ public struct KubernetesClient: Sendable {
         resource.namespaced ? configuration.namespace : nil
     }
 
-    private func object(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> UnstructuredObject {
+    private func object(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, contentType: String = "application/json"
+    ) async throws -> UnstructuredObject {
         let value = try await send(method, path, body: body, contentType: contentType)
         guard let object = UnstructuredObject(value) else {
             throw KubernetesError(code: 0, reason: "InvalidResponse", message: "\(method) \(path) did not return an object")
@@ -140,7 +151,9 @@ public struct KubernetesClient: Sendable {
         return object
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, contentType: String = "application/json") async throws -> JSONValue {
+    private func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, contentType: String = "application/json"
+    ) async throws -> JSONValue {
         let bytes = try await execute(method, path, query: query, body: body, contentType: contentType)
         do {
             return try JSONValue.decode(Data(bytes))
@@ -149,9 +162,12 @@ public struct KubernetesClient: Sendable {
         }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, contentType: String = "application/json") throws -> HTTPClientRequest {
+    func request(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, contentType: String = "application/json"
+    ) throws -> HTTPClientRequest {
         var components = URLComponents(url: configuration.server, resolvingAgainstBaseURL: false)!
-        components.percentEncodedPath = components.percentEncodedPath.trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty
+        components.percentEncodedPath =
+            components.percentEncodedPath.trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty
             ? path : "/" + components.percentEncodedPath.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
         if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         // `+` is literal in URLQueryItem but a space to servers; selectors need it encoded.
@@ -173,7 +189,9 @@ public struct KubernetesClient: Sendable {
         return request
     }
 
-    private func execute(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, contentType: String = "application/json") async throws -> [UInt8] {
+    private func execute(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, contentType: String = "application/json"
+    ) async throws -> [UInt8] {
         let request = try request(method, path, query: query, body: body, contentType: contentType)
         let response: HTTPClientResponse
         let bytes: ByteBuffer
@@ -186,7 +204,8 @@ public struct KubernetesClient: Sendable {
         let data = Array(buffer: bytes)
         guard (200..<300).contains(Int(response.status.code)) else {
             let error = KubernetesError.from(status: Int(response.status.code), body: data)
-            logger.debug("kubernetes call failed", metadata: ["method": "\(method)", "path": "\(path)", "code": "\(error.code)", "reason": "\(error.reason)"])
+            logger.debug(
+                "kubernetes call failed", metadata: ["method": "\(method)", "path": "\(path)", "code": "\(error.code)", "reason": "\(error.reason)"])
             throw error
         }
         return data

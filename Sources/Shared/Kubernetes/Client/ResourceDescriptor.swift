@@ -40,9 +40,11 @@ public struct ResourceDescriptor: Sendable, Hashable {
     public static let events = Self(group: "", version: "v1", kind: "Event", plural: "events", namespaced: true)
     public static let nodes = Self(group: "", version: "v1", kind: "Node", plural: "nodes", namespaced: false)
     public static let persistentVolumes = Self(group: "", version: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false)
-    public static let persistentVolumeClaims = Self(group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true)
+    public static let persistentVolumeClaims = Self(
+        group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true)
     public static let resourceQuotas = Self(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true)
     public static let deployments = Self(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true)
     public static let ingresses = Self(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true)
-    public static let networkPolicies = Self(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true)
+    public static let networkPolicies = Self(
+        group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true)
 }

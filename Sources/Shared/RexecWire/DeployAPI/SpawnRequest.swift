@@ -52,7 +52,9 @@ public struct SpawnRequest: Sendable, Equatable {
     /// The form's schema, for the OpenAPI documents of both services.
     public static let formSchema = OpenAPIDocument.object(
         [
-            "requirments": ["type": "array", "items": OpenAPIDocument.string, "description": "PEP 508 lines; one must be python==X.Y (upstream's spelling)."],
+            "requirments": [
+                "type": "array", "items": OpenAPIDocument.string, "description": "PEP 508 lines; one must be python==X.Y (upstream's spelling).",
+            ],
             "requirements": ["type": "array", "items": OpenAPIDocument.string, "description": "Accepted as well."],
             "token": OpenAPIDocument.string,
             "force": OpenAPIDocument.string,

@@ -37,7 +37,8 @@ public struct ErrorMiddleware<Context: ServiceRequestContext>: RouterMiddleware 
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
         }
         if failure.status.code >= 500 {
-            context.logger.warning("request failed", metadata: ["http.status": "\(failure.status.code)", "detail": "\(failure.detail.scalarDescription ?? "")"])
+            context.logger.warning(
+                "request failed", metadata: ["http.status": "\(failure.status.code)", "detail": "\(failure.detail.scalarDescription ?? "")"])
         }
         var body: JSONValue
         switch style {

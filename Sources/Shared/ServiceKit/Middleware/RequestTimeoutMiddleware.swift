@@ -26,7 +26,11 @@ public struct RequestTimeoutMiddleware<Context: ServiceRequestContext>: RouterMi
             let handler = UncheckedSendable(next)
             let task = Task { try await handler.value(request, context) }
             let registration = sweeper.register(deadline: .now + timeout) { task.cancel() }
-            let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
+            let result = await withTaskCancellationHandler {
+                await task.result
+            } onCancel: {
+                task.cancel()
+            }
             if sweeper.remove(registration) {
                 throw APIError(.serviceUnavailable, detail: "Request timed out after \(timeout.seconds) seconds.")
             }

@@ -48,13 +48,14 @@ public struct OpenAPIDocument: Sendable {
                 "summary": .string(summary),
                 "operationId": .string(Self.operationID(method: method, path: path)),
                 "responses": .object(
-                    Dictionary(uniqueKeysWithValues: responses.map { code, response in
-                        var entry: [String: JSONValue] = ["description": .string(response.description)]
-                        if let schema = response.schema {
-                            entry["content"] = .object([response.contentType: ["schema": schema]])
-                        }
-                        return (String(code), JSONValue.object(entry))
-                    })
+                    Dictionary(
+                        uniqueKeysWithValues: responses.map { code, response in
+                            var entry: [String: JSONValue] = ["description": .string(response.description)]
+                            if let schema = response.schema {
+                                entry["content"] = .object([response.contentType: ["schema": schema]])
+                            }
+                            return (String(code), JSONValue.object(entry))
+                        })
                 ),
             ]
             if !tags.isEmpty { fields["tags"] = .array(tags.map(JSONValue.string)) }

@@ -26,13 +26,14 @@ public func buildRouter<Context>(_ service: ServiceDefinition<Context>) -> Servi
     router.add(middleware: CorrelationIDMiddleware<Context>())
     router.add(middleware: AccessLogMiddleware<Context>())
     router.add(middleware: MetricsMiddleware<Context>())
-    router.add(middleware: CORSMiddleware<Context>(
-        allowOrigin: service.settings.corsOrigin == "*" ? .originBased : .custom(service.settings.corsOrigin),
-        allowHeaders: [.authorization, .contentType, .accept, CorrelationIDHeader.name],
-        allowMethods: [.get, .post, .put, .patch, .delete, .options, .head],
-        allowCredentials: true,
-        exposedHeaders: [CorrelationIDHeader.name.canonicalName]
-    ))
+    router.add(
+        middleware: CORSMiddleware<Context>(
+            allowOrigin: service.settings.corsOrigin == "*" ? .originBased : .custom(service.settings.corsOrigin),
+            allowHeaders: [.authorization, .contentType, .accept, CorrelationIDHeader.name],
+            allowMethods: [.get, .post, .put, .patch, .delete, .options, .head],
+            allowCredentials: true,
+            exposedHeaders: [CorrelationIDHeader.name.canonicalName]
+        ))
     router.add(middleware: ErrorMiddleware<Context>(style: service.errorStyle))
     let methodTable = MethodNotAllowedMiddleware<Context>.RouteTable()
     router.add(middleware: MethodNotAllowedMiddleware<Context>(table: methodTable))

@@ -46,10 +46,20 @@ public struct ServiceDefinition<Context: ServiceRequestContext>: Sendable {
 /// The operations every service shares.
 enum StandardOperations {
     static let all: [OpenAPIDocument.Operation] = [
-        .init("GET", "/healthz", summary: "Liveness: the process answers.", tags: ["health"], responses: [200: .init("Alive", schema: OpenAPIDocument.object(["status": OpenAPIDocument.string]))]),
-        .init("GET", "/readyz", summary: "Readiness: dependencies answer.", tags: ["health"], responses: [200: .init("Ready", schema: OpenAPIDocument.anyObject), 503: .init("Not ready", schema: OpenAPIDocument.anyObject)]),
-        .init("GET", "/metrics", summary: "Prometheus metrics.", tags: ["health"], responses: [200: .init("Prometheus text format", schema: OpenAPIDocument.string, contentType: "text/plain")]),
-        .init("GET", "/openapi.json", summary: "This document.", tags: ["docs"], responses: [200: .init("OpenAPI 3.1", schema: OpenAPIDocument.anyObject)]),
-        .init("GET", "/docs", summary: "Human-readable API documentation.", tags: ["docs"], responses: [200: .init("HTML", schema: OpenAPIDocument.string, contentType: "text/html")]),
+        .init(
+            "GET", "/healthz", summary: "Liveness: the process answers.", tags: ["health"],
+            responses: [200: .init("Alive", schema: OpenAPIDocument.object(["status": OpenAPIDocument.string]))]),
+        .init(
+            "GET", "/readyz", summary: "Readiness: dependencies answer.", tags: ["health"],
+            responses: [200: .init("Ready", schema: OpenAPIDocument.anyObject), 503: .init("Not ready", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "GET", "/metrics", summary: "Prometheus metrics.", tags: ["health"],
+            responses: [200: .init("Prometheus text format", schema: OpenAPIDocument.string, contentType: "text/plain")]),
+        .init(
+            "GET", "/openapi.json", summary: "This document.", tags: ["docs"],
+            responses: [200: .init("OpenAPI 3.1", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "GET", "/docs", summary: "Human-readable API documentation.", tags: ["docs"],
+            responses: [200: .init("HTML", schema: OpenAPIDocument.string, contentType: "text/html")]),
     ]
 }

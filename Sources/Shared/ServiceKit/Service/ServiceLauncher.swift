@@ -22,7 +22,10 @@ public struct LaunchSpec: Sendable {
     /// Extra prefixes derived from the root path (the EP also answers under `{root}/api`).
     public var extraRootPaths: @Sendable (String) -> [String]
 
-    public init(name: String, defaultPort: Int, rootPathVariables: [String] = ["ROOT_PATH"], extraRootPaths: @escaping @Sendable (String) -> [String] = { _ in [] }) {
+    public init(
+        name: String, defaultPort: Int, rootPathVariables: [String] = ["ROOT_PATH"],
+        extraRootPaths: @escaping @Sendable (String) -> [String] = { _ in [] }
+    ) {
         self.name = name
         self.defaultPort = defaultPort
         self.rootPathVariables = rootPathVariables

@@ -18,17 +18,26 @@ import yaml
 from rexec_harness import BIN, ROOT, Process
 
 CHART = ROOT / "helm/rexec-stack"
-SEED = ROOT / "tests/data/seed-values.yaml"
+SEED = ROOT / "e2e/data/seed-values.yaml"
 SUBCHARTS = ("rexec-broker", "rexec-server-deployment-api", "ndp-ep-api", "user-pods-backend")
 KUBERNETES_VERSION = "1.30.0"
 
 
 @pytest.fixture(scope="module")
 def renderer():
-    """tools/helm-render, built with Debian's Go and sprig (GOPATH mode, no network)."""
+    """tools/helm-render, built with Debian's Go and sprig (GOPATH mode, no network; see its go.mod).
+
+    The tool imports sprig by its module path (`…/sprig/v3`); a one-link GOPATH entry maps
+    that path onto Debian's sources, which live under the path without `/v3`."""
     out = ROOT / ".build-tools/helm-render"
     out.parent.mkdir(exist_ok=True)
-    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(ROOT / ".build-tools/gocache"), GOFLAGS="")
+    overlay = ROOT / ".build-tools/gopath"
+    link = overlay / "src/github.com/Masterminds/sprig/v3"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to("/usr/share/gocode/src/github.com/Masterminds/sprig")
+    env = dict(os.environ, GO111MODULE="off", GOPATH=f"{overlay}:/usr/share/gocode", GOTOOLCHAIN="local",
+               GOCACHE=str(ROOT / ".build-tools/gocache"), GOFLAGS="")
     result = subprocess.run(["go", "build", "-o", str(out), "."], cwd=ROOT / "tools/helm-render", env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return out
@@ -128,7 +137,7 @@ def test_the_sysadmin_guides_values_install_unchanged(renderer):
 
 
 def test_every_upstream_value_key_is_accepted(renderer):
-    docs = render(renderer, ROOT / "tests/data/upstream-values.yaml")
+    docs = render(renderer, ROOT / "e2e/data/upstream-values.yaml")
     validate(docs)
     deployments = by_kind(docs, "Deployment")
     broker = deployments["rexec-broker"]["spec"]["template"]["spec"]
@@ -332,3 +341,13 @@ def test_the_readme_values_table_matches_the_values_files():
     assert sorted(set(documented) - set(expected)) == [], "README rows for values that do not exist"
     wrong = {key: (documented[key], value) for key, value in expected.items() if documented[key] != value}
     assert wrong == {}, "README defaults differ from values.yaml"
+
+
+def test_the_image_context_leaves_out_build_outputs_and_caches():
+    """`COPY . .` sends the repository to the build: .dockerignore keeps out what is large,
+    local or secret, and keeps in what the images build from."""
+    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    for excluded in (".build/", ".venv/", ".git/", ".swiftpm/", ".stack-state/", "/.env", "**/__pycache__/"):
+        assert excluded in patterns, f"{excluded} reaches the image context"
+    for needed in ("Package.swift", "Sources", "rexec-server"):
+        assert not any(pattern.strip("/") == needed for pattern in patterns), f"{needed} is excluded but the images build from it"

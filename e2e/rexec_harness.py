@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".build" / "debug"
 
 DEMO_SUB = "0b7d1c52-4a6e-4f0a-9d3e-5a1f2c3b4d5e"
