@@ -18,10 +18,7 @@ struct AdminRoutes: Sendable {
 
     var collection: RouteCollection<PodsRequestContext> {
         let routes = RouteCollection(context: PodsRequestContext.self)
-        routes.post("delete_all_user") { request, context in
-            let call = try await PodRequest(request, context: context, address: address)
-            return try await PodsAnswer.answer(defaults: ["deleted": false], context: context) { try await deleteAll(call) }
-        }
+        PodsAnswer.post(routes, "delete_all_user", defaults: ["deleted": false], address: address, deleteAll)
         routes.post("clean_all_unused") { _, context in
             try await PodsAnswer.answer(defaults: [:], context: context) { try await cleanAll() }
         }

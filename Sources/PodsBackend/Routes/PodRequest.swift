@@ -73,6 +73,18 @@ struct PodsError: Error, Sendable, APIErrorConvertible {
 /// status with the route's default body plus `detail`. Unexpected failures (Kubernetes
 /// calls) are logged and mapped by ``PodsError/kubernetes(_:)``.
 enum PodsAnswer {
+    /// `POST /<path>` answered with `work` on the request (caller verified by the route
+    /// group), the pods way (see ``answer(defaults:context:_:)``).
+    static func post(
+        _ routes: RouteCollection<PodsRequestContext>, _ path: RouterPath, defaults: [String: JSONValue], address: CallerAddress,
+        _ work: @escaping @Sendable (PodRequest) async throws -> JSONValue
+    ) {
+        routes.post(path) { request, context in
+            let call = try await PodRequest(request, context: context, address: address)
+            return try await answer(defaults: defaults, context: context) { try await work(call) }
+        }
+    }
+
     static func answer(
         defaults: [String: JSONValue], context: PodsRequestContext, _ work: () async throws -> JSONValue
     ) async throws -> JSONValue {

@@ -31,15 +31,11 @@ struct PodRoutes: Sendable {
         return routes
     }
 
-    /// `POST /<path>`: `work` answers 200; a failure answers with `defaults` plus `detail`.
     private func route(
         _ routes: RouteCollection<PodsRequestContext>, _ path: RouterPath, defaults: [String: JSONValue],
         _ work: @escaping @Sendable (PodRequest) async throws -> JSONValue
     ) {
-        routes.post(path) { [address] request, context in
-            let call = try await PodRequest(request, context: context, address: address)
-            return try await PodsAnswer.answer(defaults: defaults, context: context) { try await work(call) }
-        }
+        PodsAnswer.post(routes, path, defaults: defaults, address: address, work)
     }
 
     // MARK: get_pods
