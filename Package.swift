@@ -137,7 +137,7 @@ let package = Package(
 
         // MARK: Tests
         .target(
-            name: "TestSupport", dependencies: ["Essentials", "ServiceKit", .asyncHTTPClient, .nioConcurrencyHelpers, .nioCore],
+            name: "TestSupport", dependencies: ["Essentials", "ServiceKit", .asyncHTTPClient, .logging, .nioConcurrencyHelpers, .nioCore],
             path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // In-process peers for tests: the dev IdP, kube-sim, and a cluster that may be real.
         .target(
@@ -159,7 +159,7 @@ let package = Package(
             "DeployAPITests",
             [
                 "DeployAPI", "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
-                "TestFixtures", .hummingbirdTesting,
+                "TestFixtures", .hummingbirdTesting, .serviceLifecycle,
             ]),
         tests(
             "EPGatewayTests",

@@ -1,6 +1,8 @@
 import DevIdPKit
+import Essentials
 import Foundation
 import Logging
+import ServiceLifecycle
 import TestFixtures
 import TestSupport
 import Testing
@@ -124,6 +126,33 @@ struct DeployAPIContractTests {
             let reaped = try await reaper.pass(now: Date().addingTimeInterval(3600))
             #expect(reaped.map(\.sub) == [DeployHarness.demoSub])
             #expect(try await harness.request(.get, "/rexec/status", bearer: "demo-token")["phase"] != "running")
+        }
+    }
+
+    @Test("the reaper stops at once on graceful shutdown, not after its interval")
+    func reaperStopsPromptly() async throws {
+        try await DeployHarness.run { harness in
+            let runtime = try DeployAPI.makeRuntime(harness.settings, logger: Logger(label: "reaper"))
+            let manager = ServerManager(runtime: runtime, broker: nil, metrics: DeployMetrics(registry: .init()), logger: Logger(label: "reaper"))
+            let lifecycle = DeploySettings.LifecycleSettings(
+                spawnWaitTimeout: .seconds(1), idleTimeout: .seconds(600), maxLifetime: .zero, reaperInterval: .seconds(3600)
+            )
+            let logs = LogCapture()
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [IdleReaper(manager: manager, settings: lifecycle, logger: logs.logger())], logger: Logger(label: "group"))
+            )
+            // A reaper that waited out its pause would be cancelled here, failing the test.
+            try await withDeadline(.seconds(60)) {
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    // Its loop has begun: from here it passes, then pauses for the hour.
+                    try await waitUntil("the reaper has started") { logs.text.contains("idle reaper on") }
+                    await group.triggerGracefulShutdown()
+                    try await tasks.waitForAll()
+                }
+            }
+            #expect(logs.text.contains("idle reaper stopped"))
         }
     }
 

@@ -2,12 +2,14 @@ import Logging
 import NIOConcurrencyHelpers
 
 /// Collects every log line (message and metadata) so tests can check what was logged.
-final class LogCapture: Sendable {
+public final class LogCapture: Sendable {
     private let lines = NIOLockedValueBox<[String]>([])
 
-    var text: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+    public init() {}
 
-    func logger(label: String = "test") -> Logger {
+    public var text: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+
+    public func logger(label: String = "test") -> Logger {
         var logger = Logger(label: label) { label in Handler(label: label, capture: self) }
         logger.logLevel = .trace
         return logger
