@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Resident memory of every binary, idle: each is started alone (release build) with the
-settings it needs to be ready, given a moment of traffic (a few /healthz, so lazily made
-structures exist), and its VmRSS read from /proc. The figures under load come from each
-service's own benchmark (docs/benchmarks.md), which reports RSS after its run.
+"""Resident memory of every binary, idle, and its size: each is started alone (release build)
+with the settings it needs to be ready, given a moment of traffic (a few /healthz, so lazily
+made structures exist), and its VmRSS read from /proc. Sizes are the release binary as built
+and stripped of symbols (`strip`, as an image would ship it). The figures under load come from
+each service's own benchmark (docs/benchmarks.md), which reports RSS after its run.
 
     scripts/bench/memory.py [--binaries DIR]
 """
 import argparse
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -43,13 +46,24 @@ def main():
             gateway, _ = start("ndp-ep-api", env=auth)
             pods, _ = start("user-pods-backend", env={**auth, "KUBECONFIG": config, "BACKEND_NAMESPACE": "sciencedata-dev",
                                                       "BACKEND_SILOSECRET": "memory-bench-secret-0123"})
-            print("| binary | RSS idle |")
-            print("|---|---:|")
+            print("| binary | RSS idle | size | stripped |")
+            print("|---|---:|---:|---:|")
             for name, child in zip(PRODUCTS, (idp, sim, broker, deploy, gateway, pods)):
-                print(f"| `{name}` | {child.rss_mib():.1f} MiB |")
+                size, stripped = sizes(binaries / name, Path(scratch))
+                print(f"| `{name}` | {child.rss_mib():.1f} MiB | {size:.1f} MiB | {stripped} |")
         finally:
             for child in reversed(children):
                 child.stop()
+
+
+def sizes(binary, scratch):
+    """(size in MiB, stripped size as text): `strip` may be missing on a bare machine."""
+    size = binary.stat().st_size / 2**20
+    if not shutil.which("strip"):
+        return size, "n/a"
+    copy = scratch / (binary.name + ".stripped")
+    subprocess.run(["strip", "-o", str(copy), str(binary)], check=True)
+    return size, f"{copy.stat().st_size / 2**20:.1f} MiB"
 
 
 if __name__ == "__main__":

@@ -37,27 +37,13 @@ public struct EndpointAccess: Sendable {
     }
 
     /// The middleware a group of routes with `level` runs before its handlers: none for
-    /// ``AccessLevel/open``; otherwise the token check, then the level's policy.
+    /// ``AccessLevel/open``; otherwise ``EndpointAccessMiddleware``.
     public func middleware<Context: ServiceRequestContext & AuthRequestContext>(
         for level: AccessLevel, tokens: [TokenSource] = [.bearerHeader], context: Context.Type = Context.self
     ) -> [any MiddlewareProtocol<Request, Response, Context>] where Context.Identity == UserIdentity {
         guard level != .open else { return [] }
         precondition(Self.levels.contains(level), "EndpointAccess does not enforce the access level \(level)")
-        return [
-            TokenAuthenticator<Context>(authenticator, sources: tokens),
-            AuthorizationPolicyMiddleware(LevelPolicy(access: self, level: level), context: Context.self),
-        ]
-    }
-
-    /// One level as a hummingbird-auth policy; a refusal throws the dialect's worded 403.
-    struct LevelPolicy: AuthorizationPolicy {
-        let access: EndpointAccess
-        let level: AccessLevel
-
-        func isAuthorized(identity: UserIdentity, request: Request) async throws -> Bool {
-            try access.check(identity, level: level)
-            return true
-        }
+        return [EndpointAccessMiddleware<Context>(self, level: level, sources: tokens)]
     }
 }
 

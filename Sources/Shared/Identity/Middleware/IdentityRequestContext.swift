@@ -3,7 +3,7 @@ import HummingbirdAuth
 import ServiceKit
 
 /// The request context of a service whose users bring IdP tokens (the EP gateway, the
-/// deploy API): the shared fields plus the identity ``TokenAuthenticator`` verified, which
+/// deploy API): the shared fields plus the identity ``EndpointAccessMiddleware`` verified, which
 /// handlers read with `context.requireIdentity()` (hummingbird-auth's `AuthRequestContext`).
 public struct IdentityRequestContext: ServiceRequestContext, AuthRequestContext {
     public var coreContext: CoreRequestContextStorage

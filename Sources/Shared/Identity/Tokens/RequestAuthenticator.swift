@@ -2,7 +2,7 @@ import Essentials
 import ServiceKit
 
 /// Token → user, or an ``APIError`` worded in the service's ``AuthDialect``. The
-/// ``TokenAuthenticator`` middleware calls it once per request; handlers never do.
+/// ``EndpointAccessMiddleware`` calls it once per request; handlers never do.
 public struct RequestAuthenticator: Sendable {
     /// A fixed token with a fixed identity (upstream's `TEST_TOKEN`). Off unless configured.
     public struct StaticToken: Sendable {
