@@ -7,7 +7,7 @@ import Testing
 
 @testable import KubeSim
 
-/// Shared's Kubernetes client against kube-sim over real HTTP.
+/// The Kubernetes module's client against kube-sim over real HTTP.
 @Suite("Kubernetes client")
 struct KubernetesClientTests {
     static func client(_ sim: KubeSimFixture) throws -> KubernetesClient {

@@ -14,7 +14,7 @@ enum TokenOutcome: Sendable, Equatable {
     case unavailable
 }
 
-/// Validates tokens off the routing thread through Shared's identity provider (normally the
+/// Validates tokens off the routing thread through Identity's provider (normally the
 /// caching one, so repeated and concurrent lookups cost one IdP call), and posts each outcome
 /// back to the routing thread's mailbox.
 struct TokenValidator: Sendable {

@@ -1,6 +1,6 @@
 import Prometheus
 
-/// The deploy API's own Prometheus series (the shared HTTP ones come from Shared).
+/// The deploy API's own Prometheus series (the shared HTTP ones come from ServiceKit).
 final class DeployMetrics: Sendable {
     let conflicts: Counter
     let terminations: Counter

@@ -1,6 +1,6 @@
 import Prometheus
 
-/// The pods backend's own Prometheus series (the shared HTTP ones come from Shared).
+/// The pods backend's own Prometheus series (the shared HTTP ones come from ServiceKit).
 final class PodsMetrics: Sendable {
     private let creationResults: [String: Counter]
     /// From create_pod's answer to the pod being ready and set up.
