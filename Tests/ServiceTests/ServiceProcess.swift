@@ -33,18 +33,16 @@ final class ServiceProcess: Sendable {
         _ name: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Duration = .seconds(30)
     ) async throws -> ServiceProcess {
         let child = try launch(name, arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments, environment: environment)
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let port = listeningPort(in: child.output) {
-                return ServiceProcess(name: name, port: port, child: child)
-            }
-            if let status = child.exitStatus {
-                throw ServiceProcessError(message: "\(name) exited with \(status) before listening:\n\(child.output)")
-            }
-            try await Sleep.for(.milliseconds(10))
+        do {
+            try await waitUntil("\(name) reports its port", timeout: timeout) { listeningPort(in: child.output) != nil || !child.isRunning }
+        } catch is WaitTimedOut {
+            child.kill()
+            throw ServiceProcessError(message: "\(name) did not report a port within \(timeout):\n\(child.output)")
         }
-        child.kill()
-        throw ServiceProcessError(message: "\(name) did not report a port within \(timeout):\n\(child.output)")
+        guard let port = listeningPort(in: child.output) else {
+            throw ServiceProcessError(message: "\(name) exited with \(child.exitStatus ?? -1) before listening:\n\(child.output)")
+        }
+        return ServiceProcess(name: name, port: port, child: child)
     }
 
     /// Runs `name` to completion (for --help and configuration errors).
@@ -52,29 +50,33 @@ final class ServiceProcess: Sendable {
         _ name: String, arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)
     ) async throws -> (status: Int32, output: String) {
         let child = try launch(name, arguments: arguments, environment: environment)
+        defer { try? FileManager.default.removeItem(at: child.outputFile) }
         return (try await child.waitForExit(timeout: timeout), child.output)
     }
 
-    /// Runs a tool from PATH (kubectl, python…) to completion, optionally feeding stdin.
+    /// Runs a tool from PATH (kubectl, python…) to completion in the clean environment,
+    /// optionally feeding stdin; output is both streams.
     static func runTool(
         _ tool: String, arguments: [String], environment: [String: String] = [:], stdin: String? = nil, timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32, output: String) {
-        let child = try launch(tool, arguments: arguments, environment: environment, fromPath: true, stdin: stdin)
-        return (try await child.waitForExit(timeout: timeout), child.output)
+        let result = try await TestSupport.runTool(
+            [tool] + arguments, stdin: Data((stdin ?? "").utf8), mergingErrors: true, environment: cleanEnvironment(environment), timeout: timeout
+        )
+        return (result.status, String(decoding: result.output, as: UTF8.self))
     }
 
-    /// Starts one of our binaries (or, `fromPath`, a tool) in a clean environment: the
-    /// developer's own AUTH_API_URL or PORT must not leak in. Output (both streams) goes to a
-    /// temporary file.
-    static func launch(
-        _ name: String, arguments: [String], environment: [String: String], fromPath: Bool = false, stdin: String? = nil
-    ) throws -> ChildProcess {
-        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LOG_LEVEL": "info"]
-        env.merge(environment) { _, new in new }
+    /// PATH and LOG_LEVEL, then `extra`: the developer's own AUTH_API_URL or PORT must not leak in.
+    static func cleanEnvironment(_ extra: [String: String]) -> [String: String] {
+        ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LOG_LEVEL": "info"].merging(extra) { _, new in new }
+    }
+
+    /// Starts one of our binaries (or, `fromPath`, a tool) in the clean environment. Output
+    /// (both streams) goes to a temporary file, removed with the process's handle.
+    static func launch(_ name: String, arguments: [String], environment: [String: String], fromPath: Bool = false) throws -> ChildProcess {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         return try ChildProcess(
             fromPath ? "/usr/bin/env" : binDirectory.appendingPathComponent(name).path, fromPath ? [name] + arguments : arguments,
-            environment: env, workingDirectory: FileManager.default.temporaryDirectory, output: output, input: Data((stdin ?? "").utf8)
+            environment: cleanEnvironment(environment), workingDirectory: FileManager.default.temporaryDirectory, output: output, input: Data()
         )
     }
 
@@ -91,6 +93,7 @@ final class ServiceProcess: Sendable {
 
     deinit {
         child.kill()
+        try? FileManager.default.removeItem(at: child.outputFile)
     }
 
     /// The port in a "listening on http://host:port" line.
@@ -122,19 +125,20 @@ final class ToolProcess: Sendable {
 
     var output: String { child.output }
 
-    func waitForOutput(timeout: Duration, sourceLocation: SourceLocation = #_sourceLocation, _ condition: (String) -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition(child.output) {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("output did not arrive within \(timeout):\n\(child.output)", sourceLocation: sourceLocation)
-                throw CancellationError()
-            }
-            try await Sleep.for(.milliseconds(20))
+    func waitForOutput(
+        timeout: Duration, sourceLocation: SourceLocation = #_sourceLocation, _ condition: @escaping @Sendable (String) -> Bool
+    ) async throws {
+        do {
+            try await waitUntil("the output arrives", timeout: timeout) { [child] in condition(child.output) }
+        } catch let error as WaitTimedOut {
+            Issue.record("\(error):\n\(child.output)", sourceLocation: sourceLocation)
+            throw error
         }
     }
 
     func stop() {
         child.kill()
+        try? FileManager.default.removeItem(at: child.outputFile)
     }
 
     deinit { stop() }

@@ -19,16 +19,19 @@ public func waitUntil(
     throw WaitTimedOut(description: "timed out after \(timeout) waiting until \(description)")
 }
 
-/// Runs a short-lived tool from PATH (openssl, python3, kubernetes-validate) to completion
-/// (killed after `timeout`).
+/// Runs a short-lived tool from PATH (openssl, python3, kubectl, kubernetes-validate) to
+/// completion (killed after `timeout`).
+/// - Parameter environment: the tool's whole environment; nil inherits the test's.
 /// - Returns: its exit status and standard output (with standard error when `mergingErrors`).
 public func runTool(
-    _ arguments: [String], stdin: Data? = nil, mergingErrors: Bool = false, timeout: Duration = .seconds(120)
+    _ arguments: [String], stdin: Data? = nil, mergingErrors: Bool = false, environment: [String: String]? = nil,
+    timeout: Duration = .seconds(120)
 ) async throws -> (status: Int32, output: Data) {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("tool-out-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: output) }
     let status = try await ChildProcess.run(
-        "/usr/bin/env", arguments, output: output, errors: mergingErrors ? .merged : .discarded, input: stdin, timeout: timeout
+        "/usr/bin/env", arguments, environment: environment, output: output, errors: mergingErrors ? .merged : .discarded, input: stdin,
+        timeout: timeout
     )
     return (status, try Data(contentsOf: output))
 }

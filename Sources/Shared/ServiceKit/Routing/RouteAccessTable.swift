@@ -3,7 +3,7 @@ import Hummingbird
 import NIOConcurrencyHelpers
 
 /// The access level each route was added with, keyed by method and path as the router
-/// knows them (`GET /servers/:identity`).
+/// knows them (`GET /servers/{identity}`).
 public final class RouteAccessTable: Sendable {
     public struct Entry: Hashable, Sendable, CustomStringConvertible {
         public let method: String
