@@ -29,7 +29,7 @@ struct ServiceBinaryTests {
         let health = try await process.request(.GET, "/healthz")
         #expect(health.status == 200)
         #expect(health.json?["status"] as? String == "ok")
-        #expect(health.headers.contains { $0.0.lowercased() == "x-correlation-id" })
+        #expect(health.header("X-Correlation-ID") != nil)
         let metrics = try await process.request(.GET, "/metrics")
         #expect(metrics.status == 200 && metrics.text.contains("# TYPE"))
         let document = try await process.request(.GET, "/openapi.json")
