@@ -3,12 +3,13 @@
 //
 // Sources/Shared holds what the services share, one target a job (docs/ARCHITECTURE.md):
 //   Essentials  JSON, names, time and deadlines, the outbound HTTP client (no HTTP server)
+//   AccessPolicy  the declarative access policy: its format, decisions, audit, reloads
 //   ServiceKit  configuration, the Hummingbird application, errors, health, metrics, docs
 //   Identity    the IdP client and cache, tokens, group gate, role tiers, auth middleware
 //   Kubernetes  the Kubernetes REST client, watches, kubeconfig, typed models
 //   RexecWire   the deploy API's and the broker's wire types, shared with their callers
 // Each binary depends on the parts it uses; imports point one way: services → RexecWire →
-// Identity / Kubernetes → ServiceKit → Essentials.
+// Identity / Kubernetes → ServiceKit → AccessPolicy → Essentials.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -32,6 +33,7 @@ extension Target.Dependency {
     static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
     static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
     static let serviceLifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let unixSignals = Self.product(name: "UnixSignals", package: "swift-service-lifecycle")
     static let yams = Self.product(name: "Yams", package: "Yams")
 }
 
@@ -63,7 +65,8 @@ let package = Package(
         .executable(name: "user-pods-backend", targets: ["PodsBackend"]),
         .executable(name: "dev-idp", targets: ["DevIdP"]),
         .executable(name: "kube-sim", targets: ["KubeSimServer"]),
-        .library(name: "Shared", targets: ["Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire"]),
+        .executable(name: "policy-bench", targets: ["PolicyBench"]),
+        .library(name: "Shared", targets: ["Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "RexecWire"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     ],
     dependencies: [
@@ -86,9 +89,12 @@ let package = Package(
         // MARK: Shared
         sharedModule("Essentials", [.asyncHTTPClient, .nioConcurrencyHelpers, .nioCore, .nioPosix]),
         sharedModule(
+            "AccessPolicy",
+            ["Essentials", .crypto, .hummingbird, .logging, .metrics, .nioConcurrencyHelpers, .serviceLifecycle, .unixSignals, .yams]),
+        sharedModule(
             "ServiceKit",
             [
-                "Essentials", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
+                "Essentials", "AccessPolicy", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
                 .nioConcurrencyHelpers, .nioCore, .prometheus, .serviceLifecycle,
             ]),
         sharedModule(
@@ -118,6 +124,10 @@ let package = Package(
             ]),
         service("DevIdP", ["DevIdPKit"]),
         service("KubeSimServer", ["KubeSim"]),
+
+        // `make bench`: nanoseconds per access-policy decision.
+        .executableTarget(
+            name: "PolicyBench", dependencies: ["AccessPolicy", .logging], path: "Sources/Benchmarks/PolicyBench", swiftSettings: swiftSettings),
 
         // MARK: Development peers (never deployed)
         .target(
@@ -149,28 +159,29 @@ let package = Package(
         tests(
             "SharedTests",
             [
-                "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
+                "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
                 .hummingbirdTesting, .hummingbirdAuth, .asyncHTTPClient,
             ]),
+        tests("AccessPolicyTests", ["AccessPolicy", "Essentials", "TestSupport", .logging, .metrics, .prometheus]),
         tests("ZeroMQTests", ["ZeroMQ"]),
         tests("BrokerTests", ["Broker", "ZeroMQ", "Essentials", "ServiceKit", "Identity", "RexecWire", "TestSupport"]),
         tests("KubeSimTests", ["KubeSim", "Essentials", "ServiceKit", "Kubernetes", "TestSupport", "TestFixtures", .hummingbirdTesting]),
         tests(
             "DeployAPITests",
             [
-                "DeployAPI", "Essentials", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
+                "DeployAPI", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
                 "TestFixtures", .hummingbirdTesting, .serviceLifecycle,
             ]),
         tests(
             "EPGatewayTests",
             [
-                "EPGateway", "Essentials", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
+                "EPGateway", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
                 .hummingbirdTesting, .asyncHTTPClient,
             ]),
         tests(
             "PodsBackendTests",
             [
-                "PodsBackend", "Essentials", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
+                "PodsBackend", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
                 .hummingbirdTesting, .asyncHTTPClient, .httpTypes,
             ]),
         tests(

@@ -1,3 +1,4 @@
+import AccessPolicy
 import Foundation
 import Identity
 import Kubernetes
@@ -7,17 +8,19 @@ import RexecWire
 import ServiceKit
 
 /// The composition root: builds the runtime, the manager and the routes from the settings,
-/// and mounts each route group with its access level. Tests call it with their own settings.
+/// and mounts each route bound to its access-policy entity and operation. Tests call it with their own settings.
 enum DeployAPI {
     static func definition(
-        settings: DeploySettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry
+        settings: DeploySettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry,
+        policy: PolicyStore = .builtIn()
     ) throws -> ServiceDefinition<IdentityRequestContext> {
         let runtime = try makeRuntime(settings, logger: logger)
         let broker = settings.broker.statusURL.map { BrokerStatusClient(baseURL: $0) }
         let manager = ServerManager(runtime: runtime, broker: broker, metrics: DeployMetrics(registry: metricsRegistry), logger: logger)
         let access = EndpointAccess(
             authenticator: RequestAuthenticator(provider: CachingIdentityProvider.live(settings: settings.auth, logger: logger), dialect: .deployAPI),
-            settings: settings.access
+            settings: settings.access,
+            policy: policy
         )
         let servers = ServerRoutes(
             manager: manager, gate: access.gate, userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout
@@ -29,24 +32,29 @@ enum DeployAPI {
             name: "rexec-deploy-api", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(
                 title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
-                operations: [RootRoute.operation] + RexecOperations.all(.deployAPI)
+                operations: [RootRoute.operation, PolicyOperations.read] + RexecOperations.all(.deployAPI)
             ),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
             // A service that returns ends the whole group, so the reaper only runs when it has work.
-            services: runtime.services
+            services: runtime.services + [PolicyReloader(store: policy)]
                 + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
         ) { routes in
-            RootRoute.register(on: routes.open)
-            routes.open.addRoutes(brokerConfig.collection)
-            // Members (the group gate); upstream's clients send the token in the form.
+            RootRoute.register(on: routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public)))))
+            routes.group(access.guarding(PolicyBinding(.rexec, .read, .fixed(.public)))).addRoutes(brokerConfig.collection)
+            PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<IdentityRequestContext>.binding)))
+            // The caller's own server; upstream's clients send the token in the form. A spawn
+            // form is validated before the token, as FastAPI did.
             routes.group(
-                .member, middleware: [SpawnFormValidation()] + access.middleware(for: .member, tokens: [.formField("token"), .bearerHeader])
+                access.guarding(PolicyBinding(.rexec, .create, .callersOwn), tokens: [.formField("token"), .bearerHeader]),
+                before: [SpawnFormValidation()]
             )
             .addRoutes(servers.spawnRoutes)
-            routes.group(.member, access: access, tokens: [.formField("token"), .queryParameter("token"), .bearerHeader])
-                .addRoutes(servers.terminateRoutes)
-            routes.group(.member, access: access).addRoutes(servers.statusRoutes)
+            routes.group(
+                access.guarding(PolicyBinding(.rexec, .delete, .callersOwn), tokens: [.formField("token"), .queryParameter("token"), .bearerHeader])
+            )
+            .addRoutes(servers.terminateRoutes)
+            routes.group(access.guarding(PolicyBinding(.rexec, .read, .callersOwn))).addRoutes(servers.statusRoutes)
         }
     }
 

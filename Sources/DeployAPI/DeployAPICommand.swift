@@ -1,3 +1,4 @@
+import AccessPolicy
 import ArgumentParser
 import Identity
 import ServiceKit
@@ -12,6 +13,7 @@ struct DeployAPICommand: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var policy: PolicyOptions
 
     @Option(name: .customLong("runtime"), help: "Where servers run: local (child processes) or kubernetes (env REXEC_RUNTIME).")
     var runtime: String?
@@ -19,10 +21,12 @@ struct DeployAPICommand: AsyncParsableCommand {
     func run() async throws {
         let spec = LaunchSpec(name: "rexec-deploy-api", defaultPort: 8000, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"])
         try await ServiceLauncher.run(
-            spec, context: IdentityRequestContext.self, options: common, extraOverrides: runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]
+            spec, context: IdentityRequestContext.self, options: common, extraOverrides: policy.overrides.merging(runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]) { $1 }
         ) { launch in
             let settings = try DeploySettings.load(from: launch.source)
-            return try DeployAPI.definition(settings: settings, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry)
+            return try DeployAPI.definition(
+                settings: settings, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry,
+                policy: try PolicyStore.open(from: launch.source, logger: launch.logger))
         }
     }
 }

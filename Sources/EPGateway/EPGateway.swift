@@ -1,3 +1,4 @@
+import AccessPolicy
 import Identity
 import Logging
 import Prometheus
@@ -5,10 +6,11 @@ import RexecWire
 import ServiceKit
 
 /// The composition root: builds the gateway's parts from its settings and mounts each
-/// feature's routes in the access group they need. Tests call it with their own settings.
+/// feature's routes bound to the access-policy entity and operation they perform. Tests call it with their own settings.
 enum EPGateway {
     static func definition(
-        settings: EPSettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry
+        settings: EPSettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry,
+        policy: PolicyStore = .builtIn()
     ) -> ServiceDefinition<IdentityRequestContext> {
         let access = EndpointAccess(
             authenticator: RequestAuthenticator(
@@ -16,16 +18,17 @@ enum EPGateway {
                 dialect: .epGateway,
                 staticToken: settings.testToken.map { RequestAuthenticator.StaticToken(token: $0, identity: EPSettings.testIdentity) }
             ),
-            settings: settings.access
+            settings: settings.access,
+            policy: policy
         )
-        let status = StatusRoutes(settings: settings, metrics: SystemMetrics())
+        let status = StatusRoutes(settings: settings, metrics: SystemMetrics(), policy: policy)
         let user = UserRoutes(tiers: access.tiers)
         let login = LoginRoutes(authAPIURL: settings.auth.authAPIURL, timeout: settings.auth.timeout)
 
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)]
         var operations =
             [RootRoute.operation] + EPHealthRoutes.operations + StatusRoutes.operations(settings) + LoginRoutes.operations
-            + UserRoutes.operations
+            + UserRoutes.operations + [PolicyOperations.read]
         var rexec: RexecRoutes?
         if settings.rexec.enabled, let internalURL = settings.rexec.internalURL {
             rexec = RexecRoutes(
@@ -41,18 +44,26 @@ enum EPGateway {
             openAPI: OpenAPIDocument(
                 title: settings.swaggerTitle, version: settings.version, description: settings.swaggerDescription, operations: operations),
             readinessChecks: readiness,
-            metricsRegistry: metricsRegistry
+            metricsRegistry: metricsRegistry,
+            services: [PolicyReloader(store: policy)]
         ) { [rexec] routes in
-            RootRoute.register(on: routes.open)
-            routes.open.addRoutes(health.collection)
-            routes.open.addRoutes(login.collection)
+            let endpoint = routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public))))
+            RootRoute.register(on: endpoint)
+            endpoint.addRoutes(health.collection)
+            routes.group(access.guarding(PolicyBinding(.user, .read, .fixed(.public)))).addRoutes(login.collection)
             // `/status` answers 307 to `/status/` before asking for a token, as FastAPI does.
-            routes.group(.token, middleware: [StatusRoutes.BareStatusRedirect()] + access.middleware(for: .token)).addRoutes(status.tokenRoutes)
-            routes.group(.writer, access: access).addRoutes(status.writerRoutes)
-            routes.group(.member, access: access).addRoutes(user.collection)
+            routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.protected))), before: [StatusRoutes.BareStatusRedirect()])
+                .addRoutes(status.endpointRoutes)
+            routes.group(access.guarding(PolicyBinding(.rexec, .read, .fixed(.protected)))).addRoutes(status.rexecRoutes)
+            routes.group(access.guarding(PolicyBinding(.user, .read, .callersOwn))).addRoutes(user.collection)
+            PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<IdentityRequestContext>.binding)))
             if let rexec {
-                routes.open.addRoutes(rexec.openRoutes)
-                routes.group(.writer, access: access, tokens: [.formField("token"), .bearerHeader]).addRoutes(rexec.writerRoutes)
+                // scidx-rexec sends its token in the form.
+                let formTokens: [TokenSource] = [.formField("token"), .bearerHeader]
+                routes.group(access.guarding(PolicyBinding(.rexec, .read, .fixed(.public)))).addRoutes(rexec.brokerConfigRoutes)
+                routes.group(access.guarding(PolicyBinding(.rexec, .create, .callersOwn), tokens: formTokens)).addRoutes(rexec.spawnRoutes)
+                routes.group(access.guarding(PolicyBinding(.rexec, .delete, .callersOwn), tokens: formTokens)).addRoutes(rexec.terminateRoutes)
+                routes.group(access.guarding(PolicyBinding(.rexec, .read, .callersOwn))).addRoutes(rexec.statusRoutes)
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AccessPolicy
 import Identity
 import ServiceKit
 
@@ -12,13 +13,15 @@ struct EPGatewayCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var policy: PolicyOptions
 
     func run() async throws {
         // Upstream's nginx serves the API at {ROOT_PATH}/ and {ROOT_PATH}/api/.
         let spec = LaunchSpec(name: "ndp-ep-api", defaultPort: 8003, rootPathVariables: ["ROOT_PATH"]) { root in [root + "/api"] }
-        try await ServiceLauncher.run(spec, context: IdentityRequestContext.self, options: common) { launch in
+        try await ServiceLauncher.run(spec, context: IdentityRequestContext.self, options: common, extraOverrides: policy.overrides) { launch in
             EPGateway.definition(
-                settings: try EPSettings.load(from: launch.source), http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry
+                settings: try EPSettings.load(from: launch.source), http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry,
+                policy: try PolicyStore.open(from: launch.source, logger: launch.logger)
             )
         }
     }

@@ -1,3 +1,4 @@
+import AccessPolicy
 import Essentials
 import Foundation
 import Identity
@@ -7,7 +8,7 @@ import Prometheus
 import ServiceKit
 
 /// The composition root: builds the cluster access, the lifecycle and the routes from the
-/// settings, and mounts each route group with the callers it takes. Tests call it with their
+/// settings, and mounts each route bound to its access-policy entity and operation. Tests call it with their
 /// own settings and keep the parts they inspect.
 enum PodsBackend {
     struct Parts: Sendable {
@@ -18,7 +19,7 @@ enum PodsBackend {
 
     static func make(
         settings: PodsSettings, kubernetes: KubernetesClient, http: HTTPServerSettings, replicaID: String, logger: Logger,
-        metricsRegistry: PrometheusCollectorRegistry
+        metricsRegistry: PrometheusCollectorRegistry, policy: PolicyStore = .builtIn()
     ) throws -> Parts {
         let cluster = PodsCluster(client: kubernetes, namespace: settings.namespace)
         let metrics = PodsMetrics(registry: metricsRegistry)
@@ -38,7 +39,8 @@ enum PodsBackend {
         let users = settings.callers.auth.map { auth in
             RequestAuthenticator(provider: CachingIdentityProvider.live(settings: auth, logger: logger), dialect: .deployAPI)
         }
-        let access = CallerAccess(authenticator: CallerAuthenticator(settings: settings.callers, users: users))
+        let access = CallerAccess(
+            authenticator: CallerAuthenticator(settings: settings.callers, users: users), policy: PolicyEnforcer(store: policy))
         let address = CallerAddress(trustedProxies: settings.trustedProxies, testingHost: settings.testingHost)
         let pods = PodRoutes(
             settings: settings, cluster: cluster, tokens: tokens, companions: companions, creator: creator, lifecycle: lifecycle,
@@ -66,15 +68,21 @@ enum PodsBackend {
                 title: "User pods backend", version: "1.0.0",
                 description:
                     "Per-user pods (Jupyter, ssh boxes) with storage, ssh and TLS ingress; compatible with ScienceData's user_pods frontend.",
-                operations: PodsOperations.all
+                operations: PodsOperations.all + [PolicyOperations.read]
             ),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
-            services: [PodSweeper(lifecycle: lifecycle, interval: settings.sweepInterval)]
+            services: [PodSweeper(lifecycle: lifecycle, interval: settings.sweepInterval), PolicyReloader(store: policy)]
         ) { routes in
-            routes.group(.caller, access: access).addRoutes(pods.collection)
-            routes.group(.admin, access: access).addRoutes(admin.collection)
-            routes.group(.silo, access: access).addRoutes(addresses.collection)
+            // One user's pods: the owner is the body's user_id, so the handler asks the policy.
+            routes.group(access.guarding(PolicyBinding(.pod, .read, .inHandler(.private)))).addRoutes(pods.readRoutes)
+            routes.group(access.guarding(PolicyBinding(.pod, .create, .inHandler(.private)))).addRoutes(pods.createRoutes)
+            routes.group(access.guarding(PolicyBinding(.pod, .update, .inHandler(.private)))).addRoutes(pods.updateRoutes)
+            routes.group(access.guarding(PolicyBinding(.pod, .delete, .inHandler(.private)))).addRoutes(pods.deleteRoutes)
+            // Every user's pods at once.
+            routes.group(access.guarding(PolicyBinding(.pod, .delete, .fixed(.protected)))).addRoutes(admin.collection)
+            routes.group(access.guarding(PolicyBinding(.pod, .read, .fixed(.protected)), plainTextRefusal: true)).addRoutes(addresses.collection)
+            PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<PodsRequestContext>.binding)))
         }
         return Parts(definition: definition, cluster: cluster, storage: storage)
     }

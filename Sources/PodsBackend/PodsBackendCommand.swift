@@ -1,3 +1,4 @@
+import AccessPolicy
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -14,13 +15,14 @@ struct PodsBackendCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var policy: PolicyOptions
 
     @Option(name: .customLong("config"), help: "Upstream's config.yaml (env BACKEND_CONFIG_FILE; default ./config.yaml, then ../config.yaml).")
     var config: String?
 
     func run() async throws {
         let spec = LaunchSpec(name: "user-pods-backend", defaultPort: 8080)
-        try await ServiceLauncher.run(spec, context: PodsRequestContext.self, options: common) { launch in
+        try await ServiceLauncher.run(spec, context: PodsRequestContext.self, options: common, extraOverrides: policy.overrides) { launch in
             var source = launch.source
             if let path = ConfigFile.locate(explicit: config) {
                 do {
@@ -41,7 +43,8 @@ struct PodsBackendCommand: AsyncParsableCommand {
             }
             return try PodsBackend.make(
                 settings: settings, kubernetes: KubernetesClient(configuration: kubernetes, logger: launch.logger), http: launch.http,
-                replicaID: PodsBackend.replicaID(source), logger: launch.logger, metricsRegistry: launch.metricsRegistry
+                replicaID: PodsBackend.replicaID(source), logger: launch.logger, metricsRegistry: launch.metricsRegistry,
+                policy: try PolicyStore.open(from: launch.source, logger: launch.logger)
             ).definition
         }
     }

@@ -9,7 +9,7 @@ import Testing
 /// Who may call each route of the deploy API.
 @Suite("Deploy API route access")
 struct RouteAccessTests {
-    @Test("every route has its access level: open, or member (token and group gate)")
+    @Test("every route is bound to the access policy: status, rexec and policy")
     func levels() throws {
         let settings = try DeploySettings.load(
             from: ConfigurationSource(environment: [
@@ -21,8 +21,9 @@ struct RouteAccessTests {
         expectRouteAccess(
             service,
             standardRouteAccess.merging([
-                "GET /": "open", "GET /broker-config": "open",
-                "POST /": "member", "POST /spawn": "member", "DELETE /terminate": "member", "GET /status": "member",
-            ]) { $1 })
+                "GET /": "status read (public)", "GET /broker-config": "rexec read (public)", "GET /policy": "policy read (public)",
+                "POST /": "rexec create (private, own)", "POST /spawn": "rexec create (private, own)",
+                "DELETE /terminate": "rexec delete (private, own)", "GET /status": "rexec read (private, own)",
+            ]) { $1 }, governedByPolicy: true)
     }
 }

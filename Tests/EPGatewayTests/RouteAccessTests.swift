@@ -9,7 +9,7 @@ import Testing
 /// Who may call each route of the gateway, with every optional route switched on.
 @Suite("EP gateway route access")
 struct RouteAccessTests {
-    @Test("every route has its access level: open, token, member or writer")
+    @Test("every route is bound to the access policy: status, user, rexec and policy")
     func levels() throws {
         let settings = try EPSettings.load(
             from: ConfigurationSource(environment: [
@@ -21,13 +21,16 @@ struct RouteAccessTests {
         expectRouteAccess(
             service,
             standardRouteAccess.merging([
-                "GET /": "open", "GET /health": "open", "GET /ready": "open",
-                "POST /user/login": "open", "POST /token": "open",
-                "GET /status": "token", "GET /status/metrics": "token", "GET /status/kafka-details": "token", "GET /status/jupyter": "token",
-                "GET /status/rexec": "writer",
-                "GET /user/info": "member",
-                "GET /rexec/broker-config": "open",
-                "POST /rexec": "writer", "POST /rexec/spawn": "writer", "DELETE /rexec/terminate": "writer", "GET /rexec/status": "writer",
-            ]) { $1 })
+                "GET /": "status read (public)", "GET /health": "status read (public)", "GET /ready": "status read (public)",
+                "POST /user/login": "user read (public)", "POST /token": "user read (public)",
+                "GET /status": "status read (protected)", "GET /status/metrics": "status read (protected)",
+                "GET /status/kafka-details": "status read (protected)", "GET /status/jupyter": "status read (protected)",
+                "GET /status/rexec": "rexec read (protected)",
+                "GET /user/info": "user read (private, own)",
+                "GET /policy": "policy read (public)",
+                "GET /rexec/broker-config": "rexec read (public)",
+                "POST /rexec": "rexec create (private, own)", "POST /rexec/spawn": "rexec create (private, own)",
+                "DELETE /rexec/terminate": "rexec delete (private, own)", "GET /rexec/status": "rexec read (private, own)",
+            ]) { $1 }, governedByPolicy: true)
     }
 }

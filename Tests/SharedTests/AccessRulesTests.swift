@@ -1,4 +1,6 @@
+import AccessPolicy
 import Identity
+import Logging
 import ServiceKit
 import Testing
 
@@ -91,38 +93,70 @@ struct AccessRulesTests {
     }
 
     static func access(_ settings: AccessSettings, dialect: AuthDialect = .epGateway) -> EndpointAccess {
-        EndpointAccess(authenticator: RequestAuthenticator(provider: HTTPConventionsTests.StaticIdP(), dialect: dialect), settings: settings)
+        EndpointAccess(
+            authenticator: RequestAuthenticator(provider: HTTPConventionsTests.StaticIdP(), dialect: dialect), settings: settings,
+            policy: .builtIn())
     }
 
-    @Test("writer routes: gate first, then tier, with upstream's texts")
-    func writerPolicy() throws {
+    /// The detail of the refusal `authorize` throws, or nil when it allows.
+    static func refusal(
+        _ access: EndpointAccess, _ user: UserIdentity?, _ entity: PolicyEntity, _ operation: PolicyOperation, _ object: PolicyObject
+    ) -> APIError? {
+        do {
+            try access.authorize(user, entity, operation, object, logger: Logger(label: "test"))
+            return nil
+        } catch {
+            return error as? APIError
+        }
+    }
+
+    @Test("tier rules: the gate first, then the tier, in upstream's words followed by the policy's")
+    func tierRules() throws {
         let access = Self.access(AccessSettings(groupBasedAccess: true, groupNames: ["/g"]))
-        try access.check(Self.user(groups: ["/g"], roles: ["ndp_editor"]), level: .writer)
-        #expect(throws: APIError(.forbidden, detail: AuthDialect.writerRequired)) {
-            try access.check(Self.user(groups: ["/g"], roles: ["ndp_viewer"]), level: .writer)
-        }
-        #expect(throws: APIError(.forbidden, detail: "You do not have permission to perform this operation. Please contact the administrator.")) {
-            try access.check(Self.user(groups: ["/x"], roles: ["ndp_writer"]), level: .writer)
-        }
-        #expect(throws: APIError(.forbidden, detail: "You do not have permission to access this Endpoint. Please contact the administrator.")) {
-            try access.check(Self.user(groups: ["/x"], roles: ["ndp_writer"]), level: .member)
-        }
-        #expect(throws: APIError(.forbidden, detail: AuthDialect.adminRequired)) { try access.check(Self.user(roles: ["ndp_writer"]), level: .admin) }
-        // The admin tier needs no group; a token needs nothing more.
-        try access.check(Self.user(groups: ["/x"], roles: ["ndp_admin"]), level: .admin)
-        try access.check(Self.user(groups: ["/x"]), level: .token)
+        let deployment = PolicyObject(mode: .protected)
+        #expect(Self.refusal(access, Self.user(groups: ["/g"], roles: ["ndp_editor"]), .rexec, .read, deployment) == nil)
+        #expect(
+            Self.refusal(access, Self.user(groups: ["/g"], roles: ["ndp_viewer"]), .rexec, .read, deployment)?.detail.stringValue
+                == AuthDialect.writerRequired + " The access policy does not allow you to read rexec (protected); it allows Endpoint.Writer.")
+        #expect(
+            Self.refusal(access, Self.user(groups: ["/x"], roles: ["ndp_writer"]), .rexec, .read, deployment)
+                == APIError(.forbidden, detail: "You do not have permission to perform this operation. Please contact the administrator."))
+        #expect(
+            Self.refusal(access, Self.user(groups: ["/x"], roles: ["ndp_writer"]), .user, .read, PolicyObject(mode: .private))
+                == APIError(.forbidden, detail: "You do not have permission to access this Endpoint. Please contact the administrator."))
+        let requests = PolicyObject(mode: .private)
+        #expect(Self.refusal(access, Self.user(roles: ["ndp_writer"]), .accessRequest, .read, requests)?.detail.stringValue?.hasPrefix(AuthDialect.adminRequired) == true)
+        // The admin tier needs no group; User.Any needs nothing more than a token.
+        #expect(Self.refusal(access, Self.user(groups: ["/x"], roles: ["ndp_admin"]), .accessRequest, .read, requests) == nil)
+        #expect(Self.refusal(access, Self.user(groups: ["/x"]), .status, .read, PolicyObject(mode: .protected)) == nil)
+        // No token where the rule needs one: 401.
+        #expect(Self.refusal(access, nil, .status, .read, PolicyObject(mode: .protected)) == access.dialect.missingToken)
+    }
+
+    @Test("object rules: the creator and the owner, in the policy's words")
+    func objectRules() {
+        let access = Self.access(AccessSettings())
+        let creator = Self.user()
+        let dataset = PolicyObject(mode: .public, id: "d", creator: creator.ndpUserID)
+        #expect(Self.refusal(access, creator, .dataset, .delete, dataset) == nil)
+        #expect(
+            Self.refusal(access, UserIdentity(subject: "other", roles: ["ndp_writer"]), .dataset, .delete, dataset)
+                == APIError(.forbidden, detail: "The access policy does not allow you to delete dataset (public); it allows Object.Creator or Endpoint.Admin."))
+        #expect(Self.refusal(access, creator, .rexec, .delete, PolicyObject(mode: .private, owner: "u")) == nil)
+        #expect(Self.refusal(access, creator, .rexec, .delete, PolicyObject(mode: .private, owner: "v"))?.status == .forbidden)
     }
 
     @Test("deploy API gate texts")
     func deployAPIWording() {
+        let server = PolicyObject(mode: .private, owner: "u")
         let empty = Self.access(AccessSettings(groupBasedAccess: true, groupNames: []), dialect: .deployAPI)
-        #expect(throws: APIError(.forbidden, detail: "Group-based access is enabled but no groups are configured.")) {
-            try empty.check(Self.user(groups: ["/g"]), level: .member)
-        }
+        #expect(
+            Self.refusal(empty, Self.user(groups: ["/g"]), .rexec, .create, server)
+                == APIError(.forbidden, detail: "Group-based access is enabled but no groups are configured."))
         let gated = Self.access(AccessSettings(groupBasedAccess: true, groupNames: ["/g"]), dialect: .deployAPI)
-        #expect(throws: APIError(.forbidden, detail: "Access forbidden: user is not a member of an allowed group.")) {
-            try gated.check(Self.user(groups: ["/h"]), level: .member)
-        }
+        #expect(
+            Self.refusal(gated, Self.user(groups: ["/h"]), .rexec, .read, server)
+                == APIError(.forbidden, detail: "Access forbidden: user is not a member of an allowed group."))
     }
 
     @Test("sub is str(sub).strip(), 'unknown' when absent")

@@ -1,3 +1,4 @@
+import AccessPolicy
 import Essentials
 import Foundation
 import Hummingbird
@@ -26,7 +27,8 @@ struct HTTPConventionsTests {
         style: ErrorStyle = .envelope, rootPaths: [String] = ["/rexec"], maxBody: Int = 1024, timeout: Duration = .seconds(5),
         checks: [ReadinessCheck] = [], lifecycle: LifecycleState = LifecycleState()
     ) -> ServiceDefinition<IdentityRequestContext> {
-        let access = EndpointAccess(authenticator: RequestAuthenticator(provider: StaticIdP(), dialect: .epGateway), settings: AccessSettings())
+        let access = EndpointAccess(
+            authenticator: RequestAuthenticator(provider: StaticIdP(), dialect: .epGateway), settings: AccessSettings(), policy: .builtIn())
         return ServiceDefinition(
             name: "test",
             settings: HTTPServerSettings(host: "127.0.0.1", port: 0, rootPaths: rootPaths, maxBodyBytes: maxBody, requestTimeout: timeout),
@@ -47,7 +49,7 @@ struct HTTPConventionsTests {
                 return "late"
             }
             router.get("boom") { _, _ -> String in throw CocoaError(.fileNoSuchFile) }
-            routes.group(.token, access: access).get("whoami") { _, context in
+            routes.group(access.guarding(RouteAccessLevelTests.whoami)).get("whoami") { _, context in
                 JSONValue.string(try context.requireIdentity().sub)
             }
             router.get("conflict") { _, _ -> String in throw APIError(.conflict, detail: "already there") }
@@ -338,11 +340,14 @@ struct HTTPConventionsTests {
 /// Every route is added through an access group, and the table remembers its level.
 @Suite("Route access levels")
 struct RouteAccessLevelTests {
+    static let whoami = PolicyBinding(.status, .read, .fixed(.protected))
+
     @Test("each route of a service is recorded with the level of the group it was added through")
     func recorded() {
         let built = buildRouter(HTTPConventionsTests.service())
         #expect(built.routesWithoutAccessLevel.isEmpty)
-        #expect(built.access.level(method: .get, path: "/whoami") == .token)
+        #expect(built.access.level(method: .get, path: "/whoami") == .policy(Self.whoami))
+        #expect(built.access.level(method: .get, path: "/whoami")?.name == "status read (protected)")
         #expect(built.access.level(method: .get, path: "/healthz") == .open)
         #expect(built.access.level(method: .post, path: "/form") == .open)
         #expect(built.access.level(method: .get, path: "/nope") == nil)

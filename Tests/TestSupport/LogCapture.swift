@@ -4,10 +4,15 @@ import NIOConcurrencyHelpers
 /// Collects every log line (message and metadata) so tests can check what was logged.
 public final class LogCapture: Sendable {
     private let lines = NIOLockedValueBox<[String]>([])
+    private let entries = NIOLockedValueBox<[[String: String]]>([])
 
     public init() {}
 
     public var text: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+
+    /// Each record as strings: `message`, `level` and every metadata key (structured lines,
+    /// such as the policy's audit).
+    public var records: [[String: String]] { entries.withLockedValue { $0 } }
 
     public func logger(label: String = "test") -> Logger {
         var logger = Logger(label: label) { label in Handler(label: label, capture: self) }
@@ -15,8 +20,9 @@ public final class LogCapture: Sendable {
         return logger
     }
 
-    fileprivate func append(_ line: String) {
+    fileprivate func append(_ line: String, record: [String: String]) {
         lines.withLockedValue { $0.append(line) }
+        entries.withLockedValue { $0.append(record) }
     }
 
     private struct Handler: LogHandler {
@@ -32,7 +38,10 @@ public final class LogCapture: Sendable {
 
         func log(event: LogEvent) {
             let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-            capture.append("\(event.level) \(label) \(event.message) \(merged)")
+            var record = merged.mapValues { "\($0)" }
+            record["message"] = "\(event.message)"
+            record["level"] = "\(event.level)"
+            capture.append("\(event.level) \(label) \(event.message) \(merged)", record: record)
         }
     }
 }

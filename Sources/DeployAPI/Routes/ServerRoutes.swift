@@ -6,9 +6,9 @@ import Logging
 import RexecWire
 import ServiceKit
 
-/// `POST /spawn` (and `POST /`), `DELETE /terminate`, `GET /status`: a user's own server,
-/// for members of the endpoint (their route groups check the token and the gate). Every
-/// answer is a ``ServerAnswer``.
+/// `POST /spawn` (and `POST /`), `DELETE /terminate`, `GET /status`: a user's own server
+/// (`rexec` create, delete and read of the caller's own; their route groups check the token
+/// and the access policy). Every answer is a ``ServerAnswer``.
 struct ServerRoutes: Sendable {
     let manager: ServerManager
     /// Asked again only for the answer's `NDP_Endpoint_membership` (the group let them in).

@@ -10,28 +10,42 @@ import ServiceKit
 /// name the gateway itself, and ndp-ep's `setup_rexec_environment` and
 /// `terminate_rexec_environment` work whichever URL the operator advertises.
 ///
-/// Spawn, terminate and status need what `/status/rexec` needs (the gate and the writer
-/// tier), enforced by their route group before the deploy API, which checks the token again
-/// itself. `/rexec/broker-config` is open, as on the deploy API.
+/// Spawn, terminate and status are bound to `rexec` create, delete and read of the caller's
+/// own server, checked here before the deploy API, which checks the token and the policy
+/// again itself. `/rexec/broker-config` is the public `rexec read`, as on the deploy API.
 struct RexecRoutes: Sendable {
     let delegate: RexecDelegate
     let spawnWaitTimeout: Duration
 
-    /// The writer tier; the token may come in the form, as scidx-rexec sends it.
-    var writerRoutes: RouteCollection<IdentityRequestContext> {
+    /// `rexec create` of the caller's own server; the token may come in the form, as
+    /// scidx-rexec sends it.
+    var spawnRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.post("rexec") { request, context in try await spawn(request, context: context, path: "") }
         routes.post("rexec/spawn") { request, context in try await spawn(request, context: context, path: "spawn") }
+        return routes
+    }
+
+    /// `rexec delete` of the caller's own server.
+    var terminateRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.delete("rexec/terminate") { request, context in
             try await delegate.forward(call(request, context: context, path: "terminate", body: try await Self.body(of: request)))
         }
+        return routes
+    }
+
+    /// `rexec read` of the caller's own server.
+    var statusRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("rexec/status") { request, context in
             try await delegate.forward(call(request, context: context, path: "status", body: nil))
         }
         return routes
     }
 
-    var openRoutes: RouteCollection<IdentityRequestContext> {
+    /// `rexec read` of the broker's address (public).
+    var brokerConfigRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("rexec/broker-config") { request, context in
             try await delegate.forward(call(request, context: context, path: "broker-config", body: nil))
@@ -63,7 +77,7 @@ struct RexecRoutes: Sendable {
 
     static let operations = RexecOperations.all(
         RexecOperations.Mount(
-            prefix: "/rexec", forbidden: "Outside the allowed groups or below the writer tier",
+            prefix: "/rexec", forbidden: "Refused by the access policy (rexec; by default the group gate, and the owner for terminate)",
             extraResponses: [
                 502: .init("Deploy API or identity provider failure", schema: OpenAPIDocument.errorDetail),
                 504: .init("The deploy API did not answer in time", schema: OpenAPIDocument.anyObject),

@@ -1,3 +1,4 @@
+import AccessPolicy
 import Essentials
 import Foundation
 import Hummingbird
@@ -5,13 +6,16 @@ import Identity
 import ServiceKit
 
 /// `/status/*` (docs/specs/ndp-ep.md §2.3): what the endpoint runs and how to reach its
-/// integrations. Token-only, except `/status/rexec`, which needs the gate and the writer tier.
+/// integrations: `status read` of the endpoint (by default any valid token), except
+/// `/status/rexec`, which is `rexec read` of the endpoint's deployment (by default the gate and
+/// the writer tier).
 struct StatusRoutes: Sendable {
     let settings: EPSettings
     let metrics: SystemMetrics
+    /// `/status/` reports the SHA-256 of the policy in force.
+    let policy: PolicyStore
 
-    /// Any valid token.
-    var tokenRoutes: RouteCollection<IdentityRequestContext> {
+    var endpointRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         // The router ignores a trailing slash, so `/status` and `/status/` meet here; the
         // bare form never gets this far (``BareStatusRedirect``).
@@ -24,8 +28,7 @@ struct StatusRoutes: Sendable {
         return routes
     }
 
-    /// The gate and the writer tier.
-    var writerRoutes: RouteCollection<IdentityRequestContext> {
+    var rexecRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         if settings.rexec.enabled {
             routes.get("status/rexec") { _, _ in JSONValue.object(["deployment_api_url": .string(settings.rexec.deploymentAPIURL)]) }
@@ -60,6 +63,7 @@ struct StatusRoutes: Sendable {
             "jupyterlab_enabled": .bool(status.jupyterEnabled),
             "s3_enabled": .bool(status.s3Enabled),
             "rexec_enabled": .bool(settings.rexec.enabled),
+            "policy_sha256": .string(policy.current.sha256),
             "auth_api_url": .string(settings.auth.authAPIURL.absoluteString),
             "metrics_endpoint": .string(status.metricsEndpoint),
             "metrics_interval_seconds": .number(Double(status.metricsIntervalSeconds)),
@@ -119,8 +123,8 @@ extension StatusRoutes {
         if settings.rexec.enabled {
             operations.append(
                 operation(
-                    "/status/rexec", "The rexec deployment API URL (writer tier).",
-                    extra: [403: .init("Outside the allowed groups or below the writer tier", schema: OpenAPIDocument.errorDetail)]))
+                    "/status/rexec", "The rexec deployment API URL (policy: rexec read, protected).",
+                    extra: [403: .init("Refused by the access policy (by default: outside the allowed groups or below the writer tier)", schema: OpenAPIDocument.errorDetail)]))
         }
         return operations
     }

@@ -1,11 +1,11 @@
-import Crypto
 import Essentials
 import Foundation
 import Hummingbird
 import Identity
 import ServiceKit
 
-/// `/user/*` routes, for members (the endpoint gate). For now `GET /user/info`: the IdP
+/// `/user/*` routes (`user read`, the caller's own account; the default policy asks for
+/// the endpoint gate). For now `GET /user/info`: the IdP
 /// object plus `ndp_user_id` and `effective_role`.
 struct UserRoutes: Sendable {
     let tiers: RoleTiers
@@ -18,14 +18,9 @@ struct UserRoutes: Sendable {
 
     func info(_ user: UserIdentity) -> JSONValue {
         var body = user.attributes
-        if body["ndp_user_id"] == nil { body["ndp_user_id"] = .string(Self.userID(sub: user.sub)) }
+        if body["ndp_user_id"] == nil { body["ndp_user_id"] = .string(user.ndpUserID) }
         if body["effective_role"] == nil { body["effective_role"] = .string(tiers.tier(for: user).description) }
         return .object(body)
-    }
-
-    /// First 16 hex characters of SHA-256(sub), as upstream stores on catalog objects.
-    static func userID(sub: String) -> String {
-        SHA256.hash(data: Array(sub.utf8)).prefix(8).hexString
     }
 
     static let operations: [OpenAPIDocument.Operation] = [

@@ -1,27 +1,33 @@
+import AccessPolicy
 import Hummingbird
 import HummingbirdAuth
 import Identity
+import Logging
 import ServiceKit
 
-/// The pods backend's access levels: which credentials a route group takes.
-extension AccessLevel {
-    /// Any accepted credential: a silo (shared secret or HMAC), a user's own token (then
-    /// only for their own `user_id`, checked per request), the admin secret, or nobody
-    /// when `authModes` includes `none`.
-    static let caller = AccessLevel("caller")
-    /// Silos and the admin (not users): the answer maps pod addresses to user ids.
-    static let silo = AccessLevel("silo")
-    // `.admin` (Identity's): here the operator's credential, `X-Backend-Admin-Secret`.
-}
-
-/// The middleware of a pods route group: authenticate the caller (the body is read, since
-/// an HMAC signature covers it), then hold them to the group's level.
+/// The access of a pods route: authenticate the caller (the body is read, since an HMAC
+/// signature covers it), then ask the access policy about the route's binding. Pod routes
+/// whose owner is the body's `user_id` (``PolicyBinding/ObjectSource/inHandler(_:)``) are
+/// decided by ``PodRequest/user(_:)`` once the body is read.
 struct CallerAccess: Sendable {
     let authenticator: CallerAuthenticator
+    let policy: PolicyEnforcer
 
-    func middleware(for level: AccessLevel) -> [any MiddlewareProtocol<Request, Response, PodsRequestContext>] {
-        precondition([.caller, .silo, .admin].contains(level), "the pods backend does not enforce the access level \(level)")
-        return [Authenticate(authenticator: authenticator), Require(level: level)]
+    /// `plainTextRefusal`: upstream's `get_podip_owner` answers plain text, so does its 403.
+    func guarding(_ binding: PolicyBinding, plainTextRefusal: Bool = false) -> RouteGuard<PodsRequestContext> {
+        RouteGuard(
+            level: .policy(binding),
+            middleware: [Authenticate(authenticator: authenticator), Decide(access: self, binding: binding, plainText: plainTextRefusal)])
+    }
+
+    /// Throws a 403 naming the entity and operation unless `caller` may act on `object`.
+    func authorize(_ caller: Caller, _ entity: PolicyEntity, _ operation: PolicyOperation, _ object: PolicyObject, logger: Logger) throws {
+        let decision = policy.decide(caller, entity, operation, object, logger: logger)
+        guard !decision.allowed else { return }
+        if let owner = object.owner, decision.rule?.roles.contains(.objectOwner) == true, !caller.holds(.objectOwner, on: object) {
+            throw PodsError.forbidden("the caller may not act for user_id \(owner): \(decision.denialMessage)")
+        }
+        throw PodsError.forbidden(decision.denialMessage)
     }
 
     struct Authenticate: AuthenticatorMiddleware {
@@ -36,28 +42,43 @@ struct CallerAccess: Sendable {
         }
     }
 
-    struct Require: RouterMiddleware {
-        let level: AccessLevel
+    struct Decide: RouterMiddleware {
+        let access: CallerAccess
+        let binding: PolicyBinding
+        let plainText: Bool
 
         func handle(
             _ request: Request, context: PodsRequestContext, next: (Request, PodsRequestContext) async throws -> Response
         ) async throws -> Response {
+            var context = context
             let caller = try context.requireIdentity()
-            switch level {
-            case .admin where !caller.isAdmin:
-                throw APIError(.forbidden, detail: "this endpoint needs the admin credential (X-Backend-Admin-Secret)")
-            case .silo where !caller.mayResolveAddresses:
-                // Upstream's get_podip_owner answers plain text; so does its refusal.
-                return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"])
-            default:
+            let object: PolicyObject
+            switch binding.object {
+            case .inHandler:
+                context.pendingCheck = PendingCheck(access: access, binding: binding)
                 return try await next(request, context)
+            case .fixed(let mode):
+                object = PolicyObject(mode: mode)
+            case .callersOwn:
+                object = PolicyObject(mode: .private)
             }
+            do {
+                try access.authorize(caller, binding.entity, binding.operation, object, logger: context.logger)
+            } catch is PodsError where plainText {
+                return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"])
+            }
+            return try await next(request, context)
         }
     }
-}
 
-extension ServiceRoutes where Context == PodsRequestContext {
-    func group(_ level: AccessLevel, access: CallerAccess) -> AccessGroup<PodsRequestContext> {
-        group(level, middleware: access.middleware(for: level))
+    /// The decision a handler owes once it knows the object's owner.
+    struct PendingCheck: Sendable {
+        let access: CallerAccess
+        let binding: PolicyBinding
+
+        func authorize(_ caller: Caller, owner: String, logger: Logger) throws {
+            let object = PolicyObject(mode: binding.object.mode, id: owner, creator: owner, owner: owner)
+            try access.authorize(caller, binding.entity, binding.operation, object, logger: logger)
+        }
     }
 }

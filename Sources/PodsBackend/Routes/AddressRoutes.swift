@@ -7,8 +7,8 @@ import ServiceKit
 /// `GET /get_podip_owner?ip=…`: which user's pod has this IP, for silos that let their own
 /// users' pods in without a password (docs/specs/pods-backend.md §2.3.8). Only Running pods that
 /// are not being deleted count (a finished pod keeps its IP, which another pod may now use,
-/// docs/specs/pods-backend.md W5), and only silos and admins may ask (their route group:
-/// the answer maps addresses to user ids).
+/// docs/specs/pods-backend.md W5). It is `pod read` of every user's pods (mode protected),
+/// which the default policy leaves to silos and the admin: the answer maps addresses to users.
 struct AddressRoutes: Sendable {
     let cluster: PodsCluster
     let podSubnet: IPAddressRange

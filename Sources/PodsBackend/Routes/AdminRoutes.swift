@@ -6,8 +6,8 @@ import Kubernetes
 import ServiceKit
 
 /// `delete_all_user` and `clean_all_unused`: operator tools, which upstream let anybody call
-/// (docs/specs/pods-backend.md W7). Both are for the admin: their route group takes only
-/// the admin credential (`X-Backend-Admin-Secret`).
+/// (docs/specs/pods-backend.md W7). Both are `pod delete` of every user's pods (mode
+/// protected), which the default policy leaves to the admin credential (`X-Backend-Admin-Secret`).
 struct AdminRoutes: Sendable {
     let cluster: PodsCluster
     let storage: UserStorage

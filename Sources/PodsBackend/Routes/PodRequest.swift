@@ -2,6 +2,7 @@ import Essentials
 import HTTPTypes
 import Hummingbird
 import Kubernetes
+import Logging
 import ServiceKit
 
 /// What every pods route works from: the verified caller, the body read leniently, and the
@@ -10,11 +11,16 @@ struct PodRequest: Sendable {
     let caller: Caller
     let body: LenientBody
     let siloIP: String
+    /// The policy decision owed once the owner is known (routes bound `inHandler`).
+    let pendingCheck: CallerAccess.PendingCheck?
+    let logger: Logger
 
-    init(caller: Caller, body: LenientBody, siloIP: String) {
+    init(caller: Caller, body: LenientBody, siloIP: String, pendingCheck: CallerAccess.PendingCheck? = nil, logger: Logger) {
         self.caller = caller
         self.body = body
         self.siloIP = siloIP
+        self.pendingCheck = pendingCheck
+        self.logger = logger
     }
 
     /// The request as its route group's middleware left it (caller verified, body collected).
@@ -24,11 +30,13 @@ struct PodRequest: Sendable {
         let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!]
         self.init(
             caller: try context.requireIdentity(), body: LenientBody(bytes),
-            siloIP: address.resolve(peer: context.remoteAddress?.ipAddress, forwardedFor: forwarded)
+            siloIP: address.resolve(peer: context.remoteAddress?.ipAddress, forwardedFor: forwarded),
+            pendingCheck: context.pendingCheck, logger: context.logger
         )
     }
 
-    /// The body's `user_id`, validated, and the caller allowed to act for it.
+    /// The body's `user_id`, validated, and the policy asked whether the caller may act on
+    /// that user's pods.
     func user(_ field: String = "user_id") throws -> UserID {
         let user: UserID
         do {
@@ -40,11 +48,9 @@ struct PodRequest: Sendable {
         return user
     }
 
-    /// Refuses (403) a caller that may not act for `user`.
+    /// Refuses (403) a caller the policy does not let act on `user`'s pods.
     func requireActingFor(_ user: UserID) throws {
-        guard caller.mayActFor(user.description) else {
-            throw PodsError.forbidden("the caller may not act for user_id \(user)")
-        }
+        try pendingCheck?.authorize(caller, owner: user.description, logger: logger)
     }
 }
 

@@ -18,16 +18,35 @@ struct PodRoutes: Sendable {
     let address: CallerAddress
     let metrics: PodsMetrics
 
-    /// Any accepted caller; each route then checks the caller may act for the body's user.
-    var collection: RouteCollection<PodsRequestContext> {
+    /// `pod read` of the body's user's pods: list, wait, logs. Each route asks the policy
+    /// once it has read `user_id` (``PodRequest/user(_:)``).
+    var readRoutes: RouteCollection<PodsRequestContext> {
         let routes = RouteCollection(context: PodsRequestContext.self)
         route(routes, "get_pods", defaults: [:], getPods)
-        route(routes, "create_pod", defaults: ["pod_name": ""], createPod)
         route(routes, "watch_create_pod", defaults: ["ready": false], watchCreate)
-        route(routes, "delete_pod", defaults: ["requested": false], deletePod)
         route(routes, "watch_delete_pod", defaults: ["deleted": true], watchDelete)
         route(routes, "get_pod_logs", defaults: ["logs": ""], logs)
+        return routes
+    }
+
+    /// `pod create`.
+    var createRoutes: RouteCollection<PodsRequestContext> {
+        let routes = RouteCollection(context: PodsRequestContext.self)
+        route(routes, "create_pod", defaults: ["pod_name": ""], createPod)
+        return routes
+    }
+
+    /// `pod update`: new tokens for a running pod.
+    var updateRoutes: RouteCollection<PodsRequestContext> {
+        let routes = RouteCollection(context: PodsRequestContext.self)
         route(routes, "refresh_tokens", defaults: ["tokens": .object([:])], refreshTokens)
+        return routes
+    }
+
+    /// `pod delete`.
+    var deleteRoutes: RouteCollection<PodsRequestContext> {
+        let routes = RouteCollection(context: PodsRequestContext.self)
+        route(routes, "delete_pod", defaults: ["requested": false], deletePod)
         return routes
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Essentials
 import Foundation
 
@@ -17,6 +18,12 @@ public struct UserIdentity: Sendable, Equatable {
 
     /// The user id used for namespaces, routing and hashes. Upstream substitutes "unknown".
     public var sub: String { subject ?? "unknown" }
+
+    /// First 16 hex characters of SHA-256(sub): the id upstream stores on catalog objects
+    /// (their creator), and the caller's name in audit lines.
+    public var ndpUserID: String {
+        SHA256.hash(data: Array(sub.utf8)).prefix(8).hexString
+    }
 
     public init(
         subject: String?, username: String? = nil, email: String? = nil, groups: [String] = [], roles: [String] = [],

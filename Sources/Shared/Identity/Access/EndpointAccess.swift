@@ -1,55 +1,56 @@
+import AccessPolicy
 import Hummingbird
 import HummingbirdAuth
+import Logging
 import ServiceKit
 
-/// Who may do what on an endpoint: the token check and the gate and tiers over it, worded
-/// in the service's ``AuthDialect``. Services mount their routes in groups made here, one
-/// access level a group; handlers then read the verified user from the context.
+/// Who may do what on an endpoint whose callers bring IdP tokens: the token check, then the
+/// access policy, with the gate and the tiers answering its `Endpoint` roles; refusals worded
+/// in the service's ``AuthDialect``. Services mount each route with ``guarding(_:tokens:)``;
+/// handlers then read the verified user from the context.
 public struct EndpointAccess: Sendable {
     public let authenticator: RequestAuthenticator
     public let gate: GroupGate
     public let tiers: RoleTiers
+    public let policy: PolicyEnforcer
 
-    public init(authenticator: RequestAuthenticator, settings: AccessSettings) {
+    public init(authenticator: RequestAuthenticator, settings: AccessSettings, policy: PolicyStore) {
         self.authenticator = authenticator
         self.gate = GroupGate(settings: settings)
         self.tiers = RoleTiers(settings: settings)
+        self.policy = PolicyEnforcer(store: policy)
     }
 
     public var dialect: AuthDialect { authenticator.dialect }
 
-    /// The levels this type enforces.
-    public static let levels: Set<AccessLevel> = [.open, .token, .member, .writer, .admin]
+    public func subject(_ user: UserIdentity) -> EndpointSubject {
+        EndpointSubject(user: user, gate: gate, tiers: tiers)
+    }
 
-    /// Throws the dialect's 403 unless `user` holds `level`.
-    public func check(_ user: UserIdentity, level: AccessLevel) throws {
-        switch level {
-        case .open, .token:
-            return
-        case .member, .writer:
-            if case .denied(let denial) = gate.evaluate(user) { throw dialect.gateDenied(denial, level: level) }
-            if level == .writer, tiers.tier(for: user) < .writer { throw dialect.tierTooLow(required: .writer) }
-        case .admin:
-            guard tiers.tier(for: user) == .admin else { throw dialect.tierTooLow(required: .admin) }
-        default:
-            throw APIError(.internalServerError, detail: "No rule for the access level \(level).")
+    /// The guard of routes bound to `binding`, reading the token from `tokens`.
+    public func guarding<Context: ServiceRequestContext & AuthRequestContext>(
+        _ binding: PolicyBinding, tokens: [TokenSource] = [.bearerHeader], context: Context.Type = Context.self
+    ) -> RouteGuard<Context> where Context.Identity == UserIdentity {
+        RouteGuard(level: .policy(binding), middleware: [EndpointAccessMiddleware<Context>(self, binding: binding, sources: tokens)])
+    }
+
+    /// For routes whose object the handler finds (``PolicyBinding/ObjectSource/inHandler(_:)``):
+    /// throws the dialect's refusal unless `user` (nil: no token) may act on `object`.
+    public func authorize(
+        _ user: UserIdentity?, _ entity: PolicyEntity, _ operation: PolicyOperation, _ object: PolicyObject, logger: Logger
+    ) throws {
+        let subject = user.map(subject)
+        let decision = policy.decide(subject, entity, operation, object, logger: logger)
+        guard !decision.allowed else { return }
+        throw refusal(decision, subject: subject)
+    }
+
+    /// No credential where the rule needs one → 401; otherwise 403, worded as upstream words
+    /// its tiers and gate where the rule is one of them.
+    func refusal(_ decision: PolicyDecision, subject: EndpointSubject?) -> APIError {
+        guard let subject else {
+            return decision.rule?.roles.isEmpty == false ? dialect.missingToken : APIError(.forbidden, detail: decision.denialMessage)
         }
-    }
-
-    /// The middleware a group of routes with `level` runs before its handlers: none for
-    /// ``AccessLevel/open``; otherwise ``EndpointAccessMiddleware``.
-    public func middleware<Context: ServiceRequestContext & AuthRequestContext>(
-        for level: AccessLevel, tokens: [TokenSource] = [.bearerHeader], context: Context.Type = Context.self
-    ) -> [any MiddlewareProtocol<Request, Response, Context>] where Context.Identity == UserIdentity {
-        guard level != .open else { return [] }
-        precondition(Self.levels.contains(level), "EndpointAccess does not enforce the access level \(level)")
-        return [EndpointAccessMiddleware<Context>(self, level: level, sources: tokens)]
-    }
-}
-
-extension ServiceRoutes where Context: AuthRequestContext, Context.Identity == UserIdentity {
-    /// A group of routes with `level`, enforced by `access`; the token is read from `tokens`.
-    public func group(_ level: AccessLevel, access: EndpointAccess, tokens: [TokenSource] = [.bearerHeader]) -> AccessGroup<Context> {
-        group(level, middleware: access.middleware(for: level, tokens: tokens))
+        return dialect.denied(decision, gate: gate.evaluate(subject.user))
     }
 }

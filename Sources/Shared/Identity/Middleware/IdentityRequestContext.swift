@@ -8,7 +8,7 @@ import ServiceKit
 public struct IdentityRequestContext: ServiceRequestContext, AuthRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var serviceStorage: ServiceContextStorage
-    /// Set on routes above ``AccessLevel/open``; nil on open ones.
+    /// Set once a token was checked; nil where the policy let the caller in without one.
     public var identity: UserIdentity?
 
     public init(source: ApplicationRequestContextSource) {

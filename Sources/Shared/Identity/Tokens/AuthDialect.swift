@@ -1,3 +1,4 @@
+import AccessPolicy
 import Hummingbird
 import ServiceKit
 
@@ -39,9 +40,9 @@ public enum AuthDialect: Sendable {
 
     /// The group gate said no. The EP words it by what was asked (reading the endpoint, or
     /// changing something on it); the deploy API by why.
-    public func gateDenied(_ denial: GroupGate.Denial, level: AccessLevel) -> APIError {
+    public func gateDenied(_ denial: GroupGate.Denial, reading: Bool) -> APIError {
         switch (self, denial) {
-        case (.epGateway, _) where level == .member:
+        case (.epGateway, _) where reading:
             APIError(.forbidden, detail: "You do not have permission to access this Endpoint. Please contact the administrator.")
         case (.epGateway, _):
             APIError(.forbidden, detail: "You do not have permission to perform this operation. Please contact the administrator.")
@@ -52,8 +53,25 @@ public enum AuthDialect: Sendable {
         }
     }
 
-    /// The caller's role tier is below the one asked for.
-    public func tierTooLow(required: RoleTier) -> APIError {
-        APIError(.forbidden, detail: required == .admin ? Self.adminRequired : Self.writerRequired)
+    /// The access policy refused a user. A rule made only of endpoint tiers is refused in
+    /// upstream's words: the gate's text when the gate is what failed (unchanged, clients match
+    /// it), else the tier's, followed by what the policy asks for. Other rules (creator, owner)
+    /// get the policy's own sentence.
+    public func denied(_ decision: PolicyDecision, gate: GroupGate.Decision) -> APIError {
+        let roles = decision.rule?.roles ?? []
+        let tiers: [PolicyRole: RoleTier] = [.endpointMember: .none, .endpointViewer: .viewer, .endpointWriter: .writer, .endpointAdmin: .admin]
+        guard !roles.isEmpty, let weakest = roles.compactMap({ tiers[$0] }).min(), roles.allSatisfy({ tiers[$0] != nil }) else {
+            return APIError(.forbidden, detail: decision.denialMessage)
+        }
+        if weakest != .admin, case .denied(let denial) = gate {
+            return gateDenied(denial, reading: weakest == RoleTier.none && decision.operation == .read)
+        }
+        let text: String
+        switch weakest {
+        case .admin: text = Self.adminRequired
+        case .writer: text = Self.writerRequired
+        default: text = "You do not have permission to read resources on this Endpoint. Ask an administrator to grant you a role."
+        }
+        return APIError(.forbidden, detail: "\(text) \(decision.denialMessage)")
     }
 }

@@ -2,8 +2,9 @@ import HTTPTypes
 import Hummingbird
 
 /// What a service's route-building closure gets: not the router itself, but groups that
-/// each carry one ``AccessLevel`` and the middleware enforcing it. Every route therefore
-/// states who may call it, and ``RouteAccessTable`` remembers the answer for tests and docs.
+/// each carry one ``AccessLevel`` (for most routes, an access-policy binding) and the
+/// middleware enforcing it. Every route therefore states who may call it, and
+/// ``RouteAccessTable`` remembers the answer for tests and docs.
 public struct ServiceRoutes<Context: ServiceRequestContext> {
     let router: Router<Context>
     public let table: RouteAccessTable
@@ -22,6 +23,12 @@ public struct ServiceRoutes<Context: ServiceRequestContext> {
         let group = router.group()
         for item in middleware { group.add(middleware: item) }
         return AccessGroup(level: level, table: table, group: group)
+    }
+
+    /// A group guarded by `guard`; `before` runs ahead of its middleware (checks that must
+    /// answer before the credential is asked for, as upstream's did).
+    public func group(_ guard: RouteGuard<Context>, before: [any MiddlewareProtocol<Request, Response, Context>] = []) -> AccessGroup<Context> {
+        group(`guard`.level, middleware: before + `guard`.middleware)
     }
 }
 

@@ -1,3 +1,4 @@
+import AccessPolicy
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -76,6 +77,9 @@ public enum ServiceLauncher {
         switch error {
         case is ConfigurationError, is DotEnvFile.ParseError:
             FileHandle.standardError.write(Data("\(service): configuration error: \(error)\n".utf8))
+            throw ExitCode(configurationExitCode)
+        case is PolicyError:
+            FileHandle.standardError.write(Data("\(service): access policy error: \(error)\n".utf8))
             throw ExitCode(configurationExitCode)
         default:
             throw error
