@@ -187,7 +187,7 @@ let package = Package(
         tests(
             "ServiceTests",
             [
-                "Essentials", "ServiceKit", "TestSupport", .asyncHTTPClient, .nioCore, .nioHTTP1, .nioConcurrencyHelpers,
+                "Essentials", "ServiceKit", "TestSupport", .asyncHTTPClient, .crypto, .nioCore, .nioHTTP1, .nioConcurrencyHelpers,
             ]),
     ]
 )

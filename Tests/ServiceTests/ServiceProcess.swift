@@ -96,6 +96,13 @@ final class ServiceProcess: Sendable {
         try? FileManager.default.removeItem(at: child.outputFile)
     }
 
+    /// Sends `signal` (SIGHUP: reload the access policy).
+    func send(_ signal: Int32) {
+        if child.isRunning { Foundation.kill(child.processIdentifier, signal) }
+    }
+
+    var isRunning: Bool { child.isRunning }
+
     /// The port in a "listening on http://host:port" line.
     static func listeningPort(in text: String) -> Int? {
         guard let range = text.range(of: #"listening on http://[^\s:]+:(\d+)"#, options: .regularExpression) else { return nil }
