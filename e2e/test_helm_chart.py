@@ -173,7 +173,8 @@ def test_each_subchart_can_be_switched_off(renderer, disabled):
     components = {doc["metadata"]["labels"]["app.kubernetes.io/name"] for doc in docs}
     expected = {"rexec-broker": "rexec-broker", "rexec-server-deployment-api": "rexec-deploy-api", "ndp-ep-api": "ndp-ep-api",
                 "user-pods-backend": "user-pods-backend"}
-    assert components == {name for chart, name in expected.items() if chart != disabled}
+    # The access policy's ConfigMap is the umbrella's, shared by the services that remain.
+    assert components == {name for chart, name in expected.items() if chart != disabled} | {"access-policy"}
 
 
 def test_pods_are_least_privileged_and_probed(renderer):
@@ -351,3 +352,29 @@ def test_the_image_context_leaves_out_build_outputs_and_caches():
         assert excluded in patterns, f"{excluded} reaches the image context"
     for needed in ("Package.swift", "Sources", "rexec-server"):
         assert not any(pattern.strip("/") == needed for pattern in patterns), f"{needed} is excluded but the images build from it"
+
+
+def test_the_access_policy_is_one_configmap_mounted_by_the_three_services(renderer, tmp_path):
+    everything = tmp_path / "all.yaml"
+    everything.write_text("user-pods-backend:\n  enabled: true\n")
+    docs = render(renderer, SEED, everything)
+    validate(docs)
+    policy = by_kind(docs, "ConfigMap")["rexec-access-policy"]
+    # The default is the services' built-in policy, byte for byte.
+    assert policy["data"]["policy.yaml"] == (ROOT / "config/policy.yaml").read_text()
+    assert (CHART / "files/policy.yaml").read_text() == (ROOT / "config/policy.yaml").read_text()
+    deployments = by_kind(docs, "Deployment")
+    for name in ("rexec-deployment-api", "rexec-ndp-ep-api", "user-pods-backend"):
+        pod = deployments[name]["spec"]["template"]["spec"]
+        assert env_of(deployments[name])["POLICY_FILE"] == "/etc/rexec-stack/policy/policy.yaml", name
+        volume = next(v for v in pod["volumes"] if v["name"] == "access-policy")
+        assert volume["configMap"]["name"] == "rexec-access-policy"
+        mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "access-policy")
+        # A directory mount: the kubelet's symlink swap reaches the pod (a subPath never updates).
+        assert mount == {"name": "access-policy", "mountPath": "/etc/rexec-stack/policy", "readOnly": True}, name
+    assert "POLICY_FILE" not in env_of(deployments["rexec-broker"])
+
+    custom = tmp_path / "policy-values.yaml"
+    custom.write_text(yaml.safe_dump({"global": {"accessPolicy": "status:\n  public:\n    read: [Any.Any]\n"}}))
+    docs = render(renderer, custom)
+    assert by_kind(docs, "ConfigMap")["rexec-access-policy"]["data"]["policy.yaml"] == "status:\n  public:\n    read: [Any.Any]\n"

@@ -1,6 +1,6 @@
 // helm-render renders a Helm chart directory the way `helm template` does, for checks on
 // machines without helm: Go's text/template with sprig's functions and Helm's own (include,
-// tpl, required, toYaml, fromYaml, toJson, fromJson, lookup, fail), subcharts in charts/
+// tpl, required, toYaml, fromYaml, toJson, fromJson, lookup, fail; .Files.Get), subcharts in charts/
 // enabled by their dependency conditions, values coalesced parent over subchart, and
 // `global` handed down to every subchart.
 //
@@ -32,6 +32,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // chart is one chart directory, loaded with its enabled subcharts.
 type chart struct {
 	name       string
+	dir        string // the chart's directory, for .Files
 	path       string // e.g. rexec-stack/charts/rexec-broker
 	metadata   map[string]interface{}
 	values     map[string]interface{}
@@ -100,7 +101,7 @@ func loadChart(dir, path string) (*chart, error) {
 	if path == "" {
 		path = name
 	}
-	c := &chart{name: name, path: path, metadata: meta, values: values, templates: map[string]string{}, dependency: map[string]string{}}
+	c := &chart{name: name, dir: dir, path: path, metadata: meta, values: values, templates: map[string]string{}, dependency: map[string]string{}}
 	c.isLibrary = meta["type"] == "library"
 	if deps, ok := meta["dependencies"].([]interface{}); ok {
 		for _, d := range deps {
@@ -345,6 +346,7 @@ func main() {
 					"APIVersions": apiVersions{},
 				},
 				"Template": map[string]interface{}{"Name": full, "BasePath": r.c.path + "/templates"},
+				"Files":    chartFiles{dir: r.c.dir},
 			}
 			switch {
 			case n == "NOTES.txt":
@@ -376,6 +378,18 @@ func main() {
 		}
 	}
 	os.Stdout.Write(out.Bytes())
+}
+
+// chartFiles answers `.Files.Get`: a file of the chart by its path inside the chart, "" when
+// there is none (as helm).
+type chartFiles struct{ dir string }
+
+func (f chartFiles) Get(name string) string {
+	data, err := os.ReadFile(filepath.Join(f.dir, filepath.FromSlash(name)))
+	if err != nil {
+		return ""
+	}
+	return string(data)
 }
 
 // apiVersions answers `.Capabilities.APIVersions.Has` for the kinds a 1.30 cluster serves.

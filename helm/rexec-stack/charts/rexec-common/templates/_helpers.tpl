@@ -184,3 +184,21 @@ spec:
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* The access policy: the umbrella's ConfigMap, mounted as a directory so edits arrive. */}}
+{{- define "rexec-common.policyEnv" -}}
+- name: POLICY_FILE
+  value: /etc/rexec-stack/policy/policy.yaml
+{{- end }}
+
+{{- define "rexec-common.policyMount" -}}
+- name: access-policy
+  mountPath: /etc/rexec-stack/policy
+  readOnly: true
+{{- end }}
+
+{{- define "rexec-common.policyVolume" -}}
+- name: access-policy
+  configMap:
+    name: {{ printf "%s-access-policy" .ctx.Release.Name }}
+{{- end }}
