@@ -10,6 +10,7 @@
 #                      BROKER_CONTROL_PORT=5561
 # STACK_SKIP_BUILD=1 uses the binaries already in .build/debug. STACK_STATE_DIR (default
 # .stack-state) holds the deploy API's per-user working directories and environments.
+# STACK_POLICY_FILE (default config/policy.yaml) is the access policy, reloaded on edit.
 #
 # Where users' rexec servers and pods run:
 #   (default)                     rexec servers as local processes; pods on kube-sim
@@ -98,6 +99,9 @@ start() {
 auth_url="http://$host:$idp_port/information"
 mkdir -p "$state_dir"
 gate=(ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo)
+# The access policy of the EP, the deploy API and the pods backend: edit the file while the
+# stack runs and they reload it within seconds (README, "Access policy").
+policy_file="${STACK_POLICY_FILE:-$PWD/config/policy.yaml}"
 start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
 if [[ "$use_cluster" != 1 ]]; then
   start kube-sim "$kube_port" -- --namespace sciencedata-dev --namespace rexec-broker
@@ -113,7 +117,7 @@ EOK
 fi
 start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" "${gate[@]}" -- \
   --client-port "$broker_client_port" --server-port "$broker_server_port" --control-port "$broker_control_port"
-deploy_common=(AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec "${gate[@]}"
+deploy_common=(AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec "${gate[@]}" POLICY_FILE="$policy_file"
   REXEC_BROKER_EXTERNAL_HOST="$host" REXEC_BROKER_EXTERNAL_PORT="$broker_client_port"
   REXEC_BROKER_STATUS_URL="http://$host:$broker_port" REXEC_HEARTBEAT_INTERVAL=5)
 if [[ "$use_cluster" == 1 || "$deploy_runtime" == kube-sim ]]; then
@@ -128,7 +132,7 @@ else
     REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_BROKER_HOST="$host" REXEC_BROKER_PORT="$broker_server_port" --
 fi
 # The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
-start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
+start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
   REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --
@@ -136,7 +140,7 @@ start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep \
 # machine serves (config/pod_manifests, standing in for raw.githubusercontent.com/deic-dk/pod_manifests).
 python3 -m http.server "$manifests_port" --bind "$host" --directory config/pod_manifests > >(sed -u "s/^/[manifests] /") 2>&1 &
 manifests_pid=$!
-start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" KUBECONFIG="$kubeconfig_path" \
+start user-pods-backend "$pods_port" AUTH_API_URL="$auth_url" KUBECONFIG="$kubeconfig_path" POLICY_FILE="$policy_file" \
   BACKEND_NAMESPACE="${STACK_PODS_NAMESPACE:-sciencedata-dev}" BACKEND_AUTHMODES=secret,hmac,idp \
   BACKEND_SILOSECRET=dev-silo-secret-not-for-production BACKEND_ADMINSECRET=dev-admin-secret-not-for-production \
   BACKEND_WHITELISTMANIFESTREGEX="http://$host:$manifests_port/" BACKEND_INGRESSDOMAIN=pods.localhost --
@@ -182,6 +186,7 @@ cat <<EOT
 [stack]   ndp-ep-api         http://$host:$ep_port/ep/docs
 [stack]   user-pods-backend  http://$host:$pods_port/docs   (silo secret: dev-silo-secret-not-for-production;
 [stack]                      manifests: http://$host:$manifests_port/{jupyter,ubuntu}.yaml)
+[stack] access policy: $policy_file (edit it: reloaded within seconds; GET /policy shows it)
 [stack] demo user: demo@example.org / demo-password, token: demo-token
 [stack] try:  curl -H 'Authorization: Bearer demo-token' http://$host:$ep_port/ep/user/info
 [stack]       curl -H 'Authorization: Bearer demo-token' -d '{"user_id":"demo@example.org","yaml_url":"http://$host:$manifests_port/ubuntu.yaml"}' http://$host:$pods_port/create_pod

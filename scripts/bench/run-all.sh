@@ -8,5 +8,6 @@ swift build -c release >/dev/null
 .venv/bin/python scripts/bench/broker.py
 .venv/bin/python scripts/bench/deploy-api.py
 scripts/bench/gateway-status.sh
+scripts/bench/policy.sh
 .venv/bin/python scripts/bench/pods-backend.py --binaries "$(swift build -c release --show-bin-path)"
 .venv/bin/python scripts/bench/memory.py --binaries "$(swift build -c release --show-bin-path)"
