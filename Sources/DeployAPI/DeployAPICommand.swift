@@ -21,7 +21,8 @@ struct DeployAPICommand: AsyncParsableCommand {
     func run() async throws {
         let spec = LaunchSpec(name: "rexec-deploy-api", defaultPort: 8000, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"])
         try await ServiceLauncher.run(
-            spec, context: IdentityRequestContext.self, options: common, extraOverrides: policy.overrides.merging(runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]) { $1 }
+            spec, context: IdentityRequestContext.self, options: common,
+            extraOverrides: policy.overrides.merging(runtime.map { ["REXEC_RUNTIME": $0] } ?? [:]) { $1 }
         ) { launch in
             let settings = try DeploySettings.load(from: launch.source)
             return try DeployAPI.definition(

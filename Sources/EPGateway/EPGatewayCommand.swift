@@ -1,5 +1,5 @@
-import ArgumentParser
 import AccessPolicy
+import ArgumentParser
 import Identity
 import ServiceKit
 

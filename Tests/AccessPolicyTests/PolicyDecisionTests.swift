@@ -36,7 +36,21 @@ struct PolicyDecisionTests {
         #expect(policy.decide(admin, .dataset, .delete, mine).grantedBy == .endpointAdmin)
         let denied = policy.decide(member, .dataset, .delete, mine)
         #expect(!denied.allowed)
-        #expect(denied.denialMessage == "The access policy does not allow you to delete dataset (public); it allows Object.Creator or Endpoint.Admin.")
+        #expect(
+            denied.denialMessage == "The access policy does not allow you to delete dataset (public); it allows Object.Creator or Endpoint.Admin.")
+    }
+
+    @Test("every slot of the table is its own: a rule set for one (entity, mode, operation) is found there and nowhere else")
+    func slots() {
+        for entity in PolicyEntity.allCases {
+            for mode in PolicyMode.allCases {
+                for operation in PolicyOperation.allCases {
+                    let single = AccessPolicy(rules: [entity: [mode: [operation: AccessPolicy.Rule([.endpointSilo])]]])
+                    #expect(single.missingSlots.count == PolicyEntity.allCases.count * 12 - 1)
+                    #expect(single.rule(entity, mode, operation)?.roles == [.endpointSilo])
+                }
+            }
+        }
     }
 
     @Test("Any.Any needs no caller; every other entry does")
@@ -64,7 +78,8 @@ struct PolicyDecisionTests {
         let registry = PrometheusCollectorRegistry()
         let capture = LogCapture()
         let logger = capture.logger()
-        let store = PolicyStore(loaded: .builtIn(), file: nil, metrics: PolicyMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
+        let store = PolicyStore(
+            loaded: .builtIn(), file: nil, metrics: PolicyMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
         let enforcer = PolicyEnforcer(store: store)
         _ = enforcer.decide(member, .status, .read, PolicyObject(mode: .protected), logger: logger)
         _ = enforcer.decide(member, .rexec, .read, PolicyObject(mode: .protected), logger: logger)

@@ -49,8 +49,14 @@ struct PolicyParserTests {
             ("datset:\n  public:\n    read: [Any.Any]\n", "policy.yaml:1:1: unknown entity 'datset' (entities: status, user, policy,"),
             ("dataset:\n  publik:\n    read: [Any.Any]\n", "policy.yaml:2:3: unknown mode 'publik' (modes: public, protected, private)"),
             ("dataset:\n  public:\n    list: [Any.Any]\n", "policy.yaml:3:5: unknown operation 'list' (operations: create, read, update, delete)"),
-            ("dataset:\n  public:\n    read: [Endpoint.Wrter]\n", "policy.yaml:3:12: unknown role 'Wrter' in 'Endpoint.Wrter' (roles of Endpoint: Member, Viewer, Writer, Admin, Silo)"),
-            ("dataset:\n  public:\n    read: [Any.Any, Endpont.Writer]\n", "policy.yaml:3:21: unknown scope 'Endpont' in 'Endpont.Writer' (scopes: Any, User, Endpoint, Object)"),
+            (
+                "dataset:\n  public:\n    read: [Endpoint.Wrter]\n",
+                "policy.yaml:3:12: unknown role 'Wrter' in 'Endpoint.Wrter' (roles of Endpoint: Member, Viewer, Writer, Admin, Silo)"
+            ),
+            (
+                "dataset:\n  public:\n    read: [Any.Any, Endpont.Writer]\n",
+                "policy.yaml:3:21: unknown scope 'Endpont' in 'Endpont.Writer' (scopes: Any, User, Endpoint, Object)"
+            ),
             ("dataset:\n  public:\n    read: [writer]\n", "policy.yaml:3:12: 'writer' is not a role: write Scope.Role"),
             ("dataset:\n  public:\n    read: Any.Any\n", "policy.yaml:3:11: dataset.public.read must be a list of roles"),
             ("dataset:\n  public: [Any.Any]\n", "policy.yaml:2:11: dataset.public must map operations"),

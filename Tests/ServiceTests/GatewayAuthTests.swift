@@ -11,22 +11,8 @@ struct GatewayAuthTests {
     static func withStack(
         gateway extra: [String: String] = [:], _ body: (ServiceProcess, ServiceProcess) async throws -> Void
     ) async throws {
-        let idp = try await ServiceProcess.start("dev-idp", environment: ["DEV_IDP_USERS": ServiceBinaryTests.usersFile])
-        var environment = [
-            "AUTH_API_URL": "\(idp.baseURL)/information", "ENABLE_GROUP_BASED_ACCESS": "True",
-            "GROUP_NAMES": "/ndp_ep/ep-demo", "ROOT_PATH": "/ep",
-        ]
-        environment.merge(extra) { _, new in new }
-        let gateway = try await ServiceProcess.start("ndp-ep-api", environment: environment)
-        do {
-            try await body(idp, gateway)
-        } catch {
-            _ = try? await gateway.terminate()
-            _ = try? await idp.terminate()
-            throw error
-        }
-        #expect(try await gateway.terminate() == 0)
-        #expect(try await idp.terminate() == 0)
+        let environment = ["ENABLE_GROUP_BASED_ACCESS": "True", "GROUP_NAMES": "/ndp_ep/ep-demo", "ROOT_PATH": "/ep"]
+        try await ServiceProcess.withGateway(environment: environment.merging(extra) { _, new in new }, body)
     }
 
     static func informationRequests(_ idp: ServiceProcess) async throws -> Int {

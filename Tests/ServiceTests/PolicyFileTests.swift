@@ -36,35 +36,30 @@ struct PolicyFileTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("policy.yaml")
         try write(text, to: file)
-        let idp = try await ServiceProcess.start("dev-idp", environment: ["DEV_IDP_USERS": ServiceBinaryTests.usersFile])
-        let gateway = try await ServiceProcess.start(
-            "ndp-ep-api", arguments: ["--policy-file", file.path],
+        try await ServiceProcess.withGateway(
+            arguments: ["--policy-file", file.path],
             environment: [
-                "AUTH_API_URL": "\(idp.baseURL)/information", "REXEC_CONNECTION": "True",
-                "REXEC_DEPLOYMENT_INTERNAL_URL": "http://127.0.0.1:9/rexec", "REXEC_DEPLOYMENT_API_URL": "http://ep.example/rexec",
-            ])
-        do {
-            try await body(gateway, file)
-        } catch {
-            _ = try? await gateway.terminate()
-            _ = try? await idp.terminate()
-            throw error
-        }
-        #expect(try await gateway.terminate() == 0)
-        #expect(try await idp.terminate() == 0)
+                "REXEC_CONNECTION": "True", "REXEC_DEPLOYMENT_INTERNAL_URL": "http://127.0.0.1:9/rexec",
+                "REXEC_DEPLOYMENT_API_URL": "http://ep.example/rexec",
+            ]
+        ) { _, gateway in try await body(gateway, file) }
     }
 
     static func statusRexec(_ gateway: ServiceProcess, _ token: String) async throws -> Int {
         try await gateway.request(.GET, "/status/rexec", headers: ["Authorization": "Bearer \(token)"]).status
     }
 
-    @Test("tightening rexec read to Endpoint.Admin: /status/rexec is 403 for a writer, 200 for an admin; GET /policy and /status/ report the file's hash")
+    @Test(
+        "tightening rexec read to Endpoint.Admin: /status/rexec is 403 for a writer, 200 for an admin; GET /policy and /status/ report the file's hash"
+    )
     func tightened() async throws {
         let text = try Self.policy(rexecStatusReaders: "[Endpoint.Admin]")
         try await Self.withGateway(policy: text) { gateway, file in
             let writer = try await gateway.request(.GET, "/status/rexec", headers: ["Authorization": "Bearer demo-token"])
             #expect(writer.status == 403)
-            #expect(writer.json?["detail"] as? String == "Administrator role required. The access policy does not allow you to read rexec (protected); it allows Endpoint.Admin.")
+            #expect(
+                writer.json?["detail"] as? String
+                    == "Administrator role required. The access policy does not allow you to read rexec (protected); it allows Endpoint.Admin.")
             #expect(try await Self.statusRexec(gateway, "admin-token") == 200)
 
             let policy = try await gateway.request(.GET, "/policy", headers: ["Authorization": "Bearer viewer-token"])
@@ -93,7 +88,9 @@ struct PolicyFileTests {
             try await waitUntil("the loosened policy is in force", timeout: .seconds(10)) {
                 (try? await Self.statusRexec(gateway, "viewer-token")) == 200
             }
-            #expect(try await gateway.request(.GET, "/policy", headers: ["Authorization": "Bearer viewer-token"]).json?["sha256"] as? String == Self.sha256(loosened))
+            #expect(
+                try await gateway.request(.GET, "/policy", headers: ["Authorization": "Bearer viewer-token"]).json?["sha256"] as? String
+                    == Self.sha256(loosened))
 
             // An invalid file: refused with its line, counted, and the loosened policy stays.
             try Self.write(loosened.replacingOccurrences(of: "[Endpoint.Viewer]", with: "[Endpoint.Viewr]"), to: file)
@@ -145,7 +142,8 @@ struct PolicyFileTests {
 
         let idp = try await ServiceProcess.start("dev-idp", environment: ["DEV_IDP_USERS": ServiceBinaryTests.usersFile])
         let deploy = try await ServiceProcess.start(
-            "rexec-deploy-api", environment: ServiceBinaryTests.environment(for: "rexec-deploy-api").merging(
+            "rexec-deploy-api",
+            environment: ServiceBinaryTests.environment(for: "rexec-deploy-api").merging(
                 ["POLICY_FILE": file.path, "AUTH_API_URL": "\(idp.baseURL)/information"]) { $1 })
         let answer = try await deploy.request(.GET, "/policy", headers: ["Authorization": "Bearer member-token"])
         #expect(answer.status == 200 && answer.json?["sha256"] as? String == Self.sha256(text))

@@ -45,6 +45,30 @@ final class ServiceProcess: Sendable {
         return ServiceProcess(name: name, port: port, child: child)
     }
 
+    /// The dev IdP and an ndp-ep-api that asks it, for `body`; both must then stop cleanly.
+    static func withGateway(
+        arguments: [String] = [], environment: [String: String], _ body: (_ idp: ServiceProcess, _ gateway: ServiceProcess) async throws -> Void
+    ) async throws {
+        let idp = try await start("dev-idp", environment: ["DEV_IDP_USERS": ServiceBinaryTests.usersFile])
+        let gateway: ServiceProcess
+        do {
+            gateway = try await start(
+                "ndp-ep-api", arguments: arguments, environment: ["AUTH_API_URL": "\(idp.baseURL)/information"].merging(environment) { $1 })
+        } catch {
+            _ = try? await idp.terminate()
+            throw error
+        }
+        do {
+            try await body(idp, gateway)
+        } catch {
+            _ = try? await gateway.terminate()
+            _ = try? await idp.terminate()
+            throw error
+        }
+        #expect(try await gateway.terminate() == 0)
+        #expect(try await idp.terminate() == 0)
+    }
+
     /// Runs `name` to completion (for --help and configuration errors).
     static func run(
         _ name: String, arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)

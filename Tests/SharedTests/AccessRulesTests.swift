@@ -125,7 +125,9 @@ struct AccessRulesTests {
             Self.refusal(access, Self.user(groups: ["/x"], roles: ["ndp_writer"]), .user, .read, PolicyObject(mode: .private))
                 == APIError(.forbidden, detail: "You do not have permission to access this Endpoint. Please contact the administrator."))
         let requests = PolicyObject(mode: .private)
-        #expect(Self.refusal(access, Self.user(roles: ["ndp_writer"]), .accessRequest, .read, requests)?.detail.stringValue?.hasPrefix(AuthDialect.adminRequired) == true)
+        #expect(
+            Self.refusal(access, Self.user(roles: ["ndp_writer"]), .accessRequest, .read, requests)?.detail.stringValue?.hasPrefix(
+                AuthDialect.adminRequired) == true)
         // The admin tier needs no group; User.Any needs nothing more than a token.
         #expect(Self.refusal(access, Self.user(groups: ["/x"], roles: ["ndp_admin"]), .accessRequest, .read, requests) == nil)
         #expect(Self.refusal(access, Self.user(groups: ["/x"]), .status, .read, PolicyObject(mode: .protected)) == nil)
@@ -141,7 +143,9 @@ struct AccessRulesTests {
         #expect(Self.refusal(access, creator, .dataset, .delete, dataset) == nil)
         #expect(
             Self.refusal(access, UserIdentity(subject: "other", roles: ["ndp_writer"]), .dataset, .delete, dataset)
-                == APIError(.forbidden, detail: "The access policy does not allow you to delete dataset (public); it allows Object.Creator or Endpoint.Admin."))
+                == APIError(
+                    .forbidden, detail: "The access policy does not allow you to delete dataset (public); it allows Object.Creator or Endpoint.Admin."
+                ))
         #expect(Self.refusal(access, creator, .rexec, .delete, PolicyObject(mode: .private, owner: "u")) == nil)
         #expect(Self.refusal(access, creator, .rexec, .delete, PolicyObject(mode: .private, owner: "v"))?.status == .forbidden)
     }

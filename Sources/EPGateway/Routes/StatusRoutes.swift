@@ -124,7 +124,11 @@ extension StatusRoutes {
             operations.append(
                 operation(
                     "/status/rexec", "The rexec deployment API URL (policy: rexec read, protected).",
-                    extra: [403: .init("Refused by the access policy (by default: outside the allowed groups or below the writer tier)", schema: OpenAPIDocument.errorDetail)]))
+                    extra: [
+                        403: .init(
+                            "Refused by the access policy (by default: outside the allowed groups or below the writer tier)",
+                            schema: OpenAPIDocument.errorDetail)
+                    ]))
         }
         return operations
     }

@@ -1,19 +1,17 @@
 /// A policy compiled for lookups: one slot per (entity, mode, operation), each holding the
-/// rule's entries in the file's order and a bit mask of them. A decision is an array index
+/// rule's entries in the file's order. A decision is an array index
 /// and a few role checks; nothing is parsed or allocated per call.
 public struct AccessPolicy: Sendable {
     /// The entries of one rule; any one that holds allows the call.
     public struct Rule: Sendable, Equatable {
         public let roles: [PolicyRole]
-        let mask: UInt16
+        /// Allows callers without a credential (worked out once, asked on every request).
+        public let allowsAnyone: Bool
 
         public init(_ roles: [PolicyRole]) {
             self.roles = roles
-            self.mask = roles.reduce(0) { $0 | $1.bit }
+            self.allowsAnyone = roles.contains(.anyone)
         }
-
-        /// Allows callers without a credential.
-        public var allowsAnyone: Bool { mask & PolicyRole.anyone.bit != 0 }
     }
 
     /// The rules as written, for `GET /policy`: entity → mode → operation → entries.

@@ -28,8 +28,25 @@ public enum PolicyEntity: String, CaseIterable, Sendable, Codable, Comparable {
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.index < rhs.index }
 
-    /// Position in ``allCases``, for the compiled table.
-    var index: Int { Self.allCases.firstIndex(of: self)! }
+    /// Position in ``allCases``, for the compiled table: a switch, since `allCases` builds an
+    /// array on every call and this runs for every decision.
+    var index: Int {
+        switch self {
+        case .status: 0
+        case .user: 1
+        case .policy: 2
+        case .rexec: 3
+        case .organization: 4
+        case .dataset: 5
+        case .resource: 6
+        case .service: 7
+        case .storage: 8
+        case .accessRequest: 9
+        case .job: 10
+        case .staging: 11
+        case .pod: 12
+        }
+    }
 }
 
 /// How visible an object is. Objects without a mode of their own are `public`; per-user
@@ -41,7 +58,13 @@ public enum PolicyMode: String, CaseIterable, Sendable, Codable, Comparable {
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.index < rhs.index }
 
-    var index: Int { Self.allCases.firstIndex(of: self)! }
+    var index: Int {
+        switch self {
+        case .public: 0
+        case .protected: 1
+        case .private: 2
+        }
+    }
 }
 
 public enum PolicyOperation: String, CaseIterable, Sendable, Codable, Comparable {
@@ -55,7 +78,14 @@ public enum PolicyOperation: String, CaseIterable, Sendable, Codable, Comparable
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.index < rhs.index }
 
-    var index: Int { Self.allCases.firstIndex(of: self)! }
+    var index: Int {
+        switch self {
+        case .create: 0
+        case .read: 1
+        case .update: 2
+        case .delete: 3
+        }
+    }
 }
 
 /// One `Scope.Role` entry of a rule. A rule allows a call when any of its entries holds.
@@ -87,8 +117,6 @@ public enum PolicyRole: String, CaseIterable, Sendable, Codable {
 
     /// Held or not depending on the object, not only on the caller.
     public var isObjectRole: Bool { scope == "Object" }
-
-    var bit: UInt16 { 1 << UInt16(Self.allCases.firstIndex(of: self)!) }
 
     /// The scopes, in the order the README lists them.
     public static let scopes = ["Any", "User", "Endpoint", "Object"]

@@ -57,7 +57,8 @@ public struct PolicyParser: Sendable {
             var byMode: [PolicyMode: [PolicyOperation: AccessPolicy.Rule]] = [:]
             for (key, value) in modes {
                 let mode = try word(key, PolicyMode.self, kind: "mode")
-                let operations = try mapping(value, "\(entity.rawValue).\(mode.rawValue) must map operations (create, read, update, delete) to lists of roles")
+                let operations = try mapping(
+                    value, "\(entity.rawValue).\(mode.rawValue) must map operations (create, read, update, delete) to lists of roles")
                 var byOperation: [PolicyOperation: AccessPolicy.Rule] = [:]
                 for (key, value) in operations {
                     let operation = try word(key, PolicyOperation.self, kind: "operation")

@@ -1,6 +1,5 @@
-import Hummingbird
-
 import AccessPolicy
+import Hummingbird
 
 /// Who may call a route. Every route of every service is added with exactly one, through
 /// ``ServiceRoutes``: a route cannot exist without saying who may call it, and the services'
