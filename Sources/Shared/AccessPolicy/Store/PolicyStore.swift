@@ -15,14 +15,14 @@ public final class PolicyStore: Sendable {
 
     struct State {
         var loaded: LoadedPolicy
-        /// Of the bytes last tried, valid or not: the file watcher reports an invalid file once,
-        /// not on every poll.
-        var lastSeenSHA256: String
+        /// Of the bytes last tried, valid or not (or why the file could not be read): the file
+        /// watcher reports an invalid file once, not on every poll.
+        var lastSeen: String
     }
 
     public init(loaded: LoadedPolicy, file: String?, metrics: PolicyMetrics = PolicyMetrics(), logger: Logger) {
         self.file = file
-        self.state = NIOLockedValueBox(State(loaded: loaded, lastSeenSHA256: loaded.sha256))
+        self.state = NIOLockedValueBox(State(loaded: loaded, lastSeen: loaded.sha256))
         self.metrics = metrics
         self.logger = logger
     }
@@ -63,17 +63,20 @@ public final class PolicyStore: Sendable {
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
-            return failed(PolicyError(file: file, message: "cannot be read (\((error as NSError).localizedDescription))"), sha256: "", reason: reason)
+            // A file that stays unreadable (removed, permissions) is reported once too.
+            let problem = "cannot be read (\((error as NSError).localizedDescription))"
+            if onlyIfChanged, state.withLockedValue({ $0.lastSeen == problem }) { return .unchanged }
+            return failed(PolicyError(file: file, message: problem), sha256: problem, reason: reason)
         }
         let sha256 = LoadedPolicy.digest(bytes)
-        if onlyIfChanged, state.withLockedValue({ $0.lastSeenSHA256 == sha256 }) { return .unchanged }
+        if onlyIfChanged, state.withLockedValue({ $0.lastSeen == sha256 }) { return .unchanged }
         let loaded: LoadedPolicy
         do {
             loaded = try LoadedPolicy(bytes: bytes, source: file)
         } catch {
             return failed(error, sha256: sha256, reason: reason)
         }
-        state.withLockedValue { $0 = State(loaded: loaded, lastSeenSHA256: sha256) }
+        state.withLockedValue { $0 = State(loaded: loaded, lastSeen: sha256) }
         metrics.reloaded.increment()
         for warning in loaded.warnings { logger.warning("\(warning)") }
         logger.notice(
@@ -82,9 +85,10 @@ public final class PolicyStore: Sendable {
         return .reloaded(sha256: loaded.sha256)
     }
 
-    private func failed(_ error: PolicyError, sha256: String, reason: String) -> ReloadOutcome {
+    /// `seen`: the bytes' SHA-256, or why they could not be read.
+    private func failed(_ error: PolicyError, sha256 seen: String, reason: String) -> ReloadOutcome {
         let previous = state.withLockedValue { state in
-            state.lastSeenSHA256 = sha256
+            state.lastSeen = seen
             return state.loaded.sha256
         }
         metrics.reloadFailures.increment()
