@@ -84,6 +84,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // MARK: Shared
@@ -116,7 +117,12 @@ let package = Package(
         // MARK: Services
         service("Broker", ["Identity", "RexecWire", "ZeroMQ", .serviceLifecycle]),
         service("DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioCore, .serviceLifecycle]),
-        service("EPGateway", ["Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioCore, .nioHTTP1]),
+        service(
+            "EPGateway",
+            [
+                "AccessPolicy", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+                .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]),
         service(
             "PodsBackend",
             [
@@ -176,7 +182,7 @@ let package = Package(
             "EPGatewayTests",
             [
                 "EPGateway", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
-                .hummingbirdTesting, .asyncHTTPClient,
+                .hummingbirdTesting, .asyncHTTPClient, .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ]),
         tests(
             "PodsBackendTests",

@@ -3,6 +3,7 @@ real `scidx-rexec` client running a user's script as `__main__`, as in a noteboo
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -214,6 +215,9 @@ class Gateway(Process):
             "ENABLE_GROUP_BASED_ACCESS": "true", "GROUP_NAMES": "/ndp_ep/ep-demo", "USE_JUPYTERLAB": "true",
             "JUPYTER_URL": "https://jupyter.example.org/lab", "PUBLIC_IP": "203.0.113.7",
         }
+        # Each gateway its own catalog, removed when it stops.
+        self.catalog_dir = tempfile.mkdtemp(prefix="ep-catalog-")
+        environment["CATALOG_SQLITE_PATH"] = os.path.join(self.catalog_dir, "catalog.sqlite")
         if deploy is not None:
             environment.update({"REXEC_CONNECTION": "true", "REXEC_DEPLOYMENT_INTERNAL_URL": f"{deploy.url}/rexec"})
         environment.update(env or {})
@@ -221,6 +225,11 @@ class Gateway(Process):
         port = self.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
         self.url = f"http://127.0.0.1:{port}"
         self.base = f"{self.url}/ep"
+
+    def stop(self, timeout=20):
+        status = super().stop(timeout)
+        shutil.rmtree(self.catalog_dir, ignore_errors=True)
+        return status
 
 
 NDP_EP_070 = ROOT / ".venv" / "ndp-ep-0.7.0"

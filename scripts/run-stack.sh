@@ -11,6 +11,7 @@
 # STACK_SKIP_BUILD=1 uses the binaries already in .build/debug. STACK_STATE_DIR (default
 # .stack-state) holds the deploy API's per-user working directories and environments.
 # STACK_POLICY_FILE (default config/policy.yaml) is the access policy, reloaded on edit.
+# STACK_CATALOG_PATH (default .stack-state/catalog.sqlite) is the EP's catalog, kept across runs.
 #
 # Where users' rexec servers and pods run:
 #   (default)                     rexec servers as local processes; pods on kube-sim
@@ -133,6 +134,7 @@ else
 fi
 # The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" \
+  CATALOG_SQLITE_PATH="${STACK_CATALOG_PATH:-$state_dir/catalog.sqlite}" \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
   REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --

@@ -4,13 +4,14 @@ import Logging
 import Prometheus
 import RexecWire
 import ServiceKit
+import ServiceLifecycle
 
 /// The composition root: builds the gateway's parts from its settings and mounts each
 /// feature's routes bound to the access-policy entity and operation they perform. Tests call it with their own settings.
 enum EPGateway {
     static func definition(
         settings: EPSettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry,
-        policy: PolicyStore = .builtIn()
+        policy: PolicyStore = .builtIn(), catalog: (any CatalogStore)? = nil
     ) -> ServiceDefinition<IdentityRequestContext> {
         let access = EndpointAccess(
             authenticator: RequestAuthenticator(
@@ -21,7 +22,7 @@ enum EPGateway {
             settings: settings.access,
             policy: policy
         )
-        let status = StatusRoutes(settings: settings, metrics: SystemMetrics(), policy: policy)
+        let status = StatusRoutes(settings: settings, metrics: SystemMetrics(), policy: policy, catalog: catalog)
         let user = UserRoutes(tiers: access.tiers)
         let login = LoginRoutes(authAPIURL: settings.auth.authAPIURL, timeout: settings.auth.timeout)
 
@@ -29,6 +30,12 @@ enum EPGateway {
         var operations =
             [RootRoute.operation] + EPHealthRoutes.operations + StatusRoutes.operations(settings) + LoginRoutes.operations
             + UserRoutes.operations + [PolicyOperations.read]
+        var services: [any Service] = [PolicyReloader(store: policy)]
+        if let catalog {
+            readiness.append(ReadinessCheck(name: "local_catalog") { try await catalog.ping() })
+            operations += CatalogOperations.organizations
+            services.append(Catalog.Closer(store: catalog))
+        }
         var rexec: RexecRoutes?
         if settings.rexec.enabled, let internalURL = settings.rexec.internalURL {
             rexec = RexecRoutes(
@@ -45,7 +52,7 @@ enum EPGateway {
                 title: settings.swaggerTitle, version: settings.version, description: settings.swaggerDescription, operations: operations),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
-            services: [PolicyReloader(store: policy)]
+            services: services
         ) { [rexec] routes in
             let endpoint = routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public))))
             RootRoute.register(on: endpoint)
@@ -57,6 +64,12 @@ enum EPGateway {
             routes.group(access.guarding(PolicyBinding(.rexec, .read, .fixed(.protected)))).addRoutes(status.rexecRoutes)
             routes.group(access.guarding(PolicyBinding(.user, .read, .callersOwn))).addRoutes(user.collection)
             PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<IdentityRequestContext>.binding)))
+            if let catalog {
+                let organizations = OrganizationRoutes(store: catalog, access: access)
+                routes.group(access.guarding(OrganizationRoutes.listBinding)).addRoutes(organizations.listRoutes)
+                routes.group(access.guarding(OrganizationRoutes.createBinding)).addRoutes(organizations.createRoutes)
+                routes.group(access.guarding(OrganizationRoutes.deleteBinding)).addRoutes(organizations.deleteRoutes)
+            }
             if let rexec {
                 // scidx-rexec sends its token in the form.
                 let formTokens: [TokenSource] = [.formField("token"), .bearerHeader]

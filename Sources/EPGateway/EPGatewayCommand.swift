@@ -19,9 +19,11 @@ struct EPGatewayCommand: AsyncParsableCommand {
         // Upstream's nginx serves the API at {ROOT_PATH}/ and {ROOT_PATH}/api/.
         let spec = LaunchSpec(name: "ndp-ep-api", defaultPort: 8003, rootPathVariables: ["ROOT_PATH"]) { root in [root + "/api"] }
         try await ServiceLauncher.run(spec, context: IdentityRequestContext.self, options: common, extraOverrides: policy.overrides) { launch in
-            EPGateway.definition(
-                settings: try EPSettings.load(from: launch.source), http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry,
-                policy: try PolicyStore.open(from: launch.source, logger: launch.logger)
+            let settings = try EPSettings.load(from: launch.source)
+            let policy = try PolicyStore.open(from: launch.source, logger: launch.logger)
+            return EPGateway.definition(
+                settings: settings, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry,
+                policy: policy, catalog: try await Catalog.open(settings.catalog, logger: launch.logger)
             )
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Prometheus
 import ServiceKit
@@ -9,14 +10,18 @@ import Testing
 /// Who may call each route of the gateway, with every optional route switched on.
 @Suite("EP gateway route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, user, rexec and policy")
-    func levels() throws {
+    @Test("every route is bound to the access policy: status, user, rexec, policy and the catalog")
+    func levels() async throws {
         let settings = try EPSettings.load(
             from: ConfigurationSource(environment: [
                 "REXEC_CONNECTION": "True", "REXEC_DEPLOYMENT_INTERNAL_URL": "http://127.0.0.1:9/rexec", "USE_JUPYTERLAB": "True",
             ]))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let catalog = try await SQLiteCatalogStore.open(path: folder.appendingPathComponent("catalog.sqlite").path, logger: Logger(label: "test"))
         let service = EPGateway.definition(
-            settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry()
+            settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry(),
+            catalog: catalog.store
         )
         expectRouteAccess(
             service,
@@ -31,6 +36,9 @@ struct RouteAccessTests {
                 "GET /rexec/broker-config": "rexec read (public)",
                 "POST /rexec": "rexec create (private, own)", "POST /rexec/spawn": "rexec create (private, own)",
                 "DELETE /rexec/terminate": "rexec delete (private, own)", "GET /rexec/status": "rexec read (private, own)",
+                "GET /organization": "organization read (public, in handler)", "POST /organization": "organization create (public)",
+                "DELETE /organization/{name}": "organization delete (public, in handler)",
             ]) { $1 }, governedByPolicy: true)
+        try await catalog.store.close()
     }
 }

@@ -74,7 +74,7 @@ final class ServiceProcess: Sendable {
         _ name: String, arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)
     ) async throws -> (status: Int32, output: String) {
         let child = try launch(name, arguments: arguments, environment: environment)
-        defer { try? FileManager.default.removeItem(at: child.outputFile) }
+        defer { removeFiles(of: child) }
         return (try await child.waitForExit(timeout: timeout), child.output)
     }
 
@@ -94,13 +94,24 @@ final class ServiceProcess: Sendable {
         ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LOG_LEVEL": "info"].merging(extra) { _, new in new }
     }
 
+    /// The gateway's catalog file, beside the process's log (its default is relative to the
+    /// working directory, which every process here shares).
+    static func catalogFile(besideLog log: URL) -> String { log.path + ".catalog.sqlite" }
+
+    /// The log and the catalog files (with SQLite's `-wal` and `-shm`) a process leaves.
+    static func removeFiles(of child: ChildProcess) {
+        let catalog = catalogFile(besideLog: child.outputFile)
+        for path in [child.outputFile.path, catalog, catalog + "-wal", catalog + "-shm"] { try? FileManager.default.removeItem(atPath: path) }
+    }
+
     /// Starts one of our binaries (or, `fromPath`, a tool) in the clean environment. Output
     /// (both streams) goes to a temporary file, removed with the process's handle.
     static func launch(_ name: String, arguments: [String], environment: [String: String], fromPath: Bool = false) throws -> ChildProcess {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         return try ChildProcess(
             fromPath ? "/usr/bin/env" : binDirectory.appendingPathComponent(name).path, fromPath ? [name] + arguments : arguments,
-            environment: cleanEnvironment(environment), workingDirectory: FileManager.default.temporaryDirectory, output: output, input: Data()
+            environment: cleanEnvironment(["CATALOG_SQLITE_PATH": catalogFile(besideLog: output)].merging(environment) { $1 }),
+            workingDirectory: FileManager.default.temporaryDirectory, output: output, input: Data()
         )
     }
 
@@ -117,7 +128,7 @@ final class ServiceProcess: Sendable {
 
     deinit {
         child.kill()
-        try? FileManager.default.removeItem(at: child.outputFile)
+        Self.removeFiles(of: child)
     }
 
     /// Sends `signal` (SIGHUP: reload the access policy).
@@ -169,7 +180,7 @@ final class ToolProcess: Sendable {
 
     func stop() {
         child.kill()
-        try? FileManager.default.removeItem(at: child.outputFile)
+        ServiceProcess.removeFiles(of: child)
     }
 
     deinit { stop() }

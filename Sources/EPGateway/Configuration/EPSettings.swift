@@ -13,6 +13,7 @@ struct EPSettings: Sendable {
     var version: String
     var status: StatusSettings
     var rexec: RexecSettings
+    var catalog: CatalogSettings
 
     /// What `GET /status/` and its siblings report.
     struct StatusSettings: Sendable {
@@ -21,8 +22,6 @@ struct EPSettings: Sendable {
         var isPublic: Bool
         var metricsEndpoint: String
         var metricsIntervalSeconds: Int
-        var localCatalogBackend: String
-        var localCatalogEnabled: Bool
         var preCkanEnabled: Bool
         var kafkaEnabled: Bool
         var kafkaHost: String
@@ -55,7 +54,6 @@ struct EPSettings: Sendable {
     )
 
     static func load(from source: ConfigurationSource) throws -> EPSettings {
-        let backend = try source.choice("LOCAL_CATALOG_BACKEND", default: CatalogBackend.ckan).rawValue
         return EPSettings(
             auth: try AuthSettings.load(from: source),
             access: try AccessSettings.load(from: source),
@@ -69,8 +67,6 @@ struct EPSettings: Sendable {
                 isPublic: try source.bool("IS_PUBLIC", default: true),
                 metricsEndpoint: source.string("METRICS_ENDPOINT", default: "https://federation.ndp.utah.edu/metrics/"),
                 metricsIntervalSeconds: try source.integer("METRICS_INTERVAL_SECONDS", default: 3300, range: 1...604_800),
-                localCatalogBackend: backend,
-                localCatalogEnabled: try source.bool("CKAN_LOCAL_ENABLED", default: false) && backend != "none",
                 preCkanEnabled: try source.bool("PRE_CKAN_ENABLED", default: false),
                 kafkaEnabled: try source.bool("KAFKA_CONNECTION", default: false),
                 kafkaHost: source.optionalString("KAFKA_HOST") ?? "localhost",
@@ -90,11 +86,8 @@ struct EPSettings: Sendable {
                 },
                 timeout: try source.seconds("REXEC_DEPLOYMENT_TIMEOUT_SECONDS", default: 30, range: 0.1...600),
                 spawnWaitTimeout: try source.seconds("REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600)
-            )
+            ),
+            catalog: try CatalogSettings.load(from: source)
         )
-    }
-
-    enum CatalogBackend: String, CaseIterable {
-        case ckan, mongodb, none
     }
 }

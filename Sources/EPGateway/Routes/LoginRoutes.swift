@@ -27,13 +27,7 @@ struct LoginRoutes: Sendable {
     var collection: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.post("user/login") { request, _ in
-            var request = request
-            let buffer = try await request.collectBody(upTo: .max)
-            guard let object = try? JSONValue.decode(Data(buffer: buffer)).objectValue else {
-                throw APIError(
-                    .unprocessableContent,
-                    detail: [["loc": ["body"], "msg": "a JSON object with username and password is required", "type": "value_error"]])
-            }
+            let object = try await JSONBody.object(from: request, expecting: "a JSON object with username and password is required")
             return try await login(
                 username: try Self.field(object["username"]?.stringValue, "username"),
                 password: try Self.field(object["password"]?.stringValue, "password"))

@@ -14,12 +14,23 @@ struct StatusRoutes: Sendable {
     let metrics: SystemMetrics
     /// `/status/` reports the SHA-256 of the policy in force.
     let policy: PolicyStore
+    /// The local catalog, when on: `backend_connected` and `num_datasets` ask it.
+    let catalog: (any CatalogStore)?
+    private let probe: Catalog.ConnectionProbe?
+
+    init(settings: EPSettings, metrics: SystemMetrics, policy: PolicyStore, catalog: (any CatalogStore)?) {
+        self.settings = settings
+        self.metrics = metrics
+        self.policy = policy
+        self.catalog = catalog
+        self.probe = catalog.map { Catalog.ConnectionProbe(store: $0) }
+    }
 
     var endpointRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         // The router ignores a trailing slash, so `/status` and `/status/` meet here; the
         // bare form never gets this far (``BareStatusRedirect``).
-        routes.get("status") { _, _ in status() }
+        routes.get("status") { _, _ in await status() }
         routes.get("status/metrics") { _, _ in await systemMetrics() }
         routes.get("status/kafka-details") { _, _ in kafkaDetails() }
         if settings.status.jupyterEnabled {
@@ -48,16 +59,16 @@ struct StatusRoutes: Sendable {
     }
 
     /// Every key upstream reports, the optional ones only with their integration on.
-    func status() -> JSONValue {
+    func status() async -> JSONValue {
         let status = settings.status
+        let connected = await probe?.connected() ?? false
         var body: [String: JSONValue] = [
             "api_version": .string(settings.version),
             "organization": .string(status.organization),
             "ep_name": .string(status.epName),
             "group_based_access": .bool(settings.access.groupBasedAccess),
-            "local_catalog_backend": .string(status.localCatalogBackend),
-            // No catalog backend is wired in yet, so nothing is connected.
-            "backend_connected": false,
+            "local_catalog_backend": .string(settings.catalog.backend.rawValue),
+            "backend_connected": .bool(connected),
             "pre_ckan_enabled": .bool(status.preCkanEnabled),
             "kafka_enabled": .bool(status.kafkaEnabled),
             "jupyterlab_enabled": .bool(status.jupyterEnabled),
@@ -80,13 +91,15 @@ struct StatusRoutes: Sendable {
     }
 
     func systemMetrics() async -> JSONValue {
-        [
+        var body: [String: JSONValue] = [
             "public_ip": .string(settings.status.publicIP ?? "unavailable: set PUBLIC_IP"),
             "cpu": .string(await metrics.cpu()),
             "memory": .string(metrics.memory()),
             "disk": .string(metrics.disk()),
-            "services": status(),
+            "services": await status(),
         ]
+        if let count = try? await catalog?.datasetCount() { body["num_datasets"] = .number(Double(count)) }
+        return .object(body)
     }
 
     func kafkaDetails() -> JSONValue {

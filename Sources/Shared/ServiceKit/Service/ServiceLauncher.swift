@@ -72,17 +72,28 @@ public enum ServiceLauncher {
         logger.notice("stopped", metadata: ["service": "\(spec.name)"])
     }
 
-    /// Configuration mistakes get one line and EX_CONFIG; anything else propagates.
+    /// A ``StartupFailure`` gets one line and EX_CONFIG; anything else propagates.
     static func exitForConfiguration(_ error: any Error, service: String) throws -> Never {
-        switch error {
-        case is ConfigurationError, is DotEnvFile.ParseError:
-            FileHandle.standardError.write(Data("\(service): configuration error: \(error)\n".utf8))
-            throw ExitCode(configurationExitCode)
-        case is PolicyError:
-            FileHandle.standardError.write(Data("\(service): access policy error: \(error)\n".utf8))
-            throw ExitCode(configurationExitCode)
-        default:
-            throw error
-        }
+        guard let failure = error as? any StartupFailure else { throw error }
+        FileHandle.standardError.write(Data("\(service): \(failure.kind): \(failure)\n".utf8))
+        throw ExitCode(configurationExitCode)
     }
+}
+
+/// What stops a service before it serves: its description is the one line printed, after the
+/// service's name and ``kind`` (`ndp-ep-api: configuration error: invalid value …`).
+public protocol StartupFailure: Error, CustomStringConvertible {
+    var kind: String { get }
+}
+
+extension ConfigurationError: StartupFailure {
+    public var kind: String { "configuration error" }
+}
+
+extension DotEnvFile.ParseError: StartupFailure {
+    public var kind: String { "configuration error" }
+}
+
+extension PolicyError: StartupFailure {
+    public var kind: String { "access policy error" }
 }

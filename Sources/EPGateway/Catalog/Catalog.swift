@@ -1,0 +1,70 @@
+import Logging
+import NIOConcurrencyHelpers
+import ServiceKit
+import ServiceLifecycle
+
+/// The local catalog's start and stop: opens the configured store (migrating it), makes the
+/// `services` organization upstream creates at start-up (docs/specs/ndp-ep.md §2.10), and
+/// closes the store when the service shuts down.
+enum Catalog {
+    /// nil when the catalog is off (`LOCAL_CATALOG_BACKEND=none`).
+    static func open(_ settings: CatalogSettings, logger: Logger) async throws -> (any CatalogStore)? {
+        guard settings.backend == .sqlite else { return nil }
+        let opened = try await SQLiteCatalogStore.open(path: settings.sqlitePath, logger: logger)
+        logger.info(
+            "catalog opened",
+            metadata: [
+                "catalog.backend": "sqlite", "catalog.path": "\(settings.sqlitePath)",
+                "catalog.schema": "\(opened.migratedFrom) → \(SQLiteSchema.latestVersion)",
+            ])
+        try await ensureServicesOrganization(opened.store)
+        return opened.store
+    }
+
+    /// Registered services live in this organization; the proxy looks only there.
+    static let servicesOrganization = "services"
+
+    static func ensureServicesOrganization(_ store: any CatalogStore) async throws {
+        guard try await store.organization(named: servicesOrganization) == nil else { return }
+        do {
+            _ = try await store.createOrganization(
+                NewOrganization(name: servicesOrganization, title: "Services", description: "Services registered with this endpoint", creator: nil))
+        } catch CatalogError.organizationExists {
+            // Another replica made it first.
+        }
+    }
+
+    /// Closes the store once the service group shuts down.
+    struct Closer: Service {
+        let store: any CatalogStore
+
+        func run() async throws {
+            try? await gracefulShutdown()
+            try await store.close()
+        }
+    }
+}
+
+extension Catalog {
+    /// Whether the store answered lately: `/status/` reports it on every call, and a round trip
+    /// to the database per status call would cost more than the rest of the answer. A result
+    /// is reused for `maximumAge`.
+    final class ConnectionProbe: Sendable {
+        let store: any CatalogStore
+        let maximumAge: Duration
+        private let last = NIOLockedValueBox<(at: ContinuousClock.Instant, connected: Bool)?>(nil)
+
+        init(store: any CatalogStore, maximumAge: Duration = .seconds(1)) {
+            self.store = store
+            self.maximumAge = maximumAge
+        }
+
+        func connected() async -> Bool {
+            let now = ContinuousClock.now
+            if let last = last.withLockedValue({ $0 }), now - last.at < maximumAge { return last.connected }
+            let connected = (try? await store.ping()) != nil
+            last.withLockedValue { $0 = (now, connected) }
+            return connected
+        }
+    }
+}

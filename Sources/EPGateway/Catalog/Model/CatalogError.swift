@@ -1,0 +1,27 @@
+import ServiceKit
+
+/// What the catalog refuses, in the words upstream's clients match (docs/specs/ndp-ep.md §5.3).
+enum CatalogError: Error, Sendable, Equatable, APIErrorConvertible {
+    /// Upstream (CKAN) says "Group name already exists in database"; ndp-ep matches it.
+    case organizationExists(String)
+    case organizationNotFound
+    /// `cascade=false` on an organization that still has datasets.
+    case organizationHasDatasets(String, count: Int)
+    /// The database cannot be reached or refused the statement.
+    case unavailable(String)
+
+    var apiError: APIError {
+        switch self {
+        case .organizationExists(let name):
+            APIError(.badRequest, detail: "Group name already exists in database: an organization named '\(name)' exists")
+        case .organizationNotFound:
+            APIError(.notFound, detail: "Organization not found")
+        case .organizationHasDatasets(let name, let count):
+            APIError(
+                .conflict,
+                detail: "Organization '\(name)' still has \(count) dataset\(count == 1 ? "" : "s"); delete them first or pass cascade=true")
+        case .unavailable:
+            APIError(.serviceUnavailable, detail: "Local catalog is currently unavailable. Please try again later.")
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Hummingbird
+import ServiceKit
+
+/// The `server` query parameter of the catalog routes (docs/specs/ndp-ep.md §2.1): which catalog
+/// a call is for. Each route allows its own closed set; anything else is FastAPI's 422.
+enum CatalogServer: String, Sendable, CaseIterable {
+    case local
+    case global
+    case preCkan = "pre_ckan"
+
+    static func parse(_ request: Request, allowed: [CatalogServer], default defaultValue: CatalogServer) throws -> CatalogServer {
+        guard let text = request.uri.queryParameters["server"].map(String.init) else { return defaultValue }
+        guard let server = CatalogServer(rawValue: text), allowed.contains(server) else {
+            let words = allowed.map { "'\($0.rawValue)'" }
+            let choices = words.count > 1 ? words.dropLast().joined(separator: ", ") + " or " + words.last! : words.joined()
+            throw APIError(
+                .unprocessableContent,
+                detail: [["loc": ["query", "server"], "msg": .string("Input should be \(choices)"), "type": "enum", "input": .string(text)]])
+        }
+        return server
+    }
+
+    /// Pre-CKAN is not connected to this endpoint (the federation issue brings it).
+    static let preCkanDisabled = APIError(.badRequest, detail: "Pre-CKAN is disabled and cannot be used.")
+}

@@ -1,0 +1,104 @@
+"""The NDP EP catalog with the real ndp-ep 0.9.0 client (docs/specs/ndp-ep.md §2.5, §5.3):
+organizations on the embedded SQLite catalog, and what the access policy lets each user do."""
+import json
+import os
+import subprocess
+
+import pytest
+import requests
+
+from rexec_harness import BIN, Gateway, run_ndp_ep
+
+
+@pytest.fixture(scope="module")
+def gateway(idp):
+    process = Gateway(idp)
+    yield process
+    assert process.stop() == 0
+
+
+def results(completed):
+    assert completed.returncode == 0, completed.stderr
+    return [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{") or line.startswith("[")]
+
+
+def attempt(expression):
+    """A client call as a line of the script: its result, or the client's error message."""
+    return f"""
+try:
+    print(json.dumps({{"ok": {expression}}}))
+except ValueError as error:
+    print(json.dumps({{"error": str(error)}}))
+"""
+
+
+def test_organizations_with_the_real_client(gateway):
+    writer = f"APIClient(base_url={gateway.base!r}, token='demo-token')"
+    viewer = f"APIClient(base_url={gateway.base!r}, token='viewer-token')"
+    anonymous = f"APIClient(base_url={gateway.base!r})"
+    script = "".join([
+        attempt(f"{writer}.register_organization({{'name': 'lab-one', 'title': 'Lab One', 'description': 'A lab'}})"),
+        attempt(f"{writer}.register_organization({{'name': 'lab-one', 'title': 'Again'}})"),
+        attempt(f"{viewer}.register_organization({{'name': 'lab-two', 'title': 'Lab Two'}})"),
+        attempt(f"{anonymous}.list_organizations(server='local')"),
+        attempt(f"{anonymous}.list_organizations(name='ONE')"),
+        attempt(f"{viewer}.delete_organization('lab-one')"),
+        attempt(f"{writer}.delete_organization('lab-one')"),
+        attempt(f"{writer}.delete_organization('lab-one')"),
+        attempt(f"{anonymous}.list_organizations(server='local')"),
+    ])
+    created, duplicate, refused, listed, filtered, viewer_delete, deleted, missing, after = results(run_ndp_ep("0.9.0", script))
+    assert set(created["ok"]) == {"id", "message"} and created["ok"]["message"] == "Organization created successfully"
+    # The client recognises upstream's duplicate text.
+    assert duplicate == {"error": "Error creating organization: Organization name already exists"}
+    assert "writer or admin role" in refused["error"]
+    # The services organization is made at start-up, as upstream.
+    assert listed == {"ok": ["lab-one", "services"]}
+    assert filtered == {"ok": ["lab-one"]}
+    # Deleting is no longer public: the creator or an admin (the policy's default).
+    assert "Object.Creator or Endpoint.Admin" in viewer_delete["error"]
+    assert deleted == {"ok": {"message": "Organization deleted successfully"}}
+    assert missing == {"error": "Error deleting organization: Not found"}
+    assert after == {"ok": ["services"]}
+
+
+def test_mine_status_and_bad_input(gateway):
+    headers = {"Authorization": "Bearer demo-token"}
+    created = requests.post(f"{gateway.base}/organization", json={"name": "mine-lab", "title": "Mine"}, headers=headers, timeout=10)
+    assert created.status_code == 201
+    assert requests.get(f"{gateway.base}/organization?mine=true", headers=headers, timeout=10).json() == ["mine-lab"]
+    assert requests.get(f"{gateway.base}/organization?mine=true", headers={"Authorization": "Bearer admin-token"}, timeout=10).json() == []
+    anonymous_mine = requests.get(f"{gateway.base}/organization?mine=true", timeout=10)
+    assert anonymous_mine.status_code == 401 and "filter organizations by 'mine'" in anonymous_mine.json()["detail"]
+    for body in ({"name": "Bad Name", "title": "x"}, {"title": "no name"}, {"name": "ok-name"}):
+        bad = requests.post(f"{gateway.base}/organization", json=body, headers=headers, timeout=10)
+        assert bad.status_code == 422, body
+    assert requests.get(f"{gateway.base}/organization?server=elsewhere", timeout=10).status_code == 422
+    assert requests.get(f"{gateway.base}/organization?server=pre_ckan", timeout=10).json()["detail"] == "Pre-CKAN is disabled and cannot be used."
+    status = requests.get(f"{gateway.base}/status/", headers=headers, timeout=10).json()
+    assert status["local_catalog_backend"] == "sqlite" and status["backend_connected"] is True
+    assert requests.get(f"{gateway.base}/ready", timeout=10).json()["checks"]["local_catalog"]["status"] == "up"
+    # A catalog of its own per gateway: the file is where CATALOG_SQLITE_PATH says.
+    assert "catalog.sqlite" in os.listdir(gateway.catalog_dir)
+
+
+@pytest.mark.parametrize("env", [{"LOCAL_CATALOG_BACKEND": "none"}, {"CKAN_LOCAL_ENABLED": "False"}])
+def test_the_catalog_can_be_turned_off(idp, env):
+    gateway = Gateway(idp, env=env)
+    try:
+        headers = {"Authorization": "Bearer demo-token"}
+        assert requests.post(f"{gateway.base}/organization", json={"name": "x-lab", "title": "x"}, headers=headers, timeout=10).status_code == 404
+        status = requests.get(f"{gateway.base}/status/", headers=headers, timeout=10).json()
+        assert status["local_catalog_backend"] == "none" and status["backend_connected"] is False
+        assert requests.get(f"{gateway.base}/ready", timeout=10).json()["checks"]["local_catalog"]["status"] == "disabled"
+        assert os.listdir(gateway.catalog_dir) == []
+    finally:
+        assert gateway.stop() == 0
+
+
+@pytest.mark.parametrize("backend", ["ckan", "mongodb"])
+def test_backends_this_endpoint_does_not_have_stop_start_up_clearly(backend):
+    result = subprocess.run([str(BIN / "ndp-ep-api"), "--port", "0"], env={"PATH": os.environ["PATH"], "LOCAL_CATALOG_BACKEND": backend},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 78
+    assert f"invalid value '{backend}' for LOCAL_CATALOG_BACKEND: expected sqlite (default) or none" in result.stderr
