@@ -102,3 +102,81 @@ def test_backends_this_endpoint_does_not_have_stop_start_up_clearly(backend):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 78
     assert f"invalid value '{backend}' for LOCAL_CATALOG_BACKEND: expected sqlite (default) or none" in result.stderr
+
+
+def test_general_datasets_with_the_real_client(gateway):
+    writer = f"APIClient(base_url={gateway.base!r}, token='demo-token')"
+    viewer = f"APIClient(base_url={gateway.base!r}, token='viewer-token')"
+    anonymous = f"APIClient(base_url={gateway.base!r})"
+    dataset = {
+        "name": "ocean-temps", "title": "Ocean temperatures", "owner_org": "data-lab", "notes": "Buoy readings from 2024",
+        "tags": ["ocean", "climate"], "extras": {"region": "pacific", "depth": 20},
+        "resources": [{"url": "https://example.org/buoys.csv", "name": "buoys", "format": "CSV"}],
+    }
+    script = "".join([
+        attempt(f"{writer}.register_organization({{'name': 'data-lab', 'title': 'Data Lab'}})"),
+        attempt(f"{writer}.register_general_dataset({dataset!r})"),
+        attempt(f"{writer}.register_general_dataset({dataset!r})"),
+        attempt(f"{viewer}.register_general_dataset({{**{dataset!r}, 'name': 'viewer-set'}})"),
+        attempt(f"{anonymous}.search_datasets(['buoy'])"),
+        attempt(f"{anonymous}.search_datasets(['pacific', 'ocean'], keys=['region', None], server='local')"),
+        attempt(f"{anonymous}.search_datasets(['atlantic'])"),
+        attempt(f"{writer}.update_general_dataset('ocean-temps', {{'title': 'Ocean temperatures v2', 'extras': {{'depth': 40}}}})"),
+        attempt(f"{writer}.patch_general_dataset('ocean-temps', {{'resources': [{{'url': 'https://example.org/buoys.csv', 'name': 'buoys', 'format': 'TSV'}}, {{'url': 's3://bucket/raw', 'name': 'raw'}}]}})"),
+        attempt(f"{anonymous}.search_datasets(['v2'])"),
+        attempt(f"{writer}.update_general_dataset('no-such-set', {{'title': 'x'}})"),
+        attempt(f"{viewer}.delete_resource_by_name('ocean-temps')"),
+        attempt(f"{writer}.delete_resource_by_name('ocean-temps')"),
+        attempt(f"{writer}.delete_resource_by_name('ocean-temps')"),
+    ])
+    (org, created, renamed, refused, found, keyed, none, updated, patched, after_update, missing, viewer_delete, deleted,
+     gone) = results(run_ndp_ep("0.9.0", script))
+    assert created["ok"]["name"] == "ocean-temps" and created["ok"]["warning"] is None
+    # A taken name is registered again with a timestamp suffix, and the answer says so.
+    assert renamed["ok"]["name"].startswith("ocean-temps-") and "already exists" in renamed["ok"]["warning"]
+    assert "writer or admin role" in refused["error"]
+    item = next(entry for entry in found["ok"] if entry["id"] == created["ok"]["id"])
+    assert item["owner_org"] == "data-lab" and item["notes"] == "Buoy readings from 2024"
+    assert item["resources"][0]["url"] == "https://example.org/buoys.csv" and item["resources"][0]["format"] == "CSV"
+    assert item["extras"]["region"] == "pacific" and item["extras"]["ndp_group_id"] == "Test Lab"
+    assert len(item["extras"]["ndp_user_id"]) == 16 and len(item["extras"]["ndp_creator_md5"]) == 32
+    assert {entry["name"] for entry in keyed["ok"]} == {"ocean-temps", renamed["ok"]["name"]}
+    assert none == {"ok": []}
+    assert updated == {"ok": {"message": "Dataset updated successfully"}}
+    assert patched == {"ok": {"message": "Dataset updated successfully"}}
+    [v2] = after_update["ok"]
+    assert v2["title"] == "Ocean temperatures v2" and v2["extras"]["depth"] == 40 and v2["extras"]["region"] == "pacific"
+    assert [(r["name"], r["format"]) for r in v2["resources"]] == [("buoys", "TSV"), ("raw", "")]
+    # The client recognises "Dataset not found".
+    assert missing == {"error": "Error updating dataset: Not found"}
+    assert "Object.Creator or Endpoint.Admin" in viewer_delete["error"]
+    assert deleted == {"ok": {"message": "ocean-temps deleted successfully"}}
+    assert "not found" in gone["error"].lower()
+
+
+def test_private_datasets_are_invisible_to_others(gateway):
+    writer = {"Authorization": "Bearer demo-token"}
+    requests.post(f"{gateway.base}/organization", json={"name": "secret-lab", "title": "Secret"}, headers=writer, timeout=10)
+    body = {"name": "hidden-set", "title": "Hidden", "owner_org": "secret-lab", "private": True, "notes": "zebrafish"}
+    assert requests.post(f"{gateway.base}/dataset", json=body, headers=writer, timeout=10).status_code == 201
+    def names(headers):
+        return [entry["name"] for entry in requests.get(f"{gateway.base}/search?terms=zebrafish", headers=headers, timeout=10).json()]
+    assert names(writer) == ["hidden-set"]
+    assert names({"Authorization": "Bearer admin-token"}) == ["hidden-set"]
+    assert names({"Authorization": "Bearer viewer-token"}) == [] and names({}) == []
+    # Nor can they change it.
+    other = requests.put(f"{gateway.base}/dataset/hidden-set", json={"title": "x"}, headers={"Authorization": "Bearer outsider-token"}, timeout=10)
+    assert other.status_code == 403
+    bad = [
+        ({"name": "x", "title": "t", "owner_org": "secret-lab"}, 422),
+        ({"name": "ok-set", "title": "t"}, 422),
+        ({"name": "ok-set", "title": "t", "owner_org": "nowhere"}, 400),
+        ({"name": "ok-set", "title": "t", "owner_org": "secret-lab", "extras": {"title": "clash"}}, 400),
+        ({"name": "ok-set", "title": "t", "owner_org": "secret-lab", "resources": [{"url": "ftp://x", "name": "r"}]}, 422),
+    ]
+    for body, status in bad:
+        answer = requests.post(f"{gateway.base}/dataset", json=body, headers=writer, timeout=10)
+        assert answer.status_code == status, (body, answer.text)
+    assert requests.get(f"{gateway.base}/search?terms=a&terms=b&keys=title", timeout=10).status_code == 400
+    # Nothing was stored by the refused registrations.
+    assert names(writer) == ["hidden-set"] and requests.get(f"{gateway.base}/search?terms=ok-set", timeout=10).json() == []

@@ -33,7 +33,7 @@ enum EPGateway {
         var services: [any Service] = [PolicyReloader(store: policy)]
         if let catalog {
             readiness.append(ReadinessCheck(name: "local_catalog") { try await catalog.ping() })
-            operations += CatalogOperations.organizations
+            operations += CatalogOperations.organizations + CatalogOperations.datasets
             services.append(Catalog.Closer(store: catalog))
         }
         var rexec: RexecRoutes?
@@ -69,6 +69,11 @@ enum EPGateway {
                 routes.group(access.guarding(OrganizationRoutes.listBinding)).addRoutes(organizations.listRoutes)
                 routes.group(access.guarding(OrganizationRoutes.createBinding)).addRoutes(organizations.createRoutes)
                 routes.group(access.guarding(OrganizationRoutes.deleteBinding)).addRoutes(organizations.deleteRoutes)
+                let datasets = DatasetRoutes(store: catalog, access: access, endpointOrganization: settings.status.organization)
+                routes.group(access.guarding(DatasetRoutes.createBinding)).addRoutes(datasets.createRoutes)
+                routes.group(access.guarding(DatasetRoutes.updateBinding)).addRoutes(datasets.updateRoutes)
+                routes.group(access.guarding(DatasetRoutes.deleteBinding)).addRoutes(datasets.deleteRoutes)
+                routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(store: catalog, access: access).collection)
             }
             if let rexec {
                 // scidx-rexec sends its token in the form.

@@ -38,6 +38,9 @@ struct RouteAccessTests {
                 "DELETE /rexec/terminate": "rexec delete (private, own)", "GET /rexec/status": "rexec read (private, own)",
                 "GET /organization": "organization read (public, in handler)", "POST /organization": "organization create (public)",
                 "DELETE /organization/{name}": "organization delete (public, in handler)",
+                "POST /dataset": "dataset create (public, in handler)", "PUT /dataset/{id}": "dataset update (public, in handler)",
+                "PATCH /dataset/{id}": "dataset update (public, in handler)", "DELETE /resource": "dataset delete (public, in handler)",
+                "DELETE /resource/{name}": "dataset delete (public, in handler)", "GET /search": "dataset read (public, in handler)",
             ]) { $1 }, governedByPolicy: true)
         try await catalog.store.close()
     }

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Logging
 import SQLiteNIO
@@ -96,6 +97,86 @@ struct SQLiteCatalogStoreTests {
             try await Catalog.ensureServicesOrganization(store)
             try await Catalog.ensureServicesOrganization(store)
             #expect(try await store.organizationNames(containing: nil, createdBy: nil) == ["services"])
+        }
+    }
+
+    static func dataset(_ name: String, organization: String = "lab", notes: String = "", resources: [String] = []) -> CatalogDataset {
+        let now = Date()
+        return CatalogDataset(
+            id: UUID().uuidString.lowercased(), name: name, title: name.capitalized, organization: organization, notes: notes, tags: ["t"],
+            groups: [], extras: [.init(key: "k", value: "v")],
+            resources: resources.map {
+                CatalogResource(id: UUID().uuidString.lowercased(), url: "https://x/\($0)", name: $0, format: "CSV", description: "", created: now)
+            }, isPrivate: false, creator: "c", created: now, modified: now)
+    }
+
+    /// A dataset as the database keeps it (timestamps to the millisecond).
+    static func stored(_ dataset: CatalogDataset?) -> [JSONValue]? {
+        dataset.map { [$0.document] + $0.resources.map(\.document) }
+    }
+
+    @Test("datasets: stored whole with their resources, found by words, updated and deleted; a refused one leaves nothing")
+    func datasets() async throws {
+        try await Self.withStore { store, _ in
+            _ = try await store.createOrganization(NewOrganization(name: "lab", title: "Lab", description: "", creator: nil))
+            let ocean = Self.dataset("ocean-temps", notes: "buoy readings", resources: ["a", "b"])
+            try await store.createDataset(ocean)
+            #expect(Self.stored(try await store.dataset("ocean-temps")) == Self.stored(ocean))
+            #expect(try await store.dataset(ocean.id)?.resources.map(\.name) == ["a", "b"])
+            await #expect(throws: CatalogError.datasetExists("ocean-temps")) { try await store.createDataset(Self.dataset("ocean-temps")) }
+            await #expect(throws: CatalogError.organizationMissing("nowhere")) {
+                try await store.createDataset(Self.dataset("lost", organization: "nowhere", resources: ["r"]))
+            }
+            #expect(try await store.dataset("lost") == nil)
+            #expect(try await store.searchDatasets(tokens: ["lost"], limit: 10).isEmpty)
+            #expect(try await store.searchDatasets(tokens: ["buo"], limit: 10).map(\.name) == ["ocean-temps"])
+            #expect(try await store.searchDatasets(tokens: ["buoy", "nothing"], limit: 10).isEmpty)
+
+            // A change that throws changes nothing.
+            await #expect(throws: CatalogError.organizationMissing("elsewhere")) {
+                _ = try await store.updateDataset("ocean-temps") { $0.organization = "elsewhere" }
+            }
+            #expect(Self.stored(try await store.dataset("ocean-temps")) == Self.stored(ocean))
+            let updated = try await store.updateDataset("ocean-temps") {
+                $0.notes = "ship readings"
+                $0.resources.removeFirst()
+            }
+            #expect(updated.resources.map(\.name) == ["b"])
+            #expect(try await store.searchDatasets(tokens: ["buoy"], limit: 10).isEmpty)
+            #expect(try await store.searchDatasets(tokens: ["ship"], limit: 10).map(\.resources.count) == [1])
+            #expect(try await store.datasetCount() == 1)
+            #expect(try await store.deleteDataset("ocean-temps")?.id == ocean.id)
+            #expect(try await store.deleteDataset("ocean-temps") == nil)
+            #expect(try await store.datasetCount() == 0)
+        }
+    }
+
+    @Test("fifty concurrent updates of one dataset: none is lost")
+    func concurrentUpdates() async throws {
+        try await Self.withStore { store, _ in
+            _ = try await store.createOrganization(NewOrganization(name: "lab", title: "Lab", description: "", creator: nil))
+            try await store.createDataset(Self.dataset("counter"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<50 {
+                    group.addTask { _ = try await store.updateDataset("counter") { $0.tags.append("t\(index)") } }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.dataset("counter")?.tags.count == 51)
+        }
+    }
+
+    @Test("deleting an organization: refused while it has datasets, unless cascading, which removes them too")
+    func cascade() async throws {
+        try await Self.withStore { store, _ in
+            _ = try await store.createOrganization(NewOrganization(name: "lab", title: "Lab", description: "", creator: nil))
+            try await store.createDataset(Self.dataset("one", resources: ["r"]))
+            await #expect(throws: CatalogError.organizationHasDatasets("lab", count: 1)) {
+                try await store.deleteOrganization(named: "lab", cascade: false)
+            }
+            try await store.deleteOrganization(named: "lab", cascade: true)
+            #expect(try await store.datasetCount() == 0)
+            #expect(try await store.searchDatasets(tokens: ["one"], limit: 10).isEmpty)
         }
     }
 }

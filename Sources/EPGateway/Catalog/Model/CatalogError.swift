@@ -7,6 +7,12 @@ enum CatalogError: Error, Sendable, Equatable, APIErrorConvertible {
     case organizationNotFound
     /// `cascade=false` on an organization that still has datasets.
     case organizationHasDatasets(String, count: Int)
+    case organizationMissing(String)
+    /// The client matches "Duplicate Dataset".
+    case datasetExists(String)
+    case datasetNotFound
+    /// A dataset deleted through the legacy `/resource` routes (upstream's words).
+    case resourceNotFound
     /// The database cannot be reached or refused the statement.
     case unavailable(String)
 
@@ -20,6 +26,14 @@ enum CatalogError: Error, Sendable, Equatable, APIErrorConvertible {
             APIError(
                 .conflict,
                 detail: "Organization '\(name)' still has \(count) dataset\(count == 1 ? "" : "s"); delete them first or pass cascade=true")
+        case .organizationMissing(let name):
+            APIError(.badRequest, detail: "Organization does not exist: '\(name)'. Create it first (POST /organization).")
+        case .datasetExists(let name):
+            APIError(.conflict, detail: "Duplicate Dataset: a dataset named '\(name)' already exists")
+        case .datasetNotFound:
+            APIError(.notFound, detail: "Dataset not found")
+        case .resourceNotFound:
+            APIError(.notFound, detail: "Resource not found")
         case .unavailable:
             APIError(.serviceUnavailable, detail: "Local catalog is currently unavailable. Please try again later.")
         }

@@ -53,4 +53,74 @@ enum CatalogOperations {
                 409: .init("The organization has datasets and cascade=false", schema: OpenAPIDocument.errorDetail),
             ]) { $1 }),
     ]
+
+    static let resourceSchema = OpenAPIDocument.object(
+        [
+            "url": OpenAPIDocument.string, "name": OpenAPIDocument.string, "format": OpenAPIDocument.string,
+            "description": OpenAPIDocument.string, "mimetype": OpenAPIDocument.string, "size": OpenAPIDocument.integer,
+        ], required: ["url", "name"])
+
+    static func datasetSchema(required: [String]) -> JSONValue {
+        OpenAPIDocument.object(
+            [
+                "name": ["type": "string", "pattern": "^[a-z0-9_-]{2,100}$"], "title": OpenAPIDocument.string, "owner_org": OpenAPIDocument.string,
+                "notes": OpenAPIDocument.string, "tags": ["type": "array", "items": OpenAPIDocument.string],
+                "groups": ["type": "array", "items": OpenAPIDocument.string], "extras": OpenAPIDocument.anyObject,
+                "resources": ["type": "array", "items": resourceSchema], "private": OpenAPIDocument.boolean,
+                "license_id": OpenAPIDocument.string, "version": OpenAPIDocument.string,
+            ], required: required)
+    }
+
+    static let localServer: JSONValue = [
+        "name": "server", "in": "query", "required": false, "schema": ["type": "string", "enum": ["local", "pre_ckan"]],
+    ]
+    static let idPath: JSONValue = ["name": "id", "in": "path", "required": true, "schema": OpenAPIDocument.string]
+    static let message = OpenAPIDocument.object(["message": OpenAPIDocument.string])
+
+    static let datasets: [OpenAPIDocument.Operation] = [
+        .init(
+            "POST", "/dataset", summary: "Register a general dataset (policy: dataset create).", tags: ["catalog"], security: .bearer,
+            parameters: [localServer], requestBody: OpenAPIDocument.jsonBody(datasetSchema(required: ["name", "title", "owner_org"])),
+            responses: errors.merging([
+                201: .init(
+                    "Registered",
+                    schema: OpenAPIDocument.object([
+                        "id": OpenAPIDocument.string, "name": OpenAPIDocument.string, "title": OpenAPIDocument.string, "warning": [:],
+                    ]))
+            ]) { $1 }),
+        .init(
+            "PUT", "/dataset/{id}", summary: "Update a dataset: extras merge, resources replace (policy: dataset update).", tags: ["catalog"],
+            security: .bearer, parameters: [idPath, localServer], requestBody: OpenAPIDocument.jsonBody(datasetSchema(required: [])),
+            responses: errors.merging([200: .init("Updated", schema: message), 404: .init("No such dataset", schema: OpenAPIDocument.errorDetail)]) {
+                $1
+            }),
+        .init(
+            "PATCH", "/dataset/{id}", summary: "Update a dataset: extras and resources merge (policy: dataset update).", tags: ["catalog"],
+            security: .bearer, parameters: [idPath, localServer], requestBody: OpenAPIDocument.jsonBody(datasetSchema(required: [])),
+            responses: errors.merging([200: .init("Updated", schema: message), 404: .init("No such dataset", schema: OpenAPIDocument.errorDetail)]) {
+                $1
+            }),
+        .init(
+            "DELETE", "/resource", summary: "Delete a dataset by id or name, as upstream (policy: dataset delete).", tags: ["catalog"],
+            security: .bearer,
+            parameters: [["name": "resource_id", "in": "query", "required": true, "schema": OpenAPIDocument.string], localServer],
+            responses: errors.merging([200: .init("Deleted", schema: message), 404: .init("No such dataset", schema: OpenAPIDocument.errorDetail)]) {
+                $1
+            }),
+        .init(
+            "DELETE", "/resource/{name}", summary: "Delete a dataset by name or id, as upstream (policy: dataset delete).", tags: ["catalog"],
+            security: .bearer, parameters: [["name": "name", "in": "path", "required": true, "schema": OpenAPIDocument.string], localServer],
+            responses: errors.merging([200: .init("Deleted", schema: message), 404: .init("No such dataset", schema: OpenAPIDocument.errorDetail)]) {
+                $1
+            }),
+        .init(
+            "GET", "/search", summary: "Datasets holding every term (policy: dataset read; private ones only for whom it allows).",
+            tags: ["search"], security: .bearer,
+            parameters: [
+                ["name": "terms", "in": "query", "required": true, "schema": ["type": "array", "items": OpenAPIDocument.string]],
+                ["name": "keys", "in": "query", "required": false, "schema": ["type": "array", "items": OpenAPIDocument.string]],
+                ["name": "server", "in": "query", "required": false, "schema": ["type": "string", "enum": ["local", "global"]]],
+            ],
+            responses: errors.merging([200: .init("Datasets", schema: ["type": "array", "items": OpenAPIDocument.anyObject])]) { $1 }),
+    ]
 }

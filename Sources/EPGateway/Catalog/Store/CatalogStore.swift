@@ -14,6 +14,26 @@ protocol CatalogStore: Sendable {
     /// organization that has datasets is refused. Throws ``CatalogError/organizationNotFound``.
     func deleteOrganization(named name: String, cascade: Bool) async throws
 
+    // MARK: Datasets
+
+    /// Stores a new dataset with its resources. Throws ``CatalogError/datasetExists(_:)`` on a
+    /// name clash (whoever wins a race) and ``CatalogError/organizationMissing(_:)``.
+    func createDataset(_ dataset: CatalogDataset) async throws
+
+    /// By id or by name.
+    func dataset(_ idOrName: String) async throws -> CatalogDataset?
+
+    /// Applies `change` to the stored dataset inside one transaction (no update is lost to a
+    /// concurrent one) and returns the result. Throws ``CatalogError/datasetNotFound``.
+    func updateDataset(_ idOrName: String, _ change: @escaping @Sendable (inout CatalogDataset) throws -> Void) async throws -> CatalogDataset
+
+    /// Deletes a dataset and its resources; nil when there was none.
+    func deleteDataset(_ idOrName: String) async throws -> CatalogDataset?
+
+    /// Datasets whose words hold every one of `tokens` (as word prefixes), newest first, at
+    /// most `limit`; every dataset when `tokens` is empty.
+    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset]
+
     /// How many datasets the catalog holds (`/status/metrics`' `num_datasets`).
     func datasetCount() async throws -> Int
 

@@ -45,6 +45,12 @@ public struct EndpointAccess: Sendable {
         throw refusal(decision, subject: subject)
     }
 
+    /// Whether `user` may act on `object`, without an audit line or a count: for filtering
+    /// what a listing shows (a search must not log every private dataset it leaves out).
+    public func permits(_ user: UserIdentity?, _ entity: PolicyEntity, _ operation: PolicyOperation, _ object: PolicyObject) -> Bool {
+        policy.store.current.policy.decide(user.map(subject), entity, operation, object).allowed
+    }
+
     /// No credential where the rule needs one → 401; otherwise 403, worded as upstream words
     /// its tiers and gate where the rule is one of them.
     func refusal(_ decision: PolicyDecision, subject: EndpointSubject?) -> APIError {

@@ -170,12 +170,129 @@ final class SQLiteCatalogStore: CatalogStore {
                 .column("n")?.integer ?? 0
             if count > 0 {
                 guard cascade else { throw CatalogError.organizationHasDatasets(name, count: count) }
-                _ = try await connection.query(
-                    "DELETE FROM dataset_words WHERE dataset_id IN (SELECT id FROM datasets WHERE organization_id = ?)", [.text(id)])
-                _ = try await connection.query("DELETE FROM datasets WHERE organization_id = ?", [.text(id)])
+                for row in try await connection.query("SELECT id FROM datasets WHERE organization_id = ?", [.text(id)]) {
+                    if let datasetID = row.column("id")?.string { try await Self.remove(datasetID, on: connection) }
+                }
             }
             _ = try await connection.query("DELETE FROM organizations WHERE id = ?", [.text(id)])
         }
+    }
+
+    // MARK: Datasets
+
+    func createDataset(_ dataset: CatalogDataset) async throws {
+        do {
+            try await transaction { connection in
+                guard
+                    let organizationID = try await connection.query("SELECT id FROM organizations WHERE name = ?", [.text(dataset.organization)])
+                        .first?.column("id")?.string
+                else { throw CatalogError.organizationMissing(dataset.organization) }
+                try await Self.insert(dataset, organizationID: organizationID, on: connection)
+            }
+        } catch let error as SQLiteError where error.reason == .constraintUniqueFailed || error.reason == .constraint {
+            throw CatalogError.datasetExists(dataset.name)
+        }
+    }
+
+    func dataset(_ idOrName: String) async throws -> CatalogDataset? {
+        guard let row = try await read("SELECT document FROM datasets WHERE id = ? OR name = ?", [.text(idOrName), .text(idOrName)]).first
+        else { return nil }
+        return try await load([row], using: reader).first
+    }
+
+    func updateDataset(_ idOrName: String, _ change: @escaping @Sendable (inout CatalogDataset) throws -> Void) async throws -> CatalogDataset {
+        try await transaction { [self] connection in
+            let rows = try await connection.query(
+                "SELECT document, organization_id FROM datasets WHERE id = ? OR name = ?", [.text(idOrName), .text(idOrName)])
+            guard let row = rows.first, var dataset = try await load([row], using: connection).first else { throw CatalogError.datasetNotFound }
+            let before = dataset
+            try change(&dataset)
+            dataset.modified = Date()
+            var organizationID = row.column("organization_id")?.string ?? ""
+            if dataset.organization != before.organization {
+                guard
+                    let id = try await connection.query("SELECT id FROM organizations WHERE name = ?", [.text(dataset.organization)]).first?
+                        .column("id")?.string
+                else { throw CatalogError.organizationMissing(dataset.organization) }
+                organizationID = id
+            }
+            try await Self.remove(before.id, on: connection)
+            try await Self.insert(dataset, organizationID: organizationID, on: connection)
+            return dataset
+        }
+    }
+
+    func deleteDataset(_ idOrName: String) async throws -> CatalogDataset? {
+        try await transaction { [self] connection in
+            let rows = try await connection.query("SELECT document FROM datasets WHERE id = ? OR name = ?", [.text(idOrName), .text(idOrName)])
+            guard let dataset = try await load(rows, using: connection).first else { return nil }
+            try await Self.remove(dataset.id, on: connection)
+            return dataset
+        }
+    }
+
+    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset] {
+        let rows: [SQLiteRow]
+        if tokens.isEmpty {
+            rows = try await read("SELECT document FROM datasets ORDER BY created DESC LIMIT ?", [.integer(limit)])
+        } else {
+            // Each token a quoted prefix query; FTS5 ANDs them. Quotes inside are doubled.
+            let match = tokens.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"*" }.joined(separator: " AND ")
+            rows = try await read(
+                """
+                SELECT d.document FROM dataset_words w JOIN datasets d ON d.id = w.dataset_id
+                WHERE dataset_words MATCH ? ORDER BY d.created DESC LIMIT ?
+                """, [.text(match), .integer(limit)])
+        }
+        return try await load(rows, using: reader)
+    }
+
+    /// Datasets from their rows' `document`, with their resources (one query for all).
+    private func load(_ rows: [SQLiteRow], using connection: SQLiteConnection) async throws -> [CatalogDataset] {
+        let documents = rows.compactMap { row in row.column("document")?.string.flatMap { try? JSONValue.decode(Data($0.utf8)) } }
+        let ids = documents.compactMap { $0["id"]?.stringValue }
+        guard !ids.isEmpty else { return [] }
+        var resources: [String: [CatalogResource]] = [:]
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        for row in try await connection.query(
+            "SELECT dataset_id, document FROM resources WHERE dataset_id IN (\(placeholders)) ORDER BY dataset_id, position", ids.map { .text($0) })
+        {
+            guard let datasetID = row.column("dataset_id")?.string, let text = row.column("document")?.string,
+                let resource = (try? JSONValue.decode(Data(text.utf8))).flatMap(CatalogResource.init(document:))
+            else { continue }
+            resources[datasetID, default: []].append(resource)
+        }
+        return documents.compactMap { document in
+            document["id"]?.stringValue.flatMap { CatalogDataset(document: document, resources: resources[$0] ?? []) }
+        }
+    }
+
+    private static func insert(_ dataset: CatalogDataset, organizationID: String, on connection: SQLiteConnection) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO datasets (id, name, organization_id, private, creator_user_id, document, created, modified)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(dataset.id), .text(dataset.name), .text(organizationID), .integer(dataset.isPrivate ? 1 : 0),
+                dataset.creator.map { .text($0) } ?? .null, .text(String(decoding: dataset.document.bytes(), as: UTF8.self)),
+                .text(Timestamp.isoUTC(dataset.created)), .text(Timestamp.isoUTC(dataset.modified)),
+            ])
+        for (position, resource) in dataset.resources.enumerated() {
+            _ = try await connection.query(
+                "INSERT INTO resources (id, dataset_id, position, name, url, format, description, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .text(resource.id), .text(dataset.id), .integer(position), .text(resource.name), .text(resource.url), .text(resource.format),
+                    .text(resource.description), .text(String(decoding: resource.document.bytes(), as: UTF8.self)),
+                ])
+        }
+        _ = try await connection.query("INSERT INTO dataset_words (dataset_id, words) VALUES (?, ?)", [.text(dataset.id), .text(dataset.words)])
+    }
+
+    private static func remove(_ id: String, on connection: SQLiteConnection) async throws {
+        _ = try await connection.query("DELETE FROM dataset_words WHERE dataset_id = ?", [.text(id)])
+        _ = try await connection.query("DELETE FROM resources WHERE dataset_id = ?", [.text(id)])
+        _ = try await connection.query("DELETE FROM datasets WHERE id = ?", [.text(id)])
     }
 
     func datasetCount() async throws -> Int {
@@ -197,11 +314,7 @@ final class SQLiteCatalogStore: CatalogStore {
             id: row.column("id")?.string ?? "", name: row.column("name")?.string ?? "", title: row.column("title")?.string ?? "",
             description: row.column("description")?.string ?? "",
             creator: userID.map { CreatorStamp(userID: $0, md5: md5 ?? "") },
-            created: row.column("created")?.string.flatMap(Self.parseTimestamp) ?? Date(timeIntervalSince1970: 0))
-    }
-
-    private static func parseTimestamp(_ text: String) -> Date? {
-        try? Date(text.replacingOccurrences(of: "+00:00", with: "Z"), strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+            created: CatalogTime.parse(row.column("created")?.string))
     }
 }
 

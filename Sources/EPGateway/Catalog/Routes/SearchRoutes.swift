@@ -1,0 +1,65 @@
+import AccessPolicy
+import Essentials
+import Hummingbird
+import Identity
+import ServiceKit
+
+/// `GET /search` (docs/specs/ndp-ep.md §2.9): datasets holding every term. The full-text index
+/// finds the candidates (each term's words as word prefixes); upstream's rule then keeps those
+/// whose JSON holds every term as written (any case), and a keyed term must also be in its
+/// field. Private datasets are left out unless the policy lets the caller read them.
+struct SearchRoutes: Sendable {
+    let store: any CatalogStore
+    let access: EndpointAccess
+
+    static let binding = PolicyBinding(.dataset, .read, .inHandler(.public))
+    /// Upstream asks its catalog for at most this many rows.
+    static let limit = 1000
+
+    var collection: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        routes.get("search") { request, context in try await search(request, context: context) }
+        return routes
+    }
+
+    func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
+        // `global` is this endpoint's own catalog until a global one is configured.
+        _ = try CatalogServer.parse(request, allowed: [.local, .global], default: .global)
+        let query = request.uri.queryParameters
+        let terms = query[values: "terms"].map(String.init)
+        guard !terms.isEmpty else { throw APIError.validation("Field required", field: "terms", location: "query") }
+        let keys = query[values: "keys"].map(String.init)
+        guard keys.isEmpty || keys.count == terms.count else {
+            throw APIError(.badRequest, detail: "The number of keys must match the number of terms, or keys must be omitted.")
+        }
+        let pairs = terms.enumerated().map { index, term in (term: term, key: keys.isEmpty || keys[index] == "null" ? nil : keys[index]) }
+        let tokens = terms.flatMap(Self.words)
+        let candidates = try await store.searchDatasets(tokens: tokens, limit: Self.limit)
+        let user = context.identity
+        return .array(
+            candidates.compactMap { dataset in
+                guard
+                    !dataset.isPrivate
+                        || access.permits(user, .dataset, .read, PolicyObject(mode: .private, id: dataset.name, creator: dataset.creator))
+                else { return nil }
+                let result = dataset.searchResult
+                let text = String(decoding: result.bytes(), as: UTF8.self).lowercased()
+                for (term, key) in pairs {
+                    guard text.contains(term.lowercased()) else { return nil }
+                    if let key, !Self.field(key, of: result).contains(term.lowercased()) { return nil }
+                }
+                return result
+            })
+    }
+
+    /// A term's words, as the index splits them (letters and digits).
+    static func words(_ term: String) -> [String] {
+        term.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+    }
+
+    /// A result field's text, or an extra's, lower-cased, for `key:term`.
+    static func field(_ key: String, of result: JSONValue) -> String {
+        let value = result[key] ?? result["extras"]?[key] ?? .null
+        return (value.scalarDescription ?? String(decoding: value.bytes(), as: UTF8.self)).lowercased()
+    }
+}
