@@ -1,6 +1,8 @@
 """`make up` (scripts/run-stack.sh) as a user meets it: it starts every service, they answer,
 Ctrl-C stops all of them, and a service that cannot start takes the launcher down cleanly."""
 import socket
+import subprocess
+import sys
 
 import requests
 
@@ -49,6 +51,19 @@ def test_stack_starts_serves_and_stops_on_ctrl_c(stack_factory):
                          json={"user_id": "demo@example.org"}).status_code == 403
     assert requests.post(stack.url("PODS_PORT", "/delete_pod"), headers=DEMO, timeout=30,
                          json={"user_id": "demo@example.org", "pod_name": pod}).json() == {"requested": True}
+
+    # The catalog snippet the stack prints registers a dataset and finds it, as printed.
+    start = next(i for i, line in enumerate(stack.lines) if line.startswith("[stack] The catalog"))
+    snippet = []
+    for line in stack.lines[start + 1:]:
+        if line.startswith("["):
+            continue
+        snippet.append(line)
+        if line.startswith("print([d"):
+            break
+    ran = subprocess.run([sys.executable, "-c", "\n".join(snippet)], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[-1] == "['sea-surface']"
 
     # Log lines carry their service's prefix; tokens never appear.
     assert any(line.startswith("[ndp-ep-api] ") for line in stack.lines)

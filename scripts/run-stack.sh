@@ -133,8 +133,8 @@ else
     REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_BROKER_HOST="$host" REXEC_BROKER_PORT="$broker_server_port" --
 fi
 # The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
-start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" \
-  CATALOG_SQLITE_PATH="${STACK_CATALOG_PATH:-$state_dir/catalog.sqlite}" \
+catalog_path="${STACK_CATALOG_PATH:-$state_dir/catalog.sqlite}"
+start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" CATALOG_SQLITE_PATH="$catalog_path" \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
   REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --
@@ -213,6 +213,14 @@ def where(n):
 
 print(where(10))
 print(client.terminate_rexec_environment())
+[stack] The catalog (embedded SQLite at $catalog_path), copy and paste:
+from ndp_ep import APIClient
+client = APIClient(base_url="http://$host:$ep_port/ep", username="demo@example.org", password="demo-password")
+if "demo-lab" not in client.list_organizations(server="local"):
+    client.register_organization({"name": "demo-lab", "title": "Demo Lab"})
+print(client.register_general_dataset({"name": "sea-surface", "title": "Sea surface temperature", "owner_org": "demo-lab",
+    "notes": "Daily means from buoys", "resources": [{"url": "https://example.org/sst.csv", "name": "sst", "format": "CSV"}]}))
+print([d["name"] for d in client.search_datasets(["buoys"])])
 EOT
 
 # Run until Ctrl-C, or until any service dies (then stop the rest and fail).
