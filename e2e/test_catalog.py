@@ -180,3 +180,56 @@ def test_private_datasets_are_invisible_to_others(gateway):
     assert requests.get(f"{gateway.base}/search?terms=a&terms=b&keys=title", timeout=10).status_code == 400
     # Nothing was stored by the refused registrations.
     assert names(writer) == ["hidden-set"] and requests.get(f"{gateway.base}/search?terms=ok-set", timeout=10).json() == []
+
+
+def test_typed_registrations_with_the_real_client(gateway):
+    writer = f"APIClient(base_url={gateway.base!r}, token='demo-token')"
+    kafka = {"dataset_name": "wind-stream", "dataset_title": "Wind stream", "owner_org": "stream-lab", "kafka_topic": "wind",
+             "kafka_host": "kafka.example.org", "kafka_port": 9092, "mapping": {"speed": "m/s"}, "extras": {"site": "roof"}}
+    url = {"resource_name": "tide-csv", "resource_title": "Tides", "owner_org": "stream-lab", "resource_url": "https://example.org/tides.csv",
+           "file_type": "CSV", "notes": "hourly tides"}
+    s3 = {"resource_name": "raw-bucket", "resource_title": "Raw data", "owner_org": "stream-lab", "resource_s3": "s3://raw/2024/"}
+    service = {"service_name": "tile-server", "service_title": "Tiles", "owner_org": "services", "service_url": "https://tiles.example.org",
+               "service_type": "API", "health_check_url": "https://tiles.example.org/health"}
+    script = "".join([
+        attempt(f"{writer}.register_organization({{'name': 'stream-lab', 'title': 'Stream Lab'}})"),
+        attempt(f"{writer}.register_kafka_topic({kafka!r})"),
+        attempt(f"{writer}.register_kafka_topic({{**{kafka!r}, 'dataset_name': 'other', 'owner_org': 'nowhere'}})"),
+        attempt(f"{writer}.register_url({url!r})"),
+        attempt(f"{writer}.register_s3_link({s3!r})"),
+        attempt(f"{writer}.register_s3_link({{**{s3!r}, 'resource_name': 'x-s3', 'extras': {{'collection': 'c'}}}})"),
+        attempt(f"{writer}.register_service({service!r})"),
+        attempt(f"{writer}.register_service({service!r})"),
+        attempt(f"{writer}.register_service({{**{service!r}, 'service_name': 'misplaced', 'owner_org': 'stream-lab'}})"),
+        attempt(f"{writer}.update_kafka_topic('wind-stream', {{'kafka_topic': 'gusts', 'dataset_description': 'gusts now'}})"),
+        attempt(f"{writer}.update_kafka_topic('tide-csv', {{'kafka_topic': 'x'}})"),
+        attempt(f"{writer}.update_url_resource('tide-csv', {{'resource_url': 'https://example.org/tides-v2.csv'}})"),
+        attempt(f"{writer}.patch_s3_resource('raw-bucket', {{'resource_s3': 's3://raw/2025/'}})"),
+        attempt(f"{writer}.update_service('tile-server', {{'service_title': 'Map tiles'}})"),
+        attempt(f"APIClient(base_url={gateway.base!r}).search_datasets(['gusts'])"),
+        attempt(f"APIClient(base_url={gateway.base!r}).search_datasets(['services'], keys=['owner_org'])"),
+    ])
+    (org, kafka_id, missing_org, url_id, s3_id, reserved, service_id, duplicate, misplaced, kafka_update, wrong_kind, url_update,
+     s3_patch, service_update, gusts, services) = results(run_ndp_ep("0.9.0", script))
+    for created in (kafka_id, url_id, s3_id, service_id):
+        assert set(created["ok"]) == {"id"}, created
+    assert missing_org == {"error": "Error creating Kafka dataset: Organization (owner_org) does not exist"}
+    # The client recognises "Reserved key error".
+    assert reserved == {"error": "Error creating S3 resource: Reserved key conflict."}
+    assert duplicate == {"error": "Error creating service: A service with the given name or URL already exists"}
+    assert misplaced == {"error": "Error creating service: owner_org must be 'services' for service registration"}
+    assert kafka_update == {"ok": {"message": "Kafka dataset updated successfully"}}
+    assert wrong_kind == {"error": "Error updating Kafka dataset: Not found"}
+    assert url_update == {"ok": {"message": "Resource updated successfully"}}
+    assert s3_patch == {"ok": {"message": "S3 resource updated successfully"}}
+    assert service_update == {"ok": {"message": "Service updated successfully"}}
+    [wind] = gusts["ok"]
+    assert wind["notes"] == "gusts now" and wind["extras"]["topic"] == "gusts" and wind["extras"]["host"] == "kafka.example.org"
+    assert wind["extras"]["port"] == "9092" and wind["extras"]["mapping"] == {"speed": "m/s"} and wind["extras"]["site"] == "roof"
+    assert wind["resources"] == [{"id": wind["resources"][0]["id"], "url": "", "name": "gusts", "format": "kafka",
+                                  "description": "Kafka topic gusts hosted at kafka.example.org:9092"}]
+    [tiles] = services["ok"]
+    assert tiles["title"] == "Map tiles" and tiles["extras"]["service_type"] == "API"
+    assert tiles["resources"][0]["url"] == "https://tiles.example.org" and tiles["resources"][0]["format"] == "service"
+    found = requests.get(f"{gateway.base}/search", params={"terms": "tides-v2"}, timeout=10).json()
+    assert [(d["name"], d["resources"][0]["url"]) for d in found] == [("tide-csv", "https://example.org/tides-v2.csv")]

@@ -33,7 +33,7 @@ enum EPGateway {
         var services: [any Service] = [PolicyReloader(store: policy)]
         if let catalog {
             readiness.append(ReadinessCheck(name: "local_catalog") { try await catalog.ping() })
-            operations += CatalogOperations.organizations + CatalogOperations.datasets
+            operations += CatalogOperations.organizations + CatalogOperations.datasets + CatalogOperations.registrations
             services.append(Catalog.Closer(store: catalog))
         }
         var rexec: RexecRoutes?
@@ -74,6 +74,12 @@ enum EPGateway {
                 routes.group(access.guarding(DatasetRoutes.updateBinding)).addRoutes(datasets.updateRoutes)
                 routes.group(access.guarding(DatasetRoutes.deleteBinding)).addRoutes(datasets.deleteRoutes)
                 routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(store: catalog, access: access).collection)
+                for kind in RegistrationKind.all {
+                    let registrations = RegistrationRoutes(
+                        kind: kind, store: catalog, access: access, endpointOrganization: settings.status.organization)
+                    routes.group(access.guarding(registrations.createBinding)).addRoutes(registrations.createRoutes)
+                    routes.group(access.guarding(registrations.updateBinding)).addRoutes(registrations.updateRoutes)
+                }
             }
             if let rexec {
                 // scidx-rexec sends its token in the form.

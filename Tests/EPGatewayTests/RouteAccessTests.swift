@@ -41,6 +41,12 @@ struct RouteAccessTests {
                 "POST /dataset": "dataset create (public, in handler)", "PUT /dataset/{id}": "dataset update (public, in handler)",
                 "PATCH /dataset/{id}": "dataset update (public, in handler)", "DELETE /resource": "dataset delete (public, in handler)",
                 "DELETE /resource/{name}": "dataset delete (public, in handler)", "GET /search": "dataset read (public, in handler)",
+                "POST /kafka": "dataset create (public, in handler)", "PUT /kafka/{id}": "dataset update (public, in handler)",
+                "PATCH /kafka/{id}": "dataset update (public, in handler)", "POST /url": "dataset create (public, in handler)",
+                "PUT /url/{id}": "dataset update (public, in handler)", "PATCH /url/{id}": "dataset update (public, in handler)",
+                "POST /s3": "dataset create (public, in handler)", "PUT /s3/{id}": "dataset update (public, in handler)",
+                "PATCH /s3/{id}": "dataset update (public, in handler)", "POST /services": "service create (public, in handler)",
+                "PUT /services/{id}": "service update (public, in handler)", "PATCH /services/{id}": "service update (public, in handler)",
             ]) { $1 }, governedByPolicy: true)
         try await catalog.store.close()
     }

@@ -123,4 +123,30 @@ enum CatalogOperations {
             ],
             responses: errors.merging([200: .init("Datasets", schema: ["type": "array", "items": OpenAPIDocument.anyObject])]) { $1 }),
     ]
+
+    /// Each typed registration's create, update and patch. Bodies are described loosely (an
+    /// object): the routes check each field themselves and answer 422 with what is wrong.
+    static let registrations: [OpenAPIDocument.Operation] = RegistrationKind.all.flatMap { kind in
+        let body = OpenAPIDocument.jsonBody(OpenAPIDocument.anyObject)
+        let updated = errors.merging([
+            200: .init("Updated", schema: message), 404: .init("No such registration", schema: OpenAPIDocument.errorDetail),
+        ]) {
+            $1
+        }
+        let created = errors.merging([
+            201: .init("Registered", schema: OpenAPIDocument.object(["id": OpenAPIDocument.string])),
+            409: .init("The name is taken", schema: OpenAPIDocument.errorDetail),
+        ]) { $1 }
+        return [
+            OpenAPIDocument.Operation(
+                "POST", "/\(kind.path)", summary: "Register (\(kind.format)).", tags: ["catalog"], security: .bearer, parameters: [localServer],
+                requestBody: body, responses: created),
+            OpenAPIDocument.Operation(
+                "PUT", "/\(kind.path)/{id}", summary: "Update a \(kind.format) registration.", tags: ["catalog"], security: .bearer,
+                parameters: [idPath, localServer], requestBody: body, responses: updated),
+            OpenAPIDocument.Operation(
+                "PATCH", "/\(kind.path)/{id}", summary: "Update a \(kind.format) registration.", tags: ["catalog"], security: .bearer,
+                parameters: [idPath, localServer], requestBody: body, responses: updated),
+        ]
+    }
 }

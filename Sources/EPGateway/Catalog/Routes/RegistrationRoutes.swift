@@ -1,0 +1,138 @@
+import AccessPolicy
+import Essentials
+import Foundation
+import Hummingbird
+import Identity
+import ServiceKit
+
+/// `POST /kafka`, `/url`, `/s3`, `/services` and their `PUT`/`PATCH /{kind}/{id}` (docs/specs/
+/// ndp-ep.md §2.7): one route set per ``RegistrationKind``. Kafka topics, URLs and S3 links are
+/// `dataset`s for the policy; services are `service`s, `protected` when `requires_auth` is set.
+struct RegistrationRoutes: Sendable {
+    let kind: RegistrationKind
+    let store: any CatalogStore
+    let access: EndpointAccess
+    let endpointOrganization: String
+
+    var entity: PolicyEntity { kind.path == "services" ? .service : .dataset }
+    var createBinding: PolicyBinding { PolicyBinding(entity, .create, .inHandler(.public)) }
+    var updateBinding: PolicyBinding { PolicyBinding(entity, .update, .inHandler(.public)) }
+
+    var createRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        routes.post(RouterPath(kind.path)) { request, context in try await create(request, context: context) }
+        return routes
+    }
+
+    var updateRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        let path = RouterPath("\(kind.path)/{id}")
+        routes.put(path) { request, context in try await update(request, context: context) }
+        routes.patch(path) { request, context in try await update(request, context: context) }
+        return routes
+    }
+
+    /// The mode of a registration: a service that asks for authentication is `protected`.
+    func mode(_ dataset: CatalogDataset) -> PolicyMode {
+        if dataset.isPrivate { return .private }
+        let requiresAuth = dataset.extra("requires_auth")
+        return entity == .service && (requiresAuth?.boolValue == true || requiresAuth?.stringValue?.lowercased() == "true") ? .protected : .public
+    }
+
+    /// 201 `{id}`: the dataset's id.
+    func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
+        let server = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
+        guard server == .local else { throw CatalogServer.preCkanDisabled }
+        let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
+        guard let name = body[kind.nameField]?.stringValue else { throw APIError.validation("Field required", field: kind.nameField) }
+        guard OrganizationRoutes.isValidName(name) else {
+            throw APIError.validation("\(kind.nameField) must be 2 to 100 lowercase letters, digits, '-' or '_'", field: kind.nameField)
+        }
+        guard let title = body[kind.titleField]?.stringValue else { throw APIError.validation("Field required", field: kind.titleField) }
+        guard let organization = body["owner_org"]?.stringValue else { throw APIError.validation("Field required", field: "owner_org") }
+        try kind.validate(body, true)
+        let now = Date()
+        var dataset = CatalogDataset(
+            id: UUID().uuidString.lowercased(), name: name, title: title, organization: organization,
+            notes: body[kind.notesField]?.stringValue ?? (kind.path == "services" ? "Service: \(title)" : ""), tags: [], groups: [],
+            extras: try extras(body), resources: [], isPrivate: false, licenseID: nil, version: nil, creator: context.identity?.ndpUserID,
+            created: now, modified: now)
+        apply(body, to: &dataset)
+        dataset.setExtra("ndp_group_id", .string(endpointOrganization))
+        if let user = context.identity {
+            let creator = CreatorStamp(user)
+            dataset.setExtra("ndp_user_id", .string(creator.userID))
+            dataset.setExtra("ndp_creator_md5", .string(creator.md5))
+        }
+        try access.authorize(context.identity, entity, .create, PolicyObject(mode: mode(dataset), id: name), logger: context.logger)
+        do {
+            try await store.createDataset(dataset)
+        } catch CatalogError.datasetExists(let taken) {
+            let noun = kind.path == "services" ? "service" : "dataset"
+            throw APIError(.conflict, detail: .string("\(kind.duplicate): a \(noun) named '\(taken)' already exists"))
+        }
+        return JSONValue.object(["id": .string(dataset.id)]).response(status: .created)
+    }
+
+    /// Given fields replace, extras merge; the resource follows.
+    func update(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
+        let server = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
+        guard server == .local else { throw CatalogServer.preCkanDisabled }
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
+        try kind.validate(body, false)
+        let added = try extras(body)
+        guard let current = try await store.dataset(id), current.resources.contains(where: { $0.format == kind.format }) else {
+            throw APIError(.notFound, detail: .string(kind.notFound))
+        }
+        try access.authorize(
+            context.identity, entity, .update, PolicyObject(mode: mode(current), id: current.name, creator: current.creator), logger: context.logger)
+        _ = try await store.updateDataset(current.id) { [kind] dataset in
+            if let title = body[kind.titleField]?.stringValue { dataset.title = title }
+            if let notes = body[kind.notesField]?.stringValue { dataset.notes = notes }
+            if let organization = body["owner_org"]?.stringValue { dataset.organization = organization }
+            for extra in added { dataset.setExtra(extra.key, extra.value) }
+            RegistrationRoutes.applyFields(kind, body, to: &dataset)
+        }
+        return ["message": .string(kind.updated)]
+    }
+
+    /// The caller's `extras`, refused when one is a reserved key.
+    private func extras(_ body: [String: JSONValue]) throws -> [CatalogDataset.Extra] {
+        switch body["extras"] {
+        case nil, .null: return []
+        case .object(let fields):
+            if let reserved = fields.keys.sorted().first(where: kind.reservedKeys.contains) {
+                throw APIError(.badRequest, detail: "Reserved key error: '\(reserved)' is a field of this registration and cannot be an extra")
+            }
+            return fields.keys.sorted().map { CatalogDataset.Extra(key: $0, value: fields[$0]!) }
+        default: throw APIError.validation("Input should be a valid dictionary", field: "extras")
+        }
+    }
+
+    private func apply(_ body: [String: JSONValue], to dataset: inout CatalogDataset) {
+        Self.applyFields(kind, body, to: &dataset)
+    }
+
+    /// The kind's own fields into extras (`mapping`/`processing` as JSON text, as upstream),
+    /// then its one resource made or updated from the result.
+    static func applyFields(_ kind: RegistrationKind, _ body: [String: JSONValue], to dataset: inout CatalogDataset) {
+        for (field, key) in kind.extraFields {
+            if let value = body[field], value != .null { dataset.setExtra(key, .string(value.scalarDescription ?? "")) }
+        }
+        for field in kind.jsonExtraFields {
+            if let value = body[field], value != .null { dataset.setExtra(field, .string(String(decoding: value.bytes(), as: UTF8.self))) }
+        }
+        let made = kind.resource(body, dataset)
+        if let index = dataset.resources.firstIndex(where: { $0.format == kind.format }) {
+            dataset.resources[index].url = made.url
+            dataset.resources[index].name = made.name
+            dataset.resources[index].description = made.description
+        } else {
+            dataset.resources.append(
+                CatalogResource(
+                    id: UUID().uuidString.lowercased(), url: made.url, name: made.name, format: kind.format, description: made.description,
+                    created: dataset.created))
+        }
+    }
+}
