@@ -233,3 +233,50 @@ def test_typed_registrations_with_the_real_client(gateway):
     assert tiles["resources"][0]["url"] == "https://tiles.example.org" and tiles["resources"][0]["format"] == "service"
     found = requests.get(f"{gateway.base}/search", params={"terms": "tides-v2"}, timeout=10).json()
     assert [(d["name"], d["resources"][0]["url"]) for d in found] == [("tide-csv", "https://example.org/tides-v2.csv")]
+
+
+def test_resources_with_the_real_client(gateway):
+    headers = {"Authorization": "Bearer demo-token"}
+    requests.post(f"{gateway.base}/organization", json={"name": "file-lab", "title": "Files"}, headers=headers, timeout=10)
+    body = {"name": "survey", "title": "Survey", "owner_org": "file-lab", "resources": [
+        {"url": "https://example.org/a.csv", "name": "part-a", "format": "CSV", "description": "first half"},
+        {"url": "https://example.org/b.nc", "name": "part-b", "format": "NetCDF"},
+        {"url": "s3://bucket/c", "name": "part-c", "format": "csv"}]}
+    created = requests.post(f"{gateway.base}/dataset", json=body, headers=headers, timeout=10).json()
+    [survey] = requests.get(f"{gateway.base}/search", params={"terms": "survey"}, timeout=10).json()
+    a, b, c = [resource["id"] for resource in survey["resources"]]
+    writer = f"APIClient(base_url={gateway.base!r}, token='demo-token')"
+    viewer = f"APIClient(base_url={gateway.base!r}, token='viewer-token')"
+    script = "".join([
+        attempt(f"{writer}.get_resource({a!r})"),
+        attempt(f"{writer}.get_resource('no-such-resource')"),
+        attempt(f"{writer}.patch_resource({a!r}, description='first part')"),
+        attempt(f"{viewer}.patch_resource({a!r}, description='viewer')"),
+        attempt(f"{writer}.patch_dataset_resource({created['id']!r}, {b!r}, {{'format': 'netcdf4'}})"),
+        attempt(f"{writer}.search_resources(format='CSV')"),
+        attempt(f"{writer}.search_resources(q='example.org', limit=1, offset=1)"),
+        attempt(f"{writer}.delete_dataset_resource({created['id']!r}, {b!r})"),
+        attempt(f"{writer}.delete_resource({c!r})"),
+        attempt(f"{writer}.search_resources(name='part')"),
+        attempt(f"{writer}.delete_resource('survey')"),
+        attempt(f"{writer}.search_resources(name='part')"),
+    ])
+    (shown, missing, patched, refused, patched_b, csv, paged, deleted_b, deleted_c, remaining, deleted_dataset,
+     empty) = results(run_ndp_ep("0.9.0", script))
+    assert shown["ok"]["id"] == a and shown["ok"]["package_id"] == created["id"] and shown["ok"]["format"] == "CSV"
+    assert "not found" in missing["error"].lower()
+    assert patched["ok"]["description"] == "first part" and patched["ok"]["name"] == "part-a"
+    assert "writer or admin role" in refused["error"]
+    assert patched_b["ok"]["format"] == "netcdf4"
+    # `format` is matched whole, in any case; the others are substrings.
+    assert csv["ok"]["count"] == 2 and {r["name"] for r in csv["ok"]["results"]} == {"part-a", "part-c"}
+    assert csv["ok"]["results"][0]["dataset_name"] == "survey" and csv["ok"]["results"][0]["dataset_title"] == "Survey"
+    assert paged["ok"]["count"] == 2 and [r["name"] for r in paged["ok"]["results"]] == ["part-b"]
+    assert deleted_b == {"ok": {"message": f"Resource '{b}' deleted successfully"}}
+    # DELETE /resource/{id} with a resource's id deletes that resource (upstream deleted a dataset).
+    assert "deleted successfully" in str(deleted_c["ok"])
+    assert [r["name"] for r in remaining["ok"]["results"]] == ["part-a"]
+    # With a dataset's name it deletes the dataset, as ndp-ep's delete_resource_by_name expects.
+    assert deleted_dataset == {"ok": {"message": "survey deleted successfully"}}
+    assert empty["ok"] == {"count": 0, "results": []}
+    assert requests.get(f"{gateway.base}/resources/search", params={"limit": 0}, timeout=10).status_code == 422

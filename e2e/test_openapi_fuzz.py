@@ -28,9 +28,11 @@ def services(idp, tmp_path_factory):
 
 
 def fuzz(schema_url):
+    # One worker: with two, hypothesis describes filters by parsing source on two threads at
+    # once, and CPython 3.11's parser fails with "AST constructor recursion depth mismatch".
     return subprocess.run(
         [str(SCHEMATHESIS), "run", schema_url, "-H", "Authorization: Bearer demo-token", "--checks", CHECKS,
-         "--max-examples", "25", "--seed", "20261125", "--workers", "2", "--no-color"],
+         "--max-examples", "25", "--seed", "20261125", "--workers", "1", "--no-color"],
         capture_output=True, text=True, timeout=600,
     )
 

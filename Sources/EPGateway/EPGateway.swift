@@ -33,7 +33,7 @@ enum EPGateway {
         var services: [any Service] = [PolicyReloader(store: policy)]
         if let catalog {
             readiness.append(ReadinessCheck(name: "local_catalog") { try await catalog.ping() })
-            operations += CatalogOperations.organizations + CatalogOperations.datasets + CatalogOperations.registrations
+            operations += CatalogOperations.organizations + CatalogOperations.datasets + CatalogOperations.registrations + CatalogOperations.resources
             services.append(Catalog.Closer(store: catalog))
         }
         var rexec: RexecRoutes?
@@ -73,6 +73,10 @@ enum EPGateway {
                 routes.group(access.guarding(DatasetRoutes.createBinding)).addRoutes(datasets.createRoutes)
                 routes.group(access.guarding(DatasetRoutes.updateBinding)).addRoutes(datasets.updateRoutes)
                 routes.group(access.guarding(DatasetRoutes.deleteBinding)).addRoutes(datasets.deleteRoutes)
+                let resources = ResourceRoutes(store: catalog, access: access, datasets: datasets)
+                routes.group(access.guarding(ResourceRoutes.readBinding)).addRoutes(resources.readRoutes)
+                routes.group(access.guarding(ResourceRoutes.updateBinding)).addRoutes(resources.updateRoutes)
+                routes.group(access.guarding(ResourceRoutes.deleteBinding)).addRoutes(resources.deleteRoutes)
                 routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(store: catalog, access: access).collection)
                 for kind in RegistrationKind.all {
                     let registrations = RegistrationRoutes(

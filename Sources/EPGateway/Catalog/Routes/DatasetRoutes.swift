@@ -31,7 +31,8 @@ struct DatasetRoutes: Sendable {
         return routes
     }
 
-    /// Upstream's `/resource` deletes remove a whole dataset, by id or name (§2.8).
+    /// Upstream's `DELETE /resource?resource_id=` removes a whole dataset, by id or name (§2.8);
+    /// `DELETE /resource/{id}` is ``ResourceRoutes``'.
     var deleteRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.delete("resource") { request, context in
@@ -39,9 +40,6 @@ struct DatasetRoutes: Sendable {
                 throw APIError.validation("Field required", field: "resource_id", location: "query")
             }
             return try await delete(id, request: request, context: context)
-        }
-        routes.delete("resource/{name}") { request, context in
-            try await delete(try context.parameters.require("name"), request: request, context: context)
         }
         return routes
     }

@@ -34,6 +34,12 @@ protocol CatalogStore: Sendable {
     /// most `limit`; every dataset when `tokens` is empty.
     func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset]
 
+    /// A resource by id, with its dataset.
+    func resource(_ id: String) async throws -> (resource: CatalogResource, dataset: CatalogDataset)?
+
+    /// Resources matching `query`, in dataset then position order, and how many match in all.
+    func searchResources(_ query: ResourceQuery) async throws -> (count: Int, hits: [ResourceHit])
+
     /// How many datasets the catalog holds (`/status/metrics`' `num_datasets`).
     func datasetCount() async throws -> Int
 
@@ -41,4 +47,32 @@ protocol CatalogStore: Sendable {
     func ping() async throws
 
     func close() async throws
+}
+
+/// `GET /resources/search`'s filters (docs/specs/ndp-ep.md §2.8): substrings, any case, except
+/// `format`, which is matched whole.
+struct ResourceQuery: Sendable {
+    var text: String?
+    var name: String?
+    var url: String?
+    var description: String?
+    var format: String?
+    var limit: Int
+    var offset: Int
+    /// Private datasets' resources: none, the caller's own (`ndp_user_id`), or all.
+    var privateVisibility: PrivateVisibility
+
+    enum PrivateVisibility: Sendable, Equatable {
+        case none
+        case createdBy(String)
+        case all
+    }
+}
+
+/// A resource found, with the dataset it belongs to.
+struct ResourceHit: Sendable {
+    var resource: CatalogResource
+    var datasetID: String
+    var datasetName: String
+    var datasetTitle: String
 }

@@ -247,6 +247,60 @@ final class SQLiteCatalogStore: CatalogStore {
         return try await load(rows, using: reader)
     }
 
+    func resource(_ id: String) async throws -> (resource: CatalogResource, dataset: CatalogDataset)? {
+        guard
+            let row = try await read(
+                "SELECT d.document AS document FROM resources r JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?", [.text(id)]
+            ).first,
+            let dataset = try await load([row], using: reader).first, let resource = dataset.resources.first(where: { $0.id == id })
+        else { return nil }
+        return (resource, dataset)
+    }
+
+    func searchResources(_ query: ResourceQuery) async throws -> (count: Int, hits: [ResourceHit]) {
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        func contains(_ column: String, _ value: String) {
+            conditions.append("instr(lower(\(column)), ?) > 0")
+            binds.append(.text(value.lowercased()))
+        }
+        if let text = query.text, !text.isEmpty {
+            conditions.append("(instr(lower(r.name), ?) > 0 OR instr(lower(r.url), ?) > 0 OR instr(lower(r.description), ?) > 0)")
+            binds += Array(repeating: .text(text.lowercased()), count: 3)
+        }
+        if let name = query.name { contains("r.name", name) }
+        if let url = query.url { contains("r.url", url) }
+        if let description = query.description { contains("r.description", description) }
+        if let format = query.format {
+            conditions.append("lower(r.format) = ?")
+            binds.append(.text(format.lowercased()))
+        }
+        switch query.privateVisibility {
+        case .none: conditions.append("d.private = 0")
+        case .createdBy(let creator):
+            conditions.append("(d.private = 0 OR d.creator_user_id = ?)")
+            binds.append(.text(creator))
+        case .all: break
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let from = "FROM resources r JOIN datasets d ON d.id = r.dataset_id \(filter)"
+        let count = try await read("SELECT COUNT(*) AS n \(from)", binds).first?.column("n")?.integer ?? 0
+        let rows = try await read(
+            """
+            SELECT r.document AS document, d.id AS dataset_id, d.name AS dataset_name, json_extract(d.document, '$.title') AS dataset_title
+            \(from) ORDER BY d.created, d.id, r.position LIMIT ? OFFSET ?
+            """, binds + [.integer(query.limit), .integer(query.offset)])
+        let hits = rows.compactMap { row -> ResourceHit? in
+            guard let text = row.column("document")?.string,
+                let resource = (try? JSONValue.decode(Data(text.utf8))).flatMap(CatalogResource.init(document:))
+            else { return nil }
+            return ResourceHit(
+                resource: resource, datasetID: row.column("dataset_id")?.string ?? "", datasetName: row.column("dataset_name")?.string ?? "",
+                datasetTitle: row.column("dataset_title")?.string ?? "")
+        }
+        return (count, hits)
+    }
+
     /// Datasets from their rows' `document`, with their resources (one query for all).
     private func load(_ rows: [SQLiteRow], using connection: SQLiteConnection) async throws -> [CatalogDataset] {
         let documents = rows.compactMap { row in row.column("document")?.string.flatMap { try? JSONValue.decode(Data($0.utf8)) } }
