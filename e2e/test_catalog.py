@@ -239,9 +239,9 @@ def test_resources_with_the_real_client(gateway):
     headers = {"Authorization": "Bearer demo-token"}
     requests.post(f"{gateway.base}/organization", json={"name": "file-lab", "title": "Files"}, headers=headers, timeout=10)
     body = {"name": "survey", "title": "Survey", "owner_org": "file-lab", "resources": [
-        {"url": "https://example.org/a.csv", "name": "part-a", "format": "CSV", "description": "first half"},
-        {"url": "https://example.org/b.nc", "name": "part-b", "format": "NetCDF"},
-        {"url": "s3://bucket/c", "name": "part-c", "format": "csv"}]}
+        {"url": "https://survey.example/a.csv", "name": "part-a", "format": "SurveyCSV", "description": "first half"},
+        {"url": "https://survey.example/b.nc", "name": "part-b", "format": "NetCDF"},
+        {"url": "s3://bucket/c", "name": "part-c", "format": "surveycsv"}]}
     created = requests.post(f"{gateway.base}/dataset", json=body, headers=headers, timeout=10).json()
     [survey] = requests.get(f"{gateway.base}/search", params={"terms": "survey"}, timeout=10).json()
     a, b, c = [resource["id"] for resource in survey["resources"]]
@@ -253,17 +253,17 @@ def test_resources_with_the_real_client(gateway):
         attempt(f"{writer}.patch_resource({a!r}, description='first part')"),
         attempt(f"{viewer}.patch_resource({a!r}, description='viewer')"),
         attempt(f"{writer}.patch_dataset_resource({created['id']!r}, {b!r}, {{'format': 'netcdf4'}})"),
-        attempt(f"{writer}.search_resources(format='CSV')"),
-        attempt(f"{writer}.search_resources(q='example.org', limit=1, offset=1)"),
+        attempt(f"{writer}.search_resources(format='SURVEYcsv')"),
+        attempt(f"{writer}.search_resources(q='survey.example', limit=1, offset=1)"),
         attempt(f"{writer}.delete_dataset_resource({created['id']!r}, {b!r})"),
         attempt(f"{writer}.delete_resource({c!r})"),
-        attempt(f"{writer}.search_resources(name='part')"),
+        attempt(f"{writer}.search_resources(name='part-')"),
         attempt(f"{writer}.delete_resource('survey')"),
-        attempt(f"{writer}.search_resources(name='part')"),
+        attempt(f"{writer}.search_resources(name='part-')"),
     ])
     (shown, missing, patched, refused, patched_b, csv, paged, deleted_b, deleted_c, remaining, deleted_dataset,
      empty) = results(run_ndp_ep("0.9.0", script))
-    assert shown["ok"]["id"] == a and shown["ok"]["package_id"] == created["id"] and shown["ok"]["format"] == "CSV"
+    assert shown["ok"]["id"] == a and shown["ok"]["package_id"] == created["id"] and shown["ok"]["format"] == "SurveyCSV"
     assert "not found" in missing["error"].lower()
     assert patched["ok"]["description"] == "first part" and patched["ok"]["name"] == "part-a"
     assert "writer or admin role" in refused["error"]
