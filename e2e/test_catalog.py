@@ -280,3 +280,35 @@ def test_resources_with_the_real_client(gateway):
     assert deleted_dataset == {"ok": {"message": "survey deleted successfully"}}
     assert empty["ok"] == {"count": 0, "results": []}
     assert requests.get(f"{gateway.base}/resources/search", params={"limit": 0}, timeout=10).status_code == 422
+
+
+def test_advanced_search_with_the_real_client(gateway):
+    headers = {"Authorization": "Bearer demo-token"}
+    requests.post(f"{gateway.base}/organization", json={"name": "geo-lab", "title": "Geo"}, headers=headers, timeout=10)
+    for name, fmt, notes in (("quake-catalog", "CSV", "seismic events"), ("quake-maps", "GeoTIFF", "seismic hazard maps"),
+                             ("bare-set", None, "seismic but no files")):
+        body = {"name": name, "title": name.replace("-", " ").title(), "owner_org": "geo-lab", "notes": notes,
+                "tags": ["geo"], "extras": {"instrument": "seismometer" if fmt == "CSV" else "satellite"}}
+        if fmt:
+            body["resources"] = [{"url": f"https://geo.example/{name}", "name": name, "format": fmt}]
+        assert requests.post(f"{gateway.base}/dataset", json=body, headers=headers, timeout=10).status_code == 201
+    client = f"APIClient(base_url={gateway.base!r})"
+    script = "".join([
+        attempt(f"{client}.advanced_search({{'search_term': 'seismic', 'owner_org': 'geo-lab', 'server': 'local'}})"),
+        attempt(f"{client}.advanced_search({{'search_term': 'seismic,hazard'}})"),
+        attempt(f"{client}.advanced_search({{'filter_list': ['instrument:seismometer'], 'owner_org': 'geo-lab'}})"),
+        attempt(f"{client}.advanced_search({{'owner_org': 'geo-lab', 'resource_format': 'geotiff'}})"),
+        attempt(f"{client}.advanced_search({{'owner_org': 'geo-lab', 'timestamp': '>2000-01-01T00:00:00Z'}})"),
+        attempt(f"{client}.advanced_search({{'owner_org': 'geo-lab', 'timestamp': '/2000-01-01'}})"),
+        attempt(f"{client}.advanced_search({{'owner_org': 'geo-lab', 'server': 'pre_ckan'}})"),
+    ])
+    seismic, hazard, instrument, geotiff, first, before_2000, pre_ckan = results(run_ndp_ep("0.9.0", script))
+    # Datasets without resources are left out, as upstream.
+    assert sorted(d["name"] for d in seismic["ok"]) == ["quake-catalog", "quake-maps"]
+    assert [d["name"] for d in hazard["ok"]] == ["quake-maps"]
+    assert [d["name"] for d in instrument["ok"]] == ["quake-catalog"]
+    assert [d["name"] for d in geotiff["ok"]] == ["quake-maps"]
+    assert [d["name"] for d in first["ok"]] == ["quake-catalog"]
+    assert before_2000 == {"ok": []}
+    assert "Pre-CKAN is disabled" in pre_ckan["error"]
+    assert requests.post(f"{gateway.base}/search", json={"timestamp": "yesterday"}, timeout=10).status_code == 422

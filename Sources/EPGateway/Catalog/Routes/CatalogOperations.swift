@@ -116,6 +116,20 @@ enum CatalogOperations {
                 ["name": "server", "in": "query", "required": false, "schema": ["type": "string", "enum": ["local", "global"]]],
             ],
             responses: errors.merging([200: .init("Datasets", schema: ["type": "array", "items": OpenAPIDocument.anyObject])]) { $1 }),
+        .init(
+            "POST", "/search", summary: "Datasets by fields, filters, keywords, time and resource (policy: dataset read).", tags: ["search"],
+            security: .bearer,
+            requestBody: OpenAPIDocument.jsonBody(
+                OpenAPIDocument.object(
+                    [
+                        "dataset_name": OpenAPIDocument.string, "dataset_title": OpenAPIDocument.string, "owner_org": OpenAPIDocument.string,
+                        "dataset_description": OpenAPIDocument.string, "resource_url": OpenAPIDocument.string,
+                        "resource_name": OpenAPIDocument.string, "resource_description": OpenAPIDocument.string,
+                        "resource_format": OpenAPIDocument.string, "search_term": OpenAPIDocument.string,
+                        "filter_list": ["type": "array", "items": OpenAPIDocument.string], "timestamp": OpenAPIDocument.string,
+                        "server": ["type": "string", "enum": ["local", "global", "pre_ckan"]],
+                    ])),
+            responses: errors.merging([200: .init("Datasets", schema: ["type": "array", "items": OpenAPIDocument.anyObject])]) { $1 }),
     ]
 
     /// Each typed registration's create, update and patch. Bodies are described loosely (an

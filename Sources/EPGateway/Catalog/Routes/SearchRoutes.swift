@@ -19,7 +19,24 @@ struct SearchRoutes: Sendable {
     var collection: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("search") { request, context in try await search(request, context: context) }
+        routes.post("search") { request, context in try await advanced(request, context: context) }
         return routes
+    }
+
+    /// Upstream reads every hit, 1,000 at a time; the index narrows them first here.
+    static let advancedLimit = 10_000
+
+    /// `POST /search`: a list of results, as `GET /search`'s.
+    func advanced(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
+        let search = try AdvancedSearch(try await JSONBody.object(from: request, expecting: "a JSON object is required"))
+        guard search.server != .preCkan else { throw CatalogServer.preCkanDisabled }
+        let candidates = try await store.searchDatasets(tokens: search.words, limit: Self.advancedLimit)
+        let visible = candidates.filter { visibleTo(context.identity, $0) && search.matches($0) }
+        return .array(search.pick(visible).map(\.searchResult))
+    }
+
+    private func visibleTo(_ user: UserIdentity?, _ dataset: CatalogDataset) -> Bool {
+        !dataset.isPrivate || access.permits(user, .dataset, .read, PolicyObject(mode: .private, id: dataset.name, creator: dataset.creator))
     }
 
     func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
@@ -38,10 +55,7 @@ struct SearchRoutes: Sendable {
         let user = context.identity
         return .array(
             candidates.compactMap { dataset in
-                guard
-                    !dataset.isPrivate
-                        || access.permits(user, .dataset, .read, PolicyObject(mode: .private, id: dataset.name, creator: dataset.creator))
-                else { return nil }
+                guard visibleTo(user, dataset) else { return nil }
                 let result = dataset.searchResult
                 let text = String(decoding: result.bytes(), as: UTF8.self).lowercased()
                 for (term, key) in pairs {

@@ -1,0 +1,142 @@
+import Essentials
+import Foundation
+import ServiceKit
+
+/// `POST /search`'s body (upstream's SearchRequest, docs/specs/ndp-ep.md §2.9) and the rules it
+/// applies to a dataset: field clauses, `key:value` filters, keywords that must all appear, a
+/// time condition on `created`, and resource filters (a dataset none of whose resources
+/// matches, or that has none, is left out, as upstream).
+struct AdvancedSearch: Sendable {
+    var name: String?
+    var title: String?
+    var organization: String?
+    var description: String?
+    var resourceURL: String?
+    var resourceName: String?
+    var resourceDescription: String?
+    var resourceFormat: String?
+    var keywords: [String]
+    var filters: [(key: String, value: String)]
+    var time: TimeCondition?
+    var server: CatalogServer
+
+    enum TimeCondition: Sendable, Equatable {
+        /// The one dataset created first at or after / last at or before this instant.
+        case nearestAfter(Date)
+        case nearestBefore(Date)
+        /// Created within, either end open.
+        case range(Date?, Date?)
+    }
+
+    init(_ body: [String: JSONValue]) throws {
+        func text(_ field: String) throws -> String? {
+            switch body[field] {
+            case nil, .null: return nil
+            case .string(let value): return value.isEmpty ? nil : value
+            default: throw APIError.validation("Input should be a valid string", field: field)
+            }
+        }
+        name = try text("dataset_name")
+        title = try text("dataset_title")
+        organization = try text("owner_org")
+        description = try text("dataset_description")
+        resourceURL = try text("resource_url")
+        resourceName = try text("resource_name")
+        resourceDescription = try text("resource_description")
+        resourceFormat = try text("resource_format")
+        keywords = (try text("search_term"))?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        switch body["filter_list"] {
+        case nil, .null: filters = []
+        case .array(let entries):
+            filters = try entries.map { entry in
+                guard let text = entry.stringValue, let colon = text.firstIndex(of: ":") else {
+                    throw APIError.validation("filter_list entries are \"key:value\" strings", field: "filter_list")
+                }
+                return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+            }
+        default: throw APIError.validation("Input should be a valid list", field: "filter_list")
+        }
+        time = try (try text("timestamp")).map(Self.time)
+        switch try text("server") {
+        case nil, "global": server = .global
+        case "local": server = .local
+        case "pre_ckan": server = .preCkan
+        case let other?:
+            throw APIError(
+                .unprocessableContent,
+                detail: [
+                    ["loc": ["body", "server"], "msg": "Input should be 'local', 'global' or 'pre_ckan'", "type": "enum", "input": .string(other)]
+                ])
+        }
+    }
+
+    /// `>2024-01-01T00:00:00Z`, `<…`, or `start/end` with either end empty.
+    static func time(_ text: String) throws -> TimeCondition {
+        func instant(_ text: String) throws -> Date {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            for style in [Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle()] {
+                if let date = try? Date(trimmed, strategy: style) { return date }
+            }
+            if let day = try? Date(trimmed + "T00:00:00Z", strategy: Date.ISO8601FormatStyle()) { return day }
+            throw APIError.validation("timestamp must be an ISO 8601 time, >time, <time or start/end", field: "timestamp")
+        }
+        if text.hasPrefix(">") { return .nearestAfter(try instant(String(text.dropFirst()))) }
+        if text.hasPrefix("<") { return .nearestBefore(try instant(String(text.dropFirst()))) }
+        if let slash = text.firstIndex(of: "/") {
+            let start = String(text[..<slash])
+            let end = String(text[text.index(after: slash)...])
+            return .range(start.isEmpty ? nil : try instant(start), end.isEmpty ? nil : try instant(end))
+        }
+        return .nearestAfter(try instant(text))
+    }
+
+    /// Words the full-text index can narrow the candidates with.
+    var words: [String] {
+        ([name, title, organization, description].compactMap { $0 } + keywords + filters.map(\.value)).flatMap(SearchRoutes.words)
+    }
+
+    func matches(_ dataset: CatalogDataset) -> Bool {
+        func same(_ a: String, _ b: String) -> Bool { a.lowercased() == b.lowercased() }
+        func within(_ text: String, _ part: String) -> Bool { text.lowercased().contains(part.lowercased()) }
+        if let name, !same(dataset.name, name) { return false }
+        if let title, !within(dataset.title, title) { return false }
+        if let organization, !same(dataset.organization, organization) { return false }
+        if let description, !within(dataset.notes, description) { return false }
+        for (key, value) in filters {
+            switch key {
+            case "name": if !same(dataset.name, value) { return false }
+            case "organization", "owner_org": if !same(dataset.organization, value) { return false }
+            case "title": if !within(dataset.title, value) { return false }
+            case "notes": if !within(dataset.notes, value) { return false }
+            case "tags": if !dataset.tags.contains(where: { same($0, value) }) { return false }
+            default:
+                guard let extra = dataset.extra(key), same(extra.scalarDescription ?? String(decoding: extra.bytes(), as: UTF8.self), value) else {
+                    return false
+                }
+            }
+        }
+        let resourceMatches = dataset.resources.contains { resource in
+            (resourceURL.map { resource.url == $0 } ?? true) && (resourceName.map { resource.name == $0 } ?? true)
+                && (resourceDescription.map { resource.description == $0 } ?? true) && (resourceFormat.map { same(resource.format, $0) } ?? true)
+        }
+        guard resourceMatches else { return false }
+        if !keywords.isEmpty {
+            let text = String(decoding: dataset.searchResult.bytes(), as: UTF8.self).lowercased()
+            guard keywords.allSatisfy({ text.contains($0.lowercased()) }) else { return false }
+        }
+        if case .range(let start, let end) = time {
+            if let start, dataset.created < start { return false }
+            if let end, dataset.created > end { return false }
+        }
+        return true
+    }
+
+    /// `>t` and `<t` keep the one nearest dataset; a range keeps all.
+    func pick(_ datasets: [CatalogDataset]) -> [CatalogDataset] {
+        switch time {
+        case .nearestAfter(let instant): return datasets.filter { $0.created >= instant }.min { $0.created < $1.created }.map { [$0] } ?? []
+        case .nearestBefore(let instant): return datasets.filter { $0.created <= instant }.max { $0.created < $1.created }.map { [$0] } ?? []
+        case .range, nil: return datasets
+        }
+    }
+}
