@@ -10,4 +10,5 @@ swift build -c release >/dev/null
 scripts/bench/gateway-status.sh
 scripts/bench/policy.sh
 .venv/bin/python scripts/bench/pods-backend.py --binaries "$(swift build -c release --show-bin-path)"
+.venv/bin/python scripts/bench/catalog.py --binaries "$(swift build -c release --show-bin-path)"
 .venv/bin/python scripts/bench/memory.py --binaries "$(swift build -c release --show-bin-path)"
