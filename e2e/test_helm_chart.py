@@ -219,7 +219,7 @@ def test_pods_are_least_privileged_and_probed(renderer):
     # Secrets come from Secret objects: no value in any env looks like one.
     for deployment in deployments.values():
         assert not [name for name in env_of(deployment) if "SECRET" in name and not name.endswith("FILE")]
-    assert {"PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"} <= {doc["kind"] for doc in docs}
+    assert {"PodDisruptionBudget", "NetworkPolicy"} <= {doc["kind"] for doc in docs}
 
 
 def test_required_values_fail_with_a_clear_message(renderer):
@@ -378,3 +378,32 @@ def test_the_access_policy_is_one_configmap_mounted_by_the_three_services(render
     custom.write_text(yaml.safe_dump({"global": {"accessPolicy": "status:\n  public:\n    read: [Any.Any]\n"}}))
     docs = render(renderer, custom)
     assert by_kind(docs, "ConfigMap")["rexec-access-policy"]["data"]["policy.yaml"] == "status:\n  public:\n    read: [Any.Any]\n"
+
+
+def test_the_catalog_lives_on_a_claim_with_one_replica_or_is_off(renderer):
+    docs = render(renderer, SEED)
+    validate(docs)
+    gateway = by_kind(docs, "Deployment")["rexec-ndp-ep-api"]
+    spec = gateway["spec"]
+    # SQLite: one writer, so one replica, no autoscaler or disruption budget, Recreate updates.
+    assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+    assert "rexec-ndp-ep-api" not in by_kind(docs, "HorizontalPodAutoscaler") and "rexec-ndp-ep-api" not in by_kind(docs, "PodDisruptionBudget")
+    claim = by_kind(docs, "PersistentVolumeClaim")["rexec-ndp-ep-api-catalog"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi" and claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    pod = spec["template"]["spec"]
+    assert {"name": "catalog", "persistentVolumeClaim": {"claimName": "rexec-ndp-ep-api-catalog"}} in pod["volumes"]
+    env = env_of(gateway)
+    assert env["LOCAL_CATALOG_BACKEND"] == "sqlite" and env["CATALOG_SQLITE_PATH"] == "/var/lib/ndp-ep-api/catalog.sqlite"
+    # The file is on the claim, not on the read-only root filesystem.
+    assert {"name": "catalog", "mountPath": "/var/lib/ndp-ep-api"} in pod["containers"][0]["volumeMounts"]
+
+    docs = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=none"])
+    validate(docs)
+    assert "PersistentVolumeClaim" not in {doc["kind"] for doc in docs}
+    assert "rexec-ndp-ep-api" in by_kind(docs, "HorizontalPodAutoscaler")
+    assert env_of(by_kind(docs, "Deployment")["rexec-ndp-ep-api"])["LOCAL_CATALOG_BACKEND"] == "none"
+
+    docs = render(renderer, SEED, sets=["ndp-ep-api.catalog.persistence.existingClaim=my-claim"])
+    assert "PersistentVolumeClaim" not in {doc["kind"] for doc in docs}
+    volumes = by_kind(docs, "Deployment")["rexec-ndp-ep-api"]["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "catalog", "persistentVolumeClaim": {"claimName": "my-claim"}} in volumes

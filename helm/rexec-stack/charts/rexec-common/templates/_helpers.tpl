@@ -109,7 +109,7 @@ affinity:
 {{/* A PodDisruptionBudget for an HTTP service with more than one replica (or autoscaling). */}}
 {{- define "rexec-common.pdb" -}}
 {{- $values := .ctx.Values -}}
-{{- if and $values.podDisruptionBudget.enabled (or (gt (int $values.replicaCount) 1) $values.autoscaling.enabled) }}
+{{- if and (not .singleReplica) $values.podDisruptionBudget.enabled (or (gt (int $values.replicaCount) 1) $values.autoscaling.enabled) }}
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
@@ -126,7 +126,7 @@ spec:
 
 {{- define "rexec-common.hpa" -}}
 {{- $values := .ctx.Values -}}
-{{- if $values.autoscaling.enabled }}
+{{- if and (not .singleReplica) $values.autoscaling.enabled }}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
