@@ -20,6 +20,12 @@ enum CatalogServer: String, Sendable, CaseIterable {
         return server
     }
 
+    /// For the routes that act on the local catalog (`local`, the default, or `pre_ckan`):
+    /// Pre-CKAN is not connected here, so it is refused rather than quietly served locally.
+    static func requireLocal(_ request: Request) throws {
+        guard try parse(request, allowed: [.local, .preCkan], default: .local) == .local else { throw preCkanDisabled }
+    }
+
     /// Pre-CKAN is not connected to this endpoint (the federation issue brings it).
     static let preCkanDisabled = APIError(.badRequest, detail: "Pre-CKAN is disabled and cannot be used.")
 }

@@ -49,8 +49,7 @@ struct DatasetRoutes: Sendable {
     /// 201 `{id, name, title, warning}`. A taken name is registered once more with a
     /// timestamp suffix, as upstream's CKAN path does, and `warning` says so.
     func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        let server = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
-        guard server == .local else { throw CatalogServer.preCkanDisabled }
+        try CatalogServer.requireLocal(request)
         let body = try DatasetRequest(
             try await JSONBody.object(from: request, expecting: "a JSON object with name, title and owner_org is required"), creating: true)
         let isPrivate = body.isPrivate ?? false
@@ -79,8 +78,7 @@ struct DatasetRoutes: Sendable {
     /// PUT replaces what is given (extras merge, resources replace); PATCH also merges resources
     /// by url or name.
     func update(_ request: Request, context: IdentityRequestContext, merging: Bool) async throws -> JSONValue {
-        let server = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
-        guard server == .local else { throw CatalogServer.preCkanDisabled }
+        try CatalogServer.requireLocal(request)
         let id = try context.parameters.require("id")
         let body = try DatasetRequest(try await JSONBody.object(from: request, expecting: "a JSON object is required"), creating: false)
         guard let current = try await store.dataset(id) else { throw CatalogError.datasetNotFound }
@@ -96,7 +94,7 @@ struct DatasetRoutes: Sendable {
     }
 
     func delete(_ id: String, request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        _ = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
+        try CatalogServer.requireLocal(request)
         guard let dataset = try await store.dataset(id) else { throw CatalogError.resourceNotFound }
         try authorize(.delete, dataset, context: context)
         guard try await store.deleteDataset(dataset.id) != nil else { throw CatalogError.resourceNotFound }

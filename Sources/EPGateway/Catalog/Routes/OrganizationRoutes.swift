@@ -58,8 +58,7 @@ struct OrganizationRoutes: Sendable {
 
     /// 201 `{id, message}`; the creator's marks are stored with it.
     func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        let server = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
-        guard server == .local else { throw CatalogServer.preCkanDisabled }
+        try CatalogServer.requireLocal(request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object with name and title is required")
         guard let name = body["name"]?.stringValue else { throw APIError.validation("Field required", field: "name") }
         guard Self.isValidName(name) else {

@@ -41,8 +41,7 @@ struct RegistrationRoutes: Sendable {
 
     /// 201 `{id}`: the dataset's id.
     func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        let server = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
-        guard server == .local else { throw CatalogServer.preCkanDisabled }
+        try CatalogServer.requireLocal(request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
         guard let name = body[kind.nameField]?.stringValue else { throw APIError.validation("Field required", field: kind.nameField) }
         guard OrganizationRoutes.isValidName(name) else {
@@ -76,8 +75,7 @@ struct RegistrationRoutes: Sendable {
 
     /// Given fields replace, extras merge; the resource follows.
     func update(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let server = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
-        guard server == .local else { throw CatalogServer.preCkanDisabled }
+        try CatalogServer.requireLocal(request)
         let id = try context.parameters.require("id")
         let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
         try kind.validate(body, false)

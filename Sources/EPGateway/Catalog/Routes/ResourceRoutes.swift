@@ -63,7 +63,7 @@ struct ResourceRoutes: Sendable {
     }
 
     func show(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        _ = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
+        try CatalogServer.requireLocal(request)
         let found = try await visible(try context.parameters.require("id"), context: context)
         try access.authorize(context.identity, .resource, .read, object(found.dataset), logger: context.logger)
         return Self.json(found.resource, datasetID: found.dataset.id)
@@ -71,7 +71,7 @@ struct ResourceRoutes: Sendable {
 
     /// `{name?, url?, description?, format?}` → the resource as it is now.
     func patch(_ request: Request, context: IdentityRequestContext, id: String) async throws -> JSONValue {
-        _ = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
+        try CatalogServer.requireLocal(request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
         var fields: [String: String] = [:]
         for field in ["name", "url", "description", "format"] {
@@ -100,7 +100,7 @@ struct ResourceRoutes: Sendable {
     }
 
     func delete(_ request: Request, context: IdentityRequestContext, id: String) async throws -> JSONValue {
-        _ = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
+        try CatalogServer.requireLocal(request)
         let found = try await visible(id, context: context)
         try access.authorize(context.identity, .resource, .delete, object(found.dataset), logger: context.logger)
         _ = try await store.updateDataset(found.dataset.id) { dataset in dataset.resources.removeAll { $0.id == id } }
@@ -109,7 +109,7 @@ struct ResourceRoutes: Sendable {
 
     /// `{count, results}`; private datasets' resources only for whom the policy lets read them.
     func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        _ = try CatalogServer.parse(request, allowed: [.local, .preCkan], default: .local)
+        try CatalogServer.requireLocal(request)
         let parameters = request.uri.queryParameters
         func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
             guard let text = parameters[Substring(name)] else { return value }
