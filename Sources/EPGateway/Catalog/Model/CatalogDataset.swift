@@ -1,5 +1,7 @@
+import AccessPolicy
 import Essentials
 import Foundation
+import Identity
 
 /// A dataset of the local catalog ("package" in CKAN's words, docs/specs/ndp-ep.md §2.6–2.7):
 /// general datasets and the typed registrations (Kafka topic, URL, S3 link, service) alike.
@@ -51,6 +53,26 @@ struct CatalogResource: Sendable, Equatable {
     var mimetype: String?
     var size: Int?
     var created: Date
+}
+
+// MARK: The policy's view, and upstream's marks
+
+extension CatalogDataset {
+    static func mode(isPrivate: Bool) -> PolicyMode { isPrivate ? .private : .public }
+
+    /// The dataset as the access policy sees it (its resources too): mode, name, creator.
+    var policyObject: PolicyObject { PolicyObject(mode: Self.mode(isPrivate: isPrivate), id: name, creator: creator) }
+
+    /// The marks upstream puts on every dataset (docs/specs/ndp-ep.md §2.15): `ndp_group_id`
+    /// (the endpoint's `ORGANIZATION`), and the creator's `ndp_user_id` and `ndp_creator_md5`.
+    mutating func stamp(endpointOrganization: String, user: UserIdentity?) {
+        setExtra("ndp_group_id", .string(endpointOrganization))
+        if let user {
+            let creator = CreatorStamp(user)
+            setExtra("ndp_user_id", .string(creator.userID))
+            setExtra("ndp_creator_md5", .string(creator.md5))
+        }
+    }
 }
 
 // MARK: The stored document and the search answer

@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 import Identity
 
@@ -28,7 +29,7 @@ struct CreatorStamp: Sendable, Equatable {
 
     init(_ user: UserIdentity) {
         self.userID = user.ndpUserID
-        self.md5 = Insecure.MD5.hash(data: Array(user.sub.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.md5 = Insecure.MD5.hash(data: Array(user.sub.utf8)).hexString
     }
 }
 

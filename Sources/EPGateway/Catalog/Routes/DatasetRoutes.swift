@@ -44,8 +44,6 @@ struct DatasetRoutes: Sendable {
         return routes
     }
 
-    static func mode(isPrivate: Bool) -> PolicyMode { isPrivate ? .private : .public }
-
     /// 201 `{id, name, title, warning}`. A taken name is registered once more with a
     /// timestamp suffix, as upstream's CKAN path does, and `warning` says so.
     func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
@@ -53,14 +51,15 @@ struct DatasetRoutes: Sendable {
         let body = try DatasetRequest(
             try await JSONBody.object(from: request, expecting: "a JSON object with name, title and owner_org is required"), creating: true)
         let isPrivate = body.isPrivate ?? false
-        try access.authorize(context.identity, .dataset, .create, PolicyObject(mode: Self.mode(isPrivate: isPrivate)), logger: context.logger)
+        try access.authorize(
+            context.identity, .dataset, .create, PolicyObject(mode: CatalogDataset.mode(isPrivate: isPrivate)), logger: context.logger)
         let now = Date()
         var dataset = CatalogDataset(
             id: UUID().uuidString.lowercased(), name: body.name ?? "", title: body.title ?? "", organization: body.organization ?? "",
             notes: body.notes ?? "", tags: body.tags ?? [], groups: body.groups ?? [], extras: body.extras ?? [],
             resources: (body.resources ?? []).map { $0.resource(created: now) }, isPrivate: isPrivate, licenseID: body.licenseID,
             version: body.version, creator: context.identity?.ndpUserID, created: now, modified: now)
-        stamp(&dataset, user: context.identity)
+        dataset.stamp(endpointOrganization: endpointOrganization, user: context.identity)
         var warning: JSONValue = .null
         do {
             try await store.createDataset(dataset)
@@ -86,7 +85,8 @@ struct DatasetRoutes: Sendable {
         if let isPrivate = body.isPrivate, isPrivate != current.isPrivate {
             // Changing the mode is an update in the mode it becomes, too.
             try access.authorize(
-                context.identity, .dataset, .update, PolicyObject(mode: Self.mode(isPrivate: isPrivate), id: current.name, creator: current.creator),
+                context.identity, .dataset, .update,
+                PolicyObject(mode: CatalogDataset.mode(isPrivate: isPrivate), id: current.name, creator: current.creator),
                 logger: context.logger)
         }
         _ = try await store.updateDataset(current.id) { dataset in Self.apply(body, to: &dataset, mergingResources: merging) }
@@ -102,19 +102,7 @@ struct DatasetRoutes: Sendable {
     }
 
     private func authorize(_ operation: PolicyOperation, _ dataset: CatalogDataset, context: IdentityRequestContext) throws {
-        try access.authorize(
-            context.identity, .dataset, operation,
-            PolicyObject(mode: Self.mode(isPrivate: dataset.isPrivate), id: dataset.name, creator: dataset.creator), logger: context.logger)
-    }
-
-    /// The marks upstream puts on every dataset (§2.15).
-    private func stamp(_ dataset: inout CatalogDataset, user: UserIdentity?) {
-        dataset.setExtra("ndp_group_id", .string(endpointOrganization))
-        if let user {
-            let creator = CreatorStamp(user)
-            dataset.setExtra("ndp_user_id", .string(creator.userID))
-            dataset.setExtra("ndp_creator_md5", .string(creator.md5))
-        }
+        try access.authorize(context.identity, .dataset, operation, dataset.policyObject, logger: context.logger)
     }
 
     static func apply(_ body: DatasetRequest, to dataset: inout CatalogDataset, mergingResources: Bool) {

@@ -56,13 +56,8 @@ struct RegistrationRoutes: Sendable {
             notes: body[kind.notesField]?.stringValue ?? (kind.path == "services" ? "Service: \(title)" : ""), tags: [], groups: [],
             extras: try extras(body), resources: [], isPrivate: false, licenseID: nil, version: nil, creator: context.identity?.ndpUserID,
             created: now, modified: now)
-        apply(body, to: &dataset)
-        dataset.setExtra("ndp_group_id", .string(endpointOrganization))
-        if let user = context.identity {
-            let creator = CreatorStamp(user)
-            dataset.setExtra("ndp_user_id", .string(creator.userID))
-            dataset.setExtra("ndp_creator_md5", .string(creator.md5))
-        }
+        Self.applyFields(kind, body, to: &dataset)
+        dataset.stamp(endpointOrganization: endpointOrganization, user: context.identity)
         try access.authorize(context.identity, entity, .create, PolicyObject(mode: mode(dataset), id: name), logger: context.logger)
         do {
             try await store.createDataset(dataset)
@@ -106,10 +101,6 @@ struct RegistrationRoutes: Sendable {
             return fields.keys.sorted().map { CatalogDataset.Extra(key: $0, value: fields[$0]!) }
         default: throw APIError.validation("Input should be a valid dictionary", field: "extras")
         }
-    }
-
-    private func apply(_ body: [String: JSONValue], to dataset: inout CatalogDataset) {
-        Self.applyFields(kind, body, to: &dataset)
     }
 
     /// The kind's own fields into extras (`mapping`/`processing` as JSON text, as upstream),

@@ -49,14 +49,10 @@ struct ResourceRoutes: Sendable {
         return routes
     }
 
-    private func object(_ dataset: CatalogDataset) -> PolicyObject {
-        PolicyObject(mode: DatasetRoutes.mode(isPrivate: dataset.isPrivate), id: dataset.name, creator: dataset.creator)
-    }
-
     /// The resource, or 404 "Resource not found" (also when the caller may not read it: a
     /// private dataset's resources do not show that they exist).
     private func visible(_ id: String, context: IdentityRequestContext) async throws -> (resource: CatalogResource, dataset: CatalogDataset) {
-        guard let found = try await store.resource(id), access.permits(context.identity, .resource, .read, object(found.dataset)) else {
+        guard let found = try await store.resource(id), access.permits(context.identity, .resource, .read, found.dataset.policyObject) else {
             throw CatalogError.resourceNotFound
         }
         return found
@@ -65,7 +61,7 @@ struct ResourceRoutes: Sendable {
     func show(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
         try CatalogServer.requireLocal(request)
         let found = try await visible(try context.parameters.require("id"), context: context)
-        try access.authorize(context.identity, .resource, .read, object(found.dataset), logger: context.logger)
+        try access.authorize(context.identity, .resource, .read, found.dataset.policyObject, logger: context.logger)
         return Self.json(found.resource, datasetID: found.dataset.id)
     }
 
@@ -85,7 +81,7 @@ struct ResourceRoutes: Sendable {
             throw APIError.validation("name must be 1 to 255 characters", field: "name")
         }
         let found = try await visible(id, context: context)
-        try access.authorize(context.identity, .resource, .update, object(found.dataset), logger: context.logger)
+        try access.authorize(context.identity, .resource, .update, found.dataset.policyObject, logger: context.logger)
         let given = fields
         let dataset = try await store.updateDataset(found.dataset.id) { dataset in
             let fields = given
@@ -102,7 +98,7 @@ struct ResourceRoutes: Sendable {
     func delete(_ request: Request, context: IdentityRequestContext, id: String) async throws -> JSONValue {
         try CatalogServer.requireLocal(request)
         let found = try await visible(id, context: context)
-        try access.authorize(context.identity, .resource, .delete, object(found.dataset), logger: context.logger)
+        try access.authorize(context.identity, .resource, .delete, found.dataset.policyObject, logger: context.logger)
         _ = try await store.updateDataset(found.dataset.id) { dataset in dataset.resources.removeAll { $0.id == id } }
         return ["message": .string("Resource '\(id)' deleted successfully")]
     }

@@ -36,7 +36,7 @@ struct SearchRoutes: Sendable {
     }
 
     private func visibleTo(_ user: UserIdentity?, _ dataset: CatalogDataset) -> Bool {
-        !dataset.isPrivate || access.permits(user, .dataset, .read, PolicyObject(mode: .private, id: dataset.name, creator: dataset.creator))
+        !dataset.isPrivate || access.permits(user, .dataset, .read, dataset.policyObject)
     }
 
     func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {

@@ -30,13 +30,16 @@ public struct LoadedPolicy: Sendable {
 
     /// Reads and parses `path`.
     public static func read(file path: String) throws(PolicyError) -> LoadedPolicy {
-        let bytes: Data
+        try LoadedPolicy(bytes: try bytes(of: path), source: path)
+    }
+
+    /// The file's bytes, or why it cannot be read.
+    static func bytes(of path: String) throws(PolicyError) -> Data {
         do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw PolicyError(file: path, message: "cannot be read (\((error as NSError).localizedDescription))")
         }
-        return try LoadedPolicy(bytes: bytes, source: path)
     }
 
     /// ``DefaultPolicy``; its parse is checked by the tests, so it cannot fail at run time.

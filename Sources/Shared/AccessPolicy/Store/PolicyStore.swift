@@ -61,12 +61,11 @@ public final class PolicyStore: Sendable {
         }
         let bytes: Data
         do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+            bytes = try LoadedPolicy.bytes(of: file)
         } catch {
             // A file that stays unreadable (removed, permissions) is reported once too.
-            let problem = "cannot be read (\((error as NSError).localizedDescription))"
-            if onlyIfChanged, state.withLockedValue({ $0.lastSeen == problem }) { return .unchanged }
-            return failed(PolicyError(file: file, message: problem), sha256: problem, reason: reason)
+            if onlyIfChanged, state.withLockedValue({ $0.lastSeen == error.message }) { return .unchanged }
+            return failed(error, sha256: error.message, reason: reason)
         }
         let sha256 = LoadedPolicy.digest(bytes)
         if onlyIfChanged, state.withLockedValue({ $0.lastSeen == sha256 }) { return .unchanged }

@@ -151,7 +151,7 @@ final class SQLiteCatalogStore: CatalogStore {
                         .text(Timestamp.isoUTC(created.created)),
                     ])
             }
-        } catch let error as SQLiteError where error.reason == .constraintUniqueFailed || error.reason == .constraint {
+        } catch let error as SQLiteError where error.isNameClash {
             throw CatalogError.organizationExists(organization.name)
         }
         return created
@@ -183,13 +183,9 @@ final class SQLiteCatalogStore: CatalogStore {
     func createDataset(_ dataset: CatalogDataset) async throws {
         do {
             try await transaction { connection in
-                guard
-                    let organizationID = try await connection.query("SELECT id FROM organizations WHERE name = ?", [.text(dataset.organization)])
-                        .first?.column("id")?.string
-                else { throw CatalogError.organizationMissing(dataset.organization) }
-                try await Self.insert(dataset, organizationID: organizationID, on: connection)
+                try await Self.insert(dataset, organizationID: try await Self.organizationID(dataset.organization, on: connection), on: connection)
             }
-        } catch let error as SQLiteError where error.reason == .constraintUniqueFailed || error.reason == .constraint {
+        } catch let error as SQLiteError where error.isNameClash {
             throw CatalogError.datasetExists(dataset.name)
         }
     }
@@ -210,11 +206,7 @@ final class SQLiteCatalogStore: CatalogStore {
             dataset.modified = Date()
             var organizationID = row.column("organization_id")?.string ?? ""
             if dataset.organization != before.organization {
-                guard
-                    let id = try await connection.query("SELECT id FROM organizations WHERE name = ?", [.text(dataset.organization)]).first?
-                        .column("id")?.string
-                else { throw CatalogError.organizationMissing(dataset.organization) }
-                organizationID = id
+                organizationID = try await Self.organizationID(dataset.organization, on: connection)
             }
             try await Self.remove(before.id, on: connection)
             try await Self.insert(dataset, organizationID: organizationID, on: connection)
@@ -321,6 +313,13 @@ final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
+    /// The id of the organization a dataset names; ``CatalogError/organizationMissing(_:)`` if none.
+    private static func organizationID(_ name: String, on connection: SQLiteConnection) async throws -> String {
+        guard let id = try await connection.query("SELECT id FROM organizations WHERE name = ?", [.text(name)]).first?.column("id")?.string
+        else { throw CatalogError.organizationMissing(name) }
+        return id
+    }
+
     private static func insert(_ dataset: CatalogDataset, organizationID: String, on connection: SQLiteConnection) async throws {
         _ = try await connection.query(
             """
@@ -390,4 +389,9 @@ final class AtomicCounter: Sendable {
             return value & Int.max
         }
     }
+}
+
+extension SQLiteError {
+    /// A UNIQUE constraint refused the row: the name is taken (perhaps by a concurrent write).
+    var isNameClash: Bool { reason == .constraintUniqueFailed || reason == .constraint }
 }
