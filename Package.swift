@@ -85,6 +85,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: Shared
@@ -121,7 +122,8 @@ let package = Package(
             "EPGateway",
             [
                 "AccessPolicy", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
-                .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         service(
             "PodsBackend",
@@ -183,6 +185,7 @@ let package = Package(
             [
                 "EPGateway", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
                 .hummingbirdTesting, .asyncHTTPClient, .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         tests(
             "PodsBackendTests",

@@ -206,10 +206,40 @@ def run_script(body, timeout=300):
         os.unlink(path)
 
 
-class Gateway(Process):
-    """ndp-ep-api with ROOT_PATH=/ep, wired to `idp` (and to `deploy` for rexec delegation)."""
+def postgres_server_url():
+    """The test run's PostgreSQL server (scripts/test.sh starts a throw-away one), or a skip;
+    a failure instead when the run requires it (REQUIRE_POSTGRES_TESTS=1, as CI does)."""
+    url = os.environ.get("CATALOG_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("REQUIRE_POSTGRES_TESTS") == "1":
+            pytest.fail("REQUIRE_POSTGRES_TESTS=1 but CATALOG_TEST_POSTGRES_URL is unset")
+        pytest.skip("no PostgreSQL server: set CATALOG_TEST_POSTGRES_URL (scripts/throwaway-postgres.sh start)")
+    return url
 
-    def __init__(self, idp, deploy=None, env=None, port=0):
+
+class ScratchPostgresDatabase:
+    """A new, empty database on the test run's PostgreSQL server, dropped by `drop()`."""
+
+    def __init__(self):
+        self.server = postgres_server_url()
+        self.name = "ep_e2e_" + os.urandom(4).hex()
+        self._psql(f"CREATE DATABASE {self.name}")
+        head, _, query = self.server.partition("?")
+        self.url = head.rsplit("/", 1)[0] + "/" + self.name + ("?" + query if query else "")
+
+    def _psql(self, sql):
+        subprocess.run(["psql", self.server, "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True, capture_output=True, timeout=60)
+
+    def drop(self):
+        self._psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+class Gateway(Process):
+    """ndp-ep-api with ROOT_PATH=/ep, wired to `idp` (and to `deploy` for rexec delegation).
+    `catalog` picks the catalog backend: an SQLite file of its own (default) or a scratch
+    database on the test run's PostgreSQL server."""
+
+    def __init__(self, idp, deploy=None, env=None, port=0, catalog="sqlite"):
         environment = {
             "AUTH_API_URL": f"{idp.url}/information", "ROOT_PATH": "/ep", "ORGANIZATION": "Test Lab", "EP_NAME": "test-ep",
             "ENABLE_GROUP_BASED_ACCESS": "true", "GROUP_NAMES": "/ndp_ep/ep-demo", "USE_JUPYTERLAB": "true",
@@ -218,6 +248,11 @@ class Gateway(Process):
         # Each gateway its own catalog, removed when it stops.
         self.catalog_dir = tempfile.mkdtemp(prefix="ep-catalog-")
         environment["CATALOG_SQLITE_PATH"] = os.path.join(self.catalog_dir, "catalog.sqlite")
+        self.catalog = catalog
+        self.postgres = None
+        if catalog == "postgres":
+            self.postgres = ScratchPostgresDatabase()
+            environment.update({"LOCAL_CATALOG_BACKEND": "postgres", "CATALOG_POSTGRES_URL": self.postgres.url})
         if deploy is not None:
             environment.update({"REXEC_CONNECTION": "true", "REXEC_DEPLOYMENT_INTERNAL_URL": f"{deploy.url}/rexec"})
         environment.update(env or {})
@@ -229,6 +264,8 @@ class Gateway(Process):
     def stop(self, timeout=20):
         status = super().stop(timeout)
         shutil.rmtree(self.catalog_dir, ignore_errors=True)
+        if self.postgres is not None:
+            self.postgres.drop()
         return status
 
 

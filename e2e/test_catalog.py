@@ -1,5 +1,6 @@
-"""The NDP EP catalog with the real ndp-ep 0.9.0 client (docs/specs/ndp-ep.md §2.5, §5.3):
-organizations on the embedded SQLite catalog, and what the access policy lets each user do."""
+"""The NDP EP catalog with the real ndp-ep 0.9.0 client (docs/specs/ndp-ep.md §2.5–2.9, §5.3),
+on the embedded SQLite catalog and on PostgreSQL (every test taking `gateway` runs on both), and
+what the access policy lets each user do."""
 import json
 import os
 import subprocess
@@ -10,9 +11,9 @@ import requests
 from rexec_harness import BIN, Gateway, run_ndp_ep
 
 
-@pytest.fixture(scope="module")
-def gateway(idp):
-    process = Gateway(idp)
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def gateway(idp, request):
+    process = Gateway(idp, catalog=request.param)
     yield process
     assert process.stop() == 0
 
@@ -76,10 +77,10 @@ def test_mine_status_and_bad_input(gateway):
     assert requests.get(f"{gateway.base}/organization?server=elsewhere", timeout=10).status_code == 422
     assert requests.get(f"{gateway.base}/organization?server=pre_ckan", timeout=10).json()["detail"] == "Pre-CKAN is disabled and cannot be used."
     status = requests.get(f"{gateway.base}/status/", headers=headers, timeout=10).json()
-    assert status["local_catalog_backend"] == "sqlite" and status["backend_connected"] is True
+    assert status["local_catalog_backend"] == gateway.catalog and status["backend_connected"] is True
     assert requests.get(f"{gateway.base}/ready", timeout=10).json()["checks"]["local_catalog"]["status"] == "up"
-    # A catalog of its own per gateway: the file is where CATALOG_SQLITE_PATH says.
-    assert "catalog.sqlite" in os.listdir(gateway.catalog_dir)
+    # A catalog of its own per gateway: the file is where CATALOG_SQLITE_PATH says (none on PostgreSQL).
+    assert ("catalog.sqlite" in os.listdir(gateway.catalog_dir)) == (gateway.catalog == "sqlite")
 
 
 @pytest.mark.parametrize("env", [{"LOCAL_CATALOG_BACKEND": "none"}, {"CKAN_LOCAL_ENABLED": "False"}])
@@ -101,7 +102,7 @@ def test_backends_this_endpoint_does_not_have_stop_start_up_clearly(backend):
     result = subprocess.run([str(BIN / "ndp-ep-api"), "--port", "0"], env={"PATH": os.environ["PATH"], "LOCAL_CATALOG_BACKEND": backend},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 78
-    assert f"invalid value '{backend}' for LOCAL_CATALOG_BACKEND: expected sqlite (default) or none" in result.stderr
+    assert f"invalid value '{backend}' for LOCAL_CATALOG_BACKEND: expected sqlite (default), postgres or none" in result.stderr
 
 
 def test_general_datasets_with_the_real_client(gateway):
@@ -312,3 +313,101 @@ def test_advanced_search_with_the_real_client(gateway):
     assert before_2000 == {"ok": []}
     assert "Pre-CKAN is disabled" in pre_ckan["error"]
     assert requests.post(f"{gateway.base}/search", json={"timestamp": "yesterday"}, timeout=10).status_code == 422
+
+
+def test_the_whole_catalog_walk_with_the_real_client(gateway):
+    """The issue's walk, in one client session: organization → every kind of registration →
+    updates and patches → GET and POST search → resources → delete dataset → delete
+    organization with its datasets."""
+    client = f"APIClient(base_url={gateway.base!r}, token='demo-token')"
+    org = "walk-lab"
+    general = {"name": "walk-general", "title": "Walk general", "owner_org": org, "notes": "glacier melt",
+               "resources": [{"url": "https://walk.example/melt.csv", "name": "melt", "format": "CSV"}]}
+    kafka = {"dataset_name": "walk-kafka", "dataset_title": "Walk stream", "owner_org": org, "kafka_topic": "glacier-feed",
+             "kafka_host": "kafka.walk.example", "kafka_port": 9092}
+    url = {"resource_name": "walk-url", "resource_title": "Walk URL", "owner_org": org, "resource_url": "https://walk.example/ice.nc",
+           "file_type": "NetCDF", "notes": "glacier ice"}
+    s3 = {"resource_name": "walk-s3", "resource_title": "Walk S3", "owner_org": org, "resource_s3": "s3://walk/glacier/"}
+    service = {"service_name": "walk-service", "service_title": "Walk service", "owner_org": "services",
+               "service_url": "https://glacier.walk.example", "service_type": "API"}
+    script = "".join([
+        attempt(f"{client}.register_organization({{'name': {org!r}, 'title': 'Walk Lab'}})"),
+        attempt(f"{client}.register_general_dataset({general!r})['name']"),
+        attempt(f"{client}.register_kafka_topic({kafka!r})['id'] is not None"),
+        attempt(f"{client}.register_url({url!r})['id'] is not None"),
+        attempt(f"{client}.register_s3_link({s3!r})['id'] is not None"),
+        attempt(f"{client}.register_service({service!r})['id'] is not None"),
+        attempt(f"{client}.update_general_dataset('walk-general', {{'notes': 'glacier melt v2'}})"),
+        attempt(f"{client}.patch_general_dataset('walk-general', {{'extras': {{'season': 'summer'}}}})"),
+        attempt(f"{client}.update_kafka_topic('walk-kafka', {{'kafka_topic': 'glacier-feed-2'}})"),
+        attempt(f"{client}.update_url_resource('walk-url', {{'file_type': 'NetCDF4'}})"),
+        attempt(f"{client}.patch_s3_resource('walk-s3', {{'resource_s3': 's3://walk/glacier-2/'}})"),
+        attempt(f"{client}.patch_service('walk-service', {{'service_title': 'Glacier service'}})"),
+        attempt(f"sorted(d['name'] for d in {client}.search_datasets(['glacier'], server='local'))"),
+        attempt(f"sorted(d['name'] for d in {client}.advanced_search({{'search_term': 'glacier', 'owner_org': {org!r}}}))"),
+        attempt(f"{client}.search_resources(q='walk.example')['count']"),
+    ])
+    (created_org, general_name, *registered, general_put, general_patch, kafka_put, url_put, s3_patch, service_patch, found,
+     advanced, resource_count) = results(run_ndp_ep("0.9.0", script))
+    assert created_org["ok"]["message"] == "Organization created successfully" and general_name == {"ok": "walk-general"}
+    assert registered == [{"ok": True}] * 4
+    for answer in (general_put, general_patch, kafka_put, url_put, s3_patch, service_patch):
+        assert "updated successfully" in answer["ok"]["message"], answer
+    assert found == {"ok": ["walk-general", "walk-kafka", "walk-s3", "walk-service", "walk-url"]}
+    assert advanced == {"ok": ["walk-general", "walk-kafka", "walk-s3", "walk-url"]}
+    # melt.csv, ice.nc, the service's URL, and the Kafka resource's description ("hosted at kafka.walk.example").
+    assert resource_count == {"ok": 4}
+
+    [melt] = requests.get(f"{gateway.base}/search", params={"terms": "walk-general"}, timeout=10).json()
+    assert melt["notes"] == "glacier melt v2" and melt["extras"]["season"] == "summer"
+    resource_id = melt["resources"][0]["id"]
+    script = "".join([
+        attempt(f"{client}.patch_resource({resource_id!r}, format='TSV')['format']"),
+        attempt(f"{client}.search_resources(format='tsv')['count']"),
+        attempt(f"{client}.delete_resource({resource_id!r})['message']"),
+        attempt(f"{client}.search_resources(format='tsv')['count']"),
+        attempt(f"{client}.delete_resource_by_name('walk-url')"),
+        attempt(f"sorted(d['name'] for d in {client}.search_datasets(['glacier'], server='local'))"),
+        attempt(f"{client}.delete_organization({org!r})"),
+        attempt(f"sorted(d['name'] for d in {client}.search_datasets(['glacier'], server='local'))"),
+        attempt(f"{client}.list_organizations(server='local')"),
+    ])
+    (patched, tsv, deleted_resource, no_tsv, deleted_dataset, remaining, deleted_org, after,
+     organizations) = results(run_ndp_ep("0.9.0", script))
+    assert patched == {"ok": "TSV"} and tsv == {"ok": 1} and no_tsv == {"ok": 0}
+    assert "deleted successfully" in deleted_resource["ok"]
+    assert deleted_dataset == {"ok": {"message": "walk-url deleted successfully"}}
+    assert remaining == {"ok": ["walk-general", "walk-kafka", "walk-s3", "walk-service"]}
+    # The organization goes with its datasets; the service lives on in `services`.
+    assert deleted_org == {"ok": {"message": "Organization deleted successfully"}}
+    assert after == {"ok": ["walk-service"]}
+    assert org not in organizations["ok"]
+
+
+def test_an_unreachable_postgres_stops_start_up_without_showing_the_password():
+    result = subprocess.run(
+        [str(BIN / "ndp-ep-api"), "--port", "0"],
+        env={"PATH": os.environ["PATH"], "LOCAL_CATALOG_BACKEND": "postgres",
+             "CATALOG_POSTGRES_URL": "postgres://ndp:hunter2@127.0.0.1:1/catalog?sslmode=disable"},
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 78, result.stderr
+    assert "cannot reach the catalog database postgres://ndp:***@127.0.0.1:1/catalog" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_readiness_follows_the_postgres_database(idp):
+    """A dropped database (the server's connections cut) makes /ready fail, /status/ say so,
+    and catalog calls answer 503 with upstream's text; nothing hangs."""
+    gateway = Gateway(idp, catalog="postgres")
+    try:
+        headers = {"Authorization": "Bearer demo-token"}
+        assert requests.post(f"{gateway.base}/organization", json={"name": "gone-lab", "title": "x"}, headers=headers, timeout=10).status_code == 201
+        gateway.postgres.drop()
+        ready = requests.get(f"{gateway.base}/ready", timeout=30)
+        assert ready.status_code == 503 and ready.json()["checks"]["local_catalog"]["status"] == "down"
+        status = requests.get(f"{gateway.base}/status/", headers=headers, timeout=30).json()
+        assert status["local_catalog_backend"] == "postgres" and status["backend_connected"] is False
+        listed = requests.get(f"{gateway.base}/organization?server=local", timeout=30)
+        assert listed.status_code == 503 and listed.json()["detail"] == "Local catalog is currently unavailable. Please try again later."
+    finally:
+        assert gateway.stop() == 0

@@ -13,6 +13,9 @@ packages=(libzmq3-dev pkg-config curl openssl python3-venv)
 packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk procps bc gcc)
 
+# The catalog's PostgreSQL backend is tested against a throw-away cluster (initdb, pg_ctl, psql).
+packages+=(postgresql)
+
 # kubectl is a real peer in the tests; Debian's kubernetes-client provides one when absent.
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
 

@@ -11,7 +11,14 @@ cd "$(dirname "$0")/.."
 swift_limit=${SWIFT_TEST_TIMEOUT:-600}
 python_limit=${PYTHON_TEST_TIMEOUT:-900}
 log_dir=$(mktemp -d)
-trap 'rm -rf "$log_dir"' EXIT
+THROWAWAY_POSTGRES_DIR=
+trap 'rm -rf "$log_dir"; [[ -z "$THROWAWAY_POSTGRES_DIR" ]] || scripts/throwaway-postgres.sh stop "$THROWAWAY_POSTGRES_DIR"' EXIT
+
+# The catalog suites run on SQLite and on PostgreSQL: a throw-away cluster on a loopback port
+# (CATALOG_TEST_POSTGRES_URL), required so that no PostgreSQL test is skipped quietly.
+echo "== throw-away PostgreSQL for the catalog tests"
+eval "$(scripts/throwaway-postgres.sh start)"
+export CATALOG_TEST_POSTGRES_URL REQUIRE_POSTGRES_TESTS=1
 
 # Runs "$@" with a limit: TERM first (the Swift tests trap it for graceful shutdown, so
 # KILL follows 20 s later). Output goes to the terminal and to $log_dir/$name.log.

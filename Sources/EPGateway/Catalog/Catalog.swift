@@ -9,16 +9,36 @@ import ServiceLifecycle
 enum Catalog {
     /// nil when the catalog is off (`LOCAL_CATALOG_BACKEND=none`).
     static func open(_ settings: CatalogSettings, logger: Logger) async throws -> (any CatalogStore)? {
-        guard settings.backend == .sqlite else { return nil }
-        let opened = try await SQLiteCatalogStore.open(path: settings.sqlitePath, logger: logger)
-        logger.info(
-            "catalog opened",
-            metadata: [
-                "catalog.backend": "sqlite", "catalog.path": "\(settings.sqlitePath)",
-                "catalog.schema": "\(opened.migratedFrom) → \(SQLiteSchema.latestVersion)",
-            ])
-        try await ensureServicesOrganization(opened.store)
-        return opened.store
+        let store: any CatalogStore
+        switch (settings.backend, settings.postgresURL) {
+        case (.sqlite, _):
+            let opened = try await SQLiteCatalogStore.open(path: settings.sqlitePath, logger: logger)
+            logger.info(
+                "catalog opened",
+                metadata: [
+                    "catalog.backend": "sqlite", "catalog.path": "\(settings.sqlitePath)",
+                    "catalog.schema": "\(opened.migratedFrom) → \(SQLiteSchema.latestVersion)",
+                ])
+            store = opened.store
+        case (.postgres, let url?):
+            let opened = try await PostgresCatalogStore.open(url: url, logger: logger)
+            logger.info(
+                "catalog opened",
+                metadata: [
+                    "catalog.backend": "postgres", "catalog.database": "\(url)",
+                    "catalog.schema": "\(opened.migratedFrom) → \(PostgresSchema.latestVersion)",
+                ])
+            store = opened.store
+        default:
+            return nil
+        }
+        do {
+            try await ensureServicesOrganization(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        return store
     }
 
     /// Registered services live in this organization; the proxy looks only there.

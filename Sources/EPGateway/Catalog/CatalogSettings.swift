@@ -1,8 +1,9 @@
 import ServiceKit
 
 /// Where the local catalog lives (`LOCAL_CATALOG_BACKEND`, docs/specs/ndp-ep.md §4.2): an
-/// SQLite file by default, nothing to install; `none` (or `CKAN_LOCAL_ENABLED=False` given
-/// explicitly) turns the catalog routes off as upstream does (§2.14).
+/// SQLite file by default, nothing to install; PostgreSQL (`CATALOG_POSTGRES_URL`) for several
+/// replicas; `none` (or `CKAN_LOCAL_ENABLED=False` given explicitly) turns the catalog routes
+/// off as upstream does (§2.14).
 struct CatalogSettings: Sendable, Equatable {
     enum Backend: String, CaseIterable, Sendable {
         case sqlite, postgres, none, ckan, mongodb
@@ -11,6 +12,8 @@ struct CatalogSettings: Sendable, Equatable {
     var backend: Backend
     /// `CATALOG_SQLITE_PATH`, created on first start.
     var sqlitePath: String
+    /// `CATALOG_POSTGRES_URL`, required by the postgres backend.
+    var postgresURL: PostgresURL?
 
     var enabled: Bool { backend != .none }
 
@@ -18,21 +21,29 @@ struct CatalogSettings: Sendable, Equatable {
 
     static func load(from source: ConfigurationSource) throws -> CatalogSettings {
         var backend = try source.choice("LOCAL_CATALOG_BACKEND", default: Backend.sqlite)
-        switch backend {
-        case .ckan, .mongodb:
+        if backend == .ckan || backend == .mongodb {
             throw ConfigurationError(
                 variable: "LOCAL_CATALOG_BACKEND", value: backend.rawValue,
-                expected: "sqlite (default) or none; this ndp-ep-api keeps its catalog itself and does not talk to CKAN or MongoDB")
-        case .postgres:
-            throw ConfigurationError(
-                variable: "LOCAL_CATALOG_BACKEND", value: backend.rawValue,
-                expected: "sqlite (default) or none; the PostgreSQL catalog is not in this build yet")
-        case .sqlite, .none:
-            break
+                expected: "sqlite (default), postgres or none; this ndp-ep-api keeps its catalog itself and does not talk to CKAN or MongoDB")
         }
         if source.optionalString("CKAN_LOCAL_ENABLED") != nil, try !source.bool("CKAN_LOCAL_ENABLED", default: true) {
             backend = .none
         }
-        return CatalogSettings(backend: backend, sqlitePath: source.string("CATALOG_SQLITE_PATH", default: defaultSQLitePath))
+        var postgresURL: PostgresURL?
+        if backend == .postgres {
+            guard let text = source.optionalString("CATALOG_POSTGRES_URL"), !text.isEmpty else {
+                throw ConfigurationError(
+                    variable: "CATALOG_POSTGRES_URL", value: "",
+                    expected: "postgres://user:password@host:port/database with LOCAL_CATALOG_BACKEND=postgres")
+            }
+            do {
+                postgresURL = try PostgresURL(parsing: text)
+            } catch {
+                // The value is not echoed: it may hold a password.
+                throw ConfigurationError(variable: "CATALOG_POSTGRES_URL", value: "(not shown)", expected: error.reason)
+            }
+        }
+        return CatalogSettings(
+            backend: backend, sqlitePath: source.string("CATALOG_SQLITE_PATH", default: defaultSQLitePath), postgresURL: postgresURL)
     }
 }

@@ -92,7 +92,7 @@ struct AdvancedSearch: Sendable {
 
     /// Words the full-text index can narrow the candidates with.
     var words: [String] {
-        ([name, title, organization, description].compactMap { $0 } + keywords + filters.map(\.value)).flatMap(SearchRoutes.words)
+        ([name, title, organization, description].compactMap { $0 } + keywords + filters.map(\.value)).flatMap(CatalogText.words)
     }
 
     func matches(_ dataset: CatalogDataset) -> Bool {

@@ -36,7 +36,7 @@ struct DatasetRequest: Sendable {
     /// `creating`: name, title and owner_org are required.
     init(_ body: [String: JSONValue], creating: Bool) throws {
         name = try Self.string(body, "name", required: creating)
-        if let name, !OrganizationRoutes.isValidName(name) {
+        if let name, !CatalogText.isValidName(name) {
             throw APIError.validation("name must be 2 to 100 lowercase letters, digits, '-' or '_'", field: "name")
         }
         title = try Self.string(body, "title", required: creating)

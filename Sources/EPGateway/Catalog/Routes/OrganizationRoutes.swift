@@ -15,11 +15,6 @@ struct OrganizationRoutes: Sendable {
     static let createBinding = PolicyBinding(.organization, .create, .fixed(.public))
     static let deleteBinding = PolicyBinding(.organization, .delete, .inHandler(.public))
 
-    /// Upstream's names: 2 to 100 lowercase ASCII letters, digits, `-` and `_`, as CKAN requires.
-    static func isValidName(_ name: String) -> Bool {
-        (2...100).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }
-    }
-
     var listRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("organization") { request, context in try await list(request, context: context) }
@@ -61,7 +56,7 @@ struct OrganizationRoutes: Sendable {
         try CatalogServer.requireLocal(request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object with name and title is required")
         guard let name = body["name"]?.stringValue else { throw APIError.validation("Field required", field: "name") }
-        guard Self.isValidName(name) else {
+        guard CatalogText.isValidName(name) else {
             throw APIError.validation("name must be 2 to 100 lowercase letters, digits, '-' or '_'", field: "name")
         }
         guard let title = body["title"]?.stringValue else { throw APIError.validation("Field required", field: "title") }

@@ -44,7 +44,7 @@ struct RegistrationRoutes: Sendable {
         try CatalogServer.requireLocal(request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
         guard let name = body[kind.nameField]?.stringValue else { throw APIError.validation("Field required", field: kind.nameField) }
-        guard OrganizationRoutes.isValidName(name) else {
+        guard CatalogText.isValidName(name) else {
             throw APIError.validation("\(kind.nameField) must be 2 to 100 lowercase letters, digits, '-' or '_'", field: kind.nameField)
         }
         guard let title = body[kind.titleField]?.stringValue else { throw APIError.validation("Field required", field: kind.titleField) }

@@ -50,7 +50,7 @@ struct SearchRoutes: Sendable {
             throw APIError(.badRequest, detail: "The number of keys must match the number of terms, or keys must be omitted.")
         }
         let pairs = terms.enumerated().map { index, term in (term: term, key: keys.isEmpty || keys[index] == "null" ? nil : keys[index]) }
-        let tokens = terms.flatMap(Self.words)
+        let tokens = terms.flatMap(CatalogText.words)
         let candidates = try await store.searchDatasets(tokens: tokens, limit: Self.limit)
         let user = context.identity
         return .array(
@@ -64,11 +64,6 @@ struct SearchRoutes: Sendable {
                 }
                 return result
             })
-    }
-
-    /// A term's words, as the index splits them (letters and digits).
-    static func words(_ term: String) -> [String] {
-        term.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
     }
 
     /// A result field's text, or an extra's, lower-cased, for `key:term`.

@@ -72,16 +72,13 @@ final class SQLiteCatalogStore: CatalogStore {
                 try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations").first?
                 .column("version")?.integer ?? 0
             guard found <= SQLiteSchema.latestVersion else {
-                throw CatalogStartupError(
-                    message:
-                        "the catalog database \(path) has schema version \(found), newer than this ndp-ep-api knows (\(SQLiteSchema.latestVersion)); run the release that wrote it, or restore a backup"
-                )
+                throw CatalogStartupError.newerSchema(database: path, found: found, known: SQLiteSchema.latestVersion)
             }
             for version in (found + 1)..<(SQLiteSchema.latestVersion + 1) {
                 do {
                     for statement in SQLiteSchema.migrations[version - 1] { _ = try await connection.query(statement) }
                 } catch {
-                    throw CatalogStartupError(message: "migrating the catalog database \(path) to schema version \(version) failed: \(error)")
+                    throw CatalogStartupError.migrationFailed(database: path, version: version, reason: "\(error)")
                 }
                 _ = try await connection.query(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(version), .text(Timestamp.isoUTC(Date()))])
@@ -209,7 +206,11 @@ final class SQLiteCatalogStore: CatalogStore {
                 organizationID = try await Self.organizationID(dataset.organization, on: connection)
             }
             try await Self.remove(before.id, on: connection)
-            try await Self.insert(dataset, organizationID: organizationID, on: connection)
+            do {
+                try await Self.insert(dataset, organizationID: organizationID, on: connection)
+            } catch let error as SQLiteError where error.isNameClash {
+                throw CatalogError.datasetExists(dataset.name)
+            }
             return dataset
         }
     }
@@ -373,11 +374,6 @@ final class SQLiteCatalogStore: CatalogStore {
 
 /// The catalog cannot start (a database that cannot be opened, or is newer than this binary):
 /// one line and exit 78, from the launcher.
-struct CatalogStartupError: StartupFailure {
-    let message: String
-    var kind: String { "catalog error" }
-    var description: String { message }
-}
 
 /// Round-robin over the reader connections.
 final class AtomicCounter: Sendable {

@@ -1,0 +1,448 @@
+import Essentials
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The catalog in PostgreSQL (`LOCAL_CATALOG_BACKEND=postgres`, `CATALOG_POSTGRES_URL`), for
+/// several replicas on one database.
+///
+/// Every write is one transaction on a pooled connection; the database serializes what must be:
+/// unique names (a clash, whoever wins, is ``CatalogError/datasetExists(_:)`` or
+/// ``CatalogError/organizationExists(_:)``), the dataset row locked for a read-modify-write update,
+/// the organization row locked while it is deleted. Full-text search is a `tsvector` of the
+/// dataset's words (``CatalogText/words(_:)``, handed over as lexemes, so both stores agree on
+/// what a word is) under a GIN index, queried with prefix lexemes.
+final class PostgresCatalogStore: CatalogStore {
+    let url: PostgresURL
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    /// How long one call may wait for the database (a pool lease included) before it is 503.
+    private let callDeadline: Duration
+
+    struct Opened {
+        let store: PostgresCatalogStore
+        let migratedFrom: Int
+    }
+
+    private init(url: PostgresURL, client: PostgresClient, logger: Logger, callDeadline: Duration) {
+        self.url = url
+        self.client = client
+        self.logger = logger
+        self.callDeadline = callDeadline
+        self.runner = Task { await client.run() }
+    }
+
+    /// Connects once to migrate (so a wrong password or an unreachable server stops start-up
+    /// with the reason), then starts the pool.
+    static func open(
+        url: PostgresURL, maximumConnections: Int = 10, callDeadline: Duration = .seconds(10), logger: Logger
+    ) async throws -> Opened {
+        let found: Int
+        do {
+            let connection = try await withDeadline(.seconds(15)) {
+                try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 1, logger: logger)
+            }
+            do {
+                found = try await migrate(connection, url: url, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch let error as CatalogStartupError {
+            throw error
+        } catch {
+            throw CatalogStartupError(message: "cannot reach the catalog database \(url): \(Self.reason(error))")
+        }
+        var configuration = url.clientConfiguration()
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return Opened(store: PostgresCatalogStore(url: url, client: client, logger: logger, callDeadline: callDeadline), migratedFrom: found)
+    }
+
+    /// Applies the migrations the database lacks, in one transaction under an advisory lock, so
+    /// replicas starting together migrate once. Returns the version found.
+    private static func migrate(_ connection: PostgresConnection, url: PostgresURL, logger: Logger) async throws -> Int {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger)
+            var found = 0
+            for try await version in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger)
+                .decode(Int.self)
+            {
+                found = version
+            }
+            guard found <= PostgresSchema.latestVersion else {
+                throw CatalogStartupError.newerSchema(database: "\(url)", found: found, known: PostgresSchema.latestVersion)
+            }
+            for version in (found + 1)..<(PostgresSchema.latestVersion + 1) {
+                do {
+                    for statement in PostgresSchema.migrations[version - 1] {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                } catch {
+                    throw CatalogStartupError.migrationFailed(database: "\(url)", version: version, reason: Self.reason(error))
+                }
+                try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(version))", logger: logger)
+            }
+            try await connection.query("COMMIT", logger: logger)
+            return found
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    // MARK: Running statements
+
+    /// Runs `body` within the call deadline, turning the database's refusals into the
+    /// catalog's: a unique name taken → `clash`, anything else → 503 (the reason logged).
+    private func call<Value: Sendable>(
+        clash: CatalogError? = nil, deadline: Duration? = nil, _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        do {
+            return try await withDeadline(deadline ?? callDeadline, body)
+        } catch let error as CatalogError {
+            throw error
+        } catch let error as PSQLError where error.sqlState == Self.uniqueViolation && clash != nil {
+            throw clash!
+        } catch {
+            logger.error("catalog database call failed", metadata: ["catalog.database": "\(url)", "error": "\(Self.reason(error))"])
+            throw CatalogError.unavailable(Self.reason(error))
+        }
+    }
+
+    private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await call { [client, logger] in try await client.query(query, logger: logger).collect() }
+    }
+
+    /// `body` inside `BEGIN … COMMIT` on one pooled connection; any error rolls it back. A
+    /// deadlock or serialization failure (the database chose this transaction to abort) is
+    /// retried, twice at most.
+    private func transaction<Value: Sendable>(
+        clash: CatalogError? = nil, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Value
+    ) async throws -> Value {
+        try await call(clash: clash) { [client, logger] in
+            var attempt = 1
+            while true {
+                do {
+                    return try await client.withConnection { connection in
+                        try await connection.query("BEGIN", logger: logger)
+                        do {
+                            let value = try await body(connection, logger)
+                            try await connection.query("COMMIT", logger: logger)
+                            return value
+                        } catch {
+                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                            throw error
+                        }
+                    }
+                } catch let error as PSQLError where attempt < 3 && Self.retryable.contains(error.sqlState ?? "") {
+                    attempt += 1
+                }
+            }
+        }
+    }
+
+    static let uniqueViolation = "23505"
+    static let foreignKeyViolation = "23503"
+    static let retryable: Set<String> = ["40001", "40P01"]
+
+    /// What went wrong, for logs: the server's message when it sent one (PSQLError's own
+    /// description hides it).
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                return "\(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+            }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+            return "\(error.code)"
+        }
+        if let error = error as? DeadlineExceeded { return "no answer within \(error.duration)" }
+        return "\(error)"
+    }
+
+    // MARK: Organizations
+
+    func organizationNames(containing: String?, createdBy: String?) async throws -> [String] {
+        var query = PostgresQueryBuilder("SELECT name FROM organizations WHERE true")
+        if let containing, !containing.isEmpty { query.append(" AND strpos(lower(name), lower(\(query.bind(containing)))) > 0") }
+        if let createdBy { query.append(" AND creator_user_id = \(query.bind(createdBy))") }
+        query.append(" ORDER BY name")
+        return try await rows(query.query).map { try $0.decode(String.self) }
+    }
+
+    func createOrganization(_ organization: NewOrganization) async throws -> CatalogOrganization {
+        let created = CatalogOrganization(
+            id: UUID().uuidString.lowercased(), name: organization.name, title: organization.title, description: organization.description,
+            creator: organization.creator, created: Date())
+        try await transaction(clash: .organizationExists(organization.name)) { connection, logger in
+            _ = try await connection.query(
+                """
+                INSERT INTO organizations (id, name, title, description, creator_user_id, creator_md5, created)
+                VALUES (\(created.id), \(created.name), \(created.title), \(created.description), \(created.creator?.userID),
+                        \(created.creator?.md5), \(created.created))
+                """, logger: logger)
+        }
+        return created
+    }
+
+    func organization(named name: String) async throws -> CatalogOrganization? {
+        try await rows(
+            "SELECT id, name, title, description, creator_user_id, creator_md5, created FROM organizations WHERE name = \(name)"
+        ).first.map(Self.organization)
+    }
+
+    func deleteOrganization(named name: String, cascade: Bool) async throws {
+        try await transaction { connection, logger in
+            // The row lock keeps datasets from being added to it meanwhile (their foreign key
+            // check waits for it, then fails).
+            guard
+                let id = try await connection.query("SELECT id FROM organizations WHERE name = \(name) FOR UPDATE", logger: logger)
+                    .collect().first?.decode(String.self)
+            else { throw CatalogError.organizationNotFound }
+            let count =
+                try await connection.query("SELECT count(*) FROM datasets WHERE organization_id = \(id)", logger: logger).collect().first?
+                .decode(Int.self) ?? 0
+            if count > 0 {
+                guard cascade else { throw CatalogError.organizationHasDatasets(name, count: count) }
+                try await connection.query("DELETE FROM datasets WHERE organization_id = \(id)", logger: logger)
+            }
+            try await connection.query("DELETE FROM organizations WHERE id = \(id)", logger: logger)
+        }
+    }
+
+    // MARK: Datasets
+
+    func createDataset(_ dataset: CatalogDataset) async throws {
+        try await transaction(clash: .datasetExists(dataset.name)) { connection, logger in
+            try await Self.insert(
+                dataset, organizationID: try await Self.organizationID(dataset.organization, on: connection, logger), on: connection, logger)
+        }
+    }
+
+    func dataset(_ idOrName: String) async throws -> CatalogDataset? {
+        let found = try await rows("SELECT document FROM datasets WHERE id = \(idOrName) OR name = \(idOrName)")
+        return try await call { [self] in try await load(found, using: nil) }.first
+    }
+
+    func updateDataset(_ idOrName: String, _ change: @escaping @Sendable (inout CatalogDataset) throws -> Void) async throws -> CatalogDataset {
+        try await transaction { [self] connection, logger in
+            // FOR UPDATE: concurrent updates of one dataset take turns, none is lost.
+            let found = try await connection.query(
+                "SELECT document, organization_id FROM datasets WHERE id = \(idOrName) OR name = \(idOrName) FOR UPDATE", logger: logger
+            ).collect()
+            guard let row = found.first, var dataset = try await load([row], using: connection).first else { throw CatalogError.datasetNotFound }
+            let before = dataset
+            try change(&dataset)
+            dataset.modified = Date()
+            var organizationID = try row.decode((String, String).self).1
+            if dataset.organization != before.organization {
+                organizationID = try await Self.organizationID(dataset.organization, on: connection, logger)
+            }
+            // An UPDATE, not a delete and insert: a transaction waiting on this row's lock then
+            // reads the new version instead of finding the row gone.
+            do {
+                try await connection.query(
+                    """
+                    UPDATE datasets SET name = \(dataset.name), organization_id = \(organizationID), is_private = \(dataset.isPrivate),
+                        creator_user_id = \(dataset.creator), title = \(dataset.title), document = \(Self.text(dataset.document)),
+                        words = array_to_tsvector(\(Self.lexemes(dataset.words))::text[]), modified = \(dataset.modified)
+                    WHERE id = \(before.id)
+                    """, logger: logger)
+            } catch let error as PSQLError where error.sqlState == Self.uniqueViolation {
+                throw CatalogError.datasetExists(dataset.name)
+            }
+            try await connection.query("DELETE FROM resources WHERE dataset_id = \(before.id)", logger: logger)
+            try await Self.insertResources(of: dataset, on: connection, logger)
+            return dataset
+        }
+    }
+
+    func deleteDataset(_ idOrName: String) async throws -> CatalogDataset? {
+        try await transaction { [self] connection, logger in
+            let found = try await connection.query(
+                "SELECT document FROM datasets WHERE id = \(idOrName) OR name = \(idOrName) FOR UPDATE", logger: logger
+            ).collect()
+            guard let dataset = try await load(found, using: connection).first else { return nil }
+            try await connection.query("DELETE FROM datasets WHERE id = \(dataset.id)", logger: logger)
+            return dataset
+        }
+    }
+
+    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset] {
+        let found: [PostgresRow]
+        if tokens.isEmpty {
+            found = try await rows("SELECT document FROM datasets ORDER BY created DESC LIMIT \(limit)")
+        } else {
+            found = try await rows(
+                "SELECT document FROM datasets WHERE words @@ \(Self.prefixQuery(tokens))::tsquery ORDER BY created DESC LIMIT \(limit)")
+        }
+        return try await call { [self] in try await load(found, using: nil) }
+    }
+
+    /// Every token as a prefix lexeme, all required: `'ocean':* & 'temp':*`. The cast to
+    /// tsquery takes lexemes as written (no parser, no stemming); quotes and backslashes inside
+    /// are escaped as its syntax asks.
+    static func prefixQuery(_ tokens: [String]) -> String {
+        tokens.map { token in
+            let escaped = token.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''")
+            return "'\(escaped)':*"
+        }.joined(separator: " & ")
+    }
+
+    func resource(_ id: String) async throws -> (resource: CatalogResource, dataset: CatalogDataset)? {
+        let found = try await rows("SELECT d.document FROM resources r JOIN datasets d ON d.id = r.dataset_id WHERE r.id = \(id)")
+        guard let dataset = try await call({ [self] in try await load(found, using: nil) }).first,
+            let resource = dataset.resources.first(where: { $0.id == id })
+        else { return nil }
+        return (resource, dataset)
+    }
+
+    func searchResources(_ query: ResourceQuery) async throws -> (count: Int, hits: [ResourceHit]) {
+        var filter = PostgresQueryBuilder("FROM resources r JOIN datasets d ON d.id = r.dataset_id WHERE true")
+        if let text = query.text, !text.isEmpty {
+            let needle = filter.bind(text.lowercased())
+            filter.append(
+                " AND (strpos(lower(r.name), \(needle)) > 0 OR strpos(lower(r.url), \(needle)) > 0 OR strpos(lower(r.description), \(needle)) > 0)")
+        }
+        for (column, value) in [("r.name", query.name), ("r.url", query.url), ("r.description", query.description)] {
+            if let value { filter.append(" AND strpos(lower(\(column)), \(filter.bind(value.lowercased()))) > 0") }
+        }
+        if let format = query.format { filter.append(" AND lower(r.format) = \(filter.bind(format.lowercased()))") }
+        switch query.privateVisibility {
+        case .none: filter.append(" AND NOT d.is_private")
+        case .createdBy(let creator): filter.append(" AND (NOT d.is_private OR d.creator_user_id = \(filter.bind(creator)))")
+        case .all: break
+        }
+        var counting = filter
+        counting.prepend("SELECT count(*) ")
+        var listing = filter
+        listing.prepend("SELECT r.document, d.id, d.name, d.title ")
+        listing.append(" ORDER BY d.created, d.id, r.position LIMIT \(listing.bind(query.limit)) OFFSET \(listing.bind(query.offset))")
+        let count = try await rows(counting.query).first?.decode(Int.self) ?? 0
+        let hits = try await rows(listing.query).compactMap { row -> ResourceHit? in
+            let (document, datasetID, datasetName, datasetTitle) = try row.decode((String, String, String, String).self)
+            guard let resource = (try? JSONValue.decode(Data(document.utf8))).flatMap(CatalogResource.init(document:)) else { return nil }
+            return ResourceHit(resource: resource, datasetID: datasetID, datasetName: datasetName, datasetTitle: datasetTitle)
+        }
+        return (count, hits)
+    }
+
+    /// Datasets from rows whose first column is the `document`, with their resources (one query
+    /// for all), on `connection` inside a transaction or on the pool.
+    private func load(_ rows: [PostgresRow], using connection: PostgresConnection?) async throws -> [CatalogDataset] {
+        let documents = rows.compactMap { row in (try? row.decode(String.self)).flatMap { try? JSONValue.decode(Data($0.utf8)) } }
+        let ids = documents.compactMap { $0["id"]?.stringValue }
+        guard !ids.isEmpty else { return [] }
+        let query: PostgresQuery = "SELECT dataset_id, document FROM resources WHERE dataset_id = ANY(\(ids)) ORDER BY dataset_id, position"
+        let found =
+            if let connection {
+                try await connection.query(query, logger: logger).collect()
+            } else {
+                try await client.query(query, logger: logger).collect()
+            }
+        var resources: [String: [CatalogResource]] = [:]
+        for row in found {
+            let (datasetID, document) = try row.decode((String, String).self)
+            guard let resource = (try? JSONValue.decode(Data(document.utf8))).flatMap(CatalogResource.init(document:)) else { continue }
+            resources[datasetID, default: []].append(resource)
+        }
+        return documents.compactMap { document in
+            document["id"]?.stringValue.flatMap { CatalogDataset(document: document, resources: resources[$0] ?? []) }
+        }
+    }
+
+    private static func organizationID(_ name: String, on connection: PostgresConnection, _ logger: Logger) async throws -> String {
+        guard
+            let id = try await connection.query("SELECT id FROM organizations WHERE name = \(name) FOR KEY SHARE", logger: logger).collect()
+                .first?.decode(String.self)
+        else { throw CatalogError.organizationMissing(name) }
+        return id
+    }
+
+    /// The dataset row, then its resources.
+    private static func insert(_ dataset: CatalogDataset, organizationID: String, on connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO datasets (id, name, organization_id, is_private, creator_user_id, title, document, words, created, modified)
+            VALUES (\(dataset.id), \(dataset.name), \(organizationID), \(dataset.isPrivate), \(dataset.creator), \(dataset.title),
+                    \(text(dataset.document)), array_to_tsvector(\(lexemes(dataset.words))::text[]), \(dataset.created), \(dataset.modified))
+            """, logger: logger)
+        try await insertResources(of: dataset, on: connection, logger)
+    }
+
+    /// All of a dataset's resources in one statement (arrays unnested).
+    private static func insertResources(of dataset: CatalogDataset, on connection: PostgresConnection, _ logger: Logger) async throws {
+        let resources = dataset.resources
+        guard !resources.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO resources (id, dataset_id, position, name, url, format, description, document)
+            SELECT id, \(dataset.id), position, name, url, format, description, document
+            FROM unnest(\(resources.map(\.id))::text[], \(Array(resources.indices))::bigint[], \(resources.map(\.name))::text[],
+                        \(resources.map(\.url))::text[], \(resources.map(\.format))::text[], \(resources.map(\.description))::text[],
+                        \(resources.map { text($0.document) })::text[])
+                 AS r(id, position, name, url, format, description, document)
+            """, logger: logger)
+    }
+
+    private static func text(_ document: JSONValue) -> String {
+        String(decoding: document.bytes(), as: UTF8.self)
+    }
+
+    /// The dataset's words as distinct lexemes; PostgreSQL refuses a lexeme of 2 KiB or more, and
+    /// nobody searches for one.
+    static func lexemes(_ text: String) -> [String] {
+        Array(Set(CatalogText.words(text).filter { $0.utf8.count < 2048 })).sorted()
+    }
+
+    func datasetCount() async throws -> Int {
+        try await rows("SELECT count(*) FROM datasets").first?.decode(Int.self) ?? 0
+    }
+
+    /// A short deadline: readiness and `/status/` ask, and must answer while the database is away.
+    func ping() async throws {
+        _ = try await call(deadline: .seconds(2)) { [client, logger] in try await client.query("SELECT 1", logger: logger).collect().count }
+    }
+
+    func close() async throws {
+        runner.cancel()
+        await runner.value
+    }
+
+    private static func organization(_ row: PostgresRow) throws -> CatalogOrganization {
+        let (id, name, title, description, userID, md5, created) = try row.decode((String, String, String, String, String?, String?, Date).self)
+        return CatalogOrganization(
+            id: id, name: name, title: title, description: description, creator: userID.map { CreatorStamp(userID: $0, md5: md5 ?? "") },
+            created: created)
+    }
+}
+
+extension PSQLError {
+    var sqlState: String? { serverInfo?[.sqlState] }
+}
+
+/// A statement assembled from parts, its values bound as `$1`, `$2`, … in order.
+struct PostgresQueryBuilder: Sendable {
+    private var sql: String
+    private var bindings = PostgresBindings()
+
+    init(_ sql: String) { self.sql = sql }
+
+    /// Binds `value` and returns its placeholder.
+    mutating func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+        bindings.append(value)
+        return "$\(bindings.count)"
+    }
+
+    mutating func append(_ part: String) { sql += part }
+    mutating func prepend(_ part: String) { sql = part + sql }
+
+    var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: bindings) }
+}
