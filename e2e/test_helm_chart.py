@@ -407,3 +407,23 @@ def test_the_catalog_lives_on_a_claim_with_one_replica_or_is_off(renderer):
     assert "PersistentVolumeClaim" not in {doc["kind"] for doc in docs}
     volumes = by_kind(docs, "Deployment")["rexec-ndp-ep-api"]["spec"]["template"]["spec"]["volumes"]
     assert {"name": "catalog", "persistentVolumeClaim": {"claimName": "my-claim"}} in volumes
+
+
+def test_the_catalog_on_postgres_takes_its_url_from_a_secret_and_scales(renderer):
+    docs = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=postgres", "ndp-ep-api.catalog.postgres.existingSecret=catalog-db"])
+    validate(docs)
+    gateway = by_kind(docs, "Deployment")["rexec-ndp-ep-api"]
+    # Several replicas on one database: the chart's replica count, autoscaler and disruption budget apply again.
+    assert gateway["spec"].get("strategy") != {"type": "Recreate"} and "PersistentVolumeClaim" not in {doc["kind"] for doc in docs}
+    assert "rexec-ndp-ep-api" in by_kind(docs, "HorizontalPodAutoscaler") and "rexec-ndp-ep-api" in by_kind(docs, "PodDisruptionBudget")
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    env = {entry["name"]: entry for entry in container["env"]}
+    assert env["LOCAL_CATALOG_BACKEND"]["value"] == "postgres" and "CATALOG_SQLITE_PATH" not in env
+    # The URL holds a password: it comes from the Secret, never as a plain value.
+    assert env["CATALOG_POSTGRES_URL"] == {"name": "CATALOG_POSTGRES_URL", "valueFrom": {"secretKeyRef": {"name": "catalog-db", "key": "url"}}}
+    assert {"name": "catalog", "mountPath": "/var/lib/ndp-ep-api"} not in container["volumeMounts"]
+
+    failed = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=postgres"], expect_failure=True)
+    assert "ndp-ep-api.catalog.postgres.existingSecret is required with catalog.backend postgres" in failed
+    failed = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=mongodb"], expect_failure=True)
+    assert 'ndp-ep-api.catalog.backend must be sqlite, postgres or none, not "mongodb"' in failed

@@ -9,6 +9,11 @@ import ServiceLifecycle
 enum Catalog {
     /// nil when the catalog is off (`LOCAL_CATALOG_BACKEND=none`).
     static func open(_ settings: CatalogSettings, logger: Logger) async throws -> (any CatalogStore)? {
+        if !settings.unusedUpstreamSettings.isEmpty {
+            logger.notice(
+                "upstream catalog settings are set but not used: this ndp-ep-api keeps its catalog itself (LOCAL_CATALOG_BACKEND)",
+                metadata: ["settings": "\(settings.unusedUpstreamSettings.joined(separator: ", "))"])
+        }
         let store: any CatalogStore
         switch (settings.backend, settings.postgresURL) {
         case (.sqlite, _):

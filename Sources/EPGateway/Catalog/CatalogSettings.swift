@@ -14,6 +14,11 @@ struct CatalogSettings: Sendable, Equatable {
     var sqlitePath: String
     /// `CATALOG_POSTGRES_URL`, required by the postgres backend.
     var postgresURL: PostgresURL?
+    /// Upstream's settings for catalogs this endpoint does not talk to, found set (an upstream
+    /// env Secret carries them): accepted, and named once at start-up as not used.
+    var unusedUpstreamSettings: [String] = []
+
+    static let upstreamCatalogSettings = ["CKAN_URL", "CKAN_API_KEY", "CKAN_VERIFY_SSL", "MONGODB_CONNECTION_STRING", "MONGODB_DATABASE"]
 
     var enabled: Bool { backend != .none }
 
@@ -44,6 +49,7 @@ struct CatalogSettings: Sendable, Equatable {
             }
         }
         return CatalogSettings(
-            backend: backend, sqlitePath: source.string("CATALOG_SQLITE_PATH", default: defaultSQLitePath), postgresURL: postgresURL)
+            backend: backend, sqlitePath: source.string("CATALOG_SQLITE_PATH", default: defaultSQLitePath), postgresURL: postgresURL,
+            unusedUpstreamSettings: upstreamCatalogSettings.filter { source.optionalString($0) != nil })
     }
 }
