@@ -253,6 +253,9 @@ class Gateway(Process):
         if catalog == "postgres":
             self.postgres = ScratchPostgresDatabase()
             environment.update({"LOCAL_CATALOG_BACKEND": "postgres", "CATALOG_POSTGRES_URL": self.postgres.url})
+        # What another process needs to reach the same catalog (`--import-datasets`).
+        self.catalog_env = {key: environment[key] for key in ("LOCAL_CATALOG_BACKEND", "CATALOG_POSTGRES_URL", "CATALOG_SQLITE_PATH")
+                            if key in environment}
         if deploy is not None:
             environment.update({"REXEC_CONNECTION": "true", "REXEC_DEPLOYMENT_INTERNAL_URL": f"{deploy.url}/rexec"})
         environment.update(env or {})

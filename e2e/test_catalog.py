@@ -411,3 +411,35 @@ def test_readiness_follows_the_postgres_database(idp):
         assert listed.status_code == 503 and listed.json()["detail"] == "Local catalog is currently unavailable. Please try again later."
     finally:
         assert gateway.stop() == 0
+
+
+def test_bulk_import_beside_the_running_gateway(gateway, tmp_path):
+    """`ndp-ep-api --import-datasets` loads JSON Lines into the catalog the gateway serves:
+    good lines are stored and found; each refused line is named with its reason; exit 1."""
+    headers = {"Authorization": "Bearer demo-token"}
+    assert requests.post(f"{gateway.base}/organization", json={"name": "import-lab", "title": "Imports"}, headers=headers,
+                         timeout=10).status_code == 201
+    lines = [json.dumps({"name": f"imported-{n}", "title": f"Imported {n}", "owner_org": "import-lab", "notes": "tundra survey",
+                         "extras": {"ndp_user_id": "0123456789abcdef"},
+                         "resources": [{"url": f"https://import.example/{n}.csv", "name": f"part-{n}", "format": "CSV"}]})
+             for n in range(300)]
+    lines += ["not json", json.dumps({"name": "imported-7", "title": "Again", "owner_org": "import-lab"}),
+              json.dumps({"name": "stray-set", "title": "Stray", "owner_org": "no-such-lab"}), json.dumps({"title": "no name"})]
+    source = tmp_path / "datasets.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    result = subprocess.run([str(BIN / "ndp-ep-api"), "--import-datasets", str(source)],
+                            env={"PATH": os.environ["PATH"], "ORGANIZATION": "Test Lab", **gateway.catalog_env},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["imported"] == 300 and summary["refused"] == 4
+    assert "line 301: not a JSON object" in result.stderr
+    assert "line 302: Duplicate Dataset: a dataset named 'imported-7' already exists" in result.stderr
+    assert "line 303: Organization does not exist: 'no-such-lab'" in result.stderr
+    assert "line 304: name: Field required" in result.stderr
+    found = requests.get(f"{gateway.base}/search", params={"terms": "tundra", "server": "local"}, timeout=30).json()
+    assert len(found) == 300
+    # The dump's creator stays the creator; the endpoint's group mark is added.
+    assert {d["extras"]["ndp_user_id"] for d in found} == {"0123456789abcdef"} and {d["extras"]["ndp_group_id"] for d in found} == {"Test Lab"}
+    listed = requests.get(f"{gateway.base}/resources/search", params={"q": "import.example", "limit": 1000}, timeout=30).json()
+    assert listed["count"] == 300

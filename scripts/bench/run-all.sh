@@ -11,4 +11,5 @@ scripts/bench/gateway-status.sh
 scripts/bench/policy.sh
 .venv/bin/python scripts/bench/pods-backend.py --binaries "$(swift build -c release --show-bin-path)"
 .venv/bin/python scripts/bench/catalog.py --binaries "$(swift build -c release --show-bin-path)"
+.venv/bin/python scripts/bench/catalog.py --binaries "$(swift build -c release --show-bin-path)" --backend postgres
 .venv/bin/python scripts/bench/memory.py --binaries "$(swift build -c release --show-bin-path)"

@@ -1,6 +1,7 @@
 import Essentials
 import Foundation
 import Logging
+import SQLiteNIO
 import Testing
 
 @testable import EPGateway
@@ -266,6 +267,101 @@ struct CatalogStoreTests {
                 throw error
             }
             try await second.close()
+        }
+    }
+
+    @Test(
+        "sixty concurrent registrations, stored together: each gets its own answer, and exactly the right ones are kept",
+        arguments: CatalogBackendUnderTest.available)
+    func concurrentCreations(backend: CatalogBackendUnderTest) async throws {
+        try await ScratchCatalog.with(backend) { store, _ in
+            _ = try await store.createOrganization(NewOrganization(name: "lab", title: "Lab", description: "", creator: nil))
+            let outcomes = await withTaskGroup(of: (Int, String).self) { group in
+                for index in 0..<60 {
+                    let dataset =
+                        switch index % 3 {
+                        case 0: Self.dataset("same-name", resources: ["r\(index)"])
+                        case 1: Self.dataset("orphan-\(index)", organization: "nowhere", resources: ["o\(index)"])
+                        default: Self.dataset("unique-\(index)", notes: "batch member", resources: ["a", "b"])
+                        }
+                    group.addTask {
+                        do {
+                            try await store.createDataset(dataset)
+                            return (index, "stored")
+                        } catch let error as CatalogError {
+                            return (index, "\(error)")
+                        } catch {
+                            return (index, "unexpected \(error)")
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+            }
+            let sameName = (0..<60).filter { $0 % 3 == 0 }.map { outcomes[$0]! }
+            #expect(sameName.filter { $0 == "stored" }.count == 1)
+            #expect(sameName.filter { $0 == "\(CatalogError.datasetExists("same-name"))" }.count == 19)
+            #expect((0..<60).filter { $0 % 3 == 1 }.allSatisfy { outcomes[$0] == "\(CatalogError.organizationMissing("nowhere"))" })
+            #expect((0..<60).filter { $0 % 3 == 2 }.allSatisfy { outcomes[$0] == "stored" })
+            #expect(try await store.datasetCount() == 21)
+            let found = try await store.searchDatasets(tokens: ["batch", "member"], limit: 100)
+            #expect(found.count == 20 && found.allSatisfy { $0.resources.map(\.name) == ["a", "b"] })
+            let kept = try #require(try await store.dataset("same-name"))
+            #expect(kept.resources.count == 1)
+            #expect(try await store.searchResources(ResourceQuery(name: "o", limit: 100, offset: 0, privateVisibility: .all)).count == 0)
+        }
+    }
+
+    @Test("an SQLite file of schema version 1 is migrated at start-up: its datasets stay searchable, and can be updated and deleted")
+    func migrationFromVersion1() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-v1-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("catalog.sqlite").path
+        let old = Self.dataset("old-set", notes: "archived glacier survey", resources: ["scan"])
+        let connection = try await SQLiteConnection.open(storage: .file(path: path))
+        for statement in SQLiteSchema.migrations[0] { _ = try await connection.query(statement) }
+        for statement in [
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+            "INSERT INTO schema_migrations VALUES (1, 'then')",
+            "INSERT INTO organizations (id, name, title, created) VALUES ('o1', 'lab', 'Lab', 'then')",
+        ] {
+            _ = try await connection.query(statement)
+        }
+        _ = try await connection.query(
+            "INSERT INTO datasets (id, name, organization_id, document, created, modified) VALUES (?, 'old-set', 'o1', ?, 'then', 'then')",
+            [.text(old.id), .text(String(decoding: old.document.bytes(), as: UTF8.self))])
+        _ = try await connection.query("INSERT INTO dataset_words (dataset_id, words) VALUES (?, ?)", [.text(old.id), .text(old.words)])
+        try await connection.close()
+
+        let opened = try await SQLiteCatalogStore.open(path: path, logger: Logger(label: "test"))
+        let store = opened.store
+        do {
+            #expect(opened.migratedFrom == 1)
+            #expect(try await store.searchDatasets(tokens: ["glacier"], limit: 10).map(\.name) == ["old-set"])
+            _ = try await store.updateDataset("old-set") { $0.notes = "archived ice survey" }
+            #expect(try await store.searchDatasets(tokens: ["glacier"], limit: 10).isEmpty)
+            #expect(try await store.searchDatasets(tokens: ["ice"], limit: 10).map(\.name) == ["old-set"])
+            #expect(try await store.deleteDataset("old-set") != nil)
+            #expect(try await store.searchDatasets(tokens: ["ice"], limit: 10).isEmpty)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
+    @Test("search narrowed to one organization, with words or without", arguments: CatalogBackendUnderTest.available)
+    func searchInOneOrganization(backend: CatalogBackendUnderTest) async throws {
+        try await ScratchCatalog.with(backend) { store, _ in
+            for name in ["lab", "other"] {
+                _ = try await store.createOrganization(NewOrganization(name: name, title: name, description: "", creator: nil))
+            }
+            try await store.createDataset(Self.dataset("lab-set", organization: "lab", notes: "shared words"))
+            try await store.createDataset(Self.dataset("other-set", organization: "other", notes: "shared words"))
+            #expect(try await store.searchDatasets(tokens: ["shared"], organization: "lab", limit: 10).map(\.name) == ["lab-set"])
+            #expect(try await store.searchDatasets(tokens: [], organization: "other", limit: 10).map(\.name) == ["other-set"])
+            #expect(try await store.searchDatasets(tokens: ["shared"], organization: "nowhere", limit: 10).isEmpty)
+            #expect(Set(try await store.searchDatasets(tokens: ["shared"], limit: 10).map(\.name)) == ["lab-set", "other-set"])
         }
     }
 }

@@ -90,9 +90,20 @@ struct AdvancedSearch: Sendable {
         return .nearestAfter(try instant(text))
     }
 
-    /// Words the full-text index can narrow the candidates with.
+    /// Words the full-text index can narrow the candidates with. The organization is not
+    /// among them: it is matched whole by the store (``organizationName``), cheaper than the
+    /// index's prefix lists of a name every dataset of a big organization holds.
     var words: [String] {
-        ([name, title, organization, description].compactMap { $0 } + keywords + filters.map(\.value)).flatMap(CatalogText.words)
+        ([name, title, description].compactMap { $0 } + keywords + filters.filter { !Self.organizationKeys.contains($0.key) }.map(\.value))
+            .flatMap(CatalogText.words)
+    }
+
+    static let organizationKeys: Set<String> = ["organization", "owner_org"]
+
+    /// The organization every result must belong to, from `owner_org` or an organization
+    /// filter; organization names are lowercase, and the match is exact in any case.
+    var organizationName: String? {
+        (organization ?? filters.first { Self.organizationKeys.contains($0.key) }?.value)?.lowercased()
     }
 
     func matches(_ dataset: CatalogDataset) -> Bool {

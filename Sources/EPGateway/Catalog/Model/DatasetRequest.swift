@@ -106,6 +106,16 @@ struct DatasetRequest: Sendable {
     }
 }
 
+extension DatasetRequest {
+    /// A new dataset from a validated creation body, with fresh ids.
+    func newDataset(creator: String?, at now: Date = Date()) -> CatalogDataset {
+        CatalogDataset(
+            id: UUID().uuidString.lowercased(), name: name ?? "", title: title ?? "", organization: organization ?? "", notes: notes ?? "",
+            tags: tags ?? [], groups: groups ?? [], extras: extras ?? [], resources: (resources ?? []).map { $0.resource(created: now) },
+            isPrivate: isPrivate ?? false, licenseID: licenseID, version: version, creator: creator, created: now, modified: now)
+    }
+}
+
 extension DatasetRequest.ResourceRequest {
     func resource(id: String = UUID().uuidString.lowercased(), created: Date = Date()) -> CatalogResource {
         CatalogResource(

@@ -54,11 +54,7 @@ struct DatasetRoutes: Sendable {
         try access.authorize(
             context.identity, .dataset, .create, PolicyObject(mode: CatalogDataset.mode(isPrivate: isPrivate)), logger: context.logger)
         let now = Date()
-        var dataset = CatalogDataset(
-            id: UUID().uuidString.lowercased(), name: body.name ?? "", title: body.title ?? "", organization: body.organization ?? "",
-            notes: body.notes ?? "", tags: body.tags ?? [], groups: body.groups ?? [], extras: body.extras ?? [],
-            resources: (body.resources ?? []).map { $0.resource(created: now) }, isPrivate: isPrivate, licenseID: body.licenseID,
-            version: body.version, creator: context.identity?.ndpUserID, created: now, modified: now)
+        var dataset = body.newDataset(creator: context.identity?.ndpUserID, at: now)
         dataset.stamp(endpointOrganization: endpointOrganization, user: context.identity)
         var warning: JSONValue = .null
         do {

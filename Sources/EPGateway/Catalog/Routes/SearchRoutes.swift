@@ -30,7 +30,7 @@ struct SearchRoutes: Sendable {
     func advanced(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
         let search = try AdvancedSearch(try await JSONBody.object(from: request, expecting: "a JSON object is required"))
         guard search.server != .preCkan else { throw CatalogServer.preCkanDisabled }
-        let candidates = try await store.searchDatasets(tokens: search.words, limit: Self.advancedLimit)
+        let candidates = try await store.searchDatasets(tokens: search.words, organization: search.organizationName, limit: Self.advancedLimit)
         let visible = candidates.filter { visibleTo(context.identity, $0) && search.matches($0) }
         return .array(search.pick(visible).map(\.searchResult))
     }

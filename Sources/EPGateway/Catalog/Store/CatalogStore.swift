@@ -30,9 +30,9 @@ protocol CatalogStore: Sendable {
     /// Deletes a dataset and its resources; nil when there was none.
     func deleteDataset(_ idOrName: String) async throws -> CatalogDataset?
 
-    /// Datasets whose words hold every one of `tokens` (as word prefixes), newest first, at
-    /// most `limit`; every dataset when `tokens` is empty.
-    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset]
+    /// Datasets whose words hold every one of `tokens` (as word prefixes) and, when given, that
+    /// belong to `organization`, newest first, at most `limit`; no tokens, no word condition.
+    func searchDatasets(tokens: [String], organization: String?, limit: Int) async throws -> [CatalogDataset]
 
     /// A resource by id, with its dataset.
     func resource(_ id: String) async throws -> (resource: CatalogResource, dataset: CatalogDataset)?
@@ -47,6 +47,12 @@ protocol CatalogStore: Sendable {
     func ping() async throws
 
     func close() async throws
+}
+
+extension CatalogStore {
+    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset] {
+        try await searchDatasets(tokens: tokens, organization: nil, limit: limit)
+    }
 }
 
 /// `GET /resources/search`'s filters (docs/specs/ndp-ep.md §2.8): substrings, any case, except

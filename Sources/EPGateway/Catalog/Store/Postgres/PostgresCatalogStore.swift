@@ -219,11 +219,40 @@ final class PostgresCatalogStore: CatalogStore {
 
     // MARK: Datasets
 
+    /// One statement, so one round trip and no explicit transaction (a statement is atomic):
+    /// the organization looked up, the dataset inserted from it, the resources from the
+    /// dataset. No organization, no dataset row, and the count says so.
     func createDataset(_ dataset: CatalogDataset) async throws {
-        try await transaction(clash: .datasetExists(dataset.name)) { connection, logger in
-            try await Self.insert(
-                dataset, organizationID: try await Self.organizationID(dataset.organization, on: connection, logger), on: connection, logger)
+        let resources = dataset.resources
+        let query: PostgresQuery = """
+            WITH organization AS (SELECT id FROM organizations WHERE name = \(dataset.organization)),
+            dataset AS (
+                INSERT INTO datasets (id, name, organization_id, is_private, creator_user_id, title, document, words, created, modified)
+                SELECT \(dataset.id), \(dataset.name), organization.id, \(dataset.isPrivate), \(dataset.creator), \(dataset.title),
+                       \(Self.text(dataset.document)), array_to_tsvector(\(Self.lexemes(dataset.words))::text[]), \(dataset.created),
+                       \(dataset.modified)
+                FROM organization
+                RETURNING id
+            ),
+            resource AS (
+                INSERT INTO resources (id, dataset_id, position, name, url, format, description, document)
+                SELECT r.id, dataset.id, r.position, r.name, r.url, r.format, r.description, r.document
+                FROM dataset, unnest(\(resources.map(\.id))::text[], \(Array(resources.indices))::bigint[], \(resources.map(\.name))::text[],
+                                     \(resources.map(\.url))::text[], \(resources.map(\.format))::text[], \(resources.map(\.description))::text[],
+                                     \(resources.map { Self.text($0.document) })::text[])
+                     AS r(id, position, name, url, format, description, document)
+            )
+            SELECT count(*) FROM dataset
+            """
+        let inserted = try await call(clash: .datasetExists(dataset.name)) { [client, logger] in
+            do {
+                return try await client.query(query, logger: logger).collect().first?.decode(Int.self) ?? 0
+            } catch let error as PSQLError where error.sqlState == Self.foreignKeyViolation {
+                // The organization was deleted between the lookup and the insert.
+                throw CatalogError.organizationMissing(dataset.organization)
+            }
         }
+        guard inserted == 1 else { throw CatalogError.organizationMissing(dataset.organization) }
     }
 
     func dataset(_ idOrName: String) async throws -> CatalogDataset? {
@@ -275,14 +304,12 @@ final class PostgresCatalogStore: CatalogStore {
         }
     }
 
-    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset] {
-        let found: [PostgresRow]
-        if tokens.isEmpty {
-            found = try await rows("SELECT document FROM datasets ORDER BY created DESC LIMIT \(limit)")
-        } else {
-            found = try await rows(
-                "SELECT document FROM datasets WHERE words @@ \(Self.prefixQuery(tokens))::tsquery ORDER BY created DESC LIMIT \(limit)")
-        }
+    func searchDatasets(tokens: [String], organization: String?, limit: Int) async throws -> [CatalogDataset] {
+        var query = PostgresQueryBuilder("SELECT document FROM datasets WHERE true")
+        if !tokens.isEmpty { query.append(" AND words @@ \(query.bind(Self.prefixQuery(tokens)))::tsquery") }
+        if let organization { query.append(" AND organization_id = (SELECT id FROM organizations WHERE name = \(query.bind(organization)))") }
+        query.append(" ORDER BY created DESC LIMIT \(query.bind(limit))")
+        let found = try await rows(query.query)
         return try await call { [self] in try await load(found, using: nil) }
     }
 
@@ -364,17 +391,6 @@ final class PostgresCatalogStore: CatalogStore {
                 .first?.decode(String.self)
         else { throw CatalogError.organizationMissing(name) }
         return id
-    }
-
-    /// The dataset row, then its resources.
-    private static func insert(_ dataset: CatalogDataset, organizationID: String, on connection: PostgresConnection, _ logger: Logger) async throws {
-        try await connection.query(
-            """
-            INSERT INTO datasets (id, name, organization_id, is_private, creator_user_id, title, document, words, created, modified)
-            VALUES (\(dataset.id), \(dataset.name), \(organizationID), \(dataset.isPrivate), \(dataset.creator), \(dataset.title),
-                    \(text(dataset.document)), array_to_tsvector(\(lexemes(dataset.words))::text[]), \(dataset.created), \(dataset.modified))
-            """, logger: logger)
-        try await insertResources(of: dataset, on: connection, logger)
     }
 
     /// All of a dataset's resources in one statement (arrays unnested).

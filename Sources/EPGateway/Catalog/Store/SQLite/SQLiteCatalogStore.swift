@@ -7,14 +7,14 @@ import ServiceKit
 
 /// The catalog in one SQLite file (`CATALOG_SQLITE_PATH`), the default: nothing to install.
 ///
-/// One writer connection, used by one write transaction at a time (SQLite allows one writer;
-/// waiting here is cheaper than its busy loop), and a few reader connections, which WAL mode lets
+/// One writer connection behind a queue that runs one write transaction at a time (SQLite
+/// allows one writer; waiting here is cheaper than its busy loop) and stores concurrent
+/// registrations together (``SQLiteWriter``), and a few reader connections, which WAL mode lets
 /// read while a write is in progress.
 final class SQLiteCatalogStore: CatalogStore {
     let path: String
-    private let writer: SQLiteConnection
+    private let writer: SQLiteWriter
     private let readers: [SQLiteConnection]
-    private let writes = KeyedMutex<Int>()
     private let nextReader = AtomicCounter()
 
     /// The schema the file was found at and the one it is now, for the start-up log line.
@@ -25,7 +25,7 @@ final class SQLiteCatalogStore: CatalogStore {
 
     private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
         self.path = path
-        self.writer = writer
+        self.writer = SQLiteWriter(connection: writer, batchInsert: Self.insertBatch)
         self.readers = readers
     }
 
@@ -103,19 +103,9 @@ final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
-    /// `body` inside `BEGIN IMMEDIATE … COMMIT`; any error rolls everything back.
+    /// `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer; any error rolls everything back.
     private func transaction<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
-        try await writes.withLock(0) { [writer] in
-            _ = try await writer.query("BEGIN IMMEDIATE")
-            do {
-                let value = try await body(writer)
-                _ = try await writer.query("COMMIT")
-                return value
-            } catch {
-                _ = try? await writer.query("ROLLBACK")
-                throw error
-            }
-        }
+        try await writer.transaction(body)
     }
 
     // MARK: Organizations
@@ -178,13 +168,88 @@ final class SQLiteCatalogStore: CatalogStore {
     // MARK: Datasets
 
     func createDataset(_ dataset: CatalogDataset) async throws {
-        do {
-            try await transaction { connection in
-                try await Self.insert(dataset, organizationID: try await Self.organizationID(dataset.organization, on: connection), on: connection)
-            }
-        } catch let error as SQLiteError where error.isNameClash {
-            throw CatalogError.datasetExists(dataset.name)
+        try await writer.create(dataset)
+    }
+
+    /// Stores a batch of new datasets inside the writer's open transaction, a few statements for
+    /// all of them: the datasets whose name is free and whose organization exists (`INSERT OR
+    /// IGNORE … JOIN organizations … RETURNING id` says which), then their resources and words.
+    /// The others get their own answer: the name is taken, or the organization is missing.
+    static func insertBatch(_ connection: SQLiteConnection, _ datasets: [CatalogDataset]) async throws -> [Result<Void, CatalogError>] {
+        var inserted = Set<String>()
+        for chunk in chunks(of: datasets, size: 500) {
+            let rows = try await connection.query(
+                """
+                INSERT OR IGNORE INTO datasets (id, name, organization_id, private, creator_user_id, document, created, modified)
+                SELECT v.column1, v.column2, o.id, v.column4, v.column5, v.column6, v.column7, v.column8
+                FROM (VALUES \(placeholders(rows: chunk.count, columns: 8))) AS v JOIN organizations o ON o.name = v.column3
+                RETURNING id
+                """,
+                chunk.flatMap { dataset -> [SQLiteData] in
+                    [
+                        .text(dataset.id), .text(dataset.name), .text(dataset.organization), .integer(dataset.isPrivate ? 1 : 0),
+                        dataset.creator.map { .text($0) } ?? .null, .text(String(decoding: dataset.document.bytes(), as: UTF8.self)),
+                        .text(Timestamp.isoUTC(dataset.created)), .text(Timestamp.isoUTC(dataset.modified)),
+                    ]
+                })
+            for row in rows { if let id = row.column("id")?.string { inserted.insert(id) } }
         }
+        let stored = datasets.filter { inserted.contains($0.id) }
+        try await insertResources(of: stored, on: connection)
+        try await insertWords(of: stored, on: connection)
+        // Only when something was refused: which organizations exist tells the two reasons apart.
+        let refusedOrganizations = Set(datasets.filter { !inserted.contains($0.id) }.map(\.organization))
+        var existing = Set<String>()
+        if !refusedOrganizations.isEmpty {
+            let rows = try await connection.query(
+                "SELECT name FROM organizations WHERE name IN (\(Array(repeating: "?", count: refusedOrganizations.count).joined(separator: ", ")))",
+                refusedOrganizations.map { .text($0) })
+            existing = Set(rows.compactMap { $0.column("name")?.string })
+        }
+        return datasets.map { dataset in
+            if inserted.contains(dataset.id) { return .success(()) }
+            return .failure(existing.contains(dataset.organization) ? .datasetExists(dataset.name) : .organizationMissing(dataset.organization))
+        }
+    }
+
+    /// The datasets' words into the full-text index, under a stable row number each.
+    private static func insertWords(of datasets: [CatalogDataset], on connection: SQLiteConnection) async throws {
+        for chunk in chunks(of: datasets, size: 1000) {
+            _ = try await connection.query(
+                "INSERT INTO dataset_search_rows (dataset_id) VALUES \(placeholders(rows: chunk.count, columns: 1))", chunk.map { .text($0.id) })
+            _ = try await connection.query(
+                """
+                INSERT INTO dataset_text (rowid, words)
+                SELECT r.row, v.column2 FROM (VALUES \(placeholders(rows: chunk.count, columns: 2))) AS v
+                JOIN dataset_search_rows r ON r.dataset_id = v.column1
+                """, chunk.flatMap { [.text($0.id), .text($0.words)] })
+        }
+    }
+
+    /// The resources of `datasets`, many rows a statement.
+    private static func insertResources(of datasets: [CatalogDataset], on connection: SQLiteConnection) async throws {
+        let rows = datasets.flatMap { dataset in dataset.resources.enumerated().map { (dataset.id, $0.offset, $0.element) } }
+        for chunk in chunks(of: rows, size: 1000) {
+            _ = try await connection.query(
+                "INSERT INTO resources (id, dataset_id, position, name, url, format, description, document) VALUES \(placeholders(rows: chunk.count, columns: 8))",
+                chunk.flatMap { datasetID, position, resource -> [SQLiteData] in
+                    [
+                        .text(resource.id), .text(datasetID), .integer(position), .text(resource.name), .text(resource.url), .text(resource.format),
+                        .text(resource.description), .text(String(decoding: resource.document.bytes(), as: UTF8.self)),
+                    ]
+                })
+        }
+    }
+
+    /// `(?, ?), (?, ?)` for a multi-row VALUES.
+    private static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    /// SQLite takes at most 32,766 values a statement: big batches go in slices.
+    private static func chunks<Element>(of elements: [Element], size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: elements.count, by: size).map { elements[$0..<min($0 + size, elements.count)] }
     }
 
     func dataset(_ idOrName: String) async throws -> CatalogDataset? {
@@ -224,19 +289,22 @@ final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
-    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset] {
-        let rows: [SQLiteRow]
-        if tokens.isEmpty {
-            rows = try await read("SELECT document FROM datasets ORDER BY created DESC LIMIT ?", [.integer(limit)])
-        } else {
+    func searchDatasets(tokens: [String], organization: String?, limit: Int) async throws -> [CatalogDataset] {
+        var sql = "SELECT d.document FROM datasets d"
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        if !tokens.isEmpty {
+            sql += " JOIN dataset_search_rows r ON r.dataset_id = d.id JOIN dataset_text t ON t.rowid = r.row"
             // Each token a quoted prefix query; FTS5 ANDs them. Quotes inside are doubled.
-            let match = tokens.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"*" }.joined(separator: " AND ")
-            rows = try await read(
-                """
-                SELECT d.document FROM dataset_words w JOIN datasets d ON d.id = w.dataset_id
-                WHERE dataset_words MATCH ? ORDER BY d.created DESC LIMIT ?
-                """, [.text(match), .integer(limit)])
+            conditions.append("dataset_text MATCH ?")
+            binds.append(.text(tokens.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"*" }.joined(separator: " AND ")))
         }
+        if let organization {
+            conditions.append("d.organization_id = (SELECT id FROM organizations WHERE name = ?)")
+            binds.append(.text(organization))
+        }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        let rows = try await read(sql + " ORDER BY d.created DESC LIMIT ?", binds + [.integer(limit)])
         return try await load(rows, using: reader)
     }
 
@@ -332,19 +400,14 @@ final class SQLiteCatalogStore: CatalogStore {
                 dataset.creator.map { .text($0) } ?? .null, .text(String(decoding: dataset.document.bytes(), as: UTF8.self)),
                 .text(Timestamp.isoUTC(dataset.created)), .text(Timestamp.isoUTC(dataset.modified)),
             ])
-        for (position, resource) in dataset.resources.enumerated() {
-            _ = try await connection.query(
-                "INSERT INTO resources (id, dataset_id, position, name, url, format, description, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    .text(resource.id), .text(dataset.id), .integer(position), .text(resource.name), .text(resource.url), .text(resource.format),
-                    .text(resource.description), .text(String(decoding: resource.document.bytes(), as: UTF8.self)),
-                ])
-        }
-        _ = try await connection.query("INSERT INTO dataset_words (dataset_id, words) VALUES (?, ?)", [.text(dataset.id), .text(dataset.words)])
+        try await insertResources(of: [dataset], on: connection)
+        try await insertWords(of: [dataset], on: connection)
     }
 
     private static func remove(_ id: String, on connection: SQLiteConnection) async throws {
-        _ = try await connection.query("DELETE FROM dataset_words WHERE dataset_id = ?", [.text(id)])
+        _ = try await connection.query(
+            "DELETE FROM dataset_text WHERE rowid = (SELECT row FROM dataset_search_rows WHERE dataset_id = ?)", [.text(id)])
+        _ = try await connection.query("DELETE FROM dataset_search_rows WHERE dataset_id = ?", [.text(id)])
         _ = try await connection.query("DELETE FROM resources WHERE dataset_id = ?", [.text(id)])
         _ = try await connection.query("DELETE FROM datasets WHERE id = ?", [.text(id)])
     }
@@ -358,7 +421,7 @@ final class SQLiteCatalogStore: CatalogStore {
     }
 
     func close() async throws {
-        for connection in readers + [writer] { try await connection.close() }
+        for connection in readers + [writer.connection] { try await connection.close() }
     }
 
     private static func organization(_ row: SQLiteRow) -> CatalogOrganization {
