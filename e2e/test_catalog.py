@@ -158,13 +158,22 @@ def test_general_datasets_with_the_real_client(gateway):
 def test_private_datasets_are_invisible_to_others(gateway):
     writer = {"Authorization": "Bearer demo-token"}
     requests.post(f"{gateway.base}/organization", json={"name": "secret-lab", "title": "Secret"}, headers=writer, timeout=10)
-    body = {"name": "hidden-set", "title": "Hidden", "owner_org": "secret-lab", "private": True, "notes": "zebrafish"}
+    body = {"name": "hidden-set", "title": "Hidden", "owner_org": "secret-lab", "private": True, "notes": "zebrafish",
+            "resources": [{"url": "https://secret.example/zebra.csv", "name": "zebra-file"}]}
     assert requests.post(f"{gateway.base}/dataset", json=body, headers=writer, timeout=10).status_code == 201
     def names(headers):
         return [entry["name"] for entry in requests.get(f"{gateway.base}/search?terms=zebrafish", headers=headers, timeout=10).json()]
     assert names(writer) == ["hidden-set"]
     assert names({"Authorization": "Bearer admin-token"}) == ["hidden-set"]
     assert names({"Authorization": "Bearer viewer-token"}) == [] and names({}) == []
+    # Its resources neither: not listed, and GET says there is no such resource.
+    [hidden] = requests.get(f"{gateway.base}/search?terms=zebrafish", headers=writer, timeout=10).json()
+    resource_url = f"{gateway.base}/resource/{hidden['resources'][0]['id']}"
+    assert requests.get(resource_url, headers=writer, timeout=10).status_code == 200
+    for headers in ({"Authorization": "Bearer viewer-token"}, {}):
+        assert requests.get(resource_url, headers=headers, timeout=10).status_code == 404
+        assert requests.get(f"{gateway.base}/resources/search", params={"q": "zebra"}, headers=headers, timeout=10).json()["count"] == 0
+    assert requests.get(f"{gateway.base}/resources/search", params={"q": "zebra"}, headers=writer, timeout=10).json()["count"] == 1
     # Nor can they change it.
     other = requests.put(f"{gateway.base}/dataset/hidden-set", json={"title": "x"}, headers={"Authorization": "Bearer outsider-token"}, timeout=10)
     assert other.status_code == 403

@@ -17,7 +17,8 @@ trap 'rm -rf "$log_dir"; [[ -z "$THROWAWAY_POSTGRES_DIR" ]] || scripts/throwaway
 # The catalog suites run on SQLite and on PostgreSQL: a throw-away cluster on a loopback port
 # (CATALOG_TEST_POSTGRES_URL), required so that no PostgreSQL test is skipped quietly.
 echo "== throw-away PostgreSQL for the catalog tests"
-eval "$(scripts/throwaway-postgres.sh start)"
+postgres_env=$(scripts/throwaway-postgres.sh start)
+eval "$postgres_env"
 export CATALOG_TEST_POSTGRES_URL REQUIRE_POSTGRES_TESTS=1
 
 # Runs "$@" with a limit: TERM first (the Swift tests trap it for graceful shutdown, so

@@ -116,9 +116,9 @@ def main():
         # words leave the full-text index too).
         names = [d["name"] for d in requests.get(f"{url}/search?terms=station418&server=local", timeout=30).json()][:40]
         patch_ms = [1000 * timed(lambda: requests.patch(f"{url}/dataset/{name}", json={"notes": "patched station418"}, headers=admin,
-                                                     timeout=30).raise_for_status())[0] for name in names[:20]]
+                                                     timeout=30).raise_for_status())[0] for name in names[:len(names) // 2]]
         delete_ms = [1000 * timed(lambda: requests.delete(f"{url}/resource", params={"resource_id": name}, headers=admin, timeout=30).raise_for_status())[0]
-                     for name in names[20:]]
+                     for name in names[len(names) // 2:]]
         rss_after = gateway.rss_mib()
         if postgres:
             size = int(subprocess.run(["psql", postgres["CATALOG_TEST_POSTGRES_URL"], "-tAc", "SELECT pg_database_size(current_database())"],

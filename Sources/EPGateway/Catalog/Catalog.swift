@@ -15,28 +15,22 @@ enum Catalog {
                 metadata: ["settings": "\(settings.unusedUpstreamSettings.joined(separator: ", "))"])
         }
         let store: any CatalogStore
+        let opened: (backend: String, location: String, from: Int, to: Int)
         switch (settings.backend, settings.postgresURL) {
         case (.sqlite, _):
-            let opened = try await SQLiteCatalogStore.open(path: settings.sqlitePath, logger: logger)
-            logger.info(
-                "catalog opened",
-                metadata: [
-                    "catalog.backend": "sqlite", "catalog.path": "\(settings.sqlitePath)",
-                    "catalog.schema": "\(opened.migratedFrom) → \(SQLiteSchema.latestVersion)",
-                ])
-            store = opened.store
+            let sqlite = try await SQLiteCatalogStore.open(path: settings.sqlitePath, logger: logger)
+            (store, opened) = (sqlite.store, ("sqlite", settings.sqlitePath, sqlite.migratedFrom, SQLiteSchema.latestVersion))
         case (.postgres, let url?):
-            let opened = try await PostgresCatalogStore.open(url: url, logger: logger)
-            logger.info(
-                "catalog opened",
-                metadata: [
-                    "catalog.backend": "postgres", "catalog.database": "\(url)",
-                    "catalog.schema": "\(opened.migratedFrom) → \(PostgresSchema.latestVersion)",
-                ])
-            store = opened.store
+            let postgres = try await PostgresCatalogStore.open(url: url, logger: logger)
+            (store, opened) = (postgres.store, ("postgres", "\(url)", postgres.migratedFrom, PostgresSchema.latestVersion))
         default:
             return nil
         }
+        logger.info(
+            "catalog opened",
+            metadata: [
+                "catalog.backend": "\(opened.backend)", "catalog.location": "\(opened.location)", "catalog.schema": "\(opened.from) → \(opened.to)",
+            ])
         do {
             try await ensureServicesOrganization(store)
         } catch {

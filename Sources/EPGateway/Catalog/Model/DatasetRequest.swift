@@ -110,14 +110,14 @@ extension DatasetRequest {
     /// A new dataset from a validated creation body, with fresh ids.
     func newDataset(creator: String?, at now: Date = Date()) -> CatalogDataset {
         CatalogDataset(
-            id: UUID().uuidString.lowercased(), name: name ?? "", title: title ?? "", organization: organization ?? "", notes: notes ?? "",
+            id: CatalogID.make(), name: name ?? "", title: title ?? "", organization: organization ?? "", notes: notes ?? "",
             tags: tags ?? [], groups: groups ?? [], extras: extras ?? [], resources: (resources ?? []).map { $0.resource(created: now) },
             isPrivate: isPrivate ?? false, licenseID: licenseID, version: version, creator: creator, created: now, modified: now)
     }
 }
 
 extension DatasetRequest.ResourceRequest {
-    func resource(id: String = UUID().uuidString.lowercased(), created: Date = Date()) -> CatalogResource {
+    func resource(id: String = CatalogID.make(), created: Date = Date()) -> CatalogResource {
         CatalogResource(
             id: id, url: url, name: name, format: format ?? "", description: description ?? "", mimetype: mimetype, size: size, created: created)
     }

@@ -52,7 +52,7 @@ struct RegistrationRoutes: Sendable {
         try kind.validate(body, true)
         let now = Date()
         var dataset = CatalogDataset(
-            id: UUID().uuidString.lowercased(), name: name, title: title, organization: organization,
+            id: CatalogID.make(), name: name, title: title, organization: organization,
             notes: body[kind.notesField]?.stringValue ?? (kind.path == "services" ? "Service: \(title)" : ""), tags: [], groups: [],
             extras: try extras(body), resources: [], isPrivate: false, licenseID: nil, version: nil, creator: context.identity?.ndpUserID,
             created: now, modified: now)
@@ -120,7 +120,7 @@ struct RegistrationRoutes: Sendable {
         } else {
             dataset.resources.append(
                 CatalogResource(
-                    id: UUID().uuidString.lowercased(), url: made.url, name: made.name, format: kind.format, description: made.description,
+                    id: CatalogID.make(), url: made.url, name: made.name, format: kind.format, description: made.description,
                     created: dataset.created))
         }
     }

@@ -23,6 +23,9 @@ public enum RoleTier: Int, Sendable, Comparable, CaseIterable, CustomStringConve
 enum RoleName {
     /// Lower-cased, whitespace-free; in `group:<path>:<tier>` the path is normalised like a group.
     static func normalize(_ role: String) -> String {
+        // The usual role, a plain lower-case name (`ndp_writer`), is already normal; this runs
+        // for every role on every request, and Foundation's trimming is slow on Linux.
+        if role.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D }) { return role }
         let folded = role.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = folded.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].trimmingCharacters(in: .whitespaces) == "group" else {

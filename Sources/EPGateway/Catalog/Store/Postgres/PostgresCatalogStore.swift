@@ -179,7 +179,7 @@ final class PostgresCatalogStore: CatalogStore {
 
     func createOrganization(_ organization: NewOrganization) async throws -> CatalogOrganization {
         let created = CatalogOrganization(
-            id: UUID().uuidString.lowercased(), name: organization.name, title: organization.title, description: organization.description,
+            id: CatalogID.make(), name: organization.name, title: organization.title, description: organization.description,
             creator: organization.creator, created: Date())
         try await transaction(clash: .organizationExists(organization.name)) { connection, logger in
             _ = try await connection.query(

@@ -126,7 +126,7 @@ final class SQLiteCatalogStore: CatalogStore {
 
     func createOrganization(_ organization: NewOrganization) async throws -> CatalogOrganization {
         let created = CatalogOrganization(
-            id: UUID().uuidString.lowercased(), name: organization.name, title: organization.title, description: organization.description,
+            id: CatalogID.make(), name: organization.name, title: organization.title, description: organization.description,
             creator: organization.creator, created: Date())
         do {
             try await transaction { connection in
@@ -168,74 +168,81 @@ final class SQLiteCatalogStore: CatalogStore {
     // MARK: Datasets
 
     func createDataset(_ dataset: CatalogDataset) async throws {
-        try await writer.create(dataset)
+        try await writer.create(SQLiteDatasetRow(dataset))
     }
 
     /// Stores a batch of new datasets inside the writer's open transaction, a few statements for
     /// all of them: the datasets whose name is free and whose organization exists (`INSERT OR
     /// IGNORE … JOIN organizations … RETURNING id` says which), then their resources and words.
     /// The others get their own answer: the name is taken, or the organization is missing.
-    static func insertBatch(_ connection: SQLiteConnection, _ datasets: [CatalogDataset]) async throws -> [Result<Void, CatalogError>] {
+    static func insertBatch(_ connection: SQLiteConnection, _ rows: [SQLiteDatasetRow]) async throws -> [Result<Void, CatalogError>] {
         var inserted = Set<String>()
-        for chunk in chunks(of: datasets, size: 500) {
-            let rows = try await connection.query(
+        for chunk in chunks(of: rows, size: 500) {
+            let returned = try await connection.query(
                 """
                 INSERT OR IGNORE INTO datasets (id, name, organization_id, private, creator_user_id, document, created, modified)
                 SELECT v.column1, v.column2, o.id, v.column4, v.column5, v.column6, v.column7, v.column8
                 FROM (VALUES \(placeholders(rows: chunk.count, columns: 8))) AS v JOIN organizations o ON o.name = v.column3
                 RETURNING id
-                """,
-                chunk.flatMap { dataset -> [SQLiteData] in
-                    [
-                        .text(dataset.id), .text(dataset.name), .text(dataset.organization), .integer(dataset.isPrivate ? 1 : 0),
-                        dataset.creator.map { .text($0) } ?? .null, .text(String(decoding: dataset.document.bytes(), as: UTF8.self)),
-                        .text(Timestamp.isoUTC(dataset.created)), .text(Timestamp.isoUTC(dataset.modified)),
-                    ]
-                })
-            for row in rows { if let id = row.column("id")?.string { inserted.insert(id) } }
+                """, chunk.flatMap { datasetValues($0, organization: $0.dataset.organization) })
+            for row in returned { if let id = row.column("id")?.string { inserted.insert(id) } }
         }
-        let stored = datasets.filter { inserted.contains($0.id) }
+        let stored = rows.filter { inserted.contains($0.dataset.id) }
         try await insertResources(of: stored, on: connection)
         try await insertWords(of: stored, on: connection)
         // Only when something was refused: which organizations exist tells the two reasons apart.
-        let refusedOrganizations = Set(datasets.filter { !inserted.contains($0.id) }.map(\.organization))
+        let refusedOrganizations = Set(rows.filter { !inserted.contains($0.dataset.id) }.map(\.dataset.organization))
         var existing = Set<String>()
         if !refusedOrganizations.isEmpty {
-            let rows = try await connection.query(
+            let found = try await connection.query(
                 "SELECT name FROM organizations WHERE name IN (\(Array(repeating: "?", count: refusedOrganizations.count).joined(separator: ", ")))",
                 refusedOrganizations.map { .text($0) })
-            existing = Set(rows.compactMap { $0.column("name")?.string })
+            existing = Set(found.compactMap { $0.column("name")?.string })
         }
-        return datasets.map { dataset in
-            if inserted.contains(dataset.id) { return .success(()) }
-            return .failure(existing.contains(dataset.organization) ? .datasetExists(dataset.name) : .organizationMissing(dataset.organization))
+        return rows.map { row in
+            if inserted.contains(row.dataset.id) { return .success(()) }
+            return .failure(
+                existing.contains(row.dataset.organization) ? .datasetExists(row.dataset.name) : .organizationMissing(row.dataset.organization))
         }
     }
 
+    /// A `datasets` row's eight values, `organization` third (its id, or its name to join on).
+    private static func datasetValues(_ row: SQLiteDatasetRow, organization: String) -> [SQLiteData] {
+        let dataset = row.dataset
+        return [
+            .text(dataset.id), .text(dataset.name), .text(organization), .integer(dataset.isPrivate ? 1 : 0),
+            dataset.creator.map { .text($0) } ?? .null,
+            .text(row.document), .text(Timestamp.isoUTC(dataset.created)), .text(Timestamp.isoUTC(dataset.modified)),
+        ]
+    }
+
     /// The datasets' words into the full-text index, under a stable row number each.
-    private static func insertWords(of datasets: [CatalogDataset], on connection: SQLiteConnection) async throws {
-        for chunk in chunks(of: datasets, size: 1000) {
+    private static func insertWords(of rows: [SQLiteDatasetRow], on connection: SQLiteConnection) async throws {
+        for chunk in chunks(of: rows, size: 1000) {
             _ = try await connection.query(
-                "INSERT INTO dataset_search_rows (dataset_id) VALUES \(placeholders(rows: chunk.count, columns: 1))", chunk.map { .text($0.id) })
+                "INSERT INTO dataset_search_rows (dataset_id) VALUES \(placeholders(rows: chunk.count, columns: 1))",
+                chunk.map { .text($0.dataset.id) })
             _ = try await connection.query(
                 """
                 INSERT INTO dataset_text (rowid, words)
                 SELECT r.row, v.column2 FROM (VALUES \(placeholders(rows: chunk.count, columns: 2))) AS v
                 JOIN dataset_search_rows r ON r.dataset_id = v.column1
-                """, chunk.flatMap { [.text($0.id), .text($0.words)] })
+                """, chunk.flatMap { [.text($0.dataset.id), .text($0.words)] })
         }
     }
 
-    /// The resources of `datasets`, many rows a statement.
-    private static func insertResources(of datasets: [CatalogDataset], on connection: SQLiteConnection) async throws {
-        let rows = datasets.flatMap { dataset in dataset.resources.enumerated().map { (dataset.id, $0.offset, $0.element) } }
-        for chunk in chunks(of: rows, size: 1000) {
+    /// The resources of `rows`, many a statement.
+    private static func insertResources(of rows: [SQLiteDatasetRow], on connection: SQLiteConnection) async throws {
+        let resources = rows.flatMap { row in
+            zip(row.dataset.resources, row.resourceDocuments).enumerated().map { (row.dataset.id, $0.offset, $0.element.0, $0.element.1) }
+        }
+        for chunk in chunks(of: resources, size: 1000) {
             _ = try await connection.query(
                 "INSERT INTO resources (id, dataset_id, position, name, url, format, description, document) VALUES \(placeholders(rows: chunk.count, columns: 8))",
-                chunk.flatMap { datasetID, position, resource -> [SQLiteData] in
+                chunk.flatMap { datasetID, position, resource, document -> [SQLiteData] in
                     [
                         .text(resource.id), .text(datasetID), .integer(position), .text(resource.name), .text(resource.url), .text(resource.format),
-                        .text(resource.description), .text(String(decoding: resource.document.bytes(), as: UTF8.self)),
+                        .text(resource.description), .text(document),
                     ]
                 })
         }
@@ -390,18 +397,14 @@ final class SQLiteCatalogStore: CatalogStore {
     }
 
     private static func insert(_ dataset: CatalogDataset, organizationID: String, on connection: SQLiteConnection) async throws {
+        let row = SQLiteDatasetRow(dataset)
         _ = try await connection.query(
             """
             INSERT INTO datasets (id, name, organization_id, private, creator_user_id, document, created, modified)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(dataset.id), .text(dataset.name), .text(organizationID), .integer(dataset.isPrivate ? 1 : 0),
-                dataset.creator.map { .text($0) } ?? .null, .text(String(decoding: dataset.document.bytes(), as: UTF8.self)),
-                .text(Timestamp.isoUTC(dataset.created)), .text(Timestamp.isoUTC(dataset.modified)),
-            ])
-        try await insertResources(of: [dataset], on: connection)
-        try await insertWords(of: [dataset], on: connection)
+            """, datasetValues(row, organization: organizationID))
+        try await insertResources(of: [row], on: connection)
+        try await insertWords(of: [row], on: connection)
     }
 
     private static func remove(_ id: String, on connection: SQLiteConnection) async throws {

@@ -16,12 +16,12 @@ final class SQLiteWriter: Sendable {
         /// A transaction of its own; the closure runs it and resumes its caller.
         case transaction(@Sendable (SQLiteConnection) async -> Void)
         /// A new dataset, stored in a batch with its neighbours in the queue.
-        case create(CatalogDataset, CheckedContinuation<Void, any Error>)
+        case create(SQLiteDatasetRow, CheckedContinuation<Void, any Error>)
     }
 
     let connection: SQLiteConnection
     private let state = NIOLockedValueBox(State())
-    private let batchInsert: @Sendable (SQLiteConnection, [CatalogDataset]) async throws -> [Result<Void, CatalogError>]
+    private let batchInsert: @Sendable (SQLiteConnection, [SQLiteDatasetRow]) async throws -> [Result<Void, CatalogError>]
 
     private struct State {
         var queue: [Job] = []
@@ -31,7 +31,7 @@ final class SQLiteWriter: Sendable {
     /// `batchInsert` stores a batch inside an open transaction and says how each one went.
     init(
         connection: SQLiteConnection,
-        batchInsert: @escaping @Sendable (SQLiteConnection, [CatalogDataset]) async throws -> [Result<Void, CatalogError>]
+        batchInsert: @escaping @Sendable (SQLiteConnection, [SQLiteDatasetRow]) async throws -> [Result<Void, CatalogError>]
     ) {
         self.connection = connection
         self.batchInsert = batchInsert
@@ -53,7 +53,7 @@ final class SQLiteWriter: Sendable {
     }
 
     /// Stores a new dataset, in a batch with the creations queued beside it.
-    func create(_ dataset: CatalogDataset) async throws {
+    func create(_ dataset: SQLiteDatasetRow) async throws {
         try await withCheckedThrowingContinuation { submit(.create(dataset, $0)) }
     }
 
@@ -77,7 +77,7 @@ final class SQLiteWriter: Sendable {
                 return jobs
             }
             guard !jobs.isEmpty else { return }
-            var creations: [(CatalogDataset, CheckedContinuation<Void, any Error>)] = []
+            var creations: [(SQLiteDatasetRow, CheckedContinuation<Void, any Error>)] = []
             for job in jobs {
                 switch job {
                 case .create(let dataset, let continuation):
@@ -94,7 +94,7 @@ final class SQLiteWriter: Sendable {
 
     /// A batch of creations in one transaction. If the batch fails as a whole (an error that is
     /// not one creation's own answer), each is retried alone, so only the culprit fails.
-    private func store(_ creations: [(CatalogDataset, CheckedContinuation<Void, any Error>)]) async {
+    private func store(_ creations: [(SQLiteDatasetRow, CheckedContinuation<Void, any Error>)]) async {
         guard !creations.isEmpty else { return }
         let datasets = creations.map(\.0)
         do {
@@ -126,5 +126,21 @@ final class SQLiteWriter: Sendable {
             _ = try? await connection.query("ROLLBACK")
             throw error
         }
+    }
+}
+
+/// A dataset with the texts the SQLite tables keep, encoded before it queues for the writer:
+/// encoding is each request's work, done in parallel; the writer only writes.
+struct SQLiteDatasetRow: Sendable {
+    let dataset: CatalogDataset
+    let document: String
+    let words: String
+    let resourceDocuments: [String]
+
+    init(_ dataset: CatalogDataset) {
+        self.dataset = dataset
+        self.document = String(decoding: dataset.document.bytes(), as: UTF8.self)
+        self.words = dataset.words
+        self.resourceDocuments = dataset.resources.map { String(decoding: $0.document.bytes(), as: UTF8.self) }
     }
 }
