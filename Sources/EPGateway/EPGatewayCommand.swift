@@ -63,6 +63,13 @@ struct EPGatewayCommand: AsyncParsableCommand {
         let summary = await DatasetImport(store: store, endpointOrganization: settings.status.organization).run(lines: lines) { read, summary in
             logger.notice("importing", metadata: ["lines": "\(read)", "imported": "\(summary.imported)", "per_second": "\(rate(read))"])
         }
+        if summary.imported > 0 {
+            do {
+                try await store.refreshStatistics()
+            } catch {
+                logger.warning("the import is stored, but refreshing the planner's statistics failed", metadata: ["error": "\(error)"])
+            }
+        }
         try await store.close()
         for refusal in summary.refused { FileHandle.standardError.write(Data("line \(refusal.line): \(refusal.reason)\n".utf8)) }
         let seconds = (ContinuousClock.now - started).seconds

@@ -43,6 +43,10 @@ protocol CatalogStore: Sendable {
     /// How many datasets the catalog holds (`/status/metrics`' `num_datasets`).
     func datasetCount() async throws -> Int
 
+    /// Refreshes the query planner's statistics, after a bulk load changed the tables' sizes
+    /// (`--import-datasets` calls it at the end).
+    func refreshStatistics() async throws
+
     /// Cheap round trip, for `/readyz` and `backend_connected`.
     func ping() async throws
 

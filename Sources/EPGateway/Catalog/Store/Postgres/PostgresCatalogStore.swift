@@ -422,6 +422,12 @@ final class PostgresCatalogStore: CatalogStore {
         try await rows("SELECT count(*) FROM datasets").first?.decode(Int.self) ?? 0
     }
 
+    func refreshStatistics() async throws {
+        _ = try await call(deadline: .seconds(300)) { [client, logger] in
+            try await client.query("ANALYZE organizations, datasets, resources", logger: logger).collect().count
+        }
+    }
+
     /// A short deadline: readiness and `/status/` ask, and must answer while the database is away.
     func ping() async throws {
         _ = try await call(deadline: .seconds(2)) { [client, logger] in try await client.query("SELECT 1", logger: logger).collect().count }

@@ -419,6 +419,10 @@ final class SQLiteCatalogStore: CatalogStore {
         try await read("SELECT COUNT(*) AS n FROM datasets").first?.column("n")?.integer ?? 0
     }
 
+    func refreshStatistics() async throws {
+        try await transaction { connection in _ = try await connection.query("ANALYZE") }
+    }
+
     func ping() async throws {
         _ = try await read("SELECT 1")
     }
