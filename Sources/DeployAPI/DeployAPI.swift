@@ -1,5 +1,6 @@
 import AccessPolicy
 import Foundation
+import Hummingbird
 import Identity
 import Kubernetes
 import Logging
@@ -33,6 +34,7 @@ enum DeployAPI {
             openAPI: OpenAPIDocument(
                 title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
                 operations: [RootRoute.operation, PolicyOperations.read] + RexecOperations.all(.deployAPI)
+                    + (settings.kbatch.enabled ? KbatchRoutes.operations(prefix: settings.kbatch.prefix) : [])
             ),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
@@ -55,6 +57,14 @@ enum DeployAPI {
             )
             .addRoutes(servers.terminateRoutes)
             routes.group(access.guarding(PolicyBinding(.rexec, .read, .callersOwn))).addRoutes(servers.statusRoutes)
+            if settings.kbatch.enabled {
+                let kbatch = KbatchRoutes(settings: settings.kbatch)
+                let prefix = RouterPath(settings.kbatch.prefix)
+                routes.group(access.guarding(KbatchRoutes.rootBinding)).addRoutes(kbatch.rootRoutes, atPath: prefix)
+                routes.group(access.guarding(KbatchRoutes.profilesBinding)).addRoutes(kbatch.profileRoutes, atPath: prefix)
+                routes.group(access.guarding(KbatchRoutes.authorizedBinding, tokens: KbatchRoutes.tokens))
+                    .addRoutes(kbatch.authorizedRoutes, atPath: prefix)
+            }
         }
     }
 

@@ -9,7 +9,7 @@ import Testing
 /// Who may call each route of the deploy API.
 @Suite("Deploy API route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, rexec and policy")
+    @Test("every route is bound to the access policy: status, rexec, policy and kbatch")
     func levels() throws {
         let settings = try DeploySettings.load(
             from: ConfigurationSource(environment: [
@@ -24,6 +24,8 @@ struct RouteAccessTests {
                 "GET /": "status read (public)", "GET /broker-config": "rexec read (public)", "GET /policy": "policy read (public)",
                 "POST /": "rexec create (private, own)", "POST /spawn": "rexec create (private, own)",
                 "DELETE /terminate": "rexec delete (private, own)", "GET /status": "rexec read (private, own)",
+                "GET /kbatch": "status read (public)", "GET /kbatch/profiles": "job read (public)",
+                "GET /kbatch/authorized": "user read (private, own)",
             ]) { $1 }, governedByPolicy: true)
     }
 }

@@ -16,6 +16,8 @@ struct DeploySettings: Sendable {
     var lifecycle: LifecycleSettings
     var kubernetes: KubernetesRuntimeSettings
     var local: LocalRuntimeSettings
+    /// The kbatch-compatible jobs API.
+    var kbatch: KbatchSettings
     /// The folder holding the rexec server's Python package (`rexec_server/`).
     var serverSource: URL
     /// Seconds between a server's heartbeats to the broker.
@@ -86,6 +88,7 @@ struct DeploySettings: Sendable {
             ),
             kubernetes: try KubernetesRuntimeSettings.load(from: source),
             local: try LocalRuntimeSettings.load(from: source),
+            kbatch: try KbatchSettings.load(from: source),
             serverSource: try serverSource(source),
             heartbeatInterval: try source.integer("REXEC_HEARTBEAT_INTERVAL", default: 30, range: 0...86_400),
             swaggerTitle: source.string("SWAGGER_TITLE", default: "R-Exec API"),

@@ -6,6 +6,8 @@ import ServiceKit
 public enum TokenSource: Sendable, Equatable {
     /// `Authorization: Bearer <token>` (the scheme in any case).
     case bearerHeader
+    /// `Authorization: token <token>`, JupyterHub's scheme, which the kbatch client sends.
+    case tokenHeader
     /// A field of an `application/x-www-form-urlencoded` body.
     case formField(String)
     /// A query parameter (kept where upstream read one; query strings reach access logs,
@@ -20,6 +22,8 @@ public enum TokenSource: Sendable, Equatable {
             switch source {
             case .bearerHeader:
                 value = BearerToken.from(request.headers)
+            case .tokenHeader:
+                value = BearerToken.from(request.headers, scheme: "token")
             case .formField(let name):
                 if form == nil { form = try await FormBody.read(from: request) }
                 value = form?.first(name)
