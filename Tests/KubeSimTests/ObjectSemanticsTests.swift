@@ -52,7 +52,7 @@ struct ObjectSemanticsTests {
             let noNamespace = try await sim.call(.post, "/api/v1/namespaces/ghost/pods", body: KubeSimFixture.pod("p"))
             #expect(noNamespace.status == 404 && noNamespace.body["message"] == "namespaces \"ghost\" not found")
 
-            let unknownKind = try await sim.call(.get, "/apis/batch/v1/jobs")
+            let unknownKind = try await sim.call(.get, "/apis/storage.k8s.io/v1/storageclasses")
             #expect(unknownKind.status == 404)
         }
     }

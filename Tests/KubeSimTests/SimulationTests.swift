@@ -198,3 +198,73 @@ struct SimulationTests {
         #expect(volume["spec"]?["claimRef"]?["name"] == "user-pvc")
     }
 }
+
+extension SimulationTests {
+    static let jobs = type("batch", "jobs")
+    static let configMaps = type("", "configmaps")
+
+    @Test(
+        "a Job gets one pod labelled as the job controller labels it; its phase becomes the Job's status; Foreground deletion takes the pod and owned objects"
+    )
+    func job() async throws {
+        let sim = try await Self.cluster()
+        let job = try await sim.store.create(
+            Self.jobs, namespace: "default",
+            object: [
+                "metadata": ["name": "crunch"],
+                "spec": [
+                    "backoffLimit": 0,
+                    "template": [
+                        "metadata": ["labels": ["team": "a"]],
+                        "spec": ["restartPolicy": "Never", "containers": [["name": "job", "image": "python:3.12", "command": ["python", "-V"]]]],
+                    ],
+                ],
+            ])
+        let uid = try #require(ObjectMeta.uid(job))
+        let running = try await Self.eventually(sim.store, Self.jobs, name: "crunch") { $0["status"]?["active"] == 1 }
+        #expect(running["status"]?["startTime"] != nil)
+        let pods = try await sim.store.list(Self.pods, namespace: "default", labels: LabelSelector(parsing: "job-name=crunch")).items
+        let pod = try #require(pods.first)
+        #expect(pods.count == 1)
+        let labels = ObjectMeta.labels(pod)
+        #expect(labels["batch.kubernetes.io/job-name"] == "crunch" && labels["controller-uid"] == uid && labels["team"] == "a")
+        #expect(ObjectMeta.ownerUIDs(pod) == [uid])
+        let podName = try #require(ObjectMeta.name(pod))
+
+        // A ConfigMap the Job owns, as kbatch's shipped code is.
+        _ = try await sim.store.create(
+            Self.configMaps, namespace: "default",
+            object: [
+                "metadata": [
+                    "name": "crunch-code", "ownerReferences": [["apiVersion": "batch/v1", "kind": "Job", "name": "crunch", "uid": .string(uid)]],
+                ]
+            ])
+
+        // The test plays the container: it exits 0.
+        _ = try await sim.store.patch(
+            Self.pods, namespace: "default", name: podName, patch: ["status": ["phase": "Succeeded"]], kind: .merge, subresource: "status")
+        let done = try await Self.eventually(sim.store, Self.jobs, name: "crunch") { $0["status"]?["succeeded"] == 1 }
+        #expect(done["status"]?["active"] == nil && done["status"]?["completionTime"] != nil)
+        #expect(done["status"]?["conditions"]?.arrayValue?.first?["type"] == "Complete")
+
+        _ = try await sim.store.delete(Self.jobs, namespace: "default", name: "crunch", propagation: .foreground)
+        try await waitUntilGone(sim.store, name: podName)
+        #expect(try await sim.store.list(Self.configMaps, namespace: "default").items.allSatisfy { ObjectMeta.name($0) != "crunch-code" })
+    }
+
+    @Test("a failing pod fails its Job")
+    func failedJob() async throws {
+        let sim = try await Self.cluster()
+        _ = try await sim.store.create(
+            Self.jobs, namespace: "default",
+            object: ["metadata": ["name": "broken"], "spec": ["template": ["spec": ["containers": [["name": "job", "image": "busybox"]]]]]])
+        _ = try await Self.eventually(sim.store, Self.jobs, name: "broken") { $0["status"]?["active"] == 1 }
+        let pod = try #require(
+            try await sim.store.list(Self.pods, namespace: "default", labels: LabelSelector(parsing: "job-name=broken")).items.first)
+        _ = try await sim.store.patch(
+            Self.pods, namespace: "default", name: try #require(ObjectMeta.name(pod)), patch: ["status": ["phase": "Failed"]], kind: .merge,
+            subresource: "status")
+        let failed = try await Self.eventually(sim.store, Self.jobs, name: "broken") { $0["status"]?["failed"] == 1 }
+        #expect(failed["status"]?["conditions"]?.arrayValue?.first?["type"] == "Failed" && failed["status"]?["completionTime"] == nil)
+    }
+}

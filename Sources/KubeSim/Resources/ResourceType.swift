@@ -60,6 +60,9 @@ public struct ResourceRegistry: Sendable {
             group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true, shortNames: ["quota"],
             subresources: ["status"]),
         .init(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, shortNames: ["sa"], subresources: []),
+        .init(group: "", version: "v1", kind: "LimitRange", plural: "limitranges", namespaced: true, shortNames: ["limits"], subresources: []),
+        .init(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, shortNames: [], subresources: ["status"]),
+        .init(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], subresources: ["status"]),
         .init(
             group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"],
             subresources: ["status"]),

@@ -3,7 +3,7 @@ import Foundation
 import Identity
 
 /// The parts of a cluster that are not the API server: a scheduler and kubelet for pods,
-/// the deployment controller, and the PV binder. It watches the store through an observer
+/// the deployment and job controllers, and the PV binder. It watches the store through an observer
 /// and writes back through the store, so every change is visible to watches.
 public actor ClusterSimulator {
     private let store: ObjectStore
@@ -18,6 +18,7 @@ public actor ClusterSimulator {
     private let pods: ResourceType
     private let nodes: ResourceType
     private let deployments: ResourceType
+    private let jobs: ResourceType
     private let volumes: ResourceType
     private let claims: ResourceType
 
@@ -33,6 +34,7 @@ public actor ClusterSimulator {
         pods = type("", "pods")
         nodes = type("", "nodes")
         deployments = type("apps", "deployments")
+        jobs = type("batch", "jobs")
         volumes = type("", "persistentvolumes")
         claims = type("", "persistentvolumeclaims")
     }
@@ -55,6 +57,7 @@ public actor ClusterSimulator {
             if let name = ObjectMeta.name(event.object), let namespace = ObjectMeta.namespace(event.object) {
                 await reconcileSerially(namespace: namespace, name: name)
             }
+        case ("jobs", .added): await startJob(event.object)
         case ("persistentvolumes", .added): await makeAvailable(event.object)
         case ("persistentvolumeclaims", .added): await bind(claim: event.object)
         default: break
@@ -122,6 +125,7 @@ public actor ClusterSimulator {
                 namespace: namespace, name: name, grace: pod["metadata"]?["deletionGracePeriodSeconds"]?.scalarDescription.flatMap(Int.init) ?? 30)
         }
         await updateOwningDeployment(of: pod)
+        await updateOwningJob(of: pod)
     }
 
     /// The kubelet stops the containers, then removes the pod (grace 0).
@@ -147,6 +151,7 @@ public actor ClusterSimulator {
             await runtime.forget(namespace: namespace, name: name)
         }
         await updateOwningDeployment(of: pod)
+        await updateOwningJob(of: pod)
     }
 
     static func images(_ pod: JSONValue) -> [String] {
@@ -256,6 +261,67 @@ public actor ClusterSimulator {
         ]
         guard deployment["status"] != status else { return }
         _ = try? await store.patch(deployments, namespace: namespace, name: name, patch: ["status": status], kind: .merge, subresource: "status")
+    }
+
+    // MARK: Jobs (one pod a Job; its phase, which tests drive, becomes the Job's status)
+
+    /// A pod for a new Job, labelled as the job controller labels it (`job-name`,
+    /// `batch.kubernetes.io/job-name`, `controller-uid`) and owned by the Job.
+    private func startJob(_ job: JSONValue) async {
+        guard let name = ObjectMeta.name(job), let namespace = ObjectMeta.namespace(job), let uid = ObjectMeta.uid(job),
+            job["metadata"]?["deletionTimestamp"] == nil, job["spec"]?["suspend"] != true
+        else { return }
+        let template = job["spec"]?["template"] ?? [:]
+        var labels = template["metadata"]?["labels"]?.objectValue ?? [:]
+        for key in ["job-name", "batch.kubernetes.io/job-name"] { labels[key] = .string(name) }
+        for key in ["controller-uid", "batch.kubernetes.io/controller-uid"] { labels[key] = .string(uid) }
+        let pod: JSONValue = [
+            "metadata": [
+                "generateName": .string("\(name)-"), "labels": .object(labels), "annotations": template["metadata"]?["annotations"] ?? [:],
+                "ownerReferences": [
+                    [
+                        "apiVersion": "batch/v1", "kind": "Job", "name": .string(name), "uid": .string(uid), "controller": true,
+                        "blockOwnerDeletion": true,
+                    ]
+                ],
+            ],
+            "spec": template["spec"] ?? [:],
+        ]
+        guard (try? await store.create(pods, namespace: namespace, object: pod)) != nil else { return }
+        _ = try? await store.patch(
+            jobs, namespace: namespace, name: name, patch: ["status": ["startTime": ObjectMeta.timestamp(Date()), "active": 1]], kind: .merge,
+            subresource: "status")
+    }
+
+    /// The Job's counts and conditions from its pods' phases: `Succeeded` completes it,
+    /// `Failed` fails it (no retries: kbatch submits `backoffLimit: 0`).
+    private func updateOwningJob(of pod: JSONValue) async {
+        guard let namespace = ObjectMeta.namespace(pod),
+            let owner = pod["metadata"]?["ownerReferences"]?.arrayValue?.first(where: { $0["kind"] == "Job" }),
+            let name = owner["name"]?.stringValue, let uid = owner["uid"]?.stringValue,
+            let job = try? await store.get(jobs, namespace: namespace, name: name), ObjectMeta.uid(job) == uid
+        else { return }
+        let owned = await ownedPods(namespace: namespace, uid: uid)
+        func count(_ phase: String) -> Int { owned.filter { $0["status"]?["phase"]?.stringValue == phase }.count }
+        let succeeded = count("Succeeded")
+        let failed = count("Failed")
+        let active = owned.filter { $0["metadata"]?["deletionTimestamp"] == nil }.count - succeeded - failed
+        var status = job["status"]?.objectValue ?? [:]
+        status["active"] = active > 0 ? .number(Double(active)) : nil
+        status["succeeded"] = succeeded > 0 ? .number(Double(succeeded)) : nil
+        status["failed"] = failed > 0 ? .number(Double(failed)) : nil
+        if status["conditions"] == nil, succeeded > 0 || failed > 0 {
+            let now = ObjectMeta.timestamp(Date())
+            let type: JSONValue = succeeded > 0 ? "Complete" : "Failed"
+            status["conditions"] = [["type": type, "status": "True", "lastProbeTime": now, "lastTransitionTime": now]]
+            if succeeded > 0 { status["completionTime"] = now }
+        }
+        let current = job["status"]?.objectValue ?? [:]
+        guard status != current else { return }
+        // A merge patch removes a key only when it says null.
+        var patch = status.mapValues { $0 }
+        for key in current.keys where status[key] == nil { patch[key] = .null }
+        _ = try? await store.patch(jobs, namespace: namespace, name: name, patch: ["status": .object(patch)], kind: .merge, subresource: "status")
     }
 
     // MARK: Volumes
