@@ -13,6 +13,8 @@ struct KbatchSettings: Sendable {
     var prefix: String
     /// `KBATCH_PROFILE_FILE`, read at start-up: served as JSON by `GET /profiles/` (`{}` without one).
     var profiles: JSONValue
+    /// What every submission is rewritten with (docs/specs/anchors-platforms.md §A.4–A.6).
+    var submission = KbatchSubmission.Rules()
 
     static func load(from source: ConfigurationSource) throws -> KbatchSettings {
         let prefix = source.string("KBATCH_PREFIX", default: "/kbatch")
@@ -39,7 +41,28 @@ struct KbatchSettings: Sendable {
                 throw ConfigurationError(variable: "KBATCH_PROFILE_FILE", value: path, expected: "a mapping of profile names to profiles")
             }
         }
+        var rules = KbatchSubmission.Rules()
+        rules.ttlSecondsAfterFinished = try source.integer("KBATCH_JOB_TTL_SECONDS_AFTER_FINISHED", default: 3600, range: 0...31_536_000)
+        rules.injectUserToken = try source.bool("KBATCH_INJECT_USER_TOKEN", default: false)
+        rules.maxContainers = try source.integer("KBATCH_MAX_CONTAINERS", default: 1, range: 1...20)
+        if let text = source.optionalString("KBATCH_JOB_EXTRA_ENV") {
+            let object = (try? JSONValue.decode(Data(text.utf8)))?.objectValue
+            let pairs = (object ?? [:]).sorted { $0.key < $1.key }.compactMap { key, value in value.stringValue.map { (name: key, value: $0) } }
+            guard let object, pairs.count == object.count else {
+                // The value is not echoed: env values may be secrets.
+                throw ConfigurationError(variable: "KBATCH_JOB_EXTRA_ENV", value: "(not shown)", expected: "a JSON object of names to string values")
+            }
+            rules.extraEnv = pairs
+        }
+        if let path = source.optionalString("KBATCH_JOB_TEMPLATE_FILE") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8), let template = try? YAMLDocument.decodeSingle(text),
+                template.objectValue != nil
+            else {
+                throw ConfigurationError(variable: "KBATCH_JOB_TEMPLATE_FILE", value: path, expected: "a readable YAML Job")
+            }
+            rules.jobTemplate = KubernetesCase.camel(template)
+        }
         return KbatchSettings(
-            enabled: try source.bool("KBATCH_ENABLED", default: true), prefix: prefix == "/" ? "" : prefix, profiles: profiles)
+            enabled: try source.bool("KBATCH_ENABLED", default: true), prefix: prefix == "/" ? "" : prefix, profiles: profiles, submission: rules)
     }
 }
