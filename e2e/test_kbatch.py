@@ -10,9 +10,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from rexec_harness import BIN, Broker, DeployAPI
+import hashlib
+import re
+
+from rexec_harness import BIN, Broker, DeployAPI, Process
 
 KBATCH = Path(sys.executable).parent / "kbatch"
+
+
+def namespace_of(username):
+    """kbatch-proxy's naming (docs/specs/anchors-platforms.md §A.4), written again here."""
+    safe = re.sub("[^a-z0-9]+", "-", username.lower())[:40].strip("-")
+    if safe != username:
+        safe += "--" + hashlib.sha256(username.encode()).hexdigest()[:7]
+    return "kbatch-" + safe
 PROFILES = """\
 python:
   image: python:3.12-slim
@@ -77,3 +88,120 @@ def test_a_bad_profile_file_stops_start_up(idp, tmp_path):
                                  "KBATCH_PROFILE_FILE": str(tmp_path / "profiles.yaml")}, capture_output=True, text=True, timeout=60)
     assert result.returncode == 78, result.stderr
     assert "KBATCH_PROFILE_FILE" in result.stderr and "a mapping of profile names to profiles" in result.stderr
+
+
+class KubeSim(Process):
+    """kube-sim with its simulation (a Job gets a pod; the test plays the container)."""
+
+    def __init__(self, scratch):
+        super().__init__([BIN / "kube-sim", "--host", "127.0.0.1", "--port", "0", "--pod-start-delay", "0.05"])
+        port = self.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+        self.url = f"http://127.0.0.1:{port}"
+        self.kubeconfig = scratch / "kubeconfig"
+        self.kubeconfig.write_text(f"apiVersion: v1\nkind: Config\nclusters: [{{name: s, cluster: {{server: '{self.url}'}}}}]\n"
+                                   "users: [{name: u, user: {}}]\ncontexts: [{name: s, context: {cluster: s, user: u}}]\ncurrent-context: s\n")
+
+    def api(self, method, path, **kwargs):
+        return requests.request(method, f"{self.url}{path}", timeout=10, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def cluster(idp, tmp_path_factory):
+    scratch = tmp_path_factory.mktemp("kbatch-kube")
+    (scratch / "profiles.yaml").write_text(PROFILES)
+    kube = KubeSim(scratch)
+    broker = Broker(idp.url)
+    deploy = DeployAPI(idp, broker, scratch / "state", env={
+        "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": str(kube.kubeconfig), "REXEC_BROKER_NAMESPACE": "default",
+        "KBATCH_PROFILE_FILE": str(scratch / "profiles.yaml"), "KBATCH_JOB_EXTRA_ENV": '{"SITE": "test-lab"}'})
+    yield kube, deploy
+    assert deploy.stop() == 0
+    broker.stop()
+    kube.stop()
+
+
+def configured(cluster, home, token="demo-token"):
+    kube, deploy = cluster
+    done = kbatch("configure", "--kbatch-url", f"{deploy.url}/kbatch", "--token", token, home=home)
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+def test_jobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
+    kube, deploy = cluster
+    home = configured(cluster, tmp_path / "demo")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "run.py").write_text("print('hello from kbatch')\n")
+    submitted = kbatch("job", "submit", "--name", "hello", "--image", "python:3.12-slim", "--command", '["python", "run.py"]',
+                       "--code", str(code), "--env", '{"GREETING": "hi"}', home=home)
+    assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+    namespace = namespace_of("demo@example.org")
+    jobs = kube.api("GET", f"/apis/batch/v1/namespaces/{namespace}/jobs").json()["items"]
+    assert len(jobs) == 1
+    job = jobs[0]
+    name = job["metadata"]["name"]
+    assert name.startswith("hello-") and job["spec"]["ttlSecondsAfterFinished"] == 3600
+    assert job["metadata"]["labels"]["kbatch.jupyter.org/username"] == namespace.removeprefix("kbatch-")
+    assert job["metadata"]["annotations"]["kbatch.jupyter.org/username"] == "demo@example.org"
+    # The namespace is the user's, labelled for Pod Security; env values live in a Secret the Job owns.
+    ns = kube.api("GET", f"/api/v1/namespaces/{namespace}").json()
+    assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+    env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e["name"] for e in env] == ["GREETING", "SITE", "JUPYTER_IMAGE", "JUPYTER_IMAGE_SPEC"]
+    assert all("value" not in e and "secretKeyRef" in e["valueFrom"] for e in env)
+    secrets = kube.api("GET", f"/api/v1/namespaces/{namespace}/secrets").json()["items"]
+    configmaps = kube.api("GET", f"/api/v1/namespaces/{namespace}/configmaps").json()["items"]
+    assert [s["metadata"]["ownerReferences"][0]["name"] for s in secrets] == [name]
+    assert [c["metadata"]["ownerReferences"][0]["name"] for c in configmaps] == [name]
+    assert job["spec"]["template"]["spec"]["initContainers"][0]["name"] == "kbatch-unzip-code"
+
+    listed = kbatch("job", "list", home=home)
+    assert listed.returncode == 0 and name in listed.stdout, listed.stderr
+    shown = kbatch("job", "show", name, home=home)
+    assert shown.returncode == 0 and name in shown.stdout, shown.stderr
+    pods = kbatch("pod", "list", "--job-name", name, home=home)
+    assert pods.returncode == 0, pods.stderr
+    [pod] = kube.api("GET", f"/api/v1/namespaces/{namespace}/pods", params={"labelSelector": f"job-name={name}"}).json()["items"]
+    assert pod["metadata"]["name"] in pods.stdout
+    logs = kbatch("pod", "logs", pod["metadata"]["name"], home=home)
+    assert logs.returncode == 0 and "started container job" in logs.stdout, logs.stderr
+
+    # Another user sees none of it.
+    other = configured(cluster, tmp_path / "viewer", token="viewer-token")
+    assert name not in kbatch("job", "list", home=other).stdout
+    assert kbatch("job", "show", name, home=other).returncode != 0
+    assert requests.get(f"{deploy.url}/kbatch/jobs/{name}", headers={"Authorization": "token viewer-token"}, timeout=10).status_code == 404
+
+    deleted = kbatch("job", "delete", name, home=home)
+    assert deleted.returncode == 0, deleted.stderr
+    assert kube.api("GET", f"/apis/batch/v1/namespaces/{namespace}/jobs").json()["items"] == []
+    assert kube.api("GET", f"/api/v1/namespaces/{namespace}/secrets").json()["items"] == []
+
+
+def test_cronjobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
+    kube, deploy = cluster
+    home = configured(cluster, tmp_path / "demo")
+    submitted = kbatch("cronjob", "submit", "--name", "nightly", "--image", "busybox", "--command", '["echo", "tick"]',
+                       "--schedule", "0 3 * * *", home=home)
+    assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+    namespace = namespace_of("demo@example.org")
+    [cron] = kube.api("GET", f"/apis/batch/v1/namespaces/{namespace}/cronjobs").json()["items"]
+    assert cron["spec"]["schedule"] == "0 3 * * *" and cron["spec"]["jobTemplate"]["spec"]["ttlSecondsAfterFinished"] == 3600
+    name = cron["metadata"]["name"]
+    listed = kbatch("cronjob", "list", home=home)
+    assert listed.returncode == 0 and name in listed.stdout, listed.stderr
+    assert kbatch("cronjob", "show", name, home=home).returncode == 0
+    assert kbatch("cronjob", "delete", name, home=home).returncode == 0
+    assert kube.api("GET", f"/apis/batch/v1/namespaces/{namespace}/cronjobs").json()["items"] == []
+
+
+def test_refused_submissions_create_nothing(cluster):
+    kube, deploy = cluster
+    headers = {"Authorization": "token viewer-token"}
+    pod = {"restartPolicy": "Never", "hostNetwork": True, "containers": [{"name": "job", "image": "busybox"}]}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"generateName": "sneaky-"}, "spec": {"template": {"spec": pod}}}
+    refused = requests.post(f"{deploy.url}/kbatch/jobs/", json={"job": job}, headers=headers, timeout=10)
+    assert refused.status_code == 422 and "job.spec.template.spec.hostNetwork" in refused.json()["detail"]
+    # Not even the namespace.
+    assert kube.api("GET", f"/api/v1/namespaces/{namespace_of('viewer@example.org')}").status_code == 404

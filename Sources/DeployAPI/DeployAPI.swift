@@ -27,6 +27,10 @@ enum DeployAPI {
             manager: manager, gate: access.gate, userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout
         )
         let brokerConfig = BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
+        // Jobs run on the cluster for now (the local runtime's jobs come later).
+        let kbatchJobs: KubernetesJobs? =
+            settings.kbatch.enabled && settings.runtime == .kubernetes
+            ? KubernetesJobs(kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), logger: logger) : nil
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
         if let statusURL = settings.broker.statusURL { readiness.append(.service("broker", baseURL: statusURL)) }
         return ServiceDefinition(
@@ -64,6 +68,15 @@ enum DeployAPI {
                 routes.group(access.guarding(KbatchRoutes.profilesBinding)).addRoutes(kbatch.profileRoutes, atPath: prefix)
                 routes.group(access.guarding(KbatchRoutes.authorizedBinding, tokens: KbatchRoutes.tokens))
                     .addRoutes(kbatch.authorizedRoutes, atPath: prefix)
+                if let jobs = kbatchJobs {
+                    let jobRoutes = KbatchJobRoutes(jobs: jobs, rules: settings.kbatch.submission)
+                    routes.group(access.guarding(KbatchJobRoutes.readBinding, tokens: KbatchRoutes.tokens)).addRoutes(
+                        jobRoutes.readRoutes, atPath: prefix)
+                    routes.group(access.guarding(KbatchJobRoutes.createBinding, tokens: KbatchRoutes.tokens))
+                        .addRoutes(jobRoutes.createRoutes, atPath: prefix)
+                    routes.group(access.guarding(KbatchJobRoutes.deleteBinding, tokens: KbatchRoutes.tokens))
+                        .addRoutes(jobRoutes.deleteRoutes, atPath: prefix)
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Prometheus
 import ServiceKit
@@ -26,6 +27,33 @@ struct RouteAccessTests {
                 "DELETE /terminate": "rexec delete (private, own)", "GET /status": "rexec read (private, own)",
                 "GET /kbatch": "status read (public)", "GET /kbatch/profiles": "job read (public)",
                 "GET /kbatch/authorized": "user read (private, own)",
+            ]) { $1 }, governedByPolicy: true)
+    }
+
+    @Test("on the kubernetes runtime the kbatch job, cronjob and pod routes are bound to the job entity, the caller's own")
+    func kbatchJobRoutes() throws {
+        let kubeconfig = try writeKubeconfig(server: "http://127.0.0.1:1")
+        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
+        let settings = try DeploySettings.load(
+            from: ConfigurationSource(environment: [
+                "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": kubeconfig, "REXEC_SERVER_SOURCE": DeployHarness.serverSource,
+            ]))
+        let service = try DeployAPI.definition(
+            settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry()
+        )
+        let own = "(private, own)"
+        expectRouteAccess(
+            service,
+            standardRouteAccess.merging([
+                "GET /": "status read (public)", "GET /broker-config": "rexec read (public)", "GET /policy": "policy read (public)",
+                "POST /": "rexec create \(own)", "POST /spawn": "rexec create \(own)", "DELETE /terminate": "rexec delete \(own)",
+                "GET /status": "rexec read \(own)", "GET /kbatch": "status read (public)", "GET /kbatch/profiles": "job read (public)",
+                "GET /kbatch/authorized": "user read \(own)",
+                "GET /kbatch/jobs": "job read \(own)", "GET /kbatch/jobs/{name}": "job read \(own)", "GET /kbatch/cronjobs": "job read \(own)",
+                "GET /kbatch/cronjobs/{name}": "job read \(own)", "GET /kbatch/pods": "job read \(own)", "GET /kbatch/pods/{name}": "job read \(own)",
+                "GET /kbatch/jobs/logs/{name}": "job read \(own)", "GET /kbatch/pods/logs/{name}": "job read \(own)",
+                "POST /kbatch/jobs": "job create \(own)", "POST /kbatch/cronjobs": "job create \(own)",
+                "DELETE /kbatch/jobs/{name}": "job delete \(own)", "DELETE /kbatch/cronjobs/{name}": "job delete \(own)",
             ]) { $1 }, governedByPolicy: true)
     }
 }

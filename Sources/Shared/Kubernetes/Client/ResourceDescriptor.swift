@@ -47,4 +47,6 @@ public struct ResourceDescriptor: Sendable, Hashable {
     public static let ingresses = Self(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true)
     public static let networkPolicies = Self(
         group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true)
+    public static let jobs = Self(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true)
+    public static let cronJobs = Self(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true)
 }

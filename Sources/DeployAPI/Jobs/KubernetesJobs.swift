@@ -1,0 +1,152 @@
+import Essentials
+import Foundation
+import HTTPTypes
+import Kubernetes
+import Logging
+import ServiceKit
+
+/// kbatch's jobs on a Kubernetes cluster (or kube-sim): each user's objects in their own
+/// namespace, made in kbatch-proxy's order with every step undone when a later one fails
+/// (docs/specs/anchors-platforms.md §A.5), and Kubernetes' errors relayed with their status
+/// and message, as upstream since its PR #79. Answers use the Python client's snake_case.
+struct KubernetesJobs: Sendable {
+    let kube: KubernetesClient
+    let logger: Logger
+    /// Pod Security Admission levels put on each user's namespace.
+    var enforceLevel = "baseline"
+    var warnLevel = "restricted"
+
+    static func resource(_ kind: KbatchSubmission.Kind) -> ResourceDescriptor { kind == .job ? .jobs : .cronJobs }
+
+    /// Runs a Kubernetes call, turning its refusal into the same status and message.
+    static func relayed<Value>(_ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let error as KubernetesError where !error.isTransport {
+            throw APIError(HTTPResponse.Status(code: error.code), detail: error.message)
+        } catch let error as KubernetesError {
+            throw APIError(.badGateway, detail: "The cluster cannot be reached: \(error.message)")
+        }
+    }
+
+    /// The user's namespace, created on first use, labelled with its owner and Pod Security levels.
+    func ensureNamespace(_ submission: KbatchSubmission) async throws {
+        let owner = String(submission.namespace.dropFirst(KbatchNamespace.prefix.count))
+        let namespace = UnstructuredObject([
+            "metadata": [
+                "name": .string(submission.namespace),
+                "labels": [
+                    KbatchSubmission.ownerKey: .string(owner), "app.kubernetes.io/managed-by": "rexec-deploy-api",
+                    "pod-security.kubernetes.io/enforce": .string(enforceLevel), "pod-security.kubernetes.io/warn": .string(warnLevel),
+                ],
+            ]
+        ])
+        do {
+            _ = try await kube.create(.namespaces, namespace)
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            return
+        }
+    }
+
+    /// Namespace, Secret, ConfigMap, workload, then the Secret and ConfigMap owned by the
+    /// workload (so they go with it). A failure at any step deletes what was made before it.
+    func submit(_ submission: KbatchSubmission) async throws -> JSONValue {
+        try await Self.relayed {
+            try await ensureNamespace(submission)
+            var made: [(ResourceDescriptor, String)] = []
+            do {
+                var workload = submission.workload
+                if let secret = submission.secret, let object = UnstructuredObject(secret) {
+                    let created = try await kube.create(.secrets, namespace: submission.namespace, object)
+                    made.append((.secrets, created.name ?? ""))
+                }
+                if let configMap = submission.codeConfigMap, let object = UnstructuredObject(configMap) {
+                    let created = try await kube.create(.configMaps, namespace: submission.namespace, object)
+                    made.append((.configMaps, created.name ?? ""))
+                }
+                guard let object = UnstructuredObject(workload) else { throw APIError.validation("Input should be an object", field: "job") }
+                let created = try await kube.create(Self.resource(submission.kind), namespace: submission.namespace, object)
+                made.append((Self.resource(submission.kind), created.name ?? ""))
+                workload = created.json
+                let owner: JSONValue = [
+                    "apiVersion": "batch/v1", "kind": .string(submission.kind.rawValue), "name": .string(created.name ?? ""),
+                    "uid": .string(created.uid ?? ""), "blockOwnerDeletion": true,
+                ]
+                for (resource, name) in made.dropLast() {
+                    _ = try await kube.patch(resource, namespace: submission.namespace, name: name, ["metadata": ["ownerReferences": [owner]]])
+                }
+                return KubernetesCase.snake(workload)
+            } catch {
+                for (resource, name) in made.reversed() {
+                    do {
+                        try await kube.delete(resource, namespace: submission.namespace, name: name, propagation: .foreground, ignoreNotFound: true)
+                    } catch {
+                        logger.error(
+                            "kbatch rollback left an object behind",
+                            metadata: ["namespace": "\(submission.namespace)", "object": "\(name)", "error": "\(error)"])
+                    }
+                }
+                throw error
+            }
+        }
+    }
+
+    /// The user's Jobs or CronJobs (an empty list before their namespace exists).
+    func list(_ kind: KbatchSubmission.Kind, namespace: String) async throws -> JSONValue {
+        try await Self.relayed {
+            do {
+                let items = try await kube.listAll(Self.resource(kind), namespace: namespace).items.map { KubernetesCase.snake($0.json) }
+                return ["api_version": "batch/v1", "kind": .string(kind.rawValue + "List"), "items": .array(items), "metadata": [:]]
+            } catch let error as KubernetesError where error.isNotFound {
+                return ["api_version": "batch/v1", "kind": .string(kind.rawValue + "List"), "items": [], "metadata": [:]]
+            }
+        }
+    }
+
+    func get(_ resource: ResourceDescriptor, namespace: String, name: String) async throws -> JSONValue {
+        try await Self.relayed { KubernetesCase.snake(try await kube.get(resource, namespace: namespace, name: name).json) }
+    }
+
+    /// Foreground deletion, as upstream: the pods, Secret and ConfigMap go first.
+    func delete(_ kind: KbatchSubmission.Kind, namespace: String, name: String) async throws -> JSONValue {
+        try await Self.relayed {
+            try await kube.delete(Self.resource(kind), namespace: namespace, name: name, propagation: .foreground)
+            return [
+                "kind": "Status", "api_version": "v1", "status": "Success",
+                "details": ["name": .string(name), "kind": .string(kind.rawValue.lowercased() + "s")],
+            ]
+        }
+    }
+
+    /// The user's pods, those of one Job with `jobName`.
+    func pods(namespace: String, jobName: String?) async throws -> JSONValue {
+        try await Self.relayed {
+            do {
+                let items = try await kube.listAll(.pods, namespace: namespace, labelSelector: jobName.map { "job-name=\($0)" }).items
+                return ["api_version": "v1", "kind": "PodList", "items": .array(items.map { KubernetesCase.snake($0.json) }), "metadata": [:]]
+            } catch let error as KubernetesError where error.isNotFound {
+                return ["api_version": "v1", "kind": "PodList", "items": [], "metadata": [:]]
+            }
+        }
+    }
+
+    /// A pod's log; given a Job's name instead (kbatch 0.4.2 sends a pod's, later ones a
+    /// Job's), the logs of all its pods, oldest first, each under a header line when several.
+    func logs(namespace: String, name: String) async throws -> String {
+        try await Self.relayed {
+            if (try? await kube.get(.pods, namespace: namespace, name: name)) != nil {
+                return try await kube.logs(namespace: namespace, pod: name)
+            }
+            let pods = try await kube.listAll(.pods, namespace: namespace, labelSelector: "job-name=\(name)").items
+                .sorted { ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "") }
+            guard !pods.isEmpty else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
+            var text = ""
+            for pod in pods {
+                guard let podName = pod.name else { continue }
+                if pods.count > 1 { text += "==> \(podName) <==\n" }
+                text += try await kube.logs(namespace: namespace, pod: podName)
+            }
+            return text
+        }
+    }
+}
