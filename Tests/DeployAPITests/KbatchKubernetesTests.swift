@@ -1,0 +1,95 @@
+import Essentials
+import Foundation
+import Kubernetes
+import Logging
+import ServiceKit
+import TestFixtures
+import Testing
+
+@testable import DeployAPI
+
+/// kbatch submissions against kube-sim (or a real cluster when asked): what is created, in
+/// which order, and that a failure at any step leaves nothing of the earlier ones behind.
+@Suite("kbatch on Kubernetes")
+struct KbatchKubernetesTests {
+    static let zip = Data("PK not really a zip".utf8).base64EncodedString()
+
+    /// A submission with fixed names, so a test can make any one step collide.
+    static func submission(user: String) throws -> KbatchSubmission {
+        let job: JSONValue = [
+            "metadata": ["name": "collide"],
+            "spec": ["template": ["spec": ["restartPolicy": "Never", "containers": [["name": "job", "image": "busybox", "env": [["name": "A", "value": "1"]]]]]]],
+        ]
+        return try KbatchSubmission.prepare(
+            kind: .job, body: ["job": job, "code": ["binaryData": ["code": .string(zip)]]], username: user, token: "t", rules: .init(),
+            suffix: "fixed")
+    }
+
+    static func names(_ kube: KubernetesClient, _ resource: ResourceDescriptor, _ namespace: String) async throws -> [String] {
+        try await kube.listAll(resource, namespace: namespace).items.compactMap(\.name).sorted()
+    }
+
+    static func withJobs(_ body: @Sendable (KubernetesJobs, KubernetesClient, String) async throws -> Void) async throws {
+        try await TestCluster.run { cluster in
+            let user = "kbatch-test-\(UUID().uuidString.prefix(6).lowercased())"
+            let jobs = KubernetesJobs(kube: cluster.client, logger: Logger(label: "kbatch-test"))
+            let namespace = KbatchNamespace.name(for: user)
+            do {
+                try await body(jobs, cluster.client, user)
+            } catch {
+                try? await cluster.client.delete(.namespaces, name: namespace, ignoreNotFound: true)
+                throw error
+            }
+            try? await cluster.client.delete(.namespaces, name: namespace, ignoreNotFound: true)
+        }
+    }
+
+    @Test("a submission makes the namespace, the Secret and the ConfigMap owned by the Job, and the Job")
+    func made() async throws {
+        try await Self.withJobs { jobs, kube, user in
+            let submission = try Self.submission(user: user)
+            let answer = try await jobs.submit(submission)
+            #expect(answer["metadata"]?["name"] == "collide" && answer["api_version"] == "batch/v1")
+            let job = try await kube.get(.jobs, namespace: submission.namespace, name: "collide")
+            for (resource, name) in [(ResourceDescriptor.secrets, "collide-env-fixed"), (.configMaps, "collide-code-fixed")] {
+                let object = try await kube.get(resource, namespace: submission.namespace, name: name)
+                #expect(object.metadata["ownerReferences"]?.arrayValue?.first?["uid"] == .string(job.uid ?? "?"))
+            }
+            let namespace = try await kube.get(.namespaces, name: submission.namespace)
+            #expect(namespace.labels["pod-security.kubernetes.io/enforce"] == "baseline")
+            #expect(namespace.labels[KbatchSubmission.ownerKey] == String(submission.namespace.dropFirst(7)))
+        }
+    }
+
+    @Test(
+        "a failure at any step (here a name already taken) undoes the earlier steps and relays Kubernetes' 409",
+        arguments: ["secret", "configmap", "job"])
+    func rollback(step: String) async throws {
+        try await Self.withJobs { jobs, kube, user in
+            let submission = try Self.submission(user: user)
+            try await jobs.ensureNamespace(submission)
+            let namespace = submission.namespace
+            let taken: (ResourceDescriptor, JSONValue)
+            switch step {
+            case "secret": taken = (.secrets, ["metadata": ["name": "collide-env-fixed"]])
+            case "configmap": taken = (.configMaps, ["metadata": ["name": "collide-code-fixed"]])
+            default:
+                taken = (
+                    .jobs,
+                    ["metadata": ["name": "collide"], "spec": ["template": ["spec": ["restartPolicy": "Never", "containers": [["name": "x", "image": "busybox"]]]]]]
+                )
+            }
+            _ = try await kube.create(taken.0, namespace: namespace, UnstructuredObject(taken.1)!)
+            let before = (
+                secrets: try await Self.names(kube, .secrets, namespace), configMaps: try await Self.names(kube, .configMaps, namespace),
+                jobs: try await Self.names(kube, .jobs, namespace)
+            )
+            await #expect {
+                _ = try await jobs.submit(submission)
+            } throws: { ($0 as? APIError)?.status.code == 409 }
+            #expect(try await Self.names(kube, .secrets, namespace) == before.secrets)
+            #expect(try await Self.names(kube, .configMaps, namespace) == before.configMaps)
+            #expect(try await Self.names(kube, .jobs, namespace) == before.jobs)
+        }
+    }
+}
