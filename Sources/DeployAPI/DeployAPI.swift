@@ -30,7 +30,9 @@ enum DeployAPI {
         // Jobs run on the cluster for now (the local runtime's jobs come later).
         let kbatchJobs: KubernetesJobs? =
             settings.kbatch.enabled && settings.runtime == .kubernetes
-            ? KubernetesJobs(kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), logger: logger) : nil
+            ? KubernetesJobs(
+                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), logger: logger,
+                rules: settings.kbatch.namespaces) : nil
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
         if let statusURL = settings.broker.statusURL { readiness.append(.service("broker", baseURL: statusURL)) }
         return ServiceDefinition(

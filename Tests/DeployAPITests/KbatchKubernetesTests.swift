@@ -18,7 +18,11 @@ struct KbatchKubernetesTests {
     static func submission(user: String) throws -> KbatchSubmission {
         let job: JSONValue = [
             "metadata": ["name": "collide"],
-            "spec": ["template": ["spec": ["restartPolicy": "Never", "containers": [["name": "job", "image": "busybox", "env": [["name": "A", "value": "1"]]]]]]],
+            "spec": [
+                "template": [
+                    "spec": ["restartPolicy": "Never", "containers": [["name": "job", "image": "busybox", "env": [["name": "A", "value": "1"]]]]]
+                ]
+            ],
         ]
         return try KbatchSubmission.prepare(
             kind: .job, body: ["job": job, "code": ["binaryData": ["code": .string(zip)]]], username: user, token: "t", rules: .init(),
@@ -29,10 +33,12 @@ struct KbatchKubernetesTests {
         try await kube.listAll(resource, namespace: namespace).items.compactMap(\.name).sorted()
     }
 
-    static func withJobs(_ body: @Sendable (KubernetesJobs, KubernetesClient, String) async throws -> Void) async throws {
+    static func withJobs(
+        rules: KbatchSettings.NamespaceRules = .init(), _ body: @Sendable (KubernetesJobs, KubernetesClient, String) async throws -> Void
+    ) async throws {
         try await TestCluster.run { cluster in
             let user = "kbatch-test-\(UUID().uuidString.prefix(6).lowercased())"
-            let jobs = KubernetesJobs(kube: cluster.client, logger: Logger(label: "kbatch-test"))
+            let jobs = KubernetesJobs(kube: cluster.client, logger: Logger(label: "kbatch-test"), rules: rules)
             let namespace = KbatchNamespace.name(for: user)
             do {
                 try await body(jobs, cluster.client, user)
@@ -44,9 +50,11 @@ struct KbatchKubernetesTests {
         }
     }
 
-    @Test("a submission makes the namespace, the Secret and the ConfigMap owned by the Job, and the Job")
+    @Test("a submission makes the namespace with its guard rails, the Secret and the ConfigMap owned by the Job, and the Job")
     func made() async throws {
-        try await Self.withJobs { jobs, kube, user in
+        var rules = KbatchSettings.NamespaceRules()
+        rules.resourceQuota = ["requests.cpu": "4", "pods": "10"]
+        try await Self.withJobs(rules: rules) { jobs, kube, user in
             let submission = try Self.submission(user: user)
             let answer = try await jobs.submit(submission)
             #expect(answer["metadata"]?["name"] == "collide" && answer["api_version"] == "batch/v1")
@@ -58,6 +66,36 @@ struct KbatchKubernetesTests {
             let namespace = try await kube.get(.namespaces, name: submission.namespace)
             #expect(namespace.labels["pod-security.kubernetes.io/enforce"] == "baseline")
             #expect(namespace.labels[KbatchSubmission.ownerKey] == String(submission.namespace.dropFirst(7)))
+            let policy = try await kube.get(.networkPolicies, namespace: submission.namespace, name: "kbatch-same-namespace-only")
+            #expect(policy["spec"]?["ingress"] == [["from": [["podSelector": [:]]]]])
+            let limits = try await kube.get(.limitRanges, namespace: submission.namespace, name: "kbatch-defaults")
+            #expect(limits["spec"]?["limits"]?.arrayValue?.first?["default"]?["memory"] == "2Gi")
+            let quota = try await kube.get(.resourceQuotas, namespace: submission.namespace, name: "kbatch-quota")
+            #expect(quota["spec"]?["hard"]?["pods"] == "10")
+        }
+    }
+
+    @Test("unfinished jobs per user are capped: the next submission is 429 and makes nothing")
+    func activeJobCap() async throws {
+        var rules = KbatchSettings.NamespaceRules()
+        rules.maxActiveJobs = 1
+        try await Self.withJobs(rules: rules) { jobs, kube, user in
+            let first = try Self.submission(user: user)
+            _ = try await jobs.submit(first)
+            var second = first
+            second.workload["metadata"]?["name"] = "second"
+            second.secret = nil
+            second.codeConfigMap = nil
+            await #expect {
+                _ = try await jobs.submit(second)
+            } throws: { error in
+                guard let error = error as? APIError, error.status == .tooManyRequests else { return false }
+                return error.detail.stringValue?.contains("at most 1 at a time (KBATCH_MAX_ACTIVE_JOBS_PER_USER)") == true
+            }
+            #expect(try await Self.names(kube, .jobs, first.namespace) == ["collide"])
+            try await kube.delete(.jobs, namespace: first.namespace, name: "collide", propagation: .foreground)
+            _ = try await jobs.submit(second)
+            #expect(try await Self.names(kube, .jobs, first.namespace) == ["second"])
         }
     }
 
@@ -76,7 +114,10 @@ struct KbatchKubernetesTests {
             default:
                 taken = (
                     .jobs,
-                    ["metadata": ["name": "collide"], "spec": ["template": ["spec": ["restartPolicy": "Never", "containers": [["name": "x", "image": "busybox"]]]]]]
+                    [
+                        "metadata": ["name": "collide"],
+                        "spec": ["template": ["spec": ["restartPolicy": "Never", "containers": [["name": "x", "image": "busybox"]]]]],
+                    ]
                 )
             }
             _ = try await kube.create(taken.0, namespace: namespace, UnstructuredObject(taken.1)!)

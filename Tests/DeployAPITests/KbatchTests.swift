@@ -97,6 +97,17 @@ extension KbatchTests {
         ).submission
         #expect(rules.ttlSecondsAfterFinished == 60 && rules.injectUserToken && rules.maxContainers == 2)
         #expect(rules.extraEnv.map(\.name) == ["A", "B"] && rules.extraEnv.map(\.value) == ["1", "2"])
+        let namespaces = try KbatchSettings.load(
+            from: ConfigurationSource(environment: [
+                "KBATCH_POD_SECURITY_LEVEL": "restricted", "KBATCH_RESOURCE_QUOTA": #"{"pods": "5"}"#, "KBATCH_LIMIT_RANGE": "null",
+                "KBATCH_MAX_ACTIVE_JOBS_PER_USER": "3",
+            ])
+        ).namespaces
+        #expect(namespaces.podSecurityLevel == "restricted" && namespaces.resourceQuota == ["pods": "5"] && namespaces.limitRange == nil)
+        #expect(namespaces.maxActiveJobs == 3)
+        for (variable, bad) in [("KBATCH_POD_SECURITY_LEVEL", "lax"), ("KBATCH_RESOURCE_QUOTA", "[1]"), ("KBATCH_LIMIT_RANGE", "{")] {
+            #expect(throws: ConfigurationError.self) { try KbatchSettings.load(from: ConfigurationSource(environment: [variable: bad])) }
+        }
         let defaults = try KbatchSettings.load(from: ConfigurationSource(environment: [:])).submission
         #expect(defaults.ttlSecondsAfterFinished == 3600 && !defaults.injectUserToken && defaults.maxContainers == 1 && defaults.jobTemplate == nil)
         do {

@@ -3,6 +3,11 @@ import Foundation
 import Kubernetes
 import ServiceKit
 
+/// Pod Security Admission levels (`pod-security.kubernetes.io/enforce`).
+enum PodSecurityLevel: String, CaseIterable, Sendable {
+    case privileged, baseline, restricted
+}
+
 /// The kbatch-compatible jobs API (docs/specs/anchors-platforms.md §A): where it is served and
 /// what the admin configures. Upstream's names where upstream had the setting.
 struct KbatchSettings: Sendable {
@@ -15,6 +20,21 @@ struct KbatchSettings: Sendable {
     var profiles: JSONValue
     /// What every submission is rewritten with (docs/specs/anchors-platforms.md §A.4–A.6).
     var submission = KbatchSubmission.Rules()
+    /// What each user's namespace gets besides its jobs: what upstream leaves to the admin.
+    var namespaces = NamespaceRules()
+
+    struct NamespaceRules: Sendable {
+        /// `KBATCH_POD_SECURITY_LEVEL` (enforced; `restricted` is always warned about).
+        var podSecurityLevel = "baseline"
+        /// `KBATCH_RESOURCE_QUOTA`: a ResourceQuota's `hard` map, JSON (none when unset).
+        var resourceQuota: JSONValue?
+        /// `KBATCH_LIMIT_RANGE`: a LimitRange container item (`default`, `defaultRequest`, `max`), JSON.
+        var limitRange: JSONValue? = [
+            "type": "Container", "default": ["cpu": "1", "memory": "2Gi"], "defaultRequest": ["cpu": "100m", "memory": "256Mi"],
+        ]
+        /// `KBATCH_MAX_ACTIVE_JOBS_PER_USER`: jobs not yet finished a user may have (0: no cap).
+        var maxActiveJobs = 20
+    }
 
     static func load(from source: ConfigurationSource) throws -> KbatchSettings {
         let prefix = source.string("KBATCH_PREFIX", default: "/kbatch")
@@ -62,7 +82,21 @@ struct KbatchSettings: Sendable {
             }
             rules.jobTemplate = KubernetesCase.camel(template)
         }
+        var namespaces = NamespaceRules()
+        namespaces.podSecurityLevel = try source.choice("KBATCH_POD_SECURITY_LEVEL", default: PodSecurityLevel.baseline).rawValue
+        namespaces.maxActiveJobs = try source.integer("KBATCH_MAX_ACTIVE_JOBS_PER_USER", default: 20, range: 0...100_000)
+        for (variable, expected) in [("KBATCH_RESOURCE_QUOTA", "a JSON object of quota limits"), ("KBATCH_LIMIT_RANGE", "a JSON LimitRange item")] {
+            guard let text = source.optionalString(variable) else { continue }
+            let value = try? JSONValue.decode(Data(text.utf8))
+            guard let value, value.objectValue != nil || value == .null else {
+                throw ConfigurationError(variable: variable, value: text, expected: expected + ", or null")
+            }
+            // JSONValue takes the nil literal as JSON null: spell out "no object".
+            let object: JSONValue? = value == .null ? Optional.none : value
+            if variable == "KBATCH_RESOURCE_QUOTA" { namespaces.resourceQuota = object } else { namespaces.limitRange = object }
+        }
         return KbatchSettings(
-            enabled: try source.bool("KBATCH_ENABLED", default: true), prefix: prefix == "/" ? "" : prefix, profiles: profiles, submission: rules)
+            enabled: try source.bool("KBATCH_ENABLED", default: true), prefix: prefix == "/" ? "" : prefix, profiles: profiles, submission: rules,
+            namespaces: namespaces)
     }
 }

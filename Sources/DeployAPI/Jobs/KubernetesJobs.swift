@@ -12,9 +12,7 @@ import ServiceKit
 struct KubernetesJobs: Sendable {
     let kube: KubernetesClient
     let logger: Logger
-    /// Pod Security Admission levels put on each user's namespace.
-    var enforceLevel = "baseline"
-    var warnLevel = "restricted"
+    var rules = KbatchSettings.NamespaceRules()
 
     static func resource(_ kind: KbatchSubmission.Kind) -> ResourceDescriptor { kind == .job ? .jobs : .cronJobs }
 
@@ -29,15 +27,64 @@ struct KubernetesJobs: Sendable {
         }
     }
 
-    /// The user's namespace, created on first use, labelled with its owner and Pod Security levels.
+    /// The user's namespace, created on first use, labelled with its owner and Pod Security
+    /// levels, with what upstream leaves to the admin: a NetworkPolicy letting in only traffic
+    /// from the namespace itself, and the configured LimitRange and ResourceQuota. Each is
+    /// made when missing, so a namespace from before (or one a step failed in) gets them too.
     func ensureNamespace(_ submission: KbatchSubmission) async throws {
+        try await ensureNamespaceObject(submission)
+        let namespace = submission.namespace
+        var guardRails: [(ResourceDescriptor, JSONValue)] = [
+            (
+                .networkPolicies,
+                [
+                    "metadata": ["name": "kbatch-same-namespace-only"],
+                    "spec": ["podSelector": [:], "policyTypes": ["Ingress"], "ingress": [["from": [["podSelector": [:]]]]]],
+                ]
+            )
+        ]
+        if let item = rules.limitRange { guardRails.append((.limitRanges, ["metadata": ["name": "kbatch-defaults"], "spec": ["limits": [item]]])) }
+        if let hard = rules.resourceQuota { guardRails.append((.resourceQuotas, ["metadata": ["name": "kbatch-quota"], "spec": ["hard": hard]])) }
+        for (resource, object) in guardRails {
+            do {
+                _ = try await kube.create(resource, namespace: namespace, UnstructuredObject(object)!)
+            } catch let error as KubernetesError where error.isAlreadyExists {
+                continue
+            }
+        }
+    }
+
+    /// At most `maxActiveJobs` unfinished Jobs a user: the next is 429.
+    func checkActiveJobs(namespace: String) async throws {
+        guard rules.maxActiveJobs > 0 else { return }
+        let jobs: [UnstructuredObject]
+        do {
+            jobs = try await kube.listAll(.jobs, namespace: namespace).items
+        } catch let error as KubernetesError where error.isNotFound {
+            return
+        }
+        let active = jobs.filter { job in
+            guard !job.isBeingDeleted else { return false }
+            let conditions = job["status"]?["conditions"]?.arrayValue ?? []
+            return !conditions.contains { ["Complete", "Failed"].contains($0["type"]?.stringValue ?? "") && $0["status"] == "True" }
+        }.count
+        if active >= rules.maxActiveJobs {
+            throw APIError(
+                .tooManyRequests,
+                detail:
+                    "You have \(active) jobs that have not finished; at most \(rules.maxActiveJobs) at a time (KBATCH_MAX_ACTIVE_JOBS_PER_USER). Delete finished or unwanted jobs, or wait."
+            )
+        }
+    }
+
+    private func ensureNamespaceObject(_ submission: KbatchSubmission) async throws {
         let owner = String(submission.namespace.dropFirst(KbatchNamespace.prefix.count))
         let namespace = UnstructuredObject([
             "metadata": [
                 "name": .string(submission.namespace),
                 "labels": [
                     KbatchSubmission.ownerKey: .string(owner), "app.kubernetes.io/managed-by": "rexec-deploy-api",
-                    "pod-security.kubernetes.io/enforce": .string(enforceLevel), "pod-security.kubernetes.io/warn": .string(warnLevel),
+                    "pod-security.kubernetes.io/enforce": .string(rules.podSecurityLevel), "pod-security.kubernetes.io/warn": "restricted",
                 ],
             ]
         ])
@@ -52,6 +99,7 @@ struct KubernetesJobs: Sendable {
     /// workload (so they go with it). A failure at any step deletes what was made before it.
     func submit(_ submission: KbatchSubmission) async throws -> JSONValue {
         try await Self.relayed {
+            if submission.kind == .job { try await checkActiveJobs(namespace: submission.namespace) }
             try await ensureNamespace(submission)
             var made: [(ResourceDescriptor, String)] = []
             do {

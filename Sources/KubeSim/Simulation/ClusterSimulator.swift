@@ -307,9 +307,11 @@ public actor ClusterSimulator {
         let failed = count("Failed")
         let active = owned.filter { $0["metadata"]?["deletionTimestamp"] == nil }.count - succeeded - failed
         var status = job["status"]?.objectValue ?? [:]
-        status["active"] = active > 0 ? .number(Double(active)) : nil
-        status["succeeded"] = succeeded > 0 ? .number(Double(succeeded)) : nil
-        status["failed"] = failed > 0 ? .number(Double(failed)) : nil
+        // JSONValue takes the nil literal as JSON null: a count of zero is no key at all.
+        func number(_ value: Int) -> JSONValue? { value > 0 ? .number(Double(value)) : Optional.none }
+        status["active"] = number(active)
+        status["succeeded"] = number(succeeded)
+        status["failed"] = number(failed)
         if status["conditions"] == nil, succeeded > 0 || failed > 0 {
             let now = ObjectMeta.timestamp(Date())
             let type: JSONValue = succeeded > 0 ? "Complete" : "Failed"

@@ -43,6 +43,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
     public static let persistentVolumeClaims = Self(
         group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true)
     public static let resourceQuotas = Self(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true)
+    public static let limitRanges = Self(group: "", version: "v1", kind: "LimitRange", plural: "limitranges", namespaced: true)
     public static let deployments = Self(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true)
     public static let ingresses = Self(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true)
     public static let networkPolicies = Self(
