@@ -201,12 +201,17 @@ def test_pods_are_least_privileged_and_probed(renderer):
     deploy_rules = {(tuple(r["apiGroups"]), tuple(r["resources"])): set(r["verbs"]) for r in cluster_roles["rexec-rexec-deployment-api"]["rules"]}
     assert deploy_rules == {
         (("",), ("namespaces",)): {"get", "list", "watch", "create", "delete"},
-        (("",), ("configmaps",)): {"get", "list", "create", "update", "delete"},
+        (("",), ("configmaps",)): {"get", "list", "create", "update", "delete", "patch"},
         (("apps",), ("deployments",)): {"get", "list", "create", "update"},
         (("networking.k8s.io",), ("networkpolicies",)): {"get", "create", "update"},
         (("",), ("resourcequotas",)): {"get", "create", "update"},
         (("",), ("pods",)): {"get", "list"},
         (("",), ("nodes",)): {"list"},
+        # kbatch (on by default): jobs, the env Secrets they own (written, never read), their logs.
+        (("batch",), ("jobs", "cronjobs")): {"get", "list", "create", "delete"},
+        (("",), ("secrets",)): {"create", "patch", "delete"},
+        (("",), ("pods/log",)): {"get"},
+        (("",), ("limitranges",)): {"create"},
     }
     assert cluster_roles["rexec-user-pods-backend-volumes"]["rules"] == [
         {"apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["get", "list", "watch", "create", "delete"]}]
@@ -215,7 +220,11 @@ def test_pods_are_least_privileged_and_probed(renderer):
     for role in list(cluster_roles.values()) + list(by_kind(docs, "Role").values()):
         for rule in role["rules"]:
             assert "*" not in rule["verbs"] and "*" not in rule["resources"], role["metadata"]["name"]
-    assert {"secrets"}.isdisjoint(r for rule in cluster_roles["rexec-rexec-deployment-api"]["rules"] for r in rule["resources"])
+    # Nobody reads Secrets cluster-wide (kbatch's deploy API writes its jobs' env Secrets only).
+    for role in cluster_roles.values():
+        for rule in role["rules"]:
+            if "secrets" in rule["resources"]:
+                assert {"get", "list", "watch"}.isdisjoint(rule["verbs"]), role["metadata"]["name"]
     # Secrets come from Secret objects: no value in any env looks like one.
     for deployment in deployments.values():
         assert not [name for name in env_of(deployment) if "SECRET" in name and not name.endswith("FILE")]
@@ -427,3 +436,29 @@ def test_the_catalog_on_postgres_takes_its_url_from_a_secret_and_scales(renderer
     assert "ndp-ep-api.catalog.postgres.existingSecret is required with catalog.backend postgres" in failed
     failed = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=mongodb"], expect_failure=True)
     assert 'ndp-ep-api.catalog.backend must be sqlite, postgres or none, not "mongodb"' in failed
+
+
+def test_kbatch_values_reach_the_deploy_api(renderer, tmp_path):
+    values = tmp_path / "kbatch-values.yaml"
+    values.write_text(yaml.safe_dump({"rexec-server-deployment-api": {"kbatch": {
+        "profiles": {"python": {"image": "python:3.12-slim"}},
+        "jobTemplate": {"spec": {"template": {"spec": {"tolerations": [{"key": "user", "operator": "Exists"}]}}}},
+        "extraEnv": {"SITE": "lab"}, "resourceQuota": {"pods": "10"}, "maxActiveJobsPerUser": 5, "podSecurityLevel": "restricted"}}}))
+    docs = render(renderer, SEED, values)
+    validate(docs)
+    deploy = by_kind(docs, "Deployment")["rexec-deployment-api"]
+    env = env_of(deploy)
+    assert env["KBATCH_ENABLED"] == "true" and env["KBATCH_PREFIX"] == "/kbatch" and env["KBATCH_MAX_ACTIVE_JOBS_PER_USER"] == "5"
+    assert json.loads(env["KBATCH_JOB_EXTRA_ENV"]) == {"SITE": "lab"} and json.loads(env["KBATCH_RESOURCE_QUOTA"]) == {"pods": "10"}
+    assert env["KBATCH_POD_SECURITY_LEVEL"] == "restricted" and "KBATCH_LIMIT_RANGE" not in env
+    assert env["KBATCH_PROFILE_FILE"] == "/etc/kbatch/profiles.yaml" and env["KBATCH_JOB_TEMPLATE_FILE"] == "/etc/kbatch/job-template.yaml"
+    config = by_kind(docs, "ConfigMap")["rexec-kbatch"]["data"]
+    assert yaml.safe_load(config["profiles.yaml"]) == {"python": {"image": "python:3.12-slim"}}
+    assert yaml.safe_load(config["job-template.yaml"])["spec"]["template"]["spec"]["tolerations"] == [{"key": "user", "operator": "Exists"}]
+    assert {"name": "kbatch", "configMap": {"name": "rexec-kbatch"}} in deploy["spec"]["template"]["spec"]["volumes"]
+
+    # Off: no env, no ConfigMap, no job rights.
+    docs = render(renderer, SEED, sets=["rexec-server-deployment-api.kbatch.enabled=false"])
+    assert env_of(by_kind(docs, "Deployment")["rexec-deployment-api"])["KBATCH_ENABLED"] == "false"
+    rules = by_kind(docs, "ClusterRole")["rexec-rexec-deployment-api"]["rules"]
+    assert not [rule for rule in rules if "jobs" in rule["resources"] or "secrets" in rule["resources"]]
