@@ -166,6 +166,12 @@ def test_jobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
     assert pod["metadata"]["name"] in pods.stdout
     logs = kbatch("pod", "logs", pod["metadata"]["name"], home=home)
     assert logs.returncode == 0 and "started container job" in logs.stdout, logs.stderr
+    # --stream answers what the pod has logged so far (following it live is not there yet).
+    streamed = kbatch("pod", "logs", pod["metadata"]["name"], "--stream", home=home)
+    assert streamed.returncode == 0 and "started container job" in streamed.stdout, streamed.stderr
+    # Given the Job's name, the logs of its pods.
+    by_job = requests.get(f"{deploy.url}/kbatch/jobs/logs/{name}/", headers={"Authorization": "token demo-token"}, timeout=10)
+    assert by_job.status_code == 200 and "started container job" in by_job.text
 
     # Another user sees none of it.
     other = configured(cluster, tmp_path / "viewer", token="viewer-token")
@@ -177,6 +183,32 @@ def test_jobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
     assert deleted.returncode == 0, deleted.stderr
     assert kube.api("GET", f"/apis/batch/v1/namespaces/{namespace}/jobs").json()["items"] == []
     assert kube.api("GET", f"/api/v1/namespaces/{namespace}/secrets").json()["items"] == []
+
+
+def test_a_profile_is_applied_through_the_kbatch_library(cluster, tmp_path):
+    """kbatch 0.4.2's CLI cannot apply a profile: `job submit --profile P` fetches the profiles,
+    then hands the profile's *name* to `make_job`, which fails on `str.get` before sending
+    anything (a client bug; nothing reaches the server). Its library applies one."""
+    kube, deploy = cluster
+    home = configured(cluster, tmp_path / "demo")
+    broken = kbatch("job", "submit", "--name", "profiled", "--profile", "python", "--command", '["python", "-V"]', home=home)
+    assert broken.returncode != 0 and "AttributeError: 'str' object has no attribute 'get'" in broken.stderr
+    script = f"""
+from kbatch import _core
+from kbatch._types import Job
+url = {deploy.url + "/kbatch"!r}
+job = Job(name="profiled", command=["python", "-V"])
+print(_core.submit_job(job, kbatch_url=url, token="demo-token", profile=_core.load_profile("python", url))["metadata"]["name"])
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
+    assert done.returncode == 0, done.stderr
+    name = done.stdout.strip().splitlines()[-1]
+    job = kube.api("GET", f"/apis/batch/v1/namespaces/{namespace_of('demo@example.org')}/jobs/{name}").json()
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "python:3.12-slim"
+    assert container["resources"] == {"requests": {"cpu": "0.5", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
+    assert kbatch("job", "delete", name, home=home).returncode == 0
 
 
 def test_cronjobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
