@@ -51,9 +51,8 @@ struct EPGatewayCommand: AsyncParsableCommand {
                 throw CatalogStartupError(message: "the local catalog is off (LOCAL_CATALOG_BACKEND=none): nothing to import into")
             }
             store = opened
-        } catch let failure as any StartupFailure {
-            FileHandle.standardError.write(Data("ndp-ep-api: \(failure.kind): \(failure)\n".utf8))
-            throw ExitCode(ServiceLauncher.configurationExitCode)
+        } catch {
+            try ServiceLauncher.exitForConfiguration(error, service: "ndp-ep-api")
         }
         let started = ContinuousClock.now
         func rate(_ count: Int) -> Int {

@@ -73,7 +73,7 @@ public enum ServiceLauncher {
     }
 
     /// A ``StartupFailure`` gets one line and EX_CONFIG; anything else propagates.
-    static func exitForConfiguration(_ error: any Error, service: String) throws -> Never {
+    public static func exitForConfiguration(_ error: any Error, service: String) throws -> Never {
         guard let failure = error as? any StartupFailure else { throw error }
         FileHandle.standardError.write(Data("\(service): \(failure.kind): \(failure)\n".utf8))
         throw ExitCode(configurationExitCode)

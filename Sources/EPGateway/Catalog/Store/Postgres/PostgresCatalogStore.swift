@@ -65,18 +65,14 @@ final class PostgresCatalogStore: CatalogStore {
     /// Applies the migrations the database lacks, in one transaction under an advisory lock, so
     /// replicas starting together migrate once. Returns the version found.
     private static func migrate(_ connection: PostgresConnection, url: PostgresURL, logger: Logger) async throws -> Int {
-        try await connection.query("BEGIN", logger: logger)
-        do {
+        try await inTransaction(connection, logger: logger) {
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                 logger: logger)
-            var found = 0
-            for try await version in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger)
-                .decode(Int.self)
-            {
-                found = version
-            }
+            let found =
+                try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger).collect().first?
+                .decode(Int.self) ?? 0
             guard found <= PostgresSchema.latestVersion else {
                 throw CatalogStartupError.newerSchema(database: "\(url)", found: found, known: PostgresSchema.latestVersion)
             }
@@ -90,8 +86,21 @@ final class PostgresCatalogStore: CatalogStore {
                 }
                 try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(version))", logger: logger)
             }
-            try await connection.query("COMMIT", logger: logger)
             return found
+        }
+    }
+
+    /// `body` inside `BEGIN … COMMIT` on `connection`; any error rolls it back. (postgres-nio's
+    /// own `withTransaction` wraps every error in `PostgresTransactionError`, which would hide
+    /// the unique violations and catalog errors the callers map.)
+    private static func inTransaction<Value>(
+        _ connection: PostgresConnection, logger: Logger, _ body: () async throws -> Value
+    ) async throws -> Value {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let value = try await body()
+            try await connection.query("COMMIT", logger: logger)
+            return value
         } catch {
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
@@ -132,15 +141,7 @@ final class PostgresCatalogStore: CatalogStore {
             while true {
                 do {
                     return try await client.withConnection { connection in
-                        try await connection.query("BEGIN", logger: logger)
-                        do {
-                            let value = try await body(connection, logger)
-                            try await connection.query("COMMIT", logger: logger)
-                            return value
-                        } catch {
-                            _ = try? await connection.query("ROLLBACK", logger: logger)
-                            throw error
-                        }
+                        try await Self.inTransaction(connection, logger: logger) { try await body(connection, logger) }
                     }
                 } catch let error as PSQLError where attempt < 3 && Self.retryable.contains(error.sqlState ?? "") {
                     attempt += 1
@@ -355,7 +356,7 @@ final class PostgresCatalogStore: CatalogStore {
         let count = try await rows(counting.query).first?.decode(Int.self) ?? 0
         let hits = try await rows(listing.query).compactMap { row -> ResourceHit? in
             let (document, datasetID, datasetName, datasetTitle) = try row.decode((String, String, String, String).self)
-            guard let resource = (try? JSONValue.decode(Data(document.utf8))).flatMap(CatalogResource.init(document:)) else { return nil }
+            guard let resource = CatalogResource(storedText: document) else { return nil }
             return ResourceHit(resource: resource, datasetID: datasetID, datasetName: datasetName, datasetTitle: datasetTitle)
         }
         return (count, hits)
@@ -364,8 +365,8 @@ final class PostgresCatalogStore: CatalogStore {
     /// Datasets from rows whose first column is the `document`, with their resources (one query
     /// for all), on `connection` inside a transaction or on the pool.
     private func load(_ rows: [PostgresRow], using connection: PostgresConnection?) async throws -> [CatalogDataset] {
-        let documents = rows.compactMap { row in (try? row.decode(String.self)).flatMap { try? JSONValue.decode(Data($0.utf8)) } }
-        let ids = documents.compactMap { $0["id"]?.stringValue }
+        let stored = StoredDatasets(texts: rows.compactMap { try? $0.decode(String.self) })
+        let ids = stored.ids
         guard !ids.isEmpty else { return [] }
         let query: PostgresQuery = "SELECT dataset_id, document FROM resources WHERE dataset_id = ANY(\(ids)) ORDER BY dataset_id, position"
         let found =
@@ -374,15 +375,7 @@ final class PostgresCatalogStore: CatalogStore {
             } else {
                 try await client.query(query, logger: logger).collect()
             }
-        var resources: [String: [CatalogResource]] = [:]
-        for row in found {
-            let (datasetID, document) = try row.decode((String, String).self)
-            guard let resource = (try? JSONValue.decode(Data(document.utf8))).flatMap(CatalogResource.init(document:)) else { continue }
-            resources[datasetID, default: []].append(resource)
-        }
-        return documents.compactMap { document in
-            document["id"]?.stringValue.flatMap { CatalogDataset(document: document, resources: resources[$0] ?? []) }
-        }
+        return stored.assemble(resources: try found.map { try $0.decode((String, String).self) })
     }
 
     private static func organizationID(_ name: String, on connection: PostgresConnection, _ logger: Logger) async throws -> String {

@@ -64,8 +64,7 @@ final class SQLiteCatalogStore: CatalogStore {
     /// read, so two processes opening a new file at once cannot both migrate it. Returns the
     /// version found.
     private static func migrate(_ connection: SQLiteConnection, path: String) async throws -> Int {
-        _ = try await connection.query("BEGIN IMMEDIATE")
-        do {
+        try await SQLiteWriter.inTransaction(connection) { connection in
             _ = try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
             let found =
@@ -83,11 +82,7 @@ final class SQLiteCatalogStore: CatalogStore {
                 _ = try await connection.query(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(version), .text(Timestamp.isoUTC(Date()))])
             }
-            _ = try await connection.query("COMMIT")
             return found
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
         }
     }
 
@@ -195,7 +190,7 @@ final class SQLiteCatalogStore: CatalogStore {
         var existing = Set<String>()
         if !refusedOrganizations.isEmpty {
             let found = try await connection.query(
-                "SELECT name FROM organizations WHERE name IN (\(Array(repeating: "?", count: refusedOrganizations.count).joined(separator: ", ")))",
+                "SELECT name FROM organizations WHERE name IN \(placeholders(rows: 1, columns: refusedOrganizations.count))",
                 refusedOrganizations.map { .text($0) })
             existing = Set(found.compactMap { $0.column("name")?.string })
         }
@@ -248,7 +243,7 @@ final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
-    /// `(?, ?), (?, ?)` for a multi-row VALUES.
+    /// `(?, ?), (?, ?)` for a multi-row VALUES; one row of them is an `IN` list.
     private static func placeholders(rows: Int, columns: Int) -> String {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         return Array(repeating: row, count: rows).joined(separator: ", ")
@@ -359,9 +354,7 @@ final class SQLiteCatalogStore: CatalogStore {
             \(from) ORDER BY d.created, d.id, r.position LIMIT ? OFFSET ?
             """, binds + [.integer(query.limit), .integer(query.offset)])
         let hits = rows.compactMap { row -> ResourceHit? in
-            guard let text = row.column("document")?.string,
-                let resource = (try? JSONValue.decode(Data(text.utf8))).flatMap(CatalogResource.init(document:))
-            else { return nil }
+            guard let resource = row.column("document")?.string.flatMap(CatalogResource.init(storedText:)) else { return nil }
             return ResourceHit(
                 resource: resource, datasetID: row.column("dataset_id")?.string ?? "", datasetName: row.column("dataset_name")?.string ?? "",
                 datasetTitle: row.column("dataset_title")?.string ?? "")
@@ -371,22 +364,17 @@ final class SQLiteCatalogStore: CatalogStore {
 
     /// Datasets from their rows' `document`, with their resources (one query for all).
     private func load(_ rows: [SQLiteRow], using connection: SQLiteConnection) async throws -> [CatalogDataset] {
-        let documents = rows.compactMap { row in row.column("document")?.string.flatMap { try? JSONValue.decode(Data($0.utf8)) } }
-        let ids = documents.compactMap { $0["id"]?.stringValue }
+        let stored = StoredDatasets(texts: rows.compactMap { $0.column("document")?.string })
+        let ids = stored.ids
         guard !ids.isEmpty else { return [] }
-        var resources: [String: [CatalogResource]] = [:]
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        for row in try await connection.query(
-            "SELECT dataset_id, document FROM resources WHERE dataset_id IN (\(placeholders)) ORDER BY dataset_id, position", ids.map { .text($0) })
-        {
-            guard let datasetID = row.column("dataset_id")?.string, let text = row.column("document")?.string,
-                let resource = (try? JSONValue.decode(Data(text.utf8))).flatMap(CatalogResource.init(document:))
-            else { continue }
-            resources[datasetID, default: []].append(resource)
-        }
-        return documents.compactMap { document in
-            document["id"]?.stringValue.flatMap { CatalogDataset(document: document, resources: resources[$0] ?? []) }
-        }
+        let found = try await connection.query(
+            "SELECT dataset_id, document FROM resources WHERE dataset_id IN \(Self.placeholders(rows: 1, columns: ids.count)) ORDER BY dataset_id, position",
+            ids.map { .text($0) })
+        return stored.assemble(
+            resources: found.compactMap { row in
+                guard let datasetID = row.column("dataset_id")?.string, let text = row.column("document")?.string else { return nil }
+                return (datasetID, text)
+            })
     }
 
     /// The id of the organization a dataset names; ``CatalogError/organizationMissing(_:)`` if none.
@@ -441,9 +429,6 @@ final class SQLiteCatalogStore: CatalogStore {
             created: CatalogTime.parse(row.column("created")?.string))
     }
 }
-
-/// The catalog cannot start (a database that cannot be opened, or is newer than this binary):
-/// one line and exit 78, from the launcher.
 
 /// Round-robin over the reader connections.
 final class AtomicCounter: Sendable {

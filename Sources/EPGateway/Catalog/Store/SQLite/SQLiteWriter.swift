@@ -114,7 +114,8 @@ final class SQLiteWriter: Sendable {
         }
     }
 
-    private static func inTransaction<Value: Sendable>(
+    /// `body` inside `BEGIN IMMEDIATE … COMMIT` on `connection`; any error rolls it back.
+    static func inTransaction<Value: Sendable>(
         _ connection: SQLiteConnection, _ body: @Sendable (SQLiteConnection) async throws -> Value
     ) async throws -> Value {
         _ = try await connection.query("BEGIN IMMEDIATE")

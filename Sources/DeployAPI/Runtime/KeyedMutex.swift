@@ -1,13 +1,11 @@
-/// Runs async work for one key at a time, in arrival order, while different keys proceed in
-/// parallel: the deploy API's spawns of one user, the catalog's writes to one SQLite file.
-/// (An actor alone does not do this: it lets other calls in at every `await`.)
-public actor KeyedMutex<Key: Hashable & Sendable> {
+/// Runs work for one key at a time (per user, here), in arrival order, while different
+/// keys proceed in parallel. Within one process this keeps concurrent spawns of one user
+/// from racing; across replicas Kubernetes' own conflict answers do that.
+actor KeyedMutex<Key: Hashable & Sendable> {
     private var waiters: [Key: [CheckedContinuation<Void, Never>]] = [:]
     private var held: Set<Key> = []
 
-    public init() {}
-
-    public func withLock<Value: Sendable>(_ key: Key, _ body: @Sendable () async throws -> Value) async rethrows -> Value {
+    func withLock<Value: Sendable>(_ key: Key, _ body: @Sendable () async throws -> Value) async rethrows -> Value {
         await acquire(key)
         defer { release(key) }
         return try await body()
