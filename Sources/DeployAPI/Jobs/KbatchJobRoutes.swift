@@ -16,8 +16,7 @@ struct KbatchJobRoutes: Sendable {
     static let deleteBinding = PolicyBinding(.job, .delete, .callersOwn)
 
     static func namespace(_ context: IdentityRequestContext) throws -> String {
-        guard let user = context.identity else { throw APIError(.unauthorized, detail: "Incorrect token") }
-        return KbatchNamespace.name(for: KbatchRoutes.username(user))
+        KbatchNamespace.name(for: KbatchRoutes.username(try context.requireIdentity()))
     }
 
     var readRoutes: RouteCollection<IdentityRequestContext> {
@@ -48,7 +47,7 @@ struct KbatchJobRoutes: Sendable {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         for (path, kind) in [("jobs", KbatchSubmission.Kind.job), ("cronjobs", .cronJob)] {
             routes.post(RouterPath(path)) { request, context -> Response in
-                guard let user = context.identity else { throw APIError(.unauthorized, detail: "Incorrect token") }
+                let user = try context.requireIdentity()
                 let body = try await JSONBody.object(from: request, expecting: "a JSON object {\"job\": …, \"code\": …} is required")
                 let token = try await TokenSource.token(in: request, from: KbatchRoutes.tokens) ?? ""
                 let submission = try KbatchSubmission.prepare(

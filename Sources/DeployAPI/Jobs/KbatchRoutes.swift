@@ -36,7 +36,7 @@ struct KbatchRoutes: Sendable {
     var authorizedRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("authorized") { _, context -> JSONValue in
-            guard let user = context.identity else { throw APIError(.unauthorized, detail: "Incorrect token") }
+            let user = try context.requireIdentity()
             return ["name": .string(Self.username(user)), "groups": .array(user.groups.map(JSONValue.string))]
         }
         return routes

@@ -44,23 +44,7 @@ struct KbatchSettings: Sendable {
         else {
             throw ConfigurationError(variable: "KBATCH_PREFIX", value: prefix, expected: "a path such as /kbatch (letters, digits, -, _ and .)")
         }
-        var profiles: JSONValue = [:]
-        if let path = source.optionalString("KBATCH_PROFILE_FILE") {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ConfigurationError(variable: "KBATCH_PROFILE_FILE", value: path, expected: "a readable YAML file of profiles")
-            }
-            do {
-                profiles = try YAMLDocument.decodeSingle(text)
-            } catch {
-                throw ConfigurationError(variable: "KBATCH_PROFILE_FILE", value: path, expected: "YAML: \(error)")
-            }
-            guard profiles.objectValue != nil else {
-                throw ConfigurationError(variable: "KBATCH_PROFILE_FILE", value: path, expected: "a mapping of profile names to profiles")
-            }
-        }
+        let profiles = try yamlMapping(source, "KBATCH_PROFILE_FILE", of: "profiles", expected: "a mapping of profile names to profiles") ?? [:]
         var rules = KbatchSubmission.Rules()
         rules.ttlSecondsAfterFinished = try source.integer("KBATCH_JOB_TTL_SECONDS_AFTER_FINISHED", default: 3600, range: 0...31_536_000)
         rules.injectUserToken = try source.bool("KBATCH_INJECT_USER_TOKEN", default: false)
@@ -74,29 +58,47 @@ struct KbatchSettings: Sendable {
             }
             rules.extraEnv = pairs
         }
-        if let path = source.optionalString("KBATCH_JOB_TEMPLATE_FILE") {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8), let template = try? YAMLDocument.decodeSingle(text),
-                template.objectValue != nil
-            else {
-                throw ConfigurationError(variable: "KBATCH_JOB_TEMPLATE_FILE", value: path, expected: "a readable YAML Job")
-            }
-            rules.jobTemplate = KubernetesCase.camel(template)
-        }
+        rules.jobTemplate = try yamlMapping(source, "KBATCH_JOB_TEMPLATE_FILE", of: "a Job", expected: "a YAML Job").map(KubernetesCase.camel)
         var namespaces = NamespaceRules()
         namespaces.podSecurityLevel = try source.choice("KBATCH_POD_SECURITY_LEVEL", default: PodSecurityLevel.baseline).rawValue
         namespaces.maxActiveJobs = try source.integer("KBATCH_MAX_ACTIVE_JOBS_PER_USER", default: 20, range: 0...100_000)
-        for (variable, expected) in [("KBATCH_RESOURCE_QUOTA", "a JSON object of quota limits"), ("KBATCH_LIMIT_RANGE", "a JSON LimitRange item")] {
-            guard let text = source.optionalString(variable) else { continue }
-            let value = try? JSONValue.decode(Data(text.utf8))
-            guard let value, value.objectValue != nil || value == .null else {
-                throw ConfigurationError(variable: variable, value: text, expected: expected + ", or null")
-            }
-            // JSONValue takes the nil literal as JSON null: spell out "no object".
-            let object: JSONValue? = value == .null ? Optional.none : value
-            if variable == "KBATCH_RESOURCE_QUOTA" { namespaces.resourceQuota = object } else { namespaces.limitRange = object }
-        }
+        namespaces.resourceQuota = try jsonObject(
+            source, "KBATCH_RESOURCE_QUOTA", expected: "a JSON object of quota limits", default: namespaces.resourceQuota)
+        namespaces.limitRange = try jsonObject(source, "KBATCH_LIMIT_RANGE", expected: "a JSON LimitRange item", default: namespaces.limitRange)
         return KbatchSettings(
             enabled: try source.bool("KBATCH_ENABLED", default: true), prefix: prefix == "/" ? "" : prefix, profiles: profiles, submission: rules,
             namespaces: namespaces)
+    }
+
+    /// A YAML file named by `variable`, which must hold a mapping; nil when unset.
+    private static func yamlMapping(_ source: ConfigurationSource, _ variable: String, of what: String, expected: String) throws -> JSONValue? {
+        guard let path = source.optionalString(variable) else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(variable: variable, value: path, expected: "a readable YAML file of \(what)")
+        }
+        let value: JSONValue
+        do {
+            value = try YAMLDocument.decodeSingle(text)
+        } catch {
+            throw ConfigurationError(variable: variable, value: path, expected: "YAML: \(error)")
+        }
+        guard value.objectValue != nil else { throw ConfigurationError(variable: variable, value: path, expected: expected) }
+        return value
+    }
+
+    /// A JSON object given inline; `null` for none, `fallback` when unset.
+    private static func jsonObject(
+        _ source: ConfigurationSource, _ variable: String, expected: String, default fallback: JSONValue?
+    ) throws
+        -> JSONValue?
+    {
+        guard let text = source.optionalString(variable) else { return fallback }
+        let value = try? JSONValue.decode(Data(text.utf8))
+        if case .null? = value { return nil }
+        guard let value, value.objectValue != nil else { throw ConfigurationError(variable: variable, value: text, expected: expected + ", or null") }
+        return value
     }
 }

@@ -64,18 +64,21 @@ struct KbatchSubmission: Sendable {
 
         if let template = rules.jobTemplate {
             let current = workload[path: jobPath] ?? [:]
-            workload[path: jobPath] = merge(current, template: template.objectValue?.filter { ["metadata", "spec"].contains($0.key) }.json ?? [:])
+            workload[path: jobPath] = merge(
+                current, template: .object(template.objectValue?.filter { ["metadata", "spec"].contains($0.key) } ?? [:]))
         }
         guard var pod = workload[path: podPath + ["spec"]], pod.objectValue != nil else {
             throw APIError.validation("Field required", field: (["job"] + podPath + ["spec"]).joined(separator: "."))
         }
         try refuseWhatIsNotAllowed(in: pod, at: (["job"] + podPath + ["spec"]).joined(separator: "."), rules: rules)
 
-        // Where it lives and whose it is, on the workload, its job template and its pods.
+        // Whose it is, on the workload, its pods and a CronJob's job template; where it lives, on
+        // the workload and its pods.
         let escaped = String(namespace.dropFirst(KbatchNamespace.prefix.count))
-        for path in [[], jobPath, podPath].uniqued() {
+        let owned: [(path: [String], namespaced: Bool)] = [([], true), (podPath, true)] + (kind == .cronJob ? [(jobPath, false)] : [])
+        for (path, namespaced) in owned {
             var metadata = workload[path: path + ["metadata"]]?.objectValue ?? [:]
-            if path != jobPath || kind == .job { metadata["namespace"] = .string(namespace) }
+            if namespaced { metadata["namespace"] = .string(namespace) }
             var labels = metadata["labels"]?.objectValue ?? [:]
             labels[ownerKey] = .string(escaped)
             metadata["labels"] = .object(labels)
@@ -255,17 +258,5 @@ extension JSONValue {
             fields[first] = child
             self = .object(fields)
         }
-    }
-}
-
-extension Dictionary where Key == String, Value == JSONValue {
-    fileprivate var json: JSONValue { .object(self) }
-}
-
-extension Array where Element == [String] {
-    fileprivate func uniqued() -> [[String]] {
-        var seen: [[String]] = []
-        for item in self where !seen.contains(item) { seen.append(item) }
-        return seen
     }
 }

@@ -57,12 +57,7 @@ struct KubernetesJobs: Sendable {
     /// At most `maxActiveJobs` unfinished Jobs a user: the next is 429.
     func checkActiveJobs(namespace: String) async throws {
         guard rules.maxActiveJobs > 0 else { return }
-        let jobs: [UnstructuredObject]
-        do {
-            jobs = try await kube.listAll(.jobs, namespace: namespace).items
-        } catch let error as KubernetesError where error.isNotFound {
-            return
-        }
+        let jobs = try await items(.jobs, namespace: namespace)
         let active = jobs.filter { job in
             guard !job.isBeingDeleted else { return false }
             let conditions = job["status"]?["conditions"]?.arrayValue ?? []
@@ -139,15 +134,24 @@ struct KubernetesJobs: Sendable {
         }
     }
 
-    /// The user's Jobs or CronJobs (an empty list before their namespace exists).
+    /// The objects of `resource` in a user's namespace; none before the namespace exists.
+    private func items(_ resource: ResourceDescriptor, namespace: String, labelSelector: String? = nil) async throws -> [UnstructuredObject] {
+        do {
+            return try await kube.listAll(resource, namespace: namespace, labelSelector: labelSelector).items
+        } catch let error as KubernetesError where error.isNotFound {
+            return []
+        }
+    }
+
+    /// A list answer as the Python client writes one.
+    private static func listAnswer(apiVersion: String, kind: String, _ items: [UnstructuredObject]) -> JSONValue {
+        ["api_version": .string(apiVersion), "kind": .string(kind), "items": .array(items.map { KubernetesCase.snake($0.json) }), "metadata": [:]]
+    }
+
+    /// The user's Jobs or CronJobs.
     func list(_ kind: KbatchSubmission.Kind, namespace: String) async throws -> JSONValue {
         try await Self.relayed {
-            do {
-                let items = try await kube.listAll(Self.resource(kind), namespace: namespace).items.map { KubernetesCase.snake($0.json) }
-                return ["api_version": "batch/v1", "kind": .string(kind.rawValue + "List"), "items": .array(items), "metadata": [:]]
-            } catch let error as KubernetesError where error.isNotFound {
-                return ["api_version": "batch/v1", "kind": .string(kind.rawValue + "List"), "items": [], "metadata": [:]]
-            }
+            Self.listAnswer(apiVersion: "batch/v1", kind: kind.rawValue + "List", try await items(Self.resource(kind), namespace: namespace))
         }
     }
 
@@ -169,12 +173,8 @@ struct KubernetesJobs: Sendable {
     /// The user's pods, those of one Job with `jobName`.
     func pods(namespace: String, jobName: String?) async throws -> JSONValue {
         try await Self.relayed {
-            do {
-                let items = try await kube.listAll(.pods, namespace: namespace, labelSelector: jobName.map { "job-name=\($0)" }).items
-                return ["api_version": "v1", "kind": "PodList", "items": .array(items.map { KubernetesCase.snake($0.json) }), "metadata": [:]]
-            } catch let error as KubernetesError where error.isNotFound {
-                return ["api_version": "v1", "kind": "PodList", "items": [], "metadata": [:]]
-            }
+            Self.listAnswer(
+                apiVersion: "v1", kind: "PodList", try await items(.pods, namespace: namespace, labelSelector: jobName.map { "job-name=\($0)" }))
         }
     }
 
@@ -185,7 +185,7 @@ struct KubernetesJobs: Sendable {
             if (try? await kube.get(.pods, namespace: namespace, name: name)) != nil {
                 return try await kube.logs(namespace: namespace, pod: name)
             }
-            let pods = try await kube.listAll(.pods, namespace: namespace, labelSelector: "job-name=\(name)").items
+            let pods = try await items(.pods, namespace: namespace, labelSelector: "job-name=\(name)")
                 .sorted { ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "") }
             guard !pods.isEmpty else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
             var text = ""
