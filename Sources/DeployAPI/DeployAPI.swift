@@ -41,6 +41,7 @@ enum DeployAPI {
                 title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
                 operations: [RootRoute.operation, PolicyOperations.read] + RexecOperations.all(.deployAPI)
                     + (settings.kbatch.enabled ? KbatchRoutes.operations(prefix: settings.kbatch.prefix) : [])
+                    + (kbatchJobs != nil ? KbatchJobRoutes.operations(prefix: settings.kbatch.prefix) : [])
             ),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,

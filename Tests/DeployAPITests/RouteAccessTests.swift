@@ -55,5 +55,11 @@ struct RouteAccessTests {
                 "POST /kbatch/jobs": "job create \(own)", "POST /kbatch/cronjobs": "job create \(own)",
                 "DELETE /kbatch/jobs/{name}": "job delete \(own)", "DELETE /kbatch/cronjobs/{name}": "job delete \(own)",
             ]) { $1 }, governedByPolicy: true)
+        // Each kbatch route is in the OpenAPI document (paths as the client writes them, with or without the slash).
+        let documented = Set(
+            service.openAPI.operations.map { "\($0.method.uppercased()) \($0.path.hasSuffix("/") ? String($0.path.dropLast()) : $0.path)" })
+        for route in buildRouter(service).access.all where route.path.hasPrefix("/kbatch") {
+            #expect(documented.contains("\(route.method) \(route.path)"), "\(route.method) \(route.path) is not in the OpenAPI document")
+        }
     }
 }

@@ -68,3 +68,49 @@ struct KbatchJobRoutes: Sendable {
         return routes
     }
 }
+
+extension KbatchJobRoutes {
+    /// The job, cronjob and pod routes in the deploy API's OpenAPI document.
+    static func operations(prefix: String) -> [OpenAPIDocument.Operation] {
+        let name: JSONValue = ["name": "name", "in": "path", "required": true, "schema": OpenAPIDocument.string]
+        let refused: [Int: OpenAPIDocument.Operation.Response] = [
+            401: .init("No valid token", schema: OpenAPIDocument.errorDetail),
+            404: .init("Not in the caller's namespace", schema: OpenAPIDocument.errorDetail),
+        ]
+        func operation(
+            _ method: String, _ path: String, _ summary: String, parameters: [JSONValue] = [], requestBody: JSONValue? = nil,
+            ok: OpenAPIDocument.Operation.Response = .init("In the Python client's snake_case", schema: OpenAPIDocument.anyObject),
+            extra: [Int: OpenAPIDocument.Operation.Response] = [:]
+        ) -> OpenAPIDocument.Operation {
+            .init(
+                method, prefix + path, summary: summary + " (policy: job, the caller's own).", tags: ["kbatch"], security: .bearer,
+                parameters: parameters, requestBody: requestBody, responses: refused.merging(extra) { $1 }.merging([200: ok]) { $1 })
+        }
+        let submission = OpenAPIDocument.jsonBody(
+            OpenAPIDocument.object(["job": OpenAPIDocument.anyObject, "code": OpenAPIDocument.anyObject], required: ["job"]))
+        let submitRefusals: [Int: OpenAPIDocument.Operation.Response] = [
+            413: .init("The code bundle is too large for a ConfigMap", schema: OpenAPIDocument.errorDetail),
+            422: .init("A field the pod may not have, named", schema: OpenAPIDocument.errorDetail),
+            429: .init("Too many unfinished jobs", schema: OpenAPIDocument.errorDetail),
+        ]
+        let log = OpenAPIDocument.Operation.Response("The log as text", schema: OpenAPIDocument.string, contentType: "text/plain")
+        var operations: [OpenAPIDocument.Operation] = []
+        for (path, what) in [("jobs", "Jobs"), ("cronjobs", "CronJobs")] {
+            operations += [
+                operation("GET", "/\(path)/", "The caller's \(what)"),
+                operation("POST", "/\(path)/", "Submits one of the caller's \(what), rewritten", requestBody: submission, extra: submitRefusals),
+                operation("GET", "/\(path)/{name}", "One of the caller's \(what)", parameters: [name]),
+                operation("DELETE", "/\(path)/{name}", "Deletes one of the caller's \(what) (Foreground)", parameters: [name]),
+            ]
+        }
+        operations += [
+            operation(
+                "GET", "/pods/", "The caller's pods, those of one Job with job_name",
+                parameters: [["name": "job_name", "in": "query", "required": false, "schema": OpenAPIDocument.string]]),
+            operation("GET", "/pods/{name}", "One of the caller's pods", parameters: [name]),
+            operation("GET", "/pods/logs/{name}/", "A pod's log", parameters: [name], ok: log),
+            operation("GET", "/jobs/logs/{name}/", "A pod's log, or all the pods' logs of a Job", parameters: [name], ok: log),
+        ]
+        return operations
+    }
+}
