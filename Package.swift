@@ -35,6 +35,7 @@ extension Target.Dependency {
     static let serviceLifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
     static let unixSignals = Self.product(name: "UnixSignals", package: "swift-service-lifecycle")
     static let yams = Self.product(name: "Yams", package: "Yams")
+    static let zipFoundation = Self.product(name: "ZIPFoundation", package: "ZIPFoundation")
 }
 
 /// A part of Shared: its own target in `Sources/Shared/<name>`.
@@ -86,6 +87,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // MARK: Shared
@@ -117,7 +119,7 @@ let package = Package(
 
         // MARK: Services
         service("Broker", ["Identity", "RexecWire", "ZeroMQ", .serviceLifecycle]),
-        service("DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioCore, .serviceLifecycle]),
+        service("DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioCore, .serviceLifecycle, .zipFoundation]),
         service(
             "EPGateway",
             [
@@ -178,7 +180,7 @@ let package = Package(
             "DeployAPITests",
             [
                 "DeployAPI", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
-                "TestFixtures", .hummingbirdTesting, .serviceLifecycle,
+                "TestFixtures", .hummingbirdTesting, .serviceLifecycle, .zipFoundation,
             ]),
         tests(
             "EPGatewayTests",

@@ -1,6 +1,6 @@
 """Batch jobs with the real `kbatch` 0.4.2 CLI against the deploy API's kbatch-compatible API
-(docs/specs/anchors-platforms.md §A.2, §A.14). So far: `configure`, which checks the token at
-`authorized` with `Authorization: token T`, and `profiles`, which is public."""
+(docs/specs/anchors-platforms.md §A.2, §A.14), on the local runtime (the job really runs as a
+process here) and on kube-sim (the test plays the container)."""
 import json
 import os
 import subprocess
@@ -12,6 +12,8 @@ import requests
 
 import hashlib
 import re
+import selectors
+import time
 
 from rexec_harness import BIN, Broker, DeployAPI, Process
 
@@ -90,6 +92,178 @@ def test_a_bad_profile_file_stops_start_up(idp, tmp_path):
     assert "KBATCH_PROFILE_FILE" in result.stderr and "a mapping of profile names to profiles" in result.stderr
 
 
+def configured_local(deploy, home, token="demo-token"):
+    done = kbatch("configure", "--kbatch-url", f"{deploy.url}/kbatch", "--token", token, home=home)
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+def printed_json(output):
+    """The JSON document the CLI printed; `job submit` logs its HTTP request first."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("{"))
+    return json.loads("\n".join(lines[start:]))
+
+
+def wait_until(condition, what, timeout=60):
+    """Polls `condition` until it returns something true, or fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def read_until(process, text, timeout=60):
+    """What `process` has printed, read line by line until `text` appears (or a timeout)."""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while text not in seen:
+        assert time.monotonic() < deadline and process.poll() is None, f"{text!r} never arrived: {seen!r}"
+        if selector.select(timeout=1):
+            seen += process.stdout.readline()
+    return seen
+
+
+def finished_job(home, name):
+    def done():
+        shown = kbatch("job", "show", name, home=home)
+        assert shown.returncode == 0, shown.stderr
+        job = printed_json(shown.stdout)
+        return job if job["status"]["succeeded"] or job["status"]["failed"] else None
+    return wait_until(done, f"job {name} to finish")
+
+
+def test_a_job_really_runs_on_the_local_runtime(deploy, tmp_path):
+    home = configured_local(deploy, tmp_path / "demo")
+    code = tmp_path / "code"
+    (code / "pkg").mkdir(parents=True)
+    (code / "pkg" / "data.txt").write_text("shipped data\n")
+    (code / "run.py").write_text(
+        "import os\n"
+        "print('hello from a local job', os.environ['GREETING'], os.environ['SITE_NAME'])\n"
+        "print(open('pkg/data.txt').read().strip())\n"
+        "print('token injected:', 'JUPYTERHUB_API_TOKEN' in os.environ, 'deploy settings:', 'AUTH_API_URL' in os.environ)\n")
+    submitted = kbatch("job", "submit", "--name", "hello", "--image", "python:3.12-slim", "--command", '["python3", "run.py"]',
+                       "--code", str(code), "--env", '{"GREETING": "hi", "SITE_NAME": "laptop"}', home=home)
+    assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+    name = printed_json(submitted.stdout)["metadata"]["name"]
+    assert name.startswith("hello-")
+    job = finished_job(home, name)
+    assert job["status"]["succeeded"] == 1 and job["status"]["conditions"][0]["type"] == "Complete", job["status"]
+    assert job["spec"]["ttl_seconds_after_finished"] == 3600
+    assert name in kbatch("job", "list", home=home).stdout
+    table = kbatch("job", "list", "-o", "table", home=home)
+    assert table.returncode == 0 and "done" in table.stdout, table.stderr
+
+    pods = kbatch("pod", "list", "--job-name", name, "-o", "name", home=home)
+    assert pods.returncode == 0, pods.stderr
+    [pod] = [word for word in pods.stdout.split() if word.startswith(name + "-")]
+    logs = kbatch("pod", "logs", pod, home=home)
+    assert logs.returncode == 0, logs.stderr
+    assert "hello from a local job hi laptop" in logs.stdout and "shipped data" in logs.stdout
+    # The caller's token is not handed to the job, nor the deploy API's own settings.
+    assert "token injected: False deploy settings: False" in logs.stdout
+    shown = printed_json(kbatch("pod", "list", "--job-name", name, home=home).stdout)["items"][0]
+    assert shown["status"]["phase"] == "Succeeded"
+    assert shown["status"]["container_statuses"][0]["state"]["terminated"]["exit_code"] == 0
+
+    # Another user sees none of it.
+    other = configured_local(deploy, tmp_path / "viewer", token="viewer-token")
+    assert printed_json(kbatch("job", "list", home=other).stdout)["items"] == []
+    assert kbatch("job", "show", name, home=other).returncode != 0
+    assert requests.get(f"{deploy.url}/kbatch/jobs/logs/{pod}/", headers={"Authorization": "token viewer-token"}, timeout=10).status_code == 404
+
+    deleted = kbatch("job", "delete", name, home=home)
+    assert deleted.returncode == 0, deleted.stderr
+    assert printed_json(kbatch("job", "list", home=home).stdout)["items"] == []
+    assert printed_json(kbatch("pod", "list", home=home).stdout)["items"] == []
+
+
+def test_a_failing_job_fails_with_its_exit_code(deploy, tmp_path):
+    home = configured_local(deploy, tmp_path / "demo")
+    submitted = kbatch("job", "submit", "--name", "broken", "--image", "busybox", "--command",
+                       '["python3", "-c", "import sys; print(\'about to fail\'); sys.exit(3)"]', home=home)
+    assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+    name = printed_json(submitted.stdout)["metadata"]["name"]
+    job = finished_job(home, name)
+    # kbatch submits backoffLimit 0: one pod, no retry.
+    assert job["status"]["failed"] == 1 and job["status"]["conditions"][0]["reason"] == "BackoffLimitExceeded", job["status"]
+    [pod] = printed_json(kbatch("pod", "list", "--job-name", name, home=home).stdout)["items"]
+    assert pod["status"]["phase"] == "Failed"
+    assert pod["status"]["container_statuses"][0]["state"]["terminated"]["exit_code"] == 3
+    by_job = requests.get(f"{deploy.url}/kbatch/jobs/logs/{name}/", headers={"Authorization": "token demo-token"}, timeout=10)
+    assert by_job.status_code == 200 and "about to fail" in by_job.text
+    assert kbatch("job", "delete", name, home=home).returncode == 0
+
+
+def test_pod_logs_stream_follows_a_running_job(deploy, tmp_path):
+    """`kbatch pod logs --stream` shows each line as the job writes it and ends when it ends."""
+    home = configured_local(deploy, tmp_path / "demo")
+    go = tmp_path / "go"
+    script = f"import os, time\nprint('first line', flush=True)\nwhile not os.path.exists({str(go)!r}): time.sleep(0.05)\nprint('last line')\n"
+    submitted = kbatch("job", "submit", "--name", "follow", "--image", "busybox", "--command", json.dumps(["python3", "-c", script]),
+                       home=home)
+    assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+    name = printed_json(submitted.stdout)["metadata"]["name"]
+    pod = wait_until(lambda: [item["metadata"]["name"] for item in printed_json(kbatch("pod", "list", "--job-name", name, home=home).stdout)["items"]],
+                     "the pod")[0]
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    follower = subprocess.Popen([str(KBATCH), "pod", "logs", pod, "--stream"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        seen = read_until(follower, "first line")
+        # The job is still running, and the follower still waiting for more.
+        assert follower.poll() is None and "last line" not in seen
+        go.write_text("")
+        rest, errors = follower.communicate(timeout=60)
+    finally:
+        follower.kill()
+    assert follower.returncode == 0, errors
+    assert "last line" in rest
+    assert finished_job(home, name)["status"]["succeeded"] == 1
+    assert kbatch("job", "delete", name, home=home).returncode == 0
+
+
+def test_cronjobs_on_the_local_runtime(deploy, tmp_path):
+    home = configured_local(deploy, tmp_path / "demo")
+    submitted = kbatch("cronjob", "submit", "--name", "nightly", "--image", "busybox", "--command", '["echo", "tick"]',
+                       "--schedule", "0 3 * * *", home=home)
+    assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+    name = printed_json(submitted.stdout)["metadata"]["name"]
+    listed = kbatch("cronjob", "list", home=home)
+    assert listed.returncode == 0 and name in listed.stdout, listed.stderr
+    shown = printed_json(kbatch("cronjob", "show", name, home=home).stdout)
+    assert shown["spec"]["schedule"] == "0 3 * * *" and shown["spec"]["job_template"]["spec"]["ttl_seconds_after_finished"] == 3600
+    assert kbatch("cronjob", "delete", name, home=home).returncode == 0
+    assert printed_json(kbatch("cronjob", "list", home=home).stdout)["items"] == []
+    # A schedule cron cannot read is refused, naming the field, on every runtime.
+    bad = kbatch("cronjob", "submit", "--name", "bad", "--image", "busybox", "--command", '["true"]', "--schedule", "61 * * * *",
+                 home=home)
+    assert bad.returncode != 0 and "422" in bad.stderr + bad.stdout
+
+
+def test_local_refusals_create_nothing(deploy, tmp_path):
+    headers = {"Authorization": "token member-token"}
+    url = f"{deploy.url}/kbatch"
+    pod = {"restartPolicy": "Never", "containers": [{"name": "job", "image": "busybox"}]}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"generateName": "no-command-"}, "spec": {"template": {"spec": pod}}}
+    refused = requests.post(f"{url}/jobs/", json={"job": job}, headers=headers, timeout=10)
+    assert refused.status_code == 422 and "containers[0].command" in refused.json()["detail"]
+    pod["containers"][0]["command"] = ["true"]
+    pod["hostPID"] = True
+    refused = requests.post(f"{url}/jobs/", json={"job": job}, headers=headers, timeout=10)
+    assert refused.status_code == 422 and "hostPID" in refused.json()["detail"]
+    del pod["hostPID"]
+    refused = requests.post(f"{url}/jobs/", json={"job": job, "code": {"binary_data": {"code": "bm90IGEgemlw"}}}, headers=headers, timeout=10)
+    assert refused.status_code == 422 and "code.binary_data.code" in str(refused.json())
+    assert requests.get(f"{url}/jobs/", headers=headers, timeout=10).json()["items"] == []
+
+
 class KubeSim(Process):
     """kube-sim with its simulation (a Job gets a pod; the test plays the container)."""
 
@@ -166,9 +340,20 @@ def test_jobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
     assert pod["metadata"]["name"] in pods.stdout
     logs = kbatch("pod", "logs", pod["metadata"]["name"], home=home)
     assert logs.returncode == 0 and "started container job" in logs.stdout, logs.stderr
-    # --stream answers what the pod has logged so far (following it live is not there yet).
-    streamed = kbatch("pod", "logs", pod["metadata"]["name"], "--stream", home=home)
-    assert streamed.returncode == 0 and "started container job" in streamed.stdout, streamed.stderr
+    # --stream follows the pod's log until the pod ends: the test ends it.
+    follower = subprocess.Popen([str(KBATCH), "pod", "logs", pod["metadata"]["name"], "--stream"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env={"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
+    try:
+        seen = read_until(follower, "started container job")
+        assert follower.poll() is None
+        kube.api("POST", f"/_sim/namespaces/{namespace}/pods/{pod['metadata']['name']}/logs", data="the job's last words\n")
+        kube.api("PATCH", f"/api/v1/namespaces/{namespace}/pods/{pod['metadata']['name']}/status",
+                 json={"status": {"phase": "Succeeded"}}, headers={"Content-Type": "application/merge-patch+json"})
+        rest, errors = follower.communicate(timeout=60)
+    finally:
+        follower.kill()
+    assert follower.returncode == 0 and "the job's last words" in rest, errors
     # Given the Job's name, the logs of its pods.
     by_job = requests.get(f"{deploy.url}/kbatch/jobs/logs/{name}/", headers={"Authorization": "token demo-token"}, timeout=10)
     assert by_job.status_code == 200 and "started container job" in by_job.text

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libzmq3-dev pkg-config curl openssl python3-venv)
+# ZIPFoundation (the local runtime unpacks kbatch code bundles) links the system zlib.
+packages+=(zlib1g-dev)
 # tools/helm-render (the chart checks): Go with Debian's sprig and YAML packages, no network.
 packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk procps bc gcc)

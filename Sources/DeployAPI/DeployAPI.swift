@@ -27,12 +27,7 @@ enum DeployAPI {
             manager: manager, gate: access.gate, userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout
         )
         let brokerConfig = BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
-        // Jobs run on the cluster for now (the local runtime's jobs come later).
-        let kbatchJobs: KubernetesJobs? =
-            settings.kbatch.enabled && settings.runtime == .kubernetes
-            ? KubernetesJobs(
-                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), logger: logger,
-                rules: settings.kbatch.namespaces) : nil
+        let kbatchJobs = settings.kbatch.enabled ? try makeJobBackend(settings, logger: logger) : nil
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
         if let statusURL = settings.broker.statusURL { readiness.append(.service("broker", baseURL: statusURL)) }
         return ServiceDefinition(
@@ -41,12 +36,12 @@ enum DeployAPI {
                 title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
                 operations: [RootRoute.operation, PolicyOperations.read] + RexecOperations.all(.deployAPI)
                     + (settings.kbatch.enabled ? KbatchRoutes.operations(prefix: settings.kbatch.prefix) : [])
-                    + (kbatchJobs != nil ? KbatchJobRoutes.operations(prefix: settings.kbatch.prefix) : [])
+                    + (settings.kbatch.enabled ? KbatchJobRoutes.operations(prefix: settings.kbatch.prefix) : [])
             ),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
             // A service that returns ends the whole group, so the reaper only runs when it has work.
-            services: runtime.services + [PolicyReloader(store: policy)]
+            services: runtime.services + (kbatchJobs?.services ?? []) + [PolicyReloader(store: policy)]
                 + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
         ) { routes in
             RootRoute.register(on: routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public)))))
@@ -95,6 +90,23 @@ enum DeployAPI {
         case .local:
             return try LocalRuntime(
                 settings: settings.local, broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, code: code, logger: logger)
+        }
+    }
+
+    /// Where kbatch's jobs run: beside the rexec servers, on the cluster or on this machine.
+    static func makeJobBackend(_ settings: DeploySettings, logger: Logger) throws -> any KbatchBackend {
+        switch settings.runtime {
+        case .kubernetes:
+            return KubernetesJobs(
+                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), logger: logger,
+                rules: settings.kbatch.namespaces)
+        case .local:
+            let local = settings.kbatch.local
+            return try LocalJobs(
+                settings: LocalJobs.Settings(
+                    directory: settings.local.stateDirectory.appendingPathComponent("kbatch"), timeout: local.timeout,
+                    logLimitBytes: local.logLimitBytes, codeLimitBytes: local.codeLimitBytes, maxActiveJobs: settings.kbatch.namespaces.maxActiveJobs),
+                logger: logger)
         }
     }
 

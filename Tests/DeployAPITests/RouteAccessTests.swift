@@ -10,33 +10,15 @@ import Testing
 /// Who may call each route of the deploy API.
 @Suite("Deploy API route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, rexec, policy and kbatch")
-    func levels() throws {
-        let settings = try DeploySettings.load(
-            from: ConfigurationSource(environment: [
-                "REXEC_RUNTIME": "local", "REXEC_SERVER_SOURCE": DeployHarness.serverSource,
-            ]))
-        let service = try DeployAPI.definition(
-            settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry()
-        )
-        expectRouteAccess(
-            service,
-            standardRouteAccess.merging([
-                "GET /": "status read (public)", "GET /broker-config": "rexec read (public)", "GET /policy": "policy read (public)",
-                "POST /": "rexec create (private, own)", "POST /spawn": "rexec create (private, own)",
-                "DELETE /terminate": "rexec delete (private, own)", "GET /status": "rexec read (private, own)",
-                "GET /kbatch": "status read (public)", "GET /kbatch/profiles": "job read (public)",
-                "GET /kbatch/authorized": "user read (private, own)",
-            ]) { $1 }, governedByPolicy: true)
-    }
-
-    @Test("on the kubernetes runtime the kbatch job, cronjob and pod routes are bound to the job entity, the caller's own")
-    func kbatchJobRoutes() throws {
+    @Test(
+        "every route is bound to the access policy: status, rexec, policy, and kbatch's (the job entity, the caller's own) on either runtime",
+        arguments: ["local", "kubernetes"])
+    func levels(runtime: String) throws {
         let kubeconfig = try writeKubeconfig(server: "http://127.0.0.1:1")
         defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
         let settings = try DeploySettings.load(
             from: ConfigurationSource(environment: [
-                "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": kubeconfig, "REXEC_SERVER_SOURCE": DeployHarness.serverSource,
+                "REXEC_RUNTIME": runtime, "REXEC_KUBECONFIG_LOCAL_PATH": kubeconfig, "REXEC_SERVER_SOURCE": DeployHarness.serverSource,
             ]))
         let service = try DeployAPI.definition(
             settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry()

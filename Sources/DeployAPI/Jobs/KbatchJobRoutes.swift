@@ -8,7 +8,7 @@ import ServiceKit
 /// kbatch-proxy's job, cronjob and pod routes (docs/specs/anchors-platforms.md §A.2), each
 /// acting only in the caller's own namespace: another user's objects are simply not there (404).
 struct KbatchJobRoutes: Sendable {
-    let jobs: KubernetesJobs
+    let jobs: any KbatchBackend
     let rules: KbatchSubmission.Rules
 
     static let readBinding = PolicyBinding(.job, .read, .callersOwn)
@@ -24,20 +24,27 @@ struct KbatchJobRoutes: Sendable {
         for (path, kind) in [("jobs", KbatchSubmission.Kind.job), ("cronjobs", .cronJob)] {
             routes.get(RouterPath(path)) { _, context in try await jobs.list(kind, namespace: try Self.namespace(context)) }
             routes.get(RouterPath(path + "/{name}")) { _, context in
-                try await jobs.get(
-                    KubernetesJobs.resource(kind), namespace: try Self.namespace(context), name: try context.parameters.require("name"))
+                try await jobs.get(KbatchObject(kind), namespace: try Self.namespace(context), name: try context.parameters.require("name"))
             }
         }
         routes.get("pods") { request, context in
             try await jobs.pods(namespace: try Self.namespace(context), jobName: request.uri.queryParameters["job_name"].map(String.init))
         }
         routes.get("pods/{name}") { _, context in
-            try await jobs.get(.pods, namespace: try Self.namespace(context), name: try context.parameters.require("name"))
+            try await jobs.get(.pod, namespace: try Self.namespace(context), name: try context.parameters.require("name"))
         }
         for path in ["jobs/logs/{name}", "pods/logs/{name}"] {
-            routes.get(RouterPath(path)) { _, context -> Response in
-                let text = try await jobs.logs(namespace: try Self.namespace(context), name: try context.parameters.require("name"))
-                return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            routes.get(RouterPath(path)) { request, context -> Response in
+                let namespace = try Self.namespace(context)
+                let name = try context.parameters.require("name")
+                let headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
+                // kbatch's `--stream` sends stream=True (Python's spelling); the answer is chunked.
+                if ["true", "1"].contains(request.uri.queryParameters["stream"]?.lowercased()) {
+                    return Response(
+                        status: .ok, headers: headers, body: .init(asyncSequence: try await jobs.followLogs(namespace: namespace, name: name)))
+                }
+                let text = try await jobs.logs(namespace: namespace, name: name)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
         return routes
@@ -73,6 +80,7 @@ extension KbatchJobRoutes {
     /// The job, cronjob and pod routes in the deploy API's OpenAPI document.
     static func operations(prefix: String) -> [OpenAPIDocument.Operation] {
         let name: JSONValue = ["name": "name", "in": "path", "required": true, "schema": OpenAPIDocument.string]
+        let stream: JSONValue = ["name": "stream", "in": "query", "required": false, "schema": ["type": "boolean"]]
         let refused: [Int: OpenAPIDocument.Operation.Response] = [
             401: .init("No valid token", schema: OpenAPIDocument.errorDetail),
             404: .init("Not in the caller's namespace", schema: OpenAPIDocument.errorDetail),
@@ -108,8 +116,10 @@ extension KbatchJobRoutes {
                 "GET", "/pods/", "The caller's pods, those of one Job with job_name",
                 parameters: [["name": "job_name", "in": "query", "required": false, "schema": OpenAPIDocument.string]]),
             operation("GET", "/pods/{name}", "One of the caller's pods", parameters: [name]),
-            operation("GET", "/pods/logs/{name}/", "A pod's log", parameters: [name], ok: log),
-            operation("GET", "/jobs/logs/{name}/", "A pod's log, or all the pods' logs of a Job", parameters: [name], ok: log),
+            operation("GET", "/pods/logs/{name}/", "A pod's log; followed live with stream=true", parameters: [name, stream], ok: log),
+            operation(
+                "GET", "/jobs/logs/{name}/", "A pod's log, or all the pods' logs of a Job; followed live with stream=true",
+                parameters: [name, stream], ok: log),
         ]
         return operations
     }

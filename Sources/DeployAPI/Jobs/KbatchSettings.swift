@@ -22,6 +22,18 @@ struct KbatchSettings: Sendable {
     var submission = KbatchSubmission.Rules()
     /// What each user's namespace gets besides its jobs: what upstream leaves to the admin.
     var namespaces = NamespaceRules()
+    /// Bounds of runs on the local runtime.
+    var local = LocalRuns()
+
+    struct LocalRuns: Sendable {
+        /// `KBATCH_LOCAL_TIMEOUT_SECONDS`: the longest a pod runs (a Job's shorter
+        /// `activeDeadlineSeconds` wins).
+        var timeout: Duration = .seconds(3600)
+        /// `KBATCH_LOCAL_LOG_LIMIT_BYTES`: a longer log stops the run.
+        var logLimitBytes = 10 << 20
+        /// `KBATCH_LOCAL_CODE_LIMIT_BYTES`: the most the shipped code may unpack to.
+        var codeLimitBytes = 100 << 20
+    }
 
     struct NamespaceRules: Sendable {
         /// `KBATCH_POD_SECURITY_LEVEL` (enforced; `restricted` is always warned about).
@@ -65,9 +77,13 @@ struct KbatchSettings: Sendable {
         namespaces.resourceQuota = try jsonObject(
             source, "KBATCH_RESOURCE_QUOTA", expected: "a JSON object of quota limits", default: namespaces.resourceQuota)
         namespaces.limitRange = try jsonObject(source, "KBATCH_LIMIT_RANGE", expected: "a JSON LimitRange item", default: namespaces.limitRange)
+        let local = LocalRuns(
+            timeout: try source.seconds("KBATCH_LOCAL_TIMEOUT_SECONDS", default: 3600, range: 1...604_800),
+            logLimitBytes: try source.integer("KBATCH_LOCAL_LOG_LIMIT_BYTES", default: 10 << 20, range: 1024...(1 << 34)),
+            codeLimitBytes: try source.integer("KBATCH_LOCAL_CODE_LIMIT_BYTES", default: 100 << 20, range: 1024...(1 << 34)))
         return KbatchSettings(
             enabled: try source.bool("KBATCH_ENABLED", default: true), prefix: prefix == "/" ? "" : prefix, profiles: profiles, submission: rules,
-            namespaces: namespaces)
+            namespaces: namespaces, local: local)
     }
 
     /// A YAML file named by `variable`, which must hold a mapping; nil when unset.

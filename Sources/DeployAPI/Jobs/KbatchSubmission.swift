@@ -67,6 +67,20 @@ struct KbatchSubmission: Sendable {
             workload[path: jobPath] = merge(
                 current, template: .object(template.objectValue?.filter { ["metadata", "spec"].contains($0.key) } ?? [:]))
         }
+        if kind == .cronJob {
+            // Checked here on every runtime, so a bad schedule is the same 422 locally and on a cluster.
+            guard let schedule = workload["spec"]?["schedule"]?.stringValue else {
+                throw APIError.validation("Field required", field: "job.spec.schedule")
+            }
+            do {
+                _ = try CronSchedule(schedule)
+            } catch {
+                throw APIError(.unprocessableContent, detail: "job.spec.schedule: \(error)")
+            }
+            if let zone = workload["spec"]?["timeZone"]?.stringValue, TimeZone(identifier: zone) == nil {
+                throw APIError(.unprocessableContent, detail: "job.spec.time_zone: unknown time zone \"\(zone)\"")
+            }
+        }
         guard var pod = workload[path: podPath + ["spec"]], pod.objectValue != nil else {
             throw APIError.validation("Field required", field: (["job"] + podPath + ["spec"]).joined(separator: "."))
         }

@@ -141,7 +141,7 @@ actor LocalRuntime: ServerRuntime {
                 environment: ChildEnvironment.cleaned([
                     "REXEC_USER_ID": spec.user.sub, "PYTHONPATH": code.folder.path, "PYTHONUNBUFFERED": "1", "HOME": workingDirectory.path,
                 ]),
-                workingDirectory: workingDirectory, output: workingDirectory.appendingPathComponent("server.log")
+                workingDirectory: workingDirectory, output: workingDirectory.appendingPathComponent("server.log"), defaultSignals: true
             ) { status in
                 Task { await self.exited(user, generation: generation, status: status) }
             }

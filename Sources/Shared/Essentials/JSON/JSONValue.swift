@@ -27,6 +27,12 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// An element of an array; nil past its end or on a value that is not an array.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

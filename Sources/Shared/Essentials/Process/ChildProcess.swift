@@ -43,9 +43,13 @@ public final class ChildProcess: Sendable {
     ///   - environment: the child's whole environment; nil inherits ours.
     ///   - input: written to the child's standard input, which then ends; nil gives it none.
     ///   - onExit: runs, on some thread, with the exit status.
+    ///   - defaultSignals: start the program with every signal's default action. A service
+    ///     ignores SIGTERM and SIGINT to handle them itself (swift-service-lifecycle does), and
+    ///     ignored signals stay ignored across exec: without this, a child would not end on
+    ///     SIGTERM and every stop would wait out its grace. Uses coreutils' `env --default-signal`.
     public init(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, workingDirectory: URL? = nil,
-        output: URL, errors: Errors = .merged, input: Data? = nil, onExit: (@Sendable (Int32) -> Void)? = nil
+        output: URL, errors: Errors = .merged, input: Data? = nil, defaultSignals: Bool = false, onExit: (@Sendable (Int32) -> Void)? = nil
     ) throws {
         if !FileManager.default.fileExists(atPath: output.path) {
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -56,8 +60,8 @@ public final class ChildProcess: Sendable {
         if let input, let inputFile { try input.write(to: inputFile) }
         let inputHandle = try inputFile.map { try FileHandle(forReadingFrom: $0) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: defaultSignals ? "/usr/bin/env" : executable)
+        process.arguments = defaultSignals ? ["--default-signal", "--", executable] + arguments : arguments
         if let environment { process.environment = environment }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         process.standardInput = inputHandle ?? FileHandle.nullDevice

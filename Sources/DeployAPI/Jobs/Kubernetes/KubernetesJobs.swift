@@ -3,18 +3,30 @@ import Foundation
 import HTTPTypes
 import Kubernetes
 import Logging
+import NIOCore
 import ServiceKit
+import ServiceLifecycle
 
 /// kbatch's jobs on a Kubernetes cluster (or kube-sim): each user's objects in their own
 /// namespace, made in kbatch-proxy's order with every step undone when a later one fails
 /// (docs/specs/anchors-platforms.md §A.5), and Kubernetes' errors relayed with their status
 /// and message, as upstream since its PR #79. Answers use the Python client's snake_case.
-struct KubernetesJobs: Sendable {
+struct KubernetesJobs: KbatchBackend {
     let kube: KubernetesClient
     let logger: Logger
     var rules = KbatchSettings.NamespaceRules()
 
     static func resource(_ kind: KbatchSubmission.Kind) -> ResourceDescriptor { kind == .job ? .jobs : .cronJobs }
+
+    static func resource(_ object: KbatchObject) -> ResourceDescriptor {
+        switch object {
+        case .job: .jobs
+        case .cronJob: .cronJobs
+        case .pod: .pods
+        }
+    }
+
+    var services: [any Service] { [] }
 
     /// Runs a Kubernetes call, turning its refusal into the same status and message.
     static func relayed<Value>(_ body: () async throws -> Value) async throws -> Value {
@@ -58,18 +70,8 @@ struct KubernetesJobs: Sendable {
     func checkActiveJobs(namespace: String) async throws {
         guard rules.maxActiveJobs > 0 else { return }
         let jobs = try await items(.jobs, namespace: namespace)
-        let active = jobs.filter { job in
-            guard !job.isBeingDeleted else { return false }
-            let conditions = job["status"]?["conditions"]?.arrayValue ?? []
-            return !conditions.contains { ["Complete", "Failed"].contains($0["type"]?.stringValue ?? "") && $0["status"] == "True" }
-        }.count
-        if active >= rules.maxActiveJobs {
-            throw APIError(
-                .tooManyRequests,
-                detail:
-                    "You have \(active) jobs that have not finished; at most \(rules.maxActiveJobs) at a time (KBATCH_MAX_ACTIVE_JOBS_PER_USER). Delete finished or unwanted jobs, or wait."
-            )
-        }
+        let active = jobs.filter { !$0.isBeingDeleted && !KbatchAnswers.isFinished($0.json) }.count
+        if active >= rules.maxActiveJobs { throw KbatchAnswers.tooManyActiveJobs(active, max: rules.maxActiveJobs) }
     }
 
     private func ensureNamespaceObject(_ submission: KbatchSubmission) async throws {
@@ -118,7 +120,7 @@ struct KubernetesJobs: Sendable {
                 for (resource, name) in made.dropLast() {
                     _ = try await kube.patch(resource, namespace: submission.namespace, name: name, ["metadata": ["ownerReferences": [owner]]])
                 }
-                return KubernetesCase.snake(workload)
+                return KbatchAnswers.object(workload)
             } catch {
                 for (resource, name) in made.reversed() {
                     do {
@@ -143,38 +145,32 @@ struct KubernetesJobs: Sendable {
         }
     }
 
-    /// A list answer as the Python client writes one.
-    private static func listAnswer(apiVersion: String, kind: String, _ items: [UnstructuredObject]) -> JSONValue {
-        ["api_version": .string(apiVersion), "kind": .string(kind), "items": .array(items.map { KubernetesCase.snake($0.json) }), "metadata": [:]]
-    }
-
     /// The user's Jobs or CronJobs.
     func list(_ kind: KbatchSubmission.Kind, namespace: String) async throws -> JSONValue {
         try await Self.relayed {
-            Self.listAnswer(apiVersion: "batch/v1", kind: kind.rawValue + "List", try await items(Self.resource(kind), namespace: namespace))
+            KbatchAnswers.list(
+                apiVersion: "batch/v1", kind: kind.rawValue + "List", try await items(Self.resource(kind), namespace: namespace).map(\.json))
         }
     }
 
-    func get(_ resource: ResourceDescriptor, namespace: String, name: String) async throws -> JSONValue {
-        try await Self.relayed { KubernetesCase.snake(try await kube.get(resource, namespace: namespace, name: name).json) }
+    func get(_ object: KbatchObject, namespace: String, name: String) async throws -> JSONValue {
+        try await Self.relayed { KbatchAnswers.object(try await kube.get(Self.resource(object), namespace: namespace, name: name).json) }
     }
 
     /// Foreground deletion, as upstream: the pods, Secret and ConfigMap go first.
     func delete(_ kind: KbatchSubmission.Kind, namespace: String, name: String) async throws -> JSONValue {
         try await Self.relayed {
             try await kube.delete(Self.resource(kind), namespace: namespace, name: name, propagation: .foreground)
-            return [
-                "kind": "Status", "api_version": "v1", "status": "Success",
-                "details": ["name": .string(name), "kind": .string(kind.rawValue.lowercased() + "s")],
-            ]
+            return KbatchAnswers.deleted(kind, name: name)
         }
     }
 
     /// The user's pods, those of one Job with `jobName`.
     func pods(namespace: String, jobName: String?) async throws -> JSONValue {
         try await Self.relayed {
-            Self.listAnswer(
-                apiVersion: "v1", kind: "PodList", try await items(.pods, namespace: namespace, labelSelector: jobName.map { "job-name=\($0)" }))
+            KbatchAnswers.list(
+                apiVersion: "v1", kind: "PodList",
+                try await items(.pods, namespace: namespace, labelSelector: jobName.map { "job-name=\($0)" }).map(\.json))
         }
     }
 
@@ -188,13 +184,60 @@ struct KubernetesJobs: Sendable {
             let pods = try await items(.pods, namespace: namespace, labelSelector: "job-name=\(name)")
                 .sorted { ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "") }
             guard !pods.isEmpty else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
-            var text = ""
+            var logs: [(pod: String, text: String)] = []
             for pod in pods {
                 guard let podName = pod.name else { continue }
-                if pods.count > 1 { text += "==> \(podName) <==\n" }
-                text += try await kube.logs(namespace: namespace, pod: podName)
+                logs.append((podName, try await kube.logs(namespace: namespace, pod: podName)))
             }
-            return text
+            return KbatchAnswers.joinedLogs(logs)
+        }
+    }
+
+    /// A pod's log followed live; given a Job's name, each of its pods' in turn (a header line
+    /// marks each later one), until the Job has finished and its last pod's log has ended.
+    func followLogs(namespace: String, name: String) async throws -> AsyncThrowingStream<ByteBuffer, any Error> {
+        // Resolved first, so an unknown name is a 404 rather than an empty answer.
+        let isPod = try await Self.relayed { () -> Bool in
+            if (try? await self.kube.get(.pods, namespace: namespace, name: name)) != nil { return true }
+            do {
+                _ = try await self.kube.get(.jobs, namespace: namespace, name: name)
+                return false
+            } catch let error as KubernetesError where error.isNotFound {
+                throw APIError(.notFound, detail: "No pod or job named \(name)")
+            }
+        }
+        let kube = kube
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    if isPod {
+                        for try await chunk in kube.followLogs(namespace: namespace, pod: name) { continuation.yield(chunk) }
+                    } else {
+                        var followed: [String] = []
+                        while !Task.isCancelled {
+                            let pods = try await items(.pods, namespace: namespace, labelSelector: "job-name=\(name)")
+                                .sorted {
+                                    ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "")
+                                }
+                                .compactMap(\.name)
+                            if let next = pods.first(where: { !followed.contains($0) }) {
+                                if !followed.isEmpty { continuation.yield(ByteBuffer(string: "==> \(next) <==\n")) }
+                                followed.append(next)
+                                for try await chunk in kube.followLogs(namespace: namespace, pod: next) { continuation.yield(chunk) }
+                                continue
+                            }
+                            // No pod left to follow: done once the Job is (or is gone); else its next pod is coming.
+                            let job = try? await kube.get(.jobs, namespace: namespace, name: name)
+                            if job == nil || KbatchAnswers.isFinished(job!.json) { break }
+                            try await Sleep.for(.seconds(1))
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
         }
     }
 }
