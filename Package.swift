@@ -119,7 +119,9 @@ let package = Package(
 
         // MARK: Services
         service("Broker", ["Identity", "RexecWire", "ZeroMQ", .serviceLifecycle]),
-        service("DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioCore, .serviceLifecycle, .zipFoundation]),
+        service(
+            "DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioConcurrencyHelpers, .nioCore, .serviceLifecycle, .zipFoundation]
+        ),
         service(
             "EPGateway",
             [

@@ -4,6 +4,7 @@ import Kubernetes
 import Logging
 import ServiceKit
 import TestFixtures
+import TestSupport
 import Testing
 
 @testable import DeployAPI
@@ -72,6 +73,21 @@ struct KbatchKubernetesTests {
             #expect(limits["spec"]?["limits"]?.arrayValue?.first?["default"]?["memory"] == "2Gi")
             let quota = try await kube.get(.resourceQuotas, namespace: submission.namespace, name: "kbatch-quota")
             #expect(quota["spec"]?["hard"]?["pods"] == "10")
+        }
+    }
+
+    @Test("a namespace deleted behind the deploy API's back is made again, guard rails and all, by the next submission")
+    func namespaceMadeAgain() async throws {
+        try await Self.withJobs { jobs, kube, user in
+            let first = try Self.submission(user: user)
+            _ = try await jobs.submit(first)
+            try await kube.delete(.namespaces, name: first.namespace)
+            try await waitUntil("the namespace is gone", timeout: .seconds(60)) {
+                (try? await kube.get(.namespaces, name: first.namespace)) == nil
+            }
+            _ = try await jobs.submit(first)
+            #expect(try await Self.names(kube, .jobs, first.namespace) == ["collide"])
+            #expect(try await Self.names(kube, .networkPolicies, first.namespace) == ["kbatch-same-namespace-only"])
         }
     }
 

@@ -178,6 +178,26 @@ struct KubernetesClientTests {
             #expect(try await kube.logs(pod: "talker") == "line 1\nline 2\n")
         }
     }
+
+    @Test("followed pod logs: what was logged, then each addition as it comes, until the pod ends")
+    func followedLogs() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try Self.client(sim)
+            _ = try await kube.create(.pods, UnstructuredObject(KubeSimFixture.pod("talker").objectValue!))
+            await sim.simulator.pods.appendLog(namespace: "default", name: "talker", "before\n")
+            var chunks = kube.followLogs(pod: "talker").makeAsyncIterator()
+            var received = ""
+            while !received.contains("before\n") { received += String(buffer: try #require(try await chunks.next())) }
+            // The stream stays open for what the pod logs next…
+            await sim.simulator.pods.appendLog(namespace: "default", name: "talker", "after\n")
+            while !received.contains("after\n") { received += String(buffer: try #require(try await chunks.next())) }
+            // …and ends when the pod does.
+            _ = try await kube.patch(.pods, name: "talker", ["status": ["phase": "Succeeded"]], subresource: "status")
+            while let chunk = try await chunks.next() { received += String(buffer: chunk) }
+            #expect(received == "before\nafter\n")
+            await #expect { for try await _ in kube.followLogs(pod: "nobody") {} } throws: { ($0 as? KubernetesError)?.isNotFound == true }
+        }
+    }
 }
 
 @Suite("Kubernetes client: conflicts")

@@ -31,6 +31,17 @@ def release_binaries(products):
                                text=True, check=True).stdout.strip())
 
 
+def users_file(count, directory):
+    """A dev-idp users file with `count` users: bench-N@example.org, token bench-token-N."""
+    lines = ["users:"]
+    for index in range(count):
+        lines += [f"  - username: bench-{index}@example.org", f"    sub: bench-user-{index:04d}", "    groups: []", "    roles: []",
+                  f"    tokens: [bench-token-{index}]"]
+    path = Path(directory) / "users.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def kubeconfig(path, server, namespace=None):
     """A kubeconfig for a kube-sim at `server` (no credentials)."""
     context = f"{{cluster: s, user: u{', namespace: ' + namespace if namespace else ''}}}"

@@ -21,20 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from children import ROOT, Child, kubeconfig, percentile, release_binaries, timed
+from children import ROOT, Child, kubeconfig, percentile, release_binaries, timed, users_file
 
 import requests
 
-
-
-def users_file(count, directory):
-    lines = ["users:"]
-    for index in range(count):
-        lines += [f"  - username: bench-{index}@example.org", f"    sub: bench-user-{index:04d}", "    groups: []", "    roles: []",
-                  f"    tokens: [bench-token-{index}]"]
-    path = Path(directory) / "users.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def spawn(session, url, index, python):

@@ -7,6 +7,7 @@ swift build -c release >/dev/null
 .venv/bin/python scripts/bench/kube-sim.py --binary "$(swift build -c release --show-bin-path)/kube-sim"
 .venv/bin/python scripts/bench/broker.py
 .venv/bin/python scripts/bench/deploy-api.py
+.venv/bin/python scripts/bench/jobs.py --binaries "$(swift build -c release --show-bin-path)"
 scripts/bench/gateway-status.sh
 scripts/bench/policy.sh
 .venv/bin/python scripts/bench/pods-backend.py --binaries "$(swift build -c release --show-bin-path)"

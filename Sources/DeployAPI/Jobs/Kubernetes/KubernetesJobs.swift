@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Kubernetes
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceKit
 import ServiceLifecycle
@@ -15,6 +16,7 @@ struct KubernetesJobs: KbatchBackend {
     let kube: KubernetesClient
     let logger: Logger
     var rules = KbatchSettings.NamespaceRules()
+    private let preparedNamespaces = PreparedNamespaces()
 
     static func resource(_ kind: KbatchSubmission.Kind) -> ResourceDescriptor { kind == .job ? .jobs : .cronJobs }
 
@@ -94,45 +96,62 @@ struct KubernetesJobs: KbatchBackend {
 
     /// Namespace, Secret, ConfigMap, workload, then the Secret and ConfigMap owned by the
     /// workload (so they go with it). A failure at any step deletes what was made before it.
+    /// A namespace this process has completed (with its guard rails) is not made again, which
+    /// saves three calls a submission; if it was deleted since, the first create in it fails
+    /// NotFound, and the namespace is made again and the submission tried once more.
     func submit(_ submission: KbatchSubmission) async throws -> JSONValue {
         try await Self.relayed {
             if submission.kind == .job { try await checkActiveJobs(namespace: submission.namespace) }
-            try await ensureNamespace(submission)
-            var made: [(ResourceDescriptor, String)] = []
-            do {
-                var workload = submission.workload
-                if let secret = submission.secret, let object = UnstructuredObject(secret) {
-                    let created = try await kube.create(.secrets, namespace: submission.namespace, object)
-                    made.append((.secrets, created.name ?? ""))
-                }
-                if let configMap = submission.codeConfigMap, let object = UnstructuredObject(configMap) {
-                    let created = try await kube.create(.configMaps, namespace: submission.namespace, object)
-                    made.append((.configMaps, created.name ?? ""))
-                }
-                guard let object = UnstructuredObject(workload) else { throw APIError.validation("Input should be an object", field: "job") }
-                let created = try await kube.create(Self.resource(submission.kind), namespace: submission.namespace, object)
-                made.append((Self.resource(submission.kind), created.name ?? ""))
-                workload = created.json
-                let owner: JSONValue = [
-                    "apiVersion": "batch/v1", "kind": .string(submission.kind.rawValue), "name": .string(created.name ?? ""),
-                    "uid": .string(created.uid ?? ""), "blockOwnerDeletion": true,
-                ]
-                for (resource, name) in made.dropLast() {
-                    _ = try await kube.patch(resource, namespace: submission.namespace, name: name, ["metadata": ["ownerReferences": [owner]]])
-                }
-                return KbatchAnswers.object(workload)
-            } catch {
-                for (resource, name) in made.reversed() {
-                    do {
-                        try await kube.delete(resource, namespace: submission.namespace, name: name, propagation: .foreground, ignoreNotFound: true)
-                    } catch {
-                        logger.error(
-                            "kbatch rollback left an object behind",
-                            metadata: ["namespace": "\(submission.namespace)", "object": "\(name)", "error": "\(error)"])
-                    }
-                }
-                throw error
+            if !preparedNamespaces.contains(submission.namespace) {
+                try await ensureNamespace(submission)
+                preparedNamespaces.insert(submission.namespace)
             }
+            do {
+                return try await createObjects(submission)
+            } catch let error as KubernetesError where error.isNotFound && error.message.hasPrefix("namespaces ") {
+                preparedNamespaces.remove(submission.namespace)
+                try await ensureNamespace(submission)
+                preparedNamespaces.insert(submission.namespace)
+                return try await createObjects(submission)
+            }
+        }
+    }
+
+    private func createObjects(_ submission: KbatchSubmission) async throws -> JSONValue {
+        var made: [(ResourceDescriptor, String)] = []
+        do {
+            var workload = submission.workload
+            if let secret = submission.secret, let object = UnstructuredObject(secret) {
+                let created = try await kube.create(.secrets, namespace: submission.namespace, object)
+                made.append((.secrets, created.name ?? ""))
+            }
+            if let configMap = submission.codeConfigMap, let object = UnstructuredObject(configMap) {
+                let created = try await kube.create(.configMaps, namespace: submission.namespace, object)
+                made.append((.configMaps, created.name ?? ""))
+            }
+            guard let object = UnstructuredObject(workload) else { throw APIError.validation("Input should be an object", field: "job") }
+            let created = try await kube.create(Self.resource(submission.kind), namespace: submission.namespace, object)
+            made.append((Self.resource(submission.kind), created.name ?? ""))
+            workload = created.json
+            let owner: JSONValue = [
+                "apiVersion": "batch/v1", "kind": .string(submission.kind.rawValue), "name": .string(created.name ?? ""),
+                "uid": .string(created.uid ?? ""), "blockOwnerDeletion": true,
+            ]
+            for (resource, name) in made.dropLast() {
+                _ = try await kube.patch(resource, namespace: submission.namespace, name: name, ["metadata": ["ownerReferences": [owner]]])
+            }
+            return KbatchAnswers.object(workload)
+        } catch {
+            for (resource, name) in made.reversed() {
+                do {
+                    try await kube.delete(resource, namespace: submission.namespace, name: name, propagation: .foreground, ignoreNotFound: true)
+                } catch {
+                    logger.error(
+                        "kbatch rollback left an object behind",
+                        metadata: ["namespace": "\(submission.namespace)", "object": "\(name)", "error": "\(error)"])
+                }
+            }
+            throw error
         }
     }
 
@@ -240,4 +259,13 @@ struct KubernetesJobs: KbatchBackend {
             continuation.onTermination = { _ in task.cancel() }
         }
     }
+}
+
+/// The namespaces a ``KubernetesJobs`` has made complete, shared by its copies.
+final class PreparedNamespaces: Sendable {
+    private let names = NIOLockedValueBox(Set<String>())
+
+    func contains(_ name: String) -> Bool { names.withLockedValue { $0.contains(name) } }
+    func insert(_ name: String) { _ = names.withLockedValue { $0.insert(name) } }
+    func remove(_ name: String) { _ = names.withLockedValue { $0.remove(name) } }
 }
