@@ -120,7 +120,11 @@ let package = Package(
         // MARK: Services
         service("Broker", ["Identity", "RexecWire", "ZeroMQ", .serviceLifecycle]),
         service(
-            "DeployAPI", ["Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioConcurrencyHelpers, .nioCore, .serviceLifecycle, .zipFoundation]
+            "DeployAPI",
+            [
+                "Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioConcurrencyHelpers, .nioCore, .serviceLifecycle,
+                .zipFoundation,
+            ]
         ),
         service(
             "EPGateway",

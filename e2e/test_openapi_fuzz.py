@@ -3,7 +3,8 @@ generated and mutated requests, authenticated as the demo user, must never get a
 every answer must match the documented status codes, content types and schemas.
 
 The deploy API runs the local runtime with no usable interpreter, so a fuzzed spawn that
-happens to be valid is refused (400) instead of starting a server; the gateway delegates its
+happens to be valid is refused (400) instead of starting a server, and with an empty PATH, so
+a fuzzed kbatch job that happens to be valid finds no program to run; the gateway delegates its
 /rexec routes to that deploy API, so they are fuzzed end to end."""
 import subprocess
 import sys
@@ -20,7 +21,8 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 @pytest.fixture(scope="module")
 def services(idp, tmp_path_factory):
     broker = Broker(idp.url)
-    deploy = DeployAPI(idp, broker, tmp_path_factory.mktemp("fuzz"), env={"REXEC_LOCAL_PYTHON": "/nonexistent/python3"})
+    empty = tmp_path_factory.mktemp("empty-path")
+    deploy = DeployAPI(idp, broker, tmp_path_factory.mktemp("fuzz"), env={"REXEC_LOCAL_PYTHON": "/nonexistent/python3", "PATH": str(empty)})
     gateway = Gateway(idp, deploy)
     yield deploy, gateway
     for process in (gateway, deploy, broker):
