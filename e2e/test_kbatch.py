@@ -15,7 +15,7 @@ import re
 import selectors
 import time
 
-from rexec_harness import BIN, Broker, DeployAPI, Process
+from rexec_harness import BIN, Broker, DeployAPI, Process, wait_until
 
 KBATCH = Path(sys.executable).parent / "kbatch"
 
@@ -105,17 +105,6 @@ def printed_json(output):
     return json.loads("\n".join(lines[start:]))
 
 
-def wait_until(condition, what, timeout=60):
-    """Polls `condition` until it returns something true, or fails after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def read_until(process, text, timeout=60):
     """What `process` has printed, read line by line until `text` appears (or a timeout)."""
     selector = selectors.DefaultSelector()
@@ -135,7 +124,7 @@ def finished_job(home, name):
         assert shown.returncode == 0, shown.stderr
         job = printed_json(shown.stdout)
         return job if job["status"]["succeeded"] or job["status"]["failed"] else None
-    return wait_until(done, f"job {name} to finish")
+    return wait_until(f"job {name} has finished", done, timeout=60)
 
 
 def test_a_job_really_runs_on_the_local_runtime(deploy, tmp_path):
@@ -210,8 +199,8 @@ def test_pod_logs_stream_follows_a_running_job(deploy, tmp_path):
                        home=home)
     assert submitted.returncode == 0, submitted.stderr + submitted.stdout
     name = printed_json(submitted.stdout)["metadata"]["name"]
-    pod = wait_until(lambda: [item["metadata"]["name"] for item in printed_json(kbatch("pod", "list", "--job-name", name, home=home).stdout)["items"]],
-                     "the pod")[0]
+    pod = wait_until("the job has a pod", lambda: [item["metadata"]["name"] for item in
+                                                   printed_json(kbatch("pod", "list", "--job-name", name, home=home).stdout)["items"]])[0]
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
     follower = subprocess.Popen([str(KBATCH), "pod", "logs", pod, "--stream"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env)

@@ -1,5 +1,3 @@
-import AsyncHTTPClient
-import Essentials
 import NIOCore
 
 extension KubernetesClient {
@@ -12,29 +10,8 @@ extension KubernetesClient {
         var query: [(String, String)] = [("follow", "true")]
         if let container { query.append(("container", container)) }
         let path = ResourceDescriptor.pods.path(namespace: namespace ?? configuration.namespace, name: pod, subresource: "log")
-        let client = self
-        let parameters = query
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    let request = try client.request(.GET, path, query: parameters)
-                    let response: HTTPClientResponse
-                    do {
-                        response = try await client.httpClient.execute(request, timeout: .nanoseconds(maxDuration.nanoseconds))
-                    } catch {
-                        throw KubernetesError(code: 0, reason: "Unreachable", message: "GET \(path): \(error)")
-                    }
-                    guard response.status == .ok else {
-                        let body = try await response.body.collect(upTo: 1 << 20)
-                        throw KubernetesError.from(status: Int(response.status.code), body: Array(buffer: body))
-                    }
-                    for try await chunk in response.body { continuation.yield(chunk) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        return streaming(path, query: query, timeout: maxDuration) { body, continuation in
+            for try await chunk in body { continuation.yield(chunk) }
         }
     }
 }

@@ -27,26 +27,42 @@ extension KubernetesClient {
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
         let path = resource.path(namespace: namespace)
+        return streaming(path, query: query, timeout: .seconds(Int64(timeoutSeconds) + 30)) { body, continuation in
+            var pending: [UInt8] = []
+            for try await chunk in body {
+                pending += Array(buffer: chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    if let event = try Self.decodeEvent(line) { continuation.yield(event) }
+                }
+            }
+        }
+    }
+
+    /// A GET whose answer arrives in pieces (a watch, a followed log) as a stream that `read`
+    /// feeds from the response body; a refusal is thrown as the server's Status, and the
+    /// request ends when the caller stops reading.
+    func streaming<Element: Sendable>(
+        _ path: String, query: [(String, String)], timeout: Duration,
+        _ read: @escaping @Sendable (HTTPClientResponse.Body, AsyncThrowingStream<Element, any Error>.Continuation) async throws -> Void
+    ) -> AsyncThrowingStream<Element, any Error> {
         let client = self
-        let parameters = query
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let request = try client.request(.GET, path, query: parameters)
-                    let response = try await client.httpClient.execute(request, timeout: .seconds(Int64(timeoutSeconds) + 30))
+                    let request = try client.request(.GET, path, query: query)
+                    let response: HTTPClientResponse
+                    do {
+                        response = try await client.httpClient.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+                    } catch {
+                        throw KubernetesError(code: 0, reason: "Unreachable", message: "GET \(path): \(error)")
+                    }
                     guard response.status == .ok else {
                         let body = try await response.body.collect(upTo: 1 << 20)
                         throw KubernetesError.from(status: Int(response.status.code), body: Array(buffer: body))
                     }
-                    var pending: [UInt8] = []
-                    for try await chunk in response.body {
-                        pending += Array(buffer: chunk)
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            let line = Array(pending[..<newline])
-                            pending.removeSubrange(...newline)
-                            if let event = try Self.decodeEvent(line) { continuation.yield(event) }
-                        }
-                    }
+                    try await read(response.body, continuation)
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
