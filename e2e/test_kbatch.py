@@ -251,6 +251,10 @@ def test_local_refusals_create_nothing(deploy, tmp_path):
     refused = requests.post(f"{url}/jobs/", json={"job": job, "code": {"binary_data": {"code": "bm90IGEgemlw"}}}, headers=headers, timeout=10)
     assert refused.status_code == 422 and "code.binary_data.code" in str(refused.json())
     assert requests.get(f"{url}/jobs/", headers=headers, timeout=10).json()["items"] == []
+    # Each refusal is counted for the operator.
+    metrics = requests.get(f"{deploy.url}/metrics", timeout=10).text
+    refusals = re.search(r'^rexec_deploy_kbatch_submissions_total\{kind="Job",outcome="refused"\} (\d+)', metrics, re.M)
+    assert refusals and int(refusals.group(1)) >= 3, metrics[-2000:]
 
 
 class KubeSim(Process):

@@ -27,7 +27,8 @@ enum DeployAPI {
             manager: manager, gate: access.gate, userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout
         )
         let brokerConfig = BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
-        let kbatchJobs = settings.kbatch.enabled ? try makeJobBackend(settings, logger: logger) : nil
+        let jobMetrics = JobMetrics(registry: metricsRegistry)
+        let kbatchJobs = settings.kbatch.enabled ? try makeJobBackend(settings, logger: logger, metrics: jobMetrics) : nil
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
         if let statusURL = settings.broker.statusURL { readiness.append(.service("broker", baseURL: statusURL)) }
         return ServiceDefinition(
@@ -67,7 +68,7 @@ enum DeployAPI {
                 routes.group(access.guarding(KbatchRoutes.authorizedBinding, tokens: KbatchRoutes.tokens))
                     .addRoutes(kbatch.authorizedRoutes, atPath: prefix)
                 if let jobs = kbatchJobs {
-                    let jobRoutes = KbatchJobRoutes(jobs: jobs, rules: settings.kbatch.submission)
+                    let jobRoutes = KbatchJobRoutes(jobs: jobs, rules: settings.kbatch.submission, metrics: jobMetrics)
                     routes.group(access.guarding(KbatchJobRoutes.readBinding, tokens: KbatchRoutes.tokens)).addRoutes(
                         jobRoutes.readRoutes, atPath: prefix)
                     routes.group(access.guarding(KbatchJobRoutes.createBinding, tokens: KbatchRoutes.tokens))
@@ -94,7 +95,7 @@ enum DeployAPI {
     }
 
     /// Where kbatch's jobs run: beside the rexec servers, on the cluster or on this machine.
-    static func makeJobBackend(_ settings: DeploySettings, logger: Logger) throws -> any KbatchBackend {
+    static func makeJobBackend(_ settings: DeploySettings, logger: Logger, metrics: JobMetrics) throws -> any KbatchBackend {
         switch settings.runtime {
         case .kubernetes:
             return KubernetesJobs(
@@ -106,7 +107,7 @@ enum DeployAPI {
                 settings: LocalJobs.Settings(
                     directory: settings.local.stateDirectory.appendingPathComponent("kbatch"), timeout: local.timeout,
                     logLimitBytes: local.logLimitBytes, codeLimitBytes: local.codeLimitBytes, maxActiveJobs: settings.kbatch.namespaces.maxActiveJobs),
-                logger: logger)
+                logger: logger, metrics: metrics)
         }
     }
 

@@ -1,6 +1,7 @@
 import Essentials
 import Foundation
 import Logging
+import Prometheus
 import ServiceKit
 import TestSupport
 import Testing
@@ -17,13 +18,13 @@ struct LocalJobsTests {
 
     /// A fresh folder and a `LocalJobs` over it; the folder goes afterwards.
     static func withJobs(
-        _ configure: (inout LocalJobs.Settings) -> Void = { _ in }, _ body: (LocalJobs, URL) async throws -> Void
+        _ configure: (inout LocalJobs.Settings) -> Void = { _ in }, metrics: JobMetrics? = nil, _ body: (LocalJobs, URL) async throws -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("local-jobs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var settings = LocalJobs.Settings(directory: folder)
         configure(&settings)
-        let jobs = try LocalJobs(settings: settings, logger: Logger(label: "local-jobs-test"))
+        let jobs = try LocalJobs(settings: settings, logger: Logger(label: "local-jobs-test"), metrics: metrics)
         do {
             try await body(jobs, folder)
         } catch {
@@ -134,7 +135,8 @@ struct LocalJobsTests {
 
     @Test("a run past its deadline or its log limit is stopped, and the Job fails saying which")
     func limits() async throws {
-        try await Self.withJobs({ $0.logLimitBytes = 4096 }) { jobs, _ in
+        let registry = PrometheusCollectorRegistry()
+        try await Self.withJobs({ $0.logLimitBytes = 4096 }, metrics: JobMetrics(registry: registry)) { jobs, _ in
             let slow = try Self.name(try await jobs.submit(try Self.submission(["sleep", "60"], spec: ["active_deadline_seconds": 1])))
             let chatty = try Self.name(try await jobs.submit(try Self.submission(["sh", "-c", "while true; do echo noise; done"])))
             let slowJob = try await Self.finished(jobs, slow)
@@ -143,6 +145,10 @@ struct LocalJobsTests {
             let chattyJob = try await Self.finished(jobs, chatty)
             #expect(chattyJob["status"]?["conditions"]?[0]?["reason"] == "LogLimitExceeded")
             #expect(try await jobs.logs(namespace: Self.namespace, name: chatty).hasSuffix("KBATCH_LOCAL_LOG_LIMIT_BYTES), so the run was stopped\n"))
+            let metrics = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+            #expect(metrics.contains(#"rexec_deploy_kbatch_local_runs_finished_total{reason="DeadlineExceeded"} 1"#))
+            #expect(metrics.contains(#"rexec_deploy_kbatch_local_runs_finished_total{reason="LogLimitExceeded"} 1"#))
+            #expect(metrics.contains("rexec_deploy_kbatch_local_runs_active 0"))
         }
     }
 

@@ -10,6 +10,7 @@ import ServiceKit
 struct KbatchJobRoutes: Sendable {
     let jobs: any KbatchBackend
     let rules: KbatchSubmission.Rules
+    let metrics: JobMetrics
 
     static let readBinding = PolicyBinding(.job, .read, .callersOwn)
     static let createBinding = PolicyBinding(.job, .create, .callersOwn)
@@ -57,12 +58,41 @@ struct KbatchJobRoutes: Sendable {
                 let user = try context.requireIdentity()
                 let body = try await JSONBody.object(from: request, expecting: "a JSON object {\"job\": …, \"code\": …} is required")
                 let token = try await TokenSource.token(in: request, from: KbatchRoutes.tokens) ?? ""
-                let submission = try KbatchSubmission.prepare(
-                    kind: kind, body: .object(body), username: KbatchRoutes.username(user), token: token, rules: rules)
-                return try await jobs.submit(submission).response(status: .ok)
+                let started = ContinuousClock.now
+                do {
+                    let submission = try KbatchSubmission.prepare(
+                        kind: kind, body: .object(body), username: KbatchRoutes.username(user), token: token, rules: rules)
+                    let answer = try await jobs.submit(submission)
+                    metrics.recordSubmission(kind: kind, outcome: .created, duration: ContinuousClock.now - started)
+                    return answer.response(status: .ok)
+                } catch {
+                    let refused = (error as? APIError).map { (400..<500).contains($0.status.code) } ?? false
+                    metrics.recordSubmission(kind: kind, outcome: refused ? .refused : .failed, duration: ContinuousClock.now - started)
+                    throw error
+                }
             }
         }
         return routes
+    }
+
+    /// The stream, counted in `kbatch_log_followers` while someone reads it.
+    private func counted(_ stream: AsyncThrowingStream<ByteBuffer, any Error>) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        let followers = metrics.logFollowers
+        followers.increment()
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await chunk in stream { continuation.yield(chunk) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                followers.decrement()
+            }
+        }
     }
 
     var deleteRoutes: RouteCollection<IdentityRequestContext> {

@@ -63,6 +63,7 @@ actor LocalJobs: KbatchBackend {
 
     let settings: Settings
     private let logger: Logger
+    private let metrics: JobMetrics?
     private var jobs: [Key: Workload] = [:]
     private var cronJobs: [Key: Workload] = [:]
     private var pods: [Key: Pod] = [:]
@@ -71,9 +72,10 @@ actor LocalJobs: KbatchBackend {
     private var stopReasons: [Key: (reason: String, message: String)] = [:]
     private var shuttingDown = false
 
-    init(settings: Settings, logger: Logger) throws {
+    init(settings: Settings, logger: Logger, metrics: JobMetrics? = nil) throws {
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         try FileManager.default.createDirectory(at: settings.directory, withIntermediateDirectories: true)
     }
 
@@ -253,10 +255,12 @@ actor LocalJobs: KbatchBackend {
             pod.pid = process.processIdentifier
             pods[key] = pod
             processes[key] = process
+            metrics?.localRunsActive.increment()
             watch(key, process: process, deadline: now.addingTimeInterval(runLimit(workload.object)))
         } catch {
             pods[key] = pod
             appendToLog(key, "kbatch: the pod could not start: \(error)\n")
+            metrics?.recordLocalRunEnded(reason: "StartError")
             finish(key, phase: "Failed", exitCode: 128, reason: "StartError", message: "\(error)")
         }
         save(job.namespace)
@@ -336,12 +340,14 @@ actor LocalJobs: KbatchBackend {
     private func exited(_ key: Key, status: Int32) {
         processes[key] = nil
         let stopped = stopReasons.removeValue(forKey: key)
+        let interrupted = shuttingDown && stopped == nil
+        let reason = stopped?.reason ?? (interrupted ? "Interrupted" : status == 0 ? "Completed" : "Error")
+        metrics?.localRunsActive.decrement()
+        metrics?.recordLocalRunEnded(reason: reason)
         guard pods[key] != nil else { return }
         if let stopped { appendToLog(key, "kbatch: \(stopped.message)\n") }
-        let interrupted = shuttingDown && stopped == nil
         finish(
-            key, phase: status == 0 && stopped == nil ? "Succeeded" : "Failed", exitCode: Int(status),
-            reason: stopped?.reason ?? (interrupted ? "Interrupted" : status == 0 ? "Completed" : "Error"),
+            key, phase: status == 0 && stopped == nil ? "Succeeded" : "Failed", exitCode: Int(status), reason: reason,
             message: stopped?.message ?? (interrupted ? "the deploy API stopped while the pod ran" : nil))
     }
 
@@ -684,6 +690,7 @@ actor LocalJobs: KbatchBackend {
                 let key = Key(namespace: namespace, name: name)
                 if let pid = pod.pid, Self.isAlive(pid, cwdIn: podFolder(key)) { kill(pid, SIGKILL) }
                 appendToLog(key, "kbatch: the deploy API stopped while the pod ran\n")
+                metrics?.recordLocalRunEnded(reason: "Interrupted")
                 finish(key, phase: "Failed", exitCode: 137, reason: "Interrupted", message: "the deploy API stopped while the pod ran")
             }
             save(namespace)
