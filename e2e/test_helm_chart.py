@@ -198,21 +198,36 @@ def test_pods_are_least_privileged_and_probed(renderer):
         assert any(port["name"] == "http" for port in container["ports"]), name
     # Exactly the rights each service uses; nobody gets wildcards or Secrets cluster-wide.
     cluster_roles = by_kind(docs, "ClusterRole")
-    deploy_rules = {(tuple(r["apiGroups"]), tuple(r["resources"])): set(r["verbs"]) for r in cluster_roles["rexec-rexec-deployment-api"]["rules"]}
-    assert deploy_rules == {
-        (("",), ("namespaces",)): {"get", "list", "watch", "create", "delete"},
-        (("",), ("configmaps",)): {"get", "list", "create", "update", "delete", "patch"},
-        (("apps",), ("deployments",)): {"get", "list", "create", "update"},
-        (("networking.k8s.io",), ("networkpolicies",)): {"get", "create", "update"},
-        (("",), ("resourcequotas",)): {"get", "create", "update"},
-        (("",), ("pods",)): {"get", "list"},
-        (("",), ("nodes",)): {"list"},
-        # kbatch (on by default): jobs, the env Secrets they own (written, never read), their logs.
-        (("batch",), ("jobs", "cronjobs")): {"get", "list", "create", "delete"},
-        (("",), ("secrets",)): {"create", "patch", "delete"},
-        (("",), ("pods/log",)): {"get"},
-        (("",), ("limitranges",)): {"create"},
+    def rules_of(role):
+        return {(tuple(r["apiGroups"]), tuple(r["resources"]), tuple(r.get("resourceNames", ()))): set(r["verbs"]) for r in role["rules"]}
+    assert rules_of(cluster_roles["rexec-rexec-deployment-api"]) == {
+        (("",), ("namespaces",), ()): {"get", "list", "watch", "create", "delete"},
+        (("",), ("configmaps",), ()): {"get", "list", "create", "update", "delete"},
+        (("apps",), ("deployments",), ()): {"get", "list", "create", "update"},
+        (("networking.k8s.io",), ("networkpolicies",), ()): {"get", "create", "update"},
+        (("",), ("resourcequotas",), ()): {"get", "create", "update"},
+        (("",), ("pods",), ()): {"get", "list"},
+        (("",), ("nodes",), ()): {"list"},
+        # kbatch (on by default): only binding its namespace role, in the namespaces it makes.
+        (("rbac.authorization.k8s.io",), ("rolebindings",), ()): {"create"},
+        (("rbac.authorization.k8s.io",), ("clusterroles",), ("rexec-kbatch-namespace",)): {"bind"},
     }
+    # What a RoleBinding grants in each user's kbatch namespace (the same list as
+    # Tests/DeployAPITests/KbatchKubernetesTests.swift's namespaceRoleRules): jobs, the env
+    # Secrets they own (written, never read), their pods and logs, the guard rails.
+    assert rules_of(cluster_roles["rexec-kbatch-namespace"]) == {
+        (("batch",), ("jobs", "cronjobs"), ()): {"get", "list", "create", "delete"},
+        (("",), ("secrets",), ()): {"create", "patch", "delete"},
+        (("",), ("configmaps",), ()): {"create", "patch", "delete"},
+        (("",), ("pods",), ()): {"get", "list"},
+        (("",), ("pods/log",), ()): {"get"},
+        (("",), ("limitranges", "resourcequotas"), ()): {"create"},
+        (("networking.k8s.io",), ("networkpolicies",), ()): {"create"},
+    }
+    assert "rexec-kbatch-namespace" not in {binding["roleRef"]["name"] for binding in by_kind(docs, "ClusterRoleBinding").values()}
+    deploy_env = env_of(deployments["rexec-deployment-api"])
+    assert deploy_env["KBATCH_NAMESPACE_ROLE"] == "rexec-kbatch-namespace"
+    assert deploy_env["KBATCH_SERVICE_ACCOUNT"] == "rexec/" + deployments["rexec-deployment-api"]["spec"]["template"]["spec"]["serviceAccountName"]
     assert cluster_roles["rexec-user-pods-backend-volumes"]["rules"] == [
         {"apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["get", "list", "watch", "create", "delete"]}]
     pods_role = by_kind(docs, "Role")["user-pods-backend"]["rules"]
@@ -461,4 +476,6 @@ def test_kbatch_values_reach_the_deploy_api(renderer, tmp_path):
     docs = render(renderer, SEED, sets=["rexec-server-deployment-api.kbatch.enabled=false"])
     assert env_of(by_kind(docs, "Deployment")["rexec-deployment-api"])["KBATCH_ENABLED"] == "false"
     rules = by_kind(docs, "ClusterRole")["rexec-rexec-deployment-api"]["rules"]
-    assert not [rule for rule in rules if "jobs" in rule["resources"] or "secrets" in rule["resources"]]
+    assert not [rule for rule in rules if "rolebindings" in rule["resources"] or "clusterroles" in rule["resources"]]
+    assert "rexec-kbatch-namespace" not in by_kind(docs, "ClusterRole")
+    assert "KBATCH_NAMESPACE_ROLE" not in env_of(by_kind(docs, "Deployment")["rexec-deployment-api"])

@@ -8,6 +8,7 @@ import TestSupport
 import Testing
 
 @testable import DeployAPI
+@testable import KubeSim
 
 /// kbatch submissions against kube-sim (or a real cluster when asked): what is created, in
 /// which order, and that a failure at any step leaves nothing of the earlier ones behind.
@@ -88,6 +89,65 @@ struct KbatchKubernetesTests {
             _ = try await jobs.submit(first)
             #expect(try await Self.names(kube, .jobs, first.namespace) == ["collide"])
             #expect(try await Self.names(kube, .networkPolicies, first.namespace) == ["kbatch-same-namespace-only"])
+        }
+    }
+
+    /// The rights the chart's ClusterRole `<release>-kbatch-namespace` holds, bound in each
+    /// user's namespace (e2e/test_helm_chart.py checks the chart has exactly these).
+    static let namespaceRoleRules: JSONValue = [
+        ["apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": ["get", "list", "create", "delete"]],
+        ["apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "patch", "delete"]],
+        ["apiGroups": [""], "resources": ["configmaps"], "verbs": ["create", "patch", "delete"]],
+        ["apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]],
+        ["apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]],
+        ["apiGroups": [""], "resources": ["limitranges", "resourcequotas"], "verbs": ["create"]],
+        ["apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["create"]],
+    ]
+
+    @Test("with KBATCH_NAMESPACE_ROLE the deploy API needs no job or Secret rights outside kbatch namespaces: it binds the role in each")
+    func rightsBoundPerNamespace() async throws {
+        var settings = KubeSimFixture.apiServerOnly
+        settings.access = AccessControl(users: [
+            .init(
+                name: "system:serviceaccount:rexec:deploy-api", token: "deploy-token",
+                rules: [
+                    .init(apiGroups: [""], resources: ["namespaces"], verbs: ["get", "create"]),
+                    .init(apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"]),
+                    .init(
+                        apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: ["kbatch-namespace"]),
+                ]),
+            .init(name: "admin", token: "admin-token", rules: [.init(apiGroups: ["*"], resources: ["*"], verbs: ["*"])]),
+        ])
+        try await KubeSimFixture.run(settings: settings) { sim in
+            let port = try #require(sim.client.port)
+            func client(_ token: String) -> KubernetesClient {
+                KubernetesClient(
+                    configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!, credentials: .bearerToken(token)))
+            }
+            _ = try await client("admin-token").create(
+                .clusterRoles, UnstructuredObject(["metadata": ["name": "kbatch-namespace"], "rules": Self.namespaceRoleRules])!)
+            let kube = client("deploy-token")
+            var rules = KbatchSettings.NamespaceRules()
+            rules.namespaceRole = "kbatch-namespace"
+            rules.serviceAccount = ("rexec", "deploy-api")
+            rules.resourceQuota = ["pods": "10"]
+            let jobs = KubernetesJobs(kube: kube, logger: Logger(label: "kbatch-test"), rules: rules)
+            let submission = try Self.submission(user: "ada")
+            // Before the first submission: nothing there (the cluster would say 403), not an error.
+            #expect(try await jobs.list(.job, namespace: submission.namespace)["items"] == [])
+            await #expect(throws: APIError(.notFound, detail: "jobs.batch \"collide\" not found")) {
+                try await jobs.get(.job, namespace: submission.namespace, name: "collide")
+            }
+            _ = try await jobs.submit(submission)
+            #expect(try await jobs.list(.job, namespace: submission.namespace)["items"]?.arrayValue?.count == 1)
+            let binding = try await client("admin-token").get(.roleBindings, namespace: submission.namespace, name: "kbatch-deploy-api")
+            #expect(binding["roleRef"]?["name"] == "kbatch-namespace")
+            #expect(binding["subjects"] == [["kind": "ServiceAccount", "name": "deploy-api", "namespace": "rexec"]])
+            _ = try await jobs.delete(.job, namespace: submission.namespace, name: "collide")
+            // Outside kbatch namespaces it can write nothing of the sort.
+            await #expect {
+                _ = try await kube.create(.secrets, namespace: "default", UnstructuredObject(["metadata": ["name": "x"]]))
+            } throws: { ($0 as? KubernetesError)?.isForbidden == true }
         }
     }
 

@@ -70,4 +70,58 @@ struct AccessControlTests {
             #expect(audit.body["decisions"]?.arrayValue?.filter { $0["allowed"] == false }.count == 3)
         }
     }
+
+    @Test("a RoleBinding grants its role's rights in its namespace only; binding a role needs `bind` on it")
+    func roleBindings() async throws {
+        var settings = KubeSimFixture.apiServerOnly
+        settings.access = AccessControl(users: [
+            .init(
+                name: "system:serviceaccount:rexec:deploy-api", token: "deploy-token",
+                rules: [
+                    .init(apiGroups: [""], resources: ["namespaces"], verbs: ["create"]),
+                    .init(apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"]),
+                    .init(
+                        apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: ["jobs-in-namespace"]),
+                ]),
+            .init(name: "admin", token: "admin-token", rules: [.init(apiGroups: ["*"], resources: ["*"], verbs: ["*"])]),
+        ])
+        try await KubeSimFixture.run(settings: settings) { sim in
+            let admin = try Self.client(sim, token: "admin-token")
+            _ = try await admin.create(
+                .clusterRoles,
+                UnstructuredObject([
+                    "metadata": ["name": "jobs-in-namespace"],
+                    "rules": [["apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "delete"]]],
+                ]))
+            let deployAPI = try Self.client(sim, token: "deploy-token")
+            for namespace in ["kbatch-ada", "kbatch-bob"] {
+                _ = try await deployAPI.create(.namespaces, UnstructuredObject(["metadata": ["name": .string(namespace)]]))
+            }
+            let secret = UnstructuredObject(["metadata": ["name": "env"], "stringData": ["A": "1"]])
+            await #expect { _ = try await deployAPI.create(.secrets, namespace: "kbatch-ada", secret) } throws: {
+                ($0 as? KubernetesError)?.isForbidden == true
+            }
+            func binding(_ role: String) -> UnstructuredObject {
+                UnstructuredObject([
+                    "metadata": ["name": "deploy-api"],
+                    "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(role)],
+                    "subjects": [["kind": "ServiceAccount", "name": "deploy-api", "namespace": "rexec"]],
+                ])
+            }
+            _ = try await deployAPI.create(.roleBindings, namespace: "kbatch-ada", binding("jobs-in-namespace"))
+            _ = try await deployAPI.create(.secrets, namespace: "kbatch-ada", secret)
+            // Only there, only what the role says.
+            await #expect { _ = try await deployAPI.create(.secrets, namespace: "kbatch-bob", secret) } throws: {
+                ($0 as? KubernetesError)?.isForbidden == true
+            }
+            await #expect { _ = try await deployAPI.get(.secrets, namespace: "kbatch-ada", name: "env") } throws: {
+                ($0 as? KubernetesError)?.isForbidden == true
+            }
+            // No escalation: another role cannot be bound.
+            await #expect { _ = try await deployAPI.create(.roleBindings, namespace: "kbatch-bob", binding("cluster-admin")) } throws: { error in
+                guard let error = error as? KubernetesError else { return false }
+                return error.isForbidden && error.message.contains("attempting to grant RBAC permissions not currently held")
+            }
+        }
+    }
 }

@@ -46,6 +46,12 @@ struct KbatchSettings: Sendable {
         ]
         /// `KBATCH_MAX_ACTIVE_JOBS_PER_USER`: jobs not yet finished a user may have (0: no cap).
         var maxActiveJobs = 20
+        /// `KBATCH_NAMESPACE_ROLE`: a ClusterRole bound (RoleBinding `kbatch-deploy-api`) in each
+        /// user's namespace to `serviceAccount`, the deploy API's rights there; unset, the deploy
+        /// API needs those rights cluster-wide.
+        var namespaceRole: String?
+        /// `KBATCH_SERVICE_ACCOUNT`: the deploy API's service account, `NAMESPACE/NAME`.
+        var serviceAccount: (namespace: String, name: String)?
     }
 
     static func load(from source: ConfigurationSource) throws -> KbatchSettings {
@@ -77,6 +83,17 @@ struct KbatchSettings: Sendable {
         namespaces.resourceQuota = try jsonObject(
             source, "KBATCH_RESOURCE_QUOTA", expected: "a JSON object of quota limits", default: namespaces.resourceQuota)
         namespaces.limitRange = try jsonObject(source, "KBATCH_LIMIT_RANGE", expected: "a JSON LimitRange item", default: namespaces.limitRange)
+        if let role = source.optionalString("KBATCH_NAMESPACE_ROLE") {
+            let account = source.optionalString("KBATCH_SERVICE_ACCOUNT") ?? ""
+            let parts = account.split(separator: "/").map(String.init)
+            guard !role.isEmpty, parts.count == 2, parts.allSatisfy(DNSName.isSubdomain) else {
+                throw ConfigurationError(
+                    variable: "KBATCH_SERVICE_ACCOUNT", value: account,
+                    expected: "the deploy API's service account as NAMESPACE/NAME (KBATCH_NAMESPACE_ROLE binds its role to it)")
+            }
+            namespaces.namespaceRole = role
+            namespaces.serviceAccount = (parts[0], parts[1])
+        }
         let local = LocalRuns(
             timeout: try source.seconds("KBATCH_LOCAL_TIMEOUT_SECONDS", default: 3600, range: 1...604_800),
             logLimitBytes: try source.integer("KBATCH_LOCAL_LOG_LIMIT_BYTES", default: 10 << 20, range: 1024...(1 << 34)),

@@ -14,6 +14,9 @@ struct ResourceRoutes: Sendable {
     let subresources: SubresourceHandler
     let access: AccessControl?
 
+    /// What RoleBindings grant when access control is on.
+    var bindings: RoleBindings { RoleBindings(store: store, registry: registry) }
+
     func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         for root in ["api", "apis"] {
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
@@ -45,12 +48,17 @@ struct ResourceRoutes: Sendable {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let query = QueryParameters(request.uri)
+        var caller: AccessControl.User?
         if let access {
             let user = try access.authenticate(BearerToken.from(request.headers))
             let (resource, name) = Self.rbacTarget(path.target, plural: plural)
-            try access.authorize(
-                user, verb: Self.verb(path.target, method: request.method, watch: query.flag("watch")), group: path.group, resource: resource,
-                namespace: path.namespace, name: name)
+            let verb = Self.verb(path.target, method: request.method, watch: query.flag("watch"))
+            var granted = access.allows(user, verb: verb, group: path.group, resource: resource, namespace: path.namespace, name: name)
+            if !granted, let namespace = path.namespace {
+                granted = await bindings.allow(user: user.name, verb: verb, group: path.group, resource: resource, namespace: namespace, name: name)
+            }
+            try access.decide(user, verb: verb, group: path.group, resource: resource, namespace: path.namespace, name: name, granted: granted)
+            caller = user
         }
         switch (path.target, request.method) {
         case (.collection, .get):
@@ -58,6 +66,7 @@ struct ResourceRoutes: Sendable {
             return try await list(type, namespace: path.namespace, request: request)
         case (.collection, .post):
             let body = try await Self.body(request)
+            if let access, let caller { try bindings.checkBind(body, plural: plural, user: caller, access: access, namespace: path.namespace) }
             if Self.isDryRun(request) { return body.response(status: .created) }
             return try await store.create(type, namespace: path.namespace, object: body).response(status: .created)
         case (.collection, .delete):

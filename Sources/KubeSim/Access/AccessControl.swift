@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import NIOConcurrencyHelpers
 import ServiceKit
@@ -88,17 +89,22 @@ public struct AccessControl: Sendable {
         return user
     }
 
-    /// Allowed, or 403 with the API server's wording.
-    func authorize(_ user: User, verb: String, group: String, resource: String, namespace: String?, name: String?) throws {
-        let allowed = user.rules.contains { rule in
+    /// Whether the user's own rules (the file's) allow the request.
+    func allows(_ user: User, verb: String, group: String, resource: String, namespace: String?, name: String?) -> Bool {
+        user.rules.contains { rule in
             Self.matches(rule.apiGroups, group) && Self.matches(rule.resources, resource) && Self.matches(rule.verbs, verb)
                 && (rule.namespaces.map { patterns in namespace.map { Self.matches(patterns, $0) } ?? patterns.contains("*") } ?? true)
                 && (rule.resourceNames.map { names in name.map(names.contains) ?? false } ?? true)
         }
+    }
+
+    /// Records the decision; 403 with the API server's wording when it is a refusal.
+    /// `granted` is what the user's rules or a RoleBinding in the namespace allowed.
+    func decide(_ user: User, verb: String, group: String, resource: String, namespace: String?, name: String?, granted: Bool) throws {
         log.withLockedValue {
-            $0.append(Decision(user: user.name, verb: verb, group: group, resource: resource, namespace: namespace, allowed: allowed))
+            $0.append(Decision(user: user.name, verb: verb, group: group, resource: resource, namespace: namespace, allowed: granted))
         }
-        guard allowed else {
+        guard granted else {
             let (base, sub) = Self.split(resource)
             let what = sub.map { "resource \"\(base)\" (subresource \"\($0)\")" } ?? "resource \"\(base)\""
             let scope = namespace.map { " in the namespace \"\($0)\"" } ?? " at the cluster scope"
@@ -108,7 +114,24 @@ public struct AccessControl: Sendable {
         }
     }
 
-    private static func matches(_ patterns: [String], _ value: String) -> Bool {
+    /// Allowed by the user's own rules, or 403.
+    func authorize(_ user: User, verb: String, group: String, resource: String, namespace: String?, name: String?) throws {
+        try decide(
+            user, verb: verb, group: group, resource: resource, namespace: namespace, name: name,
+            granted: allows(user, verb: verb, group: group, resource: resource, namespace: namespace, name: name))
+    }
+
+    /// RBAC's rule for a rule list from a Role or ClusterRole object (no namespace patterns).
+    static func roleAllows(_ rules: [JSONValue], verb: String, group: String, resource: String, name: String?) -> Bool {
+        rules.contains { rule in
+            func list(_ key: String) -> [String] { rule[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+            let names = list("resourceNames")
+            return matches(list("apiGroups"), group) && matches(list("resources"), resource) && matches(list("verbs"), verb)
+                && (names.isEmpty || name.map(names.contains) == true)
+        }
+    }
+
+    static func matches(_ patterns: [String], _ value: String) -> Bool {
         patterns.contains { $0 == "*" || $0 == value || ($0.hasSuffix("*") && value.hasPrefix(String($0.dropLast()))) }
     }
 

@@ -16,7 +16,10 @@ struct KubernetesJobs: KbatchBackend {
     let kube: KubernetesClient
     let logger: Logger
     var rules = KbatchSettings.NamespaceRules()
+    /// Namespaces this process has completed (namespace, binding, guard rails).
     private let preparedNamespaces = PreparedNamespaces()
+    /// Namespaces this process has seen exist, with the deploy API's RoleBinding when rights are bound per namespace.
+    private let knownNamespaces = PreparedNamespaces()
 
     static func resource(_ kind: KbatchSubmission.Kind) -> ResourceDescriptor { kind == .job ? .jobs : .cronJobs }
 
@@ -48,6 +51,8 @@ struct KubernetesJobs: KbatchBackend {
     func ensureNamespace(_ submission: KbatchSubmission) async throws {
         try await ensureNamespaceObject(submission)
         let namespace = submission.namespace
+        try await ensureRoleBinding(namespace)
+        knownNamespaces.insert(namespace)
         var guardRails: [(ResourceDescriptor, JSONValue)] = [
             (
                 .networkPolicies,
@@ -61,10 +66,71 @@ struct KubernetesJobs: KbatchBackend {
         if let hard = rules.resourceQuota { guardRails.append((.resourceQuotas, ["metadata": ["name": "kbatch-quota"], "spec": ["hard": hard]])) }
         for (resource, object) in guardRails {
             do {
-                _ = try await kube.create(resource, namespace: namespace, UnstructuredObject(object)!)
+                _ = try await withFreshBinding { try await kube.create(resource, namespace: namespace, UnstructuredObject(object)!) }
             } catch let error as KubernetesError where error.isAlreadyExists {
                 continue
             }
+        }
+    }
+
+    /// With `KBATCH_NAMESPACE_ROLE`, the deploy API's rights in a user's namespace come from a
+    /// RoleBinding there to that ClusterRole (the chart lets it `bind` that role and no other),
+    /// so Secrets and Jobs can be written only in kbatch namespaces. Made when missing.
+    private func ensureRoleBinding(_ namespace: String) async throws {
+        guard let role = rules.namespaceRole, let account = rules.serviceAccount else { return }
+        let binding = UnstructuredObject([
+            "metadata": ["name": "kbatch-deploy-api", "labels": ["app.kubernetes.io/managed-by": "rexec-deploy-api"]],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(role)],
+            "subjects": [["kind": "ServiceAccount", "name": .string(account.name), "namespace": .string(account.namespace)]],
+        ])
+        do {
+            _ = try await kube.create(.roleBindings, namespace: namespace, binding)
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            return
+        }
+    }
+
+    /// A new RoleBinding reaches the API server's authorizer a moment after it is made: a 403
+    /// just after is tried again for up to two seconds, when rights are bound per namespace.
+    private func withFreshBinding<Value>(_ body: () async throws -> Value) async throws -> Value {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch let error as KubernetesError where error.isForbidden && rules.namespaceRole != nil && attempt < 20 {
+                attempt += 1
+                try await Sleep.for(.milliseconds(100))
+            }
+        }
+    }
+
+    /// A read in the user's namespace. Before their first submission it does not exist, and
+    /// `absent` is the answer (an empty list, or 404), whether the cluster says NotFound or,
+    /// with rights bound per namespace, Forbidden. A namespace made before this process knew
+    /// of it (by another replica, or an earlier version) gets the deploy API's RoleBinding here.
+    private func reading<Value>(_ namespace: String, absent: () throws -> Value, _ body: () async throws -> Value) async throws -> Value {
+        if !knownNamespaces.contains(namespace) {
+            guard try await namespaceExists(namespace) else { return try absent() }
+            try await ensureRoleBinding(namespace)
+            knownNamespaces.insert(namespace)
+        }
+        do {
+            return try await withFreshBinding(body)
+        } catch let error as KubernetesError where error.isForbidden || (error.isNotFound && error.message.hasPrefix("namespaces ")) {
+            // Deleted since: nothing there.
+            guard try await !namespaceExists(namespace) else { throw error }
+            knownNamespaces.remove(namespace)
+            preparedNamespaces.remove(namespace)
+            return try absent()
+        }
+    }
+
+    private func namespaceExists(_ namespace: String) async throws -> Bool {
+        do {
+            _ = try await kube.get(.namespaces, name: namespace)
+            return true
+        } catch let error as KubernetesError where error.isNotFound {
+            return false
         }
     }
 
@@ -101,11 +167,13 @@ struct KubernetesJobs: KbatchBackend {
     /// NotFound, and the namespace is made again and the submission tried once more.
     func submit(_ submission: KbatchSubmission) async throws -> JSONValue {
         try await Self.relayed {
-            if submission.kind == .job { try await checkActiveJobs(namespace: submission.namespace) }
+            // The namespace first: the cap counts Jobs in it, and with rights bound per
+            // namespace nothing can be read there before it (and its binding) exists.
             if !preparedNamespaces.contains(submission.namespace) {
                 try await ensureNamespace(submission)
                 preparedNamespaces.insert(submission.namespace)
             }
+            if submission.kind == .job { try await checkActiveJobs(namespace: submission.namespace) }
             do {
                 return try await createObjects(submission)
             } catch let error as KubernetesError where error.isNotFound && error.message.hasPrefix("namespaces ") {
@@ -167,29 +235,36 @@ struct KubernetesJobs: KbatchBackend {
     /// The user's Jobs or CronJobs.
     func list(_ kind: KbatchSubmission.Kind, namespace: String) async throws -> JSONValue {
         try await Self.relayed {
-            KbatchAnswers.list(
-                apiVersion: "batch/v1", kind: kind.rawValue + "List", try await items(Self.resource(kind), namespace: namespace).map(\.json))
+            let found = try await reading(namespace, absent: { [] }) { try await items(Self.resource(kind), namespace: namespace) }
+            return KbatchAnswers.list(apiVersion: "batch/v1", kind: kind.rawValue + "List", found.map(\.json))
         }
     }
 
     func get(_ object: KbatchObject, namespace: String, name: String) async throws -> JSONValue {
-        try await Self.relayed { KbatchAnswers.object(try await kube.get(Self.resource(object), namespace: namespace, name: name).json) }
+        try await Self.relayed {
+            try await reading(namespace, absent: { throw KbatchAnswers.notFound(object, name) }) {
+                KbatchAnswers.object(try await kube.get(Self.resource(object), namespace: namespace, name: name).json)
+            }
+        }
     }
 
     /// Foreground deletion, as upstream: the pods, Secret and ConfigMap go first.
     func delete(_ kind: KbatchSubmission.Kind, namespace: String, name: String) async throws -> JSONValue {
         try await Self.relayed {
-            try await kube.delete(Self.resource(kind), namespace: namespace, name: name, propagation: .foreground)
-            return KbatchAnswers.deleted(kind, name: name)
+            try await reading(namespace, absent: { throw KbatchAnswers.notFound(KbatchObject(kind), name) }) {
+                try await kube.delete(Self.resource(kind), namespace: namespace, name: name, propagation: .foreground)
+                return KbatchAnswers.deleted(kind, name: name)
+            }
         }
     }
 
     /// The user's pods, those of one Job with `jobName`.
     func pods(namespace: String, jobName: String?) async throws -> JSONValue {
         try await Self.relayed {
-            KbatchAnswers.list(
-                apiVersion: "v1", kind: "PodList",
-                try await items(.pods, namespace: namespace, labelSelector: jobName.map { "job-name=\($0)" }).map(\.json))
+            let found = try await reading(namespace, absent: { [] }) {
+                try await items(.pods, namespace: namespace, labelSelector: jobName.map { "job-name=\($0)" })
+            }
+            return KbatchAnswers.list(apiVersion: "v1", kind: "PodList", found.map(\.json))
         }
     }
 
@@ -197,32 +272,41 @@ struct KubernetesJobs: KbatchBackend {
     /// Job's), the logs of all its pods, oldest first, each under a header line when several.
     func logs(namespace: String, name: String) async throws -> String {
         try await Self.relayed {
-            if (try? await kube.get(.pods, namespace: namespace, name: name)) != nil {
-                return try await kube.logs(namespace: namespace, pod: name)
+            try await reading(namespace, absent: { throw APIError(.notFound, detail: "No pod or job named \(name)") }) {
+                try await logsInNamespace(namespace, name: name)
             }
-            let pods = try await items(.pods, namespace: namespace, labelSelector: "job-name=\(name)")
-                .sorted { ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "") }
-            guard !pods.isEmpty else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
-            var logs: [(pod: String, text: String)] = []
-            for pod in pods {
-                guard let podName = pod.name else { continue }
-                logs.append((podName, try await kube.logs(namespace: namespace, pod: podName)))
-            }
-            return KbatchAnswers.joinedLogs(logs)
         }
+    }
+
+    private func logsInNamespace(_ namespace: String, name: String) async throws -> String {
+        if (try? await kube.get(.pods, namespace: namespace, name: name)) != nil {
+            return try await kube.logs(namespace: namespace, pod: name)
+        }
+        let pods = try await items(.pods, namespace: namespace, labelSelector: "job-name=\(name)")
+            .sorted { ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "") }
+        guard !pods.isEmpty else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
+        var logs: [(pod: String, text: String)] = []
+        for pod in pods {
+            guard let podName = pod.name else { continue }
+            logs.append((podName, try await kube.logs(namespace: namespace, pod: podName)))
+        }
+        return KbatchAnswers.joinedLogs(logs)
     }
 
     /// A pod's log followed live; given a Job's name, each of its pods' in turn (a header line
     /// marks each later one), until the Job has finished and its last pod's log has ended.
     func followLogs(namespace: String, name: String) async throws -> AsyncThrowingStream<ByteBuffer, any Error> {
         // Resolved first, so an unknown name is a 404 rather than an empty answer.
-        let isPod = try await Self.relayed { () -> Bool in
-            if (try? await self.kube.get(.pods, namespace: namespace, name: name)) != nil { return true }
-            do {
-                _ = try await self.kube.get(.jobs, namespace: namespace, name: name)
-                return false
-            } catch let error as KubernetesError where error.isNotFound {
-                throw APIError(.notFound, detail: "No pod or job named \(name)")
+        let unknown = APIError(.notFound, detail: "No pod or job named \(name)")
+        let isPod = try await Self.relayed {
+            try await reading(namespace, absent: { throw unknown }) { () -> Bool in
+                if (try? await self.kube.get(.pods, namespace: namespace, name: name)) != nil { return true }
+                do {
+                    _ = try await self.kube.get(.jobs, namespace: namespace, name: name)
+                    return false
+                } catch let error as KubernetesError where error.isNotFound {
+                    throw unknown
+                }
             }
         }
         let kube = kube

@@ -50,4 +50,8 @@ public struct ResourceDescriptor: Sendable, Hashable {
         group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true)
     public static let jobs = Self(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true)
     public static let cronJobs = Self(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true)
+    public static let roleBindings = Self(
+        group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true)
+    public static let clusterRoles = Self(
+        group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false)
 }
