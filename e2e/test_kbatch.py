@@ -16,6 +16,8 @@ import selectors
 import time
 
 from rexec_harness import BIN, Broker, DeployAPI, Process, wait_until
+from test_helm_chart import SEED, render, renderer  # noqa: F401 (renderer is a fixture)
+import yaml
 
 KBATCH = Path(sys.executable).parent / "kbatch"
 
@@ -415,3 +417,69 @@ def test_refused_submissions_create_nothing(cluster):
     assert refused.status_code == 422 and "job.spec.template.spec.hostNetwork" in refused.json()["detail"]
     # Not even the namespace.
     assert kube.api("GET", f"/api/v1/namespaces/{namespace_of('viewer@example.org')}").status_code == 404
+
+
+def test_the_real_cli_works_with_exactly_the_charts_rbac(renderer, idp, tmp_path):
+    """kube-sim enforces the rendered chart's rules for the deploy API's service account: its
+    ClusterRole (no job or Secret rights anywhere) and the namespace role it binds in each
+    user's kbatch namespace. The real CLI then lists, submits, reads and deletes."""
+    docs = render(renderer, SEED)
+    roles = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] in ("ClusterRole", "Role")}
+    deployment = next(doc for doc in docs if doc["kind"] == "Deployment" and doc["metadata"]["name"] == "rexec-deployment-api")
+    env = {item["name"]: item.get("value") for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    account = "system:serviceaccount:" + env["KBATCH_SERVICE_ACCOUNT"].replace("/", ":")
+    rules = [dict(rule) for rule in roles["rexec-rexec-deployment-api"]["rules"]]
+    rules += [dict(rule, namespaces=["rexec"]) for rule in roles["rexec-deployment-api-broker"]["rules"]]
+    auth = tmp_path / "auth.yaml"
+    auth.write_text(yaml.safe_dump({"users": [
+        {"name": account, "token": "deploy-token", "rules": rules},
+        {"name": "admin", "token": "admin-token", "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
+    ]}))
+    sim = Process([BIN / "kube-sim", "--host", "127.0.0.1", "--port", "0", "--pod-start-delay", "0.05", "--auth-file", str(auth)])
+    broker = Broker(idp.url)
+    deploy = None
+    try:
+        port = sim.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
+        url = f"http://127.0.0.1:{port}"
+        admin = {"Authorization": "Bearer admin-token"}
+        namespace_role = roles[env["KBATCH_NAMESPACE_ROLE"]]
+        created = requests.post(f"{url}/apis/rbac.authorization.k8s.io/v1/clusterroles", json=namespace_role, headers=admin, timeout=10)
+        assert created.status_code == 201, created.text
+        kubeconfig = tmp_path / "deploy-kubeconfig"
+        kubeconfig.write_text(f"apiVersion: v1\nkind: Config\nclusters: [{{name: s, cluster: {{server: '{url}'}}}}]\n"
+                              "users: [{name: u, user: {token: deploy-token}}]\ncontexts: [{name: s, context: {cluster: s, user: u}}]\n"
+                              "current-context: s\n")
+        deploy = DeployAPI(idp, broker, tmp_path / "state", env={
+            "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": str(kubeconfig), "REXEC_BROKER_NAMESPACE": "rexec",
+            "KBATCH_NAMESPACE_ROLE": env["KBATCH_NAMESPACE_ROLE"], "KBATCH_SERVICE_ACCOUNT": env["KBATCH_SERVICE_ACCOUNT"]})
+        home = tmp_path / "demo"
+        assert kbatch("configure", "--kbatch-url", f"{deploy.url}/kbatch", "--token", "demo-token", home=home).returncode == 0
+        # Before the first submission the namespace is not there: an empty list, not the cluster's 403.
+        listed = kbatch("job", "list", home=home)
+        assert listed.returncode == 0 and printed_json(listed.stdout)["items"] == [], listed.stderr
+        code = tmp_path / "code"
+        code.mkdir()
+        (code / "run.py").write_text("print('hi')\n")
+        submitted = kbatch("job", "submit", "--name", "rbac", "--image", "busybox", "--command", '["python", "run.py"]',
+                           "--code", str(code), "--env", '{"A": "1"}', home=home)
+        assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+        name = printed_json(submitted.stdout)["metadata"]["name"]
+        assert name in kbatch("job", "list", home=home).stdout
+        pods = kbatch("pod", "list", "--job-name", name, home=home)
+        assert pods.returncode == 0, pods.stderr
+        assert kbatch("cronjob", "submit", "--name", "tick", "--image", "busybox", "--command", '["true"]', "--schedule", "@daily",
+                      home=home).returncode == 0
+        assert kbatch("job", "delete", name, home=home).returncode == 0
+        # Every right the deploy API used on kbatch's objects was granted in a kbatch namespace, none refused.
+        decisions = requests.get(f"{url}/_sim/access", headers=admin, timeout=10).json()["decisions"]
+        mine = [d for d in decisions if d["user"] == account]
+        assert {"rolebindings", "secrets", "configmaps", "jobs", "cronjobs"} <= {d["resource"] for d in mine}
+        assert not [d for d in mine if not d["allowed"]], [d for d in mine if not d["allowed"]]
+        for decision in mine:
+            if decision["resource"] in ("secrets", "configmaps", "jobs", "cronjobs", "pods/log", "limitranges", "networkpolicies"):
+                assert (decision["namespace"] or "").startswith("kbatch-"), decision
+    finally:
+        if deploy:
+            assert deploy.stop() == 0
+        broker.stop()
+        sim.stop()
