@@ -361,8 +361,10 @@ def test_jobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
 
     deleted = kbatch("job", "delete", name, home=home)
     assert deleted.returncode == 0, deleted.stderr
-    assert kube.api("GET", f"/apis/batch/v1/namespaces/{namespace}/jobs").json()["items"] == []
+    # Foreground: the Secret and ConfigMap go at once, the Job once its pod has terminated.
     assert kube.api("GET", f"/api/v1/namespaces/{namespace}/secrets").json()["items"] == []
+    assert kube.api("GET", f"/api/v1/namespaces/{namespace}/configmaps").json()["items"] == []
+    wait_until("the Job is gone after its pod", lambda: kube.api("GET", f"/apis/batch/v1/namespaces/{namespace}/jobs").json()["items"] == [])
 
 
 def test_a_profile_is_applied_through_the_kbatch_library(cluster, tmp_path):

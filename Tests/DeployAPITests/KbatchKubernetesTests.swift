@@ -169,9 +169,12 @@ struct KbatchKubernetesTests {
                 return error.detail.stringValue?.contains("at most 1 at a time (KBATCH_MAX_ACTIVE_JOBS_PER_USER)") == true
             }
             #expect(try await Self.names(kube, .jobs, first.namespace) == ["collide"])
+            // A Job being deleted (in the foreground, it stays until its pod has gone) no longer counts.
             try await kube.delete(.jobs, namespace: first.namespace, name: "collide", propagation: .foreground)
             _ = try await jobs.submit(second)
-            #expect(try await Self.names(kube, .jobs, first.namespace) == ["second"])
+            try await waitUntil("the deleted Job is gone", timeout: .seconds(30)) {
+                try await Self.names(kube, .jobs, first.namespace) == ["second"]
+            }
         }
     }
 

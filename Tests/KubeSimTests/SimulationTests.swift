@@ -2,6 +2,7 @@ import Essentials
 import Foundation
 import Kubernetes
 import TestFixtures
+import TestSupport
 import Testing
 
 @testable import KubeSim
@@ -247,9 +248,15 @@ extension SimulationTests {
         #expect(done["status"]?["active"] == nil && done["status"]?["completionTime"] != nil)
         #expect(done["status"]?["conditions"]?.arrayValue?.first?["type"] == "Complete")
 
-        _ = try await sim.store.delete(Self.jobs, namespace: "default", name: "crunch", propagation: .foreground)
-        try await waitUntilGone(sim.store, name: podName)
+        // Foreground: the Job stays, marked, while its pod terminates; then both are gone.
+        let marked = try await sim.store.delete(Self.jobs, namespace: "default", name: "crunch", propagation: .foreground)
+        #expect(marked["metadata"]?["deletionTimestamp"] != nil && ObjectMeta.finalizers(marked) == ["foregroundDeletion"])
+        #expect(try await sim.store.get(Self.jobs, namespace: "default", name: "crunch")["metadata"]?["deletionTimestamp"] != nil)
         #expect(try await sim.store.list(Self.configMaps, namespace: "default").items.allSatisfy { ObjectMeta.name($0) != "crunch-code" })
+        try await waitUntilGone(sim.store, name: podName)
+        try await waitUntil("the Job is gone after its pod", timeout: .seconds(10)) {
+            (try? await sim.store.get(Self.jobs, namespace: "default", name: "crunch")) == nil
+        }
     }
 
     @Test("a failing pod fails its Job")

@@ -33,6 +33,8 @@ public actor ObjectStore {
     private let now: @Sendable () -> Date
     private var observers: [Observer] = []
     private var network = NetworkAllocator()
+    /// Owners being deleted in the foreground, by uid: they go once their dependents have.
+    private var foregroundOwners: [String: (type: ResourceType, key: Key)] = [:]
 
     public init(registry: ResourceRegistry = .standard, historyLimit: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init) {
         self.registry = registry
@@ -169,6 +171,21 @@ public actor ObjectStore {
         }
         if type.plural == "namespaces" {
             return try await deleteNamespace(name: name, current: current)
+        }
+        // Foreground, as the API server and its garbage collector do it: the owner stays,
+        // marked (deletionTimestamp, finalizer foregroundDeletion), while its dependents are
+        // deleted, and goes when the last one blocking it (blockOwnerDeletion) is gone.
+        if propagation == .foreground, let uid = ObjectMeta.uid(current), hasDependents(uid) {
+            if current["metadata"]?["deletionTimestamp"] != nil { return current }
+            var marked = ObjectMeta.setting("deletionTimestamp", ObjectMeta.timestamp(now()), in: current)
+            marked = ObjectMeta.setting("deletionGracePeriodSeconds", 0, in: marked)
+            marked = ObjectMeta.setting(
+                "finalizers", .array((ObjectMeta.finalizers(current) + ["foregroundDeletion"]).map(JSONValue.string)), in: marked)
+            let stored = await store(marked, type: type, key: key, event: .modified)
+            foregroundOwners[uid] = (type, key)
+            await collectDependents(of: uid, propagation: .foreground)
+            await releaseForegroundOwner(uid)
+            return objects[type.resourceKey]?[key] ?? stored
         }
         // A pod on a node is stopped by its kubelet first: it stays, Terminating, until the
         // kubelet (the simulator) deletes it with grace 0. Unscheduled pods go at once.
@@ -344,8 +361,40 @@ public actor ObjectStore {
         let gone = ObjectMeta.setting("resourceVersion", .string(String(revision)), in: object)
         await publish(
             WatchEvent(kind: .deleted, object: gone, revision: revision, resourceKey: type.resourceKey, namespace: key.namespace), type: type)
-        if let uid = ObjectMeta.uid(object) { await collectDependents(of: uid, propagation: propagation) }
+        if let uid = ObjectMeta.uid(object) {
+            foregroundOwners[uid] = nil
+            await collectDependents(of: uid, propagation: propagation)
+        }
+        for owner in ObjectMeta.ownerUIDs(object) where foregroundOwners[owner] != nil { await releaseForegroundOwner(owner) }
         return gone
+    }
+
+    private func hasDependents(_ uid: String, blockingOnly: Bool = false) -> Bool {
+        registry.types.contains { type in
+            (objects[type.resourceKey] ?? [:]).values.contains { object in
+                (object["metadata"]?["ownerReferences"]?.arrayValue ?? []).contains {
+                    $0["uid"]?.stringValue == uid && (!blockingOnly || $0["blockOwnerDeletion"] == true)
+                }
+            }
+        }
+    }
+
+    /// A foreground deletion's owner goes once no dependent blocks it: its finalizer is dropped
+    /// (and the owner removed if that was the last).
+    private func releaseForegroundOwner(_ uid: String) async {
+        guard let (type, key) = foregroundOwners[uid], let owner = objects[type.resourceKey]?[key] else {
+            foregroundOwners[uid] = nil
+            return
+        }
+        guard !hasDependents(uid, blockingOnly: true) else { return }
+        foregroundOwners[uid] = nil
+        let remaining = ObjectMeta.finalizers(owner).filter { $0 != "foregroundDeletion" }
+        if remaining.isEmpty {
+            _ = await remove(type, key: key, object: owner, propagation: .background)
+        } else {
+            _ = await store(
+                ObjectMeta.setting("finalizers", .array(remaining.map(JSONValue.string)), in: owner), type: type, key: key, event: .modified)
+        }
     }
 
     /// ownerReference garbage collection: dependents go too, or lose the reference (Orphan).
