@@ -100,6 +100,14 @@ def configured_local(deploy, home, token="demo-token"):
     return home
 
 
+def code_folder(parent, script):
+    """A folder for `--code` holding `run.py`."""
+    folder = parent / "code"
+    folder.mkdir()
+    (folder / "run.py").write_text(script)
+    return folder
+
+
 def printed_json(output):
     """The JSON document the CLI printed; `job submit` logs its HTTP request first."""
     lines = output.splitlines()
@@ -299,9 +307,7 @@ def configured(cluster, home, token="demo-token"):
 def test_jobs_with_the_real_cli_on_kube_sim(cluster, tmp_path):
     kube, deploy = cluster
     home = configured(cluster, tmp_path / "demo")
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "run.py").write_text("print('hello from kbatch')\n")
+    code = code_folder(tmp_path, "print('hello from kbatch')\n")
     submitted = kbatch("job", "submit", "--name", "hello", "--image", "python:3.12-slim", "--command", '["python", "run.py"]',
                        "--code", str(code), "--env", '{"GREETING": "hi"}', home=home)
     assert submitted.returncode == 0, submitted.stderr + submitted.stdout
@@ -459,9 +465,7 @@ def test_the_real_cli_works_with_exactly_the_charts_rbac(renderer, idp, tmp_path
         # Before the first submission the namespace is not there: an empty list, not the cluster's 403.
         listed = kbatch("job", "list", home=home)
         assert listed.returncode == 0 and printed_json(listed.stdout)["items"] == [], listed.stderr
-        code = tmp_path / "code"
-        code.mkdir()
-        (code / "run.py").write_text("print('hi')\n")
+        code = code_folder(tmp_path, "print('hi')\n")
         submitted = kbatch("job", "submit", "--name", "rbac", "--image", "busybox", "--command", '["python", "run.py"]',
                            "--code", str(code), "--env", '{"A": "1"}', home=home)
         assert submitted.returncode == 0, submitted.stderr + submitted.stdout

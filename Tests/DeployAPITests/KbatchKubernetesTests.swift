@@ -119,14 +119,10 @@ struct KbatchKubernetesTests {
             .init(name: "admin", token: "admin-token", rules: [.init(apiGroups: ["*"], resources: ["*"], verbs: ["*"])]),
         ])
         try await KubeSimFixture.run(settings: settings) { sim in
-            let port = try #require(sim.client.port)
-            func client(_ token: String) -> KubernetesClient {
-                KubernetesClient(
-                    configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!, credentials: .bearerToken(token)))
-            }
-            _ = try await client("admin-token").create(
+            let admin = try sim.kubernetesClient(token: "admin-token")
+            _ = try await admin.create(
                 .clusterRoles, UnstructuredObject(["metadata": ["name": "kbatch-namespace"], "rules": Self.namespaceRoleRules])!)
-            let kube = client("deploy-token")
+            let kube = try sim.kubernetesClient(token: "deploy-token")
             var rules = KbatchSettings.NamespaceRules()
             rules.namespaceRole = "kbatch-namespace"
             rules.serviceAccount = ("rexec", "deploy-api")
@@ -140,7 +136,7 @@ struct KbatchKubernetesTests {
             }
             _ = try await jobs.submit(submission)
             #expect(try await jobs.list(.job, namespace: submission.namespace)["items"]?.arrayValue?.count == 1)
-            let binding = try await client("admin-token").get(.roleBindings, namespace: submission.namespace, name: "kbatch-deploy-api")
+            let binding = try await admin.get(.roleBindings, namespace: submission.namespace, name: "kbatch-deploy-api")
             #expect(binding["roleRef"]?["name"] == "kbatch-namespace")
             #expect(binding["subjects"] == [["kind": "ServiceAccount", "name": "deploy-api", "namespace": "rexec"]])
             _ = try await jobs.delete(.job, namespace: submission.namespace, name: "collide")

@@ -43,10 +43,13 @@ public struct KubeSimFixture: Sendable {
         }
     }
 
-    /// A client of this kube-sim over loopback HTTP.
-    public func kubernetesClient(timeout: Duration = .seconds(10)) throws -> KubernetesClient {
+    /// A client of this kube-sim over loopback HTTP; with `token`, as the access file's user it names.
+    public func kubernetesClient(timeout: Duration = .seconds(10), token: String? = nil) throws -> KubernetesClient {
         let port = try #require(client.port)
-        return KubernetesClient(configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!), timeout: timeout)
+        return KubernetesClient(
+            configuration: KubernetesConfiguration(
+                server: URL(string: "http://127.0.0.1:\(port)")!, credentials: token.map { .bearerToken($0) } ?? .none),
+            timeout: timeout)
     }
 
     @discardableResult

@@ -20,11 +20,7 @@ struct AccessControlTests {
     ])
 
     static func client(_ sim: KubeSimFixture, token: String?) throws -> KubernetesClient {
-        let port = try #require(sim.client.port)
-        return KubernetesClient(
-            configuration: KubernetesConfiguration(
-                server: URL(string: "http://127.0.0.1:\(port)")!, credentials: token.map { .bearerToken($0) } ?? .none
-            ))
+        try sim.kubernetesClient(token: token)
     }
 
     @Test("no token or an unknown one is 401; rules allow and forbid with the API server's wording")
