@@ -44,7 +44,7 @@ enum ObjectMeta {
     }
 
     static func timestamp(_ date: Date) -> JSONValue {
-        .string(date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)))
+        .string(Timestamp.kubernetes(date))
     }
 
     /// DNS-1123 label (namespaces, services, pods) or subdomain (everything else), with the

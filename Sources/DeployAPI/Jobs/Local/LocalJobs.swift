@@ -183,7 +183,7 @@ actor LocalJobs: KbatchBackend {
     }
 
     static func timestamp(_ date: Date) -> JSONValue {
-        .string(date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)))
+        .string(Timestamp.kubernetes(date))
     }
 
     static func timeZone(of cronJob: JSONValue) -> TimeZone {
