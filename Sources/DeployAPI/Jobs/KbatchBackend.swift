@@ -88,9 +88,58 @@ enum KbatchAnswers {
         return APIError(.notFound, detail: "\(resource) \"\(name)\" not found")
     }
 
+    /// A log request's name is neither a pod nor a Job of the caller's.
+    static func noPodOrJob(_ name: String) -> APIError {
+        APIError(.notFound, detail: "No pod or job named \(name)")
+    }
+
     /// Several pods' logs in one text: oldest first, each under a header line when several.
     static func joinedLogs(_ logs: [(pod: String, text: String)]) -> String {
         guard logs.count > 1 else { return logs.first?.text ?? "" }
         return logs.map { "==> \($0.pod) <==\n" + $0.text }.joined()
+    }
+
+    /// Objects in creation order (then by name, so equal times come out the same each time).
+    static func oldestFirst<Item>(_ items: [Item], _ object: (Item) -> JSONValue) -> [Item] {
+        items.sorted {
+            let left = object($0)["metadata"]
+            let right = object($1)["metadata"]
+            return (left?["creationTimestamp"]?.stringValue ?? "", left?["name"]?.stringValue ?? "")
+                < (right?["creationTimestamp"]?.stringValue ?? "", right?["name"]?.stringValue ?? "")
+        }
+    }
+
+    /// A followed log, the same on both runtimes: a pod's own, or each pod of a Job in turn (a
+    /// header line before each later one) until the Job is over and its last pod's log has
+    /// ended; a Job's next pod (a retry) is looked for every `pollInterval`. `pods` lists the
+    /// Job's pods oldest first; `follow` sends one pod's log to `send` until the pod ends.
+    static func followed(
+        _ name: String, isPod: Bool, pollInterval: Duration, pods: @escaping @Sendable () async throws -> [String],
+        jobIsOver: @escaping @Sendable () async throws -> Bool,
+        follow: @escaping @Sendable (_ pod: String, _ send: @escaping @Sendable (ByteBuffer) -> Void) async throws -> Void
+    ) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var followed: [String] = []
+                    while !Task.isCancelled {
+                        let names = isPod ? [name] : try await pods()
+                        if let next = names.first(where: { !followed.contains($0) }) {
+                            if !followed.isEmpty { continuation.yield(ByteBuffer(string: "==> \(next) <==\n")) }
+                            followed.append(next)
+                            try await follow(next) { continuation.yield($0) }
+                            continue
+                        }
+                        if isPod { break }
+                        if try await jobIsOver() { break }
+                        try await Sleep.for(pollInterval)
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 }

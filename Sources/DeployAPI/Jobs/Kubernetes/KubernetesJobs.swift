@@ -169,20 +169,28 @@ struct KubernetesJobs: KbatchBackend {
         try await Self.relayed {
             // The namespace first: the cap counts Jobs in it, and with rights bound per
             // namespace nothing can be read there before it (and its binding) exists.
-            if !preparedNamespaces.contains(submission.namespace) {
-                try await ensureNamespace(submission)
-                preparedNamespaces.insert(submission.namespace)
-            }
+            try await prepareNamespace(submission)
             if submission.kind == .job { try await checkActiveJobs(namespace: submission.namespace) }
             do {
                 return try await createObjects(submission)
             } catch let error as KubernetesError where error.isNotFound && error.message.hasPrefix("namespaces ") {
                 preparedNamespaces.remove(submission.namespace)
-                try await ensureNamespace(submission)
-                preparedNamespaces.insert(submission.namespace)
+                try await prepareNamespace(submission)
                 return try await createObjects(submission)
             }
         }
+    }
+
+    /// The namespace made complete, unless this process already did.
+    private func prepareNamespace(_ submission: KbatchSubmission) async throws {
+        guard !preparedNamespaces.contains(submission.namespace) else { return }
+        try await ensureNamespace(submission)
+        preparedNamespaces.insert(submission.namespace)
+    }
+
+    /// A Job's pods, oldest first.
+    private func jobPods(namespace: String, job: String) async throws -> [UnstructuredObject] {
+        KbatchAnswers.oldestFirst(try await items(.pods, namespace: namespace, labelSelector: "job-name=\(job)"), \.json)
     }
 
     private func createObjects(_ submission: KbatchSubmission) async throws -> JSONValue {
@@ -272,7 +280,7 @@ struct KubernetesJobs: KbatchBackend {
     /// Job's), the logs of all its pods, oldest first, each under a header line when several.
     func logs(namespace: String, name: String) async throws -> String {
         try await Self.relayed {
-            try await reading(namespace, absent: { throw APIError(.notFound, detail: "No pod or job named \(name)") }) {
+            try await reading(namespace, absent: { throw KbatchAnswers.noPodOrJob(name) }) {
                 try await logsInNamespace(namespace, name: name)
             }
         }
@@ -282,9 +290,8 @@ struct KubernetesJobs: KbatchBackend {
         if (try? await kube.get(.pods, namespace: namespace, name: name)) != nil {
             return try await kube.logs(namespace: namespace, pod: name)
         }
-        let pods = try await items(.pods, namespace: namespace, labelSelector: "job-name=\(name)")
-            .sorted { ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "") }
-        guard !pods.isEmpty else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
+        let pods = try await jobPods(namespace: namespace, job: name)
+        guard !pods.isEmpty else { throw KbatchAnswers.noPodOrJob(name) }
         var logs: [(pod: String, text: String)] = []
         for pod in pods {
             guard let podName = pod.name else { continue }
@@ -297,51 +304,26 @@ struct KubernetesJobs: KbatchBackend {
     /// marks each later one), until the Job has finished and its last pod's log has ended.
     func followLogs(namespace: String, name: String) async throws -> AsyncThrowingStream<ByteBuffer, any Error> {
         // Resolved first, so an unknown name is a 404 rather than an empty answer.
-        let unknown = APIError(.notFound, detail: "No pod or job named \(name)")
         let isPod = try await Self.relayed {
-            try await reading(namespace, absent: { throw unknown }) { () -> Bool in
+            try await reading(namespace, absent: { throw KbatchAnswers.noPodOrJob(name) }) { () -> Bool in
                 if (try? await self.kube.get(.pods, namespace: namespace, name: name)) != nil { return true }
                 do {
                     _ = try await self.kube.get(.jobs, namespace: namespace, name: name)
                     return false
                 } catch let error as KubernetesError where error.isNotFound {
-                    throw unknown
+                    throw KbatchAnswers.noPodOrJob(name)
                 }
             }
         }
         let kube = kube
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    if isPod {
-                        for try await chunk in kube.followLogs(namespace: namespace, pod: name) { continuation.yield(chunk) }
-                    } else {
-                        var followed: [String] = []
-                        while !Task.isCancelled {
-                            let pods = try await items(.pods, namespace: namespace, labelSelector: "job-name=\(name)")
-                                .sorted {
-                                    ($0.metadata["creationTimestamp"]?.stringValue ?? "") < ($1.metadata["creationTimestamp"]?.stringValue ?? "")
-                                }
-                                .compactMap(\.name)
-                            if let next = pods.first(where: { !followed.contains($0) }) {
-                                if !followed.isEmpty { continuation.yield(ByteBuffer(string: "==> \(next) <==\n")) }
-                                followed.append(next)
-                                for try await chunk in kube.followLogs(namespace: namespace, pod: next) { continuation.yield(chunk) }
-                                continue
-                            }
-                            // No pod left to follow: done once the Job is (or is gone); else its next pod is coming.
-                            let job = try? await kube.get(.jobs, namespace: namespace, name: name)
-                            if job == nil || KbatchAnswers.isFinished(job!.json) { break }
-                            try await Sleep.for(.seconds(1))
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        return KbatchAnswers.followed(
+            name, isPod: isPod, pollInterval: .seconds(1),
+            pods: { try await self.jobPods(namespace: namespace, job: name).compactMap(\.name) },
+            // Over once it has finished, or is gone.
+            jobIsOver: { (try? await kube.get(.jobs, namespace: namespace, name: name)).map { KbatchAnswers.isFinished($0.json) } ?? true },
+            follow: { pod, send in
+                for try await chunk in kube.followLogs(namespace: namespace, pod: pod) { send(chunk) }
+            })
     }
 }
 

@@ -93,8 +93,6 @@ actor LocalJobs: KbatchBackend {
                     + "this deploy API runs jobs as local processes (images are not used), so a job needs a command, "
                     + "such as kbatch job submit --command '[\"python\", \"run.py\"]'")
         }
-        var schedule: CronSchedule?
-        if submission.kind == .cronJob { schedule = try CronSchedule(submission.workload["spec"]?["schedule"]?.stringValue ?? "") }
         let code = try submission.codeConfigMap.map { configMap -> CodeBundle in
             let bundle = CodeBundle(
                 zip: Data(base64Encoded: configMap["binaryData"]?["code"]?.stringValue ?? "") ?? Data(), limit: settings.codeLimitBytes)
@@ -134,7 +132,7 @@ actor LocalJobs: KbatchBackend {
             startPod(key)
         case .cronJob:
             workload.object["status"] = [:]
-            workload.nextRun = schedule?.next(after: now, in: Self.timeZone(of: workload.object))
+            workload.nextRun = Self.nextRun(of: workload.object, after: now)
             cronJobs[key] = workload
         }
         save(submission.namespace)
@@ -186,8 +184,17 @@ actor LocalJobs: KbatchBackend {
         .string(Timestamp.kubernetes(date))
     }
 
-    static func timeZone(of cronJob: JSONValue) -> TimeZone {
-        cronJob["spec"]?["timeZone"]?.stringValue.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+    /// A CronJob's next run after `date`, in its `timeZone` (UTC without one). Its schedule was
+    /// checked at submission; nil if it never fires.
+    static func nextRun(of cronJob: JSONValue, after date: Date) -> Date? {
+        let zone = cronJob["spec"]?["timeZone"]?.stringValue.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        return (try? CronSchedule(cronJob["spec"]?["schedule"]?.stringValue ?? ""))?.next(after: date, in: zone)
+    }
+
+    /// The Jobs a CronJob has made.
+    private func jobsMade(by cronJob: Key) -> [Key: Workload] {
+        let uid = cronJobs[cronJob]?.object["metadata"]?["uid"]
+        return jobs.filter { $0.key.namespace == cronJob.namespace && $0.value.object["metadata"]?["ownerReferences"]?[0]?["uid"] == uid }
     }
 
     // MARK: Running pods
@@ -426,7 +433,7 @@ actor LocalJobs: KbatchBackend {
 
     func list(_ kind: KbatchSubmission.Kind, namespace: String) async throws -> JSONValue {
         let items = (kind == .job ? jobs : cronJobs).filter { $0.key.namespace == namespace }.map(\.value.object)
-        return KbatchAnswers.list(apiVersion: "batch/v1", kind: kind.rawValue + "List", Self.oldestFirst(items))
+        return KbatchAnswers.list(apiVersion: "batch/v1", kind: kind.rawValue + "List", KbatchAnswers.oldestFirst(items) { $0 })
     }
 
     func pods(namespace: String, jobName: String?) async throws -> JSONValue {
@@ -446,17 +453,8 @@ actor LocalJobs: KbatchBackend {
         return KbatchAnswers.object(found)
     }
 
-    private static func oldestFirst(_ items: [JSONValue]) -> [JSONValue] {
-        items.sorted {
-            let left = ($0["metadata"]?["creationTimestamp"]?.stringValue ?? "", $0["metadata"]?["name"]?.stringValue ?? "")
-            let right = ($1["metadata"]?["creationTimestamp"]?.stringValue ?? "", $1["metadata"]?["name"]?.stringValue ?? "")
-            return left < right
-        }
-    }
-
     private func podsOf(namespace: String, job: String?) -> [Pod] {
-        let owned = pods.filter { $0.key.namespace == namespace && (job == nil || $0.value.job == job) }.map(\.value)
-        return Self.oldestFirst(owned.map(\.object)).compactMap { object in owned.first { $0.object == object } }
+        KbatchAnswers.oldestFirst(pods.filter { $0.key.namespace == namespace && (job == nil || $0.value.job == job) }.map(\.value), \.object)
     }
 
     /// The pods a log request names: the pod, or the Job's pods; nil if neither is there.
@@ -470,33 +468,18 @@ actor LocalJobs: KbatchBackend {
     }
 
     func logs(namespace: String, name: String) async throws -> String {
-        guard let keys = podsNamed(name, namespace: namespace) else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
+        guard let keys = podsNamed(name, namespace: namespace) else { throw KbatchAnswers.noPodOrJob(name) }
         return KbatchAnswers.joinedLogs(
             keys.map { ($0.name, (try? String(contentsOf: logFile($0), encoding: .utf8)) ?? "") })
     }
 
     func followLogs(namespace: String, name: String) async throws -> AsyncThrowingStream<ByteBuffer, any Error> {
-        guard podsNamed(name, namespace: namespace) != nil else { throw APIError(.notFound, detail: "No pod or job named \(name)") }
-        let isPod = pods[Key(namespace: namespace, name: name)] != nil
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var followed: [String] = []
-                while !Task.isCancelled {
-                    let keys = (isPod ? [Key(namespace: namespace, name: name)] : await self.podsNamed(name, namespace: namespace)) ?? []
-                    if let next = keys.first(where: { !followed.contains($0.name) }) {
-                        if !followed.isEmpty { continuation.yield(ByteBuffer(string: "==> \(next.name) <==\n")) }
-                        followed.append(next.name)
-                        await self.follow(next, into: continuation)
-                        continue
-                    }
-                    if isPod { break }
-                    if await self.jobIsOver(Key(namespace: namespace, name: name)) { break }
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        guard podsNamed(name, namespace: namespace) != nil else { throw KbatchAnswers.noPodOrJob(name) }
+        return KbatchAnswers.followed(
+            name, isPod: pods[Key(namespace: namespace, name: name)] != nil, pollInterval: .milliseconds(100),
+            pods: { await self.podsNamed(name, namespace: namespace)?.map(\.name) ?? [] },
+            jobIsOver: { await self.jobIsOver(Key(namespace: namespace, name: name)) },
+            follow: { pod, send in await self.follow(Key(namespace: namespace, name: pod), send: send) })
     }
 
     private func jobIsOver(_ key: Key) -> Bool {
@@ -508,13 +491,13 @@ actor LocalJobs: KbatchBackend {
 
     /// One pod's log file as it grows, until the pod has ended and all of it is sent. The file
     /// is looked at every 100 ms.
-    private nonisolated func follow(_ key: Key, into continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation) async {
+    private nonisolated func follow(_ key: Key, send: @Sendable (ByteBuffer) -> Void) async {
         guard let handle = try? FileHandle(forReadingFrom: logFile(key)) else { return }
         defer { try? handle.close() }
         while !Task.isCancelled {
             let running = await isRunning(key)
             while let chunk = try? handle.read(upToCount: 64 << 10), !chunk.isEmpty {
-                continuation.yield(ByteBuffer(bytes: chunk))
+                send(ByteBuffer(bytes: chunk))
             }
             if !running { return }
             try? await Task.sleep(for: .milliseconds(100))
@@ -530,12 +513,10 @@ actor LocalJobs: KbatchBackend {
             guard jobs[key] != nil else { throw KbatchAnswers.notFound(.job, name) }
             await removeJob(key)
         case .cronJob:
-            guard let cron = cronJobs.removeValue(forKey: key) else { throw KbatchAnswers.notFound(.cronJob, name) }
+            guard let cron = cronJobs[key] else { throw KbatchAnswers.notFound(.cronJob, name) }
             // Foreground, as on a cluster: the Jobs it made go too.
-            let uid = cron.object["metadata"]?["uid"]
-            for (jobKey, job) in jobs where jobKey.namespace == namespace && job.object["metadata"]?["ownerReferences"]?[0]?["uid"] == uid {
-                await removeJob(jobKey)
-            }
+            for jobKey in jobsMade(by: key).keys { await removeJob(jobKey) }
+            cronJobs[key] = nil
             removeCode(cron.codeFile, namespace: namespace)
         }
         save(namespace)
@@ -569,8 +550,7 @@ actor LocalJobs: KbatchBackend {
     func tick(now: Date = Date()) async {
         for (key, cron) in cronJobs {
             guard let due = cron.nextRun, due <= now else { continue }
-            let schedule = try? CronSchedule(cron.object["spec"]?["schedule"]?.stringValue ?? "")
-            cronJobs[key]?.nextRun = schedule?.next(after: now, in: Self.timeZone(of: cron.object))
+            cronJobs[key]?.nextRun = Self.nextRun(of: cron.object, after: now)
             guard cron.object["spec"]?["suspend"] != true else { continue }
             await run(key, scheduledAt: due)
             save(key.namespace)
@@ -588,8 +568,7 @@ actor LocalJobs: KbatchBackend {
     private func run(_ cronKey: Key, scheduledAt: Date) async {
         guard let cron = cronJobs[cronKey] else { return }
         let uid = cron.object["metadata"]?["uid"] ?? ""
-        let owned = jobs.filter { $0.key.namespace == cronKey.namespace && $0.value.object["metadata"]?["ownerReferences"]?[0]?["uid"] == uid }
-        let running = owned.filter { !KbatchAnswers.isFinished($0.value.object) }
+        let running = jobsMade(by: cronKey).filter { !KbatchAnswers.isFinished($0.value.object) }
         switch cron.object["spec"]?["concurrencyPolicy"]?.stringValue {
         case "Forbid" where !running.isEmpty:
             return
@@ -606,14 +585,15 @@ actor LocalJobs: KbatchBackend {
         metadata["name"] = .string(name)
         metadata["namespace"] = .string(cronKey.namespace)
         metadata["uid"] = .string(UUID().uuidString.lowercased())
-        metadata["creationTimestamp"] = Self.timestamp(Date())
+        let now = Self.timestamp(Date())
+        metadata["creationTimestamp"] = now
         metadata["ownerReferences"] = [
             ["apiVersion": "batch/v1", "kind": "CronJob", "name": .string(cronKey.name), "uid": uid, "controller": true, "blockOwnerDeletion": true]
         ]
         object["apiVersion"] = "batch/v1"
         object["kind"] = "Job"
         object["metadata"] = .object(metadata)
-        object["status"] = ["startTime": Self.timestamp(Date()), "active": 1]
+        object["status"] = ["startTime": now, "active": 1]
         // The Job shares the CronJob's code file; it is removed with the CronJob.
         jobs[key] = Workload(object: object, secretValues: cron.secretValues, codeFile: nil)
         if let codeFile = cron.codeFile {
@@ -630,19 +610,12 @@ actor LocalJobs: KbatchBackend {
     /// `successfulJobsHistoryLimit` (3) and `failedJobsHistoryLimit` (1) finished Jobs are kept.
     private func trimHistory(of cronKey: Key) async {
         guard let cron = cronJobs[cronKey] else { return }
-        let uid = cron.object["metadata"]?["uid"]
-        let finished = jobs.filter {
-            $0.key.namespace == cronKey.namespace && $0.value.object["metadata"]?["ownerReferences"]?[0]?["uid"] == uid
-                && KbatchAnswers.isFinished($0.value.object)
-        }
+        let finished = jobsMade(by: cronKey).filter { KbatchAnswers.isFinished($0.value.object) }
         for (type, limitKey, fallback) in [("Complete", "successfulJobsHistoryLimit", 3.0), ("Failed", "failedJobsHistoryLimit", 1.0)] {
             let limit = Int(cron.object["spec"]?[limitKey]?.doubleValue ?? fallback)
             let ofType = finished.filter { $0.value.object["status"]?["conditions"]?[0]?["type"]?.stringValue == type }
-                .sorted {
-                    ($0.value.object["metadata"]?["creationTimestamp"]?.stringValue ?? "")
-                        > ($1.value.object["metadata"]?["creationTimestamp"]?.stringValue ?? "")
-                }
-            for (key, _) in ofType.dropFirst(limit) { await removeJob(key) }
+            let newestFirst = KbatchAnswers.oldestFirst(Array(ofType), \.value.object).reversed()
+            for (key, _) in newestFirst.dropFirst(limit) { await removeJob(key) }
         }
     }
 
@@ -682,8 +655,7 @@ actor LocalJobs: KbatchBackend {
             for (name, job) in state.jobs { jobs[Key(namespace: namespace, name: name)] = job }
             for (name, pod) in state.pods { pods[Key(namespace: namespace, name: name)] = pod }
             for (name, var cron) in state.cronJobs {
-                let schedule = try? CronSchedule(cron.object["spec"]?["schedule"]?.stringValue ?? "")
-                cron.nextRun = schedule?.next(after: Date(), in: Self.timeZone(of: cron.object))
+                cron.nextRun = Self.nextRun(of: cron.object, after: Date())
                 cronJobs[Key(namespace: namespace, name: name)] = cron
             }
             for (name, pod) in state.pods where pod.object["status"]?["phase"] == "Running" {
