@@ -7,8 +7,9 @@ RUN swift build -c release --static-swift-stdlib --product ndp-ep-api \
  && install -D "$(swift build -c release --show-bin-path)/ndp-ep-api" /out/ndp-ep-api
 
 FROM debian:12.11-slim
+# libxml2: Foundation's XML parser, which reads S3's answers (S3_ENABLED).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata libxml2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ndp-ep-api /usr/local/bin/ndp-ep-api
 USER 65532:65532

@@ -281,3 +281,55 @@ def run_ndp_ep(version, body, timeout=300):
     prelude = f"import sys; sys.path.insert(0, {str(NDP_EP_070)!r})\n" if version == "0.7.0" else ""
     prelude += "import json\nimport ndp_ep\nassert ndp_ep.__version__ or True\nfrom ndp_ep import APIClient\n"
     return run_script(prelude + textwrap.dedent(body), timeout=timeout)
+
+
+class S3Server(Process):
+    """A real S3-compatible server: moto in server mode on a free loopback port.
+
+    `strict=True` turns on moto's request authentication: an IAM user with an access key is
+    made first (moto lets exactly the first INITIAL_NO_AUTH_ACTION_COUNT calls through
+    unsigned, its own /moto-api/ aside), and from then on every S3 call must carry a valid
+    Signature Version 4 from that key (moto answers SignatureDoesNotMatch otherwise). moto
+    cannot check presigned URLs in that mode, so those are tested against a lenient server.
+    """
+
+    def __init__(self, strict=False, region="us-east-1"):
+        from conftest import free_port
+
+        self.port = free_port()
+        env = {"INITIAL_NO_AUTH_ACTION_COUNT": "3"} if strict else {}
+        super().__init__([ROOT / ".venv" / "bin" / "moto_server", "-H", "127.0.0.1", "-p", str(self.port)], env=env)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.region = region
+        wait_until("moto_server answers", self._answers, timeout=60)
+        self.access_key, self.secret_key = "testing-access", "testing-secret"
+        if strict:
+            iam = self._boto("iam", "bootstrap", "bootstrap")
+            iam.create_user(UserName="ndp-ep")
+            iam.put_user_policy(UserName="ndp-ep", PolicyName="s3", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+            key = iam.create_access_key(UserName="ndp-ep")["AccessKey"]
+            self.access_key, self.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
+
+    def _answers(self):
+        if self.process.poll() is not None:
+            raise AssertionError(f"moto_server exited:\n{self.output}")
+        try:
+            return requests.get(f"{self.url}/moto-api/", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def _boto(self, service, access_key, secret_key):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name=self.region, aws_access_key_id=access_key,
+                            aws_secret_access_key=secret_key)
+
+    def client(self):
+        """boto3's S3 client with the server's key: to check what the EP wrote."""
+        return self._boto("s3", self.access_key, self.secret_key)
+
+    def gateway_env(self):
+        """The EP's S3 settings for this server (upstream's names; endpoint as host:port)."""
+        return {"S3_ENABLED": "True", "S3_ENDPOINT": f"127.0.0.1:{self.port}", "S3_ACCESS_KEY": self.access_key,
+                "S3_SECRET_KEY": self.secret_key, "S3_SECURE": "False", "S3_REGION": self.region}

@@ -22,7 +22,13 @@ enum EPGateway {
             settings: settings.access,
             policy: policy
         )
-        let status = StatusRoutes(settings: settings, metrics: SystemMetrics(), policy: policy, catalog: catalog)
+        var storage: StorageRoutes?
+        var streamingPaths: [String] = []
+        if settings.storage.enabled {
+            storage = StorageRoutes(settings: settings.storage, access: access)
+            streamingPaths += StorageRoutes.streamingPaths
+        }
+        let status = StatusRoutes(settings: settings, metrics: SystemMetrics(), policy: policy, catalog: catalog, storage: storage?.client)
         let user = UserRoutes(tiers: access.tiers)
         let login = LoginRoutes(authAPIURL: settings.auth.authAPIURL, timeout: settings.auth.timeout)
 
@@ -36,6 +42,15 @@ enum EPGateway {
             operations += CatalogOperations.organizations + CatalogOperations.datasets + CatalogOperations.registrations + CatalogOperations.resources
             services.append(Catalog.Closer(store: catalog))
         }
+        if let storage {
+            operations += StorageOperations.all
+            let client = storage.client
+            readiness.append(
+                ReadinessCheck(name: "minio") {
+                    guard let client else { throw StorageError.notConfigured }
+                    _ = try await client.listBuckets()
+                })
+        }
         var rexec: RexecRoutes?
         if settings.rexec.enabled, let internalURL = settings.rexec.internalURL {
             rexec = RexecRoutes(
@@ -46,14 +61,14 @@ enum EPGateway {
             readiness.append(.service("rexec_deployment_api", baseURL: internalURL))
         }
         let health = EPHealthRoutes(checks: readiness, disabled: ["local_catalog", "pre_ckan", "minio", "kafka"])
-        return ServiceDefinition(
+        var definition = ServiceDefinition<IdentityRequestContext>(
             name: "ndp-ep-api", settings: http, errorStyle: .envelope,
             openAPI: OpenAPIDocument(
                 title: settings.swaggerTitle, version: settings.version, description: settings.swaggerDescription, operations: operations),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
             services: services
-        ) { [rexec] routes in
+        ) { [rexec, storage] routes in
             let endpoint = routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public))))
             RootRoute.register(on: endpoint)
             endpoint.addRoutes(health.collection)
@@ -85,6 +100,12 @@ enum EPGateway {
                     routes.group(access.guarding(registrations.updateBinding)).addRoutes(registrations.updateRoutes)
                 }
             }
+            if let storage {
+                routes.group(access.guarding(StorageRoutes.readBinding)).addRoutes(storage.readRoutes)
+                routes.group(access.guarding(StorageRoutes.createBinding)).addRoutes(storage.createRoutes)
+                routes.group(access.guarding(StorageRoutes.deleteBinding)).addRoutes(storage.deleteRoutes)
+                routes.group(access.guarding(StorageRoutes.presignBinding)).addRoutes(storage.presignRoutes)
+            }
             if let rexec {
                 // scidx-rexec sends its token in the form.
                 let formTokens: [TokenSource] = [.formField("token"), .bearerHeader]
@@ -94,5 +115,7 @@ enum EPGateway {
                 routes.group(access.guarding(PolicyBinding(.rexec, .read, .callersOwn))).addRoutes(rexec.statusRoutes)
             }
         }
+        definition.streamingPaths = streamingPaths
+        return definition
     }
 }

@@ -10,11 +10,12 @@ import Testing
 /// Who may call each route of the gateway, with every optional route switched on.
 @Suite("EP gateway route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, user, rexec, policy and the catalog")
+    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog and S3 storage")
     func levels() async throws {
         let settings = try EPSettings.load(
             from: ConfigurationSource(environment: [
                 "REXEC_CONNECTION": "True", "REXEC_DEPLOYMENT_INTERNAL_URL": "http://127.0.0.1:9/rexec", "USE_JUPYTERLAB": "True",
+                "S3_ENABLED": "True",
             ]))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -52,6 +53,11 @@ struct RouteAccessTests {
                 "POST /s3": "dataset create (public, in handler)", "PUT /s3/{id}": "dataset update (public, in handler)",
                 "PATCH /s3/{id}": "dataset update (public, in handler)", "POST /services": "service create (public, in handler)",
                 "PUT /services/{id}": "service update (public, in handler)", "PATCH /services/{id}": "service update (public, in handler)",
+                "GET /s3/buckets": "storage read (public)", "GET /s3/buckets/{bucket}": "storage read (public)",
+                "POST /s3/buckets": "storage create (public)", "DELETE /s3/buckets/{bucket}": "storage delete (public)",
+                "GET /s3/objects/{bucket}": "storage read (public)", "GET /s3/objects/{bucket}/**": "storage read (public)",
+                "POST /s3/objects/{bucket}": "storage create (public)", "DELETE /s3/objects/{bucket}/**": "storage delete (public)",
+                "POST /s3/objects/{bucket}/**": "storage read (public, in handler)",
             ]) { $1 }, governedByPolicy: true)
         try await catalog.store.close()
     }

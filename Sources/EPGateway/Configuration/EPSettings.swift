@@ -14,6 +14,7 @@ struct EPSettings: Sendable {
     var status: StatusSettings
     var rexec: RexecSettings
     var catalog: CatalogSettings
+    var storage: StorageSettings
 
     /// What `GET /status/` and its siblings report.
     struct StatusSettings: Sendable {
@@ -30,7 +31,6 @@ struct EPSettings: Sendable {
         var maxStreams: Int
         var jupyterEnabled: Bool
         var jupyterURL: String
-        var s3Enabled: Bool
         /// `PUBLIC_IP`: what `/status/metrics` reports (upstream asked api.ipify.org).
         var publicIP: String?
     }
@@ -75,7 +75,6 @@ struct EPSettings: Sendable {
                 maxStreams: try source.integer("MAX_STREAMS", default: 10, range: 0...1_000_000),
                 jupyterEnabled: try source.bool("USE_JUPYTERLAB", default: false),
                 jupyterURL: source.string("JUPYTER_URL", default: "https://jupyter.org/try-jupyter/lab/"),
-                s3Enabled: try source.bool("S3_ENABLED", default: false),
                 publicIP: source.optionalString("PUBLIC_IP")
             ),
             rexec: RexecSettings(
@@ -87,7 +86,8 @@ struct EPSettings: Sendable {
                 timeout: try source.seconds("REXEC_DEPLOYMENT_TIMEOUT_SECONDS", default: 30, range: 0.1...600),
                 spawnWaitTimeout: try source.seconds("REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600)
             ),
-            catalog: try CatalogSettings.load(from: source)
+            catalog: try CatalogSettings.load(from: source),
+            storage: try StorageSettings.load(from: source)
         )
     }
 }

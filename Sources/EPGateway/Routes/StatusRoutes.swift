@@ -17,13 +17,16 @@ struct StatusRoutes: Sendable {
     /// The local catalog, when on: `backend_connected` and `num_datasets` ask it.
     let catalog: (any CatalogStore)?
     private let probe: Catalog.ConnectionProbe?
+    /// The S3 server, when enabled and configured: `s3_connected` asks it.
+    let storage: S3Client?
 
-    init(settings: EPSettings, metrics: SystemMetrics, policy: PolicyStore, catalog: (any CatalogStore)?) {
+    init(settings: EPSettings, metrics: SystemMetrics, policy: PolicyStore, catalog: (any CatalogStore)?, storage: S3Client? = nil) {
         self.settings = settings
         self.metrics = metrics
         self.policy = policy
         self.catalog = catalog
         self.probe = catalog.map { Catalog.ConnectionProbe(store: $0) }
+        self.storage = storage
     }
 
     var endpointRoutes: RouteCollection<IdentityRequestContext> {
@@ -72,7 +75,7 @@ struct StatusRoutes: Sendable {
             "pre_ckan_enabled": .bool(status.preCkanEnabled),
             "kafka_enabled": .bool(status.kafkaEnabled),
             "jupyterlab_enabled": .bool(status.jupyterEnabled),
-            "s3_enabled": .bool(status.s3Enabled),
+            "s3_enabled": .bool(settings.storage.enabled),
             "rexec_enabled": .bool(settings.rexec.enabled),
             "policy_sha256": .string(policy.current.sha256),
             "auth_api_url": .string(settings.auth.authAPIURL.absoluteString),
@@ -86,7 +89,7 @@ struct StatusRoutes: Sendable {
             body["kafka_port"] = .number(Double(status.kafkaPort))
         }
         if status.jupyterEnabled { body["jupyterlab_url"] = .string(status.jupyterURL) }
-        if status.s3Enabled { body["s3_connected"] = false }
+        if settings.storage.enabled { body["s3_connected"] = .bool(await storage?.reachable() ?? false) }
         return .object(body)
     }
 

@@ -13,13 +13,17 @@ import Hummingbird
 public struct RequestTimeoutMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
     let timeout: Duration
     let sweeper: DeadlineSweeper
+    /// Routes that read a long body before answering (uploads) and bound themselves.
+    let exempt: StreamingPaths
 
-    public init(timeout: Duration, sweeper: DeadlineSweeper = DeadlineSweeper()) {
+    public init(timeout: Duration, sweeper: DeadlineSweeper = DeadlineSweeper(), exempt: StreamingPaths = StreamingPaths()) {
         self.timeout = timeout
         self.sweeper = sweeper
+        self.exempt = exempt
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if exempt.contains(request) { return try await next(request, context) }
         let timeout = self.timeout
         return try await withoutActuallyEscaping(next) { next in
             // The task is awaited before this closure returns, so `next` never outlives it.

@@ -5,9 +5,15 @@ import Hummingbird
 /// A request's JSON object body, or the 422 FastAPI gives for anything else (its clients read
 /// `detail` as a list of `{loc, msg, type}`).
 public enum JSONBody {
-    public static func object(from request: Request, expecting description: String) async throws -> [String: JSONValue] {
+    /// - Parameter limit: for routes past ``BodyLimitMiddleware`` (``StreamingPaths``); others are bounded already.
+    public static func object(from request: Request, expecting description: String, limit: Int = .max) async throws -> [String: JSONValue] {
         var request = request
-        let buffer = try await request.collectBody(upTo: .max)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, detail: "Request body exceeds the limit of \(limit) bytes.")
+        }
         guard let object = try? JSONValue.decode(Data(buffer: buffer)).objectValue else {
             throw APIError(.unprocessableContent, detail: [["loc": ["body"], "msg": .string(description), "type": "value_error"]])
         }

@@ -37,8 +37,9 @@ public func buildRouter<Context>(_ service: ServiceDefinition<Context>) -> Servi
     router.add(middleware: ErrorMiddleware<Context>(style: service.errorStyle))
     let methodTable = MethodNotAllowedMiddleware<Context>.RouteTable()
     router.add(middleware: MethodNotAllowedMiddleware<Context>(table: methodTable))
-    router.add(middleware: RequestTimeoutMiddleware<Context>(timeout: service.settings.requestTimeout))
-    router.add(middleware: BodyLimitMiddleware<Context>(maxBytes: service.settings.maxBodyBytes))
+    let streaming = StreamingPaths(prefixes: service.streamingPaths)
+    router.add(middleware: RequestTimeoutMiddleware<Context>(timeout: service.settings.requestTimeout, exempt: streaming))
+    router.add(middleware: BodyLimitMiddleware<Context>(maxBytes: service.settings.maxBodyBytes, exempt: streaming))
 
     let routes = ServiceRoutes(router: router, table: RouteAccessTable())
     HealthRoutes<Context>(checks: service.readinessChecks, lifecycle: service.lifecycle).register(on: routes.open)

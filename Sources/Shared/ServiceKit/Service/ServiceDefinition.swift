@@ -25,6 +25,9 @@ public struct ServiceDefinition<Context: ServiceRequestContext>: Sendable {
     public var services: [any Service]
     /// The HTTP server flavour; `.http1()` unless a service needs WebSocket upgrades.
     public var server: HTTPServerBuilder = .http1()
+    /// Path prefixes of routes that stream their request bodies (S3 uploads, a proxy): they
+    /// pass the body limit and the response-head timeout, and bound themselves instead.
+    public var streamingPaths: [String] = []
 
     public init(
         name: String, context: Context.Type = Context.self, settings: HTTPServerSettings, errorStyle: ErrorStyle, openAPI: OpenAPIDocument,
