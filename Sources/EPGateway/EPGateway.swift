@@ -39,7 +39,10 @@ enum EPGateway {
         var services: [any Service] = [PolicyReloader(store: policy)]
         if let catalog {
             readiness.append(ReadinessCheck(name: "local_catalog") { try await catalog.ping() })
-            operations += CatalogOperations.organizations + CatalogOperations.datasets + CatalogOperations.registrations + CatalogOperations.resources
+            operations +=
+                CatalogOperations.organizations + CatalogOperations.datasets + CatalogOperations.registrations + CatalogOperations.resources
+                + ServiceOperations.all
+            streamingPaths += ServiceRoutes.streamingPaths
             services.append(Catalog.Closer(store: catalog))
         }
         if let storage {
@@ -93,6 +96,9 @@ enum EPGateway {
                 routes.group(access.guarding(ResourceRoutes.updateBinding)).addRoutes(resources.updateRoutes)
                 routes.group(access.guarding(ResourceRoutes.deleteBinding)).addRoutes(resources.deleteRoutes)
                 routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(store: catalog, access: access).collection)
+                let services = ServiceRoutes(store: catalog, access: access, proxy: ServiceProxy())
+                routes.group(access.guarding(ServiceRoutes.proxyBinding)).addRoutes(services.proxyRoutes)
+                routes.group(access.guarding(ServiceRoutes.healthBinding)).addRoutes(services.healthRoutes)
                 for kind in RegistrationKind.all {
                     let registrations = RegistrationRoutes(
                         kind: kind, store: catalog, access: access, endpointOrganization: settings.status.organization)

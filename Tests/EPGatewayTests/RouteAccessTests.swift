@@ -10,7 +10,7 @@ import Testing
 /// Who may call each route of the gateway, with every optional route switched on.
 @Suite("EP gateway route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog and S3 storage")
+    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog, services, S3 storage")
     func levels() async throws {
         let settings = try EPSettings.load(
             from: ConfigurationSource(environment: [
@@ -58,7 +58,13 @@ struct RouteAccessTests {
                 "GET /s3/objects/{bucket}": "storage read (public)", "GET /s3/objects/{bucket}/**": "storage read (public)",
                 "POST /s3/objects/{bucket}": "storage create (public)", "DELETE /s3/objects/{bucket}/**": "storage delete (public)",
                 "POST /s3/objects/{bucket}/**": "storage read (public, in handler)",
-            ]) { $1 }, governedByPolicy: true)
+                "GET /services/health": "service read (protected)",
+            ]) { $1 }
+            .merging(
+                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].flatMap { method in
+                    ["/services/redirect/{name}", "/services/redirect/{name}/**"].map { ("\(method) \($0)", "service read (public, in handler)") }
+                }
+            ) { $1 }, governedByPolicy: true)
         try await catalog.store.close()
     }
 }

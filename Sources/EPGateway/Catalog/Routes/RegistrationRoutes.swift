@@ -34,9 +34,7 @@ struct RegistrationRoutes: Sendable {
 
     /// The mode of a registration: a service that asks for authentication is `protected`.
     func mode(_ dataset: CatalogDataset) -> PolicyMode {
-        if dataset.isPrivate { return .private }
-        let requiresAuth = dataset.extra("requires_auth")
-        return entity == .service && (requiresAuth?.boolValue == true || requiresAuth?.stringValue?.lowercased() == "true") ? .protected : .public
+        entity == .service ? RegisteredService.mode(of: dataset) : CatalogDataset.mode(isPrivate: dataset.isPrivate)
     }
 
     /// 201 `{id}`: the dataset's id.

@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Essentials
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import NIOCore
+import NIOHTTP1
+import ServiceKit
+
+/// Forwards a request to a registered service and its answer back, both bodies streamed (a
+/// download of any size passes through with flat memory), redirects passed on, not followed.
+///
+/// Headers pass except the hop-by-hop ones (RFC 9110 §7.6.1, and any the `Connection` header
+/// names) and `Host`; `Authorization` reaches only services that require authentication:
+/// upstream passed every caller's token to every registered URL, so anyone able to register
+/// a service could collect tokens.
+struct ServiceProxy: Sendable {
+    let http: HTTPClient
+
+    init(http: HTTPClient = ServiceProxy.sharedHTTPClient) {
+        self.http = http
+    }
+
+    /// One client per process, never shut down: no redirects followed, bodies passed on as
+    /// sent (no decompression), a body that stops moving for 5 minutes fails.
+    static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        configuration.timeout.read = .seconds(300)
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
+        "transfer-encoding", "upgrade",
+    ]
+    /// Not forwarded to the service: hop-by-hop, plus what the client connection sets itself.
+    static let requestHeadersDropped = hopByHop.union(["host", "content-length"])
+    /// Not returned to the caller: hop-by-hop, plus the service's own `Server`.
+    static let responseHeadersDropped = hopByHop.union(["server"])
+
+    enum Failure: Error, APIErrorConvertible {
+        case timedOut(service: String, after: Duration)
+        case unreachable(service: String, reason: String)
+
+        var apiError: APIError {
+            switch self {
+            case .timedOut(let service, let after):
+                APIError(.gatewayTimeout, detail: "Service '\(service)' did not answer within \(after.seconds.formatted()) seconds")
+            case .unreachable(let service, let reason): APIError(.badGateway, detail: "Service '\(service)' is unreachable: \(reason)")
+            }
+        }
+    }
+
+    /// The service's URL for `path` (as sent, still percent-encoded) and the caller's query.
+    static func target(_ service: RegisteredService, path: String, query: String) -> String {
+        var base = service.url.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        var url = path.isEmpty ? base : base + "/" + path
+        if !query.isEmpty { url += "?" + query }
+        return url
+    }
+
+    func forward(_ request: Request, to service: RegisteredService, path: String, context: IdentityRequestContext) async throws -> Response {
+        var outbound = HTTPClientRequest(url: Self.target(service, path: path, query: request.uri.query ?? ""))
+        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
+        let named = Set(
+            request.headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        for field in request.headers {
+            let name = field.name.canonicalName
+            guard !Self.requestHeadersDropped.contains(name), !named.contains(name) else { continue }
+            if name == "authorization" && !service.requiresAuthentication { continue }
+            outbound.headers.add(name: field.name.rawName, value: field.value)
+        }
+        if let address = context.remoteAddress?.ipAddress {
+            let earlier = request.headers[.init("X-Forwarded-For")!].map { $0 + ", " } ?? ""
+            outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: earlier + address)
+        }
+        if let host = request.head.authority { outbound.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host) }
+        if let length = request.headers[.contentLength].flatMap(Int64.init) {
+            if length > 0 { outbound.body = .stream(request.body, length: .known(length)) }
+        } else if request.headers[.transferEncoding] != nil {
+            outbound.body = .stream(request.body, length: .unknown)
+        }
+        let prepared = outbound
+        let response = try await headWithin(service.timeout, service: service.name) {
+            try await http.execute(prepared, timeout: .hours(24))
+        }
+        var headers = HTTPFields()
+        for (name, value) in response.headers where !Self.responseHeadersDropped.contains(name.lowercased()) {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers,
+            body: ResponseBody(asyncSequence: response.body))
+    }
+
+    /// Runs `call` (which returns once the service's response head is in) with `timeout`:
+    /// the deadline covers the head only, so a long download is not cut off.
+    private func headWithin(
+        _ timeout: Duration, service: String, _ call: @escaping @Sendable () async throws -> HTTPClientResponse
+    ) async throws -> HTTPClientResponse {
+        try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+            group.addTask {
+                do {
+                    return try await call()
+                } catch let error as HTTPClientError where error == .cancelled {
+                    throw Failure.timedOut(service: service, after: timeout)
+                } catch let error as HTTPClientError {
+                    throw Failure.unreachable(service: service, reason: "\(error)")
+                } catch let error as ChannelError {
+                    throw Failure.unreachable(service: service, reason: "\(error)")
+                } catch let error as IOError {
+                    throw Failure.unreachable(service: service, reason: "\(error)")
+                }
+            }
+            group.addTask {
+                try await Sleep.for(timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let response = try await group.next() ?? nil else { throw Failure.timedOut(service: service, after: timeout) }
+            return response
+        }
+    }
+}
