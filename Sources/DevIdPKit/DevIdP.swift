@@ -13,7 +13,7 @@ public enum DevIdP {
     public static func definition(
         directory: UserDirectory, faults: FaultInjector, settings: HTTPServerSettings, registry: PrometheusCollectorRegistry
     ) -> ServiceDefinition<BasicServiceRequestContext> {
-        let routes = DevIdPRoutes(directory: directory, faults: faults)
+        let routes = DevIdPRoutes(directory: DevIdPRoutes.Directory(directory), faults: faults)
         return ServiceDefinition(
             name: "dev-idp", settings: settings, errorStyle: .detail,
             openAPI: OpenAPIDocument(

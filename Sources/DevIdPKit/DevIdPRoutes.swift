@@ -8,15 +8,52 @@ import ServiceKit
 ///
 /// - `POST /information` (and `/temp/information`, upstream's path): `{token}` → user object, or 401.
 /// - `POST /user/login`: `{username, password}` → `{access_token, token_type, roles, groups}`, or 401.
+/// - `POST /group/add-user {group_name, username}`, `POST /role/assign {role_name, username,
+///   group_name}`: the AAI calls an approved access request makes, with an admin's bearer
+///   token (role `ndp_admin`); the user's groups gain `group_name`, their roles
+///   `group:<group_name>:<role_name>` (a role name the EP's tiers read), in memory.
 /// - `GET /_dev/stats`, `POST /_dev/faults`, `POST /_dev/release`, `POST /_dev/reset`: test controls.
 struct DevIdPRoutes: Sendable {
-    let directory: UserDirectory
+    let directory: Directory
     let faults: FaultInjector
+
+    /// The users, changed by the AAI calls.
+    actor Directory {
+        var users: UserDirectory
+        /// As loaded: `/_dev/reset` goes back to it.
+        let loaded: UserDirectory
+
+        init(_ users: UserDirectory) {
+            self.users = users
+            self.loaded = users
+        }
+
+        func reset() { users = loaded }
+
+        func user(forToken token: String) -> UserDirectory.User? { users.user(forToken: token) }
+
+        func user(username: String, password: String) -> UserDirectory.User? { users.user(username: username, password: password) }
+
+        func add(_ value: String, to list: String, ofUser username: String) -> Bool { users.add(value, to: list, ofUser: username) }
+    }
 
     func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         router.post("information") { request, context in try await information(request, context: context) }
         router.post("temp/information") { request, context in try await information(request, context: context) }
         router.post("user/login") { request, context in try await login(request, context: context) }
+        router.post("group/add-user") { request, context in
+            try await change(request, context: context) { body in
+                guard let group = body["group_name"]?.stringValue, !group.isEmpty else { return nil }
+                return (group, "groups")
+            }
+        }
+        router.post("role/assign") { request, context in
+            try await change(request, context: context) { body in
+                guard let group = body["group_name"]?.stringValue, let role = body["role_name"]?.stringValue, !group.isEmpty, !role.isEmpty
+                else { return nil }
+                return ("group:\(group):\(role)", "roles")
+            }
+        }
         router.get("_dev/stats") { _, _ in try await stats() }
         router.post("_dev/faults") { request, context in
             let requested = try await request.decode(as: FaultInjector.Faults.self, context: context)
@@ -29,6 +66,7 @@ struct DevIdPRoutes: Sendable {
         }
         router.post("_dev/reset") { _, _ in
             await faults.reset()
+            await directory.reset()
             return try await stats()
         }
     }
@@ -49,7 +87,7 @@ struct DevIdPRoutes: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>oops</html>")))
         }
         let body = try? await request.decode(as: TokenRequest.self, context: context)
-        guard let token = body?.token, let user = directory.user(forToken: token) else {
+        guard let token = body?.token, let user = await directory.user(forToken: token) else {
             return JSONValue.object(["error": "Invalid or expired token"]).response(status: .unauthorized)
         }
         return JSONValue.object(user.object).response()
@@ -59,7 +97,7 @@ struct DevIdPRoutes: Sendable {
         await faults.countLogin()
         let body = try? await request.decode(as: LoginRequest.self, context: context)
         guard let username = body?.username, let password = body?.password,
-            let user = directory.user(username: username, password: password), let token = user.tokens.first
+            let user = await directory.user(username: username, password: password), let token = user.tokens.first
         else {
             return JSONValue.object(["error": "Invalid username or password"]).response(status: .unauthorized)
         }
@@ -67,6 +105,34 @@ struct DevIdPRoutes: Sendable {
             "access_token": .string(token), "token_type": "bearer",
             "roles": user.object["roles"] ?? [], "groups": user.object["groups"] ?? [],
         ]).response()
+    }
+
+    /// An AAI change: the caller must be an admin; `what` reads the body into the value and
+    /// the list (`groups`, `roles`) it goes to, or nil when a field is missing (422).
+    func change(
+        _ request: Request, context: BasicServiceRequestContext, _ what: ([String: JSONValue]) -> (value: String, list: String)?
+    ) async throws -> Response {
+        if let status = await faults.faults.aaiStatus {
+            return JSONValue.object(["detail": "injected failure"]).response(status: .init(code: status))
+        }
+        let header = request.headers[.authorization] ?? ""
+        guard header.lowercased().hasPrefix("bearer "), let caller = await directory.user(forToken: String(header.dropFirst(7))) else {
+            return JSONValue.object(["detail": "Invalid or expired token"]).response(status: .unauthorized)
+        }
+        guard (caller.object["roles"]?.arrayValue ?? []).contains(.string("ndp_admin")) else {
+            return JSONValue.object(["detail": "Only administrators may change groups and roles"]).response(status: .forbidden)
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: 64 << 10)
+        guard let body = try? JSONValue.decode(Data(buffer: buffer)).objectValue, let username = body["username"]?.stringValue,
+            let (value, list) = what(body)
+        else {
+            return JSONValue.object(["detail": "username and group_name (and role_name) are required"]).response(status: .unprocessableContent)
+        }
+        guard await directory.add(value, to: list, ofUser: username) else {
+            return JSONValue.object(["detail": .string("User '\(username)' not found")]).response(status: .notFound)
+        }
+        return JSONValue.object(["message": .string("\(list == "groups" ? "Added to group" : "Role assigned"): \(value)")]).response()
     }
 
     func stats() async throws -> Response {
@@ -87,16 +153,29 @@ struct DevIdPRoutes: Sendable {
                 OpenAPIDocument.object(["username": OpenAPIDocument.string, "password": OpenAPIDocument.string], required: ["username", "password"])),
             responses: [200: .init("Token", schema: OpenAPIDocument.anyObject), 401: .init("Bad credentials", schema: OpenAPIDocument.anyObject)]),
         .init(
+            "POST", "/group/add-user", summary: "AAI: add a user to a group (admin token).", tags: ["aai"],
+            requestBody: OpenAPIDocument.jsonBody(
+                OpenAPIDocument.object(
+                    ["group_name": OpenAPIDocument.string, "username": OpenAPIDocument.string], required: ["group_name", "username"])),
+            responses: [200: .init("Added", schema: OpenAPIDocument.anyObject), 404: .init("No such user", schema: OpenAPIDocument.anyObject)]),
+        .init(
+            "POST", "/role/assign", summary: "AAI: assign a role in a group (admin token).", tags: ["aai"],
+            requestBody: OpenAPIDocument.jsonBody(
+                OpenAPIDocument.object(
+                    ["role_name": OpenAPIDocument.string, "username": OpenAPIDocument.string, "group_name": OpenAPIDocument.string],
+                    required: ["role_name", "username", "group_name"])),
+            responses: [200: .init("Assigned", schema: OpenAPIDocument.anyObject), 404: .init("No such user", schema: OpenAPIDocument.anyObject)]),
+        .init(
             "GET", "/_dev/stats", summary: "Request counters and active faults.", tags: ["dev"],
             responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
         .init(
-            "POST", "/_dev/faults", summary: "Set faults: delay_ms, status, malformed, hold, error.", tags: ["dev"],
+            "POST", "/_dev/faults", summary: "Set faults: delay_ms, status, malformed, hold, error, aai_status.", tags: ["dev"],
             responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
         .init(
             "POST", "/_dev/release", summary: "Release held /information requests.", tags: ["dev"],
             responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
         .init(
-            "POST", "/_dev/reset", summary: "Clear faults and counters.", tags: ["dev"],
+            "POST", "/_dev/reset", summary: "Clear faults and counters, and undo the AAI calls' changes.", tags: ["dev"],
             responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
     ]
 }

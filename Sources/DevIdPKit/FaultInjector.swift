@@ -14,9 +14,12 @@ public actor FaultInjector {
         public var hold: Bool = false
         /// Answer `/information` with 200 and `{"error": <this>}`, the IdP's other way of saying no.
         public var error: String?
+        /// Answer the AAI's group and role calls with this status, changing nothing.
+        public var aaiStatus: Int?
 
         enum CodingKeys: String, CodingKey {
             case delayMilliseconds = "delay_ms"
+            case aaiStatus = "aai_status"
             case status, malformed, hold, error
         }
 
@@ -29,6 +32,7 @@ public actor FaultInjector {
             malformed = try container.decodeIfPresent(Bool.self, forKey: .malformed) ?? false
             hold = try container.decodeIfPresent(Bool.self, forKey: .hold) ?? false
             error = try container.decodeIfPresent(String.self, forKey: .error)
+            aaiStatus = try container.decodeIfPresent(Int.self, forKey: .aaiStatus)
         }
     }
 

@@ -89,6 +89,16 @@ public struct UserDirectory: Sendable {
         }
     }
 
+    /// Adds `value` to the user's `groups` or `roles` list (once); false when there is no
+    /// such user. What the AAI's `/group/add-user` and `/role/assign` change.
+    mutating func add(_ value: String, to list: String, ofUser username: String) -> Bool {
+        guard let index = users.firstIndex(where: { $0.username == username }) else { return false }
+        var values = users[index].object[list]?.arrayValue ?? []
+        if !values.contains(.string(value)) { values.append(.string(value)) }
+        users[index].object[list] = .array(values)
+        return true
+    }
+
     func user(forToken token: String) -> User? {
         byToken[token].map { users[$0] }
     }

@@ -13,9 +13,10 @@ enum EPGateway {
         settings: EPSettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry,
         policy: PolicyStore = .builtIn(), catalog: (any CatalogStore)? = nil
     ) -> ServiceDefinition<IdentityRequestContext> {
+        let identities = CachingIdentityProvider.live(settings: settings.auth, logger: logger)
         let access = EndpointAccess(
             authenticator: RequestAuthenticator(
-                provider: CachingIdentityProvider.live(settings: settings.auth, logger: logger),
+                provider: identities,
                 dialect: .epGateway,
                 staticToken: settings.testToken.map { RequestAuthenticator.StaticToken(token: $0, identity: EPSettings.testIdentity) }
             ),
@@ -31,11 +32,14 @@ enum EPGateway {
         let status = StatusRoutes(settings: settings, metrics: SystemMetrics(), policy: policy, catalog: catalog, storage: storage?.client)
         let user = UserRoutes(tiers: access.tiers)
         let login = LoginRoutes(authAPIURL: settings.auth.authAPIURL, timeout: settings.auth.timeout)
+        let accessRequests = AccessRequestRoutes(
+            store: settings.accessRequestsEnabled ? catalog as? any AccessRequestStore : nil, aai: AAIClient(authAPIURL: settings.auth.authAPIURL),
+            endpointGroup: settings.access.endpointUUID ?? "", accessChanged: { subject in await identities.forget(subject: subject) })
 
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)]
         var operations =
             [RootRoute.operation] + EPHealthRoutes.operations + StatusRoutes.operations(settings) + LoginRoutes.operations
-            + UserRoutes.operations + [PolicyOperations.read]
+            + UserRoutes.operations + AccessRequestRoutes.operations + [PolicyOperations.read]
         var services: [any Service] = [PolicyReloader(store: policy)]
         if let catalog {
             readiness.append(ReadinessCheck(name: "local_catalog") { try await catalog.ping() })
@@ -81,6 +85,9 @@ enum EPGateway {
                 .addRoutes(status.endpointRoutes)
             routes.group(access.guarding(PolicyBinding(.rexec, .read, .fixed(.protected)))).addRoutes(status.rexecRoutes)
             routes.group(access.guarding(PolicyBinding(.user, .read, .callersOwn))).addRoutes(user.collection)
+            routes.group(access.guarding(AccessRequestRoutes.createBinding)).addRoutes(accessRequests.createRoutes)
+            routes.group(access.guarding(AccessRequestRoutes.readBinding)).addRoutes(accessRequests.readRoutes)
+            routes.group(access.guarding(AccessRequestRoutes.decideBinding)).addRoutes(accessRequests.decideRoutes)
             PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<IdentityRequestContext>.binding)))
             if let catalog {
                 let organizations = OrganizationRoutes(store: catalog, access: access)

@@ -10,7 +10,7 @@ import Testing
 /// Who may call each route of the gateway, with every optional route switched on.
 @Suite("EP gateway route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog, services, S3 storage")
+    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog, services, S3 storage, access requests")
     func levels() async throws {
         let settings = try EPSettings.load(
             from: ConfigurationSource(environment: [
@@ -59,6 +59,10 @@ struct RouteAccessTests {
                 "POST /s3/objects/{bucket}": "storage create (public)", "DELETE /s3/objects/{bucket}/**": "storage delete (public)",
                 "POST /s3/objects/{bucket}/**": "storage read (public, in handler)",
                 "GET /services/health": "service read (protected)",
+                "POST /user/access-requests": "access_request create (private, own)",
+                "GET /user/access-requests": "access_request read (private)",
+                "POST /user/access-requests/{id}/approve": "access_request update (private)",
+                "POST /user/access-requests/{id}/reject": "access_request update (private)",
             ]) { $1 }
             .merging(
                 ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].flatMap { method in

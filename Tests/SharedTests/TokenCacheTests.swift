@@ -40,6 +40,22 @@ struct TokenCacheTests {
         }
     }
 
+    @Test("forgetting a user drops their cached identities only: their next request asks the IdP, others' do not")
+    func forgetSubject() async throws {
+        try await DevIdPFixture.run { idp in
+            let cache = Self.cache(idp)
+            let demo = try await cache.identify(token: "demo-token")
+            _ = try await cache.identify(token: "viewer-token")
+            #expect(await idp.informationRequests == 2)
+            #expect(await cache.forget(subject: try #require(demo.subject)) == 1)
+            #expect(await cache.forget(subject: "nobody") == 0)
+            _ = try await cache.identify(token: "viewer-token")
+            #expect(await idp.informationRequests == 2)
+            _ = try await cache.identify(token: "demo-token")
+            #expect(await idp.informationRequests == 3)
+        }
+    }
+
     @Test("a rejected token is remembered for the shorter negative TTL")
     func negativeTTL() async throws {
         try await DevIdPFixture.run { idp in

@@ -15,6 +15,9 @@ struct EPSettings: Sendable {
     var rexec: RexecSettings
     var catalog: CatalogSettings
     var storage: StorageSettings
+    /// `ENABLE_ACCESS_REQUESTS`: the access-request workflow (needs the catalog database,
+    /// which keeps the requests, and `AFFINITIES_EP_UUID`, the group approval adds users to).
+    var accessRequestsEnabled: Bool = false
 
     /// What `GET /status/` and its siblings report.
     struct StatusSettings: Sendable {
@@ -54,6 +57,24 @@ struct EPSettings: Sendable {
     )
 
     static func load(from source: ConfigurationSource) throws -> EPSettings {
+        var settings = try loadFields(from: source)
+        settings.accessRequestsEnabled = try source.bool("ENABLE_ACCESS_REQUESTS", default: false)
+        if settings.accessRequestsEnabled {
+            guard settings.catalog.enabled else {
+                throw ConfigurationError(
+                    variable: "ENABLE_ACCESS_REQUESTS", value: "True",
+                    expected: "False with LOCAL_CATALOG_BACKEND=none: access requests are kept in the catalog database")
+            }
+            guard let group = settings.access.endpointUUID, !group.isEmpty else {
+                throw ConfigurationError(
+                    variable: "AFFINITIES_EP_UUID", value: "",
+                    expected: "the endpoint's group at the AAI, which an approved access request adds the user to (ENABLE_ACCESS_REQUESTS=True)")
+            }
+        }
+        return settings
+    }
+
+    private static func loadFields(from source: ConfigurationSource) throws -> EPSettings {
         return EPSettings(
             auth: try AuthSettings.load(from: source),
             access: try AccessSettings.load(from: source),

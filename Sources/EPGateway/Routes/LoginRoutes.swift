@@ -15,12 +15,7 @@ struct LoginRoutes: Sendable {
     var httpClient: HTTPClient = UpstreamHTTPClient.shared
 
     init(authAPIURL: URL, timeout: Duration) {
-        var components = URLComponents()
-        components.scheme = authAPIURL.scheme
-        components.host = authAPIURL.host
-        components.port = authAPIURL.port
-        components.path = "/user/login"
-        self.loginURL = components.string ?? authAPIURL.absoluteString
+        self.loginURL = AAIClient.base(of: authAPIURL) + "/user/login"
         self.timeout = timeout
     }
 

@@ -70,6 +70,19 @@ public actor CachingIdentityProvider: IdentityProvider {
         return snapshot
     }
 
+    /// Drops every cached identity of the user with `subject` (all their tokens), so the next
+    /// request of theirs asks the IdP again: after their groups or roles changed (an approved
+    /// access request). Returns how many entries went.
+    @discardableResult
+    public func forget(subject: String) -> Int {
+        let keys = entries.compactMap { key, entry -> TokenDigest? in
+            if case .user(let user) = entry.outcome, user.subject == subject { return key }
+            return nil
+        }
+        for key in keys { entries[key] = nil }
+        return keys.count
+    }
+
     public func identify(token: String) async throws -> UserIdentity {
         let key = TokenDigest(token)
         guard ttl > 0 else {

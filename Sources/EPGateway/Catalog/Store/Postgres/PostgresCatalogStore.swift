@@ -2,6 +2,7 @@ import Essentials
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceKit
 
 /// The catalog in PostgreSQL (`LOCAL_CATALOG_BACKEND=postgres`, `CATALOG_POSTGRES_URL`), for
 /// several replicas on one database.
@@ -112,11 +113,12 @@ final class PostgresCatalogStore: CatalogStore {
     /// Runs `body` within the call deadline, turning the database's refusals into the
     /// catalog's: a unique name taken → `clash`, anything else → 503 (the reason logged).
     private func call<Value: Sendable>(
-        clash: CatalogError? = nil, deadline: Duration? = nil, _ body: @escaping @Sendable () async throws -> Value
+        clash: (any Error & Sendable)? = nil, deadline: Duration? = nil, _ body: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         do {
             return try await withDeadline(deadline ?? callDeadline, body)
-        } catch let error as CatalogError {
+        } catch let error as any APIErrorConvertible {
+            // The catalog's and the access requests' own refusals.
             throw error
         } catch let error as PSQLError where error.sqlState == Self.uniqueViolation && clash != nil {
             throw clash!
@@ -126,15 +128,15 @@ final class PostgresCatalogStore: CatalogStore {
         }
     }
 
-    private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         try await call { [client, logger] in try await client.query(query, logger: logger).collect() }
     }
 
     /// `body` inside `BEGIN … COMMIT` on one pooled connection; any error rolls it back. A
     /// deadlock or serialization failure (the database chose this transaction to abort) is
     /// retried, twice at most.
-    private func transaction<Value: Sendable>(
-        clash: CatalogError? = nil, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Value
+    func transaction<Value: Sendable>(
+        clash: (any Error & Sendable)? = nil, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Value
     ) async throws -> Value {
         try await call(clash: clash) { [client, logger] in
             var attempt = 1
@@ -182,7 +184,7 @@ final class PostgresCatalogStore: CatalogStore {
         let created = CatalogOrganization(
             id: CatalogID.make(), name: organization.name, title: organization.title, description: organization.description,
             creator: organization.creator, created: Date())
-        try await transaction(clash: .organizationExists(organization.name)) { connection, logger in
+        try await transaction(clash: CatalogError.organizationExists(organization.name)) { connection, logger in
             _ = try await connection.query(
                 """
                 INSERT INTO organizations (id, name, title, description, creator_user_id, creator_md5, created)
@@ -245,7 +247,7 @@ final class PostgresCatalogStore: CatalogStore {
             )
             SELECT count(*) FROM dataset
             """
-        let inserted = try await call(clash: .datasetExists(dataset.name)) { [client, logger] in
+        let inserted = try await call(clash: CatalogError.datasetExists(dataset.name)) { [client, logger] in
             do {
                 return try await client.query(query, logger: logger).collect().first?.decode(Int.self) ?? 0
             } catch let error as PSQLError where error.sqlState == Self.foreignKeyViolation {

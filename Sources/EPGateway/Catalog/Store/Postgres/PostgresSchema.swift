@@ -47,7 +47,22 @@ enum PostgresSchema {
             )
             """,
             "CREATE INDEX resources_by_dataset ON resources (dataset_id, position)",
-        ]
+        ],
+        // 2: access requests (the request as JSON, its user, status and time as columns);
+        //    at most one pending request per user, enforced by a partial unique index.
+        [
+            """
+            CREATE TABLE access_requests (
+                id text PRIMARY KEY,
+                user_sub text NOT NULL,
+                status text NOT NULL,
+                created_at text NOT NULL,
+                document text NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX access_requests_one_pending ON access_requests (user_sub) WHERE status = 'pending'",
+            "CREATE INDEX access_requests_by_status ON access_requests (status, created_at)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -90,7 +90,7 @@ final class SQLiteCatalogStore: CatalogStore {
 
     private var reader: SQLiteConnection { readers[nextReader.next() % readers.count] }
 
-    private func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         do {
             return try await reader.query(sql, binds)
         } catch let error as SQLiteError {
@@ -99,7 +99,7 @@ final class SQLiteCatalogStore: CatalogStore {
     }
 
     /// `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer; any error rolls everything back.
-    private func transaction<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
+    func transaction<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
         try await writer.transaction(body)
     }
 

@@ -59,6 +59,21 @@ enum SQLiteSchema {
             """,
             "DROP TABLE dataset_words",
         ],
+        // 3: access requests (the request as JSON, its user, status and time as columns);
+        //    at most one pending request per user, enforced by a partial unique index.
+        [
+            """
+            CREATE TABLE access_requests (
+                id TEXT PRIMARY KEY,
+                user_sub TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                document TEXT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX access_requests_one_pending ON access_requests(user_sub) WHERE status = 'pending'",
+            "CREATE INDEX access_requests_by_status ON access_requests(status, created_at)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }
