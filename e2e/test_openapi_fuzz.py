@@ -6,6 +6,7 @@ The deploy API runs the local runtime with no usable interpreter, so a fuzzed sp
 happens to be valid is refused (400) instead of starting a server, and with an empty PATH, so
 a fuzzed kbatch job that happens to be valid finds no program to run; the gateway delegates its
 /rexec routes to that deploy API, so they are fuzzed end to end."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,8 @@ def services(idp, tmp_path_factory):
     broker = Broker(idp.url)
     empty = tmp_path_factory.mktemp("empty-path")
     deploy = DeployAPI(idp, broker, tmp_path_factory.mktemp("fuzz"), env={"REXEC_LOCAL_PYTHON": "/nonexistent/python3", "PATH": str(empty)})
-    gateway = Gateway(idp, deploy)
+    # The access-request workflow on, so its routes are fuzzed past their 503.
+    gateway = Gateway(idp, deploy, env={"ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-fuzz"})
     yield deploy, gateway
     for process in (gateway, deploy, broker):
         process.stop()
@@ -39,15 +41,22 @@ def fuzz(schema_url):
     )
 
 
+def assert_no_failures(result):
+    # Counted failures ("❌ 1 failed"); warnings such as "Authentication failed: 3 operations
+    # returned only 401/403" (the admin-only routes, for the demo user) are not failures.
+    summary = result.stdout.split("SUMMARY")[-1]
+    assert "passed" in result.stdout and not re.search(r"\d+ failed", summary), result.stdout[-4000:]
+
+
 def test_gateway_openapi_holds_under_fuzzing(services):
     _, gateway = services
     result = fuzz(f"{gateway.url}/openapi.json")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "passed" in result.stdout and "failed" not in result.stdout.split("SUMMARY")[-1], result.stdout[-4000:]
+    assert_no_failures(result)
 
 
 def test_deploy_api_openapi_holds_under_fuzzing(services):
     deploy, _ = services
     result = fuzz(f"{deploy.url}/openapi.json")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "passed" in result.stdout and "failed" not in result.stdout.split("SUMMARY")[-1], result.stdout[-4000:]
+    assert_no_failures(result)

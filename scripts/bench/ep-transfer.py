@@ -113,12 +113,6 @@ def form_body(boundary, path, key):
     yield f"\r\n--{boundary}--\r\n".encode()
 
 
-def file_chunks(path):
-    with open(path, "rb") as handle:
-        while piece := handle.read(1 << 20):
-            yield piece
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binaries", default=None, help="directory with the release binaries (default: build them)")
@@ -130,14 +124,14 @@ def main():
     children = []
     with tempfile.TemporaryDirectory(prefix="ep-transfer-bench-") as scratch:
         try:
-            idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0", "--log-level", "error"],
+            idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0", "--log-level", "notice"],
                         env={"DEV_IDP_USERS": "config/dev-idp-users.yaml"})
             children.append(idp)
             idp_url = f"http://127.0.0.1:{idp.port()}"
             s3 = S3Server(strict=False)
             children.append(s3)
             ep = Child([binaries / "ndp-ep-api", "--host", "127.0.0.1", "--port", "0"],
-                       env={"AUTH_API_URL": f"{idp_url}/information", "LOG_LEVEL": "error", **s3.gateway_env(),
+                       env={"AUTH_API_URL": f"{idp_url}/information", "LOG_LEVEL": "notice", **s3.gateway_env(),
                             "CATALOG_SQLITE_PATH": f"{scratch}/catalog.sqlite"})
             children.append(ep)
             ep_url = f"http://127.0.0.1:{ep.port()}"
@@ -173,8 +167,8 @@ def main():
             presign = lambda kind, key: requests.post(f"{ep_url}/s3/objects/bench/{key}/presigned-{kind}", headers=TOKEN, json={},  # noqa: E731
                                                       timeout=30).json()["url"]
             start = time.perf_counter()
-            requests.put(presign("upload", "direct.bin"), data=file_chunks(path), timeout=600,
-                         headers={"Content-Length": str(mib << 20)}).raise_for_status()
+            with open(path, "rb") as handle:  # a file object: sent with its Content-Length (moto refuses chunked PUTs)
+                requests.put(presign("upload", "direct.bin"), data=handle, timeout=600).raise_for_status()
             direct_up = (mib << 20) / (time.perf_counter() - start) / 1e6
             boundary = "bench-boundary-7f3a"
             watch = MemoryWatch(ep)

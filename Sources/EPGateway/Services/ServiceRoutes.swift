@@ -15,8 +15,16 @@ struct ServiceRoutes: Sendable {
     let store: any CatalogStore
     let access: EndpointAccess
     let proxy: ServiceProxy
+    let directory: ServiceDirectory
     /// How long one health check may take.
     var healthTimeout: Duration = .seconds(3)
+
+    init(store: any CatalogStore, access: EndpointAccess, proxy: ServiceProxy = ServiceProxy()) {
+        self.store = store
+        self.access = access
+        self.proxy = proxy
+        self.directory = ServiceDirectory(store: store)
+    }
 
     static let proxyBinding = PolicyBinding(.service, .read, .inHandler(.public))
     static let healthBinding = PolicyBinding(.service, .read, .fixed(.protected))
@@ -42,7 +50,7 @@ struct ServiceRoutes: Sendable {
 
     func redirect(_ request: Request, context: IdentityRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        guard let dataset = try await store.dataset(name), let service = RegisteredService(dataset), service.name == name else {
+        guard let service = try await directory.service(named: name) else {
             throw APIError(.notFound, detail: "Service '\(name)' not found")
         }
         if service.requiresAuthentication && context.identity == nil {
