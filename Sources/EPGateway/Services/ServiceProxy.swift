@@ -22,17 +22,9 @@ struct ServiceProxy: Sendable {
         self.http = http
     }
 
-    /// One client per process, never shut down: no redirects followed, bodies passed on as
-    /// sent (no decompression), a body that stops moving for 5 minutes fails.
-    static let sharedHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(5)
-        configuration.timeout.read = .seconds(300)
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .disabled
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    /// One client per process: a transfer may take as long as it keeps moving; one that
+    /// stalls for 5 minutes fails.
+    static let sharedHTTPClient = UpstreamHTTPClient.passThrough(readTimeout: .seconds(300))
 
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",

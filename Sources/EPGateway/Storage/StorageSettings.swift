@@ -12,7 +12,7 @@ struct StorageSettings: Sendable, Equatable {
     var secure: Bool
     var region: String
     /// `S3_PART_SIZE_MB`: uploads larger than this go up as a multipart upload, one part of
-    /// this size at a time (the most an upload holds in memory). S3's minimum part is 5 MiB.
+    /// this size at a time (an upload holds at most two in memory). S3's minimum part is 5 MiB.
     var partSize: Int
     /// `S3_TIMEOUT_SECONDS`: budget of one S3 call (a part upload gets ten times as much);
     /// a download's body may take longer, as long as it keeps moving.

@@ -40,18 +40,9 @@ struct S3Client: Sendable {
     /// Budget of one call that is not a body stream.
     var timeout: Duration = .seconds(30)
 
-    /// The client S3 calls go through, one per process (like `HTTPClient.shared`, never shut
-    /// down): redirects are not followed (a signed request must not be replayed elsewhere),
-    /// bodies are passed on as stored (no decompression), and a body that stops moving for
-    /// 60 s fails (a download may take as long as it keeps moving).
-    static let sharedHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(5)
-        configuration.timeout.read = .seconds(60)
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    /// The client S3 calls go through, one per process: a download may take as long as it
+    /// keeps moving; one that stalls for 60 s fails.
+    static let sharedHTTPClient = UpstreamHTTPClient.passThrough(readTimeout: .seconds(60))
 
     /// `host` or `host:port` as the Host header carries it (and the signature signs it).
     var hostHeader: String {

@@ -2,8 +2,10 @@ import NIOCore
 
 /// One object going up as its bytes arrive: held until a part's worth is there, then sent.
 /// A body no larger than one part is a single PutObject; a larger one a multipart upload of
-/// part-sized pieces, so memory holds at most one part whatever the object's size. An upload
-/// that fails or is abandoned is aborted, so no invisible parts are left billed on the server.
+/// part-sized pieces. One part is sent while the next is read (the caller's upload and the
+/// server's work overlap), so memory holds at most two parts whatever the object's size. An
+/// upload that fails or is abandoned is aborted, so no invisible parts are left billed on
+/// the server.
 struct S3Upload {
     let client: S3Client
     let bucket: String
@@ -13,6 +15,8 @@ struct S3Upload {
     private var pending = ByteBuffer()
     private var uploadID: String?
     private var parts: [String] = []
+    /// The part being sent while the next one is read.
+    private var inFlight: Task<String, any Error>?
     private(set) var size: Int64 = 0
 
     struct TooLarge: Error {
@@ -54,21 +58,33 @@ struct S3Upload {
         }
         if pending.readableBytes > 0 { try await send(pending) }
         pending.clear()
+        try await settle()
         return try await client.completeMultipartUpload(bucket, key: key, uploadID: uploadID, parts: parts)
     }
 
     /// Gives up: a started multipart upload is aborted (best effort: the server's own
     /// lifecycle rules are the backstop if it is unreachable).
     func abort() async {
+        inFlight?.cancel()
+        _ = try? await inFlight?.value
         guard let uploadID else { return }
         try? await client.abortMultipartUpload(bucket, key: key, uploadID: uploadID)
     }
 
+    /// Waits for the part in flight; its ETag joins the list.
+    private mutating func settle() async throws {
+        guard let sending = inFlight else { return }
+        inFlight = nil
+        parts.append(try await sending.value)
+    }
+
+    /// Sends `part` once the previous one is in, without waiting for it to arrive.
     private mutating func send(_ part: ByteBuffer) async throws {
         if uploadID == nil {
             uploadID = try await client.createMultipartUpload(bucket, key: key, contentType: contentType)
         }
-        let etag = try await client.uploadPart(bucket, key: key, uploadID: uploadID!, number: parts.count + 1, body: part)
-        parts.append(etag)
+        try await settle()
+        let (client, bucket, key, uploadID, number) = (client, bucket, key, uploadID!, parts.count + 1)
+        inFlight = Task { try await client.uploadPart(bucket, key: key, uploadID: uploadID, number: number, body: part) }
     }
 }

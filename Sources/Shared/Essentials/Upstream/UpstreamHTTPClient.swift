@@ -15,4 +15,19 @@ public enum UpstreamHTTPClient {
         configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
+
+    /// A client for passing bodies through (S3 transfers, the services proxy), made once per
+    /// use and kept for the process's life like `shared`: redirects are not followed (a
+    /// signed or authorized request must not be replayed elsewhere), bodies are passed on as
+    /// sent (no decompression), and a body that stops moving for `readTimeout` fails, however
+    /// long the whole transfer takes.
+    public static func passThrough(readTimeout: TimeAmount, connectTimeout: TimeAmount = .seconds(5)) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = connectTimeout
+        configuration.timeout.read = readTimeout
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }
 }
