@@ -25,6 +25,8 @@ extension Target.Dependency {
     static let hummingbirdAuth = Self.product(name: "HummingbirdAuth", package: "hummingbird-auth")
     static let hummingbirdCore = Self.product(name: "HummingbirdCore", package: "hummingbird")
     static let hummingbirdTesting = Self.product(name: "HummingbirdTesting", package: "hummingbird")
+    static let hummingbirdWebSocket = Self.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+    static let hummingbirdWSClient = Self.product(name: "HummingbirdWSClient", package: "hummingbird-websocket")
     static let logging = Self.product(name: "Logging", package: "swift-log")
     static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
     static let nioConcurrencyHelpers = Self.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
@@ -99,7 +101,7 @@ let package = Package(
             "ServiceKit",
             [
                 "Essentials", "AccessPolicy", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
-                .nioConcurrencyHelpers, .nioCore, .prometheus, .serviceLifecycle,
+                .nioConcurrencyHelpers, .nioCore, .prometheus, .serviceLifecycle, .hummingbirdWebSocket,
             ]),
         sharedModule(
             "Identity",
@@ -131,7 +133,7 @@ let package = Package(
             [
                 "AccessPolicy", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
                 .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .hummingbirdWebSocket, .hummingbirdWSClient,
             ]),
         service(
             "PodsBackend",

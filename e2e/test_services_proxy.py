@@ -83,6 +83,51 @@ class Service:
         self.server.server_close()
 
 
+class WebSocketService:
+    """A WebSocket service in a thread: echoes each message with the path, query and whether
+    it saw an Authorization header, as `<path>|<auth>|<message>`; `bye` closes from its side."""
+
+    def __init__(self):
+        import asyncio
+
+        from websockets.asyncio.server import serve
+
+        async def echo(connection):
+            request = connection.request
+            authorized = "yes" if request.headers.get("Authorization") else "no"
+            async for message in connection:
+                if message == "bye":
+                    await connection.close()
+                    return
+                reply = message if isinstance(message, bytes) else f"{request.path}|{authorized}|{message}"
+                await connection.send(reply)
+
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        async def main():
+            # chat.v1 when offered; a client offering none is served without one.
+            self.server = await serve(echo, "127.0.0.1", 0, select_subprotocol=lambda _, offered: "chat.v1" if "chat.v1" in offered else None)
+            self.port = self.server.sockets[0].getsockname()[1]
+            ready.set()
+            await self.server.serve_forever()
+
+        self.thread = threading.Thread(target=lambda: self.loop.run_until_complete(main()), daemon=True)
+        self.thread.start()
+        assert ready.wait(10)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.server.close)
+
+
+@pytest.fixture(scope="module")
+def ws_service():
+    running = WebSocketService()
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="module")
 def service():
     running = Service()
@@ -91,10 +136,13 @@ def service():
 
 
 @pytest.fixture(scope="module")
-def gateway(idp, service):
+def gateway(idp, service, ws_service):
     process = Gateway(idp)
     dead = f"http://127.0.0.1:{free_port()}"
     registrations = [
+        {"service_name": "live", "service_title": "WebSocket echo", "owner_org": "services", "service_url": ws_service.url},
+        {"service_name": "private-live", "service_title": "Protected WebSocket echo", "owner_org": "services",
+         "service_url": ws_service.url, "extras": {"requires_auth": True}},
         {"service_name": "echo", "service_title": "Echo", "owner_org": "services", "service_url": f"{service.url}/api",
          "health_check_url": f"{service.url}/health"},
         {"service_name": "private-echo", "service_title": "Protected echo", "owner_org": "services", "service_url": service.url,
@@ -176,8 +224,36 @@ def test_the_health_view_checks_every_service_at_once(gateway):
     assert requests.get(f"{gateway.base}/services/health", timeout=30).status_code == 401
     report = requests.get(f"{gateway.base}/services/health", headers=WRITER, timeout=30).json()
     by_name = {entry["name"]: entry for entry in report["services"]}
-    assert set(by_name) == {"echo", "private-echo", "sluggish", "gone"}
+    assert set(by_name) == {"echo", "private-echo", "sluggish", "gone", "live", "private-live"}
     assert by_name["echo"]["status"] == "up" and by_name["echo"]["status_code"] == 200 and by_name["echo"]["latency_ms"] >= 0
     assert by_name["gone"]["status"] == "down" and "error" in by_name["gone"]
     assert by_name["sluggish"]["status"] == "unknown"
     assert report["up"] == 1 and report["down"] == 1
+
+
+def test_websockets_are_relayed_both_ways(gateway):
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    ws_base = gateway.base.replace("http://", "ws://") + "/services/redirect"
+    with connect(f"{ws_base}/live/chat/room-1?user=ann", subprotocols=["chat.v1"], open_timeout=10,
+                 additional_headers=WRITER) as socket:
+        assert socket.subprotocol == "chat.v1"
+        socket.send("hello")
+        assert socket.recv(timeout=10) == "/chat/room-1?user=ann|no|hello"  # no token for an open service
+        socket.send(b"\x00\x01binary")
+        assert socket.recv(timeout=10) == b"\x00\x01binary"
+        socket.send("bye")  # the service closes; the relay closes the caller's side too
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=10)
+
+    # A refused upgrade is answered 400 without a body (hummingbird-websocket's answer to an
+    # upgrade its hook declines); no WebSocket reaches the service.
+    for refused_url, headers in ((f"{ws_base}/private-live/x", {}), (f"{ws_base}/private-live/x", {"Authorization": "Bearer nope"}),
+                                 (f"{ws_base}/nobody/x", WRITER)):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(refused_url, open_timeout=10, additional_headers=headers)
+        assert refused.value.response.status_code == 400, refused_url
+    with connect(f"{ws_base}/private-live/x", open_timeout=10, additional_headers=WRITER) as socket:
+        socket.send("hi")
+        assert socket.recv(timeout=10) == "/x|yes|hi"

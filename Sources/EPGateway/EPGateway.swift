@@ -1,4 +1,5 @@
 import AccessPolicy
+import HummingbirdCore
 import Identity
 import Logging
 import Prometheus
@@ -36,6 +37,7 @@ enum EPGateway {
             store: settings.accessRequestsEnabled ? catalog as? any AccessRequestStore : nil, aai: AAIClient(authAPIURL: settings.auth.authAPIURL),
             endpointGroup: settings.access.endpointUUID ?? "", accessChanged: { subject in await identities.forget(subject: subject) })
 
+        let serviceRoutes = catalog.map { ServiceRoutes(store: $0, access: access) }
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)]
         var operations =
             [RootRoute.operation] + EPHealthRoutes.operations + StatusRoutes.operations(settings) + LoginRoutes.operations
@@ -75,7 +77,7 @@ enum EPGateway {
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
             services: services
-        ) { [rexec, storage] routes in
+        ) { [rexec, storage, serviceRoutes] routes in
             let endpoint = routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public))))
             RootRoute.register(on: endpoint)
             endpoint.addRoutes(health.collection)
@@ -103,7 +105,7 @@ enum EPGateway {
                 routes.group(access.guarding(ResourceRoutes.updateBinding)).addRoutes(resources.updateRoutes)
                 routes.group(access.guarding(ResourceRoutes.deleteBinding)).addRoutes(resources.deleteRoutes)
                 routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(store: catalog, access: access).collection)
-                let services = ServiceRoutes(store: catalog, access: access, proxy: ServiceProxy())
+                let services = serviceRoutes!
                 routes.group(access.guarding(ServiceRoutes.proxyBinding)).addRoutes(services.proxyRoutes)
                 routes.group(access.guarding(ServiceRoutes.healthBinding)).addRoutes(services.healthRoutes)
                 for kind in RegistrationKind.all {
@@ -129,6 +131,11 @@ enum EPGateway {
             }
         }
         definition.streamingPaths = streamingPaths
+        if let webSockets = serviceRoutes?.webSockets(rootPaths: http.rootPaths) {
+            definition.server = HTTPServerBuilder.http1WebSocketUpgradeQuiescing { request, _, logger in
+                try await webSockets.shouldUpgrade(request, logger: logger)
+            }
+        }
         return definition
     }
 }

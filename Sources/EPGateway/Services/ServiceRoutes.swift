@@ -26,6 +26,11 @@ struct ServiceRoutes: Sendable {
         self.directory = ServiceDirectory(store: store)
     }
 
+    /// The WebSocket side of the proxy, for the server's upgrade hook.
+    func webSockets(rootPaths: [String]) -> ServiceWebSocketProxy {
+        ServiceWebSocketProxy(directory: directory, access: access, rootPaths: rootPaths)
+    }
+
     static let proxyBinding = PolicyBinding(.service, .read, .inHandler(.public))
     static let healthBinding = PolicyBinding(.service, .read, .fixed(.protected))
     /// The proxy streams request bodies: past the body limit and the response-head timeout

@@ -17,4 +17,15 @@ public enum RootPath {
         var seen = Set<String>()
         return paths.filter { seen.insert($0).inserted }.sorted { $0.count > $1.count }
     }
+
+    /// `/ep/api/x?y` → `/x?y`; `/ep` → `/`; nil when no prefix applies. What
+    /// ``RootPathResponder`` does to every request, and upgrade hooks to theirs.
+    public static func strip(_ path: String, prefixes: [String]) -> String? {
+        for prefix in prefixes where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            guard rest.isEmpty || rest.first == "/" || rest.first == "?" else { continue }
+            return rest.first == "/" ? String(rest) : "/" + rest
+        }
+        return nil
+    }
 }

@@ -26,13 +26,5 @@ public struct RootPathResponder<Base: HTTPResponder>: HTTPResponder where Base.C
         return try await base.respond(to: Request(head: head, body: request.body), context: context)
     }
 
-    /// `/ep/api/x?y` → `/x?y`; `/ep` → `/`; nil when no prefix applies.
-    static func strip(_ path: String, prefixes: [String]) -> String? {
-        for prefix in prefixes where path.hasPrefix(prefix) {
-            let rest = path.dropFirst(prefix.count)
-            guard rest.isEmpty || rest.first == "/" || rest.first == "?" else { continue }
-            return rest.first == "/" ? String(rest) : "/" + rest
-        }
-        return nil
-    }
+    static func strip(_ path: String, prefixes: [String]) -> String? { RootPath.strip(path, prefixes: prefixes) }
 }

@@ -4,18 +4,18 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 
-/// HTTP/1 with WebSocket upgrades, plus one thing hummingbird-websocket's channel lacks: a
+/// HTTP/1 with WebSocket upgrades (kube-sim's exec, the EP's services proxy), plus one thing hummingbird-websocket's channel lacks: a
 /// connection that has not sent a byte yet is closed when the server shuts down.
 ///
 /// That channel installs its quiesce handling only once the first request has been read, so
 /// an idle pooled client connection (AsyncHTTPClient opens spares) held graceful shutdown
 /// open forever. Plain `.http1()` servers close such connections already.
-struct QuiescingUpgradeChannel: ServerChildChannel {
-    typealias Value = HTTP1WebSocketUpgradeChannel.Value
+public struct QuiescingUpgradeChannel: ServerChildChannel {
+    public typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
     let base: HTTP1WebSocketUpgradeChannel
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(CloseUnusedConnectionOnQuiesce(), position: .first)
         }.flatMap {
@@ -23,7 +23,7 @@ struct QuiescingUpgradeChannel: ServerChildChannel {
         }
     }
 
-    func handle(value: Value, logger: Logger) async {
+    public func handle(value: Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)
     }
 }
@@ -52,7 +52,7 @@ final class CloseUnusedConnectionOnQuiesce: ChannelInboundHandler, RemovableChan
 
 extension HTTPServerBuilder {
     /// `.http1WebSocketUpgrade` whose unused connections do not block graceful shutdown.
-    static func http1WebSocketUpgradeQuiescing(
+    public static func http1WebSocketUpgradeQuiescing(
         shouldUpgrade:
             @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
                 WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
