@@ -1,0 +1,116 @@
+import Foundation
+
+/// The `local_copy` and `local_symlink` methods (docs/specs/anchors-platforms.md §B.3), done
+/// so that nothing half-done ever looks complete and the source is never changed:
+///
+/// - a copy is written under a temporary name beside its destination, made read-only (files
+///   0400, folders 0500) and only then renamed into place, in one step; an interrupted copy
+///   leaves at most a `.staging-*` temporary, never a partial file at the destination;
+/// - a symlink is created and nothing else: the prototype's chmod/chown of the link followed
+///   it and changed the source's own mode and owner.
+///
+/// Symlinks inside a copied tree are skipped: following them could read outside the source
+/// root, and copying them would give the user links they could not have made.
+enum LocalStaging {
+    struct Progress: Sendable {
+        var bytesDone: Int64
+        var bytesTotal: Int64
+    }
+
+    /// The bytes a copy of `source` will write (regular files only; symlinks are skipped).
+    static func size(of source: URL) throws -> Int64 {
+        let attributes = try FileManager.default.attributesOfItem(atPath: source.path)
+        if attributes[.type] as? FileAttributeType == .typeRegular { return (attributes[.size] as? NSNumber)?.int64Value ?? 0 }
+        var total: Int64 = 0
+        let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey, .isSymbolicLinkKey]
+        guard let entries = FileManager.default.enumerator(at: source, includingPropertiesForKeys: keys) else { return 0 }
+        for case let url as URL in entries {
+            let values = try url.resourceValues(forKeys: Set(keys))
+            if values.isRegularFile == true, values.isSymbolicLink != true { total += Int64(values.fileSize ?? 0) }
+        }
+        return total
+    }
+
+    /// Copies `source` (a file or a folder tree) to `destination`, read-only, reporting
+    /// progress after every MiB; the destination's parent folders are made as needed. An
+    /// error thrown by `progress` (a cancelled job) stops the copy like a failed read.
+    static func copy(_ source: URL, to destination: URL, progress: (Progress) throws -> Void = { _ in }) throws {
+        let manager = FileManager.default
+        let parent = destination.deletingLastPathComponent()
+        try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+        let temporary = parent.appendingPathComponent(".\(destination.lastPathComponent).staging-\(UUID().uuidString.prefix(8))")
+        var state = Progress(bytesDone: 0, bytesTotal: try size(of: source))
+        do {
+            try progress(state)
+            try copyItem(source, to: temporary, state: &state, progress: progress)
+            try makeReadOnly(temporary)
+            try manager.moveItem(at: temporary, to: destination)
+        } catch {
+            try? makeWritable(temporary)
+            try? manager.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    private static func copyItem(_ source: URL, to destination: URL, state: inout Progress, progress: (Progress) throws -> Void) throws {
+        let type = try FileManager.default.attributesOfItem(atPath: source.path)[.type] as? FileAttributeType
+        switch type {
+        case .typeRegular?:
+            try copyFile(source, to: destination, state: &state, progress: progress)
+        case .typeDirectory?:
+            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: false)
+            for name in try FileManager.default.contentsOfDirectory(atPath: source.path).sorted() {
+                try copyItem(source.appendingPathComponent(name), to: destination.appendingPathComponent(name), state: &state, progress: progress)
+            }
+        default:
+            return  // symlinks, sockets, devices: not staged
+        }
+    }
+
+    private static func copyFile(_ source: URL, to destination: URL, state: inout Progress, progress: (Progress) throws -> Void) throws {
+        let input = try FileHandle(forReadingFrom: source)
+        defer { try? input.close() }
+        guard FileManager.default.createFile(atPath: destination.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination.path])
+        }
+        let output = try FileHandle(forWritingTo: destination)
+        defer { try? output.close() }
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            try output.write(contentsOf: chunk)
+            state.bytesDone += Int64(chunk.count)
+            try progress(state)
+        }
+        try output.synchronize()
+    }
+
+    /// Files 0400, folders 0500, deepest first (a folder's own mode last, so its entries can
+    /// still be changed).
+    static func makeReadOnly(_ url: URL) throws {
+        try setModes(url, file: 0o400, folder: 0o500)
+    }
+
+    private static func makeWritable(_ url: URL) throws {
+        try setModes(url, file: 0o600, folder: 0o700)
+    }
+
+    private static func setModes(_ url: URL, file: Int, folder: Int) throws {
+        let manager = FileManager.default
+        let type = try manager.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType
+        if type == .typeDirectory {
+            // The folder must be writable and searchable while its entries change.
+            try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
+            for name in try manager.contentsOfDirectory(atPath: url.path) {
+                try setModes(url.appendingPathComponent(name), file: file, folder: folder)
+            }
+            try manager.setAttributes([.posixPermissions: folder], ofItemAtPath: url.path)
+        } else if type == .typeRegular {
+            try manager.setAttributes([.posixPermissions: file], ofItemAtPath: url.path)
+        }
+    }
+
+    /// A symlink at `destination` to `source`; the source is not touched.
+    static func symlink(_ source: URL, at destination: URL) throws {
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: destination, withDestinationURL: source)
+    }
+}
