@@ -56,7 +56,7 @@ struct AccessRequestRoutes: Sendable {
     /// `{justification?}` → 201 the request.
     func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
         let store = try enabledStore()
-        let body = try await Self.body(request)
+        let body = try await JSONBody.objectOrEmpty(from: request, expecting: "a JSON object is required")
         let justification = try Self.text(body, "justification", limit: 2000)
         guard let user = context.identity, let subject = user.subject,
             let username = user.username ?? user.attributes["preferred_username"]?.stringValue, !username.isEmpty
@@ -88,7 +88,7 @@ struct AccessRequestRoutes: Sendable {
     func approve(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
         let store = try enabledStore()
         let id = try context.parameters.require("id")
-        let body = try await Self.body(request)
+        let body = try await JSONBody.objectOrEmpty(from: request, expecting: "a JSON object is required")
         guard let grantText = body["grant_type"]?.stringValue, let grant = AccessRequest.Grant(rawValue: grantText) else {
             throw APIError.validation("grant_type must be viewer, writer, admin or member", field: "grant_type")
         }
@@ -124,7 +124,7 @@ struct AccessRequestRoutes: Sendable {
     func reject(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
         let store = try enabledStore()
         let id = try context.parameters.require("id")
-        let notes = try Self.text(try await Self.body(request), "notes", limit: 2000)
+        let notes = try Self.text(try await JSONBody.objectOrEmpty(from: request, expecting: "a JSON object is required"), "notes", limit: 2000)
         let decider = context.identity
         let decided = try await store.updatePendingAccessRequest(id) { request in
             request.status = .rejected
@@ -139,13 +139,6 @@ struct AccessRequestRoutes: Sendable {
         request.decidedAt = Timestamp.isoUTC(Date())
         request.decidedBySub = decider?.subject
         request.decidedByUsername = decider?.username ?? decider?.attributes["preferred_username"]?.stringValue
-    }
-
-    /// A JSON object body; an empty body counts as `{}`.
-    private static func body(_ request: Request) async throws -> [String: JSONValue] {
-        let declared = request.headers[.contentLength].flatMap(Int.init)
-        if declared == 0 || (declared == nil && request.headers[.transferEncoding] == nil) { return [:] }
-        return try await JSONBody.object(from: request, expecting: "a JSON object is required")
     }
 
     private static func text(_ body: [String: JSONValue], _ field: String, limit: Int) throws -> String? {

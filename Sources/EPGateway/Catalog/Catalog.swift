@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import ServiceKit
 import ServiceLifecycle
 
@@ -60,30 +59,6 @@ enum Catalog {
         func run() async throws {
             try? await gracefulShutdown()
             try await store.close()
-        }
-    }
-}
-
-extension Catalog {
-    /// Whether the store answered lately: `/status/` reports it on every call, and a round trip
-    /// to the database per status call would cost more than the rest of the answer. A result
-    /// is reused for `maximumAge`.
-    final class ConnectionProbe: Sendable {
-        let store: any CatalogStore
-        let maximumAge: Duration
-        private let last = NIOLockedValueBox<(at: ContinuousClock.Instant, connected: Bool)?>(nil)
-
-        init(store: any CatalogStore, maximumAge: Duration = .seconds(1)) {
-            self.store = store
-            self.maximumAge = maximumAge
-        }
-
-        func connected() async -> Bool {
-            let now = ContinuousClock.now
-            if let last = last.withLockedValue({ $0 }), now - last.at < maximumAge { return last.connected }
-            let connected = (try? await store.ping()) != nil
-            last.withLockedValue { $0 = (now, connected) }
-            return connected
         }
     }
 }

@@ -16,17 +16,17 @@ struct StatusRoutes: Sendable {
     let policy: PolicyStore
     /// The local catalog, when on: `backend_connected` and `num_datasets` ask it.
     let catalog: (any CatalogStore)?
-    private let probe: Catalog.ConnectionProbe?
+    private let probe: ConnectionProbe?
     /// The S3 server, when enabled and configured: `s3_connected` asks it.
-    let storage: S3Client?
+    private let storageProbe: ConnectionProbe?
 
     init(settings: EPSettings, metrics: SystemMetrics, policy: PolicyStore, catalog: (any CatalogStore)?, storage: S3Client? = nil) {
         self.settings = settings
         self.metrics = metrics
         self.policy = policy
         self.catalog = catalog
-        self.probe = catalog.map { Catalog.ConnectionProbe(store: $0) }
-        self.storage = storage
+        self.probe = catalog.map { store in ConnectionProbe { (try? await store.ping()) != nil } }
+        self.storageProbe = storage.map { client in ConnectionProbe { await client.reachable() } }
     }
 
     var endpointRoutes: RouteCollection<IdentityRequestContext> {
@@ -89,7 +89,7 @@ struct StatusRoutes: Sendable {
             body["kafka_port"] = .number(Double(status.kafkaPort))
         }
         if status.jupyterEnabled { body["jupyterlab_url"] = .string(status.jupyterURL) }
-        if settings.storage.enabled { body["s3_connected"] = .bool(await storage?.reachable() ?? false) }
+        if settings.storage.enabled { body["s3_connected"] = .bool(await storageProbe?.connected() ?? false) }
         return .object(body)
     }
 

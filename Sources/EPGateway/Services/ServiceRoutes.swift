@@ -105,16 +105,15 @@ struct ServiceRoutes: Sendable {
         report["health_check_url"] = .string(url.absoluteString)
         let started = ContinuousClock.now
         do {
-            var response = try await proxy.http.execute(HTTPClientRequest(url: url.absoluteString), timeout: .nanoseconds(healthTimeout.nanoseconds))
+            let response = try await proxy.http.execute(HTTPClientRequest(url: url.absoluteString), timeout: .nanoseconds(healthTimeout.nanoseconds))
             _ = try? await response.body.collect(upTo: 64 << 10)
-            response.body = .bytes(ByteBuffer())
             let code = Int(response.status.code)
             report["status_code"] = .number(Double(code))
             report["status"] = (200..<400).contains(code) ? "up" : "down"
         } catch {
             report["status"] = "down"
             report["error"] = .string(
-                error is HTTPClientError && "\(error)".contains("deadline") ? "no answer within \(healthTimeout.seconds.formatted()) s" : "\(error)")
+                (error as? HTTPClientError) == .deadlineExceeded ? "no answer within \(healthTimeout.seconds.formatted()) s" : "\(error)")
         }
         report["latency_ms"] = .number(((ContinuousClock.now - started).seconds * 10_000).rounded() / 10)
         return .object(report)

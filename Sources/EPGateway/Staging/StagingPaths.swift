@@ -1,3 +1,5 @@
+import Crypto
+import Essentials
 import Foundation
 
 /// Where a staging request may read and write (docs/specs/anchors-platforms.md §B.3, and
@@ -57,7 +59,7 @@ struct StagingPaths: Sendable {
     static func folder(forUser user: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-")
         if (1...128).contains(user.count), user.allSatisfy(allowed.contains), user != ".", user != "..", !user.hasPrefix(".") { return user }
-        return "user-" + SigV4Signer.sha256Hex(Data(user.utf8)).prefix(16)
+        return "user-" + SHA256.hash(data: Array(user.utf8)).hexString.prefix(16)
     }
 
     /// The destination `<target>/<user>/<relative_path>` (not created): its existing part,

@@ -13,7 +13,7 @@ import Darwin
 /// any size streams through without being held: ``next()`` hands out each part's start, its
 /// bytes in pieces, and its end.
 ///
-/// Boundaries are found with `memmem` over the bytes at hand, keeping back only a possible
+/// Boundaries are found with `memchr` and `memcmp` over the bytes at hand, keeping back only a possible
 /// partial boundary at the end: a byte-at-a-time parser (MultipartKit's) moved under 1 MB/s
 /// in a debug build and would be the bottleneck of a large upload.
 struct MultipartFormReader {

@@ -201,8 +201,7 @@ struct StorageRoutes: Sendable {
 
     /// `{expires_in | expiration: 1…604800, default 3600}` → `{url, expires_in}`.
     func presign(_ method: String, bucket: String, key: String, request: Request) async throws -> JSONValue {
-        let hasBody = request.headers[.contentLength].flatMap(Int.init).map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
-        let body = hasBody ? try await JSONBody.object(from: request, expecting: "a JSON object is required", limit: 64 << 10) : [:]
+        let body = try await JSONBody.objectOrEmpty(from: request, expecting: "a JSON object is required", limit: 64 << 10)
         var expires = 3600
         for field in ["expires_in", "expiration"] {
             switch body[field] {

@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 
 /// AWS Signature Version 4, as every S3-compatible server checks it (Amazon S3, MinIO, Ceph,
@@ -29,7 +30,7 @@ struct SigV4Signer: Sendable {
     static let algorithm = "AWS4-HMAC-SHA256"
 
     static func sha256Hex(_ data: some DataProtocol) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: data).hexString
     }
 
     /// `20130524T000000Z` and `20130524`, in UTC.
@@ -86,7 +87,7 @@ struct SigV4Signer: Sendable {
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        return HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key)).hexString
     }
 
     /// The headers to add for a signed call: `x-amz-date`, `x-amz-content-sha256` and

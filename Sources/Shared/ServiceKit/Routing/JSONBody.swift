@@ -19,4 +19,13 @@ public enum JSONBody {
         }
         return object
     }
+
+    /// As ``object(from:expecting:limit:)``, but a request without a body (no length and no
+    /// chunked encoding, or `Content-Length: 0`) counts as `{}`: for routes whose every field
+    /// is optional.
+    public static func objectOrEmpty(from request: Request, expecting description: String, limit: Int = .max) async throws -> [String: JSONValue] {
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if declared == 0 || (declared == nil && request.headers[.transferEncoding] == nil) { return [:] }
+        return try await object(from: request, expecting: description, limit: limit)
+    }
 }
