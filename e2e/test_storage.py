@@ -120,6 +120,36 @@ def test_a_large_upload_goes_up_in_parts_and_comes_back_whole(gateway, strict_s3
     assert digest.hexdigest() == hashlib.sha256(payload).hexdigest()
 
 
+def test_object_key_may_follow_a_small_file_but_not_a_started_large_one(gateway, strict_s3):
+    s3 = strict_s3.client()
+    s3.create_bucket(Bucket="ordered")
+    url = f"{gateway.base}/s3/objects/ordered"
+    # requests puts `data` fields before `files`; a list of files keeps the order given.
+    late_key = requests.post(url, headers=WRITER, timeout=30,
+                             files=[("file", ("upload.txt", b"small")), ("object_key", (None, "named/late.txt"))])
+    assert late_key.status_code == 200, late_key.text
+    assert late_key.json()["key"] == "named/late.txt"
+    assert s3.get_object(Bucket="ordered", Key="named/late.txt")["Body"].read() == b"small"
+
+    big = os.urandom(6 << 20)  # more than the 5 MiB part: its first part goes up under the file's name
+    refused = requests.post(url, headers=WRITER, timeout=60,
+                            files=[("file", ("big.bin", big)), ("object_key", (None, "named/big.bin"))])
+    assert refused.status_code == 422, refused.text
+    assert "object_key must come before a file larger than one part" in refused.text
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="ordered").get("Contents", [])]
+    assert keys == ["named/late.txt"]  # neither big.bin nor named/big.bin
+    assert s3.list_multipart_uploads(Bucket="ordered").get("Uploads", []) == []
+
+    same_key = requests.post(url, headers=WRITER, timeout=60,
+                             files=[("file", ("big.bin", big)), ("object_key", (None, "big.bin"))])
+    assert same_key.status_code == 200 and same_key.json()["size"] == len(big)
+
+    bad_late_key = requests.post(url, headers=WRITER, timeout=30,
+                                 files=[("file", ("fine.txt", b"x")), ("object_key", (None, "bad\u0001key"))])
+    assert bad_late_key.status_code == 422
+    assert "fine.txt" not in [o["Key"] for o in s3.list_objects_v2(Bucket="ordered").get("Contents", [])]
+
+
 def test_a_listing_follows_every_page(gateway, strict_s3):
     s3 = strict_s3.client()
     s3.create_bucket(Bucket="many-objects")

@@ -35,6 +35,19 @@ struct ServiceProxy: Sendable {
     /// Not returned to the caller: hop-by-hop, plus the service's own `Server`.
     static let responseHeadersDropped = hopByHop.union(["server"])
 
+    /// The caller's headers a service receives: none of `dropped` nor any the caller's
+    /// `Connection` header names, and `Authorization` only if the service requires
+    /// authentication (a token is never handed to a service that did not ask for one).
+    static func passedOn(_ headers: HTTPFields, to service: RegisteredService, dropping dropped: Set<String>) -> [HTTPField] {
+        let named = Set(
+            headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        return headers.filter { field in
+            let name = field.name.canonicalName
+            guard !dropped.contains(name), !named.contains(name) else { return false }
+            return name != "authorization" || service.requiresAuthentication
+        }
+    }
+
     enum Failure: Error, APIErrorConvertible {
         case timedOut(service: String, after: Duration)
         case unreachable(service: String, reason: String)
@@ -60,12 +73,7 @@ struct ServiceProxy: Sendable {
     func forward(_ request: Request, to service: RegisteredService, path: String, context: IdentityRequestContext) async throws -> Response {
         var outbound = HTTPClientRequest(url: Self.target(service, path: path, query: request.uri.query ?? ""))
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
-        let named = Set(
-            request.headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        for field in request.headers {
-            let name = field.name.canonicalName
-            guard !Self.requestHeadersDropped.contains(name), !named.contains(name) else { continue }
-            if name == "authorization" && !service.requiresAuthentication { continue }
+        for field in Self.passedOn(request.headers, to: service, dropping: Self.requestHeadersDropped) {
             outbound.headers.add(name: field.name.rawName, value: field.value)
         }
         if let address = context.remoteAddress?.ipAddress {

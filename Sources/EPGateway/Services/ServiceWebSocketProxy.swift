@@ -55,11 +55,7 @@ struct ServiceWebSocketProxy: Sendable {
         let subpath = String(rest.dropFirst(name.count).drop { $0 == "/" })
         var url = ServiceProxy.target(service, path: subpath, query: pieces.count > 1 ? String(pieces[1]) : "")
         if url.hasPrefix("http") { url = "ws" + url.dropFirst(4) }
-        var headers = HTTPFields()
-        for field in request.headerFields where !Self.handshakeHeaders.contains(field.name.canonicalName) {
-            if field.name == .authorization && !service.requiresAuthentication { continue }
-            headers.append(field)
-        }
+        var headers = HTTPFields(ServiceProxy.passedOn(request.headerFields, to: service, dropping: Self.handshakeHeaders))
         let offered = request.headerFields[.secWebSocketProtocol]?.split(separator: ",").first.map {
             $0.trimmingCharacters(in: .whitespaces)
         }

@@ -218,57 +218,68 @@ struct StorageRoutes: Sendable {
     }
 
     /// Streams the form's `file` part into S3 under `object_key` (else the file's name):
-    /// 200 `{bucket, key, size, etag}`.
+    /// 200 `{bucket, key, size, etag}`. A file that fits in one part is held until the form
+    /// ends, so `object_key` may follow it; a larger one goes up as it arrives, under the key
+    /// known when its first part is sent, and a later differing `object_key` aborts it. Nothing
+    /// is stored unless the whole form is acceptable.
     func upload(_ request: Request, bucket: String, logger: Logger) async throws -> JSONValue {
         guard let client else { throw StorageError.notConfigured }
         var form = try MultipartFormReader(request: request)
         var objectKey: String?
         var field: (name: String, value: ByteBuffer)?
         var upload: S3Upload?
-        var stored: (key: String, size: Int64, etag: String)?
+        var readingFile = false
         do {
             while let event = try await form.next() {
                 switch event {
-                case .start(let part) where part.name == "file" && stored == nil && upload == nil:
-                    guard let key = objectKey ?? part.filename, !key.isEmpty else {
-                        throw APIError.validation("object_key (or the file's name) is required", field: "object_key")
-                    }
-                    try Self.checkKey(key, field: "object_key")
+                case .start(let part) where part.name == "file" && upload == nil:
                     upload = S3Upload(
-                        client: client, bucket: bucket, key: key, contentType: part.contentType ?? "application/octet-stream",
-                        partSize: settings.partSize)
+                        client: client, bucket: bucket, key: objectKey ?? part.filename ?? "",
+                        contentType: part.contentType ?? "application/octet-stream", partSize: settings.partSize)
+                    readingFile = true
                 case .start(let part):
                     field = (part.name, ByteBuffer())
-                case .bytes(let bytes) where upload != nil:
+                case .bytes(let bytes) where readingFile:
+                    if !upload!.started, upload!.fillsAPart(adding: bytes.readableBytes) {
+                        try Self.checkUploadKey(upload!.key)
+                    }
                     try await upload!.append(bytes)
                 case .bytes(var bytes):
                     guard field != nil, field!.value.readableBytes + bytes.readableBytes <= 64 << 10 else {
                         throw APIError(.contentTooLarge, detail: "A form field other than file is limited to 64 KiB.")
                     }
                     field!.value.writeBuffer(&bytes)
-                case .end where upload != nil:
-                    let etag = try await upload!.finish()
-                    stored = (upload!.key, upload!.size, etag)
-                    upload = nil
+                case .end where readingFile:
+                    readingFile = false
                 case .end:
                     if let field, field.name == "object_key" {
                         let key = String(buffer: field.value)
-                        if let stored, stored.key != key {
-                            throw APIError.validation("object_key must come before the file part in the form", field: "object_key")
-                        }
                         objectKey = key
+                        if upload?.started == true, upload!.key != key {
+                            throw APIError.validation(
+                                "object_key must come before a file larger than one part (\(settings.partSize >> 20) MiB)", field: "object_key")
+                        }
+                        upload?.key = key
                     }
                     field = nil
                 }
             }
+            guard upload != nil else { throw APIError.validation("Field required", field: "file") }
+            try Self.checkUploadKey(upload!.key)
+            let etag = try await upload!.finish()
+            logger.info("stored an object", metadata: ["bucket": "\(bucket)", "key": "\(upload!.key)", "bytes": "\(upload!.size)"])
+            return ["bucket": .string(bucket), "key": .string(upload!.key), "size": .number(Double(upload!.size)), "etag": .string(etag)]
         } catch {
             await upload?.abort()
             await form.drain()
             throw Self.apiError(error, bucket: bucket)
         }
-        guard let stored else { throw APIError.validation("Field required", field: "file") }
-        logger.info("stored an object", metadata: ["bucket": "\(bucket)", "key": "\(stored.key)", "bytes": "\(stored.size)"])
-        return ["bucket": .string(bucket), "key": .string(stored.key), "size": .number(Double(stored.size)), "etag": .string(stored.etag)]
+    }
+
+    /// The key an upload is stored under: `object_key`, else the file's name.
+    private static func checkUploadKey(_ key: String) throws {
+        guard !key.isEmpty else { throw APIError.validation("object_key (or the file's name) is required", field: "object_key") }
+        try checkKey(key, field: "object_key")
     }
 
     // MARK: Helpers

@@ -287,13 +287,7 @@ struct S3Client: Sendable {
         _ method: String, bucket: String? = nil, key: String? = nil, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: ByteBuffer? = nil, deadline: Duration? = nil
     ) async throws -> HTTPClientResponse {
-        var response = try await call(method, bucket: bucket, key: key, query: query, headers: headers, body: body, deadline: deadline)
-        let collected = try await response.body.collect(upTo: 16 << 20)
-        guard (200..<300).contains(response.status.code) else {
-            throw Self.failure(from: Data(buffer: collected), status: Int(response.status.code))
-        }
-        response.body = .bytes(collected)
-        return response
+        try await completedCall(method, bucket: bucket, key: key, query: query, headers: headers, body: body, deadline: deadline).response
     }
 
     /// A call answered with an XML document.
@@ -301,13 +295,27 @@ struct S3Client: Sendable {
         _ method: String, bucket: String? = nil, key: String? = nil, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: ByteBuffer? = nil
     ) async throws -> S3XML {
-        let response = try await collectedCall(method, bucket: bucket, key: key, query: query, headers: headers, body: body)
-        let data = try await Data(buffer: response.body.collect(upTo: 16 << 20))
+        let answer = try await completedCall(method, bucket: bucket, key: key, query: query, headers: headers, body: body)
         do {
-            return try S3XML.parse(data)
+            return try S3XML.parse(Data(buffer: answer.body))
         } catch {
             throw S3Failure.unexpected("\(error)")
         }
+    }
+
+    /// A call whose answer is read whole (S3's answers other than object bodies are small);
+    /// an error answer becomes its `S3Failure`.
+    private func completedCall(
+        _ method: String, bucket: String?, key: String?, query: [(name: String, value: String)],
+        headers: [(name: String, value: String)], body: ByteBuffer?, deadline: Duration? = nil
+    ) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {
+        var response = try await call(method, bucket: bucket, key: key, query: query, headers: headers, body: body, deadline: deadline)
+        let collected = try await response.body.collect(upTo: 16 << 20)
+        guard (200..<300).contains(response.status.code) else {
+            throw Self.failure(from: Data(buffer: collected), status: Int(response.status.code))
+        }
+        response.body = .bytes(collected)
+        return (response, collected)
     }
 
     /// The S3 error in an answer's body; HEAD answers have none, so the code comes from the status.

@@ -9,7 +9,10 @@ import NIOCore
 struct S3Upload {
     let client: S3Client
     let bucket: String
-    let key: String
+    /// Where the object goes; may change until the first part is sent (`started`).
+    var key: String {
+        willSet { precondition(!started || newValue == key, "an upload's key is fixed once a part has gone up") }
+    }
     let contentType: String
     let partSize: Int
     private var pending = ByteBuffer()
@@ -36,6 +39,9 @@ struct S3Upload {
 
     /// Whether a part has gone up already (the key can no longer change).
     var started: Bool { uploadID != nil }
+
+    /// Whether appending `count` more bytes sends a part (and so fixes the key).
+    func fillsAPart(adding count: Int) -> Bool { pending.readableBytes + count > partSize }
 
     mutating func append(_ chunk: ByteBuffer) async throws {
         size += Int64(chunk.readableBytes)
