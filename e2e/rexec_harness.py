@@ -333,3 +333,37 @@ class S3Server(Process):
         """The EP's S3 settings for this server (upstream's names; endpoint as host:port)."""
         return {"S3_ENABLED": "True", "S3_ENDPOINT": f"127.0.0.1:{self.port}", "S3_ACCESS_KEY": self.access_key,
                 "S3_SECRET_KEY": self.secret_key, "S3_SECURE": "False", "S3_REGION": self.region}
+
+
+class JupyterServer(Process):
+    """A real `jupyter server` on a free loopback port, serving `root` under `base_url`, with
+    a fixed token: what staging's `jupyter_copy` pushes files into."""
+
+    def __init__(self, root, token, base_url="/"):
+        from conftest import free_port
+
+        self.port = free_port()
+        self.token = token
+        self.root = root
+        home = tempfile.mkdtemp(prefix="jupyter-home-")
+        self.home = home
+        env = {"HOME": home, "JUPYTER_CONFIG_DIR": f"{home}/config", "JUPYTER_DATA_DIR": f"{home}/data",
+               "JUPYTER_RUNTIME_DIR": f"{home}/runtime", "JUPYTER_PLATFORM_DIRS": "1"}
+        super().__init__([ROOT / ".venv" / "bin" / "jupyter", "server", "--no-browser", "--ServerApp.ip=127.0.0.1",
+                          f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", "--allow-root",
+                          f"--ServerApp.root_dir={root}", f"--ServerApp.base_url={base_url}"], env=env)
+        self.url = f"http://127.0.0.1:{self.port}{base_url}"
+        wait_until("jupyter server answers", self._answers, timeout=60)
+
+    def _answers(self):
+        if self.process.poll() is not None:
+            raise AssertionError(f"jupyter server exited:\n{self.output}")
+        try:
+            return requests.get(f"{self.url}api/status", headers={"Authorization": f"token {self.token}"}, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self, timeout=20):
+        status = super().stop(timeout)
+        shutil.rmtree(self.home, ignore_errors=True)
+        return status

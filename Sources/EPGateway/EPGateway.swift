@@ -38,6 +38,9 @@ enum EPGateway {
             endpointGroup: settings.access.endpointUUID ?? "", accessChanged: { subject in await identities.forget(subject: subject) })
 
         let serviceRoutes = catalog.map { ServiceRoutes(store: $0, access: access) }
+        let staging = (catalog as? any StagingJobStore).flatMap { store in
+            settings.staging.enabled ? StagingRoutes(settings: settings.staging, store: store, access: access, logger: logger) : nil
+        }
         var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)]
         var operations =
             [RootRoute.operation] + EPHealthRoutes.operations + StatusRoutes.operations(settings) + LoginRoutes.operations
@@ -60,6 +63,11 @@ enum EPGateway {
                     _ = try await client.listBuckets()
                 })
         }
+        if let staging {
+            operations += StagingOperations.all
+            streamingPaths += StagingRoutes.streamingPaths
+            services.append(staging.runner)
+        }
         var rexec: RexecRoutes?
         if settings.rexec.enabled, let internalURL = settings.rexec.internalURL {
             rexec = RexecRoutes(
@@ -77,7 +85,7 @@ enum EPGateway {
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
             services: services
-        ) { [rexec, storage, serviceRoutes] routes in
+        ) { [rexec, storage, serviceRoutes, staging] routes in
             let endpoint = routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public))))
             RootRoute.register(on: endpoint)
             endpoint.addRoutes(health.collection)
@@ -120,6 +128,12 @@ enum EPGateway {
                 routes.group(access.guarding(StorageRoutes.createBinding)).addRoutes(storage.createRoutes)
                 routes.group(access.guarding(StorageRoutes.deleteBinding)).addRoutes(storage.deleteRoutes)
                 routes.group(access.guarding(StorageRoutes.presignBinding)).addRoutes(storage.presignRoutes)
+            }
+            if let staging {
+                routes.group(access.guarding(StagingRoutes.createBinding)).addRoutes(staging.createRoutes)
+                routes.group(access.guarding(StagingRoutes.readBinding)).addRoutes(staging.readRoutes)
+                routes.group(access.guarding(StagingRoutes.methodsBinding)).addRoutes(staging.methodsRoutes)
+                routes.group(access.guarding(StagingRoutes.configBinding)).addRoutes(staging.configRoutes)
             }
             if let rexec {
                 // scidx-rexec sends its token in the form.

@@ -15,6 +15,7 @@ struct EPSettings: Sendable {
     var rexec: RexecSettings
     var catalog: CatalogSettings
     var storage: StorageSettings
+    var staging: StagingSettings
     /// `ENABLE_ACCESS_REQUESTS`: the access-request workflow (needs the catalog database,
     /// which keeps the requests, and `AFFINITIES_EP_UUID`, the group approval adds users to).
     var accessRequestsEnabled: Bool = false
@@ -71,6 +72,11 @@ struct EPSettings: Sendable {
                     expected: "the endpoint's group at the AAI, which an approved access request adds the user to (ENABLE_ACCESS_REQUESTS=True)")
             }
         }
+        if settings.staging.enabled, !settings.catalog.enabled {
+            throw ConfigurationError(
+                variable: "STAGING_ENABLED", value: "true",
+                expected: "false with LOCAL_CATALOG_BACKEND=none: staging jobs are kept in the catalog database")
+        }
         return settings
     }
 
@@ -108,7 +114,8 @@ struct EPSettings: Sendable {
                 spawnWaitTimeout: try source.seconds("REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600)
             ),
             catalog: try CatalogSettings.load(from: source),
-            storage: try StorageSettings.load(from: source)
+            storage: try StorageSettings.load(from: source),
+            staging: try StagingSettings.load(from: source)
         )
     }
 }

@@ -52,6 +52,18 @@ enum LocalStaging {
         }
     }
 
+    /// Removes the temporaries copies to `destination` left when their process died (found
+    /// by name: `.<name>.staging-*` beside it).
+    static func removeTemporaries(of destination: URL) {
+        let parent = destination.deletingLastPathComponent()
+        let prefix = ".\(destination.lastPathComponent).staging-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
+            let temporary = parent.appendingPathComponent(name)
+            try? makeWritable(temporary)
+            try? FileManager.default.removeItem(at: temporary)
+        }
+    }
+
     private static func copyItem(_ source: URL, to destination: URL, state: inout Progress, progress: (Progress) throws -> Void) throws {
         let type = try FileManager.default.attributesOfItem(atPath: source.path)[.type] as? FileAttributeType
         switch type {

@@ -18,4 +18,9 @@ public enum Timestamp {
         let text = style.format(date)
         return text.hasSuffix("Z") ? String(text.dropLast()) + "+00:00" : text
     }
+
+    /// The date an ``isoUTC(_:)`` (or any ISO 8601 time with fractional seconds) names.
+    public static func parseISO(_ text: String) -> Date? {
+        try? style.parse(text)
+    }
 }

@@ -74,6 +74,21 @@ enum SQLiteSchema {
             "CREATE UNIQUE INDEX access_requests_one_pending ON access_requests(user_sub) WHERE status = 'pending'",
             "CREATE INDEX access_requests_by_status ON access_requests(status, created_at)",
         ],
+        // 4: staging jobs (the job as JSON; its owner, status and time as columns, for the
+        //    caller's listing and the start-up sweep of jobs left running).
+        [
+            """
+            CREATE TABLE staging_jobs (
+                id TEXT PRIMARY KEY,
+                owner_sub TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                document TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX staging_jobs_by_owner ON staging_jobs(owner_sub, created_at)",
+            "CREATE INDEX staging_jobs_unfinished ON staging_jobs(status) WHERE status IN ('queued', 'running')",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }
