@@ -24,8 +24,11 @@ def services(idp, tmp_path_factory):
     broker = Broker(idp.url)
     empty = tmp_path_factory.mktemp("empty-path")
     deploy = DeployAPI(idp, broker, tmp_path_factory.mktemp("fuzz"), env={"REXEC_LOCAL_PYTHON": "/nonexistent/python3", "PATH": str(empty)})
-    # The access-request workflow on, so its routes are fuzzed past their 503.
-    gateway = Gateway(idp, deploy, env={"ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-fuzz"})
+    # The access-request workflow and staging on, so their routes are fuzzed past their 503.
+    source, target = tmp_path_factory.mktemp("staging-source"), tmp_path_factory.mktemp("staging-target")
+    (source / "data.txt").write_text("fuzzed\n")
+    gateway = Gateway(idp, deploy, env={"ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-fuzz", "STAGING_ENABLED": "true",
+                                        "STAGING_SOURCE_ROOT": str(source), "STAGING_TARGET_ROOT": str(target)})
     yield deploy, gateway
     for process in (gateway, deploy, broker):
         process.stop()

@@ -10,15 +10,16 @@ import Testing
 /// Who may call each route of the gateway, with every optional route switched on.
 @Suite("EP gateway route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog, services, S3 storage, access requests")
+    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog, services, S3 storage, access requests, staging")
     func levels() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let settings = try EPSettings.load(
             from: ConfigurationSource(environment: [
                 "REXEC_CONNECTION": "True", "REXEC_DEPLOYMENT_INTERNAL_URL": "http://127.0.0.1:9/rexec", "USE_JUPYTERLAB": "True",
-                "S3_ENABLED": "True",
+                "S3_ENABLED": "True", "STAGING_ENABLED": "true", "STAGING_SOURCE_ROOT": folder.path, "STAGING_TARGET_ROOT": folder.path,
             ]))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
         let catalog = try await SQLiteCatalogStore.open(path: folder.appendingPathComponent("catalog.sqlite").path, logger: Logger(label: "test"))
         let service = EPGateway.definition(
             settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry(),
@@ -63,6 +64,9 @@ struct RouteAccessTests {
                 "GET /user/access-requests": "access_request read (private)",
                 "POST /user/access-requests/{id}/approve": "access_request update (private)",
                 "POST /user/access-requests/{id}/reject": "access_request update (private)",
+                "POST /stage-data": "staging create (private, own)", "GET /stage-data/jobs": "staging read (private, in handler)",
+                "GET /stage-data/jobs/{id}": "staging read (private, in handler)",
+                "GET /config/allowed-methods": "staging read (public)", "GET /config": "staging read (protected)",
             ]) { $1 }
             .merging(
                 ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].flatMap { method in
