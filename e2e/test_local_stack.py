@@ -1,5 +1,6 @@
 """`make up` (scripts/run-stack.sh) as a user meets it: it starts every service, they answer,
 Ctrl-C stops all of them, and a service that cannot start takes the launcher down cleanly."""
+import json
 import socket
 import subprocess
 import sys
@@ -64,6 +65,16 @@ def test_stack_starts_serves_and_stops_on_ctrl_c(stack_factory):
     ran = subprocess.run([sys.executable, "-c", "\n".join(snippet)], capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines()[-1] == "['sea-surface']"
+
+    # The staging example the stack prints copies the example file into the demo user's area.
+    staging = next(line for line in stack.lines if "stage-data/?method=local_copy" in line)
+    ran = subprocess.run(["bash", "-c", staging.removeprefix("[stack]").strip() + " -sS"], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    answer = json.loads(ran.stdout)
+    assert answer["status"] == "success" and answer["message"] in (
+        "Data staged for user demo@example.org with method local_copy", "Data already available at demo@example.org/hello.txt"), answer
+    job = requests.get(stack.url("EP_PORT", f"/ep/stage-data/jobs/{answer['job_id']}"), headers=DEMO, timeout=10).json()
+    assert job["status"] == "succeeded"
 
     # Log lines carry their service's prefix; tokens never appear.
     assert any(line.startswith("[ndp-ep-api] ") for line in stack.lines)

@@ -134,10 +134,16 @@ else
 fi
 # The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
 catalog_path="${STACK_CATALOG_PATH:-$state_dir/catalog.sqlite}"
+# Data staging between two local folders: a source storage with an example file, and the
+# users' areas (each user gets <staging>/users/<name>).
+staging_dir="$state_dir/staging"
+mkdir -p "$staging_dir/source/examples" "$staging_dir/users"
+[[ -e "$staging_dir/source/examples/hello.txt" ]] || echo "staged from the source storage" > "$staging_dir/source/examples/hello.txt"
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" CATALOG_SQLITE_PATH="$catalog_path" \
   ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo ORGANIZATION="Local Lab" EP_NAME=local-ep \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
-  REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" --
+  REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" \
+  STAGING_ENABLED=true STAGING_SOURCE_ROOT="$staging_dir/source" STAGING_TARGET_ROOT="$staging_dir/users" --
 # The pods backend runs its users' pods on kube-sim (or the cluster), from manifests this
 # machine serves (config/pod_manifests, standing in for raw.githubusercontent.com/deic-dk/pod_manifests).
 python3 -m http.server "$manifests_port" --bind "$host" --directory config/pod_manifests > >(sed -u "s/^/[manifests] /") 2>&1 &
@@ -192,6 +198,8 @@ cat <<EOT
 [stack] demo user: demo@example.org / demo-password, token: demo-token
 [stack] try:  curl -H 'Authorization: Bearer demo-token' http://$host:$ep_port/ep/user/info
 [stack]       curl -H 'Authorization: Bearer demo-token' -d '{"user_id":"demo@example.org","yaml_url":"http://$host:$manifests_port/ubuntu.yaml"}' http://$host:$pods_port/create_pod
+[stack]       curl -H 'Authorization: Bearer demo-token' -H 'Content-Type: application/json' -d '{"data":{"local_path_on_storage":"examples/hello.txt","relative_path":"hello.txt"}}' 'http://$host:$ep_port/ep/stage-data/?method=local_copy'
+[stack]         (staging: $staging_dir/source → $staging_dir/users/demo@example.org; jobs: GET /ep/stage-data/jobs)
 [stack] Ctrl-C stops everything.
 [stack] Python (pip install ndp-ep==0.9.0 scidx-rexec==0.1.0), copy and paste:
 import time, requests
