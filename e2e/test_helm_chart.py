@@ -433,6 +433,34 @@ def test_the_catalog_lives_on_a_claim_with_one_replica_or_is_off(renderer):
     assert {"name": "catalog", "persistentVolumeClaim": {"claimName": "my-claim"}} in volumes
 
 
+def test_staging_mounts_its_claims_source_read_only_and_stays_non_root(renderer, tmp_path):
+    values = tmp_path / "staging-values.yaml"
+    values.write_text(yaml.safe_dump({"ndp-ep-api": {"staging": {
+        "enabled": True, "source": {"existingClaim": "survey-data"}, "target": {"existingClaim": "user-areas"},
+        "jupyterUrl": "https://hub.example.org/user/{username}/", "allowedMethods": ["local_copy", "jupyter_copy"]}}}))
+    docs = render(renderer, SEED, values)
+    validate(docs)
+    gateway = by_kind(docs, "Deployment")["rexec-ndp-ep-api"]
+    pod = gateway["spec"]["template"]["spec"]
+    assert {"name": "staging-source", "persistentVolumeClaim": {"claimName": "survey-data", "readOnly": True}} in pod["volumes"]
+    assert {"name": "staging-users", "persistentVolumeClaim": {"claimName": "user-areas"}} in pod["volumes"]
+    mounts = pod["containers"][0]["volumeMounts"]
+    assert {"name": "staging-source", "mountPath": "/data/source", "readOnly": True} in mounts
+    assert {"name": "staging-users", "mountPath": "/data/users"} in mounts
+    env = env_of(gateway)
+    assert env["STAGING_ENABLED"] == "true" and env["STAGING_SOURCE_ROOT"] == "/data/source" and env["STAGING_TARGET_ROOT"] == "/data/users"
+    assert json.loads(env["STAGING_ALLOWED_METHODS"]) == ["local_copy", "jupyter_copy"]
+    assert env["STAGING_JUPYTER_URL"] == "https://hub.example.org/user/{username}/"
+    # Ownership comes from the pod's fsGroup; nothing runs as root.
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["fsGroup"] == 65532
+    assert "STAGING_ENABLED" not in env_of(by_kind(render(renderer, SEED), "Deployment")["rexec-ndp-ep-api"])
+
+    no_claim = render(renderer, SEED, sets=["ndp-ep-api.staging.enabled=true"], expect_failure=True)
+    assert "ndp-ep-api.staging.source.existingClaim is required" in no_claim, no_claim
+    no_catalog = render(renderer, SEED, values, sets=["ndp-ep-api.catalog.backend=none"], expect_failure=True)
+    assert "ndp-ep-api.staging needs the catalog" in no_catalog, no_catalog
+
+
 def test_the_catalog_on_postgres_takes_its_url_from_a_secret_and_scales(renderer):
     docs = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=postgres", "ndp-ep-api.catalog.postgres.existingSecret=catalog-db"])
     validate(docs)
