@@ -3,6 +3,7 @@ tokens from the dev IdP, real folders for the source storage and the users' area
 `jupyter_server` for `jupyter_copy`."""
 import hashlib
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -237,6 +238,12 @@ def test_async_staging_answers_202_and_the_job_reports_progress(gateway, roots):
     done = wait_until("the async copy finishes", finished, timeout=120)
     assert done["status"] == "succeeded" and done["bytes_done"] == done["bytes_total"] == 24 << 20
     assert sha256(roots["target"] / DEMO / "async" / "big.bin") == sha256(big)
+
+    metrics = requests.get(f"{gateway.url}/metrics", timeout=10).text
+    copied = re.search(r'^staging_bytes_total\{method="local_copy"\} (\d+)', metrics, re.M)
+    assert copied and int(copied.group(1)) >= 24 << 20, metrics
+    assert re.search(r'^staging_jobs_total\{method="local_copy",result="succeeded"\} [1-9]', metrics, re.M), metrics
+    assert re.search(r'^staging_jobs_active 0', metrics, re.M), metrics
 
 
 @pytest.mark.parametrize("token_in_body", [True, False])

@@ -31,6 +31,7 @@ actor StagingRunner: Service {
     /// A job whose heartbeat is older than this belongs to a process that died.
     let staleAfter: Duration
 
+    let metrics = StagingMetrics()
     private var free: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private var active: [String: Active] = [:]
@@ -82,6 +83,7 @@ actor StagingRunner: Service {
         job.runner = name
         try await store.createStagingJob(job)
         active[job.id] = Active()
+        metrics.active.record(active.count)
         return job
     }
 
@@ -90,7 +92,7 @@ actor StagingRunner: Service {
     func run(_ job: StagingJob, _ work: StagingWork, total: Int64?, message: String) async -> StagingJob {
         let tracker = active[job.id] ?? Active()
         active[job.id] = tracker
-        defer { active[job.id] = nil }
+        defer { forget(job.id) }
         await acquire()
         defer { release() }
         if let reason = tracker.state.withLockedValue({ $0.stopReason }) {
@@ -125,8 +127,13 @@ actor StagingRunner: Service {
 
     /// Records a job that needs no work (the data was already there, or a download).
     func finish(_ id: String, _ change: @escaping @Sendable (inout StagingJob) -> Void) async -> StagingJob? {
-        active[id] = nil
+        forget(id)
         return await record(id, change)
+    }
+
+    private func forget(_ id: String) {
+        active[id] = nil
+        metrics.active.record(active.count)
     }
 
     private static func perform(_ work: StagingWork, tracker: Active) async throws {
@@ -157,7 +164,14 @@ actor StagingRunner: Service {
     /// outcome must not be lost to a failed progress write, and the sweep repairs the record).
     private func record(_ id: String, _ change: @escaping @Sendable (inout StagingJob) -> Void) async -> StagingJob? {
         do {
-            return try await store.updateStagingJob(id, change)
+            let before = NIOLockedValueBox(false)
+            let job = try await store.updateStagingJob(id) { job in
+                before.withLockedValue { $0 = job.status.isFinished }
+                change(&job)
+            }
+            // Counted once: when this change finished it.
+            if let job, !before.withLockedValue({ $0 }) { metrics.count(job) }
+            return job
         } catch {
             logger.error("could not record a staging job", metadata: ["staging.job": "\(id)", "error": "\(error)"])
             return nil
