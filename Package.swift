@@ -131,7 +131,7 @@ let package = Package(
         service(
             "EPGateway",
             [
-                "AccessPolicy", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+                "AccessPolicy", "CLinuxFiles", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
                 .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .hummingbirdWebSocket, .hummingbirdWSClient,
             ]),
@@ -162,6 +162,8 @@ let package = Package(
         // MARK: ZeroMQ (libzmq through a system library)
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
+        // copy_file_range and syncfs for staging's copies (glibc declares them only with _GNU_SOURCE).
+        .target(name: "CLinuxFiles"),
 
         // MARK: Tests
         .target(

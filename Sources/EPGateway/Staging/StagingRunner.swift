@@ -156,7 +156,15 @@ actor StagingRunner: Service {
             let detail = convertible.apiError.detail
             return detail.stringValue ?? "\(detail)"
         }
-        if let cocoa = error as? CocoaError { return cocoa.localizedDescription }
+        if let cocoa = error as? CocoaError {
+            // Foundation's own words are vague ("The operation could not be completed"): the
+            // system's, with the file's name, say what happened.
+            let name = cocoa.filePath.map { ($0 as NSString).lastPathComponent } ?? cocoa.url?.lastPathComponent
+            if let posix = cocoa.userInfo[NSUnderlyingErrorKey] as? POSIXError {
+                return LocalStaging.FileFailure(code: posix.code.rawValue, name: name ?? "a file").description
+            }
+            return [cocoa.localizedDescription, name].compactMap { $0 }.joined(separator: " ")
+        }
         return "\(error)"
     }
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Data staging through ndp-ep-api (issue 20), each against a reference measured in the same
+run on the same disk, so the figures are ratios.
+
+  1. local_copy of one large file (1 GiB) vs `cp -r` of it, and vs `cp -r` then `sync` (the
+     staging copy is durable before it is renamed into place: its data is flushed first).
+  2. local_copy of a tree of 10,000 small files (4 KiB each, 100 folders) vs the same.
+  3. direct_download of the large file vs reading it with `cat` (to /dev/null; the client
+     reads the download into nothing either).
+
+The source is read once before each measurement, so every reader finds it in the page cache,
+and earlier writes are flushed (`sync`), so no measurement pays for another's write-back.
+
+    scripts/bench/staging.py [--binaries DIR] [--mib 1024] [--files 10000]
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from children import Child, release_binaries
+
+TOKEN = {"Authorization": "Bearer demo-token"}
+USER = "demo@example.org"
+
+
+def warm(path):
+    """Reads `path` into the page cache and flushes earlier writes, so each measurement starts
+    from the same state (no other copy's write-back still going on)."""
+    subprocess.run(["bash", "-c", f"find {path!s} -type f -print0 | xargs -0 cat > /dev/null; sync"], check=True)
+
+
+def timed(command):
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start
+
+
+def stage(ep_url, source, destination):
+    start = time.perf_counter()
+    answer = requests.post(f"{ep_url}/stage-data/", params={"method": "local_copy"}, headers=TOKEN, timeout=3600,
+                           json={"data": {"local_path_on_storage": source, "relative_path": destination}})
+    elapsed = time.perf_counter() - start
+    if answer.status_code != 200:
+        raise SystemExit(f"benchmark: staging answered {answer.status_code}: {answer.text[:300]}")
+    return elapsed
+
+
+def compare(label, ep_url, roots, name, size):
+    source = roots["source"] / name
+    warm(source)
+    reference = roots["scratch"] / f"cp-{name}"
+    cp = timed(["cp", "-r", str(source), str(reference)])
+    shutil.rmtree(reference, ignore_errors=True) if reference.is_dir() else reference.unlink()
+    warm(source)
+    cp_sync = timed(["bash", "-c", f"cp -r {source!s} {reference!s} && sync"])
+    shutil.rmtree(reference, ignore_errors=True) if reference.is_dir() else reference.unlink()
+    warm(source)
+    ours = stage(ep_url, name, f"bench/{name}")
+    mbs = lambda seconds: size / seconds / 1e6  # noqa: E731
+    print(f"{label}: cp -r {mbs(cp):7.0f} MB/s ({cp:.2f} s), cp -r + sync {mbs(cp_sync):7.0f} MB/s ({cp_sync:.2f} s), "
+          f"local_copy {mbs(ours):7.0f} MB/s ({ours:.2f} s): {cp / ours:.2f}× cp -r, {cp_sync / ours:.2f}× cp -r + sync")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binaries", default=None, help="directory with the release binaries (default: build them)")
+    parser.add_argument("--mib", type=int, default=1024)
+    parser.add_argument("--files", type=int, default=10_000)
+    arguments = parser.parse_args()
+    binaries = Path(arguments.binaries) if arguments.binaries else release_binaries(("ndp-ep-api", "dev-idp"))
+    children = []
+    # On the working tree's disk, not a tmpfs: the copies are disk writes.
+    base = Path(tempfile.mkdtemp(prefix="staging-bench-", dir=Path(__file__).resolve().parents[2] / ".build"))
+    roots = {name: base / name for name in ("source", "target", "scratch")}
+    try:
+        for folder in roots.values():
+            folder.mkdir()
+        block = os.urandom(1 << 20)
+        with open(roots["source"] / "large.bin", "wb") as handle:
+            for _ in range(arguments.mib):
+                handle.write(block)
+        small = roots["source"] / "small"
+        for index in range(arguments.files):
+            folder = small / f"d{index % 100:03d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"f{index:05d}.dat").write_bytes(block[index % 1000:index % 1000 + 4096])
+        subprocess.run(["sync"], check=True)
+
+        idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0", "--log-level", "notice"],
+                    env={"DEV_IDP_USERS": "config/dev-idp-users.yaml"})
+        children.append(idp)
+        ep = Child([binaries / "ndp-ep-api", "--host", "127.0.0.1", "--port", "0"],
+                   env={"AUTH_API_URL": f"http://127.0.0.1:{idp.port()}/information", "LOG_LEVEL": "notice",
+                        "CATALOG_SQLITE_PATH": str(base / "catalog.sqlite"), "STAGING_ENABLED": "true",
+                        "STAGING_SOURCE_ROOT": str(roots["source"]), "STAGING_TARGET_ROOT": str(roots["target"])})
+        children.append(ep)
+        ep_url = f"http://127.0.0.1:{ep.port()}"
+
+        print(f"== local_copy of one {arguments.mib} MiB file")
+        compare("large file", ep_url, roots, "large.bin", arguments.mib << 20)
+        print(f"== local_copy of {arguments.files} files of 4 KiB in 100 folders")
+        compare("small files", ep_url, roots, "small", arguments.files * 4096)
+
+        print(f"== direct_download of the {arguments.mib} MiB file")
+        large = roots["source"] / "large.bin"
+        warm(large)
+        cat = timed(["bash", "-c", f"cat {large!s} > /dev/null"])
+        start, size = time.perf_counter(), 0
+        with requests.post(f"{ep_url}/stage-data/", params={"method": "direct_download"}, headers=TOKEN, stream=True, timeout=600,
+                           json={"data": {"local_path_on_storage": "large.bin"}}) as answer:
+            answer.raise_for_status()
+            for piece in answer.iter_content(1 << 20):
+                size += len(piece)
+        download = time.perf_counter() - start
+        assert size == arguments.mib << 20, size
+        mbs = lambda seconds: size / seconds / 1e6  # noqa: E731
+        print(f"cat {mbs(cat):7.0f} MB/s, direct_download {mbs(download):7.0f} MB/s ({cat / download:.2f}× cat)")
+    finally:
+        for child in reversed(children):
+            child.stop()
+        for path, folders, _ in os.walk(base):
+            for name in folders:
+                if not os.path.islink(os.path.join(path, name)):
+                    os.chmod(os.path.join(path, name), 0o700)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
