@@ -131,7 +131,8 @@ let package = Package(
         service(
             "EPGateway",
             [
-                "AccessPolicy", "CLinuxFiles", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+                "AccessPolicy", "CLinuxFiles", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore,
+                .nioHTTP1,
                 .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .hummingbirdWebSocket, .hummingbirdWSClient,
             ]),

@@ -1,5 +1,6 @@
 import CLinuxFiles
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,16 +24,13 @@ enum LocalStaging {
 
     /// The bytes a copy of `source` will write (regular files only; symlinks are skipped).
     static func size(of source: URL) throws -> Int64 {
-        let attributes = try FileManager.default.attributesOfItem(atPath: source.path)
-        if attributes[.type] as? FileAttributeType == .typeRegular { return (attributes[.size] as? NSNumber)?.int64Value ?? 0 }
-        var total: Int64 = 0
-        let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey, .isSymbolicLinkKey]
-        guard let entries = FileManager.default.enumerator(at: source, includingPropertiesForKeys: keys) else { return 0 }
-        for case let url as URL in entries {
-            let values = try url.resourceValues(forKeys: Set(keys))
-            if values.isRegularFile == true, values.isSymbolicLink != true { total += Int64(values.fileSize ?? 0) }
+        var info = stat()
+        guard lstat(source.path, &info) == 0 else { throw failure(errno, source) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return Int64(info.st_size)
+        case S_IFDIR: return try entries(of: source).reduce(0) { $0 + (try size(of: source.appendingPathComponent($1))) }
+        default: return 0
         }
-        return total
     }
 
     /// Copies `source` (a file or a folder tree) to `destination`, read-only, reporting
@@ -46,12 +44,11 @@ enum LocalStaging {
         var state = Progress(bytesDone: 0, bytesTotal: try size(of: source))
         do {
             try progress(state)
-            try copyItem(source, to: temporary, state: &state, progress: progress)
-            try makeReadOnly(temporary)
-            try flush(temporary, isTree: (try? temporary.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true)
+            let isTree = try copyItem(source, to: temporary, state: &state, progress: progress)
+            try flush(temporary, isTree: isTree)
             try manager.moveItem(at: temporary, to: destination)
         } catch {
-            try? makeWritable(temporary)
+            try? makeRemovable(temporary)
             try? manager.removeItem(at: temporary)
             throw error
         }
@@ -64,24 +61,46 @@ enum LocalStaging {
         let prefix = ".\(destination.lastPathComponent).staging-"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
             let temporary = parent.appendingPathComponent(name)
-            try? makeWritable(temporary)
+            try? makeRemovable(temporary)
             try? FileManager.default.removeItem(at: temporary)
         }
     }
 
-    private static func copyItem(_ source: URL, to destination: URL, state: inout Progress, progress: (Progress) throws -> Void) throws {
-        let type = try FileManager.default.attributesOfItem(atPath: source.path)[.type] as? FileAttributeType
-        switch type {
-        case .typeRegular?:
+    /// Copies one entry, read-only from the start: a file is created 0400 (its descriptor
+    /// stays writable), a folder 0700 and set to 0500 once its entries are in. Returns whether
+    /// it was a folder.
+    @discardableResult
+    private static func copyItem(_ source: URL, to destination: URL, state: inout Progress, progress: (Progress) throws -> Void) throws -> Bool {
+        var info = stat()
+        guard lstat(source.path, &info) == 0 else { throw failure(errno, source) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
             try copyFile(source, to: destination, state: &state, progress: progress)
-        case .typeDirectory?:
-            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: false)
-            for name in try FileManager.default.contentsOfDirectory(atPath: source.path).sorted() {
+            return false
+        case S_IFDIR:
+            guard mkdir(destination.path, 0o700) == 0 else { throw failure(errno, destination) }
+            for name in try entries(of: source) {
                 try copyItem(source.appendingPathComponent(name), to: destination.appendingPathComponent(name), state: &state, progress: progress)
             }
+            guard chmod(destination.path, 0o500) == 0 else { throw failure(errno, destination) }
+            return true
         default:
-            return  // symlinks, sockets, devices: not staged
+            return false  // symlinks, sockets, devices: not staged
         }
+    }
+
+    /// A folder's entry names, sorted (so copies and progress run in a stable order).
+    private static func entries(of folder: URL) throws -> [String] {
+        guard let directory = opendir(folder.path) else { throw failure(errno, folder) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
     }
 
     /// One file, copied by the kernel (`copy_file_range`: no bytes through this process, and
@@ -91,7 +110,7 @@ enum LocalStaging {
         let input = open(source.path, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw failure(errno, source) }
         defer { close(input) }
-        let output = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let output = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o400)
         guard output >= 0 else { throw failure(errno, destination) }
         defer { close(output) }
         var kernelCopy = true
@@ -144,29 +163,13 @@ enum LocalStaging {
         FileFailure(code: code, name: url.lastPathComponent.hasPrefix(".") ? "the staging copy" : url.lastPathComponent)
     }
 
-    /// Files 0400, folders 0500, deepest first (a folder's own mode last, so its entries can
-    /// still be changed).
-    static func makeReadOnly(_ url: URL) throws {
-        try setModes(url, file: 0o400, folder: 0o500)
-    }
-
-    private static func makeWritable(_ url: URL) throws {
-        try setModes(url, file: 0o600, folder: 0o700)
-    }
-
-    private static func setModes(_ url: URL, file: Int, folder: Int) throws {
-        let manager = FileManager.default
-        let type = try manager.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType
-        if type == .typeDirectory {
-            // The folder must be writable and searchable while its entries change.
-            try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
-            for name in try manager.contentsOfDirectory(atPath: url.path) {
-                try setModes(url.appendingPathComponent(name), file: file, folder: folder)
-            }
-            try manager.setAttributes([.posixPermissions: folder], ofItemAtPath: url.path)
-        } else if type == .typeRegular {
-            try manager.setAttributes([.posixPermissions: file], ofItemAtPath: url.path)
-        }
+    /// Opens the read-only folders of a copy again (0700), so it can be removed: removing a
+    /// file takes write permission on its folder, not on the file.
+    private static func makeRemovable(_ url: URL) throws {
+        var info = stat()
+        guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return }
+        guard chmod(url.path, 0o700) == 0 else { throw failure(errno, url) }
+        for name in try entries(of: url) { try makeRemovable(url.appendingPathComponent(name)) }
     }
 
     /// A symlink at `destination` to `source`; the source is not touched.

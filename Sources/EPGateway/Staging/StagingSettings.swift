@@ -48,9 +48,12 @@ struct StagingSettings: Sendable, Equatable {
         }
         var methods: [StagingMethod] = []
         for name in names {
-            guard let name, let method = StagingMethod(rawValue: name) else { throw ConfigurationError(variable: variable, value: text, expected: expected) }
+            guard let name, let method = StagingMethod(rawValue: name) else {
+                throw ConfigurationError(variable: variable, value: text, expected: expected)
+            }
             if method == .jupyterCopy, jupyterURL == nil {
-                throw ConfigurationError(variable: "STAGING_JUPYTER_URL", value: "", expected: "the users' Jupyter server URL when jupyter_copy is allowed")
+                throw ConfigurationError(
+                    variable: "STAGING_JUPYTER_URL", value: "", expected: "the users' Jupyter server URL when jupyter_copy is allowed")
             }
             if !methods.contains(method) { methods.append(method) }
         }

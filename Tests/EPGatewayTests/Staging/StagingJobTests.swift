@@ -128,10 +128,12 @@ struct StagingJobTests {
         let base = ["STAGING_ENABLED": "true", "STAGING_SOURCE_ROOT": folder.path, "STAGING_TARGET_ROOT": folder.path]
         let plain = try StagingSettings.load(from: ConfigurationSource(environment: base))
         #expect(plain.allowedMethods == [.localCopy, .localSymlink, .directDownload])
-        let withJupyter = try StagingSettings.load(from: ConfigurationSource(environment: base.merging(["STAGING_JUPYTER_URL": "http://hub/user/{username}/"]) { $1 }))
+        let withJupyter = try StagingSettings.load(
+            from: ConfigurationSource(environment: base.merging(["STAGING_JUPYTER_URL": "http://hub/user/{username}/"]) { $1 }))
         #expect(withJupyter.allowedMethods == StagingMethod.allCases)
         #expect(withJupyter.jupyterServer(for: "a b@x.org")?.absoluteString == "http://hub/user/a%20b@x.org/")
-        let listed = try StagingSettings.load(from: ConfigurationSource(environment: base.merging(["STAGING_ALLOWED_METHODS": #"["local_copy"]"#]) { $1 }))
+        let listed = try StagingSettings.load(
+            from: ConfigurationSource(environment: base.merging(["STAGING_ALLOWED_METHODS": #"["local_copy"]"#]) { $1 }))
         #expect(listed.allowedMethods == [.localCopy])
 
         for (variable, value) in [

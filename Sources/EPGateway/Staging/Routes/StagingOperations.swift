@@ -24,11 +24,13 @@ enum StagingOperations {
 
     static let all: [Doc.Operation] = [
         Doc.Operation(
-            "POST", "/stage-data/", summary: "Stage data from the source storage (policy: staging create): local_copy or local_symlink into the caller's area, "
+            "POST", "/stage-data/",
+            summary: "Stage data from the source storage (policy: staging create): local_copy or local_symlink into the caller's area, "
                 + "jupyter_copy into their Jupyter server, direct_download streams the file. async=true answers 202 with the job.",
             tags: ["staging"], security: .bearer,
             parameters: [
-                query("method", required: true, schema: ["type": "string", "enum": ["local_copy", "local_symlink", "direct_download", "jupyter_copy"]]),
+                query(
+                    "method", required: true, schema: ["type": "string", "enum": ["local_copy", "local_symlink", "direct_download", "jupyter_copy"]]),
                 query("username"), query("jupyter_token"), query("async", schema: Doc.boolean),
             ],
             requestBody: Doc.jsonBody(

@@ -58,7 +58,8 @@ struct StagingRoutes: Sendable {
 
     var methodsRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("config/allowed-methods") { _, _ -> JSONValue in ["allowed_methods": .array(settings.allowedMethods.map { .string($0.rawValue) })] }
+        routes.get("config/allowed-methods") { _, _ -> JSONValue in ["allowed_methods": .array(settings.allowedMethods.map { .string($0.rawValue) })]
+        }
         return routes
     }
 
@@ -113,7 +114,7 @@ struct StagingRoutes: Sendable {
             }
             let work: StagingWork =
                 order.method == .localCopy ? .copy(from: source, to: destination) : .symlink(to: source, at: destination)
-            let total = order.method == .localCopy ? try LocalStaging.size(of: source) : 0
+            let total = order.method == .localCopy ? try await Self.size(of: source) : 0
             return try await start(job, work, total: total, order: order)
         case .jupyterCopy:
             guard let token = order.jupyterToken, !token.isEmpty else { throw StagingError.jupyterTokenMissing }
@@ -130,8 +131,14 @@ struct StagingRoutes: Sendable {
             if try await contents.exists(target) {
                 return try await alreadyThere(job, at: order.relativePath!, order: order)
             }
-            return try await start(job, .jupyter(from: source, contents: contents, path: target), total: try LocalStaging.size(of: source), order: order)
+            return try await start(
+                job, .jupyter(from: source, contents: contents, path: target), total: try await Self.size(of: source), order: order)
         }
+    }
+
+    /// A tree's size takes a walk of it: off the cooperative threads.
+    static func size(of source: URL) async throws -> Int64 {
+        try await NIOThreadPool.singleton.runIfActive { try LocalStaging.size(of: source) }
     }
 
     /// The request's method, user, paths and token; refusals before anything happens.
@@ -246,11 +253,17 @@ struct StagingRoutes: Sendable {
                     try await writer.finish(nil)
                 } catch {
                     let done = sent
-                    _ = await runner.finish(id) { $0.bytesDone = done; $0.finish(.failed, error: "The download stopped after \(done) bytes: \(error)") }
+                    _ = await runner.finish(id) {
+                        $0.bytesDone = done
+                        $0.finish(.failed, error: "The download stopped after \(done) bytes: \(error)")
+                    }
                     throw error
                 }
                 let done = sent
-                _ = await runner.finish(id) { $0.bytesDone = done; $0.finish(.succeeded, message: "Data sent to the caller") }
+                _ = await runner.finish(id) {
+                    $0.bytesDone = done
+                    $0.finish(.succeeded, message: "Data sent to the caller")
+                }
             })
     }
 
@@ -259,12 +272,13 @@ struct StagingRoutes: Sendable {
     /// `?limit=1…1000 (100)`: the caller's jobs, newest first; everyone's for whoever the
     /// policy lets read any job (admins).
     func jobs(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let limit = try request.uri.queryParameters["limit"].map { text -> Int in
-            guard let value = Int(text), (1...1000).contains(value) else {
-                throw APIError.validation("limit must be an integer from 1 to 1000", field: "limit", location: "query")
-            }
-            return value
-        } ?? 100
+        let limit =
+            try request.uri.queryParameters["limit"].map { text -> Int in
+                guard let value = Int(text), (1...1000).contains(value) else {
+                    throw APIError.validation("limit must be an integer from 1 to 1000", field: "limit", location: "query")
+                }
+                return value
+            } ?? 100
         let user = context.identity
         let everyone = access.permits(user, .staging, .read, PolicyObject(mode: .private))
         let jobs = try await store.stagingJobs(ownerSub: everyone ? nil : (user?.sub ?? ""), limit: limit)

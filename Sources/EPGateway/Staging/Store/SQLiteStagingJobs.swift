@@ -30,7 +30,8 @@ extension SQLiteCatalogStore: StagingJobStore {
 
     func updateStagingJob(_ id: String, _ change: @escaping @Sendable (inout StagingJob) -> Void) async throws -> StagingJob? {
         try await transaction { connection in
-            guard let text = try await connection.query("SELECT document FROM staging_jobs WHERE id = ?", [.text(id)]).first?.column("document")?.string
+            guard
+                let text = try await connection.query("SELECT document FROM staging_jobs WHERE id = ?", [.text(id)]).first?.column("document")?.string
             else { return nil }
             var job = try StagingJob.decoded(text)
             change(&job)
