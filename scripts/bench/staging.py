@@ -11,11 +11,12 @@ run on the same disk, so the figures are ratios.
 The source is read once before each measurement, so every reader finds it in the page cache,
 and earlier writes are flushed (`sync`), so no measurement pays for another's write-back.
 
-    scripts/bench/staging.py [--binaries DIR] [--mib 1024] [--files 10000]
+    scripts/bench/staging.py [--binaries DIR] [--mib 1024] [--files 10000] [--rounds 3]
 """
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -51,20 +52,28 @@ def stage(ep_url, source, destination):
     return elapsed
 
 
-def compare(label, ep_url, roots, name, size):
+def compare(label, ep_url, roots, name, size, rounds):
+    """Alternates the three copies `rounds` times (this disk's speed drifts by several times
+    within a minute) and reports medians, and the median of each round's ratio."""
     source = roots["source"] / name
-    warm(source)
-    reference = roots["scratch"] / f"cp-{name}"
-    cp = timed(["cp", "-r", str(source), str(reference)])
-    shutil.rmtree(reference, ignore_errors=True) if reference.is_dir() else reference.unlink()
-    warm(source)
-    cp_sync = timed(["bash", "-c", f"cp -r {source!s} {reference!s} && sync"])
-    shutil.rmtree(reference, ignore_errors=True) if reference.is_dir() else reference.unlink()
-    warm(source)
-    ours = stage(ep_url, name, f"bench/{name}")
+    cp, cp_sync, ours = [], [], []
+    for round_ in range(rounds):
+        reference = roots["scratch"] / f"cp-{name}"
+        warm(source)
+        cp.append(timed(["cp", "-r", str(source), str(reference)]))
+        shutil.rmtree(reference) if reference.is_dir() else reference.unlink()
+        warm(source)
+        cp_sync.append(timed(["bash", "-c", f"cp -r {source!s} {reference!s} && sync"]))
+        shutil.rmtree(reference) if reference.is_dir() else reference.unlink()
+        warm(source)
+        ours.append(stage(ep_url, name, f"bench/{round_}/{name}"))
+    median = statistics.median
     mbs = lambda seconds: size / seconds / 1e6  # noqa: E731
-    print(f"{label}: cp -r {mbs(cp):7.0f} MB/s ({cp:.2f} s), cp -r + sync {mbs(cp_sync):7.0f} MB/s ({cp_sync:.2f} s), "
-          f"local_copy {mbs(ours):7.0f} MB/s ({ours:.2f} s): {cp / ours:.2f}× cp -r, {cp_sync / ours:.2f}× cp -r + sync")
+    ratio = median(c / o for c, o in zip(cp, ours))
+    ratio_sync = median(c / o for c, o in zip(cp_sync, ours))
+    print(f"{label} (median of {rounds}): cp -r {mbs(median(cp)):6.0f} MB/s ({median(cp):.2f} s), "
+          f"cp -r + sync {mbs(median(cp_sync)):6.0f} MB/s ({median(cp_sync):.2f} s), "
+          f"local_copy {mbs(median(ours)):6.0f} MB/s ({median(ours):.2f} s): {ratio:.2f}× cp -r, {ratio_sync:.2f}× cp -r + sync")
 
 
 def main():
@@ -72,6 +81,7 @@ def main():
     parser.add_argument("--binaries", default=None, help="directory with the release binaries (default: build them)")
     parser.add_argument("--mib", type=int, default=1024)
     parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
     arguments = parser.parse_args()
     binaries = Path(arguments.binaries) if arguments.binaries else release_binaries(("ndp-ep-api", "dev-idp"))
     children = []
@@ -103,9 +113,9 @@ def main():
         ep_url = f"http://127.0.0.1:{ep.port()}"
 
         print(f"== local_copy of one {arguments.mib} MiB file")
-        compare("large file", ep_url, roots, "large.bin", arguments.mib << 20)
+        compare("large file", ep_url, roots, "large.bin", arguments.mib << 20, arguments.rounds)
         print(f"== local_copy of {arguments.files} files of 4 KiB in 100 folders")
-        compare("small files", ep_url, roots, "small", arguments.files * 4096)
+        compare("small files", ep_url, roots, "small", arguments.files * 4096, arguments.rounds)
 
         print(f"== direct_download of the {arguments.mib} MiB file")
         large = roots["source"] / "large.bin"

@@ -24,11 +24,17 @@ enum LocalStaging {
 
     /// The bytes a copy of `source` will write (regular files only; symlinks are skipped).
     static func size(of source: URL) throws -> Int64 {
+        try size(atPath: source.path)
+    }
+
+    // Inside, paths are strings joined by hand: URL.appendingPathComponent asks the file
+    // system whether each name is a folder, a stat per entry that showed in the profile.
+    private static func size(atPath source: String) throws -> Int64 {
         var info = stat()
-        guard lstat(source.path, &info) == 0 else { throw failure(errno, source) }
+        guard lstat(source, &info) == 0 else { throw failure(errno, source) }
         switch info.st_mode & S_IFMT {
         case S_IFREG: return Int64(info.st_size)
-        case S_IFDIR: return try entries(of: source).reduce(0) { $0 + (try size(of: source.appendingPathComponent($1))) }
+        case S_IFDIR: return try entries(of: source).reduce(0) { $0 + (try size(atPath: source + "/" + $1)) }
         default: return 0
         }
     }
@@ -44,11 +50,11 @@ enum LocalStaging {
         var state = Progress(bytesDone: 0, bytesTotal: try size(of: source))
         do {
             try progress(state)
-            let isTree = try copyItem(source, to: temporary, state: &state, progress: progress)
-            try flush(temporary, isTree: isTree)
+            let isTree = try copyItem(source.path, to: temporary.path, state: &state, progress: progress)
+            try flush(temporary.path, isTree: isTree)
             try manager.moveItem(at: temporary, to: destination)
         } catch {
-            try? makeRemovable(temporary)
+            try? makeRemovable(temporary.path)
             try? manager.removeItem(at: temporary)
             throw error
         }
@@ -61,7 +67,7 @@ enum LocalStaging {
         let prefix = ".\(destination.lastPathComponent).staging-"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
             let temporary = parent.appendingPathComponent(name)
-            try? makeRemovable(temporary)
+            try? makeRemovable(temporary.path)
             try? FileManager.default.removeItem(at: temporary)
         }
     }
@@ -70,19 +76,21 @@ enum LocalStaging {
     /// stays writable), a folder 0700 and set to 0500 once its entries are in. Returns whether
     /// it was a folder.
     @discardableResult
-    private static func copyItem(_ source: URL, to destination: URL, state: inout Progress, progress: (Progress) throws -> Void) throws -> Bool {
+    private static func copyItem(_ source: String, to destination: String, state: inout Progress, progress: (Progress) throws -> Void) throws
+        -> Bool
+    {
         var info = stat()
-        guard lstat(source.path, &info) == 0 else { throw failure(errno, source) }
+        guard lstat(source, &info) == 0 else { throw failure(errno, source) }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
             try copyFile(source, to: destination, state: &state, progress: progress)
             return false
         case S_IFDIR:
-            guard mkdir(destination.path, 0o700) == 0 else { throw failure(errno, destination) }
+            guard mkdir(destination, 0o700) == 0 else { throw failure(errno, destination) }
             for name in try entries(of: source) {
-                try copyItem(source.appendingPathComponent(name), to: destination.appendingPathComponent(name), state: &state, progress: progress)
+                try copyItem(source + "/" + name, to: destination + "/" + name, state: &state, progress: progress)
             }
-            guard chmod(destination.path, 0o500) == 0 else { throw failure(errno, destination) }
+            guard chmod(destination, 0o500) == 0 else { throw failure(errno, destination) }
             return true
         default:
             return false  // symlinks, sockets, devices: not staged
@@ -90,8 +98,8 @@ enum LocalStaging {
     }
 
     /// A folder's entry names, sorted (so copies and progress run in a stable order).
-    private static func entries(of folder: URL) throws -> [String] {
-        guard let directory = opendir(folder.path) else { throw failure(errno, folder) }
+    private static func entries(of folder: String) throws -> [String] {
+        guard let directory = opendir(folder) else { throw failure(errno, folder) }
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
@@ -106,11 +114,11 @@ enum LocalStaging {
     /// One file, copied by the kernel (`copy_file_range`: no bytes through this process, and
     /// reflinks where the filesystem has them) a MiB at a time, or by read/write where the
     /// kernel cannot (another filesystem on old kernels, special files).
-    private static func copyFile(_ source: URL, to destination: URL, state: inout Progress, progress: (Progress) throws -> Void) throws {
-        let input = open(source.path, O_RDONLY | O_CLOEXEC)
+    private static func copyFile(_ source: String, to destination: String, state: inout Progress, progress: (Progress) throws -> Void) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw failure(errno, source) }
         defer { close(input) }
-        let output = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o400)
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o400)
         guard output >= 0 else { throw failure(errno, destination) }
         defer { close(output) }
         var kernelCopy = true
@@ -144,11 +152,11 @@ enum LocalStaging {
 
     /// Makes the copy durable before it is renamed into place: `fsync` for one file, one
     /// `syncfs` of the target filesystem for a tree (ten thousand fsyncs cost more than the copy).
-    private static func flush(_ url: URL, isTree: Bool) throws {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure(errno, url) }
+    private static func flush(_ path: String, isTree: Bool) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(errno, path) }
         defer { close(descriptor) }
-        guard (isTree ? linux_syncfs(descriptor) : fsync(descriptor)) == 0 else { throw failure(errno, url) }
+        guard (isTree ? linux_syncfs(descriptor) : fsync(descriptor)) == 0 else { throw failure(errno, path) }
     }
 
     /// A failed system call on a file: the system's words and the file's name (not its full
@@ -159,17 +167,18 @@ enum LocalStaging {
         var description: String { "\(String(cString: strerror(code))) (\(name))" }
     }
 
-    static func failure(_ code: Int32, _ url: URL) -> FileFailure {
-        FileFailure(code: code, name: url.lastPathComponent.hasPrefix(".") ? "the staging copy" : url.lastPathComponent)
+    static func failure(_ code: Int32, _ path: String) -> FileFailure {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return FileFailure(code: code, name: name.hasPrefix(".") ? "the staging copy" : name)
     }
 
     /// Opens the read-only folders of a copy again (0700), so it can be removed: removing a
     /// file takes write permission on its folder, not on the file.
-    private static func makeRemovable(_ url: URL) throws {
+    private static func makeRemovable(_ path: String) throws {
         var info = stat()
-        guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return }
-        guard chmod(url.path, 0o700) == 0 else { throw failure(errno, url) }
-        for name in try entries(of: url) { try makeRemovable(url.appendingPathComponent(name)) }
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return }
+        guard chmod(path, 0o700) == 0 else { throw failure(errno, path) }
+        for name in try entries(of: path) { try makeRemovable(path + "/" + name) }
     }
 
     /// A symlink at `destination` to `source`; the source is not touched.
