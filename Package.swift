@@ -135,6 +135,7 @@ let package = Package(
                 .nioHTTP1,
                 .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .hummingbirdWebSocket, .hummingbirdWSClient,
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]),
         service(
             "PodsBackend",

@@ -6,6 +6,7 @@ import Hummingbird
 import Identity
 import Logging
 import NIOPosix
+import _NIOFileSystem
 import ServiceKit
 
 /// Data staging (docs/specs/anchors-platforms.md §B), compatible with the prototype's API:
@@ -222,7 +223,9 @@ struct StagingRoutes: Sendable {
             throw APIError(.badRequest, detail: "Only a file can be downloaded; \(job.source) is a folder (stage it with local_copy).")
         }
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        let file = try FileHandle(forReadingFrom: source)
+        // Opened before the answer starts: a file that cannot be read is an error answer, not
+        // a cut-off download.
+        let file = try await FileSystem.shared.openFile(forReadingAt: FilePath(source.path))
         var created = job
         created.status = .running
         created.startedAt = Timestamp.isoUTC(Date())
@@ -230,7 +233,7 @@ struct StagingRoutes: Sendable {
         do {
             created = try await runner.create(created)
         } catch {
-            try? file.close()
+            try? await file.close()
             throw error
         }
         let (runner, id) = (runner, created.id)
@@ -241,17 +244,17 @@ struct StagingRoutes: Sendable {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody(contentLength: Int(size)) { writer in
-                defer { try? file.close() }
                 var sent: Int64 = 0
                 do {
-                    while true {
-                        let chunk = try await NIOThreadPool.singleton.runIfActive { try file.read(upToCount: 1 << 20) ?? Data() }
-                        if chunk.isEmpty { break }
-                        try await writer.write(ByteBuffer(bytes: chunk))
-                        sent += Int64(chunk.count)
+                    // Read a MiB at a time straight into buffers on NIO's file threads.
+                    for try await chunk in file.readChunks(chunkLength: .mebibytes(1)) {
+                        try await writer.write(chunk)
+                        sent += Int64(chunk.readableBytes)
                     }
                     try await writer.finish(nil)
+                    try? await file.close()
                 } catch {
+                    try? await file.close()
                     let done = sent
                     _ = await runner.finish(id) {
                         $0.bytesDone = done
