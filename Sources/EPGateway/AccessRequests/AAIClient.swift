@@ -40,17 +40,12 @@ struct AAIClient: Sendable {
     }
 
     private func post(_ path: String, _ body: JSONValue, token: String) async throws {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body.bytes()))
         let status: Int
         let text: String
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-            status = Int(response.status.code)
-            text = String(buffer: try await response.body.collect(upTo: 64 << 10))
+            let answer = try await http.exchange(
+                .POST, base + path, headers: [("Authorization", "Bearer \(token)")], json: body, timeout: timeout, limit: 64 << 10)
+            (status, text) = (answer.status, answer.text)
         } catch {
             throw APIError(.badGateway, detail: "The AAI did not answer \(path): \(error)")
         }

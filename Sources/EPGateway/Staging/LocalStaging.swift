@@ -76,7 +76,9 @@ enum LocalStaging {
     /// stays writable), a folder 0700 and set to 0500 once its entries are in. Returns whether
     /// it was a folder.
     @discardableResult
-    private static func copyItem(_ source: String, to destination: String, state: inout Progress, progress: (Progress) throws -> Void) throws
+    private static func copyItem(
+        _ source: String, to destination: String, state: inout Progress, progress: (Progress) throws -> Void
+    ) throws
         -> Bool
     {
         var info = stat()

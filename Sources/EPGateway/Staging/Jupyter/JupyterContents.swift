@@ -123,22 +123,13 @@ struct JupyterContents: Sendable {
         while url.hasSuffix("/") { url.removeLast() }
         url += "/api/contents/" + path.map(Self.encoded).joined(separator: "/")
         if let query { url += "?" + query }
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "token \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body.bytes()))
-        }
-        let status: Int
-        let text: String
+        let answer: UpstreamAnswer
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-            status = Int(response.status.code)
-            text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            answer = try await http.exchange(method, url, headers: [("Authorization", "token \(token)")], json: body, timeout: timeout)
         } catch {
             throw Failure.unreachable("\(error)")
         }
+        let (status, text) = (answer.status, answer.text)
         if status == 401 || status == 403 { throw Failure.refusedToken }
         guard !(200..<300).contains(status) else { return (status, "") }
         let reason = (try? JSONValue.decode(Data(text.utf8)))?["message"]?.stringValue ?? text

@@ -6,8 +6,8 @@ import Hummingbird
 import Identity
 import Logging
 import NIOPosix
-import _NIOFileSystem
 import ServiceKit
+import _NIOFileSystem
 
 /// Data staging (docs/specs/anchors-platforms.md §B), compatible with the prototype's API:
 /// `POST /stage-data/?method=M` with `{"data": {"local_path_on_storage", "relative_path"}}`,
