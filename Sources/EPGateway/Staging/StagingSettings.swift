@@ -72,7 +72,8 @@ struct StagingSettings: Sendable, Equatable {
     /// The user's Jupyter server: `{username}` in `STAGING_JUPYTER_URL` replaced by the name,
     /// percent-encoded.
     func jupyterServer(for username: String) -> URL? {
-        guard let jupyterURL else { return nil }
+        // A name that would read as a path step must not choose another server path.
+        guard let jupyterURL, !["", ".", ".."].contains(username) else { return nil }
         let name = username.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? username
         return URL(string: jupyterURL.replacingOccurrences(of: "{username}", with: name))
     }

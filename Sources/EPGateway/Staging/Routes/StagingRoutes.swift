@@ -119,7 +119,9 @@ struct StagingRoutes: Sendable {
             return try await start(job, work, total: total, order: order)
         case .jupyterCopy:
             guard let token = order.jupyterToken, !token.isEmpty else { throw StagingError.jupyterTokenMissing }
-            guard let server = settings.jupyterServer(for: order.username) else { throw StagingError.invalidMethod(order.method.rawValue) }
+            guard let server = settings.jupyterServer(for: order.username) else {
+            throw APIError(.badRequest, detail: "No Jupyter server address can be made for the user name '\(order.username)'.")
+        }
             let target: [String]
             do {
                 target = try StagingPaths.components(order.relativePath!, field: "relative_path")
@@ -226,17 +228,11 @@ struct StagingRoutes: Sendable {
         // Opened before the answer starts: a file that cannot be read is an error answer, not
         // a cut-off download.
         let file = try await FileSystem.shared.openFile(forReadingAt: FilePath(source.path))
-        var created = job
-        created.status = .running
-        created.startedAt = Timestamp.isoUTC(Date())
-        created.bytesTotal = size
-        do {
-            created = try await runner.create(created)
-        } catch {
-            try? await file.close()
-            throw error
-        }
-        let (runner, id) = (runner, created.id)
+        var download = job
+        download.status = .running
+        download.startedAt = Timestamp.isoUTC(Date())
+        download.bytesTotal = size
+        let (runner, id, logger, started) = (runner, job.id, logger, download)
         let headers: HTTPFields = [
             .contentType: "application/octet-stream", .contentDisposition: StorageRoutes.attachment(filename: source.lastPathComponent),
             .init("X-Staging-Job-Id")!: id,
@@ -244,6 +240,13 @@ struct StagingRoutes: Sendable {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody(contentLength: Int(size)) { writer in
+                // Recorded once the body is being written: an answer whose connection is gone
+                // before that never starts, and must not leave a job "running".
+                do {
+                    _ = try await runner.create(started)
+                } catch {
+                    logger.error("could not record a download", metadata: ["staging.job": "\(id)", "error": "\(error)"])
+                }
                 var sent: Int64 = 0
                 do {
                     // Read a MiB at a time straight into buffers on NIO's file threads.
