@@ -132,6 +132,7 @@ enum EPGateway {
             if let staging {
                 routes.group(access.guarding(StagingRoutes.createBinding)).addRoutes(staging.createRoutes)
                 routes.group(access.guarding(StagingRoutes.readBinding)).addRoutes(staging.readRoutes)
+                routes.group(access.guarding(StagingRoutes.deleteBinding)).addRoutes(staging.deleteRoutes)
                 routes.group(access.guarding(StagingRoutes.methodsBinding)).addRoutes(staging.methodsRoutes)
                 routes.group(access.guarding(StagingRoutes.configBinding)).addRoutes(staging.configRoutes)
             }

@@ -66,6 +66,7 @@ struct RouteAccessTests {
                 "POST /user/access-requests/{id}/reject": "access_request update (private)",
                 "POST /stage-data": "staging create (private, own)", "GET /stage-data/jobs": "staging read (private, in handler)",
                 "GET /stage-data/jobs/{id}": "staging read (private, in handler)",
+                "DELETE /stage-data/jobs/{id}": "staging delete (private, in handler)",
                 "GET /config/allowed-methods": "staging read (public)", "GET /config": "staging read (protected)",
             ]) { $1 }
             .merging(

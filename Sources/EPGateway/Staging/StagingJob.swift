@@ -105,6 +105,9 @@ protocol StagingJobStore: Sendable {
 
     /// The jobs still queued or running, oldest first.
     func unfinishedStagingJobs() async throws -> [StagingJob]
+
+    /// Removes a job's record; false if there was none.
+    func deleteStagingJob(_ id: String) async throws -> Bool
 }
 
 enum StagingError: Error, APIErrorConvertible, Equatable {
@@ -114,6 +117,7 @@ enum StagingError: Error, APIErrorConvertible, Equatable {
     case jobNotFound
     case usernameMismatch
     case jupyterTokenMissing
+    case runningElsewhere(String)
 
     var apiError: APIError {
         switch self {
@@ -122,6 +126,8 @@ enum StagingError: Error, APIErrorConvertible, Equatable {
         case .refused(let refusal): APIError(.badRequest, detail: refusal.description)
         case .jobNotFound: APIError(.notFound, detail: "Staging job not found.")
         case .usernameMismatch: APIError(.forbidden, detail: "username must be your own user name (only an admin stages for another user).")
+        case .runningElsewhere(let runner):
+            APIError(.conflict, detail: "The job runs in another replica (\(runner)); cancel it there or wait for it to end.")
         case .jupyterTokenMissing:
             APIError.validation("jupyter_token is required for jupyter_copy (in the body, or the query)", field: "jupyter_token")
         }

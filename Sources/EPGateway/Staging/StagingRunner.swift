@@ -263,6 +263,14 @@ actor StagingRunner: Service {
         }
     }
 
+    /// Asks a job this process runs (or holds queued) to stop: its copy throws at the next
+    /// chunk and its temporary is removed. False when it is not this process's.
+    func stop(_ id: String, reason: String) -> Bool {
+        guard let tracker = active[id] else { return false }
+        tracker.state.withLockedValue { $0.stopReason = reason }
+        return true
+    }
+
     /// Stops every active job (their copies throw at the next chunk; queued ones fail when
     /// they get a slot) and waits until none is left.
     private func stopAll(reason: String) async {

@@ -46,6 +46,9 @@ struct StagingJobTests {
             #expect(try await store.stagingJob("j1") == updated)
             #expect(try await store.updateStagingJob("missing") { $0.bytesDone = 1 } == nil)
             #expect(try await store.unfinishedStagingJobs().map(\.id).sorted() == ["j2", "j3"])
+            #expect(try await store.deleteStagingJob("j1"))
+            #expect(try await store.stagingJob("j1") == nil)
+            #expect(try await !store.deleteStagingJob("j1"))
         }
     }
 

@@ -57,6 +57,14 @@ enum StagingOperations {
             parameters: [["name": "id", "in": "path", "required": true, "schema": Doc.string]],
             responses: errors.merging([200: .init("The job", schema: job), 404: .init("No such job of yours", schema: Doc.errorDetail)]) { $1 }),
         Doc.Operation(
+            "DELETE", "/stage-data/jobs/{id}",
+            summary: "Cancel a queued or running job (202, the job), or remove a finished job's record (204) (policy: staging delete).",
+            tags: ["staging"], security: .bearer, parameters: [["name": "id", "in": "path", "required": true, "schema": Doc.string]],
+            responses: errors.merging([
+                202: .init("Cancelling", schema: job), 204: .init("Removed"), 404: .init("No such job of yours", schema: Doc.errorDetail),
+                409: .init("Running in another replica", schema: Doc.errorDetail),
+            ]) { $1 }),
+        Doc.Operation(
             "GET", "/config/allowed-methods/", summary: "The staging methods offered (policy: staging read, public).", tags: ["staging"],
             responses: [200: .init("Methods", schema: methods)]),
         Doc.Operation(

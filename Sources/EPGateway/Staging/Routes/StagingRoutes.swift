@@ -24,6 +24,7 @@ struct StagingRoutes: Sendable {
 
     static let createBinding = PolicyBinding(.staging, .create, .callersOwn)
     static let readBinding = PolicyBinding(.staging, .read, .inHandler(.private))
+    static let deleteBinding = PolicyBinding(.staging, .delete, .inHandler(.private))
     static let methodsBinding = PolicyBinding(.staging, .read, .fixed(.public))
     static let configBinding = PolicyBinding(.staging, .read, .fixed(.protected))
     /// A synchronous copy and a download take as long as the data needs: no request timeout.
@@ -54,6 +55,12 @@ struct StagingRoutes: Sendable {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.get("stage-data/jobs") { request, context in try await jobs(request, context: context) }
         routes.get("stage-data/jobs/{id}") { _, context in try await job(context: context) }
+        return routes
+    }
+
+    var deleteRoutes: RouteCollection<IdentityRequestContext> {
+        let routes = RouteCollection(context: IdentityRequestContext.self)
+        routes.delete("stage-data/jobs/{id}") { _, context in try await cancel(context: context) }
         return routes
     }
 
@@ -120,8 +127,8 @@ struct StagingRoutes: Sendable {
         case .jupyterCopy:
             guard let token = order.jupyterToken, !token.isEmpty else { throw StagingError.jupyterTokenMissing }
             guard let server = settings.jupyterServer(for: order.username) else {
-            throw APIError(.badRequest, detail: "No Jupyter server address can be made for the user name '\(order.username)'.")
-        }
+                throw APIError(.badRequest, detail: "No Jupyter server address can be made for the user name '\(order.username)'.")
+            }
             let target: [String]
             do {
                 target = try StagingPaths.components(order.relativePath!, field: "relative_path")
@@ -289,6 +296,27 @@ struct StagingRoutes: Sendable {
         let everyone = access.permits(user, .staging, .read, PolicyObject(mode: .private))
         let jobs = try await store.stagingJobs(ownerSub: everyone ? nil : (user?.sub ?? ""), limit: limit)
         return .array(jobs.filter { access.permits(user, .staging, .read, $0.policyObject) }.map(\.json))
+    }
+
+    /// A queued or running job is stopped (202, the job: it turns `failed` with "Cancelled by
+    /// …" within a chunk, its temporary removed); a finished job's record is removed (204;
+    /// the staged data stays). A job running in another replica is 409.
+    func cancel(context: IdentityRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let user = context.identity
+        guard let job = try await store.stagingJob(id), access.permits(user, .staging, .read, job.policyObject) else {
+            throw StagingError.jobNotFound
+        }
+        try access.authorize(user, .staging, .delete, job.policyObject, logger: context.logger)
+        guard !job.status.isFinished else {
+            guard try await store.deleteStagingJob(id) else { throw StagingError.jobNotFound }
+            context.logger.info("staging job removed", metadata: ["staging.job": "\(id)"])
+            return Response(status: .noContent)
+        }
+        let who = user?.username ?? user?.sub ?? "unknown"
+        guard await runner.stop(id, reason: "Cancelled by \(who).") else { throw StagingError.runningElsewhere(job.runner ?? "unknown") }
+        context.logger.info("staging job cancelled", metadata: ["staging.job": "\(id)"])
+        return job.json.response(status: .accepted)
     }
 
     func job(context: IdentityRequestContext) async throws -> JSONValue {

@@ -47,4 +47,8 @@ extension PostgresCatalogStore: StagingJobStore {
         try await rows("SELECT document FROM staging_jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id")
             .map { try StagingJob.decoded(try $0.decode(String.self)) }
     }
+
+    func deleteStagingJob(_ id: String) async throws -> Bool {
+        try await !rows("DELETE FROM staging_jobs WHERE id = \(id) RETURNING id").isEmpty
+    }
 }

@@ -45,4 +45,12 @@ extension SQLiteCatalogStore: StagingJobStore {
         try await read("SELECT document FROM staging_jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id")
             .compactMap { $0.column("document")?.string }.map(StagingJob.decoded)
     }
+
+    func deleteStagingJob(_ id: String) async throws -> Bool {
+        try await transaction { connection in
+            let found = try await connection.query("SELECT id FROM staging_jobs WHERE id = ?", [.text(id)]).isEmpty == false
+            _ = try await connection.query("DELETE FROM staging_jobs WHERE id = ?", [.text(id)])
+            return found
+        }
+    }
 }
