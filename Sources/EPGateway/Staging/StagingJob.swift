@@ -113,7 +113,6 @@ protocol StagingJobStore: Sendable {
 enum StagingError: Error, APIErrorConvertible, Equatable {
     case disabled
     case invalidMethod(String)
-    case refused(StagingPaths.Refusal)
     case jobNotFound
     case usernameMismatch
     case jupyterTokenMissing
@@ -123,7 +122,6 @@ enum StagingError: Error, APIErrorConvertible, Equatable {
         switch self {
         case .disabled: APIError(.serviceUnavailable, detail: "Data staging is not enabled on this deployment.")
         case .invalidMethod(let method): APIError(.badRequest, detail: "Invalid staging method: \(method)")
-        case .refused(let refusal): APIError(.badRequest, detail: refusal.description)
         case .jobNotFound: APIError(.notFound, detail: "Staging job not found.")
         case .usernameMismatch: APIError(.forbidden, detail: "username must be your own user name (only an admin stages for another user).")
         case .runningElsewhere(let runner):

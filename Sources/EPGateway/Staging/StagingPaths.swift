@@ -1,6 +1,7 @@
 import Crypto
 import Essentials
 import Foundation
+import ServiceKit
 
 /// Where a staging request may read and write (docs/specs/anchors-platforms.md §B.3, and
 /// what the prototype got wrong): the source inside the source root, the destination inside
@@ -12,7 +13,8 @@ struct StagingPaths: Sendable {
     /// The users' areas (`STAGING_TARGET_ROOT`), resolved; each user has `<root>/<user>`.
     let targetRoot: URL
 
-    enum Refusal: Error, Equatable, CustomStringConvertible {
+    /// Answered 400 with the description (the prototype's text for a missing source).
+    enum Refusal: Error, Equatable, CustomStringConvertible, APIErrorConvertible {
         case invalidPath(field: String, reason: String)
         case sourceMissing(String)
         case outsideRoot(field: String)
@@ -24,6 +26,8 @@ struct StagingPaths: Sendable {
             case .outsideRoot(let field): "Invalid \(field): it leads outside the area it must stay in"
             }
         }
+
+        var apiError: APIError { APIError(.badRequest, detail: description) }
     }
 
     init(sourceRoot: String, targetRoot: String) {

@@ -97,12 +97,7 @@ struct StagingRoutes: Sendable {
 
     func stage(_ request: Request, context: IdentityRequestContext) async throws -> Response {
         let order = try await self.order(request, context: context)
-        let source: URL
-        do {
-            source = try paths.source(order.sourcePath)
-        } catch let refusal as StagingPaths.Refusal {
-            throw StagingError.refused(refusal)
-        }
+        let source = try paths.source(order.sourcePath)
         let owner = context.identity?.sub ?? "unknown"
         let job = StagingJob(
             owner: owner, username: order.username, method: order.method, source: order.sourcePath, destination: order.relativePath)
@@ -110,12 +105,7 @@ struct StagingRoutes: Sendable {
         case .directDownload:
             return try await download(source, job: job, logger: context.logger)
         case .localCopy, .localSymlink:
-            let destination: URL
-            do {
-                destination = try paths.destination(order.relativePath!, user: order.username)
-            } catch let refusal as StagingPaths.Refusal {
-                throw StagingError.refused(refusal)
-            }
+            let destination = try paths.destination(order.relativePath!, user: order.username)
             let shown = StagingPaths.folder(forUser: order.username) + "/" + order.relativePath!
             if FileManager.default.fileExists(atPath: destination.path) || StagingPaths.isSymlink(destination) {
                 return try await alreadyThere(job, at: shown, order: order)
@@ -129,12 +119,7 @@ struct StagingRoutes: Sendable {
             guard let server = settings.jupyterServer(for: order.username) else {
                 throw APIError(.badRequest, detail: "No Jupyter server address can be made for the user name '\(order.username)'.")
             }
-            let target: [String]
-            do {
-                target = try StagingPaths.components(order.relativePath!, field: "relative_path")
-            } catch let refusal as StagingPaths.Refusal {
-                throw StagingError.refused(refusal)
-            }
+            let target = try StagingPaths.components(order.relativePath!, field: "relative_path")
             let contents = JupyterContents(
                 server: server, token: token, http: http, timeout: settings.jupyterTimeout, chunkSize: settings.jupyterChunkSize)
             // Also checks the token and that the server answers, before a job exists.
