@@ -56,6 +56,24 @@ struct TokenCacheTests {
         }
     }
 
+    @Test("a lookup in flight when its user is forgotten is answered but not cached: the next request asks again")
+    func forgetDuringLookup() async throws {
+        try await DevIdPFixture.run { idp in
+            let cache = Self.cache(idp)
+            await idp.faults.set(faults(hold: true))
+            let lookup = Task { try await cache.identify(token: "demo-token") }
+            try await waitUntil("the lookup is parked at the IdP") { await idp.faults.counters.held == 1 }
+            #expect(await cache.forget(subject: "0b7d1c52-4a6e-4f0a-9d3e-5a1f2c3b4d5e") == 0)
+            await idp.faults.set(FaultInjector.Faults())
+            #expect(try await lookup.value.sub == "0b7d1c52-4a6e-4f0a-9d3e-5a1f2c3b4d5e")
+            _ = try await cache.identify(token: "demo-token")
+            #expect(await idp.informationRequests == 2)
+            // Now cached again, as usual.
+            _ = try await cache.identify(token: "demo-token")
+            #expect(await idp.informationRequests == 2)
+        }
+    }
+
     @Test("a rejected token is remembered for the shorter negative TTL")
     func negativeTTL() async throws {
         try await DevIdPFixture.run { idp in

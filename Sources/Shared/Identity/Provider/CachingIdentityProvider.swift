@@ -42,6 +42,12 @@ public actor CachingIdentityProvider: IdentityProvider {
     private var entries: [TokenDigest: Entry] = [:]
     private var inFlight: [TokenDigest: Task<Result<UserIdentity, IdentityProviderError>, Never>] = [:]
     private var statistics = Statistics()
+    /// Counts ``forget(subject:)`` calls; a lookup notes it when it starts.
+    private var generation: UInt64 = 0
+    /// When each subject was last forgotten (a generation), kept while lookups are in flight:
+    /// a lookup that started before is answered but not remembered, so an identity read just
+    /// before an access change cannot be cached after it.
+    private var forgotten: [String: UInt64] = [:]
 
     public init(
         upstream: any IdentityProvider, ttl: Duration, negativeTTL: Duration, maxEntries: Int,
@@ -75,6 +81,8 @@ public actor CachingIdentityProvider: IdentityProvider {
     /// access request). Returns how many entries went.
     @discardableResult
     public func forget(subject: String) -> Int {
+        generation += 1
+        if !inFlight.isEmpty { forgotten[subject] = generation }
         let keys = entries.compactMap { key, entry -> TokenDigest? in
             if case .user(let user) = entry.outcome, user.subject == subject { return key }
             return nil
@@ -107,10 +115,16 @@ public actor CachingIdentityProvider: IdentityProvider {
         statistics.misses += 1
         metrics.misses.increment()
         let lookup = Task { await self.callUpstream(token: token, key: key) }
+        let started = generation
         inFlight[key] = lookup
         let result = await lookup.value
         inFlight[key] = nil
-        remember(result, for: key)
+        if case .success(let user) = result, let at = forgotten[user.sub], at > started {
+            logger.debug("identity not cached: the user's access changed during the lookup", metadata: ["user.sub": "\(user.sub)"])
+        } else {
+            remember(result, for: key)
+        }
+        if inFlight.isEmpty { forgotten.removeAll() }
         return try result.get()
     }
 
