@@ -21,6 +21,20 @@ struct KubernetesClientTests {
         ])
     }
 
+    @Test("waitUntil sees a deletion that races its start: 100 objects deleted as the wait begins, each seen gone")
+    func waitUntilRacingDeletion() async throws {
+        try await TestCluster.run { cluster in
+            let kube = cluster.client
+            for index in 0..<100 {
+                let name = "racing-\(index)"
+                _ = try await kube.create(.configMaps, Self.configMap(name))
+                async let gone = kube.waitUntil(.configMaps, name: name, timeout: .seconds(10)) { $0 == nil }
+                try await kube.delete(.configMaps, name: name)
+                #expect(try await gone == nil)
+            }
+        }
+    }
+
     @Test("create, get, patch, replace, delete; unknown fields round-trip; Status errors decode")
     func verbs() async throws {
         try await TestCluster.run { cluster in

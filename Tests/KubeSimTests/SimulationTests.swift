@@ -32,7 +32,11 @@ struct SimulationTests {
         timeout: Duration = .seconds(10), _ condition: @escaping @Sendable (JSONValue) -> Bool
     ) async throws -> JSONValue {
         let filter = WatchFilter(resourceKey: type.resourceKey, namespace: namespace, labels: .everything, fields: .everything, name: name)
-        let events = try await store.watch(type, filter: filter, fromRevision: nil)
+        // From the current revision, then the current state: a change made before the watch
+        // began is in the state, one after it in the events (a watch from "now" alone missed
+        // a Job that had already reached its state).
+        let events = try await store.watch(type, filter: filter, fromRevision: await store.revision)
+        if let current = try? await store.get(type, namespace: namespace, name: name), condition(current) { return current }
         return try await withThrowingTaskGroup(of: JSONValue?.self) { group in
             group.addTask {
                 for await event in events where event.kind != .deleted && condition(event.object) { return event.object }

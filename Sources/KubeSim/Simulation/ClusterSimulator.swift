@@ -287,10 +287,13 @@ public actor ClusterSimulator {
             ],
             "spec": template["spec"] ?? [:],
         ]
-        guard (try? await store.create(pods, namespace: namespace, object: pod)) != nil else { return }
+        // startTime before the pod exists: the pod's own updates set `active`, and a Job must
+        // never be seen active without its start time.
         _ = try? await store.patch(
-            jobs, namespace: namespace, name: name, patch: ["status": ["startTime": ObjectMeta.timestamp(Date()), "active": 1]], kind: .merge,
+            jobs, namespace: namespace, name: name, patch: ["status": ["startTime": ObjectMeta.timestamp(Date())]], kind: .merge,
             subresource: "status")
+        guard (try? await store.create(pods, namespace: namespace, object: pod)) != nil else { return }
+        _ = try? await store.patch(jobs, namespace: namespace, name: name, patch: ["status": ["active": 1]], kind: .merge, subresource: "status")
     }
 
     /// The Job's counts and conditions from its pods' phases: `Succeeded` completes it,

@@ -155,17 +155,34 @@ extension KubernetesClient {
         _ condition: @escaping @Sendable (UnstructuredObject?) -> Bool
     ) async throws -> UnstructuredObject? {
         let namespace = resource.namespaced ? (namespace ?? configuration.namespace) : nil
-        let events = self.events(resource, namespace: namespace, fieldSelector: "metadata.name=\(name)")
+        let selector = "metadata.name=\(name)"
         do {
             return try await withDeadline(timeout) {
-                // The first read tells whether the object exists; absence gives no event.
-                let initial = try? await get(resource, namespace: namespace, name: name)
-                if condition(initial) { return initial }
-                for try await event in events {
-                    let state = event.kind == .deleted ? nil : event.object
-                    if condition(state) { return state }
+                var backoff = Duration.milliseconds(100)
+                while true {
+                    do {
+                        // The state and the watch's starting point come from one list, so no
+                        // change can fall between them. (A GET beside the watch's own list let a
+                        // deletion in between go unseen: the GET saw the object, the list did
+                        // not, and nothing ever said it went.)
+                        let list = try await listAll(resource, namespace: namespace, fieldSelector: selector)
+                        var state = list.items.first
+                        if condition(state) { return state }
+                        let events = watch(resource, namespace: namespace, fieldSelector: selector, resourceVersion: list.resourceVersion)
+                        for try await event in events where event.kind != .bookmark {
+                            state = event.kind == .deleted ? nil : event.object
+                            if condition(state) { return state }
+                        }
+                        // The watch ended cleanly (a server timeout): look again.
+                    } catch let error as KubernetesError where error.isGone {
+                        continue
+                    } catch {
+                        if Task.isCancelled { throw error }
+                        logger.debug("wait interrupted, retrying", metadata: ["resource": "\(resource.plural)", "error": "\(error)"])
+                        try await Sleep.for(backoff)
+                        backoff = min(backoff * 2, .seconds(5))
+                    }
                 }
-                throw CancellationError()
             }
         } catch is DeadlineExceeded {
             throw KubernetesError(
