@@ -5,6 +5,7 @@ import hashlib
 import os
 import re
 import signal
+import socket
 import stat
 import tempfile
 import time
@@ -61,7 +62,10 @@ def staging_env(roots, jupyter_url=None):
 
 @pytest.fixture(scope="module")
 def gateway(idp, roots, jupyter):
-    process = Gateway(idp, env=staging_env(roots, f"http://127.0.0.1:{jupyter.port}/user/{{username}}/"))
+    # A short request timeout: the stalled-body test waits for it (staging's own routes are
+    # streaming routes, bounded by gaps in their body, not by their total time).
+    process = Gateway(idp, env={**staging_env(roots, f"http://127.0.0.1:{jupyter.port}/user/{{username}}/"),
+                                "REQUEST_TIMEOUT_SECONDS": "2"})
     yield process
     assert process.stop() == 0
 
@@ -310,6 +314,23 @@ def test_cancelling_a_running_copy_leaves_nothing_and_finished_records_can_be_re
         assert requests.delete(url, headers=WRITER, timeout=10).status_code == 404
     finally:
         huge.unlink()
+
+
+def test_a_body_that_stops_arriving_is_answered_408_and_stages_nothing(gateway, roots):
+    """A streaming route has no overall deadline, but a client that stops sending its body
+    mid-way is answered 408 once REQUEST_TIMEOUT_SECONDS pass without a byte."""
+    before = tree(roots["target"])
+    host, port = gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(b"POST /ep/stage-data/?method=local_copy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-token\r\n"
+                           b"Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"data\": {\"local_path")
+        started = time.monotonic()
+        answer = connection.recv(4096).decode()
+        waited = time.monotonic() - started
+    assert answer.startswith("HTTP/1.1 408"), answer
+    assert "The request body stopped arriving for 2.0 seconds." in answer, answer
+    assert waited < 20, waited
+    assert tree(roots["target"]) == before
 
 
 def test_a_copy_killed_midway_leaves_no_file_and_a_failed_job(idp, roots):

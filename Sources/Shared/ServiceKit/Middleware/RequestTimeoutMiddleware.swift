@@ -1,8 +1,11 @@
 import Essentials
 import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
 
 /// Bounds how long a handler may take to produce its response head. A handler that overruns
-/// is cancelled and the caller gets 503, instead of a connection that hangs forever.
+/// is cancelled and the caller gets 503, instead of a connection that hangs forever. Streaming
+/// routes are bounded by the gaps in their request body instead (408).
 ///
 /// Cancellation is cooperative: handlers waiting on HTTP calls, sleeps or task groups stop
 /// at once; CPU-bound code stops at its next cancellation check.
@@ -23,7 +26,7 @@ public struct RequestTimeoutMiddleware<Context: ServiceRequestContext>: RouterMi
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if exempt.contains(request) { return try await next(request, context) }
+        if exempt.contains(request) { return try await streaming(request, context: context, next: next) }
         let timeout = self.timeout
         return try await withoutActuallyEscaping(next) { next in
             // The task is awaited before this closure returns, so `next` never outlives it.
@@ -40,6 +43,62 @@ public struct RequestTimeoutMiddleware<Context: ServiceRequestContext>: RouterMi
             }
             return try result.get()
         }
+    }
+
+    /// A streaming route has no overall deadline (an upload takes as long as its bytes), but
+    /// its body must keep coming: a wait of more than `timeout` for the next chunk cancels the
+    /// handler and answers 408, so a client that stops sending cannot hold a task forever.
+    private func streaming(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let timeout = self.timeout
+        let stalled = NIOLockedValueBox(false)
+        let running = NIOLockedValueBox<Task<Response, any Error>?>(nil)
+        var guarded = request
+        guarded.body = RequestBody(
+            asyncSequence: StallGuardedBody(base: request.body, timeout: timeout, sweeper: sweeper) {
+                stalled.withLockedValue { $0 = true }
+                running.withLockedValue { $0 }?.cancel()
+            })
+        return try await withoutActuallyEscaping(next) { next in
+            let handler = UncheckedSendable(next)
+            let task = Task { [guarded] in try await handler.value(guarded, context) }
+            running.withLockedValue { $0 = task }
+            let result = await withTaskCancellationHandler {
+                await task.result
+            } onCancel: {
+                task.cancel()
+            }
+            if stalled.withLockedValue({ $0 }) {
+                throw APIError(.requestTimeout, detail: "The request body stopped arriving for \(timeout.seconds) seconds.")
+            }
+            return try result.get()
+        }
+    }
+}
+
+/// A request body whose every chunk must arrive within `timeout` of being asked for;
+/// `onStall` runs when one does not.
+struct StallGuardedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: RequestBody
+    let timeout: Duration
+    let sweeper: DeadlineSweeper
+    let onStall: @Sendable () -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let timeout: Duration
+        let sweeper: DeadlineSweeper
+        let onStall: @Sendable () -> Void
+
+        mutating func next() async throws -> ByteBuffer? {
+            let registration = sweeper.register(deadline: .now + timeout, cancel: onStall)
+            defer { sweeper.remove(registration) }
+            return try await base.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), timeout: timeout, sweeper: sweeper, onStall: onStall)
     }
 }
 
