@@ -59,7 +59,7 @@ struct AccessRequestRoutes: Sendable {
         let body = try await JSONBody.objectOrEmpty(from: request, expecting: "a JSON object is required")
         let justification = try Self.text(body, "justification", limit: 2000)
         guard let user = context.identity, let subject = user.subject,
-            let username = user.username ?? user.attributes["preferred_username"]?.stringValue, !username.isEmpty
+            let username = user.preferredName, !username.isEmpty
         else { throw APIError(.badRequest, detail: "Cannot identify the requesting user from their token.") }
         let created = AccessRequest(
             id: CatalogID.make(), userSub: subject, username: username, email: user.email, status: .pending, justification: justification,
@@ -138,7 +138,7 @@ struct AccessRequestRoutes: Sendable {
     private static func stamp(_ request: inout AccessRequest, by decider: UserIdentity?) {
         request.decidedAt = Timestamp.isoUTC(Date())
         request.decidedBySub = decider?.subject
-        request.decidedByUsername = decider?.username ?? decider?.attributes["preferred_username"]?.stringValue
+        request.decidedByUsername = decider?.preferredName
     }
 
     private static func text(_ body: [String: JSONValue], _ field: String, limit: Int) throws -> String? {

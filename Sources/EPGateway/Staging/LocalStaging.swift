@@ -42,20 +42,19 @@ enum LocalStaging {
     /// Copies `source` (a file or a folder tree) to `destination`, read-only, reporting
     /// progress after every MiB; the destination's parent folders are made as needed. An
     /// error thrown by `progress` (a cancelled job) stops the copy like a failed read.
-    static func copy(_ source: URL, to destination: URL, progress: (Progress) throws -> Void = { _ in }) throws {
-        let manager = FileManager.default
+    /// `total`: the source's ``size(of:)`` when the caller has it already (a tree's takes a walk).
+    static func copy(_ source: URL, to destination: URL, total: Int64? = nil, progress: (Progress) throws -> Void = { _ in }) throws {
         let parent = destination.deletingLastPathComponent()
-        try manager.createDirectory(at: parent, withIntermediateDirectories: true)
-        let temporary = parent.appendingPathComponent(".\(destination.lastPathComponent).staging-\(UUID().uuidString.prefix(8))")
-        var state = Progress(bytesDone: 0, bytesTotal: try size(of: source))
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        let temporary = parent.appendingPathComponent(temporaryPrefix(of: destination) + UUID().uuidString.prefix(8))
+        var state = Progress(bytesDone: 0, bytesTotal: try total ?? size(of: source))
         do {
             try progress(state)
             let isTree = try copyItem(source.path, to: temporary.path, state: &state, progress: progress)
             try flush(temporary.path, isTree: isTree)
-            try manager.moveItem(at: temporary, to: destination)
+            try FileManager.default.moveItem(at: temporary, to: destination)
         } catch {
-            try? makeRemovable(temporary.path)
-            try? manager.removeItem(at: temporary)
+            remove(temporary)
             throw error
         }
     }
@@ -64,12 +63,21 @@ enum LocalStaging {
     /// by name: `.<name>.staging-*` beside it).
     static func removeTemporaries(of destination: URL) {
         let parent = destination.deletingLastPathComponent()
-        let prefix = ".\(destination.lastPathComponent).staging-"
+        let prefix = temporaryPrefix(of: destination)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
-            let temporary = parent.appendingPathComponent(name)
-            try? makeRemovable(temporary.path)
-            try? FileManager.default.removeItem(at: temporary)
+            remove(parent.appendingPathComponent(name))
         }
+    }
+
+    /// A copy to `destination` is written as `.<name>.staging-<random>` beside it.
+    private static func temporaryPrefix(of destination: URL) -> String {
+        ".\(destination.lastPathComponent).staging-"
+    }
+
+    /// Removes a temporary copy, read-only folders and all (best effort).
+    private static func remove(_ temporary: URL) {
+        try? makeRemovable(temporary.path)
+        try? FileManager.default.removeItem(at: temporary)
     }
 
     /// Copies one entry, read-only from the start: a file is created 0400 (its descriptor

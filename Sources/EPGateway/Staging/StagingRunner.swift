@@ -107,7 +107,7 @@ actor StagingRunner: Service {
             job.runner = name
         }
         do {
-            try await Self.perform(work, tracker: tracker)
+            try await Self.perform(work, total: total, tracker: tracker)
             let done = tracker.state.withLockedValue { $0.done }
             logger.info("staged data", metadata: ["staging.job": "\(job.id)", "method": "\(job.method.rawValue)", "bytes": "\(done)"])
             return await record(job.id) { job in
@@ -136,13 +136,13 @@ actor StagingRunner: Service {
         metrics.active.record(active.count)
     }
 
-    private static func perform(_ work: StagingWork, tracker: Active) async throws {
+    private static func perform(_ work: StagingWork, total: Int64?, tracker: Active) async throws {
         switch work {
         case .copy(let source, let destination):
             // A copy blocks on disk reads and writes: it runs on NIO's thread pool, not on the
             // cooperative threads that serve requests.
             try await NIOThreadPool.singleton.runIfActive {
-                try LocalStaging.copy(source, to: destination) { try tracker.report($0.bytesDone) }
+                try LocalStaging.copy(source, to: destination, total: total) { try tracker.report($0.bytesDone) }
             }
         case .symlink(let source, let destination):
             try LocalStaging.symlink(source, at: destination)
@@ -241,12 +241,12 @@ actor StagingRunner: Service {
     /// Marks failed the unfinished jobs no live process runs: at start-up, this host's earlier
     /// processes' jobs; at any time, jobs whose heartbeat stopped.
     func sweep(atStart: Bool) async {
-        let host = name.split(separator: ":").first.map(String.init) ?? name
+        let host = Self.host(of: name)
         let cutoff = Date().addingTimeInterval(-staleAfter.seconds)
         do {
             for job in try await store.unfinishedStagingJobs() where active[job.id] == nil {
                 let runner = job.runner ?? ""
-                let earlierHere = atStart && runner != name && runner.split(separator: ":").first.map(String.init) == host
+                let earlierHere = atStart && runner != name && Self.host(of: runner) == host
                 let silent = (Timestamp.parseISO(job.updatedAt) ?? .distantPast) < cutoff
                 guard earlierHere || silent else { continue }
                 let reason =
@@ -269,6 +269,11 @@ actor StagingRunner: Service {
         guard let tracker = active[id] else { return false }
         tracker.state.withLockedValue { $0.stopReason = reason }
         return true
+    }
+
+    /// The host part of a runner's `host:pid`.
+    private static func host(of runner: String) -> String {
+        runner.split(separator: ":").first.map(String.init) ?? runner
     }
 
     /// Stops every active job (their copies throw at the next chunk; queued ones fail when

@@ -19,6 +19,11 @@ public struct UserIdentity: Sendable, Equatable {
     /// The user id used for namespaces, routing and hashes. Upstream substitutes "unknown".
     public var sub: String { subject ?? "unknown" }
 
+    /// The user's login name: `username`, else Keycloak's `preferred_username`.
+    public var preferredName: String? {
+        username ?? attributes["preferred_username"]?.stringValue
+    }
+
     /// First 16 hex characters of SHA-256(sub): the id upstream stores on catalog objects
     /// (their creator), and the caller's name in audit lines.
     public var ndpUserID: String {

@@ -119,9 +119,7 @@ struct JupyterContents: Sendable {
 
     /// One contents-API call: the status and, on failure, Jupyter's `message`.
     private func call(_ method: HTTPMethod, _ path: [String], query: String? = nil, body: JSONValue? = nil) async throws -> (Int, String) {
-        var url = server.absoluteString
-        while url.hasSuffix("/") { url.removeLast() }
-        url += "/api/contents/" + path.map(Self.encoded).joined(separator: "/")
+        var url = server.appendingPathString("api/contents/" + path.map(Self.encoded).joined(separator: "/"))
         if let query { url += "?" + query }
         let answer: UpstreamAnswer
         do {

@@ -66,8 +66,7 @@ struct StagingRoutes: Sendable {
 
     var methodsRoutes: RouteCollection<IdentityRequestContext> {
         let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("config/allowed-methods") { _, _ -> JSONValue in ["allowed_methods": .array(settings.allowedMethods.map { .string($0.rawValue) })]
-        }
+        routes.get("config/allowed-methods") { _, _ -> JSONValue in ["allowed_methods": allowedMethods] }
         return routes
     }
 
@@ -76,11 +75,19 @@ struct StagingRoutes: Sendable {
         routes.get("config") { _, _ -> JSONValue in
             [
                 "source_storage_path": .string(settings.sourceRoot), "target_storage_path": .string(settings.targetRoot),
-                "allowed_methods": .array(settings.allowedMethods.map { .string($0.rawValue) }),
+                "allowed_methods": allowedMethods,
                 "jupyter_url": settings.jupyterURL.map(JSONValue.string) ?? .null, "max_running": .number(Double(settings.maxRunning)),
             ]
         }
         return routes
+    }
+
+    private var allowedMethods: JSONValue { .array(settings.allowedMethods.map { .string($0.rawValue) }) }
+
+    /// Whether `user` may read anyone's jobs (an admin, by the default policy): such a caller
+    /// sees every job and may stage for any user.
+    private func actsForAnyone(_ user: UserIdentity?) -> Bool {
+        access.permits(user, .staging, .read, PolicyObject(mode: .private))
     }
 
     // MARK: Staging
@@ -162,11 +169,10 @@ struct StagingRoutes: Sendable {
         let jupyterToken = try text("jupyter_token", in: body, at: ["body"], required: false) ?? query["jupyter_token"].map(String.init)
 
         guard let user = context.identity else { throw APIError(.unauthorized, detail: "Not authenticated") }
-        let own = user.username ?? user.attributes["preferred_username"]?.stringValue ?? user.sub
+        let own = user.preferredName ?? user.sub
         var username = own
         if let asked = query["username"].map(String.init), asked != own {
-            // Whoever may read anyone's jobs (an admin, by the default policy) may stage for anyone.
-            guard access.permits(user, .staging, .read, PolicyObject(mode: .private)) else { throw StagingError.usernameMismatch }
+            guard actsForAnyone(user) else { throw StagingError.usernameMismatch }
             username = asked
         }
         let background = ["true", "1", "yes"].contains(query["async"].map { $0.lowercased() } ?? "")
@@ -278,8 +284,7 @@ struct StagingRoutes: Sendable {
                 return value
             } ?? 100
         let user = context.identity
-        let everyone = access.permits(user, .staging, .read, PolicyObject(mode: .private))
-        let jobs = try await store.stagingJobs(ownerSub: everyone ? nil : (user?.sub ?? ""), limit: limit)
+        let jobs = try await store.stagingJobs(ownerSub: actsForAnyone(user) ? nil : (user?.sub ?? ""), limit: limit)
         return .array(jobs.filter { access.permits(user, .staging, .read, $0.policyObject) }.map(\.json))
     }
 
@@ -287,11 +292,9 @@ struct StagingRoutes: Sendable {
     /// …" within a chunk, its temporary removed); a finished job's record is removed (204;
     /// the staged data stays). A job running in another replica is 409.
     func cancel(context: IdentityRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
         let user = context.identity
-        guard let job = try await store.stagingJob(id), access.permits(user, .staging, .read, job.policyObject) else {
-            throw StagingError.jobNotFound
-        }
+        let job = try await visibleJob(context)
+        let id = job.id
         try access.authorize(user, .staging, .delete, job.policyObject, logger: context.logger)
         guard !job.status.isFinished else {
             guard try await store.deleteStagingJob(id) else { throw StagingError.jobNotFound }
@@ -305,10 +308,16 @@ struct StagingRoutes: Sendable {
     }
 
     func job(context: IdentityRequestContext) async throws -> JSONValue {
+        try await visibleJob(context).json
+    }
+
+    /// The job named in the path, if the caller may read it. Someone else's job is "not
+    /// found" rather than forbidden: ids are not to be probed.
+    private func visibleJob(_ context: IdentityRequestContext) async throws -> StagingJob {
         let id = try context.parameters.require("id")
-        guard let job = try await store.stagingJob(id) else { throw StagingError.jobNotFound }
-        // Someone else's job is "not found" rather than forbidden: ids are not to be probed.
-        guard access.permits(context.identity, .staging, .read, job.policyObject) else { throw StagingError.jobNotFound }
-        return job.json
+        guard let job = try await store.stagingJob(id), access.permits(context.identity, .staging, .read, job.policyObject) else {
+            throw StagingError.jobNotFound
+        }
+        return job
     }
 }

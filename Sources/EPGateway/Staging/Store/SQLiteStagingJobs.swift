@@ -48,9 +48,7 @@ extension SQLiteCatalogStore: StagingJobStore {
 
     func deleteStagingJob(_ id: String) async throws -> Bool {
         try await transaction { connection in
-            let found = try await connection.query("SELECT id FROM staging_jobs WHERE id = ?", [.text(id)]).isEmpty == false
-            _ = try await connection.query("DELETE FROM staging_jobs WHERE id = ?", [.text(id)])
-            return found
+            try await !connection.query("DELETE FROM staging_jobs WHERE id = ? RETURNING id", [.text(id)]).isEmpty
         }
     }
 }

@@ -28,21 +28,14 @@ public struct RequestTimeoutMiddleware<Context: ServiceRequestContext>: RouterMi
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if exempt.contains(request) { return try await streaming(request, context: context, next: next) }
         let timeout = self.timeout
-        return try await withoutActuallyEscaping(next) { next in
-            // The task is awaited before this closure returns, so `next` never outlives it.
-            let handler = UncheckedSendable(next)
-            let task = Task { try await handler.value(request, context) }
-            let registration = sweeper.register(deadline: .now + timeout) { task.cancel() }
-            let result = await withTaskCancellationHandler {
-                await task.result
-            } onCancel: {
-                task.cancel()
-            }
-            if sweeper.remove(registration) {
-                throw APIError(.serviceUnavailable, detail: "Request timed out after \(timeout.seconds) seconds.")
-            }
-            return try result.get()
+        var registration: UInt64 = 0
+        let result = await Self.inOwnTask(request, context, next) { task in
+            registration = sweeper.register(deadline: .now + timeout) { task.cancel() }
         }
+        if sweeper.remove(registration) {
+            throw APIError(.serviceUnavailable, detail: "Request timed out after \(timeout.seconds) seconds.")
+        }
+        return try result.get()
     }
 
     /// A streaming route has no overall deadline (an upload takes as long as its bytes), but
@@ -58,19 +51,29 @@ public struct RequestTimeoutMiddleware<Context: ServiceRequestContext>: RouterMi
                 stalled.withLockedValue { $0 = true }
                 running.withLockedValue { $0 }?.cancel()
             })
-        return try await withoutActuallyEscaping(next) { next in
+        let result = await Self.inOwnTask(guarded, context, next) { task in running.withLockedValue { $0 = task } }
+        if stalled.withLockedValue({ $0 }) {
+            throw APIError(.requestTimeout, detail: "The request body stopped arriving for \(timeout.seconds) seconds.")
+        }
+        return try result.get()
+    }
+
+    /// Runs the handler in a task of its own, handed to `started` so a deadline can cancel it
+    /// (cancelling the connection's task would poison every later request on the connection).
+    private static func inOwnTask(
+        _ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response,
+        started: (Task<Response, any Error>) -> Void
+    ) async -> Result<Response, any Error> {
+        await withoutActuallyEscaping(next) { next in
+            // The task is awaited before this closure returns, so `next` never outlives it.
             let handler = UncheckedSendable(next)
-            let task = Task { [guarded] in try await handler.value(guarded, context) }
-            running.withLockedValue { $0 = task }
-            let result = await withTaskCancellationHandler {
+            let task = Task { try await handler.value(request, context) }
+            started(task)
+            return await withTaskCancellationHandler {
                 await task.result
             } onCancel: {
                 task.cancel()
             }
-            if stalled.withLockedValue({ $0 }) {
-                throw APIError(.requestTimeout, detail: "The request body stopped arriving for \(timeout.seconds) seconds.")
-            }
-            return try result.get()
         }
     }
 }
