@@ -364,4 +364,82 @@ struct CatalogStoreTests {
             #expect(Set(try await store.searchDatasets(tokens: ["shared"], limit: 10).map(\.name)) == ["lab-set", "other-set"])
         }
     }
+
+    @Test(
+        "dataset queries: field filters, private visibility, order, pages and the count (CKAN's package_search)",
+        arguments: CatalogBackendUnderTest.available)
+    func datasetQueries(backend: CatalogBackendUnderTest) async throws {
+        try await ScratchCatalog.with(backend) { store, _ in
+            let lab = try await store.createOrganization(NewOrganization(name: "lab", title: "Lab", description: "", creator: nil))
+            _ = try await store.createOrganization(NewOrganization(name: "other", title: "Other", description: "", creator: nil))
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            for index in 0..<12 {
+                var dataset = Self.dataset(String(format: "set-%02d", index), organization: index % 3 == 0 ? "other" : "lab", notes: "common words")
+                dataset.created = start.addingTimeInterval(Double(index))
+                dataset.modified = start.addingTimeInterval(Double(100 - index))
+                dataset.tags = index % 2 == 0 ? ["even", "t"] : ["odd"]
+                dataset.groups = index == 5 ? ["climate"] : []
+                dataset.licenseID = index == 7 ? "cc-by" : nil
+                dataset.isPrivate = index >= 10
+                dataset.creator = index == 10 ? "me" : "someone"
+                dataset.extras = [.init(key: "site", value: .string(index < 4 ? "north" : "south")), .init(key: "n", value: .number(Double(index)))]
+                dataset.resources = [
+                    CatalogResource(
+                        id: "r\(index)", url: "https://x/\(index)", name: "f", format: index == 4 ? "NetCDF" : "CSV", description: "", created: start)
+                ]
+                try await store.createDataset(dataset)
+            }
+            func names(_ query: DatasetQuery) async throws -> [String] { try await store.searchDatasets(query).datasets.map(\.name) }
+            // Newest first by default; pages neither overlap nor skip; the count is of every match.
+            let first = try await store.searchDatasets(DatasetQuery(visibility: .none, limit: 4, counting: true))
+            #expect(first.count == 10)
+            #expect(first.datasets.map(\.name) == ["set-09", "set-08", "set-07", "set-06"])
+            #expect(try await names(DatasetQuery(visibility: .none, limit: 4, offset: 8)) == ["set-01", "set-00"])
+            #expect(try await store.searchDatasets(DatasetQuery(visibility: .none, limit: 4)).count == nil)
+            // Private datasets: none, the caller's own, all.
+            #expect(try await store.searchDatasets(DatasetQuery(visibility: .createdBy("me"), limit: 1, counting: true)).count == 11)
+            #expect(try await store.searchDatasets(DatasetQuery(visibility: .all, limit: 1, counting: true)).count == 12)
+            #expect(try await names(DatasetQuery(filters: [.isPrivate(true)], visibility: .createdBy("me"), limit: 10)) == ["set-10"])
+            // Orders.
+            #expect(try await names(DatasetQuery(visibility: .none, order: [DatasetOrder(.name)], limit: 3)) == ["set-00", "set-01", "set-02"])
+            #expect(
+                try await names(DatasetQuery(visibility: .none, order: [DatasetOrder(.title, descending: true)], limit: 2)) == ["set-09", "set-08"])
+            #expect(
+                try await names(DatasetQuery(visibility: .none, order: [DatasetOrder(.modified, descending: true)], limit: 2)) == [
+                    "set-00", "set-01",
+                ])
+            #expect(try await names(DatasetQuery(visibility: .none, order: [DatasetOrder(.created)], limit: 2)) == ["set-00", "set-01"])
+            // Field filters, alone and together, with words.
+            let sorted = [DatasetOrder(.name)]
+            #expect(
+                try await names(DatasetQuery(filters: [.organization("other")], order: sorted, limit: 10)) == [
+                    "set-00", "set-03", "set-06", "set-09",
+                ])
+            #expect(
+                try await names(DatasetQuery(filters: [.organization(lab.id), .tag("even")], order: sorted, limit: 10)) == [
+                    "set-02", "set-04", "set-08", "set-10",
+                ])
+            #expect(try await names(DatasetQuery(filters: [.group("climate")], limit: 10)) == ["set-05"])
+            #expect(try await names(DatasetQuery(filters: [.resourceFormat("netcdf")], limit: 10)) == ["set-04"])
+            #expect(try await names(DatasetQuery(filters: [.license("cc-by")], limit: 10)) == ["set-07"])
+            #expect(
+                try await names(DatasetQuery(filters: [.extra(key: "site", value: "north"), .tag("odd")], order: sorted, limit: 10)) == [
+                    "set-01", "set-03",
+                ])
+            #expect(try await names(DatasetQuery(filters: [.extra(key: "n", value: "3")], limit: 10)).isEmpty)
+            #expect(try await names(DatasetQuery(filters: [.name("set-11")], limit: 10)) == ["set-11"])
+            let eleven = try #require(try await store.dataset("set-11"))
+            #expect(try await names(DatasetQuery(filters: [.id(eleven.id)], limit: 10)) == ["set-11"])
+            #expect(try await names(DatasetQuery(words: ["comm"], filters: [.tag("nothing")], limit: 10)).isEmpty)
+            let counted = try await store.searchDatasets(
+                DatasetQuery(words: ["common"], filters: [.tag("odd")], visibility: .none, limit: 2, counting: true))
+            #expect(counted.count == 5)
+            #expect(counted.datasets.count == 2)
+            // Organizations with their public datasets.
+            let summaries = try await store.organizationSummaries()
+            #expect(summaries.map(\.organization.name).filter { $0 != Catalog.servicesOrganization } == ["lab", "other"])
+            #expect(summaries.first { $0.organization.name == "lab" }?.publicDatasets == 6)
+            #expect(summaries.first { $0.organization.name == "other" }?.publicDatasets == 4)
+        }
+    }
 }

@@ -115,18 +115,11 @@ struct ResourceRoutes: Sendable {
             }
             return number
         }
-        let user = context.identity
-        let visibility: ResourceQuery.PrivateVisibility =
-            access.permits(user, .resource, .read, PolicyObject(mode: .private, creator: "\u{0}someone else"))
-            ? .all
-            : user.flatMap { user in
-                access.permits(user, .resource, .read, PolicyObject(mode: .private, creator: user.ndpUserID)) ? .createdBy(user.ndpUserID) : nil
-            } ?? .none
         let query = ResourceQuery(
             text: parameters["q"].map(String.init), name: parameters["name"].map(String.init), url: parameters["url"].map(String.init),
             description: parameters["description"].map(String.init), format: parameters["format"].map(String.init),
             limit: try integer("limit", default: 100, range: 1...1000), offset: try integer("offset", default: 0, range: 0...Int(Int32.max)),
-            privateVisibility: visibility)
+            privateVisibility: access.privateVisibility(context.identity, .resource))
         let found = try await store.searchResources(query)
         return [
             "count": .number(Double(found.count)),

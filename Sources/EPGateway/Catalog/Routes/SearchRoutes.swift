@@ -30,11 +30,17 @@ struct SearchRoutes: Sendable {
     func advanced(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
         let search = try AdvancedSearch(try await JSONBody.object(from: request, expecting: "a JSON object is required"))
         guard search.server != .preCkan else { throw CatalogServer.preCkanDisabled }
-        let candidates = try await store.searchDatasets(tokens: search.words, organization: search.organizationName, limit: Self.advancedLimit)
+        let candidates = try await store.searchDatasets(
+            DatasetQuery(
+                words: search.words, filters: search.organizationName.map { [.organization($0)] } ?? [],
+                visibility: access.privateVisibility(context.identity, .dataset), limit: Self.advancedLimit)
+        ).datasets
         let visible = candidates.filter { visibleTo(context.identity, $0) && search.matches($0) }
         return .array(search.pick(visible).map(\.searchResult))
     }
 
+    /// Checked again per dataset: the query's visibility is the policy's usual creator rule,
+    /// and a rule it does not capture must still not show a private dataset.
     private func visibleTo(_ user: UserIdentity?, _ dataset: CatalogDataset) -> Bool {
         !dataset.isPrivate || access.permits(user, .dataset, .read, dataset.policyObject)
     }
@@ -51,8 +57,10 @@ struct SearchRoutes: Sendable {
         }
         let pairs = terms.enumerated().map { index, term in (term: term, key: keys.isEmpty || keys[index] == "null" ? nil : keys[index]) }
         let tokens = terms.flatMap(CatalogText.words)
-        let candidates = try await store.searchDatasets(tokens: tokens, limit: Self.limit)
         let user = context.identity
+        let candidates = try await store.searchDatasets(
+            DatasetQuery(words: tokens, visibility: access.privateVisibility(user, .dataset), limit: Self.limit)
+        ).datasets
         return .array(
             candidates.compactMap { dataset in
                 guard visibleTo(user, dataset) else { return nil }

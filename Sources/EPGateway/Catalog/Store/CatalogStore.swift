@@ -30,9 +30,11 @@ protocol CatalogStore: Sendable {
     /// Deletes a dataset and its resources; nil when there was none.
     func deleteDataset(_ idOrName: String) async throws -> CatalogDataset?
 
-    /// Datasets whose words hold every one of `tokens` (as word prefixes) and, when given, that
-    /// belong to `organization`, newest first, at most `limit`; no tokens, no word condition.
-    func searchDatasets(tokens: [String], organization: String?, limit: Int) async throws -> [CatalogDataset]
+    /// The page of datasets `query` asks for, and their count when it asks for one.
+    func searchDatasets(_ query: DatasetQuery) async throws -> DatasetPage
+
+    /// Every organization with its number of public datasets, by name.
+    func organizationSummaries() async throws -> [OrganizationSummary]
 
     /// A resource by id, with its dataset.
     func resource(_ id: String) async throws -> (resource: CatalogResource, dataset: CatalogDataset)?
@@ -53,12 +55,6 @@ protocol CatalogStore: Sendable {
     func close() async throws
 }
 
-extension CatalogStore {
-    func searchDatasets(tokens: [String], limit: Int) async throws -> [CatalogDataset] {
-        try await searchDatasets(tokens: tokens, organization: nil, limit: limit)
-    }
-}
-
 /// `GET /resources/search`'s filters (docs/specs/ndp-ep.md §2.8): substrings, any case, except
 /// `format`, which is matched whole.
 struct ResourceQuery: Sendable {
@@ -71,12 +67,12 @@ struct ResourceQuery: Sendable {
     var offset: Int
     /// Private datasets' resources: none, the caller's own (`ndp_user_id`), or all.
     var privateVisibility: PrivateVisibility
+}
 
-    enum PrivateVisibility: Sendable, Equatable {
-        case none
-        case createdBy(String)
-        case all
-    }
+/// An organization and how many public datasets it holds (CKAN's `package_count`).
+struct OrganizationSummary: Sendable {
+    var organization: CatalogOrganization
+    var publicDatasets: Int
 }
 
 /// A resource found, with the dataset it belongs to.

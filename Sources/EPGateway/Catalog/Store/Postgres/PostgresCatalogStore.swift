@@ -307,13 +307,66 @@ final class PostgresCatalogStore: CatalogStore {
         }
     }
 
-    func searchDatasets(tokens: [String], organization: String?, limit: Int) async throws -> [CatalogDataset] {
-        var query = PostgresQueryBuilder("SELECT document FROM datasets WHERE true")
-        if !tokens.isEmpty { query.append(" AND words @@ \(query.bind(Self.prefixQuery(tokens)))::tsquery") }
-        if let organization { query.append(" AND organization_id = (SELECT id FROM organizations WHERE name = \(query.bind(organization)))") }
-        query.append(" ORDER BY created DESC LIMIT \(query.bind(limit))")
-        let found = try await rows(query.query)
-        return try await call { [self] in try await load(found, using: nil) }
+    func searchDatasets(_ query: DatasetQuery) async throws -> DatasetPage {
+        var filter = PostgresQueryBuilder("FROM datasets WHERE true")
+        if !query.words.isEmpty { filter.append(" AND words @@ \(filter.bind(Self.prefixQuery(query.words)))::tsquery") }
+        for condition in query.filters { Self.append(condition, to: &filter) }
+        switch query.visibility {
+        case .none: filter.append(" AND NOT is_private")
+        case .createdBy(let creator): filter.append(" AND (NOT is_private OR creator_user_id = \(filter.bind(creator)))")
+        case .all: break
+        }
+        var listing = filter
+        listing.prepend("SELECT document ")
+        let order = (query.order.map { "\($0.field == .title ? "title" : $0.field.rawValue) \($0.descending ? "DESC" : "ASC")" } + ["id"])
+        listing.append(" ORDER BY \(order.joined(separator: ", ")) LIMIT \(listing.bind(query.limit)) OFFSET \(listing.bind(query.offset))")
+        let found = try await rows(listing.query)
+        var count: Int?
+        if query.counting {
+            var counting = filter
+            counting.prepend("SELECT count(*) ")
+            count = try await rows(counting.query).first?.decode(Int.self) ?? 0
+        }
+        return DatasetPage(count: count, datasets: try await call { [self] in try await load(found, using: nil) })
+    }
+
+    private static func append(_ condition: DatasetFilter, to query: inout PostgresQueryBuilder) {
+        switch condition {
+        case .id(let id): query.append(" AND id = \(query.bind(id))")
+        case .name(let name): query.append(" AND name = \(query.bind(name))")
+        case .organization(let organization):
+            let value = query.bind(organization)
+            query.append(" AND organization_id = (SELECT id FROM organizations WHERE name = \(value) OR id = \(value))")
+        case .tag(let tag): query.append(" AND document::jsonb -> 'tags' ? \(query.bind(tag))")
+        case .group(let group): query.append(" AND document::jsonb -> 'groups' ? \(query.bind(group))")
+        case .resourceFormat(let format):
+            query.append(
+                " AND EXISTS (SELECT 1 FROM resources f WHERE f.dataset_id = datasets.id AND lower(f.format) = \(query.bind(format.lowercased())))")
+        case .license(let license): query.append(" AND document::jsonb ->> 'license_id' = \(query.bind(license))")
+        case .extra(let key, let value):
+            query.append(
+                " AND document::jsonb -> 'extras' @> jsonb_build_array(jsonb_build_object('key', \(query.bind(key))::text, 'value', \(query.bind(value))::text))"
+            )
+        case .isPrivate(let isPrivate): query.append(" AND is_private = \(query.bind(isPrivate))")
+        }
+    }
+
+    func organizationSummaries() async throws -> [OrganizationSummary] {
+        try await rows(
+            """
+            SELECT o.id, o.name, o.title, o.description, o.creator_user_id, o.creator_md5, o.created,
+                   (SELECT count(*) FROM datasets d WHERE d.organization_id = o.id AND NOT d.is_private)
+            FROM organizations o ORDER BY o.name
+            """
+        ).map { row in
+            let (id, name, title, description, userID, md5, created, count) = try row.decode(
+                (String, String, String, String, String?, String?, Date, Int).self)
+            return OrganizationSummary(
+                organization: CatalogOrganization(
+                    id: id, name: name, title: title, description: description,
+                    creator: userID.map { CreatorStamp(userID: $0, md5: md5 ?? "") }, created: created),
+                publicDatasets: count)
+        }
     }
 
     /// Every token as a prefix lexeme, all required: `'ocean':* & 'temp':*`. The cast to

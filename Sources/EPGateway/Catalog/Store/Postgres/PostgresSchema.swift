@@ -78,6 +78,10 @@ enum PostgresSchema {
             "CREATE INDEX staging_jobs_by_owner ON staging_jobs (owner_sub, created_at)",
             "CREATE INDEX staging_jobs_unfinished ON staging_jobs (status) WHERE status IN ('queued', 'running')",
         ],
+        // 4: the CKAN action API's other page order (`metadata_modified`; `created` has one).
+        [
+            "CREATE INDEX datasets_by_modified ON datasets (modified DESC)"
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -291,23 +291,72 @@ final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
-    func searchDatasets(tokens: [String], organization: String?, limit: Int) async throws -> [CatalogDataset] {
-        var sql = "SELECT d.document FROM datasets d"
+    func searchDatasets(_ query: DatasetQuery) async throws -> DatasetPage {
+        var from = "FROM datasets d"
         var conditions: [String] = []
         var binds: [SQLiteData] = []
-        if !tokens.isEmpty {
-            sql += " JOIN dataset_search_rows r ON r.dataset_id = d.id JOIN dataset_text t ON t.rowid = r.row"
+        if !query.words.isEmpty {
+            from += " JOIN dataset_search_rows r ON r.dataset_id = d.id JOIN dataset_text t ON t.rowid = r.row"
             // Each token a quoted prefix query; FTS5 ANDs them. Quotes inside are doubled.
             conditions.append("dataset_text MATCH ?")
-            binds.append(.text(tokens.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"*" }.joined(separator: " AND ")))
+            binds.append(.text(query.words.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"*" }.joined(separator: " AND ")))
         }
-        if let organization {
-            conditions.append("d.organization_id = (SELECT id FROM organizations WHERE name = ?)")
-            binds.append(.text(organization))
+        for filter in query.filters {
+            let (condition, values) = Self.condition(filter)
+            conditions.append(condition)
+            binds += values
         }
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        let rows = try await read(sql + " ORDER BY d.created DESC LIMIT ?", binds + [.integer(limit)])
-        return try await load(rows, using: reader)
+        switch query.visibility {
+        case .none: conditions.append("d.private = 0")
+        case .createdBy(let creator):
+            conditions.append("(d.private = 0 OR d.creator_user_id = ?)")
+            binds.append(.text(creator))
+        case .all: break
+        }
+        if !conditions.isEmpty { from += " WHERE " + conditions.joined(separator: " AND ") }
+        let order = (query.order.map { "\(Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" } + ["d.id"]).joined(separator: ", ")
+        let rows = try await read(
+            "SELECT d.document \(from) ORDER BY \(order) LIMIT ? OFFSET ?", binds + [.integer(query.limit), .integer(query.offset)])
+        let count = query.counting ? try await read("SELECT COUNT(*) AS n \(from)", binds).first?.column("n")?.integer ?? 0 : nil
+        return DatasetPage(count: count, datasets: try await load(rows, using: reader))
+    }
+
+    private static func column(_ field: DatasetOrder.Field) -> String {
+        switch field {
+        case .name: "d.name"
+        case .title: "json_extract(d.document, '$.title')"
+        case .created: "d.created"
+        case .modified: "d.modified"
+        }
+    }
+
+    private static func condition(_ filter: DatasetFilter) -> (String, [SQLiteData]) {
+        switch filter {
+        case .id(let id): ("d.id = ?", [.text(id)])
+        case .name(let name): ("d.name = ?", [.text(name)])
+        case .organization(let organization):
+            ("d.organization_id = (SELECT id FROM organizations WHERE name = ? OR id = ?)", [.text(organization), .text(organization)])
+        case .tag(let tag): ("EXISTS (SELECT 1 FROM json_each(d.document, '$.tags') WHERE value = ?)", [.text(tag)])
+        case .group(let group): ("EXISTS (SELECT 1 FROM json_each(d.document, '$.groups') WHERE value = ?)", [.text(group)])
+        case .resourceFormat(let format):
+            ("EXISTS (SELECT 1 FROM resources f WHERE f.dataset_id = d.id AND lower(f.format) = ?)", [.text(format.lowercased())])
+        case .license(let license): ("json_extract(d.document, '$.license_id') = ?", [.text(license)])
+        case .extra(let key, let value):
+            (
+                "EXISTS (SELECT 1 FROM json_each(d.document, '$.extras') e WHERE json_extract(e.value, '$.key') = ? AND json_extract(e.value, '$.value') = ?)",
+                [.text(key), .text(value)]
+            )
+        case .isPrivate(let isPrivate): ("d.private = ?", [.integer(isPrivate ? 1 : 0)])
+        }
+    }
+
+    func organizationSummaries() async throws -> [OrganizationSummary] {
+        try await read(
+            """
+            SELECT o.*, (SELECT COUNT(*) FROM datasets d WHERE d.organization_id = o.id AND d.private = 0) AS public_datasets
+            FROM organizations o ORDER BY o.name
+            """
+        ).map { OrganizationSummary(organization: Self.organization($0), publicDatasets: $0.column("public_datasets")?.integer ?? 0) }
     }
 
     func resource(_ id: String) async throws -> (resource: CatalogResource, dataset: CatalogDataset)? {

@@ -89,6 +89,12 @@ enum SQLiteSchema {
             "CREATE INDEX staging_jobs_by_owner ON staging_jobs(owner_sub, created_at)",
             "CREATE INDEX staging_jobs_unfinished ON staging_jobs(status) WHERE status IN ('queued', 'running')",
         ],
+        // 5: the orders the CKAN action API pages by (`metadata_created`, `metadata_modified`),
+        //    so a page of the newest datasets is an index walk, not a sort of every dataset.
+        [
+            "CREATE INDEX datasets_by_created ON datasets(created)",
+            "CREATE INDEX datasets_by_modified ON datasets(modified)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }
