@@ -50,7 +50,7 @@ enum EPGateway {
             readiness.append(ReadinessCheck(name: "local_catalog") { try await catalog.ping() })
             operations +=
                 CatalogOperations.organizations + CatalogOperations.datasets + CatalogOperations.registrations + CatalogOperations.resources
-                + ServiceOperations.all
+                + ServiceOperations.all + ActionOperations.all
             streamingPaths += ServiceRoutes.streamingPaths
             services.append(Catalog.Closer(store: catalog))
         }
@@ -113,6 +113,11 @@ enum EPGateway {
                 routes.group(access.guarding(ResourceRoutes.updateBinding)).addRoutes(resources.updateRoutes)
                 routes.group(access.guarding(ResourceRoutes.deleteBinding)).addRoutes(resources.deleteRoutes)
                 routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(store: catalog, access: access).collection)
+                let actions = ActionRoutes(
+                    store: catalog, access: access, endpointOrganization: settings.status.organization,
+                    site: ActionRoutes.Site(title: settings.status.epName, description: settings.swaggerDescription, version: settings.version))
+                routes.group(access.guarding(ActionRoutes.binding, tokens: ActionRoutes.tokens), before: [ActionEnvelope.Middleware()])
+                    .addRoutes(actions.collection)
                 let services = serviceRoutes!
                 routes.group(access.guarding(ServiceRoutes.proxyBinding)).addRoutes(services.proxyRoutes)
                 routes.group(access.guarding(ServiceRoutes.healthBinding)).addRoutes(services.healthRoutes)

@@ -10,7 +10,9 @@ import Testing
 /// Who may call each route of the gateway, with every optional route switched on.
 @Suite("EP gateway route access")
 struct RouteAccessTests {
-    @Test("every route is bound to the access policy: status, user, rexec, policy, the catalog, services, S3 storage, access requests, staging")
+    @Test(
+        "every route is bound to the access policy: status, user, rexec, policy, the catalog, services, S3 storage, access requests, staging, the CKAN action API"
+    )
     func levels() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -69,6 +71,14 @@ struct RouteAccessTests {
                 "DELETE /stage-data/jobs/{id}": "staging delete (private, in handler)",
                 "GET /config/allowed-methods": "staging read (public)", "GET /config": "staging read (protected)",
             ]) { $1 }
+            .merging(
+                // CKAN's action API: each action asks the policy about what it touches.
+                ["GET", "POST"].flatMap { method in
+                    ["/api/3/action/{action}", "/api/action/{action}", "/3/action/{action}", "/action/{action}"].map {
+                        ("\(method) \($0)", "dataset read (public, in handler)")
+                    }
+                }
+            ) { $1 }
             .merging(
                 ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].flatMap { method in
                     ["/services/redirect/{name}", "/services/redirect/{name}/**"].map { ("\(method) \($0)", "service read (public, in handler)") }

@@ -33,6 +33,9 @@ protocol CatalogStore: Sendable {
     /// The page of datasets `query` asks for, and their count when it asks for one.
     func searchDatasets(_ query: DatasetQuery) async throws -> DatasetPage
 
+    /// Public datasets' names in name order, a page of them (CKAN's `package_list`).
+    func publicDatasetNames(limit: Int, offset: Int) async throws -> [String]
+
     /// Every organization with its number of public datasets, by name.
     func organizationSummaries() async throws -> [OrganizationSummary]
 

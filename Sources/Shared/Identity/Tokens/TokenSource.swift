@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import ServiceKit
 
@@ -8,6 +9,11 @@ public enum TokenSource: Sendable, Equatable {
     case bearerHeader
     /// `Authorization: token <token>`, JupyterHub's scheme, which the kbatch client sends.
     case tokenHeader
+    /// `Authorization: <token>`, the whole value when it is one word: CKAN's API tokens, as
+    /// `ckanapi` and CKAN's other clients send them.
+    case plainAuthorizationHeader
+    /// A header of its own (CKAN's older `X-CKAN-API-Key`).
+    case header(String)
     /// A field of an `application/x-www-form-urlencoded` body.
     case formField(String)
     /// A query parameter (kept where upstream read one; query strings reach access logs,
@@ -24,6 +30,10 @@ public enum TokenSource: Sendable, Equatable {
                 value = BearerToken.from(request.headers)
             case .tokenHeader:
                 value = BearerToken.from(request.headers, scheme: "token")
+            case .plainAuthorizationHeader:
+                value = request.headers[.authorization].flatMap { $0.contains(" ") ? nil : $0 }
+            case .header(let name):
+                value = HTTPField.Name(name).flatMap { request.headers[$0] }
             case .formField(let name):
                 if form == nil { form = try await FormBody.read(from: request) }
                 value = form?.first(name)

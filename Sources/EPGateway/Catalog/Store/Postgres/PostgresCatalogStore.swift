@@ -351,6 +351,12 @@ final class PostgresCatalogStore: CatalogStore {
         }
     }
 
+    func publicDatasetNames(limit: Int, offset: Int) async throws -> [String] {
+        try await rows("SELECT name FROM datasets WHERE NOT is_private ORDER BY name LIMIT \(limit) OFFSET \(offset)").map {
+            try $0.decode(String.self)
+        }
+    }
+
     func organizationSummaries() async throws -> [OrganizationSummary] {
         try await rows(
             """

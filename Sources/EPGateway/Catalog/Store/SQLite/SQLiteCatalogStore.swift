@@ -350,6 +350,11 @@ final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
+    func publicDatasetNames(limit: Int, offset: Int) async throws -> [String] {
+        try await read("SELECT name FROM datasets WHERE private = 0 ORDER BY name LIMIT ? OFFSET ?", [.integer(limit), .integer(offset)])
+            .compactMap { $0.column("name")?.string }
+    }
+
     func organizationSummaries() async throws -> [OrganizationSummary] {
         try await read(
             """

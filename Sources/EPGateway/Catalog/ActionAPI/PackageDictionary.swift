@@ -1,0 +1,88 @@
+import Essentials
+import Foundation
+import ServiceKit
+
+/// The catalog's datasets, organizations and resources as CKAN's action API shows them
+/// ("package", "organization" and "resource" dictionaries), and CKAN's package dictionaries
+/// read back into the catalog's own request (`DatasetRequest`), so the same validation serves
+/// `POST /dataset` and `package_create`.
+///
+/// Extras keep the JSON values they were stored with (CKAN's own are always strings; this
+/// catalog's registrations store numbers and objects too, and a federated copy must not turn
+/// them into text).
+enum PackageDictionary {
+    static func package(_ dataset: CatalogDataset, organization: CatalogOrganization?) -> JSONValue {
+        [
+            "id": .string(dataset.id), "name": .string(dataset.name), "title": .string(dataset.title), "notes": .string(dataset.notes),
+            "type": "dataset", "state": "active", "private": .bool(dataset.isPrivate),
+            "owner_org": .string(organization?.id ?? dataset.organization),
+            "organization": organization.map { Self.organization($0, packageCount: nil) } ?? .null,
+            "license_id": dataset.licenseID.map(JSONValue.string) ?? .null, "version": dataset.version.map(JSONValue.string) ?? .null,
+            "metadata_created": .string(timestamp(dataset.created)), "metadata_modified": .string(timestamp(dataset.modified)),
+            "creator_user_id": dataset.creator.map(JSONValue.string) ?? .null,
+            "author": .null, "author_email": .null, "maintainer": .null, "maintainer_email": .null, "url": .null,
+            "tags": .array(dataset.tags.map { ["name": .string($0), "display_name": .string($0), "state": "active", "vocabulary_id": .null] }),
+            "groups": .array(dataset.groups.map { ["name": .string($0), "title": .string($0), "display_name": .string($0)] }),
+            "extras": .array(dataset.extras.map { ["key": .string($0.key), "value": $0.value] }),
+            "resources": .array(dataset.resources.enumerated().map { resource($1, datasetID: dataset.id, position: $0) }),
+            "num_resources": .number(Double(dataset.resources.count)), "num_tags": .number(Double(dataset.tags.count)),
+        ]
+    }
+
+    static func resource(_ resource: CatalogResource, datasetID: String, position: Int) -> JSONValue {
+        [
+            "id": .string(resource.id), "package_id": .string(datasetID), "url": .string(resource.url), "name": .string(resource.name),
+            "format": .string(resource.format), "description": .string(resource.description),
+            "mimetype": resource.mimetype.map(JSONValue.string) ?? .null, "size": resource.size.map { .number(Double($0)) } ?? .null,
+            "created": .string(timestamp(resource.created)), "last_modified": .null, "position": .number(Double(position)),
+            "state": "active", "url_type": .null,
+        ]
+    }
+
+    static func organization(_ organization: CatalogOrganization, packageCount: Int?) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string(organization.id), "name": .string(organization.name), "title": .string(organization.title),
+            "display_name": .string(organization.title.isEmpty ? organization.name : organization.title),
+            "description": .string(organization.description), "created": .string(timestamp(organization.created)), "type": "organization",
+            "is_organization": true, "state": "active", "approval_status": "approved", "image_url": "",
+        ]
+        if let packageCount { fields["package_count"] = .number(Double(packageCount)) }
+        return .object(fields)
+    }
+
+    /// CKAN's timestamps: ISO 8601 in UTC without a zone suffix (here to the millisecond).
+    static func timestamp(_ date: Date) -> String {
+        let text = Timestamp.isoUTC(date)
+        return text.hasSuffix("+00:00") ? String(text.dropLast(6)) : text
+    }
+
+    /// A package dictionary as the body `DatasetRequest` reads: tags and groups from
+    /// `[{name}]` (or plain strings), extras from `[{key, value}]`, `owner_org` given as is
+    /// (the caller resolves an id to a name). Fields CKAN has and this catalog does not
+    /// (author, maintainer, url) are ignored, as unknown fields are by `POST /dataset`.
+    static func requestBody(_ parameters: ActionParameters) throws -> [String: JSONValue] {
+        var body = parameters.values
+        for field in ["tags", "groups"] {
+            guard let value = parameters[field] else { continue }
+            guard let entries = value.arrayValue else { throw ActionError.validation(field, "Must be a list") }
+            body[field] = .array(
+                try entries.map { entry in
+                    if let name = entry.stringValue ?? entry["name"]?.stringValue { return .string(name) }
+                    throw ActionError.validation(field, "Each entry must be a name or an object with a name")
+                })
+        }
+        if let value = parameters["extras"] {
+            guard let entries = value.arrayValue else { throw ActionError.validation("extras", "Must be a list of {key, value}") }
+            var extras: [String: JSONValue] = [:]
+            for entry in entries {
+                guard let key = entry["key"]?.stringValue, !key.isEmpty else {
+                    throw ActionError.validation("extras", "Each extra needs a key")
+                }
+                extras[key] = entry["value"] ?? .null
+            }
+            body["extras"] = .object(extras)
+        }
+        if let value = parameters["private"] { body["private"] = .bool(try parameters.bool("private", default: value.boolValue ?? false)) }
+        return body
+    }
+}
