@@ -100,19 +100,24 @@ enum EPGateway {
             routes.group(access.guarding(AccessRequestRoutes.decideBinding)).addRoutes(accessRequests.decideRoutes)
             PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<IdentityRequestContext>.binding)))
             if let catalog {
-                let organizations = OrganizationRoutes(store: catalog, access: access)
+                let catalogs = CatalogServers(
+                    local: catalog, global: settings.federation.global.map { CKANCatalogStore(client: CKANClient($0)) },
+                    preCkan: settings.federation.preCkan.map { CKANCatalogStore(client: CKANClient($0)) })
+                let organizations = OrganizationRoutes(catalogs: catalogs, access: access)
                 routes.group(access.guarding(OrganizationRoutes.listBinding)).addRoutes(organizations.listRoutes)
                 routes.group(access.guarding(OrganizationRoutes.createBinding)).addRoutes(organizations.createRoutes)
                 routes.group(access.guarding(OrganizationRoutes.deleteBinding)).addRoutes(organizations.deleteRoutes)
-                let datasets = DatasetRoutes(store: catalog, access: access, endpointOrganization: settings.status.organization)
+                let datasets = DatasetRoutes(
+                    catalogs: catalogs, access: access, endpointOrganization: settings.status.organization,
+                    publishOrganization: settings.federation.preCkanOrganization)
                 routes.group(access.guarding(DatasetRoutes.createBinding)).addRoutes(datasets.createRoutes)
                 routes.group(access.guarding(DatasetRoutes.updateBinding)).addRoutes(datasets.updateRoutes)
                 routes.group(access.guarding(DatasetRoutes.deleteBinding)).addRoutes(datasets.deleteRoutes)
-                let resources = ResourceRoutes(store: catalog, access: access, datasets: datasets)
+                let resources = ResourceRoutes(catalogs: catalogs, access: access, datasets: datasets)
                 routes.group(access.guarding(ResourceRoutes.readBinding)).addRoutes(resources.readRoutes)
                 routes.group(access.guarding(ResourceRoutes.updateBinding)).addRoutes(resources.updateRoutes)
                 routes.group(access.guarding(ResourceRoutes.deleteBinding)).addRoutes(resources.deleteRoutes)
-                routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(store: catalog, access: access).collection)
+                routes.group(access.guarding(SearchRoutes.binding)).addRoutes(SearchRoutes(catalogs: catalogs, access: access).collection)
                 let actions = ActionRoutes(
                     store: catalog, access: access, endpointOrganization: settings.status.organization,
                     site: ActionRoutes.Site(title: settings.status.epName, description: settings.swaggerDescription, version: settings.version))
@@ -123,7 +128,7 @@ enum EPGateway {
                 routes.group(access.guarding(ServiceRoutes.healthBinding)).addRoutes(services.healthRoutes)
                 for kind in RegistrationKind.all {
                     let registrations = RegistrationRoutes(
-                        kind: kind, store: catalog, access: access, endpointOrganization: settings.status.organization)
+                        kind: kind, catalogs: catalogs, access: access, endpointOrganization: settings.status.organization)
                     routes.group(access.guarding(registrations.createBinding)).addRoutes(registrations.createRoutes)
                     routes.group(access.guarding(registrations.updateBinding)).addRoutes(registrations.updateRoutes)
                 }

@@ -16,6 +16,8 @@ struct EPSettings: Sendable {
     var catalog: CatalogSettings
     var storage: StorageSettings
     var staging: StagingSettings
+    /// `server=global` and `server=pre_ckan`: remote CKAN catalogs, when configured.
+    var federation: FederationSettings
     /// `ENABLE_ACCESS_REQUESTS`: the access-request workflow (needs the catalog database,
     /// which keeps the requests, and `AFFINITIES_EP_UUID`, the group approval adds users to).
     var accessRequestsEnabled: Bool = false
@@ -115,7 +117,8 @@ struct EPSettings: Sendable {
             ),
             catalog: try CatalogSettings.load(from: source),
             storage: try StorageSettings.load(from: source),
-            staging: try StagingSettings.load(from: source)
+            staging: try StagingSettings.load(from: source),
+            federation: try FederationSettings.load(from: source)
         )
     }
 }

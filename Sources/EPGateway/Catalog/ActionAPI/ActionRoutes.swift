@@ -42,17 +42,23 @@ struct ActionRoutes: Sendable {
         case organizationList = "organization_list"
         case organizationShow = "organization_show"
         case resourceShow = "resource_show"
+        case resourceSearch = "resource_search"
         case packageCreate = "package_create"
         case packagePatch = "package_patch"
         case packageUpdate = "package_update"
         case packageDelete = "package_delete"
+        case datasetPurge = "dataset_purge"
         case resourceCreate = "resource_create"
         case organizationCreate = "organization_create"
+        case organizationDelete = "organization_delete"
+        case organizationPurge = "organization_purge"
 
         /// Writes take POST only, as CKAN requires, so a link or an image cannot change data.
         var writes: Bool {
             switch self {
-            case .packageCreate, .packagePatch, .packageUpdate, .packageDelete, .resourceCreate, .organizationCreate: true
+            case .packageCreate, .packagePatch, .packageUpdate, .packageDelete, .datasetPurge, .resourceCreate, .organizationCreate,
+                .organizationDelete, .organizationPurge:
+                true
             default: false
             }
         }
@@ -107,27 +113,30 @@ struct ActionRoutes: Sendable {
         case .packageCreate: return try await create(parameters, user: user, context: context)
         case .packageUpdate: return try await revise(parameters, replacing: true, user: user, context: context)
         case .packagePatch: return try await revise(parameters, replacing: false, user: user, context: context)
-        case .packageDelete:
+        case .resourceSearch: return try await searchResources(parameters, user: user)
+        case .packageDelete, .datasetPurge:
+            // Nothing is kept after a delete here, so purging is deleting.
             let dataset = try await visibleDataset(parameters, user: user)
             try access.authorize(user, .dataset, .delete, dataset.policyObject, logger: context.logger)
             guard try await store.deleteDataset(dataset.id) != nil else { throw ActionError.notFound() }
             return .null
         case .resourceCreate: return try await createResource(parameters, user: user, context: context)
-        case .organizationCreate:
-            let name = try parameters.requiredString("name")
-            guard CatalogText.isValidName(name) else {
-                throw ActionError.validation("name", "Must be 2 to 100 lowercase letters, digits, '-' or '_'")
-            }
-            try access.authorize(user, .organization, .create, PolicyObject(mode: .public), logger: context.logger)
+        case .organizationCreate: return try await createOrganization(parameters, user: user, context: context)
+        case .organizationDelete, .organizationPurge:
+            let id = try parameters.requiredString("id")
+            guard
+                let organization = try await store.organizationSummaries().first(where: { $0.organization.id == id || $0.organization.name == id })?
+                    .organization
+            else { throw ActionError.notFound("Organization was not found.") }
+            try access.authorize(
+                user, .organization, .delete, PolicyObject(mode: .public, id: organization.name, creator: organization.creator?.userID),
+                logger: context.logger)
             do {
-                let created = try await store.createOrganization(
-                    NewOrganization(
-                        name: name, title: try parameters.string("title") ?? name, description: try parameters.string("description") ?? "",
-                        creator: user.map(CreatorStamp.init)))
-                return PackageDictionary.organization(created, packageCount: 0)
-            } catch CatalogError.organizationExists {
-                throw ActionError.validation("name", "Group name already exists in database")
+                try await store.deleteOrganization(named: organization.name, cascade: false)
+            } catch CatalogError.organizationHasDatasets {
+                throw ActionError.validation("message", "Organization cannot be deleted while it still has datasets")
             }
+            return .null
         }
     }
 
@@ -246,7 +255,82 @@ struct ActionRoutes: Sendable {
         return result
     }
 
+    /// CKAN's `resource_search`: `query`, a `field:term` string or a list of them (name, url,
+    /// description, format, and this endpoint's `text`: any of name, url, description), all
+    /// required; substring matches, except format (the whole format, any case). Each hit also
+    /// names its dataset (`dataset_name`, `dataset_title`, `dataset_private`, `dataset_creator`)
+    /// so that another endpoint need not ask for each dataset.
+    private func searchResources(_ parameters: ActionParameters, user: UserIdentity?) async throws -> JSONValue {
+        let clauses: [String]
+        switch parameters["query"] {
+        case nil: clauses = []
+        case .string(let text): clauses = [text]
+        case .array(let entries): clauses = entries.compactMap(\.stringValue)
+        default: throw ActionError.validation("query", "Must be a field:term string or a list of them")
+        }
+        var query = ResourceQuery(
+            limit: try parameters.integer("limit", default: 100, range: 0...Self.maxRows, capped: true),
+            offset: try parameters.integer("offset", default: 0, range: 0...Int(Int32.max)),
+            privateVisibility: try parameters.bool("include_private", default: false) ? access.privateVisibility(user, .resource) : .none)
+        for clause in clauses {
+            guard let colon = clause.firstIndex(of: ":") else { throw ActionError.validation("query", "Must be field:term, not '\(clause)'") }
+            let term = String(clause[clause.index(after: colon)...])
+            switch clause[..<colon] {
+            case "name": query.name = term
+            case "url": query.url = term
+            case "description": query.description = term
+            case "format": query.format = term
+            case "text": query.text = term
+            case let field: throw ActionError.validation("query", "Field \"\(field)\" not recognised in resource_search.")
+            }
+        }
+        let found = try await store.searchResources(query)
+        let visible = found.hits.filter { hit in
+            !hit.datasetIsPrivate
+                || access.permits(user, .resource, .read, PolicyObject(mode: .private, id: hit.datasetName, creator: hit.datasetCreator))
+        }
+        return [
+            "count": .number(Double(found.count - (found.hits.count - visible.count))),
+            "results": .array(
+                visible.map { hit in
+                    var item = PackageDictionary.resource(hit.resource, datasetID: hit.datasetID, position: 0)
+                    item["position"] = nil
+                    item["dataset_name"] = .string(hit.datasetName)
+                    item["dataset_title"] = .string(hit.datasetTitle)
+                    item["dataset_private"] = .bool(hit.datasetIsPrivate)
+                    item["dataset_creator"] = hit.datasetCreator.map(JSONValue.string) ?? .null
+                    return item
+                }),
+        ]
+    }
+
     // MARK: Writing
+
+    /// The creator marks an `extras` list carries (`ndp_user_id`, `ndp_creator_md5`), taken only
+    /// from a caller the policy lets act on anyone's datasets (an admin: another endpoint that
+    /// keeps its catalog here writes for its own users); anyone else's organizations are theirs.
+    private func createOrganization(_ parameters: ActionParameters, user: UserIdentity?, context: IdentityRequestContext) async throws -> JSONValue {
+        let name = try parameters.requiredString("name")
+        guard CatalogText.isValidName(name) else {
+            throw ActionError.validation("name", "Must be 2 to 100 lowercase letters, digits, '-' or '_'")
+        }
+        try access.authorize(user, .organization, .create, PolicyObject(mode: .public), logger: context.logger)
+        var creator = user.map(CreatorStamp.init)
+        let extras = parameters["extras"]?.arrayValue ?? []
+        func extra(_ key: String) -> String? { extras.last { $0["key"]?.stringValue == key }?["value"]?.stringValue }
+        if let userID = extra("ndp_user_id"), access.privateVisibility(user, .dataset) == .all {
+            creator = CreatorStamp(userID: userID, md5: extra("ndp_creator_md5") ?? "")
+        }
+        do {
+            let created = try await store.createOrganization(
+                NewOrganization(
+                    name: name, title: try parameters.string("title") ?? name, description: try parameters.string("description") ?? "",
+                    creator: creator))
+            return PackageDictionary.organization(created, packageCount: 0)
+        } catch CatalogError.organizationExists {
+            throw ActionError.validation("name", "Group name already exists in database")
+        }
+    }
 
     /// `owner_org` given as an id or a name, as the organization's name; a validation error when
     /// there is no such organization.
@@ -272,7 +356,11 @@ struct ActionRoutes: Sendable {
         try access.authorize(
             user, .dataset, .create, PolicyObject(mode: CatalogDataset.mode(isPrivate: request.isPrivate ?? false)), logger: context.logger)
         var dataset = request.newDataset(creator: user?.ndpUserID)
+        // Marks a caller gives are kept, as CKAN keeps what it is given: a dataset another
+        // endpoint publishes here keeps its origin's; the rest get this endpoint's.
+        let given = dataset.extras
         dataset.stamp(endpointOrganization: endpointOrganization, user: user)
+        for extra in given where CatalogDataset.marks.contains(extra.key) { dataset.setExtra(extra.key, extra.value) }
         do {
             try await store.createDataset(dataset)
         } catch CatalogError.datasetExists {

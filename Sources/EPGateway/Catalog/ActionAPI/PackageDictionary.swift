@@ -47,6 +47,12 @@ enum PackageDictionary {
             "is_organization": true, "state": "active", "approval_status": "approved", "image_url": "",
         ]
         if let packageCount { fields["package_count"] = .number(Double(packageCount)) }
+        // Upstream's marks on who made it (docs/specs/ndp-ep.md §2.15), as CKAN keeps them.
+        fields["extras"] = .array(
+            organization.creator.map {
+                [["key": "ndp_user_id", "value": .string($0.userID)], ["key": "ndp_creator_md5", "value": .string($0.md5)]]
+            }
+                ?? [])
         return .object(fields)
     }
 
@@ -84,5 +90,88 @@ enum PackageDictionary {
         }
         if let value = parameters["private"] { body["private"] = .bool(try parameters.bool("private", default: value.boolValue ?? false)) }
         return body
+    }
+}
+
+// MARK: Reading CKAN's dictionaries (a remote catalog's answers)
+
+extension PackageDictionary {
+    /// A package dictionary from any CKAN as the catalog's dataset: `creator` is the
+    /// `ndp_user_id` extra (what upstream's endpoints stamp; the policy's `Object.Creator`).
+    static func dataset(_ package: JSONValue) -> CatalogDataset? {
+        guard let id = package["id"]?.stringValue, let name = package["name"]?.stringValue else { return nil }
+        let extras = (package["extras"]?.arrayValue ?? []).compactMap { entry in
+            entry["key"]?.stringValue.map { CatalogDataset.Extra(key: $0, value: entry["value"] ?? .null) }
+        }
+        func names(_ field: String) -> [String] {
+            (package[field]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue ?? $0.stringValue }
+        }
+        return CatalogDataset(
+            id: id, name: name, title: package["title"]?.stringValue ?? name,
+            organization: package["organization"]?["name"]?.stringValue ?? package["owner_org"]?.stringValue ?? "",
+            notes: package["notes"]?.stringValue ?? "", tags: names("tags"), groups: names("groups"), extras: extras,
+            resources: (package["resources"]?.arrayValue ?? []).compactMap(resource), isPrivate: package["private"]?.boolValue ?? false,
+            licenseID: package["license_id"]?.stringValue, version: package["version"]?.stringValue,
+            creator: extras.last { $0.key == "ndp_user_id" }?.value.stringValue, created: time(package["metadata_created"]),
+            modified: time(package["metadata_modified"]))
+    }
+
+    static func resource(_ dictionary: JSONValue) -> CatalogResource? {
+        guard let id = dictionary["id"]?.stringValue else { return nil }
+        return CatalogResource(
+            id: id, url: dictionary["url"]?.stringValue ?? "", name: dictionary["name"]?.stringValue ?? "",
+            format: dictionary["format"]?.stringValue ?? "", description: dictionary["description"]?.stringValue ?? "",
+            mimetype: dictionary["mimetype"]?.stringValue, size: dictionary["size"]?.doubleValue.map { Int($0) },
+            created: time(dictionary["created"]))
+    }
+
+    static func organization(from dictionary: JSONValue) -> CatalogOrganization? {
+        guard let id = dictionary["id"]?.stringValue, let name = dictionary["name"]?.stringValue else { return nil }
+        let extras = dictionary["extras"]?.arrayValue ?? []
+        func extra(_ key: String) -> String? { extras.last { $0["key"]?.stringValue == key }?["value"]?.stringValue }
+        return CatalogOrganization(
+            id: id, name: name, title: dictionary["title"]?.stringValue ?? name, description: dictionary["description"]?.stringValue ?? "",
+            creator: extra("ndp_user_id").map { CreatorStamp(userID: $0, md5: extra("ndp_creator_md5") ?? "") },
+            created: time(dictionary["created"]))
+    }
+
+    /// CKAN writes `2026-01-02T03:04:05.123456` (UTC, no zone); this catalog the same to the
+    /// millisecond, or with `+00:00`.
+    static func time(_ value: JSONValue?) -> Date {
+        guard var text = value?.stringValue, !text.isEmpty else { return Date(timeIntervalSince1970: 0) }
+        if text.hasSuffix("+00:00") { text = String(text.dropLast(6)) }
+        if text.hasSuffix("Z") { text.removeLast() }
+        if let dot = text.firstIndex(of: ".") {
+            let fraction = text[text.index(after: dot)...].prefix(3)
+            text = String(text[..<dot]) + "." + fraction.padding(toLength: 3, withPad: "0", startingAt: 0)
+        } else {
+            text += ".000"
+        }
+        return CatalogTime.parse(text + "Z")
+    }
+
+    /// The data dictionary `package_create` and `package_update` take for `dataset`:
+    /// resources with their ids (an endpoint keeps them; CKAN does for existing ones).
+    static func packageData(_ dataset: CatalogDataset, includingID: Bool) -> [String: JSONValue] {
+        var data: [String: JSONValue] = [
+            "name": .string(dataset.name), "title": .string(dataset.title), "owner_org": .string(dataset.organization),
+            "notes": .string(dataset.notes), "private": .bool(dataset.isPrivate),
+            "license_id": dataset.licenseID.map(JSONValue.string) ?? .null, "version": dataset.version.map(JSONValue.string) ?? .null,
+            "tags": .array(dataset.tags.map { ["name": .string($0)] }), "groups": .array(dataset.groups.map { ["name": .string($0)] }),
+            "extras": .array(dataset.extras.map { ["key": .string($0.key), "value": $0.value] }),
+            "resources": .array(
+                dataset.resources.map { resource in
+                    var fields: [String: JSONValue] = [
+                        "url": .string(resource.url), "name": .string(resource.name), "format": .string(resource.format),
+                        "description": .string(resource.description),
+                    ]
+                    if includingID { fields["id"] = .string(resource.id) }
+                    fields["mimetype"] = resource.mimetype.map(JSONValue.string)
+                    fields["size"] = resource.size.map { .number(Double($0)) }
+                    return .object(fields)
+                }),
+        ]
+        if includingID { data["id"] = .string(dataset.id) }
+        return data
     }
 }

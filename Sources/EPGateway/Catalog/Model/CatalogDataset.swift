@@ -63,6 +63,9 @@ extension CatalogDataset {
     /// The dataset as the access policy sees it (its resources too): mode, name, creator.
     var policyObject: PolicyObject { PolicyObject(mode: Self.mode(isPrivate: isPrivate), id: name, creator: creator) }
 
+    /// The extras ``stamp(endpointOrganization:user:)`` writes.
+    static let marks: Set<String> = ["ndp_group_id", "ndp_user_id", "ndp_creator_md5"]
+
     /// The marks upstream puts on every dataset (docs/specs/ndp-ep.md §2.15): `ndp_group_id`
     /// (the endpoint's `ORGANIZATION`), and the creator's `ndp_user_id` and `ndp_creator_md5`.
     mutating func stamp(endpointOrganization: String, user: UserIdentity?) {

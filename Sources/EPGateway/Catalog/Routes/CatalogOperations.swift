@@ -101,6 +101,23 @@ enum CatalogOperations {
                 $1
             }),
         .init(
+            "POST", "/dataset/{id}/publish",
+            summary: "Copy a local dataset and its resources to Pre-CKAN (PRE_CKAN_ORGANIZATION when set), renamed on a clash; "
+                + "both copies get status=submitted (policy: dataset update).",
+            tags: ["catalog"], security: .bearer, parameters: [idPath],
+            responses: errors.merging([
+                201: .init(
+                    "Published",
+                    schema: OpenAPIDocument.object([
+                        "id": OpenAPIDocument.string, "name": OpenAPIDocument.string, "title": OpenAPIDocument.string, "warning": [:],
+                        "message": OpenAPIDocument.string,
+                    ])),
+                404: .init("No such dataset", schema: OpenAPIDocument.errorDetail),
+                502: .init("Pre-CKAN refused this endpoint's API key, or the identity provider failed", schema: OpenAPIDocument.errorDetail),
+                503: .init("Pre-CKAN is unreachable", schema: OpenAPIDocument.errorDetail),
+                504: .init("Pre-CKAN did not answer in time", schema: OpenAPIDocument.errorDetail),
+            ]) { $1 }),
+        .init(
             "DELETE", "/resource", summary: "Delete a dataset by id or name, as upstream (policy: dataset delete).", tags: ["catalog"],
             security: .bearer,
             parameters: [["name": "resource_id", "in": "query", "required": true, "schema": OpenAPIDocument.string], localServer],

@@ -29,3 +29,36 @@ enum CatalogServer: String, Sendable, CaseIterable {
     /// Pre-CKAN is not connected to this endpoint (the federation issue brings it).
     static let preCkanDisabled = APIError(.badRequest, detail: "Pre-CKAN is disabled and cannot be used.")
 }
+
+/// The catalogs the routes act on, by `server`: the local one; the global catalog
+/// (`CKAN_GLOBAL_URL`; unset, this endpoint's own public datasets); Pre-CKAN (when enabled).
+struct CatalogServers: Sendable {
+    let local: any CatalogStore
+    var global: (any CatalogStore)?
+    var preCkan: (any CatalogStore)?
+
+    init(local: any CatalogStore, global: (any CatalogStore)? = nil, preCkan: (any CatalogStore)? = nil) {
+        self.local = local
+        self.global = global
+        self.preCkan = preCkan
+    }
+
+    func store(_ server: CatalogServer) throws -> any CatalogStore {
+        switch server {
+        case .local: return local
+        case .global: return global ?? local
+        case .preCkan:
+            guard let preCkan else { throw CatalogServer.preCkanDisabled }
+            return preCkan
+        }
+    }
+
+    /// The store the request's `server` names, among `allowed`.
+    func store(
+        for request: Request, allowed: [CatalogServer] = [.local, .preCkan], default defaultValue: CatalogServer = .local
+    ) throws
+        -> any CatalogStore
+    {
+        try store(CatalogServer.parse(request, allowed: allowed, default: defaultValue))
+    }
+}

@@ -8,7 +8,7 @@ import ServiceKit
 /// organizations. Listing is `organization read` (public); creating `organization create`;
 /// deleting `organization delete` of that organization, whose creator the policy may ask for.
 struct OrganizationRoutes: Sendable {
-    let store: any CatalogStore
+    let catalogs: CatalogServers
     let access: EndpointAccess
 
     static let listBinding = PolicyBinding(.organization, .read, .inHandler(.public))
@@ -36,9 +36,8 @@ struct OrganizationRoutes: Sendable {
     /// A JSON array of names. `server=global` is this endpoint's own catalog until a global
     /// catalog is configured (the federation issue).
     func list(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let server = try CatalogServer.parse(request, allowed: CatalogServer.allCases, default: .global)
+        let store = try catalogs.store(for: request, allowed: CatalogServer.allCases, default: .global)
         try access.authorize(context.identity, .organization, .read, PolicyObject(mode: .public), logger: context.logger)
-        guard server != .preCkan else { throw CatalogServer.preCkanDisabled }
         let query = request.uri.queryParameters
         var creator: String?
         if query["mine"].map({ $0.lowercased() == "true" }) == true {
@@ -53,7 +52,7 @@ struct OrganizationRoutes: Sendable {
 
     /// 201 `{id, message}`; the creator's marks are stored with it.
     func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        try CatalogServer.requireLocal(request)
+        let store = try catalogs.store(for: request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object with name and title is required")
         guard let name = body["name"]?.stringValue else { throw APIError.validation("Field required", field: "name") }
         guard CatalogText.isValidName(name) else {
@@ -69,7 +68,7 @@ struct OrganizationRoutes: Sendable {
     /// `cascade` (default true) deletes the organization's datasets first; without it an
     /// organization that has datasets is 409.
     func delete(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        _ = try CatalogServer.parse(request, allowed: [.local], default: .local)
+        let store = try catalogs.store(for: request, allowed: [.local])
         let name = try context.parameters.require("name")
         let cascade = request.uri.queryParameters["cascade"].map { $0.lowercased() != "false" } ?? true
         guard let organization = try await store.organization(named: name) else { throw CatalogError.organizationNotFound }

@@ -10,7 +10,7 @@ import ServiceKit
 /// `dataset`s for the policy; services are `service`s, `protected` when `requires_auth` is set.
 struct RegistrationRoutes: Sendable {
     let kind: RegistrationKind
-    let store: any CatalogStore
+    let catalogs: CatalogServers
     let access: EndpointAccess
     let endpointOrganization: String
 
@@ -39,7 +39,7 @@ struct RegistrationRoutes: Sendable {
 
     /// 201 `{id}`: the dataset's id.
     func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        try CatalogServer.requireLocal(request)
+        let store = try catalogs.store(for: request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
         guard let name = body[kind.nameField]?.stringValue else { throw APIError.validation("Field required", field: kind.nameField) }
         guard CatalogText.isValidName(name) else {
@@ -58,7 +58,7 @@ struct RegistrationRoutes: Sendable {
         dataset.stamp(endpointOrganization: endpointOrganization, user: context.identity)
         try access.authorize(context.identity, entity, .create, PolicyObject(mode: mode(dataset), id: name), logger: context.logger)
         do {
-            try await store.createDataset(dataset)
+            dataset = try await store.createDataset(dataset)
         } catch CatalogError.datasetExists(let taken) {
             let noun = kind.path == "services" ? "service" : "dataset"
             throw APIError(.conflict, detail: .string("\(kind.duplicate): a \(noun) named '\(taken)' already exists"))
@@ -68,7 +68,7 @@ struct RegistrationRoutes: Sendable {
 
     /// Given fields replace, extras merge; the resource follows.
     func update(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        try CatalogServer.requireLocal(request)
+        let store = try catalogs.store(for: request)
         let id = try context.parameters.require("id")
         let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
         try kind.validate(body, false)

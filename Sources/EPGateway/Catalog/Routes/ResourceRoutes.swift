@@ -12,7 +12,7 @@ import ServiceKit
 /// same path deleted a dataset (its resource route was unreachable), which still happens when
 /// the id or name is a dataset's, as ndp-ep's `delete_resource_by_name` expects.
 struct ResourceRoutes: Sendable {
-    let store: any CatalogStore
+    let catalogs: CatalogServers
     let access: EndpointAccess
     let datasets: DatasetRoutes
 
@@ -40,7 +40,9 @@ struct ResourceRoutes: Sendable {
         let routes = RouteCollection(context: IdentityRequestContext.self)
         routes.delete("resource/{id}") { request, context in
             let id = try context.parameters.require("id")
-            guard try await store.resource(id) != nil else { return try await datasets.delete(id, request: request, context: context) }
+            guard try await catalogs.store(for: request).resource(id) != nil else {
+                return try await datasets.delete(id, request: request, context: context)
+            }
             return try await delete(request, context: context, id: id)
         }
         routes.delete("dataset/{id}/resource/{resource}") { request, context in
@@ -51,7 +53,9 @@ struct ResourceRoutes: Sendable {
 
     /// The resource, or 404 "Resource not found" (also when the caller may not read it: a
     /// private dataset's resources do not show that they exist).
-    private func visible(_ id: String, context: IdentityRequestContext) async throws -> (resource: CatalogResource, dataset: CatalogDataset) {
+    private func visible(
+        _ id: String, in store: any CatalogStore, context: IdentityRequestContext
+    ) async throws -> (resource: CatalogResource, dataset: CatalogDataset) {
         guard let found = try await store.resource(id), access.permits(context.identity, .resource, .read, found.dataset.policyObject) else {
             throw CatalogError.resourceNotFound
         }
@@ -59,15 +63,15 @@ struct ResourceRoutes: Sendable {
     }
 
     func show(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        try CatalogServer.requireLocal(request)
-        let found = try await visible(try context.parameters.require("id"), context: context)
+        let store = try catalogs.store(for: request)
+        let found = try await visible(try context.parameters.require("id"), in: store, context: context)
         try access.authorize(context.identity, .resource, .read, found.dataset.policyObject, logger: context.logger)
         return Self.json(found.resource, datasetID: found.dataset.id)
     }
 
     /// `{name?, url?, description?, format?}` → the resource as it is now.
     func patch(_ request: Request, context: IdentityRequestContext, id: String) async throws -> JSONValue {
-        try CatalogServer.requireLocal(request)
+        let store = try catalogs.store(for: request)
         let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
         var fields: [String: String] = [:]
         for field in ["name", "url", "description", "format"] {
@@ -80,7 +84,7 @@ struct ResourceRoutes: Sendable {
         if let name = fields["name"], !(1...255).contains(name.count) {
             throw APIError.validation("name must be 1 to 255 characters", field: "name")
         }
-        let found = try await visible(id, context: context)
+        let found = try await visible(id, in: store, context: context)
         try access.authorize(context.identity, .resource, .update, found.dataset.policyObject, logger: context.logger)
         let given = fields
         let dataset = try await store.updateDataset(found.dataset.id) { dataset in
@@ -96,8 +100,8 @@ struct ResourceRoutes: Sendable {
     }
 
     func delete(_ request: Request, context: IdentityRequestContext, id: String) async throws -> JSONValue {
-        try CatalogServer.requireLocal(request)
-        let found = try await visible(id, context: context)
+        let store = try catalogs.store(for: request)
+        let found = try await visible(id, in: store, context: context)
         try access.authorize(context.identity, .resource, .delete, found.dataset.policyObject, logger: context.logger)
         _ = try await store.updateDataset(found.dataset.id) { dataset in dataset.resources.removeAll { $0.id == id } }
         return ["message": .string("Resource '\(id)' deleted successfully")]
@@ -105,7 +109,7 @@ struct ResourceRoutes: Sendable {
 
     /// `{count, results}`; private datasets' resources only for whom the policy lets read them.
     func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        try CatalogServer.requireLocal(request)
+        let store = try catalogs.store(for: request)
         let parameters = request.uri.queryParameters
         func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
             guard let text = parameters[Substring(name)] else { return value }

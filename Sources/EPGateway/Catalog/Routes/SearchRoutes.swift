@@ -9,7 +9,7 @@ import ServiceKit
 /// whose JSON holds every term as written (any case), and a keyed term must also be in its
 /// field. Private datasets are left out unless the policy lets the caller read them.
 struct SearchRoutes: Sendable {
-    let store: any CatalogStore
+    let catalogs: CatalogServers
     let access: EndpointAccess
 
     static let binding = PolicyBinding(.dataset, .read, .inHandler(.public))
@@ -29,12 +29,14 @@ struct SearchRoutes: Sendable {
     /// `POST /search`: a list of results, as `GET /search`'s.
     func advanced(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
         let search = try AdvancedSearch(try await JSONBody.object(from: request, expecting: "a JSON object is required"))
-        guard search.server != .preCkan else { throw CatalogServer.preCkanDisabled }
-        let candidates = try await store.searchDatasets(
-            DatasetQuery(
-                words: search.words, filters: search.organizationName.map { [.organization($0)] } ?? [],
-                visibility: access.privateVisibility(context.identity, .dataset), limit: Self.advancedLimit)
-        ).datasets
+        let store = try catalogs.store(search.server)
+        let candidates = try await Self.searching {
+            try await store.searchDatasets(
+                DatasetQuery(
+                    words: search.words, filters: search.organizationName.map { [.organization($0)] } ?? [],
+                    visibility: access.privateVisibility(context.identity, .dataset), limit: Self.advancedLimit)
+            )
+        }.datasets
         let visible = candidates.filter { visibleTo(context.identity, $0) && search.matches($0) }
         return .array(search.pick(visible).map(\.searchResult))
     }
@@ -46,8 +48,8 @@ struct SearchRoutes: Sendable {
     }
 
     func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        // `global` is this endpoint's own catalog until a global one is configured.
-        _ = try CatalogServer.parse(request, allowed: [.local, .global], default: .global)
+        // `global` is this endpoint's own public catalog unless CKAN_GLOBAL_URL names one.
+        let store = try catalogs.store(for: request, allowed: [.local, .global], default: .global)
         let query = request.uri.queryParameters
         let terms = query[values: "terms"].map(String.init)
         guard !terms.isEmpty else { throw APIError.validation("Field required", field: "terms", location: "query") }
@@ -58,9 +60,9 @@ struct SearchRoutes: Sendable {
         let pairs = terms.enumerated().map { index, term in (term: term, key: keys.isEmpty || keys[index] == "null" ? nil : keys[index]) }
         let tokens = terms.flatMap(CatalogText.words)
         let user = context.identity
-        let candidates = try await store.searchDatasets(
-            DatasetQuery(words: tokens, visibility: access.privateVisibility(user, .dataset), limit: Self.limit)
-        ).datasets
+        let candidates = try await Self.searching {
+            try await store.searchDatasets(DatasetQuery(words: tokens, visibility: access.privateVisibility(user, .dataset), limit: Self.limit))
+        }.datasets
         return .array(
             candidates.compactMap { dataset in
                 guard visibleTo(user, dataset) else { return nil }
@@ -72,6 +74,17 @@ struct SearchRoutes: Sendable {
                 }
                 return result
             })
+    }
+
+    /// A remote catalog's refusal of a search is upstream's 400; its absence or slowness
+    /// keeps its 503 or 504 (docs/specs/ndp-ep.md §2.9).
+    static func searching(_ body: () async throws -> DatasetPage) async throws -> DatasetPage {
+        do {
+            return try await body()
+        } catch let error as CKANClientError {
+            guard case .refused = error else { throw error }
+            throw APIError(.badRequest, detail: "Error searching for datasets. Please try again.")
+        }
     }
 
     /// A result field's text, or an extra's, lower-cased, for `key:term`.

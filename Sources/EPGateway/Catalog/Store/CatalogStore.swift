@@ -16,9 +16,11 @@ protocol CatalogStore: Sendable {
 
     // MARK: Datasets
 
-    /// Stores a new dataset with its resources. Throws ``CatalogError/datasetExists(_:)`` on a
+    /// Stores a new dataset with its resources and returns it as stored (a remote catalog
+    /// gives it and its resources ids of its own). Throws ``CatalogError/datasetExists(_:)`` on a
     /// name clash (whoever wins a race) and ``CatalogError/organizationMissing(_:)``.
-    func createDataset(_ dataset: CatalogDataset) async throws
+    @discardableResult
+    func createDataset(_ dataset: CatalogDataset) async throws -> CatalogDataset
 
     /// By id or by name.
     func dataset(_ idOrName: String) async throws -> CatalogDataset?
@@ -84,4 +86,6 @@ struct ResourceHit: Sendable {
     var datasetID: String
     var datasetName: String
     var datasetTitle: String
+    var datasetIsPrivate: Bool
+    var datasetCreator: String?
 }

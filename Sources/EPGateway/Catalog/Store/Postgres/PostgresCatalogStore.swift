@@ -225,7 +225,7 @@ final class PostgresCatalogStore: CatalogStore {
     /// One statement, so one round trip and no explicit transaction (a statement is atomic):
     /// the organization looked up, the dataset inserted from it, the resources from the
     /// dataset. No organization, no dataset row, and the count says so.
-    func createDataset(_ dataset: CatalogDataset) async throws {
+    func createDataset(_ dataset: CatalogDataset) async throws -> CatalogDataset {
         let resources = dataset.resources
         let query: PostgresQuery = """
             WITH organization AS (SELECT id FROM organizations WHERE name = \(dataset.organization)),
@@ -256,6 +256,7 @@ final class PostgresCatalogStore: CatalogStore {
             }
         }
         guard inserted == 1 else { throw CatalogError.organizationMissing(dataset.organization) }
+        return dataset
     }
 
     func dataset(_ idOrName: String) async throws -> CatalogDataset? {
@@ -412,13 +413,16 @@ final class PostgresCatalogStore: CatalogStore {
         var counting = filter
         counting.prepend("SELECT count(*) ")
         var listing = filter
-        listing.prepend("SELECT r.document, d.id, d.name, d.title ")
+        listing.prepend("SELECT r.document, d.id, d.name, d.title, d.is_private, d.creator_user_id ")
         listing.append(" ORDER BY d.created, d.id, r.position LIMIT \(listing.bind(query.limit)) OFFSET \(listing.bind(query.offset))")
         let count = try await rows(counting.query).first?.decode(Int.self) ?? 0
         let hits = try await rows(listing.query).compactMap { row -> ResourceHit? in
-            let (document, datasetID, datasetName, datasetTitle) = try row.decode((String, String, String, String).self)
+            let (document, datasetID, datasetName, datasetTitle, isPrivate, creator) = try row.decode(
+                (String, String, String, String, Bool, String?).self)
             guard let resource = CatalogResource(storedText: document) else { return nil }
-            return ResourceHit(resource: resource, datasetID: datasetID, datasetName: datasetName, datasetTitle: datasetTitle)
+            return ResourceHit(
+                resource: resource, datasetID: datasetID, datasetName: datasetName, datasetTitle: datasetTitle, datasetIsPrivate: isPrivate,
+                datasetCreator: creator)
         }
         return (count, hits)
     }

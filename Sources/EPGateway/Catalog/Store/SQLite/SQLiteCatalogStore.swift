@@ -162,8 +162,9 @@ final class SQLiteCatalogStore: CatalogStore {
 
     // MARK: Datasets
 
-    func createDataset(_ dataset: CatalogDataset) async throws {
+    func createDataset(_ dataset: CatalogDataset) async throws -> CatalogDataset {
         try await writer.create(SQLiteDatasetRow(dataset))
+        return dataset
     }
 
     /// Stores a batch of new datasets inside the writer's open transaction, a few statements for
@@ -404,14 +405,16 @@ final class SQLiteCatalogStore: CatalogStore {
         let count = try await read("SELECT COUNT(*) AS n \(from)", binds).first?.column("n")?.integer ?? 0
         let rows = try await read(
             """
-            SELECT r.document AS document, d.id AS dataset_id, d.name AS dataset_name, json_extract(d.document, '$.title') AS dataset_title
+            SELECT r.document AS document, d.id AS dataset_id, d.name AS dataset_name, json_extract(d.document, '$.title') AS dataset_title,
+                   d.private AS dataset_private, d.creator_user_id AS dataset_creator
             \(from) ORDER BY d.created, d.id, r.position LIMIT ? OFFSET ?
             """, binds + [.integer(query.limit), .integer(query.offset)])
         let hits = rows.compactMap { row -> ResourceHit? in
             guard let resource = row.column("document")?.string.flatMap(CatalogResource.init(storedText:)) else { return nil }
             return ResourceHit(
                 resource: resource, datasetID: row.column("dataset_id")?.string ?? "", datasetName: row.column("dataset_name")?.string ?? "",
-                datasetTitle: row.column("dataset_title")?.string ?? "")
+                datasetTitle: row.column("dataset_title")?.string ?? "", datasetIsPrivate: row.column("dataset_private")?.integer == 1,
+                datasetCreator: row.column("dataset_creator")?.string)
         }
         return (count, hits)
     }

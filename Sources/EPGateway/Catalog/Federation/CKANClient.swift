@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import Essentials
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import ServiceKit
+
+/// A CKAN catalog, or another endpoint's CKAN action API, reached over HTTP: one action a call
+/// (`POST <url>/api/3/action/<name>` with the data dictionary as JSON, the API key in
+/// `Authorization` as CKAN's clients send it), its envelope opened, its failures told apart:
+/// unreachable (503), too slow (504), or refused (CKAN's error, kept for the caller to judge).
+struct CKANClient: Sendable {
+    let settings: RemoteCatalogSettings
+    let http: HTTPClient
+
+    init(_ settings: RemoteCatalogSettings) {
+        self.settings = settings
+        self.http = settings.verifyTLS ? UpstreamHTTPClient.shared : Self.unverified
+    }
+
+    /// For `*_VERIFY_SSL=False` (a test catalog with a self-signed certificate): made once.
+    private static let unverified: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(2)
+        configuration.redirectConfiguration = .disallow
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        configuration.tlsConfiguration = tls
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
+
+    /// The action's `result`. Answers up to 64 MiB are read (1,000 full package dictionaries).
+    func call(_ action: String, _ data: [String: JSONValue] = [:]) async throws -> JSONValue {
+        var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+        if let key = settings.apiKey, !key.isEmpty { headers.append(("Authorization", key)) }
+        let answer: UpstreamAnswer
+        do {
+            answer = try await http.exchange(
+                .POST, settings.url + "/api/3/action/" + action, headers: headers, json: .object(data), timeout: settings.timeout,
+                limit: 64 << 20)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw CKANClientError.timedOut(settings.label)
+        } catch {
+            throw CKANClientError.unreachable(settings.label, reason: "\(error)")
+        }
+        guard let envelope = try? JSONValue.decode(Data(buffer: answer.body)), let success = envelope["success"]?.boolValue else {
+            throw CKANClientError.unreachable(settings.label, reason: "HTTP \(answer.status) without CKAN's answer envelope")
+        }
+        guard success else {
+            let error = envelope["error"] ?? [:]
+            throw CKANClientError.refused(
+                settings.label, status: answer.status, type: error["__type"]?.stringValue ?? "", message: Self.describe(error), error: error)
+        }
+        return envelope["result"] ?? .null
+    }
+
+    /// As ``call(_:_:)``, nil when the catalog answers "Not Found Error".
+    func callUnlessMissing(_ action: String, _ data: [String: JSONValue]) async throws -> JSONValue? {
+        do {
+            return try await call(action, data)
+        } catch let error as CKANClientError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// CKAN's error object in words: its message, or each field's messages.
+    static func describe(_ error: JSONValue) -> String {
+        if let message = error["message"]?.stringValue { return message }
+        let fields = (error.objectValue ?? [:]).filter { $0.key != "__type" }.sorted { $0.key < $1.key }
+        return fields.map { key, value in
+            "\(key): \((value.arrayValue?.compactMap(\.stringValue) ?? [value.scalarDescription ?? ""]).joined(separator: "; "))"
+        }.joined(separator: ", ")
+    }
+}
+
+/// A remote catalog that failed, in upstream's words (docs/specs/ndp-ep.md §2.9).
+enum CKANClientError: Error, Sendable, APIErrorConvertible {
+    case unreachable(String, reason: String)
+    case timedOut(String)
+    /// The catalog refused the action: CKAN's status, `__type`, message and error object.
+    case refused(String, status: Int, type: String, message: String, error: JSONValue)
+
+    var isNotFound: Bool {
+        if case .refused(_, _, let type, _, _) = self { return type == "Not Found Error" }
+        return false
+    }
+
+    /// A validation error's messages for `field`.
+    func messages(for field: String) -> [String] {
+        guard case .refused(_, _, "Validation Error", _, let error) = self else { return [] }
+        return error[field]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    var apiError: APIError {
+        switch self {
+        case .unreachable(let label, _): APIError(.serviceUnavailable, detail: "\(label) is currently unavailable. Please try again later.")
+        case .timedOut(let label): APIError(.gatewayTimeout, detail: "\(label) did not answer in time. Please try again later.")
+        case .refused(let label, let status, let type, let message, _):
+            switch type {
+            case "Not Found Error": APIError(.notFound, detail: "Not found in the \(label.lowercased()): \(message)")
+            case "Authorization Error":
+                APIError(.badGateway, detail: "\(label) refused this endpoint's API key (\(message)); check its *_API_KEY setting.")
+            default:
+                APIError(
+                    status == 409 || status == 400 ? .badRequest : .badGateway, detail: "\(label) refused the request: \(type): \(message)")
+            }
+        }
+    }
+}
