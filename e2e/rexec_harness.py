@@ -236,8 +236,9 @@ class ScratchPostgresDatabase:
 
 class Gateway(Process):
     """ndp-ep-api with ROOT_PATH=/ep, wired to `idp` (and to `deploy` for rexec delegation).
-    `catalog` picks the catalog backend: an SQLite file of its own (default) or a scratch
-    database on the test run's PostgreSQL server."""
+    `catalog` picks the catalog backend: an SQLite file of its own (default), a scratch
+    database on the test run's PostgreSQL server, or `ckan`: another gateway's catalog through
+    CKAN's action API."""
 
     def __init__(self, idp, deploy=None, env=None, port=0, catalog="sqlite"):
         environment = {
@@ -250,12 +251,18 @@ class Gateway(Process):
         environment["CATALOG_SQLITE_PATH"] = os.path.join(self.catalog_dir, "catalog.sqlite")
         self.catalog = catalog
         self.postgres = None
+        self.remote = None
         if catalog == "postgres":
             self.postgres = ScratchPostgresDatabase()
             environment.update({"LOCAL_CATALOG_BACKEND": "postgres", "CATALOG_POSTGRES_URL": self.postgres.url})
+        if catalog == "ckan":
+            # The catalog kept in another endpoint (its own SQLite file), through CKAN's action
+            # API with an admin's token, as upstream keeps it in a CKAN.
+            self.remote = Gateway(idp)
+            environment.update({"LOCAL_CATALOG_BACKEND": "ckan", "CKAN_URL": self.remote.base, "CKAN_API_KEY": "admin-token"})
         # What another process needs to reach the same catalog (`--import-datasets`).
-        self.catalog_env = {key: environment[key] for key in ("LOCAL_CATALOG_BACKEND", "CATALOG_POSTGRES_URL", "CATALOG_SQLITE_PATH")
-                            if key in environment}
+        self.catalog_env = {key: environment[key] for key in (
+            "LOCAL_CATALOG_BACKEND", "CATALOG_POSTGRES_URL", "CATALOG_SQLITE_PATH", "CKAN_URL", "CKAN_API_KEY") if key in environment}
         if deploy is not None:
             environment.update({"REXEC_CONNECTION": "true", "REXEC_DEPLOYMENT_INTERNAL_URL": f"{deploy.url}/rexec"})
         environment.update(env or {})
@@ -269,6 +276,8 @@ class Gateway(Process):
         shutil.rmtree(self.catalog_dir, ignore_errors=True)
         if self.postgres is not None:
             self.postgres.drop()
+        if self.remote is not None:
+            assert self.remote.stop() == 0
         return status
 
 

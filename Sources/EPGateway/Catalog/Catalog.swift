@@ -10,7 +10,7 @@ enum Catalog {
     static func open(_ settings: CatalogSettings, logger: Logger) async throws -> (any CatalogStore)? {
         if !settings.unusedUpstreamSettings.isEmpty {
             logger.notice(
-                "upstream catalog settings are set but not used: this ndp-ep-api keeps its catalog itself (LOCAL_CATALOG_BACKEND)",
+                "upstream catalog settings are set but not used by this LOCAL_CATALOG_BACKEND",
                 metadata: ["settings": "\(settings.unusedUpstreamSettings.joined(separator: ", "))"])
         }
         let store: any CatalogStore
@@ -22,13 +22,25 @@ enum Catalog {
         case (.postgres, let url?):
             let postgres = try await PostgresCatalogStore.open(url: url, logger: logger)
             (store, opened) = (postgres.store, ("postgres", "\(url)", postgres.migratedFrom, PostgresSchema.latestVersion))
+        case (.ckan, _):
+            guard let ckan = settings.ckan else { return nil }
+            // A remote catalog has no schema of ours; it is asked once that it answers, so a
+            // wrong CKAN_URL stops the start-up instead of failing every request.
+            let remote = CKANCatalogStore(client: CKANClient(ckan))
+            do {
+                try await remote.ping()
+            } catch {
+                throw CatalogStartupError(message: "the catalog at CKAN_URL \(ckan.url) does not answer CKAN's action API: \(error)")
+            }
+            (store, opened) = (remote, ("ckan", ckan.url, 0, 0))
         default:
             return nil
         }
         logger.info(
             "catalog opened",
             metadata: [
-                "catalog.backend": "\(opened.backend)", "catalog.location": "\(opened.location)", "catalog.schema": "\(opened.from) → \(opened.to)",
+                "catalog.backend": "\(opened.backend)", "catalog.location": "\(opened.location)",
+                "catalog.schema": "\(opened.to == 0 ? "remote" : "\(opened.from) → \(opened.to)")",
             ])
         do {
             try await ensureServicesOrganization(store)

@@ -63,10 +63,12 @@ struct EPSettings: Sendable {
         var settings = try loadFields(from: source)
         settings.accessRequestsEnabled = try source.bool("ENABLE_ACCESS_REQUESTS", default: false)
         if settings.accessRequestsEnabled {
-            guard settings.catalog.enabled else {
+            guard settings.catalog.ownsDatabase else {
                 throw ConfigurationError(
                     variable: "ENABLE_ACCESS_REQUESTS", value: "True",
-                    expected: "False with LOCAL_CATALOG_BACKEND=none: access requests are kept in the catalog database")
+                    expected:
+                        "False with LOCAL_CATALOG_BACKEND=\(settings.catalog.backend.rawValue): access requests are kept in the catalog database (sqlite or postgres)"
+                )
             }
             guard let group = settings.access.endpointUUID, !group.isEmpty else {
                 throw ConfigurationError(
@@ -74,10 +76,12 @@ struct EPSettings: Sendable {
                     expected: "the endpoint's group at the AAI, which an approved access request adds the user to (ENABLE_ACCESS_REQUESTS=True)")
             }
         }
-        if settings.staging.enabled, !settings.catalog.enabled {
+        if settings.staging.enabled, !settings.catalog.ownsDatabase {
             throw ConfigurationError(
                 variable: "STAGING_ENABLED", value: "true",
-                expected: "false with LOCAL_CATALOG_BACKEND=none: staging jobs are kept in the catalog database")
+                expected:
+                    "false with LOCAL_CATALOG_BACKEND=\(settings.catalog.backend.rawValue): staging jobs are kept in the catalog database (sqlite or postgres)"
+            )
         }
         return settings
     }

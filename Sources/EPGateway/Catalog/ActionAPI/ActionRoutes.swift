@@ -306,6 +306,12 @@ struct ActionRoutes: Sendable {
 
     // MARK: Writing
 
+    /// Whether `user` may act on anyone's datasets (the policy lets them read everyone's private
+    /// ones: an admin), and so may name another user as a creator.
+    private func writesForOthers(_ user: UserIdentity?) -> Bool {
+        access.privateVisibility(user, .dataset) == .all
+    }
+
     /// The creator marks an `extras` list carries (`ndp_user_id`, `ndp_creator_md5`), taken only
     /// from a caller the policy lets act on anyone's datasets (an admin: another endpoint that
     /// keeps its catalog here writes for its own users); anyone else's organizations are theirs.
@@ -318,7 +324,7 @@ struct ActionRoutes: Sendable {
         var creator = user.map(CreatorStamp.init)
         let extras = parameters["extras"]?.arrayValue ?? []
         func extra(_ key: String) -> String? { extras.last { $0["key"]?.stringValue == key }?["value"]?.stringValue }
-        if let userID = extra("ndp_user_id"), access.privateVisibility(user, .dataset) == .all {
+        if let userID = extra("ndp_user_id"), writesForOthers(user) {
             creator = CreatorStamp(userID: userID, md5: extra("ndp_creator_md5") ?? "")
         }
         do {
@@ -352,15 +358,18 @@ struct ActionRoutes: Sendable {
         var body = try await requestBody(parameters)
         guard body["owner_org"] != nil else { throw ActionError.validation("owner_org", "Missing value") }
         if body["title"] == nil { body["title"] = body["name"] }
-        let request = try DatasetRequest(body, creating: true)
+        let request = try DatasetRequest(body, creating: true, anyResourceURL: true)
         try access.authorize(
             user, .dataset, .create, PolicyObject(mode: CatalogDataset.mode(isPrivate: request.isPrivate ?? false)), logger: context.logger)
         var dataset = request.newDataset(creator: user?.ndpUserID)
         // Marks a caller gives are kept, as CKAN keeps what it is given: a dataset another
-        // endpoint publishes here keeps its origin's; the rest get this endpoint's.
+        // endpoint publishes here keeps its origin's; the rest get this endpoint's. The creator
+        // the policy knows follows a given `ndp_user_id` only for an admin's call (an endpoint
+        // keeping its catalog here writes for its users), as for organizations.
         let given = dataset.extras
         dataset.stamp(endpointOrganization: endpointOrganization, user: user)
         for extra in given where CatalogDataset.marks.contains(extra.key) { dataset.setExtra(extra.key, extra.value) }
+        if let creator = given.last(where: { $0.key == "ndp_user_id" })?.value.stringValue, writesForOthers(user) { dataset.creator = creator }
         do {
             try await store.createDataset(dataset)
         } catch CatalogError.datasetExists {
@@ -377,7 +386,7 @@ struct ActionRoutes: Sendable {
     ) async throws -> JSONValue {
         let current = try await visibleDataset(parameters, user: user)
         let body = try await requestBody(parameters.removing("id", "name_or_id"))
-        let request = try DatasetRequest(body, creating: false)
+        let request = try DatasetRequest(body, creating: false, anyResourceURL: true)
         try access.authorize(user, .dataset, .update, current.policyObject, logger: context.logger)
         if let isPrivate = request.isPrivate, isPrivate != current.isPrivate {
             try access.authorize(
@@ -439,7 +448,7 @@ struct ActionRoutes: Sendable {
         try access.authorize(user, .resource, .create, dataset.policyObject, logger: context.logger)
         var fields = parameters.removing("package_id").values
         if fields["name"] == nil { fields["name"] = fields["url"].flatMap(\.stringValue).map { .string(URL(string: $0)?.lastPathComponent ?? $0) } }
-        guard let given = try DatasetRequest(["resources": .array([.object(fields)])], creating: false).resources?.first else {
+        guard let given = try DatasetRequest(["resources": .array([.object(fields)])], creating: false, anyResourceURL: true).resources?.first else {
             throw ActionError.validation("url", "Missing value")
         }
         let resource = given.resource()

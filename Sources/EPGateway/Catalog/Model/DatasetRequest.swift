@@ -33,8 +33,9 @@ struct DatasetRequest: Sendable {
         "last_modified", "url",
     ]
 
-    /// `creating`: name, title and owner_org are required.
-    init(_ body: [String: JSONValue], creating: Bool) throws {
+    /// `creating`: name, title and owner_org are required. `anyResourceURL`: a resource's url
+    /// may be any text, empty too, as CKAN's action API takes it (a Kafka topic has none).
+    init(_ body: [String: JSONValue], creating: Bool, anyResourceURL: Bool = false) throws {
         name = try Self.string(body, "name", required: creating)
         if let name, !CatalogText.isValidName(name) {
             throw APIError.validation("name must be 2 to 100 lowercase letters, digits, '-' or '_'", field: "name")
@@ -62,7 +63,7 @@ struct DatasetRequest: Sendable {
         }
         switch body["resources"] {
         case nil, .null: resources = nil
-        case .array(let entries): resources = try entries.enumerated().map { try Self.resource($1, index: $0) }
+        case .array(let entries): resources = try entries.enumerated().map { try Self.resource($1, index: $0, anyURL: anyResourceURL) }
         default: throw APIError.validation("Input should be a valid list", field: "resources")
         }
     }
@@ -92,10 +93,10 @@ struct DatasetRequest: Sendable {
     /// Where a resource may point: the web, S3, a WebSocket, or a path.
     static let urlPrefixes = ["http://", "https://", "s3://", "ws://", "wss://", "/", "."]
 
-    private static func resource(_ value: JSONValue, index: Int) throws -> ResourceRequest {
+    private static func resource(_ value: JSONValue, index: Int, anyURL: Bool) throws -> ResourceRequest {
         guard let fields = value.objectValue else { throw APIError.validation("Input should be a valid dictionary", field: "resources.\(index)") }
         guard let url = fields["url"]?.stringValue else { throw APIError.validation("Field required", field: "resources.\(index).url") }
-        guard urlPrefixes.contains(where: url.hasPrefix) else {
+        guard anyURL || urlPrefixes.contains(where: url.hasPrefix) else {
             throw APIError.validation(
                 "url must start with http://, https://, s3://, ws://, wss://, / or .", field: "resources.\(index).url")
         }
