@@ -50,6 +50,14 @@ def test_global_search_on_b_finds_a_public_datasets(pair):
     assert organizations == {"ok": ["glacier-lab", "pre-lab", "services"]}
     assert advanced == {"ok": ["a-set-0", "a-set-1", "a-set-2"]}
 
+    # Operators see the remote catalogs: counted calls, Pre-CKAN in /status/ and /ready.
+    metrics = requests.get(f"{b.url}/metrics", timeout=10).text
+    assert 'ckan_requests_total{catalog="global",result="ok"}' in metrics
+    assert "ckan_request_duration_seconds" in metrics
+    status = requests.get(f"{b.base}/status/", headers={"Authorization": "Bearer demo-token"}, timeout=10).json()
+    assert status["pre_ckan_enabled"] is True and status["pre_ckan_connected"] is True
+    assert requests.get(f"{b.base}/ready", timeout=10).json()["checks"]["pre_ckan"]["status"] == "up"
+
 
 def test_an_unreachable_global_catalog_is_upstreams_503(idp):
     b = Gateway(idp, env={"CKAN_GLOBAL_URL": f"http://127.0.0.1:{free_port()}", "CKAN_TIMEOUT_SECONDS": "5"})

@@ -478,7 +478,20 @@ def test_the_catalog_on_postgres_takes_its_url_from_a_secret_and_scales(renderer
     failed = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=postgres"], expect_failure=True)
     assert "ndp-ep-api.catalog.postgres.existingSecret is required with catalog.backend postgres" in failed
     failed = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=mongodb"], expect_failure=True)
-    assert 'ndp-ep-api.catalog.backend must be sqlite, postgres or none, not "mongodb"' in failed
+    assert 'ndp-ep-api.catalog.backend must be sqlite, postgres, ckan or none, not "mongodb"' in failed
+
+
+def test_the_catalog_in_a_ckan_scales_and_keeps_staging_off(renderer):
+    docs = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=ckan"])
+    validate(docs)
+    gateway = by_kind(docs, "Deployment")["rexec-ndp-ep-api"]
+    assert "PersistentVolumeClaim" not in {doc["kind"] for doc in docs} and "rexec-ndp-ep-api" in by_kind(docs, "HorizontalPodAutoscaler")
+    env = env_of(gateway)
+    assert env["LOCAL_CATALOG_BACKEND"] == "ckan" and "CATALOG_SQLITE_PATH" not in env and "CATALOG_POSTGRES_URL" not in env
+    failed = render(renderer, SEED, sets=["ndp-ep-api.catalog.backend=ckan", "ndp-ep-api.staging.enabled=true",
+                                          "ndp-ep-api.staging.source.existingClaim=a", "ndp-ep-api.staging.target.existingClaim=b"],
+                    expect_failure=True)
+    assert "ndp-ep-api.staging needs the catalog" in failed, failed
 
 
 def test_kbatch_values_reach_the_deploy_api(renderer, tmp_path):

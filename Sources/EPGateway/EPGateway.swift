@@ -30,7 +30,11 @@ enum EPGateway {
             storage = StorageRoutes(settings: settings.storage, access: access)
             streamingPaths += StorageRoutes.streamingPaths
         }
-        let status = StatusRoutes(settings: settings, metrics: SystemMetrics(), policy: policy, catalog: catalog, storage: storage?.client)
+        // The remote catalogs `server=global` and `server=pre_ckan` name, when configured.
+        let globalCatalog = settings.federation.global.map { CKANCatalogStore(client: CKANClient($0)) }
+        let preCkan = settings.federation.preCkan.map { CKANCatalogStore(client: CKANClient($0)) }
+        let status = StatusRoutes(
+            settings: settings, metrics: SystemMetrics(), policy: policy, catalog: catalog, storage: storage?.client, preCkan: preCkan)
         let user = UserRoutes(tiers: access.tiers)
         let login = LoginRoutes(authAPIURL: settings.auth.authAPIURL, timeout: settings.auth.timeout)
         let accessRequests = AccessRequestRoutes(
@@ -54,6 +58,7 @@ enum EPGateway {
             streamingPaths += ServiceRoutes.streamingPaths
             services.append(Catalog.Closer(store: catalog))
         }
+        if let preCkan { readiness.append(ReadinessCheck(name: "pre_ckan") { try await preCkan.ping() }) }
         if let storage {
             operations += StorageOperations.all
             let client = storage.client
@@ -100,9 +105,7 @@ enum EPGateway {
             routes.group(access.guarding(AccessRequestRoutes.decideBinding)).addRoutes(accessRequests.decideRoutes)
             PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<IdentityRequestContext>.binding)))
             if let catalog {
-                let catalogs = CatalogServers(
-                    local: catalog, global: settings.federation.global.map { CKANCatalogStore(client: CKANClient($0)) },
-                    preCkan: settings.federation.preCkan.map { CKANCatalogStore(client: CKANClient($0)) })
+                let catalogs = CatalogServers(local: catalog, global: globalCatalog, preCkan: preCkan)
                 let organizations = OrganizationRoutes(catalogs: catalogs, access: access)
                 routes.group(access.guarding(OrganizationRoutes.listBinding)).addRoutes(organizations.listRoutes)
                 routes.group(access.guarding(OrganizationRoutes.createBinding)).addRoutes(organizations.createRoutes)

@@ -60,7 +60,7 @@ struct CatalogSettings: Sendable, Equatable {
         var ckan: RemoteCatalogSettings?
         if backend == .ckan {
             ckan = try RemoteCatalogSettings.load(
-                url: "CKAN_URL", apiKey: "CKAN_API_KEY", verify: "CKAN_VERIFY_SSL", label: "Local CKAN catalog", from: source,
+                url: "CKAN_URL", apiKey: "CKAN_API_KEY", verify: "CKAN_VERIFY_SSL", label: "Local CKAN catalog", key: "local", from: source,
                 default: "http://localhost:5000")
         }
         let unused = upstreamCatalogSettings + (backend == .ckan ? [] : ckanSettings)

@@ -19,14 +19,20 @@ struct StatusRoutes: Sendable {
     private let probe: ConnectionProbe?
     /// The S3 server, when enabled and configured: `s3_connected` asks it.
     private let storageProbe: ConnectionProbe?
+    /// Pre-CKAN, when enabled: `pre_ckan_connected` asks it.
+    private let preCkanProbe: ConnectionProbe?
 
-    init(settings: EPSettings, metrics: SystemMetrics, policy: PolicyStore, catalog: (any CatalogStore)?, storage: S3Client? = nil) {
+    init(
+        settings: EPSettings, metrics: SystemMetrics, policy: PolicyStore, catalog: (any CatalogStore)?, storage: S3Client? = nil,
+        preCkan: (any CatalogStore)? = nil
+    ) {
         self.settings = settings
         self.metrics = metrics
         self.policy = policy
         self.catalog = catalog
         self.probe = catalog.map { store in ConnectionProbe { (try? await store.ping()) != nil } }
         self.storageProbe = storage.map { client in ConnectionProbe { await client.reachable() } }
+        self.preCkanProbe = preCkan.map { store in ConnectionProbe { (try? await store.ping()) != nil } }
     }
 
     var endpointRoutes: RouteCollection<IdentityRequestContext> {
@@ -83,7 +89,7 @@ struct StatusRoutes: Sendable {
             "metrics_interval_seconds": .number(Double(status.metricsIntervalSeconds)),
             "is_public": .bool(status.isPublic),
         ]
-        if status.preCkanEnabled { body["pre_ckan_connected"] = false }
+        if status.preCkanEnabled { body["pre_ckan_connected"] = .bool(await preCkanProbe?.connected() ?? false) }
         if status.kafkaEnabled {
             body["kafka_host"] = .string(status.kafkaHost)
             body["kafka_port"] = .number(Double(status.kafkaPort))

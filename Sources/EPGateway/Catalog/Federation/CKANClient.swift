@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Essentials
 import Foundation
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -11,6 +12,9 @@ import ServiceKit
 /// (`POST <url>/api/3/action/<name>` with the data dictionary as JSON, the API key in
 /// `Authorization` as CKAN's clients send it), its envelope opened, its failures told apart:
 /// unreachable (503), too slow (504), or refused (CKAN's error, kept for the caller to judge).
+///
+/// Metrics: `ckan_requests_total{catalog, result}` (result `ok`, `refused`, `unreachable`,
+/// `timeout`) and `ckan_request_duration_seconds{catalog}`.
 struct CKANClient: Sendable {
     let settings: RemoteCatalogSettings
     let http: HTTPClient
@@ -33,6 +37,26 @@ struct CKANClient: Sendable {
 
     /// The action's `result`. Answers up to 64 MiB are read (1,000 full package dictionaries).
     func call(_ action: String, _ data: [String: JSONValue] = [:]) async throws -> JSONValue {
+        let started = ContinuousClock.now
+        var result = "ok"
+        defer {
+            Counter(label: "ckan_requests_total", dimensions: [("catalog", settings.key), ("result", result)]).increment()
+            Metrics.Timer(label: "ckan_request_duration_seconds", dimensions: [("catalog", settings.key)], preferredDisplayUnit: .seconds)
+                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        }
+        do {
+            return try await exchange(action, data)
+        } catch let error as CKANClientError {
+            switch error {
+            case .unreachable: result = "unreachable"
+            case .timedOut: result = "timeout"
+            case .refused: result = "refused"
+            }
+            throw error
+        }
+    }
+
+    private func exchange(_ action: String, _ data: [String: JSONValue]) async throws -> JSONValue {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         if let key = settings.apiKey, !key.isEmpty { headers.append(("Authorization", key)) }
         let answer: UpstreamAnswer

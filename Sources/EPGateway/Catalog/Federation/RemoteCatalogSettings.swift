@@ -12,11 +12,13 @@ struct RemoteCatalogSettings: Sendable, Equatable {
     var verifyTLS: Bool
     /// How errors name it: "Global catalog", "Pre-CKAN catalog", "Local CKAN catalog".
     var label: String
+    /// How metrics name it: `global`, `pre_ckan`, `local`.
+    var key: String
     /// `CKAN_TIMEOUT_SECONDS` (default 30): one action's whole time.
     var timeout: Duration
 
     static func load(
-        url urlVariable: String, apiKey: String?, verify verifyVariable: String, label: String, from source: ConfigurationSource,
+        url urlVariable: String, apiKey: String?, verify verifyVariable: String, label: String, key: String, from source: ConfigurationSource,
         default defaultURL: String? = nil
     ) throws -> RemoteCatalogSettings? {
         guard var url = source.optionalString(urlVariable).map({ $0.trimmingCharacters(in: .whitespaces) }) ?? defaultURL, !url.isEmpty else {
@@ -30,6 +32,7 @@ struct RemoteCatalogSettings: Sendable, Equatable {
         }
         return RemoteCatalogSettings(
             url: url, apiKey: apiKey.flatMap(source.optionalString), verifyTLS: try source.bool(verifyVariable, default: true), label: label,
+            key: key,
             timeout: .seconds(try source.integer("CKAN_TIMEOUT_SECONDS", default: 30, range: 1...600)))
     }
 }
@@ -46,10 +49,11 @@ struct FederationSettings: Sendable, Equatable {
     static func load(from source: ConfigurationSource) throws -> FederationSettings {
         var settings = FederationSettings()
         settings.global = try RemoteCatalogSettings.load(
-            url: "CKAN_GLOBAL_URL", apiKey: nil, verify: "CKAN_GLOBAL_VERIFY_SSL", label: "Global catalog", from: source)
+            url: "CKAN_GLOBAL_URL", apiKey: nil, verify: "CKAN_GLOBAL_VERIFY_SSL", label: "Global catalog", key: "global", from: source)
         if try source.bool("PRE_CKAN_ENABLED", default: false) {
             settings.preCkan = try RemoteCatalogSettings.load(
-                url: "PRE_CKAN_URL", apiKey: "PRE_CKAN_API_KEY", verify: "PRE_CKAN_VERIFY_SSL", label: "Pre-CKAN catalog", from: source,
+                url: "PRE_CKAN_URL", apiKey: "PRE_CKAN_API_KEY", verify: "PRE_CKAN_VERIFY_SSL", label: "Pre-CKAN catalog", key: "pre_ckan",
+                from: source,
                 default: "https://ndp-test.sdsc.edu/catalog2")
             settings.preCkanOrganization = source.optionalString("PRE_CKAN_ORGANIZATION").flatMap { $0.isEmpty ? nil : $0 }
         }
