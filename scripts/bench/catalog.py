@@ -58,6 +58,20 @@ def wrk(url, seconds, connections=16, script=None, headers=(), threads=2):
             "requests": int(re.search(r"(\d+) requests in", out).group(1))}
 
 
+def bulk_import(binaries, catalog_env, dump, count):
+    """`count` datasets of the benchmark's payload (station N in 1,000 stations) loaded with
+    `ndp-ep-api --import-datasets`; its JSON summary."""
+    with dump.open("w") as out:
+        for n in range(count):
+            name, station = f"bulk-{n}", (n * 7919) % 1000
+            out.write(json.dumps({"name": name, "title": f"Buoy record {name}", "owner_org": "bench-lab",
+                                  "notes": f"Hourly readings from station{station} in the Pacific", "tags": ["ocean", "buoy"],
+                                  "extras": {"station": f"station{station}", "instrument": "thermistor"},
+                                  "resources": [{"url": f"https://data.example.org/{name}.csv", "name": name, "format": "CSV"}]}) + "\n")
+    return json.loads(subprocess.run([str(binaries / "ndp-ep-api"), "--import-datasets", str(dump)], env={**os.environ, **catalog_env},
+                                     capture_output=True, text=True, check=True).stdout)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binaries")
@@ -89,16 +103,7 @@ def main():
         # gateway), with the same payload, and time it from writing the file to the last commit.
         start = time.monotonic()
         registered = requests.get(f"{url}/status/metrics", headers=auth, timeout=30).json()["num_datasets"]
-        dump = scratch / "datasets.jsonl"
-        with dump.open("w") as out:
-            for n in range(max(0, args.datasets - registered)):
-                name, station = f"bulk-{n}", (n * 7919) % 1000
-                out.write(json.dumps({"name": name, "title": f"Buoy record {name}", "owner_org": "bench-lab",
-                                      "notes": f"Hourly readings from station{station} in the Pacific", "tags": ["ocean", "buoy"],
-                                      "extras": {"station": f"station{station}", "instrument": "thermistor"},
-                                      "resources": [{"url": f"https://data.example.org/{name}.csv", "name": name, "format": "CSV"}]}) + "\n")
-        imported = json.loads(subprocess.run([str(binaries / "ndp-ep-api"), "--import-datasets", str(dump)], env={**os.environ, **catalog_env},
-                                             capture_output=True, text=True, check=True).stdout)
+        imported = bulk_import(binaries, catalog_env, scratch / "datasets.jsonl", max(0, args.datasets - registered))
         load_seconds = time.monotonic() - start
         count = requests.get(f"{url}/status/metrics", headers=auth, timeout=30).json()["num_datasets"]
         rss_loaded = gateway.rss_mib()
