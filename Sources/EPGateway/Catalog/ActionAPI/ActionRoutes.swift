@@ -103,7 +103,7 @@ struct ActionRoutes: Sendable {
                 offset: try parameters.integer("offset", default: 0, range: 0...Int(Int32.max)))
             return .array(names.map(JSONValue.string))
         case .organizationList: return try await organizations(parameters)
-        case .organizationShow: return try await organization(parameters, user: user)
+        case .organizationShow: return try await showOrganization(parameters, user: user)
         case .resourceShow:
             let id = try parameters.requiredString("id")
             guard let found = try await store.resource(id), access.permits(user, .resource, .read, found.dataset.policyObject),
@@ -124,10 +124,7 @@ struct ActionRoutes: Sendable {
         case .organizationCreate: return try await createOrganization(parameters, user: user, context: context)
         case .organizationDelete, .organizationPurge:
             let id = try parameters.requiredString("id")
-            guard
-                let organization = try await store.organizationSummaries().first(where: { $0.organization.id == id || $0.organization.name == id })?
-                    .organization
-            else { throw ActionError.notFound("Organization was not found.") }
+            guard let organization = try await organization(id)?.organization else { throw ActionError.notFound("Organization was not found.") }
             try access.authorize(
                 user, .organization, .delete, PolicyObject(mode: .public, id: organization.name, creator: organization.creator?.userID),
                 logger: context.logger)
@@ -237,9 +234,9 @@ struct ActionRoutes: Sendable {
         }
     }
 
-    private func organization(_ parameters: ActionParameters, user: UserIdentity?) async throws -> JSONValue {
+    private func showOrganization(_ parameters: ActionParameters, user: UserIdentity?) async throws -> JSONValue {
         let id = try parameters.requiredString("id")
-        guard let summary = try await store.organizationSummaries().first(where: { $0.organization.id == id || $0.organization.name == id }) else {
+        guard let summary = try await organization(id) else {
             throw ActionError.notFound("Organization was not found.")
         }
         var result = PackageDictionary.organization(summary.organization, packageCount: summary.publicDatasets)
@@ -342,10 +339,13 @@ struct ActionRoutes: Sendable {
     /// there is no such organization.
     private func organizationName(_ idOrName: String) async throws -> String {
         if let organization = try await store.organization(named: idOrName) { return organization.name }
-        guard let summary = try await store.organizationSummaries().first(where: { $0.organization.id == idOrName }) else {
-            throw ActionError.validation("owner_org", "Organization does not exist")
-        }
+        guard let summary = try await organization(idOrName) else { throw ActionError.validation("owner_org", "Organization does not exist") }
         return summary.organization.name
+    }
+
+    /// The organization with this id or name, with its public dataset count.
+    private func organization(_ idOrName: String) async throws -> OrganizationSummary? {
+        try await store.organizationSummaries().first { $0.organization.id == idOrName || $0.organization.name == idOrName }
     }
 
     private func requestBody(_ parameters: ActionParameters) async throws -> [String: JSONValue] {
@@ -407,26 +407,12 @@ struct ActionRoutes: Sendable {
     static func apply(_ request: DatasetRequest, to dataset: inout CatalogDataset, replacing: Bool, givenIDs: [String?]) {
         let now = Date()
         if let name = request.name { dataset.name = name }
-        if let organization = request.organization { dataset.organization = organization }
         if replacing {
-            dataset.title = request.title ?? dataset.name
-            dataset.notes = request.notes ?? ""
-            dataset.tags = request.tags ?? []
-            dataset.groups = request.groups ?? []
-            dataset.isPrivate = request.isPrivate ?? false
-            dataset.licenseID = request.licenseID
-            dataset.version = request.version
-            dataset.extras = request.extras ?? []
-        } else {
-            if let title = request.title { dataset.title = title }
-            if let notes = request.notes { dataset.notes = notes }
-            if let tags = request.tags { dataset.tags = tags }
-            if let groups = request.groups { dataset.groups = groups }
-            if let isPrivate = request.isPrivate { dataset.isPrivate = isPrivate }
-            if let licenseID = request.licenseID { dataset.licenseID = licenseID }
-            if let version = request.version { dataset.version = version }
-            if let extras = request.extras { dataset.extras = extras }
+            (dataset.title, dataset.notes, dataset.tags, dataset.groups) = (dataset.name, "", [], [])
+            (dataset.isPrivate, dataset.licenseID, dataset.version, dataset.extras) = (false, nil, nil, [])
         }
+        request.replaceGivenFields(of: &dataset)
+        if let extras = request.extras { dataset.extras = extras }
         if let resources = request.resources {
             let existing = Dictionary(dataset.resources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             dataset.resources = resources.enumerated().map { index, resource in

@@ -108,6 +108,19 @@ struct DatasetRequest: Sendable {
 }
 
 extension DatasetRequest {
+    /// The fields given replace the dataset's; extras, resources and the name are left to each
+    /// route's own rule (merged or replaced).
+    func replaceGivenFields(of dataset: inout CatalogDataset) {
+        if let title { dataset.title = title }
+        if let organization { dataset.organization = organization }
+        if let notes { dataset.notes = notes }
+        if let tags { dataset.tags = tags }
+        if let groups { dataset.groups = groups }
+        if let isPrivate { dataset.isPrivate = isPrivate }
+        if let licenseID { dataset.licenseID = licenseID }
+        if let version { dataset.version = version }
+    }
+
     /// A new dataset from a validated creation body, with fresh ids.
     func newDataset(creator: String?, at now: Date = Date()) -> CatalogDataset {
         CatalogDataset(

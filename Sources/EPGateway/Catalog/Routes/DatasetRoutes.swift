@@ -102,14 +102,7 @@ struct DatasetRoutes: Sendable {
     }
 
     static func apply(_ body: DatasetRequest, to dataset: inout CatalogDataset, mergingResources: Bool) {
-        if let title = body.title { dataset.title = title }
-        if let organization = body.organization { dataset.organization = organization }
-        if let notes = body.notes { dataset.notes = notes }
-        if let tags = body.tags { dataset.tags = tags }
-        if let groups = body.groups { dataset.groups = groups }
-        if let isPrivate = body.isPrivate { dataset.isPrivate = isPrivate }
-        if let licenseID = body.licenseID { dataset.licenseID = licenseID }
-        if let version = body.version { dataset.version = version }
+        body.replaceGivenFields(of: &dataset)
         for extra in body.extras ?? [] { dataset.setExtra(extra.key, extra.value) }
         guard let resources = body.resources else { return }
         guard mergingResources else {
