@@ -396,6 +396,10 @@ struct CatalogStoreTests {
             #expect(first.datasets.map(\.name) == ["set-09", "set-08", "set-07", "set-06"])
             #expect(try await names(DatasetQuery(visibility: .none, limit: 4, offset: 8)) == ["set-01", "set-00"])
             #expect(try await store.searchDatasets(DatasetQuery(visibility: .none, limit: 4)).count == nil)
+            // The last page tells the count itself; a page past the end still counts.
+            #expect(try await store.searchDatasets(DatasetQuery(visibility: .none, limit: 4, offset: 8, counting: true)).count == 10)
+            #expect(try await store.searchDatasets(DatasetQuery(visibility: .none, limit: 4, offset: 20, counting: true)).count == 10)
+            #expect(try await store.searchDatasets(DatasetQuery(visibility: .none, limit: 0, counting: true)).count == 10)
             // Private datasets: none, the caller's own, all.
             #expect(try await store.searchDatasets(DatasetQuery(visibility: .createdBy("me"), limit: 1, counting: true)).count == 11)
             #expect(try await store.searchDatasets(DatasetQuery(visibility: .all, limit: 1, counting: true)).count == 12)

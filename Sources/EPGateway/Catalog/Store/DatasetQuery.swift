@@ -16,6 +16,15 @@ struct DatasetQuery: Sendable {
     var counting = false
 }
 
+extension DatasetQuery {
+    /// The count a page already tells, when it is the last one (fewer rows than asked for, and
+    /// not past the end): then no second statement is needed. nil when it must be counted.
+    func countFromPage(_ rows: Int) -> Int? {
+        guard counting, rows < limit, rows > 0 || offset == 0 else { return nil }
+        return offset + rows
+    }
+}
+
 /// One condition on a dataset's fields, CKAN's `fq` clauses in the store's terms.
 enum DatasetFilter: Sendable, Equatable {
     case id(String)

@@ -322,8 +322,8 @@ final class PostgresCatalogStore: CatalogStore {
         let order = (query.order.map { "\($0.field == .title ? "title" : $0.field.rawValue) \($0.descending ? "DESC" : "ASC")" } + ["id"])
         listing.append(" ORDER BY \(order.joined(separator: ", ")) LIMIT \(listing.bind(query.limit)) OFFSET \(listing.bind(query.offset))")
         let found = try await rows(listing.query)
-        var count: Int?
-        if query.counting {
+        var count = query.countFromPage(found.count)
+        if query.counting, count == nil {
             var counting = filter
             counting.prepend("SELECT count(*) ")
             count = try await rows(counting.query).first?.decode(Int.self) ?? 0

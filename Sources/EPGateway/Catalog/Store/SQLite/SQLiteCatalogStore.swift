@@ -318,7 +318,8 @@ final class SQLiteCatalogStore: CatalogStore {
         let order = (query.order.map { "\(Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" } + ["d.id"]).joined(separator: ", ")
         let rows = try await read(
             "SELECT d.document \(from) ORDER BY \(order) LIMIT ? OFFSET ?", binds + [.integer(query.limit), .integer(query.offset)])
-        let count = query.counting ? try await read("SELECT COUNT(*) AS n \(from)", binds).first?.column("n")?.integer ?? 0 : nil
+        var count = query.countFromPage(rows.count)
+        if query.counting, count == nil { count = try await read("SELECT COUNT(*) AS n \(from)", binds).first?.column("n")?.integer ?? 0 }
         return DatasetPage(count: count, datasets: try await load(rows, using: reader))
     }
 
