@@ -371,7 +371,8 @@ struct ActionRoutes: Sendable {
         for extra in given where CatalogDataset.marks.contains(extra.key) { dataset.setExtra(extra.key, extra.value) }
         if let creator = given.last(where: { $0.key == "ndp_user_id" })?.value.stringValue, writesForOthers(user) { dataset.creator = creator }
         do {
-            try await store.createDataset(dataset)
+            // As stored: a catalog kept in a CKAN gives it ids of its own.
+            dataset = try await store.createDataset(dataset)
         } catch CatalogError.datasetExists {
             throw ActionError.validation("name", "That URL is already in use.")
         }

@@ -151,7 +151,8 @@ final class CKANCatalogStore: CatalogStore {
         var count: Int?
         var start = query.offset
         var hidden = 0
-        while datasets.count < query.limit {
+        // At least one call, so that `limit: 0` still brings the count.
+        repeat {
             data["start"] = .number(Double(start))
             data["rows"] = .number(Double(min(Self.searchPage, query.limit - datasets.count)))
             let answer = try await client.call("package_search", data)
@@ -165,7 +166,7 @@ final class CKANCatalogStore: CatalogStore {
             datasets += kept
             start += page.count
             if page.count == 0 || start >= (count ?? 0) { break }
-        }
+        } while datasets.count < query.limit
         return DatasetPage(count: query.counting ? max(0, (count ?? 0) - hidden) : nil, datasets: datasets)
     }
 
