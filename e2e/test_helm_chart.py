@@ -196,6 +196,9 @@ def test_pods_are_least_privileged_and_probed(renderer):
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
         assert any(port["name"] == "http" for port in container["ports"]), name
+    # Pods expire: the lifetimes reach the backend.
+    assert {k: v for k, v in env_of(deployments["user-pods-backend"]).items() if k.startswith("POD_")} == {
+        "POD_DEFAULT_LIFETIME": "7d", "POD_MAX_LIFETIME": "30d"}
     # Exactly the rights each service uses; nobody gets wildcards or Secrets cluster-wide.
     cluster_roles = by_kind(docs, "ClusterRole")
     def rules_of(role):

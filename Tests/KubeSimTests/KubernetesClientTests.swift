@@ -35,6 +35,28 @@ struct KubernetesClientTests {
         }
     }
 
+    @Test("a delete with preconditions: refused with 409 once the object changed or is another one; of two racing deleters one wins")
+    func deletePreconditions() async throws {
+        try await TestCluster.run { cluster in
+            let kube = cluster.client
+            let seen = try await kube.create(.configMaps, Self.configMap("guarded"))
+            _ = try await kube.patch(.configMaps, name: "guarded", ["data": ["changed": "yes"]])
+            await #expect(throws: KubernetesError.self) {
+                try await kube.delete(.configMaps, name: "guarded", preconditions: DeletePreconditions(seen))
+            }
+            await #expect(throws: KubernetesError.self) {
+                try await kube.delete(.configMaps, name: "guarded", preconditions: DeletePreconditions(uid: "another-uid"))
+            }
+            let current = try await kube.get(.configMaps, name: "guarded")
+            // Two deleters that saw the same version: exactly one succeeds.
+            async let first: Bool = (try? await kube.delete(.configMaps, name: "guarded", preconditions: DeletePreconditions(current))) != nil
+            async let second: Bool = (try? await kube.delete(.configMaps, name: "guarded", preconditions: DeletePreconditions(current))) != nil
+            let outcomes = [await first, await second]
+            #expect(outcomes.filter { $0 }.count == 1, "\(outcomes)")
+            #expect(try await kube.list(.configMaps).items.allSatisfy { $0.name != "guarded" })
+        }
+    }
+
     @Test("create, get, patch, replace, delete; unknown fields round-trip; Status errors decode")
     func verbs() async throws {
         try await TestCluster.run { cluster in

@@ -24,6 +24,7 @@ struct RouteAccessTests {
         }
         expected["POST /create_pod"] = "pod create (private, in handler)"
         expected["POST /refresh_tokens"] = "pod update (private, in handler)"
+        expected["POST /extend_pod"] = "pod update (private, in handler)"
         expected["POST /delete_pod"] = "pod delete (private, in handler)"
         expected["POST /delete_all_user"] = "pod delete (protected)"
         expected["POST /clean_all_unused"] = "pod delete (protected)"

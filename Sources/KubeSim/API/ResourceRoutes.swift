@@ -82,7 +82,7 @@ struct ResourceRoutes: Sendable {
             let options = try await Self.deleteOptions(request)
             let object = try await store.delete(
                 type, namespace: path.namespace, name: name, propagation: options.propagation, preconditionUID: options.uid,
-                gracePeriodSeconds: options.gracePeriodSeconds
+                preconditionResourceVersion: options.resourceVersion, gracePeriodSeconds: options.gracePeriodSeconds
             )
             return object.response()
         case (.subresource(_, let name, "status"), .get):
@@ -229,6 +229,7 @@ struct ResourceRoutes: Sendable {
     struct DeleteOptions {
         var propagation: ObjectStore.Propagation = .background
         var uid: String?
+        var resourceVersion: String?
         var gracePeriodSeconds: Int?
     }
 
@@ -239,6 +240,7 @@ struct ResourceRoutes: Sendable {
         if buffer.readableBytes > 0, let body = try? JSONValue.decode(Data(buffer: buffer)) {
             if let policy = body["propagationPolicy"]?.stringValue { options.propagation = ObjectStore.Propagation(rawValue: policy) ?? .background }
             options.uid = body["preconditions"]?["uid"]?.stringValue
+            options.resourceVersion = body["preconditions"]?["resourceVersion"]?.stringValue
             options.gracePeriodSeconds = body["gracePeriodSeconds"]?.scalarDescription.flatMap(Int.init)
         }
         if let grace = QueryParameters(request.uri)["gracePeriodSeconds"].flatMap(Int.init) {

@@ -160,7 +160,7 @@ public actor ObjectStore {
     @discardableResult
     public func delete(
         _ type: ResourceType, namespace: String?, name: String, propagation: Propagation = .background, preconditionUID: String? = nil,
-        gracePeriodSeconds: Int? = nil
+        preconditionResourceVersion: String? = nil, gracePeriodSeconds: Int? = nil
     ) async throws -> JSONValue {
         let key = Key(namespace: type.namespaced ? (namespace ?? "default") : "", name: name)
         guard let current = objects[type.resourceKey]?[key] else { throw KubeStatus.notFound(type, name: name) }
@@ -168,6 +168,16 @@ public actor ObjectStore {
             throw KubeStatus(
                 code: 409, reason: "Conflict",
                 message: "Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(ObjectMeta.uid(current) ?? "")")
+        }
+        // The API server's other precondition: the object must be the version the caller saw
+        // (two replicas deleting the same object: one wins, the other is told it changed).
+        let currentVersion = current["metadata"]?["resourceVersion"]?.stringValue ?? ""
+        if let preconditionResourceVersion, preconditionResourceVersion != currentVersion {
+            throw KubeStatus(
+                code: 409, reason: "Conflict",
+                message:
+                    "Precondition failed: ResourceVersion in precondition: \(preconditionResourceVersion), ResourceVersion in object meta: \(currentVersion)"
+            )
         }
         if type.plural == "namespaces" {
             return try await deleteNamespace(name: name, current: current)

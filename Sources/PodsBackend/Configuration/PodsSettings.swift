@@ -43,6 +43,8 @@ struct PodsSettings: Sendable {
     var leaseMargin: Duration
     /// get_podip_owner waits this long for a new pod's IP to appear (upstream: 9 × 0.5 s).
     var podIPLookupWindow: Duration
+    /// Pods' expiry (`POD_DEFAULT_LIFETIME`, `POD_MAX_LIFETIME`); the sweep reaps expired pods.
+    var lifetime: PodLifetime
 
     struct ManifestSettings: Sendable {
         var maxBytes: Int
@@ -110,7 +112,8 @@ struct PodsSettings: Sendable {
             tokenRetryInterval: try config.goDuration("tokenRetryInterval", default: "1s"),
             sweepInterval: try config.goDuration("sweepInterval", default: "30s"),
             leaseMargin: try config.goDuration("leaseMargin", default: "30s"),
-            podIPLookupWindow: try config.goDuration("podIPLookupWindow", default: "4500ms")
+            podIPLookupWindow: try config.goDuration("podIPLookupWindow", default: "4500ms"),
+            lifetime: try PodLifetime.load(source)
         )
     }
 }

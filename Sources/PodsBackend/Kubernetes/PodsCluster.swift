@@ -37,10 +37,14 @@ struct PodsCluster: Sendable {
         try await client.create(.pods, namespace: namespace, UnstructuredObject(pod)!)
     }
 
-    /// Merge-patches labels and annotations (nil removes a key).
+    /// Merge-patches labels and annotations (nil removes a key). With `resourceVersion`, the
+    /// API server refuses (409) unless the pod is still that version.
     @discardableResult
-    func patchMetadata(pod name: String, labels: [String: String?] = [:], annotations: [String: String?] = [:]) async throws -> UnstructuredObject {
+    func patchMetadata(
+        pod name: String, labels: [String: String?] = [:], annotations: [String: String?] = [:], resourceVersion: String? = nil
+    ) async throws -> UnstructuredObject {
         var metadata: [String: JSONValue] = [:]
+        if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
         if !labels.isEmpty { metadata["labels"] = .object(labels.mapValues { $0.map(JSONValue.string) ?? .null }) }
         if !annotations.isEmpty { metadata["annotations"] = .object(annotations.mapValues { $0.map(JSONValue.string) ?? .null }) }
         return try await client.patch(.pods, namespace: namespace, name: name, ["metadata": .object(metadata)])
@@ -48,6 +52,17 @@ struct PodsCluster: Sendable {
 
     func deletePod(_ name: String) async throws {
         try await client.delete(.pods, namespace: namespace, name: name, ignoreNotFound: true)
+    }
+
+    /// Deletes `pod` only if it is still exactly as seen (uid and resourceVersion): false when
+    /// it changed or is gone, so of several replicas deleting it, one does.
+    func deletePod(ifUnchanged pod: UnstructuredObject) async throws -> Bool {
+        do {
+            try await client.delete(.pods, namespace: namespace, name: pod.name ?? "", preconditions: DeletePreconditions(pod))
+            return true
+        } catch let error as KubernetesError where error.isNotFound || error.code == 409 {
+            return false
+        }
     }
 
     // MARK: Other namespaced objects

@@ -48,6 +48,8 @@ struct PodCreator: Sendable {
             PodTemplate.Keys.owner: user.description,
             PodTemplate.Keys.createDeadline: KubernetesTime.format(createDeadline),
             PodTemplate.Keys.siloIP: siloIP,
+            PodLifetime.Keys.expiresAt: KubernetesTime.format(
+                settings.lifetime.expiry(forNewPodAskingFor: template.annotation(PodLifetime.Keys.lifetime), now: started)),
             CreationLease.annotation: lifecycle.newLease(deadline: createDeadline).text,
         ]
         let taken = Set(try await cluster.pods(of: user).compactMap(\.name))

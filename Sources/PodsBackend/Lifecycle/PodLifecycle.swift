@@ -180,6 +180,9 @@ actor PodLifecycle {
         var adopted: [String] = []
         var failedRemoved: [String] = []
         var storageRemoved: [String] = []
+        var reaped: [String] = []
+        /// Pods found without an expiry (upstream's, or older than expiries) that got one.
+        var expiriesSet: [String] = []
     }
 
     func sweep() async -> SweepReport {
@@ -194,7 +197,10 @@ actor PodLifecycle {
             logger.warning("sweep could not list pods", metadata: ["error": "\(error)"])
             return report
         }
-        for pod in pods where !pod.isBeingDeleted && pod.podState != nil {
+        for pod in pods where !pod.isBeingDeleted && pod.owner != nil {
+            await reapIfExpired(pod, now: now, report: &report)
+        }
+        for pod in pods where !pod.isBeingDeleted && pod.podState != nil && !report.reaped.contains(pod.name ?? "") {
             guard let name = pod.name else { continue }
             switch pod.podState {
             case .creating where creations[name] == nil:
@@ -209,6 +215,38 @@ actor PodLifecycle {
         }
         report.storageRemoved = await sweepStorage(owners: Set(pods.compactMap(\.owner)))
         return report
+    }
+
+    /// A user's pod past its expiry is deleted as `delete_pod` deletes it (its companions go
+    /// with it; the user's storage after their last pod). The delete names the pod's uid and
+    /// resourceVersion, so when several replicas sweep at once exactly one deletes it, and an
+    /// extension that landed meanwhile saves it. A pod without an expiry gets the default
+    /// lifetime from now: nothing is reaped without that much notice.
+    private func reapIfExpired(_ pod: UnstructuredObject, now: Date, report: inout SweepReport) async {
+        guard let name = pod.name, let owner = pod.owner else { return }
+        guard let expiry = PodLifetime.expiresAt(pod) else {
+            let expiry = now.addingTimeInterval(settings.lifetime.defaultLifetime.seconds)
+            do {
+                try await cluster.patchMetadata(
+                    pod: name, annotations: [PodLifetime.Keys.expiresAt: KubernetesTime.format(expiry)], resourceVersion: pod.resourceVersion)
+                report.expiriesSet.append(name)
+            } catch {
+                logger.debug("could not set an expiry, the next sweep tries again", metadata: ["pod": "\(name)", "error": "\(error)"])
+            }
+            return
+        }
+        guard expiry <= now else { return }
+        do {
+            guard try await cluster.deletePod(ifUnchanged: pod) else { return }
+        } catch {
+            logger.warning("could not delete an expired pod, the next sweep tries again", metadata: ["pod": "\(name)", "error": "\(error)"])
+            return
+        }
+        metrics.reaped.increment()
+        logger.notice(
+            "expired pod deleted", metadata: ["pod": "\(name)", "user": "\(owner)", "expired_at": "\(KubernetesTime.format(expiry))"])
+        startFollowUp(pod: name, user: owner)
+        report.reaped.append(name)
     }
 
     private func adopt(_ pod: UnstructuredObject, now: Date) async -> Bool {

@@ -82,6 +82,11 @@ struct PodTemplate: Sendable {
         }
     }
 
+    /// An annotation the manifest itself sets.
+    func annotation(_ key: String) -> String? {
+        pod["metadata"]?["annotations"]?[key]?.stringValue
+    }
+
     /// Step 9: the labels are ours alone (upstream replaced them: user, domain, podName);
     /// annotations are kept, with ours added.
     mutating func applyIdentity(name: String, user: UserID, namespace: String, annotations: [String: String]) {

@@ -9,6 +9,10 @@ final class PodsMetrics: Sendable {
     let adopted: Counter
     let storageDeleted: Counter
     let refused: Counter
+    /// Pods deleted by the reaper because they expired.
+    let reaped: Counter
+    /// Expiries pushed later by extend_pod.
+    let extensions: Counter
 
     init(registry: PrometheusCollectorRegistry) {
         func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
@@ -29,6 +33,8 @@ final class PodsMetrics: Sendable {
         adopted = counter("adopted_creations", "Creations finished by a replica other than (or a restart of) the one that began them.")
         storageDeleted = counter("storage_deleted", "User storage claims removed after the user's last pod.")
         refused = counter("manifests_refused", "create_pod requests refused for their manifest (whitelist, fetch, policy).")
+        reaped = counter("reaped", "Pods deleted because they were past their expiry.")
+        extensions = counter("extensions", "Pod expiries extended by extend_pod.")
     }
 
     func creations(result: String) -> Counter {

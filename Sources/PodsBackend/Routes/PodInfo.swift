@@ -8,12 +8,13 @@ struct PodInfo {
     let tokens: [String: String]?
     let sshPort: String?
     let ingressDomain: String
+    let lifetime: PodLifetime
     let now: Date
 
     var json: JSONValue {
         let name = pod.name ?? ""
         let first = pod.containers.first
-        let info: [String: JSONValue] = [
+        var info: [String: JSONValue] = [
             "pod_name": .string(name),
             "container_name": .string(first?["name"]?.stringValue ?? ""),
             "image_name": .string(first?["image"]?.stringValue ?? ""),
@@ -29,6 +30,10 @@ struct PodInfo {
             "tokens": .object((tokens ?? [:]).mapValues(JSONValue.string)),
             "k8s_pod_info": .object(sshPort.map { ["sshPort": .string($0)] } ?? [:]),
         ]
+        // Ours, beside upstream's unchanged keys: the expiry, and a warning the day before.
+        let expiry = PodLifetime.expiresAt(pod)
+        info["expires_at"] = expiry.map { .string(KubernetesTime.format($0)) } ?? .null
+        info["expiring_soon"] = .bool(expiry.map { lifetime.isExpiringSoon($0, now: now) } ?? false)
         return .object(info)
     }
 

@@ -36,10 +36,11 @@ struct PodRoutes: Sendable {
         return routes
     }
 
-    /// `pod update`: new tokens for a running pod.
+    /// `pod update`: new tokens for a running pod; a later expiry.
     var updateRoutes: RouteCollection<PodsRequestContext> {
         let routes = RouteCollection(context: PodsRequestContext.self)
         route(routes, "refresh_tokens", defaults: ["tokens": .object([:])], refreshTokens)
+        route(routes, "extend_pod", defaults: ["pod_name": "", "expires_at": .null], extendPod)
         return routes
     }
 
@@ -71,8 +72,11 @@ struct PodRoutes: Sendable {
         let now = Date()
         return .array(
             listed.map { pod in
-                PodInfo(pod: pod, tokens: stored[pod.name ?? ""], sshPort: ports[pod.name ?? ""], ingressDomain: settings.ingressDomain, now: now)
-                    .json
+                PodInfo(
+                    pod: pod, tokens: stored[pod.name ?? ""], sshPort: ports[pod.name ?? ""], ingressDomain: settings.ingressDomain,
+                    lifetime: settings.lifetime, now: now
+                )
+                .json
             })
     }
 
@@ -152,6 +156,42 @@ struct PodRoutes: Sendable {
         }
         try await lifecycle.refreshTokens(of: pod, onlyMissing: false)
         return ["tokens": .object((try await tokens.stored(for: user)[name] ?? [:]).mapValues(JSONValue.string))]
+    }
+
+    /// `POST /extend_pod {user_id, pod_name, duration}`: the expiry becomes now plus `duration`
+    /// (`30d`, `12h`, `1d12h`), at most now plus `POD_MAX_LIFETIME`, and never earlier than it
+    /// was. A pod past its expiry is not revived (the reaper is deleting it); an upstream pod
+    /// without an expiry gets one from now.
+    func extendPod(_ call: PodRequest) async throws -> JSONValue {
+        let text = call.body.string("duration")
+        guard let duration = PodLifetime.parse(text), duration > .zero else {
+            throw PodsError.badRequest("duration must be a lifetime such as 30d, 12h, 90m or 1d12h, not '\(text)'")
+        }
+        // A pod that changed between reading and writing (the reaper, another extension) is
+        // read again: the patch carries the version it was computed from.
+        for _ in 0..<3 {
+            guard let (pod, user) = try await ownedPod(call), let name = pod.name else {
+                throw PodsError(status: .notFound, detail: "no such pod of this user")
+            }
+            guard !pod.isBeingDeleted else { throw PodsError(status: .conflict, detail: "pod \(name) is being deleted") }
+            let now = Date()
+            let current = PodLifetime.expiresAt(pod) ?? now
+            if PodLifetime.expiresAt(pod) != nil, current <= now {
+                throw PodsError(
+                    status: .conflict, detail: "pod \(name) expired at \(KubernetesTime.format(current)); an expired pod cannot be extended")
+            }
+            let expiry = settings.lifetime.extended(from: current, by: duration, now: now)
+            do {
+                try await cluster.patchMetadata(
+                    pod: name, annotations: [PodLifetime.Keys.expiresAt: KubernetesTime.format(expiry)], resourceVersion: pod.resourceVersion)
+            } catch let error as KubernetesError where error.code == 409 {
+                continue
+            }
+            metrics.extensions.increment()
+            call.logger.info("pod extended", metadata: ["pod": "\(name)", "user": "\(user)", "expires_at": "\(KubernetesTime.format(expiry))"])
+            return ["pod_name": .string(name), "expires_at": .string(KubernetesTime.format(expiry))]
+        }
+        throw PodsError(status: .conflict, detail: "the pod kept changing; try again")
     }
 
     /// The body's pod if the body's user owns it. A user_id the caller may not act for is

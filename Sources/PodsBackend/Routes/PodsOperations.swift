@@ -13,6 +13,8 @@ enum PodsOperations {
             "url": Doc.string, "ssh_url": Doc.string,
             "tokens": ["type": "object", "additionalProperties": Doc.string],
             "k8s_pod_info": ["type": "object", "additionalProperties": Doc.string],
+            "expires_at": ["type": ["string", "null"], "description": "When the pod is deleted unless extended (RFC 3339, UTC)"],
+            "expiring_soon": ["type": "boolean", "description": "It expires within a day"],
         ], required: ["pod_name", "owner", "status", "url", "ssh_url", "tokens", "k8s_pod_info"])
 
     static let userBody = Doc.object(["user_id": Doc.string], required: ["user_id"])
@@ -36,13 +38,16 @@ enum PodsOperations {
         502: .init("The Kubernetes API or identity provider is unavailable", schema: Doc.anyObject),
     ]
 
-    static func post(_ path: String, _ summary: String, body: JSONValue, ok: JSONValue, failure: String, tags: [String] = ["pods"]) -> Doc.Operation {
+    static func post(
+        _ path: String, _ summary: String, body: JSONValue, ok: JSONValue, failure: String, tags: [String] = ["pods"],
+        also: [Int: Doc.Operation.Response] = [:]
+    ) -> Doc.Operation {
         .init(
             "POST", path, summary: summary, tags: tags, requestBody: Doc.jsonBody(body),
             responses: authFailures.merging([
                 200: .init("Done", schema: ok),
                 400: .init(failure, schema: Doc.anyObject),
-            ]) { $1 })
+            ]) { $1 }.merging(also) { $1 })
     }
 
     static let all: [Doc.Operation] = [
@@ -70,6 +75,17 @@ enum PodsOperations {
         post(
             "/refresh_tokens", "Read a ready pod's tokens again (/tmp/<key> for each copy-token key).", body: podBody,
             ok: Doc.object(["tokens": ["type": "object", "additionalProperties": Doc.string]]), failure: "Invalid user_id"),
+        post(
+            "/extend_pod",
+            "Push a pod's expiry to now + duration (30d, 12h, 1d12h), at most now + POD_MAX_LIFETIME, never earlier; the owner or an admin.",
+            body: Doc.object(
+                ["user_id": Doc.string, "pod_name": Doc.string, "duration": Doc.string], required: ["user_id", "pod_name", "duration"]),
+            ok: Doc.object(["pod_name": Doc.string, "expires_at": Doc.string], required: ["pod_name", "expires_at"]),
+            failure: "Invalid duration",
+            also: [
+                404: .init("No such pod of this user", schema: Doc.errorDetail),
+                409: .init("The pod expired, is being deleted, or kept changing", schema: Doc.errorDetail),
+            ]),
         post(
             "/delete_all_user", "Admin: delete every pod of a user and their storage, and wait.", body: userBody,
             ok: Doc.object(["deleted": Doc.boolean], required: ["deleted"]), failure: "Invalid user_id", tags: ["admin"]),

@@ -182,5 +182,8 @@ enum TestManifests {
         "privileged.yaml": privileged,
         "unknown_mount.yaml": unknownMount,
         "other_namespace.yaml": longKey.replacingOccurrences(of: "  name: longkey\n", with: "  name: longkey\n  namespace: kube-system\n"),
+        // Manifests asking for a lifetime (less than the default is kept; more is capped).
+        "short_lived.yaml": longKey.replacingOccurrences(of: "  annotations:\n", with: "  annotations:\n    sciencedata.dk/lifetime: 1h\n"),
+        "long_lived.yaml": longKey.replacingOccurrences(of: "  annotations:\n", with: "  annotations:\n    sciencedata.dk/lifetime: 60d\n"),
     ]
 }

@@ -112,12 +112,20 @@ public struct KubernetesClient: Sendable {
     }
 
     /// Deletes; a missing object is not an error when `ignoreNotFound` (idempotent teardown).
+    /// `preconditions` (uid, resourceVersion) make the API server refuse with 409 Conflict
+    /// unless the object is still the one the caller saw: of several deleters, one wins.
     public func delete(
         _ resource: ResourceDescriptor, namespace: String? = nil, name: String, propagation: PropagationPolicy = .background,
-        gracePeriodSeconds: Int? = nil, ignoreNotFound: Bool = false
+        gracePeriodSeconds: Int? = nil, preconditions: DeletePreconditions? = nil, ignoreNotFound: Bool = false
     ) async throws {
         var options: [String: JSONValue] = ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": .string(propagation.rawValue)]
         if let gracePeriodSeconds { options["gracePeriodSeconds"] = .number(Double(gracePeriodSeconds)) }
+        if let preconditions {
+            var fields: [String: JSONValue] = [:]
+            fields["uid"] = preconditions.uid.map(JSONValue.string)
+            fields["resourceVersion"] = preconditions.resourceVersion.map(JSONValue.string)
+            options["preconditions"] = .object(fields)
+        }
         do {
             _ = try await send(.DELETE, resource.path(namespace: namespace ?? defaultNamespace(resource), name: name), body: .object(options))
         } catch let error as KubernetesError where error.isNotFound && ignoreNotFound {
@@ -209,5 +217,21 @@ public struct KubernetesClient: Sendable {
             throw error
         }
         return data
+    }
+}
+
+/// A delete's conditions on the object as it is (DeleteOptions.preconditions).
+public struct DeletePreconditions: Sendable, Equatable {
+    public var uid: String?
+    public var resourceVersion: String?
+
+    public init(uid: String? = nil, resourceVersion: String? = nil) {
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+    }
+
+    /// The object exactly as seen: its uid and its resourceVersion.
+    public init(_ object: UnstructuredObject) {
+        self.init(uid: object.uid, resourceVersion: object.resourceVersion)
     }
 }
