@@ -15,6 +15,7 @@ enum PodsBackend {
         let definition: ServiceDefinition<PodsRequestContext>
         let cluster: PodsCluster
         let storage: UserStorage
+        let cache: PodsCache
     }
 
     static func make(
@@ -42,14 +43,15 @@ enum PodsBackend {
         let access = CallerAccess(
             authenticator: CallerAuthenticator(settings: settings.callers, users: users), policy: PolicyEnforcer(store: policy))
         let address = CallerAddress(trustedProxies: settings.trustedProxies, testingHost: settings.testingHost)
+        let cache = PodsCache(cluster: cluster)
         let pods = PodRoutes(
             settings: settings, cluster: cluster, tokens: tokens, companions: companions, creator: creator, lifecycle: lifecycle,
-            address: address, metrics: metrics
+            address: address, metrics: metrics, cache: cache
         )
         let admin = AdminRoutes(
             cluster: cluster, storage: storage, companions: companions, lifecycle: lifecycle, address: address, timeoutDelete: settings.timeoutDelete
         )
-        let addresses = AddressRoutes(cluster: cluster, podSubnet: settings.podSubnet, lookupWindow: settings.podIPLookupWindow)
+        let addresses = AddressRoutes(cluster: cluster, podSubnet: settings.podSubnet, lookupWindow: settings.podIPLookupWindow, cache: cache)
         if settings.callers.modes.contains(.none) {
             logger.warning("BACKEND_AUTHMODES includes none: any caller may act for any user, as upstream")
         }
@@ -62,6 +64,11 @@ enum PodsBackend {
             }
         ]
         if let auth = settings.callers.auth { readiness.append(.identityProvider(auth)) }
+        // Not ready until the watch-fed copy has listed once.
+        readiness.append(
+            ReadinessCheck(name: "pods_cache") {
+                guard cache.hasSynced else { throw PodsError(status: .serviceUnavailable, detail: "the pod cache has not synced yet") }
+            })
         let definition = ServiceDefinition(
             name: "user-pods-backend", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(
@@ -72,7 +79,9 @@ enum PodsBackend {
             ),
             readinessChecks: readiness,
             metricsRegistry: metricsRegistry,
-            services: [PodSweeper(lifecycle: lifecycle, interval: settings.sweepInterval), PolicyReloader(store: policy)]
+            services: [
+                PodsCache.Runner(cache: cache), PodSweeper(lifecycle: lifecycle, interval: settings.sweepInterval), PolicyReloader(store: policy),
+            ]
         ) { routes in
             // One user's pods: the owner is the body's user_id, so the handler asks the policy.
             routes.group(access.guarding(PolicyBinding(.pod, .read, .inHandler(.private)))).addRoutes(pods.readRoutes)
@@ -84,7 +93,7 @@ enum PodsBackend {
             routes.group(access.guarding(PolicyBinding(.pod, .read, .fixed(.protected)), plainTextRefusal: true)).addRoutes(addresses.collection)
             PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<PodsRequestContext>.binding)))
         }
-        return Parts(definition: definition, cluster: cluster, storage: storage)
+        return Parts(definition: definition, cluster: cluster, storage: storage, cache: cache)
     }
 
     /// `BACKEND_REPLICAID`, else the pod's name (HOSTNAME): a restarted replica keeps its

@@ -11,6 +11,9 @@ public struct TestCluster: Sendable {
     public let client: KubernetesClient
     public let namespace: String
     public let isReal: Bool
+    /// kube-sim itself (its test hooks: dropped watches, expired resourceVersions); nil on a
+    /// real cluster.
+    public let simulator: KubeSimulator?
 
     public static let realContext = ProcessInfo.processInfo.environment["REXEC_TEST_REAL_CLUSTER"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -23,24 +26,27 @@ public struct TestCluster: Sendable {
                 )
                 return
             }
-            try await withNamespace(KubernetesClient(configuration: configuration), isReal: true, body)
+            try await withNamespace(KubernetesClient(configuration: configuration), simulator: nil, body)
         } else {
             var settings = KubeSimulator.Settings()
             settings.simulation.podStartDelay = .milliseconds(50)
             try await KubeSimFixture.run(settings: settings) { sim in
-                try await withNamespace(sim.kubernetesClient(), isReal: false, body)
+                try await withNamespace(sim.kubernetesClient(), simulator: sim.simulator, body)
             }
         }
     }
 
-    private static func withNamespace(_ client: KubernetesClient, isReal: Bool, _ body: @Sendable (TestCluster) async throws -> Void) async throws {
+    private static func withNamespace(
+        _ client: KubernetesClient, simulator: KubeSimulator?, _ body: @Sendable (TestCluster) async throws -> Void
+    ) async throws {
         let namespace = try await client.create(
             .namespaces,
             UnstructuredObject(["metadata": ["generateName": "rexec-test-", "labels": ["app.kubernetes.io/part-of": "rexec-stack-tests"]]]))
         let name = try #require(namespace.name)
         var scoped = client.configuration
         scoped.namespace = name
-        let cluster = TestCluster(client: KubernetesClient(configuration: scoped, timeout: client.timeout), namespace: name, isReal: isReal)
+        let cluster = TestCluster(
+            client: KubernetesClient(configuration: scoped, timeout: client.timeout), namespace: name, isReal: simulator == nil, simulator: simulator)
         do {
             try await body(cluster)
         } catch {

@@ -175,3 +175,55 @@ struct PodExpiryTests {
         }
     }
 }
+
+/// get_pods, ownership checks and get_podip_owner from the watch-fed cache: no API call per
+/// read once synced, a write seen by the next read, a dropped watch and a 410 survived.
+@Suite("Pods cache")
+struct PodsCacheTests {
+    static let keys = PodExpiryTests.keys
+
+    @Test("once synced, get_pods makes no API call; a pod created or deleted through the backend is in the very next get_pods")
+    func readYourWrites() async throws {
+        // No periodic sweep: its lists would blur the count of the reads'.
+        try await PodsHarness.run(environment: ["BACKEND_SWEEPINTERVAL": "1h"]) { harness in
+            guard let store = harness.cluster.simulator?.store else { return }
+            #expect(await harness.backend.cache.waitUntilSynced(timeout: .seconds(10)))
+            let created = try await harness.createPod("test_long_key.yaml")
+            let name = try #require(created["pod_name"]?.stringValue)
+            // The next read sees the new pod (Creating).
+            let first = try await harness.getPods()
+            #expect(first.body.arrayValue?.map { $0["pod_name"]?.stringValue } == [name] && first.body[0]?["status"] == "Creating")
+            try await harness.writeFiles(pod: name, Self.keys)
+            #expect(try await harness.watchCreate(name)["ready"] == true)
+            let lists = await store.listRequests
+            for _ in 0..<5 {
+                let ready = try await harness.getPods()
+                #expect(ready.body[0]?["tokens"] == ["shortkey": "s", "longkey": "l"] && ready.body[0]?["ssh_url"] != nil)
+            }
+            let after = await store.listRequests
+            #expect(after == lists, "get_pods listed \(after - lists) times")
+            #expect(try await harness.deletePod(name).status == 200)
+            #expect(try await harness.getPods().body[0]?["status"] == "Deleting")
+        }
+    }
+
+    @Test("a dropped watch and a 410 Gone are survived: pods made meanwhile appear, pods deleted meanwhile go")
+    func dropsAndGone() async throws {
+        try await PodsHarness.run { harness in
+            guard let store = harness.cluster.simulator?.store else { return }
+            #expect(await harness.backend.cache.waitUntilSynced(timeout: .seconds(10)))
+            let kept = try await harness.createReady("test_long_key.yaml", tokens: Self.keys)
+            for expired in [false, true] {
+                await store.beginWatchOutage()
+                let made = try await harness.createReady("test_long_key.yaml", tokens: Self.keys)
+                await store.endWatchOutage(expired: expired)
+                let names = try await harness.getPods().body.arrayValue?.compactMap { $0["pod_name"]?.stringValue } ?? []
+                #expect(names.contains(kept) && names.contains(made), "\(names)")
+                #expect(try await harness.deletePod(made).status == 200)
+                try await harness.waitFor(.pods, made) { $0 == nil }
+            }
+            try await waitUntil("the cache drops the deleted pods") { harness.backend.cache.pods.count == 1 }
+            #expect(harness.backend.cache.pods.lists >= 2)
+        }
+    }
+}

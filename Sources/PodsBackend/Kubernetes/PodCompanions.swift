@@ -96,10 +96,15 @@ struct PodCompanions: Sendable {
         var ports: [String: String] = [:]
         for service in services {
             guard let pod = service.labels[PodTemplate.Keys.createdForPod], service.name == ResourceNames.sshService(pod: pod) else { continue }
-            let port = (service["spec"]?["ports"]?.arrayValue ?? []).first { $0["targetPort"]?.scalarDescription == "22" }
-            if let nodePort = port?["nodePort"]?.scalarDescription { ports[pod] = nodePort }
+            if let nodePort = Self.sshNodePort(service) { ports[pod] = nodePort }
         }
         return ports
+    }
+
+    /// The NodePort of an ssh Service's port 22.
+    static func sshNodePort(_ service: UnstructuredObject) -> String? {
+        let port = (service["spec"]?["ports"]?.arrayValue ?? []).first { $0["targetPort"]?.scalarDescription == "22" }
+        return port?["nodePort"]?.scalarDescription
     }
 
     /// Upstream's objects had no owner: after their pod is gone they are removed by label.

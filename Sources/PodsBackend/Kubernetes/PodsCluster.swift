@@ -7,6 +7,8 @@ import Kubernetes
 struct PodsCluster: Sendable {
     let client: KubernetesClient
     let namespace: String
+    /// Every pod write's resourceVersion, for the cache's read-your-writes.
+    let fence = WriteFence()
 
     init(client: KubernetesClient, namespace: String) {
         var configuration = client.configuration
@@ -34,7 +36,9 @@ struct PodsCluster: Sendable {
     }
 
     func createPod(_ pod: JSONValue) async throws -> UnstructuredObject {
-        try await client.create(.pods, namespace: namespace, UnstructuredObject(pod)!)
+        let created = try await client.create(.pods, namespace: namespace, UnstructuredObject(pod)!)
+        fence.record(created)
+        return created
     }
 
     /// Merge-patches labels and annotations (nil removes a key). With `resourceVersion`, the
@@ -47,18 +51,21 @@ struct PodsCluster: Sendable {
         if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
         if !labels.isEmpty { metadata["labels"] = .object(labels.mapValues { $0.map(JSONValue.string) ?? .null }) }
         if !annotations.isEmpty { metadata["annotations"] = .object(annotations.mapValues { $0.map(JSONValue.string) ?? .null }) }
-        return try await client.patch(.pods, namespace: namespace, name: name, ["metadata": .object(metadata)])
+        let patched = try await client.patch(.pods, namespace: namespace, name: name, ["metadata": .object(metadata)])
+        fence.record(patched)
+        return patched
     }
 
     func deletePod(_ name: String) async throws {
-        try await client.delete(.pods, namespace: namespace, name: name, ignoreNotFound: true)
+        fence.recordDeletion(try await client.delete(.pods, namespace: namespace, name: name, ignoreNotFound: true))
     }
 
     /// Deletes `pod` only if it is still exactly as seen (uid and resourceVersion): false when
     /// it changed or is gone, so of several replicas deleting it, one does.
     func deletePod(ifUnchanged pod: UnstructuredObject) async throws -> Bool {
         do {
-            try await client.delete(.pods, namespace: namespace, name: pod.name ?? "", preconditions: DeletePreconditions(pod))
+            fence.recordDeletion(
+                try await client.delete(.pods, namespace: namespace, name: pod.name ?? "", preconditions: DeletePreconditions(pod)))
             return true
         } catch let error as KubernetesError where error.isNotFound || error.code == 409 {
             return false

@@ -13,6 +13,8 @@ struct AddressRoutes: Sendable {
     let cluster: PodsCluster
     let podSubnet: IPAddressRange
     let lookupWindow: Duration
+    /// Answers at once when the watch-fed copy knows the address.
+    var cache: PodsCache?
 
     var collection: RouteCollection<PodsRequestContext> {
         let routes = RouteCollection(context: PodsRequestContext.self)
@@ -24,6 +26,12 @@ struct AddressRoutes: Sendable {
         guard let text = request.uri.queryParameters["ip"].map(String.init), let ip = IPAddress(text), podSubnet.contains(ip) else {
             return Self.text("", status: .badRequest)
         }
+        if let cache, cache.hasSynced,
+            let pod = cache.pods(withIP: ip.description).first(where: { $0.phase == "Running" && !$0.isBeingDeleted }), let owner = pod.owner
+        {
+            return Self.text(owner.description)
+        }
+        // Not (yet) in the copy: a pod just started may get its address any moment.
         let selector = "status.podIP=\(ip.description)"
         let owner = try? await withDeadline(lookupWindow) { () -> String? in
             let events = cluster.client.events(.pods, namespace: cluster.namespace, fieldSelector: selector)

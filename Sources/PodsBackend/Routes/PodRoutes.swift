@@ -17,6 +17,8 @@ struct PodRoutes: Sendable {
     let lifecycle: PodLifecycle
     let address: CallerAddress
     let metrics: PodsMetrics
+    /// The watch-fed copy the reads use when it is current (nil: read live).
+    var cache: PodsCache?
 
     /// `pod read` of the body's user's pods: list, wait, logs. Each route asks the policy
     /// once it has read `user_id` (``PodRequest/user(_:)``).
@@ -62,11 +64,20 @@ struct PodRoutes: Sendable {
 
     func getPods(_ call: PodRequest) async throws -> JSONValue {
         let user = try call.user()
-        async let pods = cluster.pods(of: user)
-        async let tokens = tokens.stored(for: user)
-        let listed = try await pods
-        let ports = try await companions.sshPorts(pods: listed.compactMap(\.name))
-        let stored = try await tokens
+        let listed: [UnstructuredObject]
+        let ports: [String: String]
+        let stored: [String: [String: String]]
+        if let cache, await cache.isCurrent() {
+            listed = cache.pods(of: user)
+            ports = cache.sshPorts(pods: listed.compactMap(\.name))
+            stored = cache.tokens(of: user)
+        } else {
+            async let pods = cluster.pods(of: user)
+            async let tokens = tokens.stored(for: user)
+            listed = try await pods
+            ports = try await companions.sshPorts(pods: listed.compactMap(\.name))
+            stored = try await tokens
+        }
         // Upstream encoded an empty list as null; the frontend handles it.
         guard !listed.isEmpty else { return .null }
         let now = Date()
@@ -200,7 +211,13 @@ struct PodRoutes: Sendable {
         guard let user = try? UserID(call.body.string("user_id")) else { return nil }
         try call.requireActingFor(user)
         let name = call.body.string("pod_name")
-        guard DNSName.isSubdomain(name), let pod = try await cluster.pod(name), pod.owner == user else { return nil }
+        guard DNSName.isSubdomain(name), let pod = try await pod(name), pod.owner == user else { return nil }
         return (pod, user)
+    }
+
+    /// From the cache when it is current (its copy keeps what these routes read), else live.
+    private func pod(_ name: String) async throws -> UnstructuredObject? {
+        if let cache, await cache.isCurrent() { return cache.pods.item(name: name) }
+        return try await cluster.pod(name)
     }
 }

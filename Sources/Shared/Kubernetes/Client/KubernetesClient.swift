@@ -114,10 +114,13 @@ public struct KubernetesClient: Sendable {
     /// Deletes; a missing object is not an error when `ignoreNotFound` (idempotent teardown).
     /// `preconditions` (uid, resourceVersion) make the API server refuse with 409 Conflict
     /// unless the object is still the one the caller saw: of several deleters, one wins.
+    /// Answers what the API server answered: the object as it is now (marked for deletion, or
+    /// as last stored), a Status for some kinds, nil for a missing object with `ignoreNotFound`.
+    @discardableResult
     public func delete(
         _ resource: ResourceDescriptor, namespace: String? = nil, name: String, propagation: PropagationPolicy = .background,
         gracePeriodSeconds: Int? = nil, preconditions: DeletePreconditions? = nil, ignoreNotFound: Bool = false
-    ) async throws {
+    ) async throws -> UnstructuredObject? {
         var options: [String: JSONValue] = ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": .string(propagation.rawValue)]
         if let gracePeriodSeconds { options["gracePeriodSeconds"] = .number(Double(gracePeriodSeconds)) }
         if let preconditions {
@@ -127,9 +130,10 @@ public struct KubernetesClient: Sendable {
             options["preconditions"] = .object(fields)
         }
         do {
-            _ = try await send(.DELETE, resource.path(namespace: namespace ?? defaultNamespace(resource), name: name), body: .object(options))
+            return UnstructuredObject(
+                try await send(.DELETE, resource.path(namespace: namespace ?? defaultNamespace(resource), name: name), body: .object(options)))
         } catch let error as KubernetesError where error.isNotFound && ignoreNotFound {
-            return
+            return nil
         }
     }
 
