@@ -143,7 +143,9 @@ def main():
             present = arguments.creations + arguments.concurrent + 10 + arguments.creations
             fill = max(0, arguments.pods - present)
             fill_time, _ = timed(lambda: [session.post(f"{kube}/api/v1/namespaces/{NAMESPACE}/pods", json={
-                "metadata": {"name": f"other-{i}", "labels": {"user": f"u{i % 1000}", "domain": "bench.org", "podName": f"other-{i}"}},
+                "metadata": {"name": f"other-{i}", "labels": {"user": f"u{i % 1000}", "domain": "bench.org", "podName": f"other-{i}"},
+                             # As the backend makes them: with an expiry (else its sweep gives each one).
+                             "annotations": {"sciencedata.dk/expires-at": "2099-01-01T00:00:00Z"}},
                 # Placed already: the simulated scheduler leaves it alone.
                 "spec": {"nodeName": "kube-sim-node-1", "containers": [{"name": "c", "image": "busybox:1.36"}]},
             }).raise_for_status() for i in range(fill)])

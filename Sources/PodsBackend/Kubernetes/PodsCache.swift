@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// records its resourceVersion in the ``WriteFence``; a read first waits (up to
 /// `catchUpTimeout`) until the pod watch has passed it, and reads live when it cannot.
 final class PodsCache: Sendable {
-    let pods: Informer<UnstructuredObject>
+    let pods: Informer<CachedPod>
     let tokenSecrets: Informer<TokenSecret>
     let sshServices: Informer<SSHService>
     let fence: WriteFence
@@ -36,11 +36,11 @@ final class PodsCache: Sendable {
         let namespace = cluster.namespace
         fence = cluster.fence
         pods = Informer(
-            client: client, resource: .pods, namespace: namespace, project: Self.trim,
+            client: client, resource: .pods, namespace: namespace, project: CachedPod.init,
             index: { pod in
                 var keys: [String] = []
-                if let owner = pod.owner { keys.append(Self.ownerKey(owner)) }
-                if let ip = pod["status"]?["podIP"]?.stringValue, !ip.isEmpty { keys.append("ip:\(ip)") }
+                if let owner = UserID(labels: pod.labels) { keys.append(Self.ownerKey(owner)) }
+                if !pod.podIP.isEmpty { keys.append("ip:\(pod.podIP)") }
                 return keys
             })
         tokenSecrets = Informer(
@@ -82,7 +82,11 @@ final class PodsCache: Sendable {
     }
 
     func pods(of user: UserID) -> [UnstructuredObject] {
-        pods.items(indexedBy: Self.ownerKey(user)).sorted { ($0.name ?? "") < ($1.name ?? "") }
+        pods.items(indexedBy: Self.ownerKey(user)).sorted { $0.name < $1.name }.map(\.object)
+    }
+
+    func pod(_ name: String) -> UnstructuredObject? {
+        pods.item(name: name)?.object
     }
 
     func tokens(of user: UserID) -> [String: [String: String]] {
@@ -98,27 +102,7 @@ final class PodsCache: Sendable {
     }
 
     func pods(withIP ip: String) -> [UnstructuredObject] {
-        pods.items(indexedBy: "ip:\(ip)")
-    }
-
-    /// A pod as the routes read it: metadata (labels and annotations whole: the state, the
-    /// owner, the deadlines, the expiry), each container's name and image, and the status
-    /// fields podInfo shows. About a tenth of a full pod.
-    static func trim(_ pod: UnstructuredObject) -> UnstructuredObject? {
-        var metadata: [String: JSONValue] = [:]
-        for key in ["name", "namespace", "uid", "resourceVersion", "labels", "annotations", "deletionTimestamp", "creationTimestamp"] {
-            metadata[key] = pod.metadata[key]
-        }
-        let containers = pod.containers.map { container -> JSONValue in
-            var kept: [String: JSONValue] = [:]
-            kept["name"] = container["name"]
-            kept["image"] = container["image"]
-            return .object(kept)
-        }
-        var status: [String: JSONValue] = [:]
-        for key in ["phase", "podIP", "hostIP", "startTime"] { status[key] = pod["status"]?[key] }
-        status["conditions"] = .array((pod["status"]?["conditions"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "Ready" })
-        return UnstructuredObject(["metadata": .object(metadata), "spec": ["containers": .array(containers)], "status": .object(status)])
+        pods.items(indexedBy: "ip:\(ip)").map(\.object)
     }
 
     /// Runs the three informers for the service's life.
@@ -134,6 +118,66 @@ final class PodsCache: Sendable {
                 }
             }
         }
+    }
+}
+
+/// A pod as the routes read it, in plain fields (a tenth of the memory of the pod's JSON):
+/// metadata (labels and annotations whole: the state, the owner, the deadlines, the expiry),
+/// each container's name and image, and the status fields podInfo shows. ``object`` gives it
+/// back in the pod's own shape for the code that reads pods.
+struct CachedPod: Sendable {
+    let name: String
+    let namespace: String
+    let uid: String
+    let resourceVersion: String
+    let labels: [String: String]
+    let annotations: [String: String]
+    let deletionTimestamp: String?
+    let creationTimestamp: String?
+    let containers: [(name: String, image: String)]
+    let phase: String
+    let podIP: String
+    let hostIP: String
+    let startTime: String?
+    /// The Ready condition's status, when there is one.
+    let ready: String?
+
+    init?(_ pod: UnstructuredObject) {
+        guard let name = pod.name else { return nil }
+        self.name = name
+        namespace = pod.namespace ?? ""
+        uid = pod.uid ?? ""
+        resourceVersion = pod.resourceVersion ?? ""
+        labels = pod.labels
+        annotations = pod.annotations
+        deletionTimestamp = pod.metadata["deletionTimestamp"]?.stringValue
+        creationTimestamp = pod.metadata["creationTimestamp"]?.stringValue
+        containers = pod.containers.map { ($0["name"]?.stringValue ?? "", $0["image"]?.stringValue ?? "") }
+        let status = pod["status"]
+        phase = status?["phase"]?.stringValue ?? ""
+        podIP = status?["podIP"]?.stringValue ?? ""
+        hostIP = status?["hostIP"]?.stringValue ?? ""
+        startTime = status?["startTime"]?.stringValue
+        ready = (status?["conditions"]?.arrayValue ?? []).first { $0["type"]?.stringValue == "Ready" }?["status"]?.stringValue
+    }
+
+    var object: UnstructuredObject {
+        var metadata: [String: JSONValue] = [
+            "name": .string(name), "namespace": .string(namespace), "uid": .string(uid), "resourceVersion": .string(resourceVersion),
+            "labels": .object(labels.mapValues(JSONValue.string)), "annotations": .object(annotations.mapValues(JSONValue.string)),
+        ]
+        metadata["deletionTimestamp"] = deletionTimestamp.map(JSONValue.string)
+        metadata["creationTimestamp"] = creationTimestamp.map(JSONValue.string)
+        var status: [String: JSONValue] = ["phase": .string(phase)]
+        if !podIP.isEmpty { status["podIP"] = .string(podIP) }
+        if !hostIP.isEmpty { status["hostIP"] = .string(hostIP) }
+        status["startTime"] = startTime.map(JSONValue.string)
+        if let ready { status["conditions"] = [["type": "Ready", "status": .string(ready)]] }
+        return UnstructuredObject([
+            "metadata": .object(metadata),
+            "spec": ["containers": .array(containers.map { ["name": .string($0.name), "image": .string($0.image)] })],
+            "status": .object(status),
+        ])
     }
 }
 

@@ -217,7 +217,7 @@ struct PodRoutes: Sendable {
 
     /// From the cache when it is current (its copy keeps what these routes read), else live.
     private func pod(_ name: String) async throws -> UnstructuredObject? {
-        if let cache, await cache.isCurrent() { return cache.pods.item(name: name) }
+        if let cache, await cache.isCurrent() { return cache.pod(name) }
         return try await cluster.pod(name)
     }
 }
