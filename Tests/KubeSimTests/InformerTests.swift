@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Essentials
 import Foundation
 import Kubernetes
@@ -103,6 +104,26 @@ struct InformerTests {
             #expect(await informer.waitUntilSeen(resourceVersion: arrived, timeout: .seconds(10)))
             try await waitUntil("the informer listed again") { informer.lists == 2 }
             #expect(Self.owners(informer, "a") == ["stays"] && Self.owners(informer, "b") == ["arrives"])
+        }
+    }
+
+    @Test("kube-sim's POST /_sim/watches/drop ends the watches on demand (with expire=true, as 410s): the informer recovers either way")
+    func dropOverHTTP() async throws {
+        try await KubeSimFixture.run { sim in
+            let kube = try sim.kubernetesClient()
+            let informer = Self.informer(kube)
+            let running = Task { await informer.run() }
+            defer { running.cancel() }
+            #expect(await informer.waitUntilSynced(timeout: .seconds(10)))
+            for expire in [false, true] {
+                try await waitUntil("the watch is open") { await sim.simulator.store.openWatches == 1 }
+                var request = HTTPClientRequest(url: kube.configuration.server.absoluteString + "/_sim/watches/drop?expire=\(expire)")
+                request.method = .POST
+                #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status == .noContent)
+                let written = try await Self.create(kube, "after-\(expire)", owner: "a")
+                #expect(await informer.waitUntilSeen(resourceVersion: written, timeout: .seconds(10)))
+            }
+            #expect(Self.owners(informer, "a") == ["after-false", "after-true"] && informer.lists == 2)
         }
     }
 }

@@ -11,6 +11,9 @@ import ServiceKit
 ///   until a client's watch is established.
 /// - `GET /_sim/access` — every authorization decision (with `--auth-file`), to check that a
 ///   service needed no more than its chart grants.
+/// - `POST /_sim/watches/drop` — ends every open watch, as a restarted API server or a broken
+///   connection does; with `?expire=true` the history is compacted first and each watch ends
+///   with a 410 Gone, so clients must list again (informers' recovery, on demand).
 struct SimulationControlRoutes: Sendable {
     let store: ObjectStore
     let pods: PodRuntime
@@ -32,6 +35,12 @@ struct SimulationControlRoutes: Sendable {
                         ]
                     }),
             ])
+        }
+        router.post("_sim/watches/drop") { request, _ in
+            let expire = QueryParameters(request.uri)["expire"] == "true"
+            await store.beginWatchOutage()
+            await store.endWatchOutage(expired: expire)
+            return Response(status: .noContent)
         }
         router.put("_sim/namespaces/:namespace/pods/:name/files") { request, context in
             guard let path = QueryParameters(request.uri)["path"], path.hasPrefix("/") else {
