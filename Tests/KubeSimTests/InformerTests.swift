@@ -31,6 +31,16 @@ struct InformerTests {
         return try #require(try await kube.create(.configMaps, namespace: "default", object).resourceVersion)
     }
 
+    /// An informer over `kube`, synced and with its watch open, for `body`.
+    static func withInformer(_ sim: KubeSimFixture, _ kube: KubernetesClient, _ body: (Informer<Kept>) async throws -> Void) async throws {
+        let informer = informer(kube)
+        let running = Task { await informer.run() }
+        defer { running.cancel() }
+        #expect(await informer.waitUntilSynced(timeout: .seconds(10)))
+        try await waitUntil("the watch is open") { await sim.simulator.store.openWatches == 1 }
+        try await body(informer)
+    }
+
     static func owners(_ informer: Informer<Kept>, _ owner: String) -> [String] {
         informer.items(indexedBy: "owner:\(owner)").map(\.name).sorted()
     }
@@ -72,17 +82,14 @@ struct InformerTests {
         try await KubeSimFixture.run { sim in
             let kube = try sim.kubernetesClient()
             _ = try await Self.create(kube, "before", owner: "a")
-            let informer = Self.informer(kube)
-            let running = Task { await informer.run() }
-            defer { running.cancel() }
-            #expect(await informer.waitUntilSynced(timeout: .seconds(10)))
-            try await waitUntil("the watch is open") { await sim.simulator.store.openWatches == 1 }
-            await sim.simulator.store.beginWatchOutage()
-            let during = try await Self.create(kube, "during", owner: "a")
-            await sim.simulator.store.endWatchOutage(expired: false)
-            #expect(await informer.waitUntilSeen(resourceVersion: during, timeout: .seconds(10)))
-            #expect(Self.owners(informer, "a") == ["before", "during"])
-            #expect(informer.lists == 1)
+            try await Self.withInformer(sim, kube) { informer in
+                await sim.simulator.store.beginWatchOutage()
+                let during = try await Self.create(kube, "during", owner: "a")
+                await sim.simulator.store.endWatchOutage(expired: false)
+                #expect(await informer.waitUntilSeen(resourceVersion: during, timeout: .seconds(10)))
+                #expect(Self.owners(informer, "a") == ["before", "during"])
+                #expect(informer.lists == 1)
+            }
         }
     }
 
@@ -92,18 +99,15 @@ struct InformerTests {
             let kube = try sim.kubernetesClient()
             _ = try await Self.create(kube, "stays", owner: "a")
             _ = try await Self.create(kube, "goes", owner: "a")
-            let informer = Self.informer(kube)
-            let running = Task { await informer.run() }
-            defer { running.cancel() }
-            #expect(await informer.waitUntilSynced(timeout: .seconds(10)))
-            try await waitUntil("the watch is open") { await sim.simulator.store.openWatches == 1 }
-            await sim.simulator.store.beginWatchOutage()
-            try await kube.delete(.configMaps, namespace: "default", name: "goes")
-            let arrived = try await Self.create(kube, "arrives", owner: "b")
-            await sim.simulator.store.endWatchOutage(expired: true)
-            #expect(await informer.waitUntilSeen(resourceVersion: arrived, timeout: .seconds(10)))
-            try await waitUntil("the informer listed again") { informer.lists == 2 }
-            #expect(Self.owners(informer, "a") == ["stays"] && Self.owners(informer, "b") == ["arrives"])
+            try await Self.withInformer(sim, kube) { informer in
+                await sim.simulator.store.beginWatchOutage()
+                try await kube.delete(.configMaps, namespace: "default", name: "goes")
+                let arrived = try await Self.create(kube, "arrives", owner: "b")
+                await sim.simulator.store.endWatchOutage(expired: true)
+                #expect(await informer.waitUntilSeen(resourceVersion: arrived, timeout: .seconds(10)))
+                try await waitUntil("the informer listed again") { informer.lists == 2 }
+                #expect(Self.owners(informer, "a") == ["stays"] && Self.owners(informer, "b") == ["arrives"])
+            }
         }
     }
 
