@@ -69,6 +69,13 @@ struct ActionAPITests {
         #expect(package["owner_org"] == "o1" && package["organization"]?["name"] == "lab")
         let back = try #require(PackageDictionary.dataset(package))
         #expect(back == dataset)
+        // For CKAN itself, which takes text only: other JSON values go as their JSON text.
+        let forCKAN = PackageDictionary.packageData(dataset, includingID: true, stringExtras: true)
+        #expect(
+            forCKAN["extras"] == [
+                ["key": "port", "value": "9092"], ["key": "mapping", "value": #"{"k":"v"}"#], ["key": "ndp_user_id", "value": "u1"],
+            ])
+        #expect(PackageDictionary.packageData(dataset, includingID: true)["extras"]?[0]?["value"] == 9092)
         // CKAN's own timestamps: microseconds and no zone.
         #expect(PackageDictionary.time("2027-01-15T08:00:00.250999") == PackageDictionary.time("2027-01-15T08:00:00.250+00:00"))
         #expect(PackageDictionary.time("2027-01-15T08:00:00") == CatalogTime.parse("2027-01-15T08:00:00.000Z"))

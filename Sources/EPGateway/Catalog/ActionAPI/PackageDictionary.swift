@@ -152,13 +152,20 @@ extension PackageDictionary {
 
     /// The data dictionary `package_create` and `package_update` take for `dataset`:
     /// resources with their ids (an endpoint keeps them; CKAN does for existing ones).
-    static func packageData(_ dataset: CatalogDataset, includingID: Bool) -> [String: JSONValue] {
+    /// `stringExtras`: CKAN itself takes only text values, so other JSON values are sent as
+    /// their JSON text (as upstream stores `mapping` and `processing`); another endpoint keeps
+    /// the types.
+    static func packageData(_ dataset: CatalogDataset, includingID: Bool, stringExtras: Bool = false) -> [String: JSONValue] {
         var data: [String: JSONValue] = [
             "name": .string(dataset.name), "title": .string(dataset.title), "owner_org": .string(dataset.organization),
             "notes": .string(dataset.notes), "private": .bool(dataset.isPrivate),
             "license_id": dataset.licenseID.map(JSONValue.string) ?? .null, "version": dataset.version.map(JSONValue.string) ?? .null,
             "tags": .array(dataset.tags.map { ["name": .string($0)] }), "groups": .array(dataset.groups.map { ["name": .string($0)] }),
-            "extras": .array(dataset.extras.map { ["key": .string($0.key), "value": $0.value] }),
+            "extras": .array(
+                dataset.extras.map { extra in
+                    let value = stringExtras ? .string(extra.value.stringValue ?? String(decoding: extra.value.bytes(), as: UTF8.self)) : extra.value
+                    return ["key": .string(extra.key), "value": value]
+                }),
             "resources": .array(
                 dataset.resources.map { resource in
                     var fields: [String: JSONValue] = [

@@ -1,5 +1,6 @@
 import Essentials
 import Foundation
+import NIOConcurrencyHelpers
 
 /// A catalog kept in a CKAN, or in another ndp-ep-api, through its action API: what
 /// `server=global` and `server=pre_ckan` read and write, and the local catalog with
@@ -11,9 +12,19 @@ import Foundation
 /// endpoint's policy then decides what its caller sees.
 final class CKANCatalogStore: CatalogStore {
     let client: CKANClient
+    /// Whether the remote is another ndp-ep-api (its `status_show` says so), asked once: it
+    /// keeps extras' JSON types and takes `text:` in `resource_search`; CKAN itself does not.
+    private let endpoint = NIOLockedValueBox<Bool?>(nil)
 
     init(client: CKANClient) {
         self.client = client
+    }
+
+    private func remoteIsEndpoint() async throws -> Bool {
+        if let known = endpoint.withLockedValue({ $0 }) { return known }
+        let answer = try await client.call("status_show")["ndp_ep_api_version"] != nil
+        endpoint.withLockedValue { $0 = answer }
+        return answer
     }
 
     /// CKAN's page sizes: `package_search` rows and `organization_list` with all fields.
@@ -95,7 +106,8 @@ final class CKANCatalogStore: CatalogStore {
 
     func createDataset(_ dataset: CatalogDataset) async throws -> CatalogDataset {
         do {
-            let created = try await client.call("package_create", PackageDictionary.packageData(dataset, includingID: false))
+            let data = PackageDictionary.packageData(dataset, includingID: false, stringExtras: !(try await remoteIsEndpoint()))
+            let created = try await client.call("package_create", data)
             guard let result = PackageDictionary.dataset(created) else {
                 throw CKANClientError.unreachable(client.settings.label, reason: "package_create answered no package")
             }
@@ -123,7 +135,8 @@ final class CKANCatalogStore: CatalogStore {
         try change(&changed)
         changed.modified = Date()
         do {
-            let updated = try await client.call("package_update", PackageDictionary.packageData(changed, includingID: true))
+            let data = PackageDictionary.packageData(changed, includingID: true, stringExtras: !(try await remoteIsEndpoint()))
+            let updated = try await client.call("package_update", data)
             return PackageDictionary.dataset(updated) ?? changed
         } catch let error as CKANClientError {
             if error.isNotFound { throw CatalogError.datasetNotFound }
@@ -214,12 +227,14 @@ final class CKANCatalogStore: CatalogStore {
 
     /// CKAN's `resource_search`: `field:term` clauses, all required, each a substring match.
     /// `text` (any of name, url, description) is this endpoint's addition to it; a plain CKAN
-    /// refuses the field. The dataset's name, title, mode and creator come with each hit from
-    /// an endpoint, and from `package_show` otherwise.
+    /// has no such field, so there the text is looked for in the name only. The dataset's
+    /// name, title, mode and creator come with each hit from an endpoint, and from
+    /// `package_show` otherwise.
     func searchResources(_ query: ResourceQuery) async throws -> (count: Int, hits: [ResourceHit]) {
         var clauses: [String] = []
+        let textField = query.text == nil ? "text" : try await remoteIsEndpoint() ? "text" : "name"
         for (field, value) in [
-            ("text", query.text), ("name", query.name), ("url", query.url), ("description", query.description), ("format", query.format),
+            (textField, query.text), ("name", query.name), ("url", query.url), ("description", query.description), ("format", query.format),
         ] {
             if let value, !value.isEmpty { clauses.append("\(field):\(value)") }
         }
