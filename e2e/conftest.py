@@ -6,11 +6,62 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Every process the tests start inherits this mark, so that the run can find, at its end, any
+# that is still alive (see pytest_sessionfinish).
+RUN_MARK = uuid.uuid4().hex
+os.environ["REXEC_TEST_RUN"] = RUN_MARK
+
+
+def processes_of_this_run() -> list[tuple[int, str]]:
+    """(pid, command line) of every live process carrying this run's mark, pytest aside."""
+    mark = f"REXEC_TEST_RUN={RUN_MARK}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as environ:
+                if mark not in environ.read().split(b"\0"):
+                    continue
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if command:  # a zombie (exited, not yet reaped) has none
+            found.append((int(entry), command))
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run fails if a process it started outlives it (a leaked server keeps ports, files
+    and CPU on the machine); what is left is listed and killed."""
+    deadline = time.monotonic() + 10  # processes stopped just now may still be exiting
+    left = processes_of_this_run()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = processes_of_this_run()
+    if not left:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = "\n".join(f"  {pid}: {command}" for pid, command in left)
+    message = f"\n{len(left)} process(es) started by the tests are still running:\n{lines}\n"
+    if reporter:
+        reporter.write_line(message, red=True)
+    else:
+        print(message)
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    session.exitstatus = 1
 
 
 def free_port() -> int:
@@ -43,6 +94,8 @@ class Stack:
             # As in a terminal: SIGINT at its default, even if whoever started the tests
             # (a CI runner, a background job) ignores it; bash cannot trap an inherited SIG_IGN.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            # Its own process group: ending the launcher ends every server it started.
+            start_new_session=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -74,9 +127,12 @@ class Stack:
         return self.process.wait(timeout=timeout)
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        """Ends the launcher and everything it started (its process group)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
 
 
 @pytest.fixture
