@@ -26,7 +26,7 @@ extension ActionRoutes {
             visibility: includePrivate ? access.privateVisibility(user, .dataset) : .none, order: try SolrQuery.order(sort),
             limit: rows, offset: try parameters.integer("start", default: 0, range: 0...Int(Int32.max)), counting: true)
         let page = query.matchesNothing ? DatasetPage(count: 0, datasets: []) : try await store.searchDatasets(search)
-        let visible = page.datasets.filter { !$0.isPrivate || access.permits(user, .dataset, .read, $0.policyObject) }
+        let visible = page.datasets.filter { access.mayList(user, $0) }
         return [
             "count": .number(Double(page.count ?? 0)), "results": .array(try await packages(visible)),
             "sort": .string(sort ?? "score desc, metadata_modified desc"), "facets": [:], "search_facets": [:],
@@ -110,7 +110,7 @@ extension ActionRoutes {
                     filters: [.organization(summary.organization.id)], visibility: access.privateVisibility(user, .dataset),
                     order: [DatasetOrder(.modified, descending: true)], limit: Self.maxRows))
             result["packages"] = .array(
-                page.datasets.filter { !$0.isPrivate || access.permits(user, .dataset, .read, $0.policyObject) }
+                page.datasets.filter { access.mayList(user, $0) }
                     .map { PackageDictionary.package($0, organization: summary.organization) })
         }
         return result

@@ -10,4 +10,10 @@ extension EndpointAccess {
         guard let user, permits(user, entity, .read, PolicyObject(mode: .private, creator: user.ndpUserID)) else { return .none }
         return .createdBy(user.ndpUserID)
     }
+
+    /// Whether a listing may show `dataset` to `user`: public ones always, private ones when
+    /// the policy lets `user` read them (checked per result after the query's visibility).
+    func mayList(_ user: UserIdentity?, _ dataset: CatalogDataset) -> Bool {
+        !dataset.isPrivate || permits(user, .dataset, .read, dataset.policyObject)
+    }
 }

@@ -37,14 +37,8 @@ struct SearchRoutes: Sendable {
                     visibility: access.privateVisibility(context.identity, .dataset), limit: Self.advancedLimit)
             )
         }.datasets
-        let visible = candidates.filter { visibleTo(context.identity, $0) && search.matches($0) }
+        let visible = candidates.filter { access.mayList(context.identity, $0) && search.matches($0) }
         return .array(search.pick(visible).map(\.searchResult))
-    }
-
-    /// Checked again per dataset: the query's visibility is the policy's usual creator rule,
-    /// and a rule it does not capture must still not show a private dataset.
-    private func visibleTo(_ user: UserIdentity?, _ dataset: CatalogDataset) -> Bool {
-        !dataset.isPrivate || access.permits(user, .dataset, .read, dataset.policyObject)
     }
 
     func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
@@ -65,7 +59,7 @@ struct SearchRoutes: Sendable {
         }.datasets
         return .array(
             candidates.compactMap { dataset in
-                guard visibleTo(user, dataset) else { return nil }
+                guard access.mayList(user, dataset) else { return nil }
                 let result = dataset.searchResult
                 let text = String(decoding: result.bytes(), as: UTF8.self).lowercased()
                 for (term, key) in pairs {
