@@ -4,6 +4,7 @@ between users, cancel, and an IdP outage."""
 import json
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -184,3 +185,79 @@ def test_idp_outage_cached_users_keep_working_new_tokens_fail(idp):
     finally:
         server.stop()
         assert broker.stop() == 0
+
+
+@pytest.mark.parametrize("fault", ["SIGKILL", "SIGSTOP"])
+def test_a_lost_server_ends_the_running_call_with_an_exception_within_ten_seconds(idp, tmp_path, fault):
+    """SIGKILL: the connection closes and the broker hears of it at once. SIGSTOP: a frozen
+    process (or a host gone from the network) closes nothing; the broker's protocol heartbeat
+    finds it silent and drops it after five seconds."""
+    # A broker of its own: the server it loses must not be the module's.
+    broker = Broker(idp.url)
+    # Heartbeats off: the broker must notice the lost connection itself, not a missed heartbeat.
+    server = start_server(broker, DEMO_SUB, heartbeat="0")
+    marker, caught = tmp_path / "pid", tmp_path / "caught"
+    try:
+        wait_until("the server is known", lambda: DEMO_SUB in broker.statistics()["servers"])
+        outcome = {}
+        client = threading.Thread(target=lambda: outcome.update(result=run_client(broker, "demo-token", f"""
+            import time
+
+            @remote_func
+            def forever(path):
+                import os, time
+                with open(path, "w") as handle:
+                    handle.write(str(os.getpid()))
+                while True:
+                    time.sleep(0.05)
+
+            try:
+                forever({str(marker)!r})
+                print("RETURNED")
+            except RuntimeError as error:
+                open({str(caught)!r}, "w").write(repr(time.time()))
+                print("RAISED " + str(error))
+        """)))
+        client.start()
+        wait_until("the call runs", lambda: marker.exists() and marker.read_text())
+        call_process = int(marker.read_text())
+        killed_at = time.time()
+        server.process.send_signal(getattr(signal, fault))
+        client.join(30)
+        assert not client.is_alive(), "the client still waits for the killed server's answer"
+        result = outcome["result"]
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [
+            f"RAISED The rexec server for user {DEMO_SUB} stopped (its connection was lost) before this call finished."]
+        elapsed = float(caught.read_text()) - killed_at
+        print(f"the lost call raised {elapsed:.2f} s after the server got {fault}")
+        assert elapsed < 10
+        assert broker.statistics()["servers"][DEMO_SUB]["state"] == "unreachable"
+        assert broker.statistics()["errors"]["call_abandoned"] == 1
+
+        # The call's own process died with its server (no orphan running user code).
+        if fault == "SIGSTOP":
+            server.process.kill()
+            server.process.wait(10)
+
+        def gone():
+            try:
+                os.kill(call_process, 0)
+            except ProcessLookupError:
+                return True
+            return False
+        wait_until("the call's process is gone", gone, timeout=10)
+
+        # A new server process takes over and calls work again.
+        server = start_server(broker, DEMO_SUB)
+        wait_until("the new server is heard", lambda: broker.statistics()["servers"][DEMO_SUB]["state"] == "live")
+        after = run_client(broker, "demo-token", """
+            @remote_func
+            def ping():
+                return "pong"
+            print("RESULT", ping())
+        """)
+        assert after.stdout.splitlines() == ["RESULT pong"]
+    finally:
+        server.stop()
+        broker.stop()

@@ -88,6 +88,17 @@ public final class ZMQSocket: @unchecked Sendable {
         try setOption(ZMQ_HEARTBEAT_TIMEOUT, timeoutMilliseconds)
     }
 
+    // MARK: Monitoring
+
+    /// Publishes this socket's disconnections on a PAIR socket bound at `endpoint` (inproc),
+    /// as libzmq's monitor messages; read them with ``ZMQMonitorEvent/parse(_:)``. libzmq
+    /// names no peer identity in them: they tell that *some* peer went away.
+    public func monitorDisconnections(to endpoint: String) throws {
+        guard zmq_socket_monitor(handle, endpoint, ZMQ_EVENT_DISCONNECTED) == 0 else {
+            throw ZMQError(operation: "zmq_socket_monitor \(endpoint)")
+        }
+    }
+
     // MARK: Messages
 
     /// Sends a multipart message atomically (all frames or none).
@@ -122,6 +133,25 @@ public final class ZMQSocket: @unchecked Sendable {
             frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
         } while zmq_msg_more(&message) == 1
         return frames
+    }
+}
+
+/// One event from a socket monitor: two frames, a 16-bit event number and a 32-bit value in
+/// the first (host byte order), the affected endpoint in the second.
+public struct ZMQMonitorEvent: Sendable, Equatable {
+    public var event: UInt16
+    public var value: UInt32
+    public var endpoint: String
+
+    public var isDisconnection: Bool { Int32(event) == ZMQ_EVENT_DISCONNECTED }
+
+    public static func parse(_ frames: [[UInt8]]) -> ZMQMonitorEvent? {
+        guard frames.count == 2, frames[0].count == 6 else { return nil }
+        let head = frames[0]
+        return ZMQMonitorEvent(
+            event: head[0..<2].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) },
+            value: head[2..<6].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) },
+            endpoint: String(decoding: frames[1], as: UTF8.self))
     }
 }
 

@@ -52,4 +52,15 @@ struct ClientRequestTests {
             #expect(String(decoding: python.output, as: UTF8.self) == text)
         }
     }
+
+    @Test("the error for a lost call loads in real Python as a stream ERROR event (a dict of strings)")
+    func streamErrorPickle() async throws {
+        let python = try await runTool(
+            ["python3", "-c", "import pickle,sys,json; sys.stdout.write(json.dumps(pickle.loads(sys.stdin.buffer.read())))"],
+            stdin: Data(PickledStreamError.encode(message: "Server für ünï gone.", details: "why"))
+        )
+        #expect(python.status == 0)
+        let event = try JSONDecoder().decode([String: String].self, from: python.output)
+        #expect(event == ["type": "ERROR", "message": "Server für ünï gone.", "details": "why"])
+    }
 }

@@ -180,7 +180,7 @@ struct RoutingLoopTests {
         #expect(try await alice.receiveOffPool()[2] == bytes("fn"))
     }
 
-    @Test("calls a server had when it said goodbye end with 'Server not ready' instead of waiting forever")
+    @Test("calls a server had when it said goodbye end with an error the client raises instead of waiting forever")
     func goodbyeEndsCallsInFlight() async throws {
         let harness = try RoutingHarness()
         let alice = try await harness.server("alice", instance: "one")
@@ -194,7 +194,8 @@ struct RoutingLoopTests {
         #expect(try await running.receiveOffPool() == [[], bytes("START")])
 
         try alice.send([[], ServerMessage.goodbyeMarker, bytes("one")])
-        let text = PickledString.encode("Server not ready/available for user alice.")
+        let text = PickledStreamError.encode(
+            message: "The rexec server for user alice shut down before this call finished.", details: "rexec-broker: said_goodbye")
         #expect(brokerText(try await running.receiveOffPool()) == text)
         #expect(brokerText(try await queued.receiveOffPool()) == text)
         #expect(try harness.statistics().errors["call_abandoned"] == 2)
@@ -223,16 +224,34 @@ struct RoutingLoopTests {
         #expect(try harness.statistics().servers["alice"]?.state == .unreachable)
     }
 
-    @Test("a call routed to a server whose connection then went away ends once the broker notices")
-    func unreachableEndsCallsInFlight() async throws {
+    @Test("a call whose server's connection closes without a goodbye (a killed process) ends with an error, nothing else sent")
+    func lostConnectionEndsCallsInFlight() async throws {
         let harness = try RoutingHarness()
         let alice = try await harness.server("alice")
+        let bob = try await harness.server("bob")
         let waiting = try harness.client("waiting")
+        let other = try harness.client("other")
         try waiting.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+        try other.send([[], bytes("tok-bob"), bytes("fn"), bytes("b")])
         _ = try await alice.receiveOffPool()
+        _ = try await bob.receiveOffPool()
         alice.close()
-        try await harness.waitUntilUnreachable("alice")
-        #expect(brokerText(try await waiting.receiveOffPool()) == PickledString.encode("Server not ready/available for user alice."))
+        // The client's receive times out after 5 s: the answer must come from the broker's
+        // own probing, not from another call finding the server gone.
+        let expected = PickledStreamError.encode(
+            message: "The rexec server for user alice stopped (its connection was lost) before this call finished.",
+            details: "rexec-broker: connection_lost")
+        #expect(brokerText(try await waiting.receiveOffPool()) == expected)
+        #expect(try harness.statistics().servers["alice"]?.state == .unreachable)
+        #expect(try harness.statistics().errors["call_abandoned"] == 1)
+        // Bob's server got only probes (a CANCEL for no call, which servers ignore) and still
+        // answers his call.
+        while let probe = try bob.tryReceive() {
+            #expect(probe == [bytes("__rexec_broker_probe__"), [], ClientRequest.cancelMarker, bytes("broker_probe")])
+        }
+        try bob.send([bytes("other"), [], bytes("END")])
+        #expect(try await other.receiveOffPool() == [[], bytes("END")])
+        #expect(try harness.statistics().servers["bob"]?.state == .live)
     }
 
     @Test("too many messages waiting for validation: the excess is refused, not queued")

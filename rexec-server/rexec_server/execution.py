@@ -6,6 +6,7 @@ reports through a pipe: ("stdout"|"stderr", text), ("yield", item), ("return", v
 value the client can unpickle can come back.
 """
 
+import ctypes
 import io
 import multiprocessing
 import os
@@ -48,7 +49,18 @@ class _PipeWriter(io.TextIOBase):
         self._connection.send_bytes(dill.dumps((self._channel, text)))
 
 
-def _run_child(connection, function_bytes, args_bytes):
+def _die_with_parent(parent):
+    """A call never outlives its server: nobody could report its result, and a forked child
+    holds the server's broker connection open, hiding the server's death from the broker."""
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the server died before the line above took effect
+        os._exit(1)
+
+
+def _run_child(connection, function_bytes, args_bytes, parent):
+    _die_with_parent(parent)
     # The parent handles cancellation; a SIGINT meant for the server must not reach calls.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdout = _PipeWriter(connection, protocol.STDOUT)
@@ -89,7 +101,7 @@ class Execution:
     def __init__(self, function_bytes, args_bytes, start_method=None):
         context = multiprocessing.get_context(start_method) if start_method else multiprocessing.get_context()
         self.reader, writer = context.Pipe(duplex=False)
-        self.process = context.Process(target=_run_child, args=(writer, function_bytes, args_bytes), daemon=True)
+        self.process = context.Process(target=_run_child, args=(writer, function_bytes, args_bytes, os.getpid()), daemon=True)
         self.process.start()
         writer.close()
 

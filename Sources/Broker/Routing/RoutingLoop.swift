@@ -42,6 +42,14 @@ final class RoutingLoop: @unchecked Sendable {
     static let housekeepingInterval: Duration = .seconds(1)
     /// A call silent for this long (no request, no reply) loses its route back.
     static let clientRouteIdle: Duration = .seconds(86_400)
+    /// After a server connection closes, servers with calls are probed this often, for this
+    /// long: libzmq forgets a closed peer a moment after it reports the closing, and only then
+    /// does a send to it fail.
+    static let probeInterval: Duration = .milliseconds(100)
+    static let probeWindow: Duration = .seconds(3)
+    /// The client id of probes: a CANCEL for no call, with a reason servers ignore (upstream's
+    /// and ours cancel only for `keyboard_interrupt`).
+    static let probe = ClientRequest(envelope: [Array("__rexec_broker_probe__".utf8)], token: "", kind: .cancel(reason: Array("broker_probe".utf8)))
 
     let endpoints: Endpoints
     private let settings: BrokerSettings
@@ -50,6 +58,8 @@ final class RoutingLoop: @unchecked Sendable {
     private let servers: ZMQSocket
     private let control: ZMQSocket
     private let mailbox: RoutingMailbox
+    /// Disconnections of the server socket (libzmq's monitor).
+    private let serverMonitor: ZMQSocket
     private let validator: TokenValidator
     private let metrics: BrokerMetrics
     private let logger: Logger
@@ -67,6 +77,9 @@ final class RoutingLoop: @unchecked Sendable {
     private var counters = BrokerCounters()
     private var clientRoutes: [[UInt8]: ClientRoute] = [:]
     private var exit: Exit?
+    /// Until when servers with calls are probed, after a server connection closed.
+    private var probingUntil: ContinuousClock.Instant?
+    private var nextProbe: ContinuousClock.Instant?
     private let startedAt: ContinuousClock.Instant
 
     /// Creates and binds the sockets, so a port in use fails start-up rather than the thread.
@@ -91,7 +104,14 @@ final class RoutingLoop: @unchecked Sendable {
         // A restarted server takes its identity over at once instead of waiting for the old
         // connection to time out (upstream left this off).
         try servers.setRouterHandover(true)
-        try servers.setProtocolHeartbeat(intervalMilliseconds: 10_000, timeoutMilliseconds: 30_000)
+        // Short: a server whose host vanished without closing its connection is dropped after
+        // five seconds, and the probe then ends its calls well within the ten seconds clients
+        // are promised. libzmq's I/O thread answers PINGs, so a busy server still does.
+        try servers.setProtocolHeartbeat(intervalMilliseconds: 1_000, timeoutMilliseconds: 5_000)
+        let monitorAddress = "inproc://rexec-broker-server-monitor-\(UUID().uuidString)"
+        try servers.monitorDisconnections(to: monitorAddress)
+        serverMonitor = try ZMQSocket(context: context, kind: .pair)
+        try serverMonitor.connect(monitorAddress)
         control = try ZMQSocket(context: context, kind: .rep)
         mailbox = try RoutingMailbox(context: context)
 
@@ -131,11 +151,13 @@ final class RoutingLoop: @unchecked Sendable {
             clients.close()
             servers.close()
             control.close()
+            serverMonitor.close()
         }
-        let sockets = [clients, servers, control, mailbox.receiver]
+        let sockets = [clients, servers, control, mailbox.receiver, serverMonitor]
         var nextHousekeeping = clock.now + Self.housekeepingInterval
         while exit == nil {
-            let wait = max(0, (nextHousekeeping - clock.now).millisecondsRoundedUp)
+            let wake = min(nextHousekeeping, nextProbe ?? nextHousekeeping)
+            let wait = max(0, (wake - clock.now).millisecondsRoundedUp)
             let ready: [Int]
             do {
                 ready = try ZMQPoller.readable(sockets, timeoutMilliseconds: wait)
@@ -145,13 +167,17 @@ final class RoutingLoop: @unchecked Sendable {
             }
             // Servers first: a goodbye read in the same wake-up as a call for that server must
             // be known before the call is routed.
-            for index in [1, 0, 2, 3] where ready.contains(index) {
+            for index in [1, 4, 0, 2, 3] where ready.contains(index) {
                 switch index {
                 case 0: drain(clients) { self.handleClient($0) }
                 case 1: drain(servers) { self.handleServer($0) }
                 case 2: drain(control) { self.handleControl($0) }
+                case 4: drain(serverMonitor) { self.handleServerMonitor($0) }
                 default: handleMailbox()
                 }
+            }
+            if let due = nextProbe, clock.now >= due {
+                probeServersWithCalls()
             }
             if clock.now >= nextHousekeeping {
                 housekeeping()
@@ -213,10 +239,9 @@ final class RoutingLoop: @unchecked Sendable {
         do {
             try servers.send(request.forwardFrames(to: serverID), dontWait: true)
         } catch let error as ZMQError {
-            if error.isHostUnreachable, registry.markUnreachable(sub) {
+            if error.isHostUnreachable {
                 // Calls routed to it earlier went down with its connection.
-                abandonCalls(to: serverID, sub: sub)
-                publish()
+                lost(serverID, sub: sub)
             }
             logger.debug("server not reachable", metadata: ["server": "\(sub)", "error": "\(error)"])
             refuse(envelope: request.envelope, text: BrokerReply.serverNotReady(sub: sub), reason: .serverUnavailable)
@@ -265,6 +290,8 @@ final class RoutingLoop: @unchecked Sendable {
         case .reply(let server, let clientFrames):
             note(registry.heard(from: String(decoding: server, as: UTF8.self), at: now, heartbeat: false), server: server)
             let clientID = clientFrames[0]
+            // A server that answers a probe (ours and upstream's do not) has nobody to answer.
+            if clientID == Self.probe.envelope[0] { return }
             guard var route = clientRoutes[clientID], route.server == server else {
                 // Either a server addressing another user's client, or a reply after the
                 // route was forgotten: never deliver it.
@@ -286,7 +313,7 @@ final class RoutingLoop: @unchecked Sendable {
             if registry.departed(id, instance: instance) {
                 logger.info("rexec server said goodbye; calls for it are refused until it reconnects", metadata: ["server": "\(id)"])
                 // Calls it was running or had queued stop with it.
-                abandonCalls(to: server, sub: id)
+                abandonCalls(to: server, sub: id, cause: .saidGoodbye)
                 publish()
             }
         case .invalid:
@@ -294,17 +321,62 @@ final class RoutingLoop: @unchecked Sendable {
         }
     }
 
-    /// Ends every call still routed to `server` with upstream's "Server not ready" text (the
-    /// client prints it and the call returns None), so no client waits forever for answers
-    /// from a server that has gone. Clients that already finished have closed their sockets,
-    /// and the send to them fails harmlessly.
-    private func abandonCalls(to server: [UInt8], sub: String) {
-        let reply = PickledString.encode(BrokerReply.serverNotReady(sub: sub))
+    /// Ends every call still routed to `server` with a stream ERROR event (the client raises it
+    /// as a RuntimeError), so no client waits forever for answers from a server that has gone.
+    /// Clients that already finished have closed their sockets, and the send to them fails
+    /// harmlessly.
+    private func abandonCalls(to server: [UInt8], sub: String, cause: ServerLoss) {
+        let reply = PickledStreamError.encode(
+            message: BrokerReply.serverLost(sub: sub, cause: cause), details: "rexec-broker: \(cause.rawValue)")
         for (clientID, route) in clientRoutes where route.server == server {
             clientRoutes[clientID] = nil
             if (try? clients.send([clientID, [], reply], dontWait: true)) != nil {
                 count(.callAbandoned)
             }
+        }
+    }
+
+    /// A send to `sub` found no connection: libzmq dropped it (the process died, or its host
+    /// stopped answering the protocol heartbeat).
+    private func lost(_ serverID: [UInt8], sub: String) {
+        guard registry.markUnreachable(sub) else { return }
+        let calls = clientRoutes.values.filter { $0.server == serverID }.count
+        logger.warning("rexec server connection lost; ending its calls", metadata: ["server": "\(sub)", "calls": "\(calls)"])
+        abandonCalls(to: serverID, sub: sub, cause: .connectionLost)
+        publish()
+    }
+
+    // MARK: Finding dead servers
+
+    /// libzmq reports that a server connection closed but not whose; probing tells.
+    private func handleServerMonitor(_ frames: [[UInt8]]) {
+        guard let event = ZMQMonitorEvent.parse(frames), event.isDisconnection else { return }
+        let now = clock.now
+        probingUntil = now + Self.probeWindow
+        nextProbe = now
+    }
+
+    /// Sends each server with routed calls a probe; a server whose connection is gone fails
+    /// the send with EHOSTUNREACH, and its calls end. Live servers ignore the probe.
+    private func probeServersWithCalls() {
+        let now = clock.now
+        let busy = Set(clientRoutes.values.map(\.server))
+        for serverID in busy {
+            let sub = String(decoding: serverID, as: UTF8.self)
+            guard !registry.hasDeparted(sub), registry.records[sub]?.unreachable != true else { continue }
+            do {
+                try servers.send(Self.probe.forwardFrames(to: serverID), dontWait: true)
+            } catch let error as ZMQError where error.isHostUnreachable {
+                lost(serverID, sub: sub)
+            } catch {
+                // A full queue is not a dead server.
+            }
+        }
+        if let until = probingUntil, now < until, !busy.isEmpty {
+            nextProbe = now + Self.probeInterval
+        } else {
+            probingUntil = nil
+            nextProbe = nil
         }
     }
 
