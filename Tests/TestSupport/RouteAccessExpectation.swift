@@ -19,6 +19,26 @@ public func expectRouteAccess<Context>(
             Issue.record("\(entry.method) \(entry.path) is not bound to the access policy (\(entry.level))", sourceLocation: sourceLocation)
         }
     }
+    // Every route is in the service's OpenAPI document (schemathesis fuzzes from it), the
+    // shared ones and a route's trailing-slash twin included.
+    let documented = Set(
+        (service.openAPI.operations + StandardOperations.all).map {
+            "\($0.method.uppercased()) \($0.path.count > 1 && $0.path.hasSuffix("/") ? String($0.path.dropLast()) : $0.path)"
+        })
+    for entry in built.access.all {
+        let path = entry.path.count > 1 && entry.path.hasSuffix("/") ? String(entry.path.dropLast()) : entry.path
+        // A catch-all (`/x/**`) is documented by the paths it serves (`/x/{key}`, `/x/{key}/y`).
+        if path.hasSuffix("/**") {
+            let prefix = "\(entry.method) \(path.dropLast(2))"
+            if !documented.contains(where: { $0.hasPrefix(prefix) && $0.count > prefix.count }) {
+                Issue.record("\(entry.method) \(entry.path) is not in the OpenAPI document", sourceLocation: sourceLocation)
+            }
+            continue
+        }
+        if !documented.contains("\(entry.method) \(path)") {
+            Issue.record("\(entry.method) \(entry.path) is not in the OpenAPI document", sourceLocation: sourceLocation)
+        }
+    }
     var actual: [String: String] = [:]
     for entry in built.access.all { actual["\(entry.method) \(entry.path)"] = entry.level.name }
     for key in Set(actual.keys).union(expected.keys).sorted() where actual[key] != expected[key] {

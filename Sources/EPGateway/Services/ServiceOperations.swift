@@ -17,7 +17,7 @@ enum ServiceOperations {
     ]
 
     static let all: [Doc.Operation] =
-        ["GET", "POST", "PUT", "PATCH", "DELETE"].flatMap { method in
+        ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].flatMap { method in
             [
                 Doc.Operation(
                     method, "/services/redirect/{name}",

@@ -71,10 +71,12 @@ enum PodsOperations {
             body: Doc.object(
                 ["user_id": Doc.string, "pod_name": Doc.string, "container": Doc.string, "tail_lines": Doc.integer],
                 required: ["user_id", "pod_name"]),
-            ok: Doc.object(["pod_name": Doc.string, "logs": Doc.string]), failure: "Invalid user_id"),
+            ok: Doc.object(["pod_name": Doc.string, "logs": Doc.string]), failure: "Invalid user_id",
+            also: [404: .init("No such pod of this user: {detail, logs: \"\"}", schema: Doc.anyObject)]),
         post(
             "/refresh_tokens", "Read a ready pod's tokens again (/tmp/<key> for each copy-token key).", body: podBody,
-            ok: Doc.object(["tokens": ["type": "object", "additionalProperties": Doc.string]]), failure: "Invalid user_id"),
+            ok: Doc.object(["tokens": ["type": "object", "additionalProperties": Doc.string]]), failure: "Invalid user_id",
+            also: [404: .init("No such pod of this user: {detail, tokens: {}}", schema: Doc.anyObject)]),
         post(
             "/extend_pod",
             "Push a pod's expiry to now + duration (30d, 12h, 1d12h), at most now + POD_MAX_LIFETIME, never earlier; the owner or an admin.",
@@ -95,9 +97,13 @@ enum PodsOperations {
         .init(
             "GET", "/get_podip_owner", summary: "The owner of the Running pod with this IP (empty when none); silos and admins only.", tags: ["silo"],
             parameters: [["name": "ip", "in": "query", "required": true, "schema": Doc.string]],
-            responses: authFailures.merging([
+            responses: [
                 200: .init("The owner's user id, or empty", schema: Doc.string, contentType: "text/plain"),
                 400: .init("Missing ip, not an IP, or outside podSubnetCidr", schema: Doc.string, contentType: "text/plain"),
-            ]) { $1 }),
+                // Upstream's silo clients read this route's refusals as text: an empty body.
+                401: .init("No or invalid credential (empty)", schema: Doc.string, contentType: "text/plain"),
+                403: .init("Neither a silo nor an admin (empty)", schema: Doc.string, contentType: "text/plain"),
+                502: authFailures[502]!,
+            ]),
     ]
 }

@@ -33,7 +33,9 @@ enum ActionOperations {
             ["name": .string(name), "in": "query", "required": false, "schema": Doc.string]
         }
 
-    static let all: [Doc.Operation] = ["/api/3/action/{action}", "/api/action/{action}"].flatMap { path in
+    /// The last two are the same routes for an endpoint whose ROOT_PATH is `/api` (a proxy
+    /// strips it before CKAN's own `/api/...` reaches us).
+    static let all: [Doc.Operation] = ActionRoutes.paths.map { "/" + $0 }.flatMap { path in
         [
             Doc.Operation(
                 "GET", path,

@@ -47,8 +47,8 @@ public struct ServiceDefinition<Context: ServiceRequestContext>: Sendable {
 }
 
 /// The operations every service shares.
-enum StandardOperations {
-    static let all: [OpenAPIDocument.Operation] = [
+public enum StandardOperations {
+    public static let all: [OpenAPIDocument.Operation] = [
         .init(
             "GET", "/healthz", summary: "Liveness: the process answers.", tags: ["health"],
             responses: [200: .init("Alive", schema: OpenAPIDocument.object(["status": OpenAPIDocument.string]))]),
