@@ -89,8 +89,17 @@ struct ObjectSemanticsTests {
                 .patch, "/api/v1/namespaces/default/pods/p", body: [["op": "add", "path": "/metadata/annotations", "value": ["x": "y"]]],
                 contentType: "application/json-patch+json")
             #expect(json.body["metadata"]?["annotations"] == ["x": "y"])
-            let unsupported = try await sim.call(.patch, "/api/v1/namespaces/default/pods/p", body: [:], contentType: "application/apply-patch+yaml")
+            let unsupported = try await sim.call(.patch, "/api/v1/namespaces/default/pods/p", body: [:], contentType: "application/xml")
             #expect(unsupported.status == 415)
+            // Server-side apply: merged into an existing object, creates a missing one (201).
+            let applied = try await sim.call(
+                .patch, "/api/v1/namespaces/default/pods/p", body: ["metadata": ["labels": ["applied": "yes"]]],
+                contentType: "application/apply-patch+yaml")
+            #expect(applied.status == 200 && applied.body["metadata"]?["labels"]?["applied"] == "yes")
+            let created = try await sim.call(
+                .patch, "/api/v1/namespaces/default/configmaps/fresh",
+                body: ["apiVersion": "v1", "kind": "ConfigMap", "data": ["k": "v"]], contentType: "application/apply-patch+yaml")
+            #expect(created.status == 201 && created.body["data"]?["k"] == "v")
         }
     }
 

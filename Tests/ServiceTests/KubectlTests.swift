@@ -134,9 +134,7 @@ struct KubectlTests {
         }
     }
 
-    /// kube-sim speaks JSON only; kubectl's typed generators (`create namespace`, `create
-    /// configmap`) send protobuf and get a clear 415. Manifests (`create -f`, `apply -f`) work.
-    @Test("namespaces, errors, and the protobuf limit as kubectl shows them")
+    @Test("namespaces and errors as kubectl shows them")
     func namespacesAndErrors() async throws {
         try await Self.withCluster { _, kubectl in
             let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: rexec-server-alice}\n"
@@ -148,8 +146,6 @@ struct KubectlTests {
             #expect(cm.status == 0, "\(cm.output)")
             let duplicate = try await kubectl.run(["create", "-f", "-"], stdin: configMap)
             #expect(duplicate.status != 0 && duplicate.output.contains("AlreadyExists"), "\(duplicate.output)")
-            let typed = try await kubectl.run(["create", "namespace", "other"])
-            #expect(typed.status != 0 && typed.output.contains("UnsupportedMediaType"))
             let value = try await kubectl.run(["-n", "rexec-server-alice", "get", "cm", "reqs", "-o", "jsonpath={.data.requirements\\.txt}"])
             #expect(value.output == "numpy==2.1")
             #expect(try await kubectl.run(["delete", "namespace", "rexec-server-alice"]).status == 0)
@@ -157,6 +153,117 @@ struct KubectlTests {
             #expect(after.status != 0)
             let nodes = try await kubectl.run(["get", "nodes", "-o", "name"])
             #expect(nodes.output.trimmingCharacters(in: .whitespacesAndNewlines) == "node/kube-sim-node-1")
+        }
+    }
+
+    /// One step of the matrix: a kubectl command and what its output (or the object it left)
+    /// must show.
+    struct Step: Sendable {
+        var arguments: [String]
+        var stdin: String?
+        var fails = false
+        var expect: @Sendable (String) -> Bool
+
+        init(_ arguments: [String], stdin: String? = nil, fails: Bool = false, expect: @escaping @Sendable (String) -> Bool) {
+            self.arguments = arguments
+            self.stdin = stdin
+            self.fails = fails
+            self.expect = expect
+        }
+
+        init(_ arguments: [String], stdin: String? = nil, output: String) {
+            self.init(arguments, stdin: stdin) { $0.trimmingCharacters(in: .whitespacesAndNewlines) == output }
+        }
+
+        init(_ arguments: [String], stdin: String? = nil, contains: String...) {
+            self.init(arguments, stdin: stdin) { output in contains.allSatisfy(output.contains) }
+        }
+    }
+
+    static let configMapManifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: matrix}\ndata: {mode: fast}\n"
+
+    /// What people type, in order, each checked: the typed creates (which kubectl sends as
+    /// Kubernetes protobuf), client- and server-side apply, every output format, describe,
+    /// label/annotate, the three patch types, scale, wait, logs, delete.
+    static let matrix: [Step] = [
+        Step(["create", "namespace", "matrix"], output: "namespace/matrix created"),
+        Step(["-n", "matrix", "create", "secret", "generic", "db", "--from-literal=password=hunter2"], output: "secret/db created"),
+        Step(["-n", "matrix", "get", "secret", "db", "-o", "jsonpath={.data.password}"], output: "aHVudGVyMg=="),
+        Step(["-n", "matrix", "create", "configmap", "flags", "--from-literal=debug=true"], output: "configmap/flags created"),
+        Step(["-n", "matrix", "get", "cm", "flags", "-o", "jsonpath={.data.debug}"], output: "true"),
+        Step(["-n", "matrix", "create", "serviceaccount", "robot"], output: "serviceaccount/robot created"),
+        Step(
+            ["-n", "matrix", "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80"], output: "deployment.apps/web created"),
+        Step(
+            ["-n", "matrix", "get", "deploy", "web", "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].ports[0].containerPort}"],
+            output: "2 80"),
+        // An explicit zero survives the protobuf reading (Go pointer field).
+        Step(["-n", "matrix", "create", "deployment", "idle", "--image=nginx", "--replicas=0"], output: "deployment.apps/idle created"),
+        Step(["-n", "matrix", "get", "deploy", "idle", "-o", "jsonpath={.spec.replicas}"], output: "0"),
+        Step(["-n", "matrix", "create", "job", "once", "--image=busybox", "--", "echo", "hi"], output: "job.batch/once created"),
+        Step(
+            ["-n", "matrix", "get", "job", "once", "-o", "jsonpath={.spec.template.spec.containers[0].command} {.spec.template.spec.restartPolicy}"],
+            output: "[\"echo\",\"hi\"] Never"),
+        Step(
+            ["-n", "matrix", "create", "cronjob", "tick", "--image=busybox", "--schedule=*/5 * * * *", "--", "date"],
+            output: "cronjob.batch/tick created"),
+        Step(["-n", "matrix", "get", "cronjob", "tick", "-o", "jsonpath={.spec.schedule}"], output: "*/5 * * * *"),
+        Step(["-n", "matrix", "run", "box", "--image=busybox", "--", "sleep", "3600"], output: "pod/box created"),
+        Step(["-n", "matrix", "create", "service", "clusterip", "web", "--tcp=80:8080"], output: "service/web created"),
+        Step(["apply", "-f", "-"], stdin: configMapManifest, output: "configmap/settings created"),
+        Step(["apply", "-f", "-"], stdin: configMapManifest, output: "configmap/settings unchanged"),
+        Step(
+            ["apply", "--server-side", "-f", "-"], stdin: configMapManifest.replacingOccurrences(of: "fast", with: "safe"),
+            output: "configmap/settings serverside-applied"),
+        Step(["-n", "matrix", "get", "cm", "settings", "-o", "jsonpath={.data.mode}"], output: "safe"),
+        Step(["-n", "matrix", "get", "deploy", "web", "-o", "yaml"], contains: "kind: Deployment", "replicas: 2", "image: nginx:1.27"),
+        Step(["-n", "matrix", "get", "deploy", "web", "-o", "json"], contains: "\"kind\": \"Deployment\"", "\"replicas\": 2"),
+        Step(["-n", "matrix", "wait", "--for=condition=Available", "deployment/web", "--timeout=30s"], output: "deployment.apps/web condition met"),
+        Step(["-n", "matrix", "get", "deploy", "-o", "wide"], contains: "READY", "UP-TO-DATE", "IMAGES", "web", "2/2", "nginx:1.27"),
+        Step(["-n", "matrix", "get", "pods", "-o", "wide"], contains: "IP", "NODE", "kube-sim-node-1"),
+        Step(["-n", "matrix", "get", "svc", "web"], contains: "ClusterIP", "80/TCP"),
+        Step(["-n", "matrix", "describe", "deployment", "web"], contains: "Name:", "web", "Replicas:", "nginx:1.27"),
+        Step(["-n", "matrix", "describe", "pod", "box"], contains: "Name:", "box", "busybox"),
+        Step(["-n", "matrix", "label", "deployment", "web", "tier=frontend"], output: "deployment.apps/web labeled"),
+        Step(["-n", "matrix", "annotate", "deployment", "web", "owner=ops"], output: "deployment.apps/web annotated"),
+        Step(
+            ["-n", "matrix", "patch", "deployment", "web", "--type", "merge", "-p", "{\"metadata\":{\"labels\":{\"merge\":\"yes\"}}}"],
+            output: "deployment.apps/web patched"),
+        Step(
+            ["-n", "matrix", "patch", "deployment", "web", "-p", "{\"metadata\":{\"labels\":{\"strategic\":\"yes\"}}}"],
+            output: "deployment.apps/web patched"),
+        Step(
+            [
+                "-n", "matrix", "patch", "deployment", "web", "--type", "json", "-p",
+                "[{\"op\":\"add\",\"path\":\"/metadata/labels/json\",\"value\":\"yes\"}]",
+            ],
+            output: "deployment.apps/web patched"),
+        Step(
+            [
+                "-n", "matrix", "get", "deploy", "web", "-o",
+                "jsonpath={.metadata.labels.tier} {.metadata.annotations.owner} {.metadata.labels.merge} {.metadata.labels.strategic} {.metadata.labels.json}",
+            ],
+            output: "frontend ops yes yes yes"),
+        Step(["-n", "matrix", "scale", "deployment", "web", "--replicas=3"], output: "deployment.apps/web scaled"),
+        Step(["-n", "matrix", "get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"], output: "3"),
+        Step(["-n", "matrix", "wait", "--for=condition=Ready", "pod/box", "--timeout=30s"], output: "pod/box condition met"),
+        Step(["-n", "matrix", "logs", "box"], contains: "started container box"),
+        Step(["-n", "matrix", "delete", "pod", "box", "--wait=false"], output: "pod \"box\" deleted"),
+        Step(["-n", "matrix", "wait", "--for=delete", "pod/box", "--timeout=30s"]) { $0.isEmpty || $0.contains("condition met") },
+        Step(["-n", "matrix", "delete", "deployment", "web"], output: "deployment.apps \"web\" deleted"),
+        Step(["-n", "matrix", "get", "deployment", "web"], fails: true) { $0.contains("NotFound") },
+        Step(["delete", "namespace", "matrix"], output: "namespace \"matrix\" deleted"),
+    ]
+
+    @Test("the kubectl matrix: typed creates (protobuf), apply both ways, get/describe, label, patch, scale, wait, logs, delete")
+    func kubectlMatrix() async throws {
+        try await Self.withCluster { _, kubectl in
+            for step in Self.matrix {
+                let result = try await kubectl.run(step.arguments, stdin: step.stdin)
+                let command = "kubectl " + step.arguments.joined(separator: " ")
+                #expect((result.status != 0) == step.fails, "\(command) exited \(result.status):\n\(result.output)")
+                #expect(step.expect(result.output), "\(command) printed:\n\(result.output)")
+            }
         }
     }
 }

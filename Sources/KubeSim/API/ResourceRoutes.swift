@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Identity
 import ServiceKit
+import Yams
 
 /// The REST verbs on every resource path: get, list, watch, create, replace, patch, delete.
 /// Failures are Kubernetes `Status` objects, as the API server sends them.
@@ -73,7 +74,12 @@ struct ResourceRoutes: Sendable {
             return try await deleteCollection(type, namespace: path.namespace, request: request)
         case (.object(_, let name), .get):
             if query.flag("watch") { return try await watch(type, namespace: path.namespace, request: request, name: name) }
-            return try await store.get(type, namespace: path.namespace, name: name).response()
+            let object = try await store.get(type, namespace: path.namespace, name: name)
+            if TableRenderer.wantsTable(request) {
+                let version = object["metadata"]?["resourceVersion"] ?? ""
+                return TableRenderer.table(type: type, items: [object], metadata: ["resourceVersion": version]).response()
+            }
+            return object.response()
         case (.object(_, let name), .put):
             return try await store.replace(type, namespace: path.namespace, name: name, object: try await Self.body(request)).response()
         case (.object(_, let name), .patch):
@@ -148,6 +154,11 @@ struct ResourceRoutes: Sendable {
 
     private func patch(_ type: ResourceType, namespace: String?, name: String, request: Request, subresource: String?) async throws -> Response {
         let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        if contentType == "application/apply-patch+yaml" {
+            let (object, created) = try await store.apply(
+                type, namespace: namespace, name: name, configuration: try await Self.appliedConfiguration(request), subresource: subresource)
+            return object.response(status: created ? .created : .ok)
+        }
         let kind: ObjectStore.PatchKind
         switch contentType {
         case "application/merge-patch+json": kind = .merge
@@ -157,7 +168,7 @@ struct ResourceRoutes: Sendable {
             throw KubeStatus(
                 code: 415, reason: "UnsupportedMediaType",
                 message:
-                    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"
+                    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
             )
         }
         let patch = try await Self.body(request)
@@ -211,19 +222,48 @@ struct ResourceRoutes: Sendable {
         QueryParameters(request.uri)["dryRun"] == "All"
     }
 
+    static let protobuf = KubernetesProtobuf()
+
+    /// A create or replace body: JSON, or Kubernetes protobuf as kubectl sends typed objects.
     static func body(_ request: Request) async throws -> JSONValue {
-        if let type = request.headers[.contentType], !type.contains("json") {
+        let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        let isProtobuf = type == KubernetesProtobuf.contentType
+        if let type, !type.contains("json"), !isProtobuf {
             throw KubeStatus(
                 code: 415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format - accepted media types include: application/json")
+                message:
+                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+            )
         }
         var request = request
         let buffer = try await request.collectBody(upTo: 8 << 20)
+        if isProtobuf {
+            do {
+                return try protobuf.decode(Array(buffer: buffer))
+            } catch let error as ProtobufError {
+                if case .unknownKind = error { throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: error.description) }
+                throw KubeStatus.badRequest(error.description)
+            }
+        }
         do {
             return try JSONValue.decode(Data(buffer: buffer))
         } catch {
             throw KubeStatus.badRequest("the request body is not valid JSON (kube-sim accepts JSON only)")
         }
+    }
+
+    /// A server-side apply body: kubectl sends JSON; YAML (what `curl --data-binary @x.yaml`
+    /// sends) is read too.
+    static func appliedConfiguration(_ request: Request) async throws -> JSONValue {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 8 << 20)
+        if let json = try? JSONValue.decode(Data(buffer: buffer)) { return json }
+        guard let yaml = try? Yams.load(yaml: String(decoding: buffer.readableBytesView, as: UTF8.self)),
+            let data = try? JSONSerialization.data(withJSONObject: yaml), let value = try? JSONValue.decode(data), value.objectValue != nil
+        else {
+            throw KubeStatus.badRequest("the applied configuration is neither a JSON nor a YAML object")
+        }
+        return value
     }
 
     struct DeleteOptions {
@@ -237,7 +277,9 @@ struct ResourceRoutes: Sendable {
         var options = DeleteOptions()
         var request = request
         let buffer = try await request.collectBody(upTo: 1 << 20)
-        if buffer.readableBytes > 0, let body = try? JSONValue.decode(Data(buffer: buffer)) {
+        let bytes = Array(buffer: buffer)
+        let decoded = bytes.starts(with: KubernetesProtobuf.magic) ? try? protobuf.decode(bytes) : try? JSONValue.decode(Data(bytes))
+        if !bytes.isEmpty, let body = decoded {
             if let policy = body["propagationPolicy"]?.stringValue { options.propagation = ObjectStore.Propagation(rawValue: policy) ?? .background }
             options.uid = body["preconditions"]?["uid"]?.stringValue
             options.resourceVersion = body["preconditions"]?["resourceVersion"]?.stringValue

@@ -1,3 +1,4 @@
+import Essentials
 import Hummingbird
 
 /// Pod `log` (from the simulated pod's log buffer). `exec` is served over WebSocket by
@@ -17,6 +18,10 @@ struct SubresourceHandler: Sendable {
             }
             let text = await pods.logs(namespace: namespace ?? "default", name: name)
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        case ("deployments", "scale", .get):
+            return try Self.scale(of: await store.get(type, namespace: namespace, name: name)).response()
+        case ("deployments", "scale", .patch), ("deployments", "scale", .put):
+            return try await rescale(type, namespace: namespace, name: name, request: request)
         case ("pods", "exec", _):
             _ = try await store.get(type, namespace: namespace, name: name)
             throw KubeStatus.badRequest("Upgrade request required: exec needs a WebSocket with v5.channel.k8s.io or v4.channel.k8s.io")
@@ -27,6 +32,37 @@ struct SubresourceHandler: Sendable {
 }
 
 extension SubresourceHandler {
+    /// A Deployment's `scale` subresource (`kubectl scale`): an autoscaling/v1 Scale whose
+    /// `spec.replicas` is the Deployment's.
+    static func scale(of deployment: JSONValue) -> JSONValue {
+        let kept: Set<String> = ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"]
+        let metadata = (deployment["metadata"]?.objectValue ?? [:]).filter { kept.contains($0.key) }
+        let labels = deployment["spec"]?["selector"]?["matchLabels"]?.objectValue ?? [:]
+        let selector: [String] = labels.keys.sorted().map { key in "\(key)=\(labels[key]?.scalarDescription ?? "")" }
+        let replicas: JSONValue = deployment["spec"]?["replicas"] ?? .number(1)
+        let current: JSONValue = deployment["status"]?["replicas"] ?? .number(0)
+        let spec: JSONValue = .object(["replicas": replicas])
+        let status: JSONValue = .object(["replicas": current, "selector": .string(selector.joined(separator: ","))])
+        return .object(["apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": .object(metadata), "spec": spec, "status": status])
+    }
+
+    /// PATCH (merge, strategic or JSON patch, against the Scale) or PUT of a Scale.
+    func rescale(_ type: ResourceType, namespace: String?, name: String, request: Request) async throws -> Response {
+        let current = try await store.get(type, namespace: namespace, name: name)
+        let body = try await ResourceRoutes.body(request)
+        let proposed: JSONValue
+        switch request.headers[.contentType]?.split(separator: ";").first.map(String.init) {
+        case "application/json-patch+json": proposed = try JSONPatch.apply(body, to: Self.scale(of: current))
+        case _ where request.method == .put: proposed = body
+        default: proposed = MergePatch.apply(body, to: Self.scale(of: current))
+        }
+        guard let replicas = proposed["spec"]?["replicas"]?.doubleValue, replicas >= 0, replicas == replicas.rounded() else {
+            throw KubeStatus.badRequest("spec.replicas of a Scale must be a whole number of at least 0")
+        }
+        let updated = try await store.patch(type, namespace: namespace, name: name, patch: ["spec": ["replicas": .number(replicas)]], kind: .merge)
+        return Self.scale(of: updated).response()
+    }
+
     /// `follow=true`: the log so far, then what is appended, until the pod has ended (its
     /// phase is Succeeded or Failed) or is gone, as a kubelet streams a container's output.
     /// A simulator may look every 50 ms; a kubelet is told.

@@ -29,10 +29,16 @@ public struct ResourceType: Sendable, Hashable {
         ]
         for sub in subresources {
             let verbs: [JSONValue] = sub == "exec" ? ["create", "get"] : sub == "log" ? ["get"] : ["get", "patch", "update"]
-            entries.append([
+            var entry: [String: JSONValue] = [
                 "name": .string("\(plural)/\(sub)"), "singularName": "", "namespaced": .bool(namespaced),
-                "kind": .string(sub == "status" ? kind : sub == "exec" ? "PodExecOptions" : "Pod"), "verbs": .array(verbs),
-            ])
+                "kind": .string(sub == "status" ? kind : sub == "exec" ? "PodExecOptions" : sub == "scale" ? "Scale" : "Pod"), "verbs": .array(verbs),
+            ]
+            // A Scale is autoscaling/v1 whatever the scaled kind's group (how kubectl finds it).
+            if sub == "scale" {
+                entry["group"] = "autoscaling"
+                entry["version"] = "v1"
+            }
+            entries.append(.object(entry))
         }
         return entries
     }
@@ -65,7 +71,7 @@ public struct ResourceRegistry: Sendable {
         .init(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], subresources: ["status"]),
         .init(
             group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"],
-            subresources: ["status"]),
+            subresources: ["status", "scale"]),
         .init(
             group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"],
             subresources: ["status"]),

@@ -150,6 +150,23 @@ public actor ObjectStore {
         return try await update(type, key: key, current: current, proposed: proposed, subresource: subresource)
     }
 
+    /// Server-side apply, simplified: the applied configuration creates the object when it
+    /// does not exist and is merged into it (strategic merge) when it does. Field managers and
+    /// their conflicts are not tracked. True when it created the object.
+    public func apply(
+        _ type: ResourceType, namespace: String?, name: String, configuration: JSONValue, subresource: String? = nil
+    ) async throws -> (object: JSONValue, created: Bool) {
+        if let bodyName = ObjectMeta.name(configuration), bodyName != name {
+            throw KubeStatus.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+        }
+        let key = Key(namespace: type.namespaced ? (namespace ?? "default") : "", name: name)
+        guard objects[type.resourceKey]?[key] != nil else {
+            guard subresource == nil else { throw KubeStatus.notFound(type, name: name) }
+            return (try await create(type, namespace: namespace, object: ObjectMeta.setting("name", .string(name), in: configuration)), true)
+        }
+        return (try await patch(type, namespace: namespace, name: name, patch: configuration, kind: .strategic, subresource: subresource), false)
+    }
+
     public enum Propagation: String, Sendable {
         case background = "Background"
         case foreground = "Foreground"
