@@ -77,6 +77,10 @@ struct KubernetesProtobufTests {
             KubernetesProtobuf.magic + [0x0A, 0x0F, 0x0A, 0x02] + Array("v1".utf8) + [0x12, 0x09] + Array("ConfigMap".utf8)
             + [0x12, 0x02, 0x48, 0x01]
         #expect(throws: ProtobufError.unknownField(message: "core.v1.ConfigMap", number: 9)) { try reader.decode(unknownField) }
+        // The same field empty, as a newer kubectl writes a field it does not set: skipped.
+        var emptyField = unknownField
+        emptyField[emptyField.count - 1] = 0
+        #expect(try reader.decode(emptyField) == ["apiVersion": "v1", "kind": "ConfigMap"])
         let unknownKind = KubernetesProtobuf.magic + [0x0A, 0x0B, 0x0A, 0x02] + Array("v1".utf8) + [0x12, 0x05] + Array("Widge".utf8)
         #expect(throws: ProtobufError.unknownKind(apiVersion: "v1", kind: "Widge")) { try reader.decode(unknownKind) }
         // 200 levels of length-delimited nesting: refused where the schema ends, not recursed.

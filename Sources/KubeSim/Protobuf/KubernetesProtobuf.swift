@@ -76,7 +76,12 @@ struct KubernetesProtobuf {
         var maps: [String: [String: JSONValue]] = [:]
         var reader = ProtobufReader(bytes)
         while let (number, value) = try reader.next() {
-            guard let field = message.fields[number] else { throw ProtobufError.unknownField(message: message.name, number: number) }
+            guard let field = message.fields[number] else {
+                // A newer kubectl writes fields this table does not have yet; an empty one
+                // (Go writes every non-pointer field) loses nothing, a set one is refused.
+                if value.isEmpty { continue }
+                throw ProtobufError.unknownField(message: message.name, number: number)
+            }
             if case .map(let keyType, let valueType) = field.type {
                 guard case .bytes(let entry) = value else { throw ProtobufError.wrongWireType(message: message.name, field: field.name) }
                 let (key, item) = try decodeMapEntry(entry, key: keyType, value: valueType, in: message, field: field, depth: depth)

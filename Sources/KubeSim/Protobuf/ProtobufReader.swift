@@ -14,6 +14,15 @@ struct ProtobufReader {
         case fixed64(UInt64)
         case bytes(ArraySlice<UInt8>)
         case fixed32(UInt32)
+
+        /// Zero or empty: what Go writes for an unset non-pointer field.
+        var isEmpty: Bool {
+            switch self {
+            case .varint(let value), .fixed64(let value): value == 0
+            case .fixed32(let value): value == 0
+            case .bytes(let bytes): bytes.isEmpty
+            }
+        }
     }
 
     private let bytes: ArraySlice<UInt8>
