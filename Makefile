@@ -2,7 +2,7 @@
 #   make up     start the whole stack locally (no cluster needed)
 #   make test   run the whole test suite (what CI runs)
 #   make format rewrite the Swift sources in the house style (.swift-format); make lint checks it
-.PHONY: deps build test up bench clean format lint
+.PHONY: deps build test up bench fuzz clean format lint
 
 deps:
 	@scripts/install-deps.sh
@@ -19,6 +19,11 @@ up: deps
 bench:
 	@scripts/install-deps.sh --bench
 	scripts/bench/run-all.sh
+
+# Each parser fuzz target for FUZZ_SECONDS (default 60); `make test` runs 2,000 inputs each.
+fuzz:
+	@scripts/install-deps.sh
+	scripts/fuzz.sh
 
 clean:
 	rm -rf .build .venv

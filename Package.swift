@@ -207,6 +207,8 @@ let package = Package(
                 "PodsBackend", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
                 .hummingbirdTesting, .asyncHTTPClient, .httpTypes,
             ]),
+        // `make fuzz` runs these for longer (FUZZ_SECONDS); `make test` runs a bounded number.
+        tests("FuzzTests", ["Essentials", "AccessPolicy", "DeployAPI", "Broker", "KubeSim", "TestSupport", "TestFixtures"]),
         tests(
             "ServiceTests",
             [

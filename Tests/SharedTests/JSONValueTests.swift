@@ -60,7 +60,8 @@ struct JSONReadingTests {
         "refuses malformed JSON with the offset",
         arguments: [
             "", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "01", "1.", "-", "tru", "\"unterminated", "\"bad \\x escape\"", "\"\\ud800\"",
-            "[1] 2", "{'a':1}", "\"tab\there\"", "nan", "[" + String(repeating: "[", count: 600) + String(repeating: "]", count: 601),
+            "[1] 2", "{'a':1}", "\"tab\there\"", "nan", "1e999", "[-1e400]",
+            "[" + String(repeating: "[", count: 600) + String(repeating: "]", count: 601),
         ])
     func refuses(text: String) {
         #expect(throws: (any Error).self) { try JSONValue.decode(Data(text.utf8)) }
