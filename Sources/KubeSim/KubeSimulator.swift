@@ -27,12 +27,15 @@ public struct KubeSimulator: Sendable {
     public let registry: ResourceRegistry
     public let settings: Settings
     public let cluster: ClusterSimulator
+    /// Test hook: an API server that is down, slow or hanging (``APIFaults``).
+    public let faults: APIFaults
 
     public init(settings: Settings = Settings(), registry: ResourceRegistry = .standard) {
         self.settings = settings
         self.registry = registry
         self.store = ObjectStore(registry: registry, historyLimit: settings.historyLimit)
         self.pods = PodRuntime()
+        self.faults = APIFaults(store: store)
         self.cluster = ClusterSimulator(store: store, runtime: pods, registry: registry, settings: settings.simulation)
     }
 
@@ -66,7 +69,7 @@ public struct KubeSimulator: Sendable {
         let discovery = DiscoveryRoutes(registry: registry, version: settings.version)
         let resources = ResourceRoutes(
             store: store, registry: registry, discovery: discovery, bookmarkInterval: settings.bookmarkInterval,
-            subresources: SubresourceHandler(store: store, pods: pods), access: settings.access
+            subresources: SubresourceHandler(store: store, pods: pods), access: settings.access, faults: faults
         )
         let exec = ExecUpgrade(store: store, pods: pods, registry: registry, access: settings.access)
         var definition = ServiceDefinition(
@@ -78,7 +81,7 @@ public struct KubeSimulator: Sendable {
             let api = routes.group(.kubernetesAPI)
             discovery.register(on: api)
             resources.register(on: api)
-            SimulationControlRoutes(store: store, pods: pods, access: settings.access).register(on: api)
+            SimulationControlRoutes(store: store, pods: pods, access: settings.access, faults: faults).register(on: api)
         }
         definition.server = .http1WebSocketUpgradeQuiescing { request, _, _ in try await exec.shouldUpgrade(request) }
         return definition

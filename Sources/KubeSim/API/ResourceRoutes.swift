@@ -14,6 +14,7 @@ struct ResourceRoutes: Sendable {
     let bookmarkInterval: Duration
     let subresources: SubresourceHandler
     let access: AccessControl?
+    let faults: APIFaults
 
     /// What RoleBindings grant when access control is on.
     var bindings: RoleBindings { RoleBindings(store: store, registry: registry) }
@@ -33,6 +34,7 @@ struct ResourceRoutes: Sendable {
     }
 
     func handle(_ request: Request, context: BasicServiceRequestContext) async throws -> Response {
+        if let injected = await faults.before(method: request.method.rawValue) { throw injected }
         guard let path = ResourcePath(request.uri.path) else {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }

@@ -14,10 +14,13 @@ import ServiceKit
 /// - `POST /_sim/watches/drop` — ends every open watch, as a restarted API server or a broken
 ///   connection does; with `?expire=true` the history is compacted first and each watch ends
 ///   with a 410 Gone, so clients must list again (informers' recovery, on demand).
+/// - `POST /_sim/faults` `{"status": 503, "delay_ms": 0, "hold": false}` and
+///   `POST /_sim/faults/reset`: an API server that is down, slow or hanging (``APIFaults``).
 struct SimulationControlRoutes: Sendable {
     let store: ObjectStore
     let pods: PodRuntime
     let access: AccessControl?
+    let faults: APIFaults
 
     func register(on router: some RouterMethods<BasicServiceRequestContext>) {
         router.get("_sim/state") { _, _ in
@@ -40,6 +43,15 @@ struct SimulationControlRoutes: Sendable {
             let expire = QueryParameters(request.uri)["expire"] == "true"
             await store.beginWatchOutage()
             await store.endWatchOutage(expired: expire)
+            return Response(status: .noContent)
+        }
+        router.post("_sim/faults") { request, context in
+            let wanted = try await request.decode(as: APIFaults.Faults.self, context: context)
+            await faults.set(wanted)
+            return Response(status: .noContent)
+        }
+        router.post("_sim/faults/reset") { _, _ in
+            await faults.reset()
             return Response(status: .noContent)
         }
         router.put("_sim/namespaces/:namespace/pods/:name/files") { request, context in

@@ -51,6 +51,7 @@ struct PodCreator: Sendable {
             PodLifetime.Keys.expiresAt: KubernetesTime.format(
                 settings.lifetime.expiry(forNewPodAskingFor: template.annotation(PodLifetime.Keys.lifetime), now: started)),
             CreationLease.annotation: lifecycle.newLease(deadline: createDeadline).text,
+            PodTemplate.Keys.creationID: UUID().uuidString.lowercased(),
         ]
         let taken = Set(try await cluster.pods(of: user).compactMap(\.name))
         let base = ResourceNames.podBase(manifestName: template.manifestName, user: user)
@@ -66,6 +67,11 @@ struct PodCreator: Sendable {
                 continue
             } catch let error as KubernetesError where error.isInvalid || error.code == 400 {
                 throw Refused(description: "Kubernetes refused the pod: \(error.message)")
+            } catch let error as KubernetesError where error.leavesOutcomeUnknown {
+                // The API server may still create the pod after this answer (a timed-out or
+                // cut-off call): the user is told it failed, so such a pod must not stay.
+                await lifecycle.removeIfCreatedLater(pod: name, creationID: annotations[PodTemplate.Keys.creationID] ?? "")
+                throw error
             }
         }
         throw Refused(description: "names \(base) and \(base)-1 … \(base)-9 are all in use")

@@ -97,6 +97,33 @@ actor PodLifecycle {
         return .now + .milliseconds(Int64(max(0, remaining) * 1000))
     }
 
+    /// How long a pod from a create call reported failed is looked for.
+    static let abandonedCreationWindow: Duration = .seconds(300)
+
+    /// After a create call that failed without a clear answer: if the pod turns up (the API
+    /// server applied the call late), it is deleted, but only the pod *that call* made (its
+    /// creation id), so a retry that took the same name is never touched. Runs in the
+    /// background, looking every second for ``abandonedCreationWindow``.
+    nonisolated func removeIfCreatedLater(pod name: String, creationID: String) {
+        Task {
+            let deadline = ContinuousClock.now + Self.abandonedCreationWindow
+            while ContinuousClock.now < deadline, !Task.isCancelled {
+                if let pod = try? await cluster.pod(name) {
+                    guard pod.annotations[PodTemplate.Keys.creationID] == creationID else { return }
+                    if (try? await cluster.deletePod(ifUnchanged: pod)) == true {
+                        metrics.abandoned.increment()
+                        logger.warning(
+                            "a pod whose create call had failed turned up later; deleted",
+                            metadata: ["pod": "\(name)", "owner": "\(pod.owner?.description ?? "")"])
+                        if let owner = pod.owner { await startFollowUp(pod: name, user: owner) }
+                        return
+                    }
+                }
+                try? await Sleep.for(.seconds(1))
+            }
+        }
+    }
+
     // MARK: Deletion
 
     /// After `pod` has gone: its legacy companions, then the user's storage if it was their

@@ -9,6 +9,8 @@ struct PodTemplate: Sendable {
         static let state = "sciencedata.dk/state"
         static let owner = "sciencedata.dk/owner"
         static let createDeadline = "sciencedata.dk/create-deadline"
+        /// One id per create_pod call: tells a pod that call made from one another call made.
+        static let creationID = "sciencedata.dk/creation-id"
         static let siloIP = "sciencedata.dk/silo-ip"
         static let copyToken = "sciencedata.dk/copy-token"
         static let ingressPort = "sciencedata.dk/ingress-port"

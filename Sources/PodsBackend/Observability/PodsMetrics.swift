@@ -13,6 +13,8 @@ final class PodsMetrics: Sendable {
     let reaped: Counter
     /// Expiries pushed later by extend_pod.
     let extensions: Counter
+    /// Pods whose create call failed without a clear answer and turned up anyway: deleted.
+    let abandoned: Counter
 
     init(registry: PrometheusCollectorRegistry) {
         func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
@@ -35,6 +37,8 @@ final class PodsMetrics: Sendable {
         refused = counter("manifests_refused", "create_pod requests refused for their manifest (whitelist, fetch, policy).")
         reaped = counter("reaped", "Pods deleted because they were past their expiry.")
         extensions = counter("extensions", "Pod expiries extended by extend_pod.")
+        abandoned = counter(
+            "abandoned_creations", "Pods created by a call the backend had already reported failed (a timed-out create), deleted again.")
     }
 
     func creations(result: String) -> Counter {

@@ -23,6 +23,9 @@ public struct KubernetesError: Error, Sendable, Equatable, CustomStringConvertib
     /// The resourceVersion asked for is no longer available: list again.
     public var isGone: Bool { code == 410 }
     public var isTransport: Bool { code == 0 }
+    /// A write that failed this way may still have been applied: the connection broke or
+    /// timed out after the request was sent, or a gateway gave up waiting (504).
+    public var leavesOutcomeUnknown: Bool { code == 0 || code == 504 }
 
     public var description: String { "Kubernetes \(code) \(reason): \(message)" }
 
