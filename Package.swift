@@ -112,7 +112,7 @@ let package = Package(
         sharedModule(
             "Kubernetes",
             [
-                "Essentials", .asyncHTTPClient, .httpTypes, .logging, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+                "Essentials", "ServiceKit", .asyncHTTPClient, .httpTypes, .logging, .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .yams,

@@ -85,7 +85,8 @@ enum DeployAPI {
         switch settings.runtime {
         case .kubernetes:
             return KubernetesRuntime(
-                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), settings: settings.kubernetes,
+                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes), timeout: settings.kubernetes.apiTimeout),
+                settings: settings.kubernetes,
                 broker: settings.broker, heartbeatInterval: settings.heartbeatInterval, serverCode: code.files, logger: logger
             )
         case .local:
@@ -99,7 +100,8 @@ enum DeployAPI {
         switch settings.runtime {
         case .kubernetes:
             return KubernetesJobs(
-                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes)), logger: logger,
+                kube: KubernetesClient(configuration: try kubernetesConfiguration(settings.kubernetes), timeout: settings.kubernetes.apiTimeout),
+                logger: logger,
                 rules: settings.kbatch.namespaces)
         case .local:
             let local = settings.kbatch.local

@@ -12,6 +12,9 @@ struct KubernetesRuntimeSettings: Sendable {
     /// `REXEC_NAMESPACE_WAIT_TIMEOUT_SECONDS`: how long a spawn waits for a namespace still
     /// being deleted (terminate, then spawn again) before it gives up with 503.
     var namespaceWaitTimeout: Duration
+    /// `REXEC_KUBERNETES_TIMEOUT_SECONDS`: one Kubernetes API call's budget (30 s); a hanging
+    /// API server turns into a 502 after it instead of a request that never ends.
+    var apiTimeout: Duration
     /// `REXEC_CONTAINER_NAME`.
     var containerName: String
     /// `REXEC_SERVER_IMAGE`: `{python}` becomes the pinned version (upstream ran `python:<ver>`).
@@ -47,6 +50,7 @@ struct KubernetesRuntimeSettings: Sendable {
                 .compactMap { $0.map { NSString(string: $0).expandingTildeInPath } },
             namespacePrefix: prefix,
             namespaceWaitTimeout: try source.seconds("REXEC_NAMESPACE_WAIT_TIMEOUT_SECONDS", default: 60, range: 1...3600),
+            apiTimeout: try source.seconds("REXEC_KUBERNETES_TIMEOUT_SECONDS", default: 30, range: 1...600),
             containerName: try DeploySettings.dnsLabel(source, "REXEC_CONTAINER_NAME", default: "rexec-server"),
             imageTemplate: source.string("REXEC_SERVER_IMAGE", default: "python:{python}-slim"),
             imagePullPolicy: try source.choice("REXEC_SERVER_IMAGE_PULL_POLICY", default: PullPolicy.IfNotPresent).rawValue,

@@ -95,6 +95,7 @@ struct KbatchSubmission: Sendable {
             if namespaced { metadata["namespace"] = .string(namespace) }
             var labels = metadata["labels"]?.objectValue ?? [:]
             labels[ownerKey] = .string(escaped)
+            if path.isEmpty { labels[submissionKey] = .string(suffix) }
             metadata["labels"] = .object(labels)
             var annotations = metadata["annotations"]?.objectValue ?? [:]
             annotations[ownerKey] = .string(username)
@@ -163,6 +164,9 @@ struct KbatchSubmission: Sendable {
 
     /// The label and annotation naming the owner (escaped in the label, as given in the annotation).
     static let ownerKey = "kbatch.jupyter.org/username"
+    /// On the workload: which submission made it (its `suffix`), so one whose create call
+    /// timed out can be found even when its name was generated.
+    static let submissionKey = "rexec.sciencedata.dk/kbatch-submission"
 
     static func randomSuffix() -> String {
         String(UUID.timeOrdered().uuidString.lowercased().suffix(8))

@@ -2,6 +2,7 @@ import Essentials
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KubeSim
 import Kubernetes
 import Logging
 import NIOCore
@@ -27,6 +28,8 @@ struct DeployHarness: Sendable {
     let brokerNamespace: String
     let brokerClusterIP: String
     let isRealCluster: Bool
+    /// kube-sim in process (its faults), nil on a real cluster.
+    let simulator: KubeSimulator?
 
     var prefix: String { settings.kubernetes.namespacePrefix }
     func namespace(for sub: String) -> String { prefix + UserKey(sub: sub, maxLength: settings.kubernetes.maxUserKeyLength).value }
@@ -72,7 +75,7 @@ struct DeployHarness: Sendable {
                 try await app.test(.live) { client in
                     let harness = DeployHarness(
                         client: client, kube: cluster.client, idp: idp, settings: settings, brokerNamespace: cluster.namespace,
-                        brokerClusterIP: brokerClusterIP, isRealCluster: cluster.isReal
+                        brokerClusterIP: brokerClusterIP, isRealCluster: cluster.isReal, simulator: cluster.simulator
                     )
                     do {
                         try await body(harness)

@@ -218,6 +218,10 @@ struct KubernetesJobs: KbatchBackend {
             }
             return KbatchAnswers.object(workload)
         } catch {
+            if let unknown = error as? KubernetesError, unknown.leavesOutcomeUnknown {
+                // The user is told the submission failed: nothing of it may appear later.
+                removeIfCreatedLater(submission)
+            }
             for (resource, name) in made.reversed() {
                 do {
                     try await kube.delete(resource, namespace: submission.namespace, name: name, propagation: .foreground, ignoreNotFound: true)
@@ -228,6 +232,43 @@ struct KubernetesJobs: KbatchBackend {
                 }
             }
             throw error
+        }
+    }
+
+    /// How long objects from create calls reported failed are looked for.
+    static let abandonedSubmissionWindow: Duration = .seconds(300)
+
+    /// After a submission failed on a call whose outcome is unknown (timed out, cut off), the
+    /// API server may still make what that call asked for, after the user was told it failed
+    /// and the rollback ran: its Secret, its ConfigMap (names unique to the submission) or its
+    /// workload (found by the submission label, its name may be generated). Whatever turns up
+    /// within ``abandonedSubmissionWindow`` is deleted; looked for every two seconds.
+    private func removeIfCreatedLater(_ submission: KbatchSubmission) {
+        guard let suffix = submission.workload["metadata"]?["labels"]?[KbatchSubmission.submissionKey]?.stringValue else { return }
+        var named: [(ResourceDescriptor, String)] = []
+        if let name = submission.secret?["metadata"]?["name"]?.stringValue { named.append((.secrets, name)) }
+        if let name = submission.codeConfigMap?["metadata"]?["name"]?.stringValue { named.append((.configMaps, name)) }
+        let workloads = Self.resource(submission.kind)
+        let (kube, logger, namespace) = (kube, logger, submission.namespace)
+        Task {
+            let deadline = ContinuousClock.now + Self.abandonedSubmissionWindow
+            while ContinuousClock.now < deadline, !Task.isCancelled {
+                var found: [(ResourceDescriptor, String)] = []
+                for (resource, name) in named where (try? await kube.get(resource, namespace: namespace, name: name)) != nil {
+                    found.append((resource, name))
+                }
+                let late =
+                    (try? await kube.listAll(workloads, namespace: namespace, labelSelector: "\(KbatchSubmission.submissionKey)=\(suffix)").items)
+                    ?? []
+                found += late.compactMap { $0.name.map { (workloads, $0) } }
+                for (resource, name) in found {
+                    try? await kube.delete(resource, namespace: namespace, name: name, ignoreNotFound: true)
+                    logger.warning(
+                        "an object of a failed kbatch submission turned up later; deleted",
+                        metadata: ["namespace": "\(namespace)", "kind": "\(resource.plural)", "name": "\(name)"])
+                }
+                try? await Sleep.for(.seconds(2))
+            }
         }
     }
 
