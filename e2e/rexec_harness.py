@@ -76,10 +76,13 @@ def start_idp():
 
 
 class Broker(Process):
-    def __init__(self, idp_url, *extra, env=None):
+    def __init__(self, idp_url, *extra, env=None, ports=(0, 0, 0)):
+        """`ports`: client, server and control port (0: any free one); a restarted broker
+        takes its predecessor's."""
+        client, server, control = ports
         super().__init__(
-            [BIN / "rexec-broker", "--host", "127.0.0.1", "--port", "0", "--client_port", "0", "--server_port", "0",
-             "--control_port", "0", "--auth_api_url", f"{idp_url}/information", *extra],
+            [BIN / "rexec-broker", "--host", "127.0.0.1", "--port", "0", "--client_port", str(client), "--server_port", str(server),
+             "--control_port", str(control), "--auth_api_url", f"{idp_url}/information", *extra],
             env=env,
         )
         endpoints = self.wait_for(r"client=tcp://[^:]+:(\d+) control=tcp://[^:]+:(\d+) server=tcp://[^:]+:(\d+)")
@@ -108,6 +111,10 @@ class Broker(Process):
 
     def statistics(self):
         return json.loads(self.control("STATISTICS"))
+
+    @property
+    def ports(self):
+        return self.client_port, self.server_port, self.control_port
 
 
 def start_server(broker, identity, heartbeat="1"):

@@ -15,7 +15,8 @@ from rexec_harness import DEMO_SUB, VIEWER_SUB, Broker, run_client, start_server
 
 @pytest.fixture(scope="module")
 def broker(idp):
-    process = Broker(idp.url, env={"REXEC_BROKER_CONTROL_SECRET": "a-control-secret-for-tests"})
+    # No start-up grace: a call for a user without a server is refused at once.
+    process = Broker(idp.url, env={"REXEC_BROKER_CONTROL_SECRET": "a-control-secret-for-tests", "REXEC_BROKER_STARTUP_GRACE_SECONDS": "0"})
     yield process
     process.stop()
 
@@ -258,6 +259,42 @@ def test_a_lost_server_ends_the_running_call_with_an_exception_within_ten_second
             print("RESULT", ping())
         """)
         assert after.stdout.splitlines() == ["RESULT pong"]
+    finally:
+        server.stop()
+        broker.stop()
+
+
+def test_broker_restart_servers_come_back_and_calls_made_meanwhile_complete(idp):
+    broker = Broker(idp.url)
+    server = start_server(broker, DEMO_SUB)
+    call = """
+        import time
+        started = time.monotonic()
+
+        @remote_func
+        def add(a, b):
+            return a + b
+        print("RESULT", add(20, 22))
+    """
+    try:
+        wait_until("the server is known", lambda: DEMO_SUB in broker.statistics()["servers"])
+        assert run_client(broker, "demo-token", call).stdout.splitlines() == ["RESULT 42"]
+        ports = broker.ports
+        broker.process.kill()
+        broker.process.wait(10)
+        # A call made while no broker runs waits in the client's queue (libzmq connects when
+        # it can) and completes once a broker is back on the same ports.
+        outcome = {}
+        client = threading.Thread(target=lambda: outcome.update(result=run_client(broker, "demo-token", call)))
+        client.start()
+        time.sleep(0.5)  # the call is made against no broker at all (not a synchronisation)
+        broker = Broker(idp.url, ports=ports)
+        client.join(60)
+        assert not client.is_alive()
+        assert outcome["result"].stdout.splitlines() == ["RESULT 42"], outcome["result"].stdout + outcome["result"].stderr
+        # The server reconnected by itself and is known to the new broker.
+        wait_until("the server is heard by the new broker", lambda: broker.statistics()["servers"].get(DEMO_SUB, {}).get("state") == "live")
+        assert run_client(broker, "demo-token", call).stdout.splitlines() == ["RESULT 42"]
     finally:
         server.stop()
         broker.stop()

@@ -205,6 +205,24 @@ struct RoutingLoopTests {
         #expect(try running.tryReceive() == nil)
     }
 
+    @Test("just after a start, a call for a server not yet connected waits for it (a restarted broker); later ones are refused at once")
+    func startupGrace() async throws {
+        let harness = try RoutingHarness(startupGrace: .seconds(3))
+        let client = try harness.client("early")
+        try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+        try await waitUntil("the call waits for its server") { try harness.statistics().awaitingServer == 1 }
+        let alice = try await harness.server("alice")
+        #expect(try await alice.receiveOffPool()[0] == bytes("early"))
+        try alice.send([bytes("early"), [], bytes("END")])
+        #expect(try await client.receiveOffPool() == [[], bytes("END")])
+
+        // No server for bob: his call waits out the grace, then gets upstream's text.
+        let bob = try harness.client("bob-client")
+        try bob.setReceiveTimeout(milliseconds: 8000)
+        try bob.send([[], bytes("tok-bob"), bytes("fn"), bytes("b")])
+        #expect(brokerText(try await bob.receiveOffPool()) == PickledString.encode("Server not ready/available for user bob."))
+    }
+
     @Test("a silent server is reported stale, and live again when heard from")
     func stale() async throws {
         let harness = try RoutingHarness(staleAfter: .milliseconds(200))

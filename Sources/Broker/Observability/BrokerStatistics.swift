@@ -27,6 +27,7 @@ struct BrokerStatistics: Codable, Equatable {
         case messagesRouted = "messages_routed"
         case errors
         case pendingMessages = "pending_messages"
+        case awaitingServer = "awaiting_server"
         case knownTokens = "known_tokens"
         case connectedServers = "connected_servers"
         case staleServers = "stale_servers"
@@ -37,13 +38,15 @@ struct BrokerStatistics: Codable, Equatable {
     var messagesRouted: Messages
     var errors: [String: Int]
     var pendingMessages: Int
+    /// Calls waiting for their server to reconnect, just after a start.
+    var awaitingServer: Int
     var knownTokens: Int
     var connectedServers: Int
     var staleServers: Int
     var servers: [String: BrokerServerState]
 
     static func make(
-        counters: BrokerCounters, registry: ServerRegistry, pending: Int, knownTokens: Int,
+        counters: BrokerCounters, registry: ServerRegistry, pending: Int, awaitingServer: Int = 0, knownTokens: Int,
         startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> BrokerStatistics {
         let servers = registry.records.mapValues { serverState($0, in: registry, now: now) }
@@ -52,6 +55,7 @@ struct BrokerStatistics: Codable, Equatable {
             messagesRouted: Messages(invoke: counters.invokes, cancel: counters.cancels, reply: counters.replies, heartbeat: counters.heartbeats),
             errors: Dictionary(uniqueKeysWithValues: BrokerError.allCases.map { ($0.rawValue, counters.errors[$0] ?? 0) }),
             pendingMessages: pending,
+            awaitingServer: awaitingServer,
             knownTokens: knownTokens,
             connectedServers: servers.values.filter { $0.state == .live }.count,
             staleServers: servers.values.filter { $0.state == .stale }.count,

@@ -31,6 +31,13 @@ final class RoutingLoop: @unchecked Sendable {
         var receivedAt: ContinuousClock.Instant
     }
 
+    /// A validated call whose server is not connected yet (just after a start).
+    struct AwaitingCall {
+        var request: ClientRequest
+        var sub: String
+        var receivedAt: ContinuousClock.Instant
+    }
+
     /// Which server a client (by its ROUTER id) talks to, so a server can only answer the
     /// clients that addressed it.
     struct ClientRoute {
@@ -80,6 +87,9 @@ final class RoutingLoop: @unchecked Sendable {
     /// Until when servers with calls are probed, after a server connection closed.
     private var probingUntil: ContinuousClock.Instant?
     private var nextProbe: ContinuousClock.Instant?
+    /// Calls that arrived, just after a start, for servers not yet reconnected.
+    private var awaitingServer: [AwaitingCall] = []
+    private var nextRetry: ContinuousClock.Instant?
     private let startedAt: ContinuousClock.Instant
 
     /// Creates and binds the sockets, so a port in use fails start-up rather than the thread.
@@ -156,7 +166,7 @@ final class RoutingLoop: @unchecked Sendable {
         let sockets = [clients, servers, control, mailbox.receiver, serverMonitor]
         var nextHousekeeping = clock.now + Self.housekeepingInterval
         while exit == nil {
-            let wake = min(nextHousekeeping, nextProbe ?? nextHousekeeping)
+            let wake = min(nextHousekeeping, nextProbe ?? nextHousekeeping, nextRetry ?? nextHousekeeping)
             let wait = max(0, (wake - clock.now).millisecondsRoundedUp)
             let ready: [Int]
             do {
@@ -178,6 +188,9 @@ final class RoutingLoop: @unchecked Sendable {
             }
             if let due = nextProbe, clock.now >= due {
                 probeServersWithCalls()
+            }
+            if let due = nextRetry, clock.now >= due {
+                retryAwaitingServers()
             }
             if clock.now >= nextHousekeeping {
                 housekeeping()
@@ -239,6 +252,13 @@ final class RoutingLoop: @unchecked Sendable {
         do {
             try servers.send(request.forwardFrames(to: serverID), dontWait: true)
         } catch let error as ZMQError {
+            if error.isHostUnreachable, registry.records[sub] == nil, clock.now < startedAt + settings.startupGrace {
+                // Just started (a restart): servers are reconnecting, and clients whose calls
+                // waited in their queues are often quicker. Such a call waits for its server.
+                awaitingServer.append(AwaitingCall(request: request, sub: sub, receivedAt: receivedAt))
+                nextRetry = min(nextRetry ?? .now, clock.now + Self.probeInterval)
+                return
+            }
             if error.isHostUnreachable {
                 // Calls routed to it earlier went down with its connection.
                 lost(serverID, sub: sub)
@@ -249,6 +269,33 @@ final class RoutingLoop: @unchecked Sendable {
         } catch {
             return
         }
+        routed(request, to: serverID, sub: sub, receivedAt: receivedAt)
+    }
+
+    /// Retries the calls waiting for servers after a start; past the grace they get "Server
+    /// not ready" as any call for an absent server does.
+    private func retryAwaitingServers() {
+        let waiting = awaitingServer
+        awaitingServer = []
+        nextRetry = nil
+        let graceOver = clock.now >= startedAt + settings.startupGrace
+        for parked in waiting {
+            let sub = parked.sub
+            let serverID = Array(sub.utf8)
+            do {
+                try servers.send(parked.request.forwardFrames(to: serverID), dontWait: true)
+                routed(parked.request, to: serverID, sub: sub, receivedAt: parked.receivedAt)
+            } catch let error as ZMQError where error.isHostUnreachable && !graceOver {
+                awaitingServer.append(parked)
+            } catch {
+                refuse(envelope: parked.request.envelope, text: BrokerReply.serverNotReady(sub: sub), reason: .serverUnavailable)
+            }
+        }
+        if !awaitingServer.isEmpty { nextRetry = clock.now + Self.probeInterval }
+    }
+
+    /// Books a call (or cancel) that reached its server.
+    private func routed(_ request: ClientRequest, to serverID: [UInt8], sub: String, receivedAt: ContinuousClock.Instant) {
         let now = clock.now
         if let clientID = request.envelope.first {
             clientRoutes[clientID] = ClientRoute(server: serverID, lastUsed: now)
@@ -423,7 +470,8 @@ final class RoutingLoop: @unchecked Sendable {
 
     func statistics() -> BrokerStatistics {
         BrokerStatistics.make(
-            counters: counters, registry: registry, pending: tokens.waitingCount, knownTokens: tokens.knownCount,
+            counters: counters, registry: registry, pending: tokens.waitingCount, awaitingServer: awaitingServer.count,
+            knownTokens: tokens.knownCount,
             startedAt: startedAt, now: clock.now
         )
     }

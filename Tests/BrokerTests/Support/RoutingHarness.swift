@@ -59,13 +59,13 @@ final class RoutingHarness: @unchecked Sendable {
         users: [String: String] = ["tok-alice": "alice", "tok-bob": "bob"],
         tokenTTL: Duration = .seconds(60), outageGrace: Duration = .seconds(300),
         staleAfter: Duration = .seconds(90), maxPending: Int = 100,
-        access: AccessSettings = AccessSettings(), groups: [String: [String]] = [:]
+        access: AccessSettings = AccessSettings(), groups: [String: [String]] = [:], startupGrace: Duration = .zero
     ) throws {
         provider = ScriptedIdentityProvider(users: users, groups: groups)
         let settings = BrokerSettings(
             clientEndpoint: "tcp://127.0.0.1:*", serverEndpoint: "tcp://127.0.0.1:*", controlEndpoint: "tcp://127.0.0.1:*",
             controlSecret: Self.secret, staleAfter: staleAfter, tokenTTL: tokenTTL, outageGrace: outageGrace,
-            maxPendingMessages: maxPending, clientSendHighWaterMark: 1000
+            maxPendingMessages: maxPending, clientSendHighWaterMark: 1000, startupGrace: startupGrace
         )
         loop = try RoutingLoop(
             settings: settings, validator: TokenValidator(provider: provider, gate: GroupGate(settings: access)),
