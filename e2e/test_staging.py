@@ -381,6 +381,10 @@ def test_a_copy_killed_midway_leaves_no_file_and_a_failed_job(idp, roots):
             assert "restarted" in job["error"], job
             assert not (area / "huge.bin").exists()
             assert [name for name in os.listdir(area) if ".staging-" in name] == []
+            # The jobs live in the catalog's database, written while the process died.
+            import sqlite3
+            with sqlite3.connect(catalog["CATALOG_SQLITE_PATH"]) as connection:
+                assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         finally:
             second.stop()
     finally:
