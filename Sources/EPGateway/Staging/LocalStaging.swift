@@ -174,7 +174,13 @@ enum LocalStaging {
     struct FileFailure: Error, CustomStringConvertible {
         let code: Int32
         let name: String
-        var description: String { "\(String(cString: strerror(code))) (\(name))" }
+        var description: String {
+            let words = "\(String(cString: strerror(code))) (\(name))"
+            return isOutOfSpace ? Self.outOfSpacePrefix + words : words
+        }
+        /// The user's area is full: the job's error starts with this, and its answer is 507.
+        static let outOfSpacePrefix = "Insufficient storage: "
+        var isOutOfSpace: Bool { code == ENOSPC || code == EDQUOT }
     }
 
     static func failure(_ code: Int32, _ path: String) -> FileFailure {

@@ -15,6 +15,8 @@ enum CatalogError: Error, Sendable, Equatable, APIErrorConvertible {
     case resourceNotFound
     /// The database cannot be reached or refused the statement.
     case unavailable(String)
+    /// The database's disk (or quota) is full: nothing was written.
+    case outOfSpace
 
     var apiError: APIError {
         switch self {
@@ -36,6 +38,10 @@ enum CatalogError: Error, Sendable, Equatable, APIErrorConvertible {
             APIError(.notFound, detail: "Resource not found")
         case .unavailable:
             APIError(.serviceUnavailable, detail: "Local catalog is currently unavailable. Please try again later.")
+        case .outOfSpace:
+            APIError(
+                .init(code: 507, reasonPhrase: "Insufficient Storage"),
+                detail: "Insufficient storage: the catalog's disk is full; nothing was written. An operator must make room.")
         }
     }
 }

@@ -14,6 +14,7 @@ enum CatalogOperations {
         422: .init("Invalid request", schema: OpenAPIDocument.errorDetail),
         502: .init("Identity provider failure", schema: OpenAPIDocument.errorDetail),
         503: .init("The catalog database is unavailable", schema: OpenAPIDocument.errorDetail),
+        507: .init("The catalog's disk is full; nothing was written", schema: OpenAPIDocument.errorDetail),
     ]
 
     static let organizations: [OpenAPIDocument.Operation] = [

@@ -47,6 +47,7 @@ enum StagingOperations {
                 400: .init("Invalid method, missing source, or a path outside its root", schema: Doc.errorDetail),
                 500: .init("The staging failed (the job says why)", schema: Doc.errorDetail),
                 502: .init("The Jupyter server failed", schema: Doc.errorDetail),
+                507: .init("The user's area is full: Insufficient storage: … (nothing left behind)", schema: Doc.errorDetail),
             ]) { $1 }),
         Doc.Operation(
             "GET", "/stage-data/jobs", summary: "The caller's staging jobs, newest first; everyone's for an admin (policy: staging read).",

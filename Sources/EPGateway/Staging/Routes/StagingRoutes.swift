@@ -209,6 +209,10 @@ struct StagingRoutes: Sendable {
         case .succeeded:
             return (["status": "success", "message": .string(job.message ?? ""), "job_id": .string(job.id)] as JSONValue).response(status: .ok)
         default:
+            if let error = job.error, error.hasPrefix(LocalStaging.FileFailure.outOfSpacePrefix) {
+                return (["detail": .string(error), "job_id": .string(job.id)] as JSONValue).response(
+                    status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
+            }
             let status: HTTPResponse.Status = job.method == .jupyterCopy ? .badGateway : .internalServerError
             return (["detail": .string("Unexpected error: \(job.error ?? "the job did not finish")"), "job_id": .string(job.id)] as JSONValue)
                 .response(status: status)

@@ -39,10 +39,12 @@ enum ErrorBody {
         case 409: "Conflict"
         case 413: "ContentTooLarge"
         case 422: "ValidationError"
+        case 429: "TooManyRequests"
         case 500: "InternalServerError"
         case 502: "BadGateway"
         case 503: "ServiceUnavailable"
         case 504: "GatewayTimeout"
+        case 507: "InsufficientStorage"
         default: "HTTPError"
         }
     }

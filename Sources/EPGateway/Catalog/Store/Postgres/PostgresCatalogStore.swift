@@ -122,6 +122,8 @@ final class PostgresCatalogStore: CatalogStore {
             throw error
         } catch let error as PSQLError where error.sqlState == Self.uniqueViolation && clash != nil {
             throw clash!
+        } catch let error as PSQLError where error.sqlState == Self.diskFull {
+            throw CatalogError.outOfSpace
         } catch {
             logger.error("catalog database call failed", metadata: ["catalog.database": "\(url)", "error": "\(Self.reason(error))"])
             throw CatalogError.unavailable(Self.reason(error))
@@ -153,6 +155,8 @@ final class PostgresCatalogStore: CatalogStore {
     }
 
     static let uniqueViolation = "23505"
+    /// `disk_full` (class 53, insufficient resources).
+    static let diskFull = "53100"
     static let foreignKeyViolation = "23503"
     static let retryable: Set<String> = ["40001", "40P01"]
 

@@ -503,4 +503,14 @@ final class AtomicCounter: Sendable {
 extension SQLiteError {
     /// A UNIQUE constraint refused the row: the name is taken (perhaps by a concurrent write).
     var isNameClash: Bool { reason == .constraintUniqueFailed || reason == .constraint }
+    /// The database, not the statement, failed: locked, busy, an I/O error, read-only.
+    var isUnavailability: Bool {
+        switch reason {
+        case .busy, .busyTimeout, .busyInRecovery, .locked, .readOnly, .cantOpen, .ioError, .ioErrorFailedWrite, .ioErrorFailedSync,
+            .ioErrorFailedRead, .ioErrorIncompleteRead, .ioErrorFailedTruncate:
+            true
+        default:
+            false
+        }
+    }
 }

@@ -114,18 +114,25 @@ final class SQLiteWriter: Sendable {
         }
     }
 
-    /// `body` inside `BEGIN IMMEDIATE … COMMIT` on `connection`; any error rolls it back.
+    /// `body` inside `BEGIN IMMEDIATE … COMMIT` on `connection`; any error rolls it back. A
+    /// full disk is the catalog's 507, the database's own failures (busy, I/O) its 503.
     static func inTransaction<Value: Sendable>(
         _ connection: SQLiteConnection, _ body: @Sendable (SQLiteConnection) async throws -> Value
     ) async throws -> Value {
-        _ = try await connection.query("BEGIN IMMEDIATE")
         do {
-            let value = try await body(connection)
-            _ = try await connection.query("COMMIT")
-            return value
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let value = try await body(connection)
+                _ = try await connection.query("COMMIT")
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch let error as SQLiteError where error.reason == .full {
+            throw CatalogError.outOfSpace
+        } catch let error as SQLiteError where error.isUnavailability {
+            throw CatalogError.unavailable("\(error)")
         }
     }
 }
