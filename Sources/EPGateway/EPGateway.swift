@@ -160,7 +160,7 @@ enum EPGateway {
         }
         definition.streamingPaths = streamingPaths
         if let webSockets = serviceRoutes?.webSockets(rootPaths: http.rootPaths) {
-            definition.server = HTTPServerBuilder.http1WebSocketUpgradeQuiescing { request, _, logger in
+            definition.server = HTTPServerBuilder.http1WebSocketUpgradeQuiescing(headerTimeout: http.headerTimeout) { request, _, logger in
                 try await webSockets.shouldUpgrade(request, logger: logger)
             }
         }

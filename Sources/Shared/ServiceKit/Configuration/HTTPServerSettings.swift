@@ -15,11 +15,15 @@ public struct HTTPServerSettings: Sendable, Equatable {
     public var logFormat: LogFormat
     /// `CORS_ORIGIN`: `*` (default) reflects any origin, as upstream does; otherwise the one origin allowed.
     public var corsOrigin: String
+    /// `HTTP_HEADER_TIMEOUT_SECONDS`: a new connection's first request head must arrive within
+    /// this (slow-loris clients are answered 408 and closed; ``ConnectionGuards``).
+    public var headerTimeout: Duration = Self.defaultHeaderTimeout
+    public static let defaultHeaderTimeout: Duration = .seconds(20)
 
     public init(
         host: String = "127.0.0.1", port: Int, rootPaths: [String] = [], maxBodyBytes: Int = 1 << 20,
         requestTimeout: Duration = .seconds(60), logLevel: Logger.Level = .info, logFormat: LogFormat = .text,
-        corsOrigin: String = "*"
+        corsOrigin: String = "*", headerTimeout: Duration = HTTPServerSettings.defaultHeaderTimeout
     ) {
         self.host = host
         self.port = port
@@ -29,10 +33,11 @@ public struct HTTPServerSettings: Sendable, Equatable {
         self.logLevel = logLevel
         self.logFormat = logFormat
         self.corsOrigin = corsOrigin
+        self.headerTimeout = headerTimeout
     }
 
     /// Reads `HOST`, `PORT`, the service's root-path variable(s), `MAX_BODY_BYTES`,
-    /// `REQUEST_TIMEOUT_SECONDS`, `LOG_LEVEL`, `LOG_FORMAT` and `CORS_ORIGIN`.
+    /// `REQUEST_TIMEOUT_SECONDS`, `HTTP_HEADER_TIMEOUT_SECONDS`, `LOG_LEVEL`, `LOG_FORMAT` and `CORS_ORIGIN`.
     ///
     /// - Parameters:
     ///   - rootPathVariables: upstream names for the prefix, first one wins (`APP_ROOT_PATH`, `ROOT_PATH`).
@@ -56,7 +61,8 @@ public struct HTTPServerSettings: Sendable, Equatable {
             requestTimeout: try source.seconds("REQUEST_TIMEOUT_SECONDS", default: 60, range: 0.1...3600),
             logLevel: level,
             logFormat: try source.choice("LOG_FORMAT", default: LogFormat.text),
-            corsOrigin: source.optionalString("CORS_ORIGIN") ?? "*"
+            corsOrigin: source.optionalString("CORS_ORIGIN") ?? "*",
+            headerTimeout: try source.seconds("HTTP_HEADER_TIMEOUT_SECONDS", default: defaultHeaderTimeout.seconds, range: 0.5...600)
         )
     }
 }

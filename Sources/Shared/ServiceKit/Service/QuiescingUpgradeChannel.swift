@@ -53,13 +53,17 @@ final class CloseUnusedConnectionOnQuiesce: ChannelInboundHandler, RemovableChan
 extension HTTPServerBuilder {
     /// `.http1WebSocketUpgrade` whose unused connections do not block graceful shutdown.
     public static func http1WebSocketUpgradeQuiescing(
+        headerTimeout: Duration = HTTPServerSettings.defaultHeaderTimeout,
         shouldUpgrade:
             @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
                 WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
             >
     ) -> HTTPServerBuilder {
         .init { responder in
-            QuiescingUpgradeChannel(base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(), shouldUpgrade: shouldUpgrade))
+            GuardedChannel(
+                base: QuiescingUpgradeChannel(
+                    base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(), shouldUpgrade: shouldUpgrade)),
+                headerTimeout: headerTimeout)
         }
     }
 }

@@ -23,8 +23,9 @@ public struct ServiceDefinition<Context: ServiceRequestContext>: Sendable {
     public var routes: @Sendable (ServiceRoutes<Context>) -> Void
     /// Long-running companions (the broker's sockets, watchers…) run beside the server.
     public var services: [any Service]
-    /// The HTTP server flavour; `.http1()` unless a service needs WebSocket upgrades.
-    public var server: HTTPServerBuilder = .http1()
+    /// The HTTP server flavour: guarded HTTP/1 (``ConnectionGuards``) unless a service needs
+    /// WebSocket upgrades (then `.http1WebSocketUpgradeQuiescing`, guarded too).
+    public var server: HTTPServerBuilder
     /// Path prefixes of routes that stream their request bodies (S3 uploads, a proxy): they
     /// pass the body limit and the response-head timeout, and bound themselves instead.
     public var streamingPaths: [String] = []
@@ -43,6 +44,7 @@ public struct ServiceDefinition<Context: ServiceRequestContext>: Sendable {
         self.lifecycle = lifecycle
         self.services = services
         self.routes = routes
+        self.server = .guardedHTTP1(headerTimeout: settings.headerTimeout)
     }
 }
 
