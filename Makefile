@@ -2,7 +2,7 @@
 #   make up     start the whole stack locally (no cluster needed)
 #   make test   run the whole test suite (what CI runs)
 #   make format rewrite the Swift sources in the house style (.swift-format); make lint checks it
-.PHONY: deps build test up bench fuzz clean format lint
+.PHONY: deps build test up bench fuzz soak clean format lint
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +24,11 @@ bench:
 fuzz:
 	@scripts/install-deps.sh
 	scripts/fuzz.sh
+
+# The local stack under a mixed load for SOAK_SECONDS (default 600): errors, p99 per route, RSS.
+soak: deps
+	swift build
+	STACK_SKIP_BUILD=1 .venv/bin/python scripts/soak.py
 
 clean:
 	rm -rf .build .venv
