@@ -125,6 +125,51 @@ def start_server(broker, identity, heartbeat="1"):
     return server
 
 
+def process_gone(pid):
+    """True once no process `pid` exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def service_pid(port):
+    """The service process listening on `port` (its command line says `--port <port>`)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"--port" in args and args[args.index(b"--port") + 1] == str(port).encode():
+            return int(pid)
+    return None
+
+
+def rss_mib(pid):
+    """A process's resident set size in MiB."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+PING = """
+    @remote_func
+    def ping():
+        return "pong"
+    print("RESULT", ping())
+"""
+
+
+def assert_pings(broker, token="demo-token"):
+    """A call through `broker` to the token's server answers."""
+    result = run_client(broker, token, PING)
+    assert result.stdout.splitlines() == ["RESULT pong"], result.stdout + result.stderr
+
+
 def wait_until(description, condition, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -3,7 +3,6 @@ user-pods-backend, and the broker's side port): oversized bodies, tokens, header
 a clear 4xx; slow-loris clients neither block others nor stay forever; 1,000 concurrent
 connections are all answered; no process crashes and memory stays bounded (RSS measured).
 docs/reliability.md has the figures."""
-import os
 import socket
 import threading
 import time
@@ -12,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from rexec_harness import wait_until
+from rexec_harness import rss_mib, service_pid, wait_until
 
 SERVICES = {
     # name: (port variable, a GET route that needs a token, a POST route that takes JSON)
@@ -44,24 +43,9 @@ def stack():
 
 
 def pid_of(port):
-    """The service process listening on `port` (its command line names the port)."""
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
-        except OSError:
-            continue
-        if b"--port" in args and args[args.index(b"--port") + 1] == str(port).encode():
-            return int(pid)
-    raise AssertionError(f"no process listens on {port}")
-
-
-def rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    pid = service_pid(port)
+    assert pid is not None, f"no process listens on {port}"
+    return pid
 
 
 def raw(port, data, read_timeout=15):

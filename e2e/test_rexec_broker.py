@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from rexec_harness import DEMO_SUB, VIEWER_SUB, Broker, run_client, start_server, wait_until
+from rexec_harness import DEMO_SUB, VIEWER_SUB, Broker, assert_pings, process_gone, run_client, start_server, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -123,23 +123,10 @@ def test_ctrl_c_cancels_the_running_call(broker, demo_server, tmp_path):
     assert "INTERRUPTED" in result.stdout
     child = int(marker.read_text())
 
-    def gone():
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    wait_until("the cancelled call's process is gone", gone, timeout=15)
+    wait_until("the cancelled call's process is gone", lambda: process_gone(child), timeout=15)
     assert broker.statistics()["messages_routed"]["cancel"] >= 1
     # The server is free again for the next call.
-    after = run_client(broker, "demo-token", """
-        @remote_func
-        def ping():
-            return "pong"
-        print("RESULT", ping())
-    """)
-    assert after.stdout.splitlines() == ["RESULT pong"]
+    assert_pings(broker)
 
 
 def test_statistics_metrics_and_terminate_need_the_secret(broker, demo_server):
@@ -241,24 +228,12 @@ def test_a_lost_server_ends_the_running_call_with_an_exception_within_ten_second
             server.process.kill()
             server.process.wait(10)
 
-        def gone():
-            try:
-                os.kill(call_process, 0)
-            except ProcessLookupError:
-                return True
-            return False
-        wait_until("the call's process is gone", gone, timeout=10)
+        wait_until("the call's process is gone", lambda: process_gone(call_process), timeout=10)
 
         # A new server process takes over and calls work again.
         server = start_server(broker, DEMO_SUB)
         wait_until("the new server is heard", lambda: broker.statistics()["servers"][DEMO_SUB]["state"] == "live")
-        after = run_client(broker, "demo-token", """
-            @remote_func
-            def ping():
-                return "pong"
-            print("RESULT", ping())
-        """)
-        assert after.stdout.splitlines() == ["RESULT pong"]
+        assert_pings(broker)
     finally:
         server.stop()
         broker.stop()

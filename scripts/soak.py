@@ -23,30 +23,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e"))
 from conftest import Stack  # noqa: E402
+from rexec_harness import rss_mib, service_pid  # noqa: E402
 
 USERS = [("demo-token", "demo@example.org"), ("admin-token", "admin@example.org"), ("member-token", "member@example.org"),
          ("viewer-token", "viewer@example.org")]
 SERVICES = {"ndp-ep-api": "EP_PORT", "rexec-deploy-api": "DEPLOY_API_PORT", "user-pods-backend": "PODS_PORT",
             "rexec-broker": "BROKER_HTTP_PORT", "kube-sim": "KUBE_SIM_PORT", "dev-idp": "IDP_PORT"}
-
-
-def pid_of(port):
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
-            except OSError:
-                continue
-            if b"--port" in args and args[args.index(b"--port") + 1] == str(port).encode():
-                return int(pid)
-    return None
-
-
-def rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Recorder:
@@ -138,7 +120,7 @@ def main():
         stack.wait_for_line("[stack] ready", timeout=300)
         requests.post(stack.url("EP_PORT", "/ep/organization"), json={"name": "soak-lab", "title": "Soak"},
                       headers={"Authorization": "Bearer demo-token"}, timeout=30)
-        pids = {name: pid_of(stack.ports[port]) for name, port in SERVICES.items()}
+        pids = {name: service_pid(stack.ports[port]) for name, port in SERVICES.items()}
         before = {name: rss_mib(pid) for name, pid in pids.items() if pid}
         deadline = time.monotonic() + arguments.seconds
         recorder = Recorder()
