@@ -81,7 +81,7 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
             guard context.channel.isActive else { return }
             if received {
                 let buffer = context.channel.allocator.buffer(string: Self.answer)
-                context.writeAndFlush(Self.wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(Self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             } else {
                 context.close(promise: nil)
             }
