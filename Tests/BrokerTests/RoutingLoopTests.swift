@@ -223,6 +223,26 @@ struct RoutingLoopTests {
         #expect(brokerText(try await bob.receiveOffPool()) == PickledString.encode("Server not ready/available for user bob."))
     }
 
+    @Test("routes back to clients are bounded: past the bound the least recently used go, the newest still get answers")
+    func boundedRoutes() async throws {
+        let harness = try RoutingHarness(maxClientRoutes: 10)
+        let alice = try await harness.server("alice")
+        var clients: [ZMQSocket] = []
+        for index in 0..<12 {
+            let client = try harness.client("client-\(index)")
+            try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
+            _ = try await alice.receiveOffPool()
+            clients.append(client)
+        }
+        try await waitUntil("housekeeping bounds the routes") { try harness.statistics().clientRoutes <= 10 }
+        #expect(try harness.statistics().clientRoutes == 9)
+        // The newest client is still answered; the oldest's late answer is dropped.
+        try alice.send([bytes("client-11"), [], bytes("END")])
+        #expect(try await clients[11].receiveOffPool() == [[], bytes("END")])
+        try alice.send([bytes("client-0"), [], bytes("END")])
+        try await waitUntil("the forgotten client's answer is dropped") { try harness.statistics().errors["foreign_client"] == 1 }
+    }
+
     @Test("a silent server is reported stale, and live again when heard from")
     func stale() async throws {
         let harness = try RoutingHarness(staleAfter: .milliseconds(200))

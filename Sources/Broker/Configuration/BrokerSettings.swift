@@ -27,6 +27,8 @@ struct BrokerSettings: Sendable, Equatable {
     /// After a start, a call for a server not yet connected waits this long for it (servers
     /// reconnect by themselves after a broker restart, clients' queued calls often come first).
     var startupGrace: Duration = .seconds(10)
+    /// Routes back to clients kept at most (`REXEC_BROKER_MAX_CLIENT_ROUTES`); about 150 bytes each.
+    var maxClientRoutes = 100_000
 
     static let defaultClientPort = 5559
     static let defaultServerPort = 5560
@@ -49,7 +51,8 @@ struct BrokerSettings: Sendable, Equatable {
             outageGrace: try source.seconds("REXEC_BROKER_AUTH_OUTAGE_GRACE_SECONDS", default: 300, range: 0...86_400),
             maxPendingMessages: try source.integer("REXEC_BROKER_MAX_PENDING_MESSAGES", default: 10_000, range: 1...1_000_000),
             clientSendHighWaterMark: Int32(try source.integer("REXEC_BROKER_CLIENT_SEND_HWM", default: 10_000, range: 0...10_000_000)),
-            startupGrace: try source.seconds("REXEC_BROKER_STARTUP_GRACE_SECONDS", default: 10, range: 0...600)
+            startupGrace: try source.seconds("REXEC_BROKER_STARTUP_GRACE_SECONDS", default: 10, range: 0...600),
+            maxClientRoutes: try source.integer("REXEC_BROKER_MAX_CLIENT_ROUTES", default: 100_000, range: 10...10_000_000)
         )
     }
 

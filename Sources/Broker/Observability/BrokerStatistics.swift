@@ -29,6 +29,7 @@ struct BrokerStatistics: Codable, Equatable {
         case pendingMessages = "pending_messages"
         case awaitingServer = "awaiting_server"
         case knownTokens = "known_tokens"
+        case clientRoutes = "client_routes"
         case connectedServers = "connected_servers"
         case staleServers = "stale_servers"
         case servers
@@ -41,12 +42,14 @@ struct BrokerStatistics: Codable, Equatable {
     /// Calls waiting for their server to reconnect, just after a start.
     var awaitingServer: Int
     var knownTokens: Int
+    /// Clients the broker can still route answers back to.
+    var clientRoutes: Int
     var connectedServers: Int
     var staleServers: Int
     var servers: [String: BrokerServerState]
 
     static func make(
-        counters: BrokerCounters, registry: ServerRegistry, pending: Int, awaitingServer: Int = 0, knownTokens: Int,
+        counters: BrokerCounters, registry: ServerRegistry, pending: Int, awaitingServer: Int = 0, knownTokens: Int, clientRoutes: Int = 0,
         startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> BrokerStatistics {
         let servers = registry.records.mapValues { serverState($0, in: registry, now: now) }
@@ -57,6 +60,7 @@ struct BrokerStatistics: Codable, Equatable {
             pendingMessages: pending,
             awaitingServer: awaitingServer,
             knownTokens: knownTokens,
+            clientRoutes: clientRoutes,
             connectedServers: servers.values.filter { $0.state == .live }.count,
             staleServers: servers.values.filter { $0.state == .stale }.count,
             servers: servers

@@ -471,7 +471,7 @@ final class RoutingLoop: @unchecked Sendable {
     func statistics() -> BrokerStatistics {
         BrokerStatistics.make(
             counters: counters, registry: registry, pending: tokens.waitingCount, awaitingServer: awaitingServer.count,
-            knownTokens: tokens.knownCount,
+            knownTokens: tokens.knownCount, clientRoutes: clientRoutes.count,
             startedAt: startedAt, now: clock.now
         )
     }
@@ -511,6 +511,19 @@ final class RoutingLoop: @unchecked Sendable {
         }
     }
 
+    /// Keeps at most `maxClientRoutes` routes back to clients, the least recently used going
+    /// first (to a tenth below the bound, so this runs rarely). The real client uses a new
+    /// connection per call and the broker cannot see a call end (its END is a pickle it does
+    /// not read), so without a bound every call ever made would keep its route for a day.
+    private func boundClientRoutes() {
+        guard clientRoutes.count > settings.maxClientRoutes else { return }
+        let keep = settings.maxClientRoutes * 9 / 10
+        let kept = clientRoutes.sorted { $0.value.lastUsed > $1.value.lastUsed }.prefix(keep)
+        let dropped = clientRoutes.count - kept.count
+        clientRoutes = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+        logger.notice("forgot the routes of the least recently active clients", metadata: ["routes": "\(dropped)"])
+    }
+
     private func housekeeping() {
         let now = clock.now
         for (id, silence) in registry.newlyStale(at: now) {
@@ -519,6 +532,7 @@ final class RoutingLoop: @unchecked Sendable {
         }
         tokens.evictExpired(at: now)
         clientRoutes = clientRoutes.filter { now - $0.value.lastUsed < Self.clientRouteIdle }
+        boundClientRoutes()
         metrics.connectedServers.set(Double(registry.count(in: .live, at: now)))
         metrics.staleServers.set(Double(registry.count(in: .stale, at: now)))
         metrics.pendingMessages.set(Double(tokens.waitingCount))

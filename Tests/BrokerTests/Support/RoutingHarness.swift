@@ -59,13 +59,15 @@ final class RoutingHarness: @unchecked Sendable {
         users: [String: String] = ["tok-alice": "alice", "tok-bob": "bob"],
         tokenTTL: Duration = .seconds(60), outageGrace: Duration = .seconds(300),
         staleAfter: Duration = .seconds(90), maxPending: Int = 100,
-        access: AccessSettings = AccessSettings(), groups: [String: [String]] = [:], startupGrace: Duration = .zero
+        access: AccessSettings = AccessSettings(), groups: [String: [String]] = [:], startupGrace: Duration = .zero,
+        maxClientRoutes: Int = 100_000
     ) throws {
         provider = ScriptedIdentityProvider(users: users, groups: groups)
         let settings = BrokerSettings(
             clientEndpoint: "tcp://127.0.0.1:*", serverEndpoint: "tcp://127.0.0.1:*", controlEndpoint: "tcp://127.0.0.1:*",
             controlSecret: Self.secret, staleAfter: staleAfter, tokenTTL: tokenTTL, outageGrace: outageGrace,
-            maxPendingMessages: maxPending, clientSendHighWaterMark: 1000, startupGrace: startupGrace
+            maxPendingMessages: maxPending, clientSendHighWaterMark: 1000, startupGrace: startupGrace,
+            maxClientRoutes: maxClientRoutes
         )
         loop = try RoutingLoop(
             settings: settings, validator: TokenValidator(provider: provider, gate: GroupGate(settings: access)),
