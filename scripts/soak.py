@@ -142,7 +142,12 @@ def main():
             print(f"{name:20} {before[name]:14.1f} {after.get(name, 0):12.1f}")
         return 1 if sum(recorder.errors.values()) else 0
     finally:
-        stack.kill()
+        # Ctrl-C, as a user stops it: the deploy API then stops the rexec server it spawned
+        # (a killed launcher would leave that server running).
+        try:
+            stack.interrupt(timeout=60)
+        except Exception:
+            stack.kill()
 
 
 if __name__ == "__main__":
