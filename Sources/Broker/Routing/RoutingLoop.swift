@@ -256,7 +256,7 @@ final class RoutingLoop: @unchecked Sendable {
                 // Just started (a restart): servers are reconnecting, and clients whose calls
                 // waited in their queues are often quicker. Such a call waits for its server.
                 awaitingServer.append(AwaitingCall(request: request, sub: sub, receivedAt: receivedAt))
-                nextRetry = min(nextRetry ?? .now, clock.now + Self.probeInterval)
+                nextRetry = nextRetry ?? clock.now + Self.probeInterval
                 return
             }
             if error.isHostUnreachable {
@@ -272,26 +272,15 @@ final class RoutingLoop: @unchecked Sendable {
         routed(request, to: serverID, sub: sub, receivedAt: receivedAt)
     }
 
-    /// Retries the calls waiting for servers after a start; past the grace they get "Server
-    /// not ready" as any call for an absent server does.
+    /// Routes the calls waiting for servers after a start again: each reaches its server, waits
+    /// on (within the grace), or gets "Server not ready" as any call for an absent server does.
     private func retryAwaitingServers() {
         let waiting = awaitingServer
         awaitingServer = []
         nextRetry = nil
-        let graceOver = clock.now >= startedAt + settings.startupGrace
         for parked in waiting {
-            let sub = parked.sub
-            let serverID = Array(sub.utf8)
-            do {
-                try servers.send(parked.request.forwardFrames(to: serverID), dontWait: true)
-                routed(parked.request, to: serverID, sub: sub, receivedAt: parked.receivedAt)
-            } catch let error as ZMQError where error.isHostUnreachable && !graceOver {
-                awaitingServer.append(parked)
-            } catch {
-                refuse(envelope: parked.request.envelope, text: BrokerReply.serverNotReady(sub: sub), reason: .serverUnavailable)
-            }
+            forward(parked.request, to: parked.sub, receivedAt: parked.receivedAt)
         }
-        if !awaitingServer.isEmpty { nextRetry = clock.now + Self.probeInterval }
     }
 
     /// Books a call (or cancel) that reached its server.

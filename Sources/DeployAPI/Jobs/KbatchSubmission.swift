@@ -256,25 +256,3 @@ struct KbatchSubmission: Sendable {
         }
     }
 }
-
-extension JSONValue {
-    /// The value at a path of object keys; setting creates the objects on the way.
-    subscript(path path: [String]) -> JSONValue? {
-        get {
-            var value: JSONValue? = self
-            for key in path { value = value?[key] }
-            return value
-        }
-        set {
-            guard let first = path.first else {
-                self = newValue ?? .null
-                return
-            }
-            var fields = objectValue ?? [:]
-            var child = fields[first] ?? [:]
-            child[path: Array(path.dropFirst())] = newValue
-            fields[first] = child
-            self = .object(fields)
-        }
-    }
-}

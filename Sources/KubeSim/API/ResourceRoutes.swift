@@ -155,7 +155,7 @@ struct ResourceRoutes: Sendable {
     }
 
     private func patch(_ type: ResourceType, namespace: String?, name: String, request: Request, subresource: String?) async throws -> Response {
-        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let contentType = Self.mediaType(request) ?? ""
         if contentType == "application/apply-patch+yaml" {
             let (object, created) = try await store.apply(
                 type, namespace: namespace, name: name, configuration: try await Self.appliedConfiguration(request), subresource: subresource)
@@ -226,9 +226,14 @@ struct ResourceRoutes: Sendable {
 
     static let protobuf = KubernetesProtobuf()
 
+    /// The Content-Type without its parameters (`application/json; charset=utf-8` → `application/json`).
+    static func mediaType(_ request: Request) -> String? {
+        request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
     /// A create or replace body: JSON, or Kubernetes protobuf as kubectl sends typed objects.
     static func body(_ request: Request) async throws -> JSONValue {
-        let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        let type = Self.mediaType(request)
         let isProtobuf = type == KubernetesProtobuf.contentType
         if let type, !type.contains("json"), !isProtobuf {
             throw KubeStatus(

@@ -51,7 +51,7 @@ extension SubresourceHandler {
         let current = try await store.get(type, namespace: namespace, name: name)
         let body = try await ResourceRoutes.body(request)
         let proposed: JSONValue
-        switch request.headers[.contentType]?.split(separator: ";").first.map(String.init) {
+        switch ResourceRoutes.mediaType(request) {
         case "application/json-patch+json": proposed = try JSONPatch.apply(body, to: Self.scale(of: current))
         case _ where request.method == .put: proposed = body
         default: proposed = MergePatch.apply(body, to: Self.scale(of: current))

@@ -22,10 +22,10 @@ enum TableRenderer {
         let name = Column(name: "Name") { .string(ObjectMeta.name($0) ?? "") }
         let age = Column(name: "Age") { .string(Self.age($0)) }
         func text(_ path: String...) -> (JSONValue) -> JSONValue {
-            { object in .string(path.reduce(Optional(object)) { $0?[$1] }?.scalarDescription ?? "<none>") }
+            { object in .string(object[path: path]?.scalarDescription ?? "<none>") }
         }
         func count(_ path: String...) -> (JSONValue) -> Int {
-            { object in Int(path.reduce(Optional(object)) { $0?[$1] }?.doubleValue ?? 0) }
+            { object in Int(object[path: path]?.doubleValue ?? 0) }
         }
         switch plural {
         case "pods":

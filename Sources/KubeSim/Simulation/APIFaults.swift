@@ -39,8 +39,6 @@ public actor APIFaults {
 
     private let store: ObjectStore
     public private(set) var faults = Faults()
-    /// Requests refused, delayed or parked since the last reset.
-    public private(set) var affected = 0
     private var parked: [CheckedContinuation<Void, Never>] = []
 
     init(store: ObjectStore) {
@@ -66,7 +64,6 @@ public actor APIFaults {
     func before(method: String) async -> KubeStatus? {
         let current = faults
         guard current != Faults(), current.methods?.contains(method) ?? true else { return nil }
-        affected += 1
         if current.hold { await withCheckedContinuation { parked.append($0) } }
         if current.delayMilliseconds > 0 { try? await Sleep.for(.milliseconds(current.delayMilliseconds)) }
         guard let status = current.status else { return nil }
