@@ -2,7 +2,7 @@
 #   make up     start the whole stack locally (no cluster needed)
 #   make test   run the whole test suite (what CI runs)
 #   make format rewrite the Swift sources in the house style (.swift-format); make lint checks it
-.PHONY: deps build test up bench fuzz soak clean format lint
+.PHONY: deps build test up bench fuzz soak clean format lint docs
 
 deps:
 	@scripts/install-deps.sh
@@ -29,6 +29,11 @@ fuzz:
 soak: deps
 	swift build
 	STACK_SKIP_BUILD=1 .venv/bin/python scripts/soak.py
+
+# The pages written from declarations: docs/configuration.md and the route tables (make test checks them).
+docs:
+	swift build --build-tests
+	UPDATE_DOCS=1 swift test --skip-build --no-parallel --filter DocumentationTests
 
 clean:
 	rm -rf .build .venv

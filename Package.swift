@@ -207,6 +207,8 @@ let package = Package(
                 "PodsBackend", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
                 .hummingbirdTesting, .asyncHTTPClient, .httpTypes,
             ]),
+        // The pages written from declarations (docs/configuration.md, the route tables): `make docs` writes them.
+        tests("DocumentationTests", ["Broker", "DeployAPI", "EPGateway", "PodsBackend", "KubeSim", "DevIdPKit", "ServiceKit"]),
         // `make fuzz` runs these for longer (FUZZ_SECONDS); `make test` runs a bounded number.
         tests("FuzzTests", ["Essentials", "AccessPolicy", "DeployAPI", "Broker", "KubeSim", "TestSupport", "TestFixtures"]),
         tests(

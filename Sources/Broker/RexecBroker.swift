@@ -6,6 +6,14 @@ import ServiceKit
 /// The composition root: the routing loop with its token validation, and the HTTP side
 /// port (health, metrics, server states) around it. Tests call it with their own settings.
 enum RexecBroker {
+    static let binary = ServiceBinary<BasicServiceRequestContext>(
+        name: "rexec-broker", summary: "ZeroMQ router between rexec clients and per-user rexec servers.",
+        listener: HTTPServerSettings.Declarations(defaultPort: 9090, portFlags: ["port", "http-port"]),
+        settings: [BrokerSettings.settings, AuthSettings.settings, AccessSettings.settings]
+    ) { launch in
+        try definition(source: launch.source, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry)
+    }
+
     static func definition(
         source: ConfigurationSource, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry
     ) throws -> ServiceDefinition<BasicServiceRequestContext> {

@@ -4,6 +4,25 @@ import ServiceKit
 
 /// The dev IdP as a service definition (the executable and the tests build it the same way).
 public enum DevIdP {
+    static let users = Setting<String>.text(
+        "DEV_IDP_USERS", default: "config/dev-idp-users.yaml", help: "YAML file with users, passwords, tokens, groups and roles."
+    ).flag("users")
+
+    /// The `dev-idp` binary.
+    public static let binary = ServiceBinary<BasicServiceRequestContext>(
+        name: "dev-idp", summary: "Development identity provider: /information and /user/login from a YAML user list. Never deploy it.",
+        listener: HTTPServerSettings.Declarations(defaultPort: 8090), settings: [SettingGroup("Users", [users])]
+    ) { launch in
+        let path = try launch.source.value(users)
+        let directory: UserDirectory
+        do {
+            directory = try UserDirectory.load(path: path)
+        } catch {
+            throw ConfigurationError(variable: "DEV_IDP_USERS", value: path, expected: "a readable users YAML file (\(error))")
+        }
+        return definition(directory: directory, faults: FaultInjector(), launch: launch)
+    }
+
     public static func definition(
         directory: UserDirectory, faults: FaultInjector, launch: LaunchContext
     ) -> ServiceDefinition<BasicServiceRequestContext> {

@@ -119,7 +119,7 @@ struct DeployAPIContractTests {
     func reaper() async throws {
         try await DeployHarness.run { harness in
             #expect(try await harness.spawn(Self.requirements).status == 200)
-            let runtime = try DeployAPI.makeRuntime(harness.settings, logger: Logger(label: "reaper"))
+            let runtime = try RexecDeployAPI.makeRuntime(harness.settings, logger: Logger(label: "reaper"))
             let manager = ServerManager(runtime: runtime, broker: nil, metrics: DeployMetrics(registry: .init()), logger: Logger(label: "reaper"))
             let lifecycle = DeploySettings.LifecycleSettings(
                 spawnWaitTimeout: .seconds(1), idleTimeout: .seconds(600), maxLifetime: .zero, reaperInterval: .seconds(60)
@@ -135,7 +135,7 @@ struct DeployAPIContractTests {
     @Test("the reaper stops at once on graceful shutdown, not after its interval")
     func reaperStopsPromptly() async throws {
         try await DeployHarness.run { harness in
-            let runtime = try DeployAPI.makeRuntime(harness.settings, logger: Logger(label: "reaper"))
+            let runtime = try RexecDeployAPI.makeRuntime(harness.settings, logger: Logger(label: "reaper"))
             let manager = ServerManager(runtime: runtime, broker: nil, metrics: DeployMetrics(registry: .init()), logger: Logger(label: "reaper"))
             let lifecycle = DeploySettings.LifecycleSettings(
                 spawnWaitTimeout: .seconds(1), idleTimeout: .seconds(600), maxLifetime: .zero, reaperInterval: .seconds(3600)

@@ -145,7 +145,7 @@ struct KubernetesSpawnTests {
     @Test("the runtime alone (as two replicas would) creates once and reports the winner to the others")
     func runtimeRace() async throws {
         try await DeployHarness.run { harness in
-            let runtime = try DeployAPI.makeRuntime(harness.settings, logger: .init(label: "race"))
+            let runtime = try RexecDeployAPI.makeRuntime(harness.settings, logger: .init(label: "race"))
             let user = UserKey(sub: "racer-1", maxLength: harness.settings.kubernetes.maxUserKeyLength)
             let results = try await withThrowingTaskGroup(of: CreateResult.self) { group in
                 for index in 0..<6 {

@@ -20,7 +20,7 @@ struct RouteAccessTests {
             from: ConfigurationSource(environment: [
                 "REXEC_RUNTIME": runtime, "REXEC_KUBECONFIG_LOCAL_PATH": kubeconfig, "REXEC_SERVER_SOURCE": DeployHarness.serverSource,
             ]))
-        let service = try DeployAPI.definition(
+        let service = try RexecDeployAPI.definition(
             settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry()
         )
         let own = "(private, own)"

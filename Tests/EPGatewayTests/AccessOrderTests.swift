@@ -22,7 +22,7 @@ struct AccessOrderTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return buildApplication(
-            EPGateway.definition(
+            NDPEndpointAPI.definition(
                 settings: settings, http: HTTPServerSettings(port: 0), logger: logger, metricsRegistry: PrometheusCollectorRegistry()),
             logger: logger
         )

@@ -23,7 +23,7 @@ struct RouteAccessTests {
                 "S3_ENABLED": "True", "STAGING_ENABLED": "true", "STAGING_SOURCE_ROOT": folder.path, "STAGING_TARGET_ROOT": folder.path,
             ]))
         let catalog = try await SQLiteCatalogStore.open(path: folder.appendingPathComponent("catalog.sqlite").path, logger: Logger(label: "test"))
-        let service = EPGateway.definition(
+        let service = NDPEndpointAPI.definition(
             settings: settings, http: HTTPServerSettings(port: 0), logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry(),
             catalog: catalog.store
         )

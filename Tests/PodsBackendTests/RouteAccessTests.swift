@@ -14,7 +14,7 @@ struct RouteAccessTests {
     @Test("every route is bound to the access policy: one user's pods, every user's pods, the policy")
     func levels() throws {
         let settings = try PodsSettings.load(from: ConfigurationSource(environment: ["BACKEND_SILOSECRET": "silo-secret-0123456789"]))
-        let parts = try PodsBackend.make(
+        let parts = try UserPodsBackend.make(
             settings: settings, kubernetes: KubernetesClient(configuration: KubernetesConfiguration(server: URL(string: "http://127.0.0.1:9")!)),
             http: HTTPServerSettings(port: 0), replicaID: "test", logger: Logger(label: "test"), metricsRegistry: PrometheusCollectorRegistry()
         )

@@ -62,13 +62,30 @@ struct ServiceBinaryTests {
         #expect(lines == ["\(service): configuration error: invalid value 'yaml' for LOG_FORMAT: expected one of text, json"])
     }
 
-    @Test("--help documents the shared flags", arguments: services)
+    @Test("--help documents the shared flags, and the identity provider's where the service has one", arguments: services)
     func help(service: String) async throws {
         let result = try await ServiceProcess.run(service, arguments: ["--help"])
         #expect(result.status == 0)
-        for flag in ["--host", "--port", "--root-path", "--auth-api-url", "--env-file"] {
+        let usesIdP = !["dev-idp", "kube-sim"].contains(service)
+        for flag in ["--host", "--port", "--root-path", "--env-file", "LOG_LEVEL"] + (usesIdP ? ["--auth-api-url", "AUTH_CACHE_TTL_SECONDS"] : []) {
             #expect(result.output.contains(flag), "\(service) --help lacks \(flag)")
         }
+        #expect(usesIdP || !result.output.contains("AUTH_API_URL"), "\(service) --help lists an identity provider it does not use")
+    }
+
+    @Test("an unknown flag is refused with the usage and exit 64", arguments: services)
+    func unknownFlag(service: String) async throws {
+        let result = try await ServiceProcess.run(service, arguments: ["--no-such-flag", "1"], environment: Self.environment(for: service))
+        #expect(result.status == 64)
+        #expect(result.output.contains("Unknown option '--no-such-flag'"))
+    }
+
+    @Test("a derived default follows what it derives from: AUTH_CACHE_TTL_SECONDS=1 alone starts the service", arguments: services)
+    func derivedDefaultStarts(service: String) async throws {
+        let process = try await ServiceProcess.start(
+            service, environment: Self.environment(for: service).merging(["AUTH_CACHE_TTL_SECONDS": "1"]) { $1 })
+        #expect(try await process.request(.GET, "/healthz").status == 200)
+        #expect(try await process.terminate() == 0, "\(service) log:\n\(process.log)")
     }
 
     @Test("a flag overrides the environment and is validated the same way")

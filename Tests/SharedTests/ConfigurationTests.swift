@@ -13,13 +13,13 @@ struct ConfigurationTests {
         ])
     func booleanSpellings(value: String, expected: Bool) throws {
         let source = ConfigurationSource(environment: ["ENABLE_GROUP_BASED_ACCESS": value])
-        #expect(try source.bool("ENABLE_GROUP_BASED_ACCESS", default: !expected) == expected)
+        #expect(try source.value(AccessSettings.groupBasedAccess) == expected)
     }
 
     @Test("an invalid boolean names the variable and the allowed values")
     func invalidBoolean() {
         let source = ConfigurationSource(environment: ["ENABLE_GROUP_BASED_ACCESS": "maybe"])
-        let error = #expect(throws: ConfigurationError.self) { try source.bool("ENABLE_GROUP_BASED_ACCESS", default: false) }
+        let error = #expect(throws: ConfigurationError.self) { try source.value(AccessSettings.groupBasedAccess) }
         #expect(error?.description == "invalid value 'maybe' for ENABLE_GROUP_BASED_ACCESS: expected true/false, 1/0, yes/no, on/off (any case)")
     }
 
@@ -28,7 +28,7 @@ struct ConfigurationTests {
         let source = ConfigurationSource(
             overrides: ["PORT": "1"], environment: ["PORT": "2", "HOST": "env-host"], dotEnv: ["PORT": "3", "HOST": "file-host", "ROOT_PATH": "/ep"]
         )
-        let settings = try HTTPServerSettings.load(from: source, defaultPort: 9)
+        let settings = try HTTPServerSettings.Declarations(defaultPort: 9).load(from: source)
         #expect(settings.port == 1)
         #expect(settings.host == "env-host")
         #expect(settings.rootPaths == ["/ep"])
@@ -50,7 +50,7 @@ struct ConfigurationTests {
         #expect(auth.negativeCacheTTL == .seconds(10))
         let access = try AccessSettings.load(from: source)
         #expect(access == AccessSettings(groupBasedAccess: false, groupNames: [], endpointUUID: nil))
-        let http = try HTTPServerSettings.load(from: source, defaultPort: 8000)
+        let http = try HTTPServerSettings.Declarations(defaultPort: 8000).load(from: source)
         #expect(http.port == 8000 && http.rootPaths.isEmpty && http.maxBodyBytes == 1 << 20)
     }
 
@@ -67,7 +67,7 @@ struct ConfigurationTests {
     func invalidValues(variable: String, value: String, message: String) {
         let source = ConfigurationSource(environment: [variable: value])
         #expect {
-            _ = try HTTPServerSettings.load(from: source, defaultPort: 1)
+            _ = try HTTPServerSettings.Declarations(defaultPort: 1).load(from: source)
             _ = try AuthSettings.load(from: source)
         } throws: { error in
             String(describing: error) == "invalid value '\(value)' for \(message)"
@@ -89,9 +89,10 @@ struct ConfigurationTests {
     @Test("root paths are normalised and the first upstream name wins")
     func rootPaths() throws {
         let source = ConfigurationSource(environment: ["APP_ROOT_PATH": "rexec/", "ROOT_PATH": "/other"])
-        let settings = try HTTPServerSettings.load(from: source, defaultPort: 1, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"]) { [$0 + "/api"] }
+        let settings = try HTTPServerSettings.Declarations(defaultPort: 1, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"]) { [$0 + "/api"] }
+            .load(from: source)
         #expect(settings.rootPaths == ["/rexec/api", "/rexec"])
-        let none = try HTTPServerSettings.load(from: ConfigurationSource(environment: ["ROOT_PATH": "/"]), defaultPort: 1)
+        let none = try HTTPServerSettings.Declarations(defaultPort: 1).load(from: ConfigurationSource(environment: ["ROOT_PATH": "/"]))
         #expect(none.rootPaths.isEmpty)
     }
 
@@ -133,7 +134,59 @@ struct ConfigurationTests {
         try "REXEC_TEST_FROM_FILE=4242\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let source = try ConfigurationSource.load(dotEnvPath: path)
-        #expect(try source.port("REXEC_TEST_FROM_FILE", default: 1) == 4242)
+        #expect(try source.value(Setting<Int>.port("REXEC_TEST_FROM_FILE", default: 1, help: "")) == 4242)
         #expect(try ConfigurationSource.load(dotEnvPath: path + ".missing").raw("NOT_SET_ANYWHERE_X") == nil)
+    }
+
+    @Test("a derived default follows what it derives from: a cache TTL of 1 s alone starts, with a negative TTL of 1 s")
+    func derivedDefault() throws {
+        let auth = try AuthSettings.load(from: ConfigurationSource(environment: ["AUTH_CACHE_TTL_SECONDS": "1"]))
+        #expect(auth.cacheTTL == .seconds(1))
+        #expect(auth.negativeCacheTTL == .seconds(1))
+        let off = try AuthSettings.load(from: ConfigurationSource(environment: ["AUTH_CACHE_TTL_SECONDS": "0"]))
+        #expect(off.negativeCacheTTL == .zero)
+        // Given by the user, the same value is refused, and the message names their value.
+        let error = #expect(throws: ConfigurationError.self) {
+            try AuthSettings.load(from: ConfigurationSource(environment: ["AUTH_CACHE_TTL_SECONDS": "1", "AUTH_NEGATIVE_CACHE_TTL_SECONDS": "10"]))
+        }
+        #expect(error?.variable == "AUTH_NEGATIVE_CACHE_TTL_SECONDS")
+        #expect(error?.value == "10")
+    }
+
+    @Test("a secret's refused value is never printed")
+    func secretValueHidden() {
+        let setting = Setting<Int>.integer("SOME_SECRET_NUMBER", default: 1, range: 1...2, help: "").secret()
+        let error = #expect(throws: ConfigurationError.self) { try ConfigurationSource(environment: ["SOME_SECRET_NUMBER": "hunter2"]).value(setting) }
+        #expect(error?.value == "<hidden>")
+    }
+
+    @Test("flags come from the declarations: --name value, --name=value, a boolean alone, --no-, repeated lists, unknown ones refused")
+    func flagsFromDeclarations() throws {
+        let flags = SettingFlags([
+            SettingGroup(
+                "test",
+                [
+                    Setting<Int>.port("PORT", default: 1, help: "").flag("port", "http-port"),
+                    Setting<Bool>.boolean("SIMULATE", default: true, help: "").flag("simulation"),
+                    Setting<[String]>.list("NAMESPACES", help: "").flag("namespace"),
+                    Setting<String>.text("HOST", default: "", help: "").flag("host"),
+                ])
+        ])
+        #expect(try flags.overrides(["--port", "80", "--host=a=b"]) == ["PORT": "80", "HOST": "a=b"])
+        #expect(try flags.overrides(["--http-port", "81"]) == ["PORT": "81"])
+        #expect(try flags.overrides(["--simulation"]) == ["SIMULATE": "true"])
+        #expect(try flags.overrides(["--no-simulation", "--port", "1"]) == ["SIMULATE": "false", "PORT": "1"])
+        #expect(try flags.overrides(["--namespace", "a", "--namespace", "b"]) == ["NAMESPACES": "a,b"])
+        #expect(throws: SettingFlags.Unrecognized.self) { try flags.overrides(["--nope", "1"]) }
+        #expect(throws: SettingFlags.Unrecognized.self) { try flags.overrides(["--port"]) }
+        #expect(throws: SettingFlags.Unrecognized.self) { try flags.overrides(["stray"]) }
+    }
+
+    @Test("only a value the user gave is checked: a blank value of a setting whose blank means its default is the default")
+    func blankMeansDefault() throws {
+        let source = ConfigurationSource(environment: ["HOST": "  ", "CORS_ORIGIN": ""])
+        let http = try HTTPServerSettings.Declarations(defaultPort: 1).load(from: source)
+        #expect(http.host == "0.0.0.0")
+        #expect(http.corsOrigin == "*")
     }
 }

@@ -30,38 +30,75 @@ struct BrokerSettings: Sendable, Equatable {
     /// Routes back to clients kept at most (`REXEC_BROKER_MAX_CLIENT_ROUTES`); about 150 bytes each.
     var maxClientRoutes = 100_000
 
-    static let defaultClientPort = 5559
-    static let defaultServerPort = 5560
-    static let defaultControlPort = 5561
+    // MARK: Declarations
+
+    static let clientPort = Setting<Int>.port("CLIENT_PORT", default: 5559, help: "Client ROUTER port (scidx-rexec clients); 0 picks a free one.")
+        .flag("client-port", "client_port")
+    static let serverPort = Setting<Int>.port("SERVER_PORT", default: 5560, help: "Server ROUTER port (the users' rexec servers).")
+        .flag("server-port", "server_port")
+    static let controlPort = Setting<Int>.port("CONTROL_PORT", default: 5561, help: "Control REP port (PING, STATISTICS, TERMINATE).")
+        .flag("control-port", "control_port")
+    static let clientBind = bindAddress("REXEC_BROKER_CLIENT_BIND_ADDRESS", default: "0.0.0.0", socket: "client").flag("client-bind")
+    static let serverBind = bindAddress("REXEC_BROKER_SERVER_BIND_ADDRESS", default: "0.0.0.0", socket: "server").flag("server-bind")
+    static let controlBind = bindAddress("REXEC_BROKER_CONTROL_BIND_ADDRESS", default: "127.0.0.1", socket: "control").flag("control-bind")
+    static let controlSecretText = Setting<String?>.optionalText(
+        "REXEC_BROKER_CONTROL_SECRET", help: "Enables TERMINATE on the control socket (at least 16 bytes); without it TERMINATE is refused."
+    ).secret()
+    static let controlSecretFile = Setting<String?>.optionalText(
+        "REXEC_BROKER_CONTROL_SECRET_FILE", help: "A file holding the control secret (a mounted Kubernetes Secret); wins over REXEC_BROKER_CONTROL_SECRET.",
+        accepts: "file path")
+    static let staleAfter = Setting<Duration>.seconds(
+        "REXEC_BROKER_HEARTBEAT_STALE_SECONDS", default: 90, range: 1...604_800, help: "Silence after which a server is reported stale."
+    ).flag("heartbeat-stale-seconds")
+    static let outageGrace = Setting<Duration>.seconds(
+        "REXEC_BROKER_AUTH_OUTAGE_GRACE_SECONDS", default: 300, range: 0...86_400,
+        help: "How long tokens validated before outlive their TTL while the identity provider is down; 0: never.")
+    static let maxPendingMessages = Setting<Int>.integer(
+        "REXEC_BROKER_MAX_PENDING_MESSAGES", default: 10_000, range: 1...1_000_000,
+        help: "Messages waiting for their token's validation, across all tokens, before new ones are refused.")
+    static let clientSendHighWaterMark = Setting<Int>.integer(
+        "REXEC_BROKER_CLIENT_SEND_HWM", default: 10_000, range: 0...10_000_000,
+        help: "Messages queued per client before its replies are dropped (counted).")
+    static let startupGrace = Setting<Duration>.seconds(
+        "REXEC_BROKER_STARTUP_GRACE_SECONDS", default: 10, range: 0...600,
+        help: "After a start, a call for a server not yet reconnected waits this long for it instead of 'Server not ready'.")
+    static let maxClientRoutes = Setting<Int>.integer(
+        "REXEC_BROKER_MAX_CLIENT_ROUTES", default: 100_000, range: 10...10_000_000,
+        help: "Routes back to clients kept at most (about 150 bytes each), the least recently used going first.")
+
+    static let settings = SettingGroup(
+        "ZeroMQ router",
+        [
+            clientPort, serverPort, controlPort, clientBind, serverBind, controlBind, controlSecretText, controlSecretFile, staleAfter, outageGrace,
+            maxPendingMessages, clientSendHighWaterMark, startupGrace, maxClientRoutes,
+        ])
 
     static func load(from source: ConfigurationSource, auth: AuthSettings) throws -> BrokerSettings {
-        let clientBind = source.string("REXEC_BROKER_CLIENT_BIND_ADDRESS", default: "0.0.0.0")
-        let serverBind = source.string("REXEC_BROKER_SERVER_BIND_ADDRESS", default: "0.0.0.0")
-        let controlBind = source.string("REXEC_BROKER_CONTROL_BIND_ADDRESS", default: "127.0.0.1")
-        return BrokerSettings(
-            clientEndpoint: try endpoint(
-                bind: clientBind, port: source.port("CLIENT_PORT", default: defaultClientPort), variable: "REXEC_BROKER_CLIENT_BIND_ADDRESS"),
-            serverEndpoint: try endpoint(
-                bind: serverBind, port: source.port("SERVER_PORT", default: defaultServerPort), variable: "REXEC_BROKER_SERVER_BIND_ADDRESS"),
-            controlEndpoint: try endpoint(
-                bind: controlBind, port: source.port("CONTROL_PORT", default: defaultControlPort), variable: "REXEC_BROKER_CONTROL_BIND_ADDRESS"),
+        BrokerSettings(
+            clientEndpoint: endpoint(bind: try source.value(clientBind), port: try source.value(clientPort)),
+            serverEndpoint: endpoint(bind: try source.value(serverBind), port: try source.value(serverPort)),
+            controlEndpoint: endpoint(bind: try source.value(controlBind), port: try source.value(controlPort)),
             controlSecret: try controlSecret(from: source),
-            staleAfter: try source.seconds("REXEC_BROKER_HEARTBEAT_STALE_SECONDS", default: 90, range: 1...86_400 * 7),
+            staleAfter: try source.value(staleAfter),
             tokenTTL: auth.cacheTTL,
-            outageGrace: try source.seconds("REXEC_BROKER_AUTH_OUTAGE_GRACE_SECONDS", default: 300, range: 0...86_400),
-            maxPendingMessages: try source.integer("REXEC_BROKER_MAX_PENDING_MESSAGES", default: 10_000, range: 1...1_000_000),
-            clientSendHighWaterMark: Int32(try source.integer("REXEC_BROKER_CLIENT_SEND_HWM", default: 10_000, range: 0...10_000_000)),
-            startupGrace: try source.seconds("REXEC_BROKER_STARTUP_GRACE_SECONDS", default: 10, range: 0...600),
-            maxClientRoutes: try source.integer("REXEC_BROKER_MAX_CLIENT_ROUTES", default: 100_000, range: 10...10_000_000)
+            outageGrace: try source.value(outageGrace),
+            maxPendingMessages: try source.value(maxPendingMessages),
+            clientSendHighWaterMark: Int32(try source.value(clientSendHighWaterMark)),
+            startupGrace: try source.value(startupGrace),
+            maxClientRoutes: try source.value(maxClientRoutes)
         )
     }
 
-    /// `tcp://host:port`; port 0 asks libzmq for a free port (its `*`), which tests use.
-    static func endpoint(bind: String, port: Int, variable: String) throws -> String {
-        let host = bind.trimmingCharacters(in: .whitespaces)
-        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:*[]".contains($0) }) else {
-            throw ConfigurationError(variable: variable, value: bind, expected: "an IP address, host name or * to listen on")
+    /// An address a socket listens on: an IP address, a host name or `*`.
+    static func bindAddress(_ name: String, default value: String, socket: String) -> Setting<String> {
+        .text(name, default: value, accepts: "IP address, host name or *", help: "Address the \(socket) socket listens on.") { host in
+            !host.isEmpty && host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:*[]".contains($0) })
+                ? nil : "an IP address, host name or * to listen on"
         }
+    }
+
+    /// `tcp://host:port`; port 0 asks libzmq for a free port (its `*`), which tests use.
+    static func endpoint(bind host: String, port: Int) -> String {
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         return "tcp://\(bracketed):\(port == 0 ? "*" : String(port))"
     }
@@ -69,7 +106,7 @@ struct BrokerSettings: Sendable, Equatable {
     /// The secret from `REXEC_BROKER_CONTROL_SECRET` or, better for Kubernetes Secrets mounted
     /// as files, `REXEC_BROKER_CONTROL_SECRET_FILE`.
     static func controlSecret(from source: ConfigurationSource) throws -> String? {
-        if let path = source.optionalString("REXEC_BROKER_CONTROL_SECRET_FILE") {
+        if let path = try source.value(controlSecretFile) {
             guard let contents = FileManager.default.contents(atPath: path), let text = String(data: contents, encoding: .utf8) else {
                 throw ConfigurationError(
                     variable: "REXEC_BROKER_CONTROL_SECRET_FILE", value: path, expected: "a readable UTF-8 file holding the control secret")
@@ -77,7 +114,7 @@ struct BrokerSettings: Sendable, Equatable {
             return try validated(
                 secret: text.trimmingCharacters(in: .whitespacesAndNewlines), variable: "REXEC_BROKER_CONTROL_SECRET_FILE", shown: path)
         }
-        guard let secret = source.optionalString("REXEC_BROKER_CONTROL_SECRET") else { return nil }
+        guard let secret = try source.value(controlSecretText) else { return nil }
         return try validated(secret: secret, variable: "REXEC_BROKER_CONTROL_SECRET", shown: "<hidden>")
     }
 

@@ -60,56 +60,97 @@ struct DeploySettings: Sendable {
         var reaperEnabled: Bool { idleTimeout > .zero || maxLifetime > .zero }
     }
 
+    // MARK: Declarations
+
+    static let runtime = Setting<RuntimeKind>.choice(
+        "REXEC_RUNTIME", default: .local, help: "Where servers and kbatch jobs run: local (child processes) or kubernetes.").flag("runtime")
+    static let brokerExternalHost = Setting<String?>.optionalText(
+        "REXEC_BROKER_EXTERNAL_HOST", help: "The broker host /broker-config tells clients; unset: the first node's address.")
+    static let brokerExternalPort = Setting<Int?>.optionalPort(
+        "REXEC_BROKER_EXTERNAL_PORT", help: "The broker port /broker-config tells clients; unset: the NodePort of the external Service.")
+    static let brokerExternalServiceName = Setting<String?>.optionalText(
+        "REXEC_BROKER_EXTERNAL_SERVICE_NAME", help: "The NodePort Service read for the broker's external port.",
+        default: "rexec-broker-external-ip on kubernetes, none on local")
+    static let brokerNamespace = dnsLabel("REXEC_BROKER_NAMESPACE", default: "rexec-broker", help: "Namespace of both broker Services.")
+    static let brokerServiceName = dnsLabel(
+        "REXEC_BROKER_SERVICE_NAME", default: "rexec-broker-internal-ip", help: "The internal broker Service servers dial.")
+    static let brokerPort = Setting<Int>.port("REXEC_BROKER_PORT", default: 5560, help: "The broker's server port servers dial.")
+    static let brokerHost = Setting<String>.text("REXEC_BROKER_HOST", default: "127.0.0.1", help: "The broker address local servers dial.")
+    static let brokerStatusURL = Setting<URL?>.optionalURL(
+        "REXEC_BROKER_STATUS_URL",
+        help: "The broker's HTTP side port: wait=true then waits for the server's connection, /status and the reaper see its activity.")
+    static let publicURL = Setting<String?>.optionalText(
+        "REXEC_DEPLOYMENT_PUBLIC_URL", help: "This API's public base; /broker-config then returns api_url = it + /spawn.")
+    static let spawnWaitTimeout = Setting<Duration>.seconds(
+        "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600, help: "How long a wait=true spawn waits for a ready server.")
+    static let idleTimeout = Setting<Duration>.seconds(
+        "REXEC_IDLE_TIMEOUT_SECONDS", default: 0, range: 0...31_536_000, help: "The reaper removes servers without a call for this long; 0: never.")
+    static let maxLifetime = Setting<Duration>.seconds(
+        "REXEC_MAX_LIFETIME_SECONDS", default: 0, range: 0...31_536_000, help: "The reaper removes servers older than this; 0: never.")
+    static let reaperInterval = Setting<Duration>.seconds(
+        "REXEC_REAPER_INTERVAL_SECONDS", default: 60, range: 0.1...86_400, help: "How often the reaper looks.")
+    static let heartbeatInterval = Setting<Int>.integer(
+        "REXEC_HEARTBEAT_INTERVAL", default: 30, range: 0...86_400, help: "Seconds between a server's heartbeats to the broker.")
+    static let serverSourceFolder = Setting<String?>.optionalText(
+        "REXEC_SERVER_SOURCE", help: "The folder holding the rexec server package (rexec_server/__main__.py) shipped to servers.",
+        accepts: "folder path", default: "./rexec-server, then beside the checkout the binary was built in, then /opt/rexec-server")
+    static let swaggerTitle = Setting<String>.text("SWAGGER_TITLE", default: "R-Exec API", help: "The OpenAPI document's title.")
+    static let swaggerDescription = Setting<String>.text(
+        "SWAGGER_DESCRIPTION", default: "RESTful API for Remote Execution", help: "The OpenAPI document's description.")
+    static let swaggerVersion = Setting<String>.text("SWAGGER_VERSION", default: "0.1.0", help: "The OpenAPI document's version.")
+
+    static let settings = SettingGroup(
+        "Servers and the broker",
+        [
+            runtime, brokerExternalHost, brokerExternalPort, brokerExternalServiceName, brokerNamespace, brokerServiceName, brokerPort,
+            brokerHost, brokerStatusURL, publicURL, spawnWaitTimeout, idleTimeout, maxLifetime, reaperInterval, heartbeatInterval,
+            serverSourceFolder, swaggerTitle, swaggerDescription, swaggerVersion,
+        ])
+
     static func load(from source: ConfigurationSource) throws -> DeploySettings {
-        let runtime = try source.choice("REXEC_RUNTIME", default: RuntimeKind.local)
+        let runtime = try source.value(Self.runtime)
         return DeploySettings(
             auth: try AuthSettings.load(from: source),
             access: try AccessSettings.load(from: source),
             runtime: runtime,
             broker: BrokerSettings(
-                externalHost: source.optionalString("REXEC_BROKER_EXTERNAL_HOST"),
-                externalPort: try source.optionalString("REXEC_BROKER_EXTERNAL_PORT").map { _ in
-                    try source.port("REXEC_BROKER_EXTERNAL_PORT", default: 0)
-                },
-                externalServiceName: source.optionalString("REXEC_BROKER_EXTERNAL_SERVICE_NAME")
-                    ?? (runtime == .kubernetes ? "rexec-broker-external-ip" : nil),
-                namespace: try dnsLabel(source, "REXEC_BROKER_NAMESPACE", default: "rexec-broker"),
-                serviceName: try dnsLabel(source, "REXEC_BROKER_SERVICE_NAME", default: "rexec-broker-internal-ip"),
-                serverPort: try source.port("REXEC_BROKER_PORT", default: 5560),
-                host: source.string("REXEC_BROKER_HOST", default: "127.0.0.1"),
-                statusURL: try source.optionalString("REXEC_BROKER_STATUS_URL").map { _ in try source.url("REXEC_BROKER_STATUS_URL", default: "") },
-                publicURL: source.optionalString("REXEC_DEPLOYMENT_PUBLIC_URL")
+                externalHost: try source.value(brokerExternalHost),
+                externalPort: try source.value(brokerExternalPort),
+                externalServiceName: try source.value(brokerExternalServiceName) ?? (runtime == .kubernetes ? "rexec-broker-external-ip" : nil),
+                namespace: try source.value(brokerNamespace),
+                serviceName: try source.value(brokerServiceName),
+                serverPort: try source.value(brokerPort),
+                host: try source.value(brokerHost),
+                statusURL: try source.value(brokerStatusURL),
+                publicURL: try source.value(publicURL)
             ),
             lifecycle: LifecycleSettings(
-                spawnWaitTimeout: try source.seconds("REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600),
-                idleTimeout: try source.seconds("REXEC_IDLE_TIMEOUT_SECONDS", default: 0, range: 0...31_536_000),
-                maxLifetime: try source.seconds("REXEC_MAX_LIFETIME_SECONDS", default: 0, range: 0...31_536_000),
-                reaperInterval: try source.seconds("REXEC_REAPER_INTERVAL_SECONDS", default: 60, range: 0.1...86_400)
+                spawnWaitTimeout: try source.value(spawnWaitTimeout),
+                idleTimeout: try source.value(idleTimeout),
+                maxLifetime: try source.value(maxLifetime),
+                reaperInterval: try source.value(reaperInterval)
             ),
             kubernetes: try KubernetesRuntimeSettings.load(from: source),
             local: try LocalRuntimeSettings.load(from: source),
             kbatch: try KbatchSettings.load(from: source),
             serverSource: try serverSource(source),
-            heartbeatInterval: try source.integer("REXEC_HEARTBEAT_INTERVAL", default: 30, range: 0...86_400),
-            swaggerTitle: source.string("SWAGGER_TITLE", default: "R-Exec API"),
-            swaggerDescription: source.string("SWAGGER_DESCRIPTION", default: "RESTful API for Remote Execution"),
-            swaggerVersion: source.string("SWAGGER_VERSION", default: "0.1.0")
+            heartbeatInterval: try source.value(heartbeatInterval),
+            swaggerTitle: try source.value(swaggerTitle),
+            swaggerDescription: try source.value(swaggerDescription),
+            swaggerVersion: try source.value(swaggerVersion)
         )
     }
 
-    static func dnsLabel(_ source: ConfigurationSource, _ name: String, default defaultValue: String) throws -> String {
-        let value = source.optionalString(name) ?? defaultValue
-        guard UserKey.isPlainLabel(value) else {
-            throw ConfigurationError(variable: name, value: value, expected: "a DNS label (lower-case letters, digits, '-')")
-        }
-        return value
+    /// A DNS label (lower-case letters, digits, '-').
+    static func dnsLabel(_ name: String, default value: String, help: String) -> Setting<String> {
+        .text(name, default: value, accepts: "DNS label", help: help) { UserKey.isPlainLabel($0) ? nil : "a DNS label (lower-case letters, digits, '-')" }
     }
 
     /// `REXEC_SERVER_SOURCE`, else `rexec-server` in the working directory or beside the
     /// checkout the binary was built in.
     static func serverSource(_ source: ConfigurationSource) throws -> URL {
         let candidates: [String]
-        if let configured = source.optionalString("REXEC_SERVER_SOURCE") {
+        if let configured = try source.value(serverSourceFolder) {
             candidates = [configured]
         } else {
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()

@@ -32,46 +32,88 @@ struct KubernetesRuntimeSettings: Sendable {
     /// `REXEC_SERVER_RUN_AS_USER`: the non-root uid the server runs as.
     var runAsUser: Int
 
+    // MARK: Declarations
+
+    static let useInClusterConfig = Setting<Bool>.boolean(
+        "REXEC_USE_IN_CLUSTER_CONFIG", default: false, help: "Use the pod's service account (upstream's first choice of credentials).")
+    static let kubeconfigMountPath = Setting<String?>.optionalText(
+        "REXEC_KUBECONFIG_MOUNT_PATH", help: "A kubeconfig mounted into the pod (upstream's second choice).", accepts: "file path")
+    static let kubeconfigLocalPath = Setting<String?>.optionalText(
+        "REXEC_KUBECONFIG_LOCAL_PATH", help: "A local kubeconfig (upstream's third choice); then KUBECONFIG and ~/.kube/config.",
+        accepts: "file path")
+    static let namespacePrefix = Setting<String>.text(
+        "REXEC_NAMESPACE_PREFIX", default: "rexec-server-", accepts: "up to 30 characters that start a DNS label",
+        help: "User namespaces are this prefix + the user key."
+    ) { prefix in
+        prefix.isEmpty || (UserKey.isPlainLabel(prefix + "x") && prefix.count <= 30) ? nil : "up to 30 characters that start a DNS label"
+    }
+    static let namespaceWaitTimeout = Setting<Duration>.seconds(
+        "REXEC_NAMESPACE_WAIT_TIMEOUT_SECONDS", default: 60, range: 1...3600,
+        help: "How long a spawn waits for a namespace still being deleted before it gives up with 503.")
+    static let apiTimeout = Setting<Duration>.seconds(
+        "REXEC_KUBERNETES_TIMEOUT_SECONDS", default: 30, range: 1...600,
+        help: "One Kubernetes API call's budget; a hanging API server turns into a 502 after it.")
+    static let containerName = DeploySettings.dnsLabel("REXEC_CONTAINER_NAME", default: "rexec-server", help: "The server's container name.")
+    static let image = Setting<String>.text(
+        "REXEC_SERVER_IMAGE", default: "python:{python}-slim", help: "The server image; {python} becomes the requirements' pinned version.")
+    static let pullPolicy = Setting<PullPolicy>.choice("REXEC_SERVER_IMAGE_PULL_POLICY", default: .IfNotPresent, help: "The server image's pull policy.")
+    static let cpuRequest = quantity("REXEC_SERVER_CPU_REQUEST", "250m", "CPU request")
+    static let memoryRequest = quantity("REXEC_SERVER_MEMORY_REQUEST", "512Mi", "memory request")
+    static let storageRequest = quantity("REXEC_SERVER_EPHEMERAL_STORAGE_REQUEST", "512Mi", "ephemeral-storage request")
+    static let cpuLimit = quantity("REXEC_SERVER_CPU_LIMIT", "2", "CPU limit")
+    static let memoryLimit = quantity("REXEC_SERVER_MEMORY_LIMIT", "4Gi", "memory limit")
+    static let storageLimit = quantity("REXEC_SERVER_EPHEMERAL_STORAGE_LIMIT", "2Gi", "ephemeral-storage limit")
+    static let networkPolicy = Setting<Bool>.boolean(
+        "REXEC_NETWORK_POLICY", default: true, help: "A NetworkPolicy per server: no ingress, egress only to the broker and DNS.")
+    static let egressCIDRs = Setting<[String]>.list(
+        "REXEC_SERVER_EGRESS_CIDRS", help: "More egress for servers (your package index, or 0.0.0.0/0 to let pip reach PyPI).")
+    static let resourceQuota = Setting<Bool>.boolean(
+        "REXEC_RESOURCE_QUOTA", default: false, help: "A ResourceQuota per user namespace, sized to one server.")
+    static let runAsUser = Setting<Int>.integer(
+        "REXEC_SERVER_RUN_AS_USER", default: 1000, range: 1...2_147_483_647, help: "The non-root uid the server runs as.")
+
+    static let settings = SettingGroup(
+        "Kubernetes runtime",
+        [
+            useInClusterConfig, kubeconfigMountPath, kubeconfigLocalPath, namespacePrefix, namespaceWaitTimeout, apiTimeout,
+            containerName, image, pullPolicy, cpuRequest, memoryRequest, storageRequest, cpuLimit, memoryLimit, storageLimit,
+            networkPolicy, egressCIDRs, resourceQuota, runAsUser,
+        ])
+
     static func load(from source: ConfigurationSource) throws -> KubernetesRuntimeSettings {
-        let prefix = source.string("REXEC_NAMESPACE_PREFIX", default: "rexec-server-")
-        guard prefix.isEmpty || (UserKey.isPlainLabel(prefix + "x") && prefix.count <= 30) else {
-            throw ConfigurationError(variable: "REXEC_NAMESPACE_PREFIX", value: prefix, expected: "up to 30 characters that start a DNS label")
-        }
-        func quantity(_ name: String, _ defaultValue: String) throws -> String {
-            let value = source.string(name, default: defaultValue).trimmingCharacters(in: .whitespaces)
-            guard value.range(of: #"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"#, options: .regularExpression) != nil else {
-                throw ConfigurationError(variable: name, value: value, expected: "a Kubernetes quantity such as 250m, 2, 512Mi or 4Gi")
-            }
-            return value
-        }
-        return KubernetesRuntimeSettings(
-            inCluster: try source.bool("REXEC_USE_IN_CLUSTER_CONFIG", default: false),
-            kubeconfigCandidates: [source.optionalString("REXEC_KUBECONFIG_MOUNT_PATH"), source.optionalString("REXEC_KUBECONFIG_LOCAL_PATH")]
+        KubernetesRuntimeSettings(
+            inCluster: try source.value(useInClusterConfig),
+            kubeconfigCandidates: [try source.value(kubeconfigMountPath), try source.value(kubeconfigLocalPath)]
                 .compactMap { $0.map { NSString(string: $0).expandingTildeInPath } },
-            namespacePrefix: prefix,
-            namespaceWaitTimeout: try source.seconds("REXEC_NAMESPACE_WAIT_TIMEOUT_SECONDS", default: 60, range: 1...3600),
-            apiTimeout: try source.seconds("REXEC_KUBERNETES_TIMEOUT_SECONDS", default: 30, range: 1...600),
-            containerName: try DeploySettings.dnsLabel(source, "REXEC_CONTAINER_NAME", default: "rexec-server"),
-            imageTemplate: source.string("REXEC_SERVER_IMAGE", default: "python:{python}-slim"),
-            imagePullPolicy: try source.choice("REXEC_SERVER_IMAGE_PULL_POLICY", default: PullPolicy.IfNotPresent).rawValue,
+            namespacePrefix: try source.value(namespacePrefix),
+            namespaceWaitTimeout: try source.value(namespaceWaitTimeout),
+            apiTimeout: try source.value(apiTimeout),
+            containerName: try source.value(containerName),
+            imageTemplate: try source.value(image),
+            imagePullPolicy: try source.value(pullPolicy).rawValue,
             requests: [
-                "cpu": try quantity("REXEC_SERVER_CPU_REQUEST", "250m"),
-                "memory": try quantity("REXEC_SERVER_MEMORY_REQUEST", "512Mi"),
-                "ephemeral-storage": try quantity("REXEC_SERVER_EPHEMERAL_STORAGE_REQUEST", "512Mi"),
+                "cpu": try source.value(cpuRequest), "memory": try source.value(memoryRequest),
+                "ephemeral-storage": try source.value(storageRequest),
             ],
             limits: [
-                "cpu": try quantity("REXEC_SERVER_CPU_LIMIT", "2"),
-                "memory": try quantity("REXEC_SERVER_MEMORY_LIMIT", "4Gi"),
-                "ephemeral-storage": try quantity("REXEC_SERVER_EPHEMERAL_STORAGE_LIMIT", "2Gi"),
+                "cpu": try source.value(cpuLimit), "memory": try source.value(memoryLimit), "ephemeral-storage": try source.value(storageLimit),
             ],
-            networkPolicy: try source.bool("REXEC_NETWORK_POLICY", default: true),
-            egressCIDRs: source.list("REXEC_SERVER_EGRESS_CIDRS"),
-            resourceQuota: try source.bool("REXEC_RESOURCE_QUOTA", default: false),
-            runAsUser: try source.integer("REXEC_SERVER_RUN_AS_USER", default: 1000, range: 1...2_147_483_647)
+            networkPolicy: try source.value(networkPolicy),
+            egressCIDRs: try source.value(egressCIDRs),
+            resourceQuota: try source.value(resourceQuota),
+            runAsUser: try source.value(runAsUser)
         )
     }
 
-    enum PullPolicy: String, CaseIterable {
+    /// A Kubernetes quantity (`250m`, `2`, `512Mi`).
+    static func quantity(_ name: String, _ value: String, _ what: String) -> Setting<String> {
+        .text(name, default: value, accepts: "Kubernetes quantity", help: "Each server's \(what).") { text in
+            text.range(of: #"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"#, options: .regularExpression) != nil
+                ? nil : "a Kubernetes quantity such as 250m, 2, 512Mi or 4Gi"
+        }
+    }
+
+    enum PullPolicy: String, CaseIterable, Sendable {
         case Always, IfNotPresent, Never
     }
 
@@ -95,15 +137,29 @@ struct LocalRuntimeSettings: Sendable {
     /// `REXEC_LOCAL_RESTART_LIMIT`: crashes in a row before a server is left failed.
     var restartLimit: Int
 
+    static let stateDirectory = Setting<String>.text(
+        "REXEC_LOCAL_STATE_DIR", default: "$TMPDIR/rexec-deploy-api", help: "Working directories and cached virtual environments of local servers."
+    ).derivingDefault("$TMPDIR/rexec-deploy-api") { _ in FileManager.default.temporaryDirectory.appendingPathComponent("rexec-deploy-api").path }
+    static let pythons = Setting<[String]>.list(
+        "REXEC_LOCAL_PYTHON", default: "python3", help: "Interpreters to build environments from (one whose version matches the pin is used).")
+    static let pipArguments = Setting<String?>.optionalText(
+        "REXEC_LOCAL_PIP_ARGS", help: "Extra arguments for pip install, space-separated (e.g. --no-index --find-links DIR).")
+    static let installTimeout = Setting<Duration>.seconds(
+        "REXEC_LOCAL_INSTALL_TIMEOUT_SECONDS", default: 600, range: 1...7200, help: "A virtual environment build longer than this fails.")
+    static let restartLimit = Setting<Int>.integer(
+        "REXEC_LOCAL_RESTART_LIMIT", default: 5, range: 0...1000, help: "Crashes in a row before a server is left failed.")
+
+    static let settings = SettingGroup(
+        "Local runtime", [stateDirectory, pythons, pipArguments, installTimeout, restartLimit])
+
     static func load(from source: ConfigurationSource) throws -> LocalRuntimeSettings {
-        let defaultState = FileManager.default.temporaryDirectory.appendingPathComponent("rexec-deploy-api").path
+        let pythons = try source.value(Self.pythons)
         return LocalRuntimeSettings(
-            stateDirectory: URL(
-                fileURLWithPath: NSString(string: source.string("REXEC_LOCAL_STATE_DIR", default: defaultState)).expandingTildeInPath),
-            pythons: source.list("REXEC_LOCAL_PYTHON").isEmpty ? ["python3"] : source.list("REXEC_LOCAL_PYTHON"),
-            pipArguments: source.optionalString("REXEC_LOCAL_PIP_ARGS").map { $0.split(separator: " ").map(String.init) } ?? [],
-            installTimeout: try source.seconds("REXEC_LOCAL_INSTALL_TIMEOUT_SECONDS", default: 600, range: 1...7200),
-            restartLimit: try source.integer("REXEC_LOCAL_RESTART_LIMIT", default: 5, range: 0...1000)
+            stateDirectory: URL(fileURLWithPath: NSString(string: try source.value(stateDirectory)).expandingTildeInPath),
+            pythons: pythons.isEmpty ? ["python3"] : pythons,
+            pipArguments: try source.value(pipArguments).map { $0.split(separator: " ").map(String.init) } ?? [],
+            installTimeout: try source.value(installTimeout),
+            restartLimit: try source.value(restartLimit)
         )
     }
 }

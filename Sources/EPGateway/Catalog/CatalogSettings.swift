@@ -33,39 +33,52 @@ struct CatalogSettings: Sendable, Equatable {
 
     static let defaultSQLitePath = "./data/catalog.sqlite"
 
+    // MARK: Declarations
+
+    static let backend = Setting<Backend>.choice(
+        "LOCAL_CATALOG_BACKEND", default: .sqlite,
+        help: "The local catalog: sqlite (a file, one replica), postgres (several replicas), ckan (a CKAN or another endpoint) or none."
+    ).checking { $0 == .mongodb ? "sqlite (default), postgres, ckan or none; this ndp-ep-api does not talk to MongoDB" : nil }
+    static let localEnabled = Setting<Bool>.boolean(
+        "CKAN_LOCAL_ENABLED", default: true, help: "Upstream's master switch of the local catalog routes; false given explicitly is LOCAL_CATALOG_BACKEND=none."
+    ).blankMeansDefault()
+    static let sqlitePath = Setting<String>.text(
+        "CATALOG_SQLITE_PATH", default: defaultSQLitePath, help: "The SQLite catalog's file, created on first start (with its folder).")
+    static let postgresURL = Setting<String?>.optionalText(
+        "CATALOG_POSTGRES_URL", help: "postgres://user:password@host:port/database?sslmode=…, required by the postgres backend.",
+        accepts: "PostgreSQL URL"
+    ).secret()
+    static let ckanURL = Setting<String?>.optionalText(
+        "CKAN_URL", help: "The ckan backend's catalog (a CKAN, or another ndp-ep-api).", accepts: "http(s) URL", default: "http://localhost:5000")
+    static let ckanAPIKey = Setting<String?>.optionalText("CKAN_API_KEY", help: "The ckan backend's API key.").secret()
+    static let ckanVerifySSL = Setting<Bool>.boolean("CKAN_VERIFY_SSL", default: true, help: "Check the ckan backend's TLS certificate.")
+
+    static let settings = SettingGroup(
+        "Catalog", [backend, localEnabled, sqlitePath, postgresURL, ckanURL, ckanAPIKey, ckanVerifySSL, RemoteCatalogSettings.timeout])
+
     static func load(from source: ConfigurationSource) throws -> CatalogSettings {
-        var backend = try source.choice("LOCAL_CATALOG_BACKEND", default: Backend.sqlite)
-        if backend == .mongodb {
-            throw ConfigurationError(
-                variable: "LOCAL_CATALOG_BACKEND", value: backend.rawValue,
-                expected: "sqlite (default), postgres, ckan or none; this ndp-ep-api does not talk to MongoDB")
-        }
-        if source.optionalString("CKAN_LOCAL_ENABLED") != nil, try !source.bool("CKAN_LOCAL_ENABLED", default: true) {
-            backend = .none
-        }
+        var backend = try source.value(Self.backend)
+        if source.isGiven(localEnabled), try !source.value(localEnabled) { backend = .none }
         var postgresURL: PostgresURL?
         if backend == .postgres {
-            guard let text = source.optionalString("CATALOG_POSTGRES_URL"), !text.isEmpty else {
-                throw ConfigurationError(
-                    variable: "CATALOG_POSTGRES_URL", value: "",
-                    expected: "postgres://user:password@host:port/database with LOCAL_CATALOG_BACKEND=postgres")
+            guard let text = try source.value(Self.postgresURL) else {
+                throw source.refusal(Self.postgresURL, expected: "postgres://user:password@host:port/database with LOCAL_CATALOG_BACKEND=postgres")
             }
             do {
                 postgresURL = try PostgresURL(parsing: text)
             } catch {
-                // The value is not echoed: it may hold a password.
-                throw ConfigurationError(variable: "CATALOG_POSTGRES_URL", value: "(not shown)", expected: error.reason)
+                throw source.refusal(Self.postgresURL, expected: error.reason)
             }
         }
         var ckan: RemoteCatalogSettings?
         if backend == .ckan {
             ckan = try RemoteCatalogSettings.load(
-                url: "CKAN_URL", apiKey: "CKAN_API_KEY", verify: "CKAN_VERIFY_SSL", label: "Local CKAN catalog", key: "local", from: source,
+                url: ckanURL, apiKey: ckanAPIKey, verify: ckanVerifySSL, label: "Local CKAN catalog", key: "local", from: source,
                 default: "http://localhost:5000")
         }
         let unused = upstreamCatalogSettings + (backend == .ckan ? [] : ckanSettings)
         return CatalogSettings(
-            backend: backend, sqlitePath: source.string("CATALOG_SQLITE_PATH", default: defaultSQLitePath), postgresURL: postgresURL,
-            ckan: ckan, unusedUpstreamSettings: unused.filter { source.optionalString($0) != nil })
+            backend: backend, sqlitePath: try source.value(sqlitePath), postgresURL: postgresURL,
+            ckan: ckan, unusedUpstreamSettings: unused.filter { source.raw($0).map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false })
     }
 }

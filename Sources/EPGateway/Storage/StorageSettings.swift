@@ -33,19 +33,39 @@ struct StorageSettings: Sendable, Equatable {
         return url
     }
 
+    // MARK: Declarations
+
+    static let enabled = Setting<Bool>.boolean("S3_ENABLED", default: false, help: "The /s3/* routes, in front of an S3-compatible server.")
+    static let endpoint = Setting<String>.text(
+        "S3_ENDPOINT", default: "localhost:9000", help: "The S3 server: host:port (MinIO's convention; S3_SECURE gives the scheme) or an http(s) URL.")
+    static let accessKey = Setting<String>.text("S3_ACCESS_KEY", default: "minioadmin", help: "The S3 access key.").secret()
+    static let secretKey = Setting<String>.text("S3_SECRET_KEY", default: "minioadmin123", help: "The S3 secret key.").secret()
+    static let secure = Setting<Bool>.boolean("S3_SECURE", default: false, help: "https for a host:port S3_ENDPOINT.")
+    static let region = Setting<String>.text("S3_REGION", default: "us-east-1", help: "The region requests are signed for.")
+    static let partSize = Setting<Int>.integer(
+        "S3_PART_SIZE_MB", default: 16, range: 5...512,
+        help: "Uploads larger than this go up as a multipart upload of parts this size (an upload holds at most two in memory).")
+    static let timeout = Setting<Duration>.seconds(
+        "S3_TIMEOUT_SECONDS", default: 30, range: 1...3600,
+        help: "Budget of one S3 call (a part upload gets ten times as much); a download may take longer while it keeps moving.")
+
+    static let settings = SettingGroup(
+        "S3 storage",
+        [enabled, endpoint, accessKey, secretKey, secure, region, partSize, timeout])
+
     static func load(from source: ConfigurationSource) throws -> StorageSettings {
         let settings = StorageSettings(
-            enabled: try source.bool("S3_ENABLED", default: false),
-            endpoint: source.string("S3_ENDPOINT", default: "localhost:9000"),
-            accessKey: source.string("S3_ACCESS_KEY", default: "minioadmin"),
-            secretKey: source.string("S3_SECRET_KEY", default: "minioadmin123"),
-            secure: try source.bool("S3_SECURE", default: false),
-            region: source.string("S3_REGION", default: "us-east-1"),
-            partSize: try source.integer("S3_PART_SIZE_MB", default: 16, range: 5...512) << 20,
-            timeout: try source.seconds("S3_TIMEOUT_SECONDS", default: 30, range: 1...3600)
+            enabled: try source.value(enabled),
+            endpoint: try source.value(endpoint),
+            accessKey: try source.value(accessKey),
+            secretKey: try source.value(secretKey),
+            secure: try source.value(secure),
+            region: try source.value(region),
+            partSize: try source.value(partSize) << 20,
+            timeout: try source.value(timeout)
         )
         if settings.enabled, settings.configured, settings.endpointURL == nil {
-            throw ConfigurationError(variable: "S3_ENDPOINT", value: settings.endpoint, expected: "host:port, or an http(s) URL")
+            throw source.refusal(endpoint, expected: "host:port, or an http(s) URL")
         }
         return settings
     }

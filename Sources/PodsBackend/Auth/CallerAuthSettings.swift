@@ -1,4 +1,5 @@
 import Essentials
+import Foundation
 import Identity
 import ServiceKit
 
@@ -35,39 +36,83 @@ struct CallerAuthSettings: Sendable {
 
     static let minimumSecretLength = 16
 
-    static func load(_ config: ConfigurationSource) throws -> CallerAuthSettings {
-        let listed = config.list("authModes")
-        var modes: Set<Mode> = []
-        for word in listed.isEmpty ? ["secret", "hmac"] : listed {
-            guard let mode = Mode(rawValue: word.lowercased()) else {
-                throw ConfigurationError(variable: "BACKEND_AUTHMODES", value: word, expected: "a comma-separated list of secret, hmac, idp, none")
-            }
-            modes.insert(mode)
-        }
-        let silo = try config.secrets("siloSecret")
-        let admin = try config.secrets("adminSecret")
-        for (key, values) in [("BACKEND_SILOSECRET", silo), ("BACKEND_ADMINSECRET", admin)] {
-            if let short = values.first(where: { $0.utf8.count < minimumSecretLength }) {
-                throw ConfigurationError(
-                    variable: key, value: String(repeating: "*", count: short.count),
-                    expected: "secrets of at least \(minimumSecretLength) characters")
-            }
-        }
+    // MARK: Declarations
+
+    static let authModes = PodsSettings.key("authModes") {
+        Setting<Set<Mode>>(
+            $0, help: "The credentials callers may bring: secret, hmac, idp, none (none restores upstream's unauthenticated API).",
+            accepts: "comma-separated list of secret, hmac, idp, none", defaultDescription: "secret,hmac",
+            parse: { text in
+                var modes: Set<Mode> = []
+                for word in SettingText.list(text) {
+                    guard let mode = Mode(rawValue: word.lowercased()) else {
+                        throw SettingRefusal(expected: "a comma-separated list of secret, hmac, idp, none")
+                    }
+                    modes.insert(mode)
+                }
+                return modes
+            }, fallback: { _ in [.secret, .hmac] })
+    }
+    static let siloSecret = secrets("siloSecret", help: "Silo secrets (comma-separated: several during a rotation), at least 16 characters each.")
+    static let siloSecretFile = secretFile("siloSecretFile", help: "A file of silo secrets, one a line (a mounted Secret).")
+    static let adminSecret = secrets("adminSecret", help: "The admin credential for delete_all_user and clean_all_unused; without one they answer 403.")
+    static let adminSecretFile = secretFile("adminSecretFile", help: "A file of admin secrets, one a line.")
+    static let hmacMaxSkew = PodsSettings.key("hmacMaxSkew") {
+        .goDuration($0, default: "5m", help: "How far a signed request's timestamp may be from this clock.")
+    }
+    static let idpUserField = PodsSettings.key("idpUserField") {
+        Setting<IdPUserField>.choice($0, default: .username, help: "The token's field that is the ScienceData user id in idp mode (with AUTH_API_URL).")
+    }
+
+    static let settings = SettingGroup(
+        "Callers", [authModes, siloSecret, siloSecretFile, adminSecret, adminSecretFile, hmacMaxSkew, idpUserField])
+
+    static func load(_ source: ConfigurationSource) throws -> CallerAuthSettings {
+        let modes = try source.value(authModes)
+        let silo = try source.value(siloSecret) + (try source.value(siloSecretFile))
+        let admin = try source.value(adminSecret) + (try source.value(adminSecretFile))
         if !modes.isDisjoint(with: [.secret, .hmac]), silo.isEmpty, !modes.contains(.none) {
-            throw ConfigurationError(
-                variable: "BACKEND_SILOSECRET", value: "",
+            throw source.refusal(
+                siloSecret,
                 expected:
                     "a silo secret (or BACKEND_SILOSECRETFILE) for authModes \(modes.map(\.rawValue).sorted().joined(separator: ",")); authModes=none restores upstream's unauthenticated API"
             )
         }
-        let field = config.optionalString("idpUserField") ?? "username"
-        guard let userField = IdPUserField(rawValue: field.lowercased()) else {
-            throw ConfigurationError(variable: "BACKEND_IDPUSERFIELD", value: field, expected: "username, email or sub")
-        }
         return CallerAuthSettings(
-            modes: modes, siloSecrets: silo, adminSecrets: admin,
-            hmacMaxSkew: try config.goDuration("hmacMaxSkew", default: "5m"), idpUserField: userField,
-            auth: modes.contains(.idp) ? try AuthSettings.load(from: config.unscoped) : nil
+            modes: modes, siloSecrets: silo, adminSecrets: admin, hmacMaxSkew: try source.value(hmacMaxSkew),
+            idpUserField: try source.value(idpUserField), auth: modes.contains(.idp) ? try AuthSettings.load(from: source) : nil
         )
+    }
+
+    /// Secrets given inline, comma-separated; each at least ``minimumSecretLength`` characters.
+    private static func secrets(_ key: String, help: String) -> Setting<[String]> {
+        PodsSettings.key(key) {
+            Setting<[String]>($0, help: help, accepts: "comma-separated secrets", defaultDescription: "none", parse: { try checked(SettingText.list($0)) }) {
+                _ in []
+            }.secret()
+        }
+    }
+
+    /// Secrets read from a file, one a line (or comma-separated).
+    private static func secretFile(_ key: String, help: String) -> Setting<[String]> {
+        PodsSettings.key(key) {
+            Setting<[String]>(
+                $0, help: help, accepts: "file path", defaultDescription: "none",
+                parse: { path in
+                    guard let data = FileManager.default.contents(atPath: path.trimmingCharacters(in: .whitespaces)) else {
+                        throw SettingRefusal(expected: "a readable file")
+                    }
+                    return try checked(
+                        String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "," })
+                            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+                }, fallback: { _ in [] })
+        }
+    }
+
+    private static func checked(_ secrets: [String]) throws -> [String] {
+        guard secrets.allSatisfy({ $0.utf8.count >= minimumSecretLength }) else {
+            throw SettingRefusal(expected: "secrets of at least \(minimumSecretLength) characters")
+        }
+        return secrets
     }
 }

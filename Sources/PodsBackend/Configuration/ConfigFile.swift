@@ -11,9 +11,9 @@ enum ConfigFile {
         var description: String { "config file \(path): \(reason)" }
     }
 
-    /// Upstream looked in "." then "..". An explicit path must exist.
-    static func locate(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let explicit = explicit ?? environment["BACKEND_CONFIG_FILE"], !explicit.isEmpty { return explicit }
+    /// The file given (`BACKEND_CONFIG_FILE`, which must exist), else upstream's: "." then "..".
+    static func locate(explicit: String?) -> String? {
+        if let explicit { return explicit }
         return ["config.yaml", "../config.yaml"].first { FileManager.default.fileExists(atPath: $0) }
     }
 

@@ -57,124 +57,182 @@ struct PodsSettings: Sendable {
         var size: String
     }
 
+    // MARK: Declarations
+
+    static let defaultRestartPolicy = key("defaultRestartPolicy") {
+        .text($0, default: "Never", accepts: "Always, OnFailure, Never or empty", help: "The restart policy of a manifest that sets none.") {
+            ["Always", "OnFailure", "Never", ""].contains($0) ? nil : "Always, OnFailure, Never or empty"
+        }
+    }
+    static let timeoutCreate = key("timeoutCreate") { .goDuration($0, default: "1m30s", help: "A creation's budget, from the request.") }
+    static let timeoutDelete = key("timeoutDelete") { .goDuration($0, default: "1m30s", help: "How long watch_delete_pod waits for a deletion.") }
+    static let namespace = key("namespace") {
+        .text($0, default: "sciencedata-dev", accepts: "DNS label", help: "Where pods, Services, Ingresses, claims and Secrets go.") {
+            DNSName.isLabel($0) ? nil : "a DNS label (lower-case letters, digits and '-', at most 63)"
+        }
+    }
+    static let whitelistManifestRegex = key("whitelistManifestRegex") {
+        .text(
+            $0, default: #"https:\/\/raw[.]githubusercontent[.]com\/deic-dk\/pod_manifests"#, accepts: "regular expression",
+            help: "Manifest URLs allowed (anchored at the start)."
+        ) { (try? Regex("^(?:\($0))")) == nil ? "a regular expression" : nil }
+    }
+    static let tokenByteLimit = key("tokenByteLimit") {
+        .integer($0, default: 4096, range: 1...(1 << 20), help: "Longer token files are cut.")
+    }
+    static let nfsStorageRoot = key("nfsStorageRoot") { .text($0, default: "/tank/storage", help: "NFS path prefix of user storage.") }
+    static let testingHost = key("testingHost") {
+        .text($0, default: "10.0.0.20", accepts: "IP address", help: "The silo address a loopback caller stands for.") {
+            IPAddress($0) == nil ? "an IP address" : nil
+        }
+    }
+    static let localRegistryURL = key("localRegistryURL") { .text($0, default: "", help: "What LOCALREGISTRY in a manifest becomes.") }
+    static let localRegistrySecret = key("localRegistrySecret") {
+        .text($0, default: "docker-registry-auth", help: "The local registry's pull secret.")
+    }
+    static let ingressDomain = key("ingressDomain") { .text($0, default: "", help: "The domain of pods' ingress hosts.") }
+    static let ingressWildcardSecret = key("ingressWildcardSecret") {
+        .text($0, default: "user-pods-wildcard", help: "The TLS secret of pods' ingresses.")
+    }
+    static let podSubnet = key("podSubnetCidr") {
+        Setting<IPAddressRange>(
+            $0, help: "Addresses get_podip_owner answers for.", accepts: "CIDR", defaultDescription: "10.128.0.0/15",
+            parse: { text in
+                guard let range = IPAddressRange(text.trimmingCharacters(in: .whitespaces)), text.contains("/") else {
+                    throw SettingRefusal(expected: "a CIDR such as 10.128.0.0/15")
+                }
+                return range
+            }, fallback: { _ in IPAddressRange("10.128.0.0/15")! })
+    }
+    static let hostnames = key("hostnameList") {
+        Setting<[String: String]>(
+            $0, help: "HOME_SERVER_HOSTNAME by silo address: a list of {hostname, address}, or hostname=address pairs separated by commas.",
+            accepts: "JSON list or hostname=address pairs", defaultDescription: "silo7.sciencedata.dk → 10.0.0.20, silo1.sciencedata.dk → 10.0.0.14",
+            parse: { text in try PodsSettings.parseHostnames(text) }, fallback: { _ in try PodsSettings.parseHostnames(PodsSettings.defaultHostnames) })
+    }
+    static let trustedProxies = key("trustedProxies") {
+        Setting<[IPAddressRange]>(
+            $0, help: "CIDRs whose X-Forwarded-For is believed.", accepts: "comma-separated IP addresses or CIDRs", defaultDescription: "none",
+            parse: { text in
+                try SettingText.list(text).map { entry in
+                    guard let range = IPAddressRange(entry) else { throw SettingRefusal(expected: "IP addresses or CIDRs, comma-separated") }
+                    return range
+                }
+            }, fallback: { _ in [] })
+    }
+    static let manifestMaxBytes = key("manifestMaxBytes") {
+        .integer($0, default: 262_144, range: 1024...(16 << 20), help: "The largest manifest fetched.")
+    }
+    static let manifestTimeout = key("manifestTimeout") { .goDuration($0, default: "10s", help: "A manifest fetch's budget.") }
+    static let manifestMaxRedirects = key("manifestMaxRedirects") {
+        .integer($0, default: 3, range: 0...10, help: "Redirects a manifest fetch follows (each checked against the whitelist).")
+    }
+    static let storageClassName = key("storageClassName") {
+        .text($0, default: "nfs", help: "The storage class of user storage claims (upstream left it out).")
+    }
+    static let storageSize = key("storageSize") { .text($0, default: "10Gi", help: "The size of user storage claims.") }
+    static let ingressClassName = key("ingressClassName") {
+        .optionalText($0, help: "The Ingress class of pods' ingresses.", default: "the cluster's default")
+    }
+    static let tokenRefreshWindow = key("tokenRefreshWindow") {
+        .goDuration($0, default: "5m", help: "How long after a pod is ready tokens that have not appeared are looked for.")
+    }
+    static let tokenRetryInterval = key("tokenRetryInterval") {
+        .goDuration($0, default: "1s", help: "The pause between the start jobs' 10 first attempts to read a token.")
+    }
+    static let sweepInterval = key("sweepInterval") {
+        .goDuration($0, default: "30s", help: "How often unfinished creations and deletions and expired pods are looked for.")
+    }
+    static let leaseMargin = key("leaseMargin") {
+        .goDuration($0, default: "30s", help: "How long after a creation's deadline its replica keeps it before another takes it.")
+    }
+    static let podIPLookupWindow = key("podIPLookupWindow") {
+        .goDuration($0, default: "4500ms", help: "How long get_podip_owner waits for a new pod's IP to appear.")
+    }
+    static let replicaID = key("replicaID") {
+        .optionalText($0, help: "This replica's name in creation leases.", default: "HOSTNAME")
+    }
+    /// Upstream's keys the backend accepts and does not use.
+    static let unusedKeys = ["podCacheDir", "testSshKey", "testUser"].map { name in
+        key(name) { Setting<String?>.optionalText($0, help: "Accepted for compatibility with upstream's config.yaml; unused.") }
+    }
+
+    static let settings = SettingGroup(
+        "Pods (config.yaml keys, each overridden by BACKEND_<KEY>)",
+        [
+            namespace, timeoutCreate, timeoutDelete, whitelistManifestRegex, defaultRestartPolicy, tokenByteLimit, nfsStorageRoot,
+            testingHost, localRegistryURL, localRegistrySecret, ingressDomain, ingressWildcardSecret, podSubnet, hostnames,
+            trustedProxies, manifestMaxBytes, manifestTimeout, manifestMaxRedirects, storageClassName, storageSize,
+            ingressClassName, tokenRefreshWindow, tokenRetryInterval, sweepInterval, leaseMargin, podIPLookupWindow, replicaID,
+        ] + unusedKeys)
+
     static func load(from source: ConfigurationSource) throws -> PodsSettings {
-        let config = source.scoped(prefix: "BACKEND_")
-        let restartPolicy = config.optionalString("defaultRestartPolicy") ?? "Never"
-        guard ["Always", "OnFailure", "Never", ""].contains(restartPolicy) else {
-            throw ConfigurationError(variable: "BACKEND_DEFAULTRESTARTPOLICY", value: restartPolicy, expected: "Always, OnFailure, Never or empty")
-        }
-        let whitelist = config.optionalString("whitelistManifestRegex") ?? #"https:\/\/raw[.]githubusercontent[.]com\/deic-dk\/pod_manifests"#
-        guard (try? Regex("^(?:\(whitelist))")) != nil else {
-            throw ConfigurationError(variable: "BACKEND_WHITELISTMANIFESTREGEX", value: whitelist, expected: "a regular expression")
-        }
-        let testingHost = config.optionalString("testingHost") ?? "10.0.0.20"
-        guard IPAddress(testingHost) != nil else {
-            throw ConfigurationError(variable: "BACKEND_TESTINGHOST", value: testingHost, expected: "an IP address")
-        }
-        let subnet = config.optionalString("podSubnetCidr") ?? "10.128.0.0/15"
-        guard let podSubnet = IPAddressRange(subnet), subnet.contains("/") else {
-            throw ConfigurationError(variable: "BACKEND_PODSUBNETCIDR", value: subnet, expected: "a CIDR such as 10.128.0.0/15")
-        }
-        let namespace = config.optionalString("namespace") ?? "sciencedata-dev"
-        guard DNSName.isLabel(namespace) else {
-            throw ConfigurationError(
-                variable: "BACKEND_NAMESPACE", value: namespace, expected: "a DNS label (lower-case letters, digits and '-', at most 63)")
-        }
-        return PodsSettings(
-            defaultRestartPolicy: restartPolicy,
-            timeoutCreate: try config.goDuration("timeoutCreate", default: "1m30s"),
-            timeoutDelete: try config.goDuration("timeoutDelete", default: "1m30s"),
-            namespace: namespace,
-            whitelistManifestRegex: whitelist,
-            tokenByteLimit: try config.integer("tokenByteLimit", default: 4096, range: 1...(1 << 20)),
-            nfsStorageRoot: config.optionalString("nfsStorageRoot") ?? "/tank/storage",
-            testingHost: testingHost,
-            localRegistryURL: config.optionalString("localRegistryURL") ?? "",
-            localRegistrySecret: config.optionalString("localRegistrySecret") ?? "docker-registry-auth",
-            ingressDomain: config.optionalString("ingressDomain") ?? "",
-            ingressWildcardSecret: config.optionalString("ingressWildcardSecret") ?? "user-pods-wildcard",
-            podSubnet: podSubnet,
-            hostnames: try config.hostnames(),
-            callers: try CallerAuthSettings.load(config),
-            trustedProxies: try config.ranges("trustedProxies"),
+        PodsSettings(
+            defaultRestartPolicy: try source.value(defaultRestartPolicy),
+            timeoutCreate: try source.value(timeoutCreate),
+            timeoutDelete: try source.value(timeoutDelete),
+            namespace: try source.value(namespace),
+            whitelistManifestRegex: try source.value(whitelistManifestRegex),
+            tokenByteLimit: try source.value(tokenByteLimit),
+            nfsStorageRoot: try source.value(nfsStorageRoot),
+            testingHost: try source.value(testingHost),
+            localRegistryURL: try source.value(localRegistryURL),
+            localRegistrySecret: try source.value(localRegistrySecret),
+            ingressDomain: try source.value(ingressDomain),
+            ingressWildcardSecret: try source.value(ingressWildcardSecret),
+            podSubnet: try source.value(podSubnet),
+            hostnames: try source.value(hostnames),
+            callers: try CallerAuthSettings.load(source),
+            trustedProxies: try source.value(trustedProxies),
             manifest: ManifestSettings(
-                maxBytes: try config.integer("manifestMaxBytes", default: 262_144, range: 1024...(16 << 20)),
-                timeout: try config.goDuration("manifestTimeout", default: "10s"),
-                maxRedirects: try config.integer("manifestMaxRedirects", default: 3, range: 0...10)
+                maxBytes: try source.value(manifestMaxBytes),
+                timeout: try source.value(manifestTimeout),
+                maxRedirects: try source.value(manifestMaxRedirects)
             ),
-            policy: try PodPolicy.load(config),
-            storage: StorageSettings(
-                storageClassName: config.optionalString("storageClassName") ?? "nfs",
-                size: config.optionalString("storageSize") ?? "10Gi"
-            ),
-            ingressClassName: config.optionalString("ingressClassName"),
-            tokenRefreshWindow: try config.goDuration("tokenRefreshWindow", default: "5m"),
-            tokenRetryInterval: try config.goDuration("tokenRetryInterval", default: "1s"),
-            sweepInterval: try config.goDuration("sweepInterval", default: "30s"),
-            leaseMargin: try config.goDuration("leaseMargin", default: "30s"),
-            podIPLookupWindow: try config.goDuration("podIPLookupWindow", default: "4500ms"),
+            policy: try PodPolicy.load(source),
+            storage: StorageSettings(storageClassName: try source.value(storageClassName), size: try source.value(storageSize)),
+            ingressClassName: try source.value(ingressClassName),
+            tokenRefreshWindow: try source.value(tokenRefreshWindow),
+            tokenRetryInterval: try source.value(tokenRetryInterval),
+            sweepInterval: try source.value(sweepInterval),
+            leaseMargin: try source.value(leaseMargin),
+            podIPLookupWindow: try source.value(podIPLookupWindow),
             lifetime: try PodLifetime.load(source)
         )
     }
-}
 
-/// Readers for the pods backend's own kinds of setting, on its `BACKEND_`-scoped source.
-extension ConfigurationSource {
-    func ranges(_ key: String) throws -> [IPAddressRange] {
-        try list(key).map { entry in
-            guard let range = IPAddressRange(entry) else {
-                throw ConfigurationError(variable: variable(key), value: entry, expected: "IP addresses or CIDRs, comma-separated")
-            }
-            return range
-        }
+    /// `key` of upstream's config.yaml, overridden by `BACKEND_<KEY>` (viper's rule: a blank value is unset).
+    static func key<Value>(_ key: String, _ make: (String) -> Setting<Value>) -> Setting<Value> {
+        make("BACKEND_" + key.uppercased()).fileKey(key)
     }
 
-    /// Secrets given inline (comma-separated) and, with the `File` suffix, read from a file
-    /// (a mounted Secret, one per line): several are accepted during a rotation.
-    func secrets(_ key: String) throws -> [String] {
-        var values = list(key)
-        if let path = optionalString(key + "File") {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigurationError(variable: variable(key + "File"), value: path, expected: "a readable file")
-            }
-            values += String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "," })
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
-        return values
-    }
+    static let defaultHostnames =
+        #"[{"hostname":"silo7.sciencedata.dk","address":"10.0.0.20"},{"hostname":"silo1.sciencedata.dk","address":"10.0.0.14"}]"#
 
-    /// `hostnameList`: a list of `{hostname, address}` (YAML or JSON), or `host=address`
-    /// pairs separated by commas in the environment.
-    func hostnames() throws -> [String: String] {
-        let name = variable("hostnameList")
-        let value =
-            optionalString("hostnameList")
-            ?? #"[{"hostname":"silo7.sciencedata.dk","address":"10.0.0.20"},{"hostname":"silo1.sciencedata.dk","address":"10.0.0.14"}]"#
+    /// `hostnameList`: a list of `{hostname, address}` (YAML or JSON), or `host=address` pairs
+    /// separated by commas in the environment; address → hostname.
+    static func parseHostnames(_ value: String) throws -> [String: String] {
         var pairs: [(String, String)] = []
         if value.hasPrefix("[") {
             guard let entries = (try? JSONValue.decode(Data(value.utf8)))?.arrayValue else {
-                throw ConfigurationError(variable: name, value: value, expected: "a list of {hostname, address}")
+                throw SettingRefusal(expected: "a list of {hostname, address}")
             }
             for entry in entries {
                 guard let hostname = entry["hostname"]?.stringValue, let address = entry["address"]?.stringValue else {
-                    throw ConfigurationError(variable: name, value: value, expected: "every entry to have hostname and address")
+                    throw SettingRefusal(expected: "every entry to have hostname and address")
                 }
                 pairs.append((hostname, address))
             }
         } else {
             for entry in value.split(separator: ",") {
                 let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2 else {
-                    throw ConfigurationError(variable: name, value: value, expected: "hostname=address pairs separated by commas")
-                }
+                guard parts.count == 2 else { throw SettingRefusal(expected: "hostname=address pairs separated by commas") }
                 pairs.append((parts[0], parts[1]))
             }
         }
         var map: [String: String] = [:]
         for (hostname, address) in pairs {
-            guard IPAddress(address) != nil else {
-                throw ConfigurationError(variable: name, value: address, expected: "an IP address for \(hostname)")
-            }
+            guard IPAddress(address) != nil else { throw SettingRefusal(expected: "an IP address for \(hostname), not \(address)") }
             map[address] = hostname
         }
         return map

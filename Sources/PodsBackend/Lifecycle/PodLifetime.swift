@@ -21,22 +21,35 @@ struct PodLifetime: Sendable, Equatable {
         static let lifetime = "sciencedata.dk/lifetime"
     }
 
+    static let maxLifetime = lifetime(
+        "POD_MAX_LIFETIME", default: "30d", help: "The furthest an expiry (at creation or by extend_pod) reaches from now.")
+    /// Follows the maximum: 7 days, or the maximum when that is less.
+    static let defaultLifetime = lifetime(
+        "POD_DEFAULT_LIFETIME", default: "7d", help: "A new pod's lifetime (a manifest may ask for less); at most POD_MAX_LIFETIME."
+    ).derivingDefault("7d, or POD_MAX_LIFETIME when that is less") { source in min(.seconds(7 * 86_400), try source.value(maxLifetime)) }
+
+    static let settings = SettingGroup("Pod expiry", [defaultLifetime, maxLifetime])
+
     static func load(_ source: ConfigurationSource) throws -> PodLifetime {
-        func lifetime(_ name: String, default value: String) throws -> Duration {
-            let text = source.optionalString(name) ?? value
-            guard let duration = parse(text), duration > .zero else {
-                throw ConfigurationError(variable: name, value: text, expected: "a lifetime such as 7d, 12h, 90m or 1d12h")
+        let maxLifetime = try source.value(Self.maxLifetime)
+        let defaultLifetime = try source.value(Self.defaultLifetime)
+        guard defaultLifetime <= maxLifetime else {
+            throw source.refusal(Self.defaultLifetime, expected: "at most POD_MAX_LIFETIME (\(source.given(Self.maxLifetime)?.text ?? "30d"))")
+        }
+        return PodLifetime(defaultLifetime: defaultLifetime, maxLifetime: maxLifetime)
+    }
+
+    /// A lifetime such as `7d`, `12h` or `1d12h`, longer than zero.
+    private static func lifetime(_ name: String, default value: String, help: String) -> Setting<Duration> {
+        let parse: @Sendable (String) throws -> Duration = { text in
+            guard let duration = PodLifetime.parse(text.trimmingCharacters(in: .whitespaces)), duration > .zero else {
+                throw SettingRefusal(expected: "a lifetime such as 7d, 12h, 90m or 1d12h")
             }
             return duration
         }
-        let defaultLifetime = try lifetime("POD_DEFAULT_LIFETIME", default: "7d")
-        let maxLifetime = try lifetime("POD_MAX_LIFETIME", default: "30d")
-        guard defaultLifetime <= maxLifetime else {
-            throw ConfigurationError(
-                variable: "POD_DEFAULT_LIFETIME", value: source.optionalString("POD_DEFAULT_LIFETIME") ?? "7d",
-                expected: "at most POD_MAX_LIFETIME (\(source.optionalString("POD_MAX_LIFETIME") ?? "30d"))")
-        }
-        return PodLifetime(defaultLifetime: defaultLifetime, maxLifetime: maxLifetime)
+        return Setting(name, help: help, accepts: "lifetime (7d, 12h, 90m, 1d12h)", defaultDescription: value, parse: parse) { _ in
+            try parse(value)
+        }.blankMeansDefault()
     }
 
     /// `30d`, `12h`, `90m`, `45s` and sums of them (`1d12h`), as `mrg` takes them.

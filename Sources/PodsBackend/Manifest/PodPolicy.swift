@@ -21,15 +21,25 @@ struct PodPolicy: Sendable {
     var defaultRequests: [String: String]
     var defaultLimits: [String: String]
 
-    static func load(_ config: ConfigurationSource) throws -> PodPolicy {
-        let listed = config.list("allowedCapabilities")
+    static let allowedCapabilities = PodsSettings.key("allowedCapabilities") {
+        Setting<[String]>.list($0, default: "baseline's list (and AUDIT_WRITE, SYS_CHROOT for sshd)", help: "Capabilities a manifest may add.")
+    }
+    static let cpuRequest = PodsSettings.key("podCPURequest") { .text($0, default: "100m", help: "The CPU request of a container that sets none.") }
+    static let memoryRequest = PodsSettings.key("podMemoryRequest") {
+        .text($0, default: "256Mi", help: "The memory request of a container that sets none.")
+    }
+    static let cpuLimit = PodsSettings.key("podCPULimit") { .text($0, default: "2", help: "The CPU limit of a container that sets none.") }
+    static let memoryLimit = PodsSettings.key("podMemoryLimit") { .text($0, default: "4Gi", help: "The memory limit of a container that sets none.") }
+
+    static let settings = SettingGroup("Pod policy", [allowedCapabilities, cpuRequest, memoryRequest, cpuLimit, memoryLimit])
+
+    static func load(_ source: ConfigurationSource) throws -> PodPolicy {
+        let listed = try source.value(allowedCapabilities)
         return PodPolicy(
             allowedCapabilities: Set(
                 (listed.isEmpty ? baselineCapabilities : listed).map { $0.uppercased().replacingOccurrences(of: "CAP_", with: "") }),
-            defaultRequests: [
-                "cpu": config.optionalString("podCPURequest") ?? "100m", "memory": config.optionalString("podMemoryRequest") ?? "256Mi",
-            ],
-            defaultLimits: ["cpu": config.optionalString("podCPULimit") ?? "2", "memory": config.optionalString("podMemoryLimit") ?? "4Gi"]
+            defaultRequests: ["cpu": try source.value(cpuRequest), "memory": try source.value(memoryRequest)],
+            defaultLimits: ["cpu": try source.value(cpuLimit), "memory": try source.value(memoryLimit)]
         )
     }
 

@@ -66,7 +66,7 @@ struct DeployHarness: Sendable {
                 let settings = try DeploySettings.load(from: ConfigurationSource(environment: environment))
                 var logger = Logger(label: "deploy-api-test")
                 logger.logLevel = .warning
-                let definition = try DeployAPI.definition(
+                let definition = try RexecDeployAPI.definition(
                     settings: settings, http: HTTPServerSettings(host: "127.0.0.1", port: 0, rootPaths: ["/rexec"]), logger: logger,
                     metricsRegistry: PrometheusCollectorRegistry()
                 )

@@ -26,7 +26,7 @@ struct PodsHarness: Sendable {
     let manifestBase: String
     let settings: PodsSettings
     let client: any TestClientProtocol
-    let backend: PodsBackend.Parts
+    let backend: UserPodsBackend.Parts
 
     var kube: KubernetesClient { cluster.client }
     var namespace: String { cluster.namespace }
@@ -72,7 +72,7 @@ struct PodsHarness: Sendable {
         let settings = try PodsSettings.load(from: ConfigurationSource(environment: environment))
         var logger = Logger(label: "pods-test")
         logger.logLevel = .warning
-        let parts = try PodsBackend.make(
+        let parts = try UserPodsBackend.make(
             settings: settings, kubernetes: cluster.client, http: HTTPServerSettings(host: "127.0.0.1", port: 0), replicaID: replicaID,
             logger: logger, metricsRegistry: PrometheusCollectorRegistry()
         )

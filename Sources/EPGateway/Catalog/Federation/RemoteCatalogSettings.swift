@@ -17,23 +17,22 @@ struct RemoteCatalogSettings: Sendable, Equatable {
     /// `CKAN_TIMEOUT_SECONDS` (default 30): one action's whole time.
     var timeout: Duration
 
+    static let timeout = Setting<Int>.integer(
+        "CKAN_TIMEOUT_SECONDS", default: 30, range: 1...600, help: "One action's whole time at a remote catalog (CKAN, Pre-CKAN, the global catalog).")
+
     static func load(
-        url urlVariable: String, apiKey: String?, verify verifyVariable: String, label: String, key: String, from source: ConfigurationSource,
+        url urlSetting: Setting<String?>, apiKey: Setting<String?>?, verify: Setting<Bool>, label: String, key: String, from source: ConfigurationSource,
         default defaultURL: String? = nil
     ) throws -> RemoteCatalogSettings? {
-        guard var url = source.optionalString(urlVariable).map({ $0.trimmingCharacters(in: .whitespaces) }) ?? defaultURL, !url.isEmpty else {
-            return nil
-        }
+        guard var url = try source.value(urlSetting) ?? defaultURL, !url.isEmpty else { return nil }
         if !url.contains("://") { url = "http://" + url }
         while url.hasSuffix("/") { url.removeLast() }
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-            throw ConfigurationError(
-                variable: urlVariable, value: url, expected: "an http(s) URL of a CKAN catalog (its action API is <url>/api/3/action/)")
+            throw source.refusal(urlSetting, expected: "an http(s) URL of a CKAN catalog (its action API is <url>/api/3/action/)")
         }
         return RemoteCatalogSettings(
-            url: url, apiKey: apiKey.flatMap(source.optionalString), verifyTLS: try source.bool(verifyVariable, default: true), label: label,
-            key: key,
-            timeout: .seconds(try source.integer("CKAN_TIMEOUT_SECONDS", default: 30, range: 1...600)))
+            url: url, apiKey: try apiKey.flatMap { try source.value($0) }, verifyTLS: try source.value(verify), label: label, key: key,
+            timeout: .seconds(try source.value(timeout)))
     }
 }
 
@@ -46,16 +45,29 @@ struct FederationSettings: Sendable, Equatable {
     /// `PRE_CKAN_ORGANIZATION`: the organization a published dataset goes to (empty: its own).
     var preCkanOrganization: String?
 
+    static let globalURL = Setting<String?>.optionalText(
+        "CKAN_GLOBAL_URL", help: "The global catalog server=global reads; unset: this endpoint's own public catalog.", accepts: "http(s) URL")
+    static let globalVerifySSL = Setting<Bool>.boolean("CKAN_GLOBAL_VERIFY_SSL", default: true, help: "Check the global catalog's TLS certificate.")
+    static let preCkanURL = Setting<String?>.optionalText(
+        "PRE_CKAN_URL", help: "Pre-CKAN, with PRE_CKAN_ENABLED (http:// is put in front of a URL without a scheme).", accepts: "http(s) URL",
+        default: "https://ndp-test.sdsc.edu/catalog2")
+    static let preCkanAPIKey = Setting<String?>.optionalText("PRE_CKAN_API_KEY", help: "This endpoint's API key at Pre-CKAN.").secret()
+    static let preCkanVerifySSL = Setting<Bool>.boolean("PRE_CKAN_VERIFY_SSL", default: true, help: "Check Pre-CKAN's TLS certificate.")
+    static let preCkanOrganization = Setting<String?>.optionalText(
+        "PRE_CKAN_ORGANIZATION", help: "The organization a published dataset goes to at Pre-CKAN; unset: its own.")
+
+    static let settings = SettingGroup(
+        "Federation", [globalURL, globalVerifySSL, preCkanURL, preCkanAPIKey, preCkanVerifySSL, preCkanOrganization])
+
     static func load(from source: ConfigurationSource) throws -> FederationSettings {
         var settings = FederationSettings()
         settings.global = try RemoteCatalogSettings.load(
-            url: "CKAN_GLOBAL_URL", apiKey: nil, verify: "CKAN_GLOBAL_VERIFY_SSL", label: "Global catalog", key: "global", from: source)
-        if try source.bool("PRE_CKAN_ENABLED", default: false) {
+            url: globalURL, apiKey: nil, verify: globalVerifySSL, label: "Global catalog", key: "global", from: source)
+        if try source.value(EPSettings.StatusSettings.preCkanEnabled) {
             settings.preCkan = try RemoteCatalogSettings.load(
-                url: "PRE_CKAN_URL", apiKey: "PRE_CKAN_API_KEY", verify: "PRE_CKAN_VERIFY_SSL", label: "Pre-CKAN catalog", key: "pre_ckan",
-                from: source,
+                url: preCkanURL, apiKey: preCkanAPIKey, verify: preCkanVerifySSL, label: "Pre-CKAN catalog", key: "pre_ckan", from: source,
                 default: "https://ndp-test.sdsc.edu/catalog2")
-            settings.preCkanOrganization = source.optionalString("PRE_CKAN_ORGANIZATION").flatMap { $0.isEmpty ? nil : $0 }
+            settings.preCkanOrganization = try source.value(preCkanOrganization)
         }
         return settings
     }

@@ -27,21 +27,41 @@ public struct AuthSettings: Sendable, Equatable {
         self.cacheMaxEntries = cacheMaxEntries
     }
 
+    // MARK: Declarations
+
+    public static let authAPIURL = Setting<URL>.url("AUTH_API_URL", default: upstreamDefaultURL, help: "Where tokens are validated (POST {\"token\": …}).")
+        .flag("auth-api-url", "auth_api_url")
+    public static let timeout = Setting<Duration>.seconds(
+        "AUTH_TIMEOUT_SECONDS", default: 10, range: 0.05...120, help: "One identity-provider call's budget (connection set-up: 2 s).")
+    public static let cacheTTL = Setting<Duration>.seconds(
+        "AUTH_CACHE_TTL_SECONDS", default: 60, range: 0...86_400,
+        help: "How long a valid token's user is reused without asking the identity provider again; 0 turns the cache off.")
+    /// Follows the cache TTL: 10 s, or less when the cache keeps users for less.
+    public static let negativeCacheTTL = Setting<Duration>.seconds(
+        "AUTH_NEGATIVE_CACHE_TTL_SECONDS", default: 10, range: 0...86_400,
+        help: "How long a refused token stays refused without asking again (outages are never cached); at most AUTH_CACHE_TTL_SECONDS."
+    ).derivingDefault("10, or AUTH_CACHE_TTL_SECONDS when that is less") { source in
+        min(.seconds(10), try source.value(cacheTTL))
+    }
+    public static let cacheMaxEntries = Setting<Int>.integer(
+        "AUTH_CACHE_MAX_ENTRIES", default: 10_000, range: 1...10_000_000, help: "Bound on remembered tokens.")
+
+    public static let settings = SettingGroup(
+        "Identity provider", [authAPIURL, timeout, cacheTTL, negativeCacheTTL, cacheMaxEntries])
+
     public static func load(from source: ConfigurationSource) throws -> AuthSettings {
-        let ttl = try source.seconds("AUTH_CACHE_TTL_SECONDS", default: 60, range: 0...86_400)
-        let negative = try source.seconds("AUTH_NEGATIVE_CACHE_TTL_SECONDS", default: 10, range: 0...86_400)
-        guard negative <= ttl || ttl == .zero else {
-            throw ConfigurationError(
-                variable: "AUTH_NEGATIVE_CACHE_TTL_SECONDS", value: source.raw("AUTH_NEGATIVE_CACHE_TTL_SECONDS") ?? "",
-                expected: "a number of seconds no larger than AUTH_CACHE_TTL_SECONDS"
-            )
+        let ttl = try source.value(cacheTTL)
+        let negative = try source.value(negativeCacheTTL)
+        // Only a value the user gave can be out of line: the default follows the TTL.
+        if negative > ttl, ttl > .zero {
+            throw source.refusal(negativeCacheTTL, expected: "a number of seconds no larger than AUTH_CACHE_TTL_SECONDS (\(source.given(cacheTTL)?.text ?? "60") s)")
         }
         return AuthSettings(
-            authAPIURL: try source.url("AUTH_API_URL", default: upstreamDefaultURL),
-            timeout: try source.seconds("AUTH_TIMEOUT_SECONDS", default: 10, range: 0.05...120),
+            authAPIURL: try source.value(authAPIURL),
+            timeout: try source.value(timeout),
             cacheTTL: ttl,
             negativeCacheTTL: negative,
-            cacheMaxEntries: try source.integer("AUTH_CACHE_MAX_ENTRIES", default: 10_000, range: 1...10_000_000)
+            cacheMaxEntries: try source.value(cacheMaxEntries)
         )
     }
 }

@@ -41,7 +41,7 @@ public struct SpawnRequest: Sendable, Equatable {
     public static func flag(_ names: [String], form: FormBody, query: [String: String]) throws -> Bool {
         for name in names {
             guard let value = form.first(name) ?? query[name] else { continue }
-            guard let parsed = try? BooleanSetting.parse(value, variable: name) else {
+            guard let parsed = BooleanSetting.value(value) else {
                 throw APIError.validation("value could not be parsed to a boolean", field: name)
             }
             if parsed { return true }

@@ -36,42 +36,88 @@ public struct HTTPServerSettings: Sendable, Equatable {
         self.headerTimeout = headerTimeout
     }
 
-    /// Reads `HOST`, `PORT`, the service's root-path variable(s), `MAX_BODY_BYTES`,
-    /// `REQUEST_TIMEOUT_SECONDS`, `HTTP_HEADER_TIMEOUT_SECONDS`, `LOG_LEVEL`, `LOG_FORMAT` and `CORS_ORIGIN`.
-    ///
-    /// - Parameters:
-    ///   - rootPathVariables: upstream names for the prefix, first one wins (`APP_ROOT_PATH`, `ROOT_PATH`).
-    ///   - extraRootPaths: prefixes derived from the root path, e.g. `{root}/api` for the EP gateway.
-    public static func load(
-        from source: ConfigurationSource, defaultPort: Int, defaultHost: String = "0.0.0.0",
-        rootPathVariables: [String] = ["ROOT_PATH"],
-        extraRootPaths: (String) -> [String] = { _ in [] }
-    ) throws -> HTTPServerSettings {
-        var rootPaths: [String] = []
-        if let (name, value) = source.raw(anyOf: rootPathVariables) {
-            let root = try RootPath.normalize(value, variable: name)
-            if !root.isEmpty { rootPaths = [root] + extraRootPaths(root) }
-        }
-        let level = try source.choice("LOG_LEVEL", default: LogLevelSetting.info).level
-        return HTTPServerSettings(
-            host: source.optionalString("HOST") ?? defaultHost,
-            port: try source.port("PORT", default: defaultPort),
-            rootPaths: RootPath.longestFirst(rootPaths),
-            maxBodyBytes: try source.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30)),
-            requestTimeout: try source.seconds("REQUEST_TIMEOUT_SECONDS", default: 60, range: 0.1...3600),
-            logLevel: level,
-            logFormat: try source.choice("LOG_FORMAT", default: LogFormat.text),
-            corsOrigin: source.optionalString("CORS_ORIGIN") ?? "*",
-            headerTimeout: try source.seconds("HTTP_HEADER_TIMEOUT_SECONDS", default: defaultHeaderTimeout.seconds, range: 0.5...600)
+}
+
+extension HTTPServerSettings {
+    /// The listener's and the logs' settings, as every binary declares them: the same names,
+    /// with the binary's own default port and root-path variables.
+    public struct Declarations: Sendable {
+        public let host: Setting<String>
+        public let port: Setting<Int>
+        public let rootPath: Setting<String>
+        public let maxBodyBytes = Setting<Int>.integer(
+            "MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30), help: "Request body limit in bytes; a larger body is answered 413.")
+        public let requestTimeout = Setting<Duration>.seconds(
+            "REQUEST_TIMEOUT_SECONDS", default: 60, range: 0.1...3600,
+            help:
+                "Time a handler may take before 503; on streaming routes (uploads, the services proxy, staging) the longest wait for the next chunk of the request body before 408."
         )
+        public let headerTimeout = Setting<Duration>.seconds(
+            "HTTP_HEADER_TIMEOUT_SECONDS", default: HTTPServerSettings.defaultHeaderTimeout.seconds, range: 0.5...600,
+            help:
+                "A new connection's first request head must arrive within this: a client trickling headers (slow loris) gets 408 and is closed. Headers over 80 KiB get 431, an unreadable request 400."
+        )
+        public let logLevel = Setting<LogLevelSetting>.choice(
+            "LOG_LEVEL", default: .info, help: "Lowest level logged; Python's names (warning, critical) work too."
+        ).flag("log-level")
+        public let logFormat = Setting<LogFormat>.choice("LOG_FORMAT", default: .text, help: "`json` gives one JSON object a line.").flag(
+            "log-format")
+        public let corsOrigin = Setting<String>.text(
+            "CORS_ORIGIN", default: "*", help: "`*` reflects the request's origin, as upstream; otherwise the one origin allowed."
+        ).blankMeansDefault()
+        /// Prefixes derived from the root path (the EP also answers under `{root}/api`).
+        let extraRootPaths: @Sendable (String) -> [String]
+
+        /// - Parameters:
+        ///   - rootPathVariables: upstream's names of the root path, first wins (`APP_ROOT_PATH`, `ROOT_PATH`).
+        ///   - portFlags: the port's flags (`port`; the broker adds `http-port`).
+        public init(
+            defaultPort: Int, defaultHost: String = "0.0.0.0", rootPathVariables: [String] = ["ROOT_PATH"], portFlags: [String] = ["port"],
+            extraRootPaths: @escaping @Sendable (String) -> [String] = { _ in [] }
+        ) {
+            host = Setting<String>.text("HOST", default: defaultHost, help: "Address the HTTP listener binds.").flag("host")
+                .blankMeansDefault()
+            var port = Setting<Int>.port("PORT", default: defaultPort, help: "HTTP port; 0 picks a free one.")
+            port.flags = portFlags
+            self.port = port
+            var rootPath = Setting<String>(
+                rootPathVariables[0],
+                help: "Path prefix the service also answers under (every route is served with and without it).",
+                accepts: "URL path (/ep, /rexec)", defaultDescription: "none",
+                parse: { text in try RootPath.normalize(text) }, fallback: { _ in "" }
+            ).flag("root-path")
+            rootPath.aliases = Array(rootPathVariables.dropFirst())
+            self.rootPath = rootPath
+            self.extraRootPaths = extraRootPaths
+        }
+
+        public var group: SettingGroup {
+            SettingGroup(
+                "HTTP listener and logs", [host, port, rootPath, maxBodyBytes, requestTimeout, headerTimeout, logLevel, logFormat, corsOrigin])
+        }
+
+        public func load(from source: ConfigurationSource) throws -> HTTPServerSettings {
+            let root = try source.value(rootPath)
+            return HTTPServerSettings(
+                host: try source.value(host).trimmingCharacters(in: .whitespaces),
+                port: try source.value(port),
+                rootPaths: root.isEmpty ? [] : RootPath.longestFirst([root] + extraRootPaths(root)),
+                maxBodyBytes: try source.value(maxBodyBytes),
+                requestTimeout: try source.value(requestTimeout),
+                logLevel: try source.value(logLevel).level,
+                logFormat: try source.value(logFormat),
+                corsOrigin: try source.value(corsOrigin),
+                headerTimeout: try source.value(headerTimeout)
+            )
+        }
     }
 }
 
 /// `LOG_LEVEL` values; upstream Python names (`warning`, `critical`) are accepted too.
-enum LogLevelSetting: String, CaseIterable {
+public enum LogLevelSetting: String, CaseIterable, Sendable {
     case trace, debug, info, notice, warning, error, critical
 
-    var level: Logger.Level {
+    public var level: Logger.Level {
         switch self {
         case .trace: .trace
         case .debug: .debug

@@ -1,4 +1,3 @@
-import AccessPolicy
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -6,70 +5,65 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// What a service's `make` closure gets to build its ``ServiceDefinition`` from.
+/// What a binary's `build` gets to make its ``ServiceDefinition`` from.
 public struct LaunchContext: Sendable {
     public let source: ConfigurationSource
     public let http: HTTPServerSettings
     public let logger: Logger
     public let metricsRegistry: PrometheusCollectorRegistry
-}
 
-/// How a service describes its HTTP side to the launcher.
-public struct LaunchSpec: Sendable {
-    public var name: String
-    public var defaultPort: Int
-    /// Upstream names of the root-path variable, first wins.
-    public var rootPathVariables: [String]
-    /// Extra prefixes derived from the root path (the EP also answers under `{root}/api`).
-    public var extraRootPaths: @Sendable (String) -> [String]
-
-    public init(
-        name: String, defaultPort: Int, rootPathVariables: [String] = ["ROOT_PATH"],
-        extraRootPaths: @escaping @Sendable (String) -> [String] = { _ in [] }
-    ) {
-        self.name = name
-        self.defaultPort = defaultPort
-        self.rootPathVariables = rootPathVariables
-        self.extraRootPaths = extraRootPaths
+    public init(source: ConfigurationSource, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry) {
+        self.source = source
+        self.http = http
+        self.logger = logger
+        self.metricsRegistry = metricsRegistry
     }
 }
 
-/// Start-up shared by every executable: configuration (flags > env > `.env`), logging,
-/// metrics, then serve until SIGTERM or SIGINT, draining gracefully.
+/// Start-up shared by every executable: configuration (flags > environment > `.env`),
+/// logging, metrics, then serve until SIGTERM or SIGINT, draining gracefully.
 ///
 /// Invalid configuration ends the process with exit code 78 (EX_CONFIG) and one line on
 /// standard error naming the variable and what it accepts.
 public enum ServiceLauncher {
     public static let configurationExitCode: Int32 = 78
 
-    public static func run<Context>(
-        _ spec: LaunchSpec, context: Context.Type = Context.self, options: CommonOptions, extraOverrides: [String: String] = [:],
-        make: (LaunchContext) async throws -> ServiceDefinition<Context>
-    ) async throws {
+    /// Runs `binary` with the flags it was given (`arguments`, the ones ArgumentParser left)
+    /// and `extraOverrides` (values a binary's own flags stand for, keyed by variable).
+    public static func run<Context>(_ binary: ServiceBinary<Context>, arguments: [String], extraOverrides: [String: String] = [:]) async throws {
         let source: ConfigurationSource
         let http: HTTPServerSettings
         do {
-            source = try options.configurationSource(rootPathVariable: spec.rootPathVariables[0], extraOverrides: extraOverrides)
-            http = try HTTPServerSettings.load(
-                from: source, defaultPort: spec.defaultPort, rootPathVariables: spec.rootPathVariables, extraRootPaths: spec.extraRootPaths
-            )
+            source = try configurationSource(binary, arguments: arguments, extraOverrides: extraOverrides)
+            http = try binary.listener.load(from: source)
+        } catch let error as SettingFlags.Unrecognized {
+            throw ValidationError(error.description)
         } catch {
-            try exitForConfiguration(error, service: spec.name)
+            try exitForConfiguration(error, service: binary.name)
         }
         ObservabilityBootstrap.logging(format: http.logFormat, level: http.logLevel)
         let registry = ObservabilityBootstrap.metrics()
-        var logger = Logger(label: spec.name)
+        var logger = Logger(label: binary.name)
         logger.logLevel = http.logLevel
 
         let service: ServiceDefinition<Context>
         do {
-            service = try await make(LaunchContext(source: source, http: http, logger: logger, metricsRegistry: registry))
+            service = try await binary.build(LaunchContext(source: source, http: http, logger: logger, metricsRegistry: registry))
         } catch {
-            try exitForConfiguration(error, service: spec.name)
+            try exitForConfiguration(error, service: binary.name)
         }
         let app = buildApplication(service, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        logger.notice("stopped", metadata: ["service": "\(spec.name)"])
+        logger.notice("stopped", metadata: ["service": "\(binary.name)"])
+    }
+
+    /// Flags over the environment over the `.env` file (`--env-file` / `ENV_FILE`).
+    public static func configurationSource<Context>(
+        _ binary: ServiceBinary<Context>, arguments: [String], extraOverrides: [String: String] = [:]
+    ) throws -> ConfigurationSource {
+        let overrides = try SettingFlags(binary.allSettings).overrides(arguments).merging(extraOverrides) { _, extra in extra }
+        let plain = ConfigurationSource(overrides: overrides)
+        return try ConfigurationSource.load(overrides: overrides, dotEnvPath: try plain.value(LaunchSettings.envFile))
     }
 
     /// A ``StartupFailure`` gets one line and EX_CONFIG; anything else propagates.
@@ -92,8 +86,4 @@ extension ConfigurationError: StartupFailure {
 
 extension DotEnvFile.ParseError: StartupFailure {
     public var kind: String { "configuration error" }
-}
-
-extension PolicyError: StartupFailure {
-    public var kind: String { "access policy error" }
 }

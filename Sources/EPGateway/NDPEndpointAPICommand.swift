@@ -6,17 +6,13 @@ import Identity
 import Logging
 import ServiceKit
 
-/// ndp-ep-api: the NDP endpoint API users call: auth, status, login, user info, and rexec
-/// delegation to the deploy API.
+/// ndp-ep-api: the NDP endpoint API users call.
 @main
-struct EPGatewayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ndp-ep-api",
-        abstract: "The NDP endpoint API: authentication, status and rexec delegation."
-    )
+struct NDPEndpointAPICommand: AsyncParsableCommand {
+    static let configuration = NDPEndpointAPI.binary.command()
 
-    @OptionGroup var common: CommonOptions
-    @OptionGroup var policy: PolicyOptions
+    /// The settings' flags, read by the launcher from their declarations.
+    @Argument(parsing: .allUnrecognized, help: .hidden) var settingFlags: [String] = []
 
     @Option(
         name: .customLong("import-datasets"),
@@ -24,28 +20,19 @@ struct EPGatewayCommand: AsyncParsableCommand {
     var importDatasets: String?
 
     func run() async throws {
-        if let importDatasets { return try await Self.importDatasets(from: importDatasets, options: common, policy: policy) }
-        // Upstream's nginx serves the API at {ROOT_PATH}/ and {ROOT_PATH}/api/.
-        let spec = LaunchSpec(name: "ndp-ep-api", defaultPort: 8003, rootPathVariables: ["ROOT_PATH"]) { root in [root + "/api"] }
-        try await ServiceLauncher.run(spec, context: IdentityRequestContext.self, options: common, extraOverrides: policy.overrides) { launch in
-            let settings = try EPSettings.load(from: launch.source)
-            let policy = try PolicyStore.open(from: launch.source, logger: launch.logger)
-            return EPGateway.definition(
-                settings: settings, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry,
-                policy: policy, catalog: try await Catalog.open(settings.catalog, logger: launch.logger)
-            )
-        }
+        if let importDatasets { return try await Self.importDatasets(from: importDatasets, arguments: settingFlags) }
+        try await ServiceLauncher.run(NDPEndpointAPI.binary, arguments: settingFlags)
     }
 
     /// `--import-datasets`: progress and refused lines on standard error, a JSON summary on
     /// standard output; exit 1 when a line was refused, 78 when the catalog cannot be opened.
-    static func importDatasets(from path: String, options: CommonOptions, policy: PolicyOptions) async throws {
+    static func importDatasets(from path: String, arguments: [String]) async throws {
         let logger = Logger(label: "ndp-ep-api") { StreamLogHandler.standardError(label: $0) }
         let store: any CatalogStore
         let settings: EPSettings
         let lines: FileLines
         do {
-            settings = try EPSettings.load(from: try options.configurationSource(rootPathVariable: "ROOT_PATH", extraOverrides: policy.overrides))
+            settings = try EPSettings.load(from: try ServiceLauncher.configurationSource(NDPEndpointAPI.binary, arguments: arguments))
             lines = try FileLines(path: path)
             guard let opened = try await Catalog.open(settings.catalog, logger: logger) else {
                 throw CatalogStartupError(message: "the local catalog is off (LOCAL_CATALOG_BACKEND=none): nothing to import into")

@@ -10,7 +10,44 @@ import ServiceKit
 /// The composition root: builds the cluster access, the lifecycle and the routes from the
 /// settings, and mounts each route bound to its access-policy entity and operation. Tests call it with their
 /// own settings and keep the parts they inspect.
-enum PodsBackend {
+enum UserPodsBackend {
+    static let configFile = Setting<String?>.optionalText(
+        "BACKEND_CONFIG_FILE", help: "Upstream's config.yaml, read below the environment (its keys are the BACKEND_* settings).", accepts: "file path",
+        default: "./config.yaml, then ../config.yaml, when there"
+    ).flag("config")
+
+    static let binary = ServiceBinary<PodsRequestContext>(
+        name: "user-pods-backend", summary: "Per-user pods (Jupyter, ssh boxes) with storage, ssh and TLS ingress on Kubernetes.",
+        listener: HTTPServerSettings.Declarations(defaultPort: 8080),
+        settings: [
+            SettingGroup("Configuration file", [configFile]), PodsSettings.settings, CallerAuthSettings.settings, PodPolicy.settings,
+            PodLifetime.settings, AuthSettings.settings, PolicySettings.settings,
+        ]
+    ) { launch in
+        var source = launch.source
+        if let path = ConfigFile.locate(explicit: try source.value(configFile)) {
+            do {
+                source = source.withDefaults(try ConfigFile.load(path: path))
+            } catch let error as ConfigFile.Invalid {
+                throw ConfigurationError(variable: "BACKEND_CONFIG_FILE", value: error.path, expected: "a readable YAML mapping (\(error.reason))")
+            }
+        }
+        let settings = try PodsSettings.load(from: source)
+        let kubernetes: KubernetesConfiguration
+        do {
+            kubernetes = try .automatic()
+        } catch {
+            throw ConfigurationError(
+                variable: "KUBECONFIG", value: ProcessInfo.processInfo.environment["KUBECONFIG"] ?? "",
+                expected: "a readable kubeconfig, or running in a pod (\(error))")
+        }
+        return try make(
+            settings: settings, kubernetes: KubernetesClient(configuration: kubernetes, logger: launch.logger), http: launch.http,
+            replicaID: try replicaID(source), logger: launch.logger, metricsRegistry: launch.metricsRegistry,
+            policy: try PolicyStore.open(from: launch.source, logger: launch.logger)
+        ).definition
+    }
+
     struct Parts: Sendable {
         let definition: ServiceDefinition<PodsRequestContext>
         let cluster: PodsCluster
@@ -98,7 +135,8 @@ enum PodsBackend {
 
     /// `BACKEND_REPLICAID`, else the pod's name (HOSTNAME): a restarted replica keeps its
     /// name in a StatefulSet, and takes its own unfinished creations back at once.
-    static func replicaID(_ source: ConfigurationSource) -> String {
-        source.optionalString("BACKEND_REPLICAID") ?? source.optionalString("HOSTNAME") ?? ProcessInfo.processInfo.hostName
+    static func replicaID(_ source: ConfigurationSource) throws -> String {
+        try source.value(PodsSettings.replicaID) ?? ProcessInfo.processInfo.environment["HOSTNAME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ProcessInfo.processInfo.hostName
     }
 }

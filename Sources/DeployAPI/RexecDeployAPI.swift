@@ -10,7 +10,20 @@ import ServiceKit
 
 /// The composition root: builds the runtime, the manager and the routes from the settings,
 /// and mounts each route bound to its access-policy entity and operation. Tests call it with their own settings.
-enum DeployAPI {
+enum RexecDeployAPI {
+    static let binary = ServiceBinary<IdentityRequestContext>(
+        name: "rexec-deploy-api", summary: "Spawn, report on and terminate per-user rexec servers, and run kbatch-compatible batch jobs.",
+        listener: HTTPServerSettings.Declarations(defaultPort: 8000, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"]),
+        settings: [
+            DeploySettings.settings, KubernetesRuntimeSettings.settings, LocalRuntimeSettings.settings, KbatchSettings.settings, AuthSettings.settings,
+            AccessSettings.settings, PolicySettings.settings,
+        ]
+    ) { launch in
+        try definition(
+            settings: try DeploySettings.load(from: launch.source), http: launch.http, logger: launch.logger,
+            metricsRegistry: launch.metricsRegistry, policy: try PolicyStore.open(from: launch.source, logger: launch.logger))
+    }
+
     static func definition(
         settings: DeploySettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry,
         policy: PolicyStore = .builtIn()

@@ -9,7 +9,25 @@ import ServiceLifecycle
 
 /// The composition root: builds the gateway's parts from its settings and mounts each
 /// feature's routes bound to the access-policy entity and operation they perform. Tests call it with their own settings.
-enum EPGateway {
+enum NDPEndpointAPI {
+    static let binary = ServiceBinary<IdentityRequestContext>(
+        name: "ndp-ep-api",
+        summary: "The NDP endpoint API: identity, the data catalog, services, S3 storage, access requests, staging, federation and rexec.",
+        // Upstream's nginx serves the API at {ROOT_PATH}/ and {ROOT_PATH}/api/.
+        listener: HTTPServerSettings.Declarations(defaultPort: 8003, extraRootPaths: { root in [root + "/api"] }),
+        settings: [
+            EPSettings.settings, EPSettings.StatusSettings.settings, CatalogSettings.settings, FederationSettings.settings, StorageSettings.settings,
+            StagingSettings.settings, EPSettings.RexecSettings.settings, AuthSettings.settings, AccessSettings.settings, PolicySettings.settings,
+        ]
+    ) { launch in
+        let settings = try EPSettings.load(from: launch.source)
+        let policy = try PolicyStore.open(from: launch.source, logger: launch.logger)
+        return definition(
+            settings: settings, http: launch.http, logger: launch.logger, metricsRegistry: launch.metricsRegistry,
+            policy: policy, catalog: try await Catalog.open(settings.catalog, logger: launch.logger)
+        )
+    }
+
     static func definition(
         settings: EPSettings, http: HTTPServerSettings, logger: Logger, metricsRegistry: PrometheusCollectorRegistry,
         policy: PolicyStore = .builtIn(), catalog: (any CatalogStore)? = nil
