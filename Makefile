@@ -30,10 +30,11 @@ soak: deps
 	swift build
 	STACK_SKIP_BUILD=1 .venv/bin/python scripts/soak.py
 
-# The pages written from declarations: docs/configuration.md and the route tables (make test checks them).
+# The pages written from declarations: docs/configuration.md, docs/routes.md and ARCHITECTURE.md's module graph (make test checks them).
 docs:
 	swift build --build-tests
 	UPDATE_DOCS=1 swift test --skip-build --no-parallel --filter DocumentationTests
+	scripts/module-graph.py --write
 
 clean:
 	rm -rf .build .venv

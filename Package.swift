@@ -1,15 +1,18 @@
 // swift-tools-version:6.1
 // rexec-stack: the server side of the NDP remote-execution stack and the per-user pods backend.
 //
-// Sources/Shared holds what the services share, one target a job (docs/ARCHITECTURE.md):
-//   Essentials  JSON, names, time and deadlines, the outbound HTTP client (no HTTP server)
+// Sources/Shared holds what the services share, one target a job (docs/ARCHITECTURE.md, whose
+// module graph a test checks against this file):
+//   Essentials    JSON, Codable decoding and schemas, names, time and deadlines, the outbound HTTP client
 //   AccessPolicy  the declarative access policy: its format, decisions, audit, reloads
-//   ServiceKit  configuration, the Hummingbird application, errors, health, metrics, docs
-//   Identity    the IdP client and cache, tokens, group gate, role tiers, auth middleware
-//   Kubernetes  the Kubernetes REST client, watches, kubeconfig, typed models
-//   RexecWire   the deploy API's and the broker's wire types, shared with their callers
-// Each binary depends on the parts it uses; imports point one way: services → RexecWire →
-// Identity / Kubernetes → ServiceKit → AccessPolicy → Essentials.
+//   ServiceKit    settings, routes, the Hummingbird application, errors, health, metrics, docs
+//   Identity      the IdP client and cache, tokens, group gate, role tiers
+//   Access        the policy applied to routes and IdP users: route bindings, the access middleware
+//   Kubernetes    the Kubernetes REST client, watches, kubeconfig, typed models
+//   BrokerWire    the broker's side-port wire types, shared with the deploy API
+//   RexecWire     the rexec routes and wire types the deploy API and the EP both serve
+// Each binary depends on the parts it uses; imports point one way: services → wire modules →
+// Access → Identity / Kubernetes → ServiceKit → Essentials; Access → AccessPolicy → Essentials.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -69,7 +72,8 @@ let package = Package(
         .executable(name: "dev-idp", targets: ["DevIdP"]),
         .executable(name: "kube-sim", targets: ["KubeSimServer"]),
         .executable(name: "policy-bench", targets: ["PolicyBench"]),
-        .library(name: "Shared", targets: ["Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "RexecWire"]),
+        .library(
+            name: "Shared", targets: ["Essentials", "AccessPolicy", "ServiceKit", "Identity", "Access", "Kubernetes", "BrokerWire", "RexecWire"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     ],
     dependencies: [
@@ -94,21 +98,21 @@ let package = Package(
     targets: [
         // MARK: Shared
         sharedModule("Essentials", [.asyncHTTPClient, .nioConcurrencyHelpers, .nioCore, .nioPosix]),
-        sharedModule(
-            "AccessPolicy",
-            ["Essentials", .crypto, .hummingbird, .logging, .metrics, .nioConcurrencyHelpers, .serviceLifecycle, .unixSignals, .yams]),
+        sharedModule("AccessPolicy", ["Essentials", .crypto, .logging, .metrics, .nioConcurrencyHelpers, .serviceLifecycle, .unixSignals, .yams]),
         sharedModule(
             "ServiceKit",
             [
-                "Essentials", "AccessPolicy", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
-                .nioConcurrencyHelpers, .nioCore, .prometheus, .serviceLifecycle, .hummingbirdWebSocket,
+                "Essentials", .argumentParser, .asyncHTTPClient, .httpTypes, .hummingbird, .hummingbirdCore, .logging, .metrics,
+                .nioConcurrencyHelpers, .nioCore, .nioHTTP1, .prometheus, .serviceLifecycle, .hummingbirdWebSocket,
             ]),
         sharedModule(
             "Identity",
             [
-                "Essentials", "ServiceKit", .asyncHTTPClient, .crypto, .hummingbird, .hummingbirdAuth, .logging, .metrics,
-                .nioConcurrencyHelpers, .nioCore, .nioHTTP1,
+                "Essentials", "ServiceKit", .asyncHTTPClient, .crypto, .hummingbird, .logging, .metrics, .nioConcurrencyHelpers, .nioCore,
+                .nioHTTP1,
             ]),
+        sharedModule(
+            "Access", ["Essentials", "ServiceKit", "Identity", "AccessPolicy", .hummingbird, .hummingbirdAuth, .logging, .serviceLifecycle]),
         sharedModule(
             "Kubernetes",
             [
@@ -117,21 +121,23 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .yams,
             ]),
-        sharedModule("RexecWire", ["Essentials", "ServiceKit", .hummingbird]),
+        sharedModule("BrokerWire", ["Essentials", "ServiceKit"]),
+        sharedModule("RexecWire", ["Essentials", "ServiceKit", "Access", "AccessPolicy", "BrokerWire", .hummingbird]),
 
         // MARK: Services
-        service("Broker", ["Identity", "RexecWire", "ZeroMQ", .serviceLifecycle]),
+        service("Broker", ["Identity", "BrokerWire", "ZeroMQ", .crypto, .nioConcurrencyHelpers, .serviceLifecycle]),
         service(
             "DeployAPI",
             [
-                "Identity", "Kubernetes", "RexecWire", .asyncHTTPClient, .crypto, .nioConcurrencyHelpers, .nioCore, .serviceLifecycle,
-                .zipFoundation,
+                "AccessPolicy", "Identity", "Access", "Kubernetes", "BrokerWire", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes,
+                .nioConcurrencyHelpers, .nioCore, .serviceLifecycle, .zipFoundation,
             ]
         ),
         service(
             "EPGateway",
             [
-                "AccessPolicy", "CLinuxFiles", "Identity", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers, .nioCore,
+                "AccessPolicy", "CLinuxFiles", "Identity", "Access", "RexecWire", .asyncHTTPClient, .crypto, .httpTypes, .nioConcurrencyHelpers,
+                .nioCore,
                 .nioHTTP1,
                 .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .hummingbirdWebSocket, .hummingbirdWSClient,
@@ -140,7 +146,8 @@ let package = Package(
         service(
             "PodsBackend",
             [
-                "Identity", "Kubernetes", .asyncHTTPClient, .crypto, .httpTypes, .hummingbirdAuth, .nioCore, .serviceLifecycle, .yams,
+                "AccessPolicy", "Identity", "Access", "Kubernetes", .asyncHTTPClient, .crypto, .httpTypes, .hummingbirdAuth, .nioCore,
+                .serviceLifecycle, .yams,
             ]),
         service("DevIdP", ["DevIdPKit"]),
         service("KubeSimServer", ["KubeSim"]),
@@ -181,34 +188,42 @@ let package = Package(
         tests(
             "SharedTests",
             [
-                "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
-                .hummingbirdTesting, .hummingbirdAuth, .asyncHTTPClient,
+                "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Access", "Kubernetes", "RexecWire", "DevIdPKit", "TestSupport",
+                "TestFixtures", .hummingbirdTesting, .hummingbirdAuth, .asyncHTTPClient,
             ]),
-        tests("AccessPolicyTests", ["AccessPolicy", "Essentials", "TestSupport", .logging, .metrics, .prometheus]),
+        tests("AccessPolicyTests", ["AccessPolicy", "Access", "ServiceKit", "Essentials", "TestSupport", .logging, .metrics, .prometheus]),
         tests("ZeroMQTests", ["ZeroMQ"]),
-        tests("BrokerTests", ["Broker", "ZeroMQ", "Essentials", "ServiceKit", "Identity", "RexecWire", "TestSupport"]),
+        tests("BrokerTests", ["Broker", "ZeroMQ", "Essentials", "ServiceKit", "Identity", "BrokerWire", "TestSupport"]),
         tests("KubeSimTests", ["KubeSim", "Essentials", "ServiceKit", "Kubernetes", "TestSupport", "TestFixtures", .hummingbirdTesting]),
         tests(
             "DeployAPITests",
             [
-                "DeployAPI", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit", "TestSupport",
+                "DeployAPI", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Access", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit",
+                "TestSupport",
                 "TestFixtures", .hummingbirdTesting, .serviceLifecycle, .zipFoundation,
             ]),
         tests(
             "EPGatewayTests",
             [
-                "EPGateway", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "RexecWire", "DevIdPKit", "TestSupport", "TestFixtures",
+                "EPGateway", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Access", "RexecWire", "DevIdPKit", "TestSupport",
+                "TestFixtures",
                 .hummingbirdTesting, .asyncHTTPClient, .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         tests(
             "PodsBackendTests",
             [
-                "PodsBackend", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Kubernetes", "KubeSim", "TestSupport", "TestFixtures",
+                "PodsBackend", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Access", "Kubernetes", "KubeSim", "TestSupport",
+                "TestFixtures",
                 .hummingbirdTesting, .asyncHTTPClient, .httpTypes,
             ]),
         // The pages written from declarations (docs/configuration.md, the route tables): `make docs` writes them.
-        tests("DocumentationTests", ["Broker", "DeployAPI", "EPGateway", "PodsBackend", "KubeSim", "DevIdPKit", "ServiceKit"]),
+        tests(
+            "DocumentationTests",
+            [
+                "Broker", "DeployAPI", "EPGateway", "PodsBackend", "KubeSim", "DevIdPKit", "ServiceKit", "Identity", "Access", "Kubernetes",
+                "TestSupport", .prometheus, .logging,
+            ]),
         // `make fuzz` runs these for longer (FUZZ_SECONDS); `make test` runs a bounded number.
         tests("FuzzTests", ["Essentials", "AccessPolicy", "DeployAPI", "Broker", "KubeSim", "TestSupport", "TestFixtures"]),
         tests(

@@ -55,3 +55,22 @@ def test_every_cited_spec_section_and_id_exists():
             if path.suffix in {".swift", ".py", ".sh", ".yaml"} and re.search(r"\bW\d+\b", line) and "pods-backend.md" not in line:
                 problems.append(f"{where}: a W id without its file (docs/specs/pods-backend.md W<n>)")
     assert not problems, "\n".join(problems)
+
+
+def test_the_module_graph_in_the_architecture_page_is_package_swifts():
+    """docs/ARCHITECTURE.md's graph is written from Package.swift (`make docs`); a dependency
+    added or removed without the page saying so fails here."""
+    result = subprocess.run([str(ROOT / "scripts/module-graph.py"), "--check"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_markdown_link_between_the_docs_resolves():
+    """The README and docs/ link to each other by relative paths; a moved page breaks none."""
+    problems = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                problems.append(f"{page.relative_to(ROOT)}: {target} does not exist")
+    assert not problems, "\n".join(problems)

@@ -101,7 +101,7 @@ auth_url="http://$host:$idp_port/information"
 mkdir -p "$state_dir"
 gate=(ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo)
 # The access policy of the EP, the deploy API and the pods backend: edit the file while the
-# stack runs and they reload it within seconds (README, "Access policy").
+# stack runs and they reload it within seconds (docs/policy.md).
 policy_file="${STACK_POLICY_FILE:-$PWD/config/policy.yaml}"
 start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
 if [[ "$use_cluster" != 1 ]]; then

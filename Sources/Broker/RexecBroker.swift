@@ -43,9 +43,7 @@ enum RexecBroker {
         return ServiceDefinition(
             name: "rexec-broker", context: BasicServiceRequestContext.self, settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(
-                title: "rexec-broker", version: "0.1.0", description: "Broker health, metrics and server states; the broker itself speaks ZeroMQ.",
-                operations: ServerStatusRoutes.operations
-            ),
+                title: "rexec-broker", version: "0.1.0", description: "Broker health, metrics and server states; the broker itself speaks ZeroMQ."),
             // Not the IdP: a broker taken out of its Service while the IdP is down would
             // also cut off the users whose tokens it still honours.
             readinessChecks: [
@@ -54,10 +52,9 @@ enum RexecBroker {
                 }
             ],
             metricsRegistry: metricsRegistry,
-            services: [BrokerService(loop: loop, logger: logger)]
-        ) { routes in
-            routes.open.addRoutes(ServerStatusRoutes(loop: loop).collection)
-        }
+            services: [BrokerService(loop: loop, logger: logger)],
+            routes: ServerStatusRoutes(loop: loop).routes
+        )
     }
 }
 

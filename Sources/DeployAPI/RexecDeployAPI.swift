@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Foundation
 import Hummingbird
@@ -15,7 +16,8 @@ enum RexecDeployAPI {
         name: "rexec-deploy-api", summary: "Spawn, report on and terminate per-user rexec servers, and run kbatch-compatible batch jobs.",
         listener: HTTPServerSettings.Declarations(defaultPort: 8000, rootPathVariables: ["APP_ROOT_PATH", "ROOT_PATH"]),
         settings: [
-            DeploySettings.settings, KubernetesRuntimeSettings.settings, LocalRuntimeSettings.settings, KbatchSettings.settings, AuthSettings.settings,
+            DeploySettings.settings, KubernetesRuntimeSettings.settings, LocalRuntimeSettings.settings, KbatchSettings.settings,
+            AuthSettings.settings,
             AccessSettings.settings, PolicySettings.settings,
         ]
     ) { launch in
@@ -36,61 +38,28 @@ enum RexecDeployAPI {
             settings: settings.access,
             policy: policy
         )
-        let servers = ServerRoutes(
-            manager: manager, gate: access.gate, userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout
+        var servers = ServerRoutes(
+            manager: manager, gate: access.gate, userKeyLength: runtime.userKeyLength, spawnWaitTimeout: settings.lifecycle.spawnWaitTimeout,
+            brokerConfig: BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
         )
-        let brokerConfig = BrokerConfigRoutes(runtime: runtime, publicURL: settings.broker.publicURL)
-        let jobMetrics = JobMetrics(registry: metricsRegistry)
-        let kbatchJobs = settings.kbatch.enabled ? try makeJobBackend(settings, logger: logger, metrics: jobMetrics) : nil
-        var readiness: [ReadinessCheck] = [.identityProvider(settings.auth)] + runtime.readinessChecks
-        if let statusURL = settings.broker.statusURL { readiness.append(.service("broker", baseURL: statusURL)) }
+        servers.readinessChecks = runtime.readinessChecks + (settings.broker.statusURL.map { [.service("broker", baseURL: $0)] } ?? [])
+        // A service that returns ends the whole group, so the reaper only runs when it has work.
+        servers.services =
+            runtime.services + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
+        var features: [any ServiceFeature<IdentityRequestContext>] = [
+            RootRoute.feature(access: .policy(.status, .read, .fixed(.public))), servers, PolicyFeature(store: policy),
+        ]
+        if settings.kbatch.enabled {
+            let metrics = JobMetrics(registry: metricsRegistry)
+            features.append(
+                KbatchFeature(settings: settings.kbatch, jobs: try makeJobBackend(settings, logger: logger, metrics: metrics), metrics: metrics))
+        }
         return ServiceDefinition(
             name: "rexec-deploy-api", settings: http, errorStyle: .detail,
-            openAPI: OpenAPIDocument(
-                title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription,
-                operations: [RootRoute.operation, PolicyOperations.read] + RexecOperations.all(.deployAPI)
-                    + (settings.kbatch.enabled ? KbatchRoutes.operations(prefix: settings.kbatch.prefix) : [])
-                    + (settings.kbatch.enabled ? KbatchJobRoutes.operations(prefix: settings.kbatch.prefix) : [])
-            ),
-            readinessChecks: readiness,
-            metricsRegistry: metricsRegistry,
-            // A service that returns ends the whole group, so the reaper only runs when it has work.
-            services: runtime.services + (kbatchJobs?.services ?? []) + [PolicyReloader(store: policy)]
-                + (settings.lifecycle.reaperEnabled ? [IdleReaper(manager: manager, settings: settings.lifecycle, logger: logger)] : [])
-        ) { routes in
-            RootRoute.register(on: routes.group(access.guarding(PolicyBinding(.status, .read, .fixed(.public)))))
-            routes.group(access.guarding(PolicyBinding(.rexec, .read, .fixed(.public)))).addRoutes(brokerConfig.collection)
-            PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<IdentityRequestContext>.binding)))
-            // The caller's own server; upstream's clients send the token in the form. A spawn
-            // form is validated before the token, as FastAPI did.
-            routes.group(
-                access.guarding(PolicyBinding(.rexec, .create, .callersOwn), tokens: [.formField("token"), .bearerHeader]),
-                before: [SpawnFormValidation()]
-            )
-            .addRoutes(servers.spawnRoutes)
-            routes.group(
-                access.guarding(PolicyBinding(.rexec, .delete, .callersOwn), tokens: [.formField("token"), .queryParameter("token"), .bearerHeader])
-            )
-            .addRoutes(servers.terminateRoutes)
-            routes.group(access.guarding(PolicyBinding(.rexec, .read, .callersOwn))).addRoutes(servers.statusRoutes)
-            if settings.kbatch.enabled {
-                let kbatch = KbatchRoutes(settings: settings.kbatch)
-                let prefix = RouterPath(settings.kbatch.prefix)
-                routes.group(access.guarding(KbatchRoutes.rootBinding)).addRoutes(kbatch.rootRoutes, atPath: prefix)
-                routes.group(access.guarding(KbatchRoutes.profilesBinding)).addRoutes(kbatch.profileRoutes, atPath: prefix)
-                routes.group(access.guarding(KbatchRoutes.authorizedBinding, tokens: KbatchRoutes.tokens))
-                    .addRoutes(kbatch.authorizedRoutes, atPath: prefix)
-                if let jobs = kbatchJobs {
-                    let jobRoutes = KbatchJobRoutes(jobs: jobs, rules: settings.kbatch.submission, metrics: jobMetrics)
-                    routes.group(access.guarding(KbatchJobRoutes.readBinding, tokens: KbatchRoutes.tokens)).addRoutes(
-                        jobRoutes.readRoutes, atPath: prefix)
-                    routes.group(access.guarding(KbatchJobRoutes.createBinding, tokens: KbatchRoutes.tokens))
-                        .addRoutes(jobRoutes.createRoutes, atPath: prefix)
-                    routes.group(access.guarding(KbatchJobRoutes.deleteBinding, tokens: KbatchRoutes.tokens))
-                        .addRoutes(jobRoutes.deleteRoutes, atPath: prefix)
-                }
-            }
-        }
+            openAPI: OpenAPIDocument(title: settings.swaggerTitle, version: settings.swaggerVersion, description: settings.swaggerDescription),
+            readinessChecks: [.identityProvider(settings.auth)], metricsRegistry: metricsRegistry, features: features,
+            guards: { access.middleware(for: $0) }
+        )
     }
 
     static func makeRuntime(_ settings: DeploySettings, logger: Logger) throws -> any ServerRuntime {

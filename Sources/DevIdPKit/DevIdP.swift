@@ -35,9 +35,8 @@ public enum DevIdP {
         let routes = DevIdPRoutes(directory: DevIdPRoutes.Directory(directory), faults: faults)
         return ServiceDefinition(
             name: "dev-idp", settings: settings, errorStyle: .detail,
-            openAPI: OpenAPIDocument(
-                title: "Development IdP", version: "0.1.0", description: "Test identity provider.", operations: DevIdPRoutes.operations),
-            metricsRegistry: registry
-        ) { service in routes.register(on: service.open) }
+            openAPI: OpenAPIDocument(title: "Development IdP", version: "0.1.0", description: "Test identity provider."),
+            metricsRegistry: registry, routes: routes.routes
+        )
     }
 }

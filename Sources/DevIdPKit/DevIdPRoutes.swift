@@ -37,38 +37,57 @@ struct DevIdPRoutes: Sendable {
         func add(_ value: String, to list: String, ofUser username: String) -> Bool { users.add(value, to: list, ofUser: username) }
     }
 
-    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
-        router.post("information") { request, context in try await information(request, context: context) }
-        router.post("temp/information") { request, context in try await information(request, context: context) }
-        router.post("user/login") { request, context in try await login(request, context: context) }
-        router.post("group/add-user") { request, context in
-            try await change(request, context: context) { body in
-                guard let group = body["group_name"]?.stringValue, !group.isEmpty else { return nil }
-                return (group, "groups")
+    var routes: [Route<BasicServiceRequestContext>] {
+        typealias Dev = Route<BasicServiceRequestContext>
+        let user = JSONSchema.anyObject
+        let information = { (path: String) in
+            Dev.post(path, "Validate a token: {token} → user object.", access: .open).tags("idp")
+                .documentedBody(JSONSchema.object(["token": JSONSchema.string], required: ["token"]))
+                .answers(200, "User", schema: user).responds(401, "Unknown token", schema: user)
+                .handle { call in try await self.information(call.request, context: call.context) }
+        }
+        let aai = {
+            (path: String, summary: String, fields: [String], what: @escaping @Sendable ([String: JSONValue]) -> (value: String, list: String)?) in
+            Dev.post(path, summary, access: .open).tags("aai")
+                .documentedBody(JSONSchema.object(Dictionary(uniqueKeysWithValues: fields.map { ($0, JSONSchema.string) }), required: fields))
+                .answers(200, "Changed", schema: user).responds(404, "No such user", schema: user)
+                .handle { call in try await change(call.request, context: call.context, what) }
+        }
+        let counters = {
+            (path: String, summary: String, act: @escaping @Sendable (RouteCall<BasicServiceRequestContext, NoQuery, NoBody>) async throws -> Void) in
+            Dev.post(path, summary, access: .open).tags("dev").answers(200, "Counters", schema: user).handle { call in
+                try await act(call)
+                return try await stats()
             }
         }
-        router.post("role/assign") { request, context in
-            try await change(request, context: context) { body in
+        return [
+            information("/information"), information("/temp/information"),
+            Dev.post("/user/login", "Password login → access token.", access: .open).tags("idp")
+                .documentedBody(
+                    JSONSchema.object(["username": JSONSchema.string, "password": JSONSchema.string], required: ["username", "password"])
+                )
+                .answers(200, "Token", schema: user).responds(401, "Bad credentials", schema: user)
+                .handle { call in try await login(call.request, context: call.context) },
+            aai("/group/add-user", "AAI: add a user to a group (admin token).", ["group_name", "username"]) { body in
+                guard let group = body["group_name"]?.stringValue, !group.isEmpty else { return nil }
+                return (group, "groups")
+            },
+            aai("/role/assign", "AAI: assign a role in a group (admin token).", ["role_name", "username", "group_name"]) { body in
                 guard let group = body["group_name"]?.stringValue, let role = body["role_name"]?.stringValue, !group.isEmpty, !role.isEmpty
                 else { return nil }
                 return ("group:\(group):\(role)", "roles")
-            }
-        }
-        router.get("_dev/stats") { _, _ in try await stats() }
-        router.post("_dev/faults") { request, context in
-            let requested = try await request.decode(as: FaultInjector.Faults.self, context: context)
-            await faults.set(requested)
-            return try await stats()
-        }
-        router.post("_dev/release") { _, _ in
-            await faults.releaseHeld()
-            return try await stats()
-        }
-        router.post("_dev/reset") { _, _ in
-            await faults.reset()
-            await directory.reset()
-            return try await stats()
-        }
+            },
+            Dev.get("/_dev/stats", "Request counters and active faults.", access: .open).tags("dev").answers(200, "Counters", schema: user)
+                .handle { _ in try await stats() },
+            counters("/_dev/faults", "Set faults: delay_ms, status, malformed, hold, error, aai_status.") { call in
+                await faults.set(try await call.request.decode(as: FaultInjector.Faults.self, context: call.context))
+            },
+            counters("/_dev/release", "Release held /information requests.") { _ in await faults.releaseHeld() },
+            counters("/_dev/reset", "Clear faults and counters, and undo the AAI calls' changes.") { _ in
+                await faults.reset()
+                await directory.reset()
+            },
+        ]
     }
 
     private struct TokenRequest: Decodable { let token: String? }
@@ -110,7 +129,7 @@ struct DevIdPRoutes: Sendable {
     /// An AAI change: the caller must be an admin; `what` reads the body into the value and
     /// the list (`groups`, `roles`) it goes to, or nil when a field is missing (422).
     func change(
-        _ request: Request, context: BasicServiceRequestContext, _ what: ([String: JSONValue]) -> (value: String, list: String)?
+        _ request: Request, context: BasicServiceRequestContext, _ what: @Sendable ([String: JSONValue]) -> (value: String, list: String)?
     ) async throws -> Response {
         if let status = await faults.faults.aaiStatus {
             return JSONValue.object(["detail": "injected failure"]).response(status: .init(code: status))
@@ -141,41 +160,4 @@ struct DevIdPRoutes: Sendable {
         let faults = try JSONValue.decode(JSONEncoder().encode(snapshot.1))
         return JSONValue.object(["counters": counters, "faults": faults]).response()
     }
-
-    static let operations: [OpenAPIDocument.Operation] = [
-        .init(
-            "POST", "/information", summary: "Validate a token: {token} → user object.", tags: ["idp"],
-            requestBody: OpenAPIDocument.jsonBody(OpenAPIDocument.object(["token": OpenAPIDocument.string], required: ["token"])),
-            responses: [200: .init("User", schema: OpenAPIDocument.anyObject), 401: .init("Unknown token", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "POST", "/user/login", summary: "Password login → access token.", tags: ["idp"],
-            requestBody: OpenAPIDocument.jsonBody(
-                OpenAPIDocument.object(["username": OpenAPIDocument.string, "password": OpenAPIDocument.string], required: ["username", "password"])),
-            responses: [200: .init("Token", schema: OpenAPIDocument.anyObject), 401: .init("Bad credentials", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "POST", "/group/add-user", summary: "AAI: add a user to a group (admin token).", tags: ["aai"],
-            requestBody: OpenAPIDocument.jsonBody(
-                OpenAPIDocument.object(
-                    ["group_name": OpenAPIDocument.string, "username": OpenAPIDocument.string], required: ["group_name", "username"])),
-            responses: [200: .init("Added", schema: OpenAPIDocument.anyObject), 404: .init("No such user", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "POST", "/role/assign", summary: "AAI: assign a role in a group (admin token).", tags: ["aai"],
-            requestBody: OpenAPIDocument.jsonBody(
-                OpenAPIDocument.object(
-                    ["role_name": OpenAPIDocument.string, "username": OpenAPIDocument.string, "group_name": OpenAPIDocument.string],
-                    required: ["role_name", "username", "group_name"])),
-            responses: [200: .init("Assigned", schema: OpenAPIDocument.anyObject), 404: .init("No such user", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "GET", "/_dev/stats", summary: "Request counters and active faults.", tags: ["dev"],
-            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "POST", "/_dev/faults", summary: "Set faults: delay_ms, status, malformed, hold, error, aai_status.", tags: ["dev"],
-            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "POST", "/_dev/release", summary: "Release held /information requests.", tags: ["dev"],
-            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "POST", "/_dev/reset", summary: "Clear faults and counters, and undo the AAI calls' changes.", tags: ["dev"],
-            responses: [200: .init("Counters", schema: OpenAPIDocument.anyObject)]),
-    ]
 }

@@ -34,7 +34,7 @@ struct NDPEndpointAPICommand: AsyncParsableCommand {
         do {
             settings = try EPSettings.load(from: try ServiceLauncher.configurationSource(NDPEndpointAPI.binary, arguments: arguments))
             lines = try FileLines(path: path)
-            guard let opened = try await Catalog.open(settings.catalog, logger: logger) else {
+            guard let opened = try await Catalog.open(settings.catalog, logger: logger)?.catalog else {
                 throw CatalogStartupError(message: "the local catalog is off (LOCAL_CATALOG_BACKEND=none): nothing to import into")
             }
             store = opened

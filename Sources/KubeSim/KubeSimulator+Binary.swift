@@ -14,14 +14,17 @@ extension KubeSimulator {
 
 extension KubeSimulator.Settings {
     static let bookmarkSeconds = Setting<Duration>.seconds(
-        "KUBESIM_BOOKMARK_SECONDS", default: 5, range: 0.05...3600, help: "Seconds between watch BOOKMARK events.").flag("bookmark-interval")
+        "KUBESIM_BOOKMARK_SECONDS", default: 5, range: 0.05...3600, help: "Seconds between watch BOOKMARK events."
+    ).flag("bookmark-interval")
     static let history = Setting<Int>.integer(
         "KUBESIM_HISTORY", default: 10_000, range: 1...10_000_000, help: "Watch events kept for resuming; older resourceVersions get 410."
     ).flag("history")
     static let podStartSeconds = Setting<Duration>.seconds(
-        "KUBESIM_POD_START_SECONDS", default: 0.3, range: 0...3600, help: "Time from scheduling to Running and Ready.").flag("pod-start-delay")
+        "KUBESIM_POD_START_SECONDS", default: 0.3, range: 0...3600, help: "Time from scheduling to Running and Ready."
+    ).flag("pod-start-delay")
     static let simulate = Setting<Bool>.boolean(
-        "KUBESIM_SIMULATE", default: true, help: "Schedule pods and run controllers; --no-simulation serves the API only.").flag("simulation")
+        "KUBESIM_SIMULATE", default: true, help: "Schedule pods and run controllers; --no-simulation serves the API only."
+    ).flag("simulation")
     static let authFile = Setting<String?>.optionalText(
         "KUBESIM_AUTH_FILE", help: "YAML users (tokens) and RBAC-like rules; without it any request is allowed.", accepts: "file path"
     ).flag("auth-file")

@@ -74,23 +74,20 @@ public struct KubeSimulator: Sendable {
         let exec = ExecUpgrade(store: store, pods: pods, registry: registry, access: settings.access)
         var definition = ServiceDefinition(
             name: "kube-sim", context: BasicServiceRequestContext.self, settings: http, errorStyle: .detail,
-            openAPI: OpenAPIDocument(title: "kube-sim", version: settings.version, description: "Kubernetes API emulator (JSON only)."),
-            metricsRegistry: metricsRegistry
-        ) { routes in
+            openAPI: OpenAPIDocument(title: "kube-sim", version: settings.version, description: "Kubernetes API emulator (JSON and protobuf)."),
+            metricsRegistry: metricsRegistry,
             // The API server's own authentication and rules apply (AccessControl), as in a cluster.
-            let api = routes.group(.kubernetesAPI)
-            discovery.register(on: api)
-            resources.register(on: api)
-            SimulationControlRoutes(store: store, pods: pods, access: settings.access, faults: faults).register(on: api)
-        }
+            routes: discovery.routes + resources.routes
+                + SimulationControlRoutes(store: store, pods: pods, access: settings.access, faults: faults).routes
+        )
         definition.server = .http1WebSocketUpgradeQuiescing { request, _, _ in try await exec.shouldUpgrade(request) }
         return definition
     }
 }
 
-extension AccessLevel {
+extension NamedAccess {
     /// kube-sim's routes: open unless ``KubeSimulator/Settings/access`` is set, then the
     /// bearer tokens and rules of ``AccessControl``, checked by the handlers as an API
     /// server does.
-    public static let kubernetesAPI = AccessLevel("kubernetes-api")
+    public static let kubernetesAPI = NamedAccess("kubernetes-api")
 }

@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Foundation
@@ -12,7 +13,8 @@ import ServiceKit
 /// own settings and keep the parts they inspect.
 enum UserPodsBackend {
     static let configFile = Setting<String?>.optionalText(
-        "BACKEND_CONFIG_FILE", help: "Upstream's config.yaml, read below the environment (its keys are the BACKEND_* settings).", accepts: "file path",
+        "BACKEND_CONFIG_FILE", help: "Upstream's config.yaml, read below the environment (its keys are the BACKEND_* settings).",
+        accepts: "file path",
         default: "./config.yaml, then ../config.yaml, when there"
     ).flag("config")
 
@@ -95,41 +97,17 @@ enum UserPodsBackend {
         var http = http
         // Watches and delete_all_user wait up to timeoutCreate / timeoutDelete + 30 s.
         http.requestTimeout = max(http.requestTimeout, max(settings.timeoutCreate, settings.timeoutDelete) + .seconds(60))
-        var readiness = [
-            ReadinessCheck(name: "kubernetes") { [cluster] in
-                _ = try await cluster.client.list(.pods, namespace: cluster.namespace, limit: 1)
-            }
-        ]
-        if let auth = settings.callers.auth { readiness.append(.identityProvider(auth)) }
-        // Not ready until the watch-fed copy has listed once.
-        readiness.append(
-            ReadinessCheck(name: "pods_cache") {
-                guard cache.hasSynced else { throw PodsError(status: .serviceUnavailable, detail: "the pod cache has not synced yet") }
-            })
+        let features: [any ServiceFeature<PodsRequestContext>] = [pods, admin, addresses, PolicyFeature(store: policy)]
         let definition = ServiceDefinition(
             name: "user-pods-backend", settings: http, errorStyle: .detail,
             openAPI: OpenAPIDocument(
                 title: "User pods backend", version: "1.0.0",
                 description:
-                    "Per-user pods (Jupyter, ssh boxes) with storage, ssh and TLS ingress; compatible with ScienceData's user_pods frontend.",
-                operations: PodsOperations.all + [PolicyOperations.read]
+                    "Per-user pods (Jupyter, ssh boxes) with storage, ssh and TLS ingress; compatible with ScienceData's user_pods frontend."
             ),
-            readinessChecks: readiness,
-            metricsRegistry: metricsRegistry,
-            services: [
-                PodsCache.Runner(cache: cache), PodSweeper(lifecycle: lifecycle, interval: settings.sweepInterval), PolicyReloader(store: policy),
-            ]
-        ) { routes in
-            // One user's pods: the owner is the body's user_id, so the handler asks the policy.
-            routes.group(access.guarding(PolicyBinding(.pod, .read, .inHandler(.private)))).addRoutes(pods.readRoutes)
-            routes.group(access.guarding(PolicyBinding(.pod, .create, .inHandler(.private)))).addRoutes(pods.createRoutes)
-            routes.group(access.guarding(PolicyBinding(.pod, .update, .inHandler(.private)))).addRoutes(pods.updateRoutes)
-            routes.group(access.guarding(PolicyBinding(.pod, .delete, .inHandler(.private)))).addRoutes(pods.deleteRoutes)
-            // Every user's pods at once.
-            routes.group(access.guarding(PolicyBinding(.pod, .delete, .fixed(.protected)))).addRoutes(admin.collection)
-            routes.group(access.guarding(PolicyBinding(.pod, .read, .fixed(.protected)), plainTextRefusal: true)).addRoutes(addresses.collection)
-            PolicyRoutes(store: policy).register(on: routes.group(access.guarding(PolicyRoutes<PodsRequestContext>.binding)))
-        }
+            readinessChecks: settings.callers.auth.map { [.identityProvider($0)] } ?? [], metricsRegistry: metricsRegistry, features: features,
+            guards: { access.middleware(for: $0) }
+        )
         return Parts(definition: definition, cluster: cluster, storage: storage, cache: cache)
     }
 

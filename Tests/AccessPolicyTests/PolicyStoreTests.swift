@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Foundation
 import Logging

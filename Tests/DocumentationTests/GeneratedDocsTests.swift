@@ -1,5 +1,6 @@
 import Foundation
 import ServiceKit
+import TestSupport
 import Testing
 
 @testable import Broker
@@ -22,6 +23,39 @@ struct GeneratedDocsTests {
     @Test("docs/configuration.md is what the settings' declarations say")
     func configurationPage() throws {
         try GeneratedPage(path: "docs/configuration.md").expect(SettingsDocument.markdown(Self.binaries))
+    }
+
+    @Test("docs/routes.md is what the routes' declarations say")
+    func routesPage() async throws {
+        let endpoint = try await FullServices.endpoint { RoutesDocument.Binary(name: "ndp-ep-api", note: Self.endpointNote, service: $0) }
+        let page = RoutesDocument.markdown([
+            RoutesDocument.Binary(
+                name: "rexec-broker", note: "The HTTP side port; the broker itself speaks ZeroMQ.", service: try FullServices.broker()),
+            RoutesDocument.Binary(
+                name: "rexec-deploy-api", note: "With kbatch on (KBATCH_ENABLED, the default), under KBATCH_PREFIX (/kbatch).",
+                service: try FullServices.deployAPI()),
+            endpoint,
+            RoutesDocument.Binary(
+                name: "user-pods-backend", note: "Callers: silo secret, HMAC or an IdP token (BACKEND_AUTHMODES).", service: try FullServices.pods()),
+            RoutesDocument.Binary(
+                name: "kube-sim", note: "The Kubernetes API's own rules apply (KUBESIM_AUTH_FILE).", service: FullServices.kubeSim()),
+            RoutesDocument.Binary(name: "dev-idp", note: "A test peer: never deploy it.", service: try FullServices.devIdP()),
+        ])
+        try GeneratedPage(path: "docs/routes.md").expect(page)
+    }
+
+    static let endpointNote =
+        "With every optional feature on: the local catalog (LOCAL_CATALOG_BACKEND), rexec delegation (REXEC_CONNECTION), JupyterLab (USE_JUPYTERLAB), "
+        + "S3 (S3_ENABLED) and staging (STAGING_ENABLED); access requests answer 503 unless ENABLE_ACCESS_REQUESTS."
+
+    @Test("every route of the policy-governed services is bound to the policy; no route is declared twice")
+    func routesAreWellDeclared() async throws {
+        expectWellDeclaredRoutes(try FullServices.deployAPI(), governedByPolicy: true)
+        expectWellDeclaredRoutes(try FullServices.pods(), governedByPolicy: true)
+        try await FullServices.endpoint { expectWellDeclaredRoutes($0, governedByPolicy: true) }
+        expectWellDeclaredRoutes(try FullServices.broker(), governedByPolicy: false)
+        expectWellDeclaredRoutes(FullServices.kubeSim(), governedByPolicy: false)
+        expectWellDeclaredRoutes(try FullServices.devIdP(), governedByPolicy: false)
     }
 
     @Test("no variable is declared twice with different meanings within a binary")

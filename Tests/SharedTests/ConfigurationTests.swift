@@ -156,7 +156,9 @@ struct ConfigurationTests {
     @Test("a secret's refused value is never printed")
     func secretValueHidden() {
         let setting = Setting<Int>.integer("SOME_SECRET_NUMBER", default: 1, range: 1...2, help: "").secret()
-        let error = #expect(throws: ConfigurationError.self) { try ConfigurationSource(environment: ["SOME_SECRET_NUMBER": "hunter2"]).value(setting) }
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationSource(environment: ["SOME_SECRET_NUMBER": "hunter2"]).value(setting)
+        }
         #expect(error?.value == "<hidden>")
     }
 

@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Foundation
@@ -29,31 +30,49 @@ struct HTTPConventionsTests {
     ) -> ServiceDefinition<IdentityRequestContext> {
         let access = EndpointAccess(
             authenticator: RequestAuthenticator(provider: StaticIdP(), dialect: .epGateway), settings: AccessSettings(), policy: .builtIn())
+        typealias Test = Route<IdentityRequestContext>
         return ServiceDefinition(
             name: "test",
             settings: HTTPServerSettings(host: "127.0.0.1", port: 0, rootPaths: rootPaths, maxBodyBytes: maxBody, requestTimeout: timeout),
             errorStyle: style,
-            openAPI: OpenAPIDocument(title: "Test", version: "1.2.3", description: "d", operations: [RootRoute.operation]),
-            readinessChecks: checks, metricsRegistry: PrometheusCollectorRegistry(), lifecycle: lifecycle
-        ) { routes in
-            let router = routes.open
-            RootRoute.register(on: router)
-            router.post("form") { request, _ in
-                let form = try await FormBody.read(from: request)
-                return JSONValue.object([
-                    "requirments": .array(form.all("requirments").map(JSONValue.string)), "token": .string(form.first("token") ?? ""),
-                ])
-            }
-            router.get("slow") { _, _ in
-                try await Sleep.for(.seconds(30))
-                return "late"
-            }
-            router.get("boom") { _, _ -> String in throw CocoaError(.fileNoSuchFile) }
-            routes.group(access.guarding(RouteAccessLevelTests.whoami)).get("whoami") { _, context in
-                JSONValue.string(try context.requireIdentity().sub)
-            }
-            router.get("conflict") { _, _ -> String in throw APIError(.conflict, detail: "already there") }
+            openAPI: OpenAPIDocument(title: "Test", version: "1.2.3", description: "d"),
+            readinessChecks: checks, metricsRegistry: PrometheusCollectorRegistry(), lifecycle: lifecycle,
+            routes: [
+                RootRoute.route(access: .open),
+                Test.post("/form", "Echo a form.", access: .open).body(RawBody.self).handleRequest { request, _ in
+                    let form = try await FormBody.read(from: request)
+                    return JSONValue.object([
+                        "requirments": .array(form.all("requirments").map(JSONValue.string)), "token": .string(form.first("token") ?? ""),
+                    ])
+                },
+                Test.get("/slow", "Never in time.", access: .open).handle { _ in
+                    try await Sleep.for(.seconds(30))
+                    return JSONValue.string("late")
+                },
+                Test.get("/boom", "Fails unexpectedly.", access: .open).handle { _ -> JSONValue in throw CocoaError(.fileNoSuchFile) },
+                Test.get("/whoami", "The caller.", access: .policy(RouteAccessLevelTests.whoami)).handle { call in
+                    JSONValue.string(try call.context.requireIdentity().sub)
+                },
+                Test.get("/conflict", "Always 409.", access: .open).handle { _ -> JSONValue in throw APIError(.conflict, detail: "already there") },
+                Test.post("/typed", "A typed body and query.", access: .open).query(TypedQuery.self).body(TypedBody.self).handle { call in
+                    JSONValue.object(["port": .number(Double(call.body.port)), "verbose": .bool(call.query.verbose ?? false)])
+                },
+            ],
+            guards: { access.middleware(for: $0) }
+        )
+    }
+
+    struct TypedBody: JSONRequest, Validatable {
+        var port: Int
+        var name: String?
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.range(port, "port", 0...65535)
         }
+    }
+
+    struct TypedQuery: QueryRequest {
+        var verbose: Bool?
     }
 
     static func app(_ service: ServiceDefinition<IdentityRequestContext>, logger: Logger = quietLogger) -> some ApplicationProtocol {
@@ -337,39 +356,74 @@ struct HTTPConventionsTests {
     }
 }
 
-/// Every route is added through an access group, and the table remembers its level.
-@Suite("Route access levels")
+/// Each route is declared once: its access, its body and query types and its answer make the
+/// router's middleware, the OpenAPI document and the route tables.
+@Suite("Declared routes")
 struct RouteAccessLevelTests {
     static let whoami = PolicyBinding(.status, .read, .fixed(.protected))
 
-    @Test("each route of a service is recorded with the level of the group it was added through")
-    func recorded() {
-        let built = buildRouter(HTTPConventionsTests.service())
-        #expect(built.routesWithoutAccessLevel.isEmpty)
-        #expect(built.access.level(method: .get, path: "/whoami") == .policy(Self.whoami))
-        #expect(built.access.level(method: .get, path: "/whoami")?.name == "status read (protected)")
-        #expect(built.access.level(method: .get, path: "/healthz") == .open)
-        #expect(built.access.level(method: .post, path: "/form") == .open)
-        #expect(built.access.level(method: .get, path: "/nope") == nil)
+    @Test("a route's access is enforced: the policy-bound route needs a token, the open ones do not")
+    func enforced() async throws {
+        try await HTTPConventionsTests.app(HTTPConventionsTests.service()).test(.router) { client in
+            try await client.execute(uri: "/whoami", method: .get) { response in #expect(response.status == .unauthorized) }
+            try await client.execute(uri: "/whoami", method: .get, headers: [.authorization: "Bearer good-token"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/", method: .get) { response in #expect(response.status == .ok) }
+        }
     }
 
-    @Test("a route added around the access groups is found")
-    func unlisted() {
-        let built = buildRouter(HTTPConventionsTests.service())
-        // Only ServiceKit can reach the router itself; this is what the check guards against.
-        built.router.get("sneaky") { _, _ in "no level" }
-        #expect(built.routesWithoutAccessLevel == ["GET /sneaky"])
+    @Test("the OpenAPI document is written from the declarations: schemas from the types, 401 and 403 from the access")
+    func documented() throws {
+        let service = HTTPConventionsTests.service()
+        let document = service.document.json(rootPath: nil)
+        let typed = try #require(document["paths"]?["/typed"]?["post"])
+        #expect(typed["requestBody"]?["content"]?["application/json"]?["schema"]?["required"] == ["port"])
+        #expect(typed["parameters"]?[0]?["name"] == "verbose")
+        #expect(typed["responses"]?["422"] != nil)
+        let whoami = try #require(document["paths"]?["/whoami"]?["get"])
+        #expect(whoami["responses"]?["401"] != nil && whoami["responses"]?["403"] != nil)
+        #expect(whoami["security"] == [["BearerAuth": []]])
+        expectWellDeclaredRoutes(service, governedByPolicy: false)
     }
 
-    @Test("expectRouteAccess names a route whose level differs from the expected table")
-    func mismatch() async {
-        await withKnownIssue {
-            expectRouteAccess(
-                HTTPConventionsTests.service(),
-                standardRouteAccess.merging([
-                    "GET /": "open", "POST /form": "open", "GET /slow": "open", "GET /boom": "open", "GET /conflict": "open",
-                    "GET /whoami": "open",
-                ]) { $1 })
+    @Test("a typed body takes what pydantic's lax mode takes (\"port\": \"9092\") and refuses the rest with FastAPI's 422")
+    func typedBody() async throws {
+        try await HTTPConventionsTests.app(HTTPConventionsTests.service()).test(.router) { client in
+            try await client.execute(uri: "/typed?verbose=yes", method: .post, body: ByteBuffer(string: #"{"port": "9092"}"#)) { response in
+                #expect(response.status == .ok)
+                let body = try HTTPConventionsTests.json(response.body)
+                #expect(body == ["port": 9092, "verbose": true])
+            }
+            try await client.execute(uri: "/typed", method: .post, body: ByteBuffer(string: #"{"port": "x", "name": 3}"#)) { response in
+                #expect(response.status == .unprocessableContent)
+                let body = try HTTPConventionsTests.json(response.body)
+                let detail = body["detail"]
+                #expect(detail?.arrayValue?.map { $0["type"] } == ["int_parsing", "string_type"])
+                #expect(detail?[0]?["loc"] == ["body", "port"])
+            }
+            try await client.execute(uri: "/typed", method: .post, body: ByteBuffer(string: "not json")) { response in
+                #expect(response.status == .unprocessableContent)
+                let body = try HTTPConventionsTests.json(response.body)
+                #expect(body["detail"]?[0]?["type"] == "json_invalid")
+            }
+            try await client.execute(uri: "/typed", method: .post) { response in
+                #expect(response.status == .unprocessableContent)
+                let body = try HTTPConventionsTests.json(response.body)
+                #expect(body["detail"]?[0]?["loc"] == ["body"])
+            }
+        }
+    }
+
+    @Test("a route that is not bound to the policy, or declared twice, is named")
+    func misdeclared() {
+        var service = HTTPConventionsTests.service()
+        service.routes.append(service.routes[0])
+        withKnownIssue {
+            expectWellDeclaredRoutes(service, governedByPolicy: true)
+        } matching: { issue in
+            let text = issue.comments.map(\.rawValue).joined()
+            return text.contains("GET / is declared twice") || text.contains("is not bound to the access policy")
         }
     }
 }

@@ -45,7 +45,8 @@ struct BrokerSettings: Sendable, Equatable {
         "REXEC_BROKER_CONTROL_SECRET", help: "Enables TERMINATE on the control socket (at least 16 bytes); without it TERMINATE is refused."
     ).secret()
     static let controlSecretFile = Setting<String?>.optionalText(
-        "REXEC_BROKER_CONTROL_SECRET_FILE", help: "A file holding the control secret (a mounted Kubernetes Secret); wins over REXEC_BROKER_CONTROL_SECRET.",
+        "REXEC_BROKER_CONTROL_SECRET_FILE",
+        help: "A file holding the control secret (a mounted Kubernetes Secret); wins over REXEC_BROKER_CONTROL_SECRET.",
         accepts: "file path")
     static let staleAfter = Setting<Duration>.seconds(
         "REXEC_BROKER_HEARTBEAT_STALE_SECONDS", default: 90, range: 1...604_800, help: "Silence after which a server is reported stale."

@@ -1,5 +1,5 @@
+import BrokerWire
 import Foundation
-import RexecWire
 import ServiceKit
 
 /// Counters kept by the routing thread for the control socket's STATISTICS answer.

@@ -1,7 +1,7 @@
+import BrokerWire
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import RexecWire
 import ZeroMQ
 
 /// The broker proper: one thread owns the three network sockets and the mailbox, and routes

@@ -1,4 +1,4 @@
-import RexecWire
+import BrokerWire
 
 /// What the broker knows of each rexec server (keyed by identity = user `sub`): when it was
 /// last heard from, and whether the last attempt to reach it failed. ZeroMQ does not report

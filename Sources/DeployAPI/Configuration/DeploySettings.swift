@@ -3,7 +3,7 @@ import Identity
 import ServiceKit
 
 /// Everything the deploy API reads from its environment (upstream names where upstream had
-/// the setting, `REXEC_*` for the rest; README's deploy API section lists them all).
+/// the setting, `REXEC_*` for the rest; docs/configuration.md lists them all).
 struct DeploySettings: Sendable {
     enum RuntimeKind: String, CaseIterable, Sendable {
         case local, kubernetes
@@ -63,7 +63,8 @@ struct DeploySettings: Sendable {
     // MARK: Declarations
 
     static let runtime = Setting<RuntimeKind>.choice(
-        "REXEC_RUNTIME", default: .local, help: "Where servers and kbatch jobs run: local (child processes) or kubernetes.").flag("runtime")
+        "REXEC_RUNTIME", default: .local, help: "Where servers and kbatch jobs run: local (child processes) or kubernetes."
+    ).flag("runtime")
     static let brokerExternalHost = Setting<String?>.optionalText(
         "REXEC_BROKER_EXTERNAL_HOST", help: "The broker host /broker-config tells clients; unset: the first node's address.")
     static let brokerExternalPort = Setting<Int?>.optionalPort(
@@ -143,7 +144,9 @@ struct DeploySettings: Sendable {
 
     /// A DNS label (lower-case letters, digits, '-').
     static func dnsLabel(_ name: String, default value: String, help: String) -> Setting<String> {
-        .text(name, default: value, accepts: "DNS label", help: help) { UserKey.isPlainLabel($0) ? nil : "a DNS label (lower-case letters, digits, '-')" }
+        .text(name, default: value, accepts: "DNS label", help: help) {
+            UserKey.isPlainLabel($0) ? nil : "a DNS label (lower-case letters, digits, '-')"
+        }
     }
 
     /// `REXEC_SERVER_SOURCE`, else `rexec-server` in the working directory or beside the

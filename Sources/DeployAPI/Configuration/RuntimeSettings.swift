@@ -56,7 +56,8 @@ struct KubernetesRuntimeSettings: Sendable {
     static let containerName = DeploySettings.dnsLabel("REXEC_CONTAINER_NAME", default: "rexec-server", help: "The server's container name.")
     static let image = Setting<String>.text(
         "REXEC_SERVER_IMAGE", default: "python:{python}-slim", help: "The server image; {python} becomes the requirements' pinned version.")
-    static let pullPolicy = Setting<PullPolicy>.choice("REXEC_SERVER_IMAGE_PULL_POLICY", default: .IfNotPresent, help: "The server image's pull policy.")
+    static let pullPolicy = Setting<PullPolicy>.choice(
+        "REXEC_SERVER_IMAGE_PULL_POLICY", default: .IfNotPresent, help: "The server image's pull policy.")
     static let cpuRequest = quantity("REXEC_SERVER_CPU_REQUEST", "250m", "CPU request")
     static let memoryRequest = quantity("REXEC_SERVER_MEMORY_REQUEST", "512Mi", "memory request")
     static let storageRequest = quantity("REXEC_SERVER_EPHEMERAL_STORAGE_REQUEST", "512Mi", "ephemeral-storage request")

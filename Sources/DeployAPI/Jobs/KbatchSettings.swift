@@ -58,7 +58,8 @@ struct KbatchSettings: Sendable {
 
     static let enabled = Setting<Bool>.boolean("KBATCH_ENABLED", default: true, help: "Serve the kbatch-compatible jobs API.")
     static let prefix = Setting<String>.text(
-        "KBATCH_PREFIX", default: "/kbatch", accepts: "URL path", help: "The path the kbatch API is served under (kbatch's --kbatch-url ends with it)."
+        "KBATCH_PREFIX", default: "/kbatch", accepts: "URL path",
+        help: "The path the kbatch API is served under (kbatch's --kbatch-url ends with it)."
     ) { prefix in
         let segments = prefix == "/" ? [] : prefix.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         return prefix.hasPrefix("/")
@@ -85,7 +86,8 @@ struct KbatchSettings: Sendable {
     static let maxActiveJobs = Setting<Int>.integer(
         "KBATCH_MAX_ACTIVE_JOBS_PER_USER", default: 20, range: 0...100_000, help: "Unfinished jobs a user may have; 0: no cap.")
     static let resourceQuota = Setting<JSONValue?>.jsonObject(
-        "KBATCH_RESOURCE_QUOTA", default: nil, accepts: "a JSON object of quota limits", help: "A ResourceQuota's hard map for each user's namespace.")
+        "KBATCH_RESOURCE_QUOTA", default: nil, accepts: "a JSON object of quota limits", help: "A ResourceQuota's hard map for each user's namespace."
+    )
     static let limitRange = Setting<JSONValue?>.jsonObject(
         "KBATCH_LIMIT_RANGE", default: NamespaceRules().limitRange, accepts: "a JSON LimitRange item",
         help: "A LimitRange container item (default, defaultRequest, max) for each user's namespace.")
@@ -149,7 +151,9 @@ struct KbatchSettings: Sendable {
     }
 
     /// A YAML file named by `variable`, which must hold a mapping; nil when unset.
-    private static func yamlMapping(_ source: ConfigurationSource, _ setting: Setting<String?>, of what: String, expected: String) throws -> JSONValue? {
+    private static func yamlMapping(
+        _ source: ConfigurationSource, _ setting: Setting<String?>, of what: String, expected: String
+    ) throws -> JSONValue? {
         guard let path = try source.value(setting) else { return nil }
         let variable = setting.name
         let text: String

@@ -46,6 +46,15 @@ struct KbatchSubmission: Sendable {
     }
 
     /// The submission, rewritten; `suffix` makes the Secret's and ConfigMap's names (random in use).
+    /// What the kbatch client posts: the Job (or CronJob) in its snake_case and the code
+    /// bundle it ships, `{"filename", "data"}` with the data base64.
+    struct Body: JSONRequest {
+        var job: JSONValue
+        var code: JSONValue?
+
+        var json: JSONValue { ["job": job, "code": code ?? .null] }
+    }
+
     static func prepare(
         kind: Kind, body: JSONValue, username: String, token: String, rules: Rules, suffix: String = randomSuffix()
     ) throws -> KbatchSubmission {

@@ -4,17 +4,11 @@ import Identity
 import RexecWire
 import ServiceKit
 
-/// `GET /broker-config`: where clients reach the broker (open, as upstream; docs/specs/rexec.md §5.6).
+/// `GET /broker-config`'s answer: where clients reach the broker (open, as upstream; docs/specs/rexec.md §5.6).
 struct BrokerConfigRoutes: Sendable {
     let runtime: any ServerRuntime
     /// `REXEC_DEPLOYMENT_PUBLIC_URL`: when set, `api_url` tells clients to spawn there.
     let publicURL: String?
-
-    var collection: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("broker-config") { _, _ in try await brokerConfig() }
-        return routes
-    }
 
     func brokerConfig() async throws -> Response {
         let endpoint: BrokerEndpoint
@@ -23,7 +17,7 @@ struct BrokerConfigRoutes: Sendable {
         } catch {
             throw APIError(.internalServerError, detail: "Failed to retrieve Rexec broker configuration: \(error)")
         }
-        return try WireJSON.response(
-            BrokerConfig(host: endpoint.host, port: endpoint.port, apiURL: publicURL.map { $0.appendingPathString("spawn") }))
+        return try BrokerConfig(host: endpoint.host, port: endpoint.port, apiURL: publicURL.map { $0.appendingPathString("spawn") })
+            .makeResponse(status: .ok)
     }
 }

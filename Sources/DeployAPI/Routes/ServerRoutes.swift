@@ -1,3 +1,4 @@
+import Access
 import Essentials
 import Foundation
 import Hummingbird
@@ -5,35 +6,35 @@ import Identity
 import Logging
 import RexecWire
 import ServiceKit
+import ServiceLifecycle
 
 /// `POST /spawn` (and `POST /`), `DELETE /terminate`, `GET /status`: a user's own server
 /// (`rexec` create, delete and read of the caller's own; their route groups check the token
 /// and the access policy). Every answer is a ``ServerAnswer``.
-struct ServerRoutes: Sendable {
+struct ServerRoutes: ServiceFeature {
     let manager: ServerManager
     /// Asked again only for the answer's `NDP_Endpoint_membership` (the group let them in).
     let gate: GroupGate
     let userKeyLength: Int
     let spawnWaitTimeout: Duration
+    let brokerConfig: BrokerConfigRoutes
+    /// The runtime's own (a cluster that answers, a broker Service), and the broker's side port.
+    var readinessChecks: [ReadinessCheck] = []
+    /// The runtime's watchers and restarts, the idle reaper.
+    var services: [any Service] = []
 
-    var spawnRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("spawn") { request, context in try await spawn(request, caller: caller(context)) }
-        // ndp-ep leaves scidx-rexec's API URL at the bare root path (docs/specs/rexec.md §4.3).
-        routes.post("") { request, context in try await spawn(request, caller: caller(context)) }
-        return routes
-    }
-
-    var terminateRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.delete("terminate") { _, context in try await terminate(caller: caller(context)) }
-        return routes
-    }
-
-    var statusRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("status") { _, context in try await status(caller: caller(context)) }
-        return routes
+    /// The rexec routes (declared in ``RexecRouteSet``, as the EP serves them too); `POST /`
+    /// is there because ndp-ep leaves scidx-rexec's API URL at the bare root path
+    /// (docs/specs/rexec.md §4.3).
+    var routes: [Route<IdentityRequestContext>] {
+        var set = RexecRouteSet<IdentityRequestContext>(
+            prefix: "", forbidden: "Refused by the access policy (by default: not in an allowed group)",
+            spawn: { request, context in try await spawn(request, caller: caller(context)) },
+            terminate: { _, context in try await terminate(caller: caller(context)).makeResponse(status: .ok) },
+            status: { _, context in try await status(caller: caller(context)).makeResponse(status: .ok) },
+            brokerConfig: { _, _ in try await brokerConfig.brokerConfig() })
+        set.beforeSpawn = [SpawnFormValidation()]
+        return set.routes
     }
 
     /// Who is asking, as the answers name them.
@@ -73,7 +74,7 @@ struct ServerRoutes: Sendable {
             var answer = caller.answer(message)
             answer.detail = message
             answer.requirements = conflict.existing.requirements
-            return try WireJSON.response(answer, status: .conflict)
+            return try answer.makeResponse(status: .conflict)
         }
         var answer = caller.answer(outcome.statusText(sub: caller.key.sub))
         if form.wait {
@@ -82,16 +83,16 @@ struct ServerRoutes: Sendable {
                 answer.ready = record.ready
             } catch is DeadlineExceeded {
                 answer.detail = "The server did not become ready within \(Int(spawnWaitTimeout.seconds)) s."
-                return try WireJSON.response(answer, status: .gatewayTimeout)
+                return try answer.makeResponse(status: .gatewayTimeout)
             } catch let error as RuntimeError {
                 answer.detail = error.message
-                return try WireJSON.response(answer, status: error.apiError.status)
+                return try answer.makeResponse(status: error.apiError.status)
             }
         }
-        return try WireJSON.response(answer)
+        return try answer.makeResponse(status: .ok)
     }
 
-    func terminate(caller: Caller) async throws -> Response {
+    func terminate(caller: Caller) async throws -> ServerAnswer {
         let removed = try await manager.terminate(caller.key)
         // Idempotent: no server is not an error (a 404 would read as "API url not found").
         var answer = caller.answer(
@@ -100,15 +101,15 @@ struct ServerRoutes: Sendable {
                 : "No remote execution server exists for user: \(caller.key.sub)"
         )
         answer.terminated = removed
-        return try WireJSON.response(answer)
+        return answer
     }
 
-    func status(caller: Caller) async throws -> Response {
+    func status(caller: Caller) async throws -> ServerAnswer {
         guard let status = try await manager.status(caller.key) else {
             var answer = caller.answer("No remote execution server exists for user: \(caller.key.sub)")
             answer.phase = .absent
             answer.ready = false
-            return try WireJSON.response(answer)
+            return answer
         }
         let record = status.record
         var answer = caller.answer("Remote execution server is \(record.phase.rawValue) for user: \(caller.key.sub)")
@@ -122,7 +123,7 @@ struct ServerRoutes: Sendable {
             answer.broker = ServerAnswer.BrokerView(state: broker.state, secondsSinceLastSeen: broker.secondsSinceLastSeen)
             answer.secondsSinceLastCall = broker.secondsSinceLastCall
         }
-        return try WireJSON.response(answer)
+        return answer
     }
 }
 

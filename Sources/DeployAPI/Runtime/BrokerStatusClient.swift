@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BrokerWire
 import Essentials
 import Foundation
 import NIOCore

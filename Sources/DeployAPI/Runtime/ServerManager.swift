@@ -1,3 +1,4 @@
+import BrokerWire
 import Essentials
 import Foundation
 import Logging

@@ -11,7 +11,7 @@ struct AccessRequest: Codable, Sendable, Equatable {
     }
 
     /// What an approval grants: membership only (`viewer`, `member`), or a role too.
-    enum Grant: String, Codable, Sendable, CaseIterable {
+    enum Grant: String, Codable, Sendable, CaseIterable, ChoiceDecodable {
         case viewer, writer, admin, member
 
         /// The role assigned at the AAI after the group membership, if any (upstream assigns
@@ -62,26 +62,7 @@ struct AccessRequest: Codable, Sendable, Equatable {
     static func decoded(_ text: String) throws -> AccessRequest { try WireJSON.decode(AccessRequest.self, from: Array(text.utf8)) }
 }
 
-/// Where access requests are kept: the catalog's database (SQLite or PostgreSQL), so they
-/// survive restarts and several replicas share them. The database allows one pending request
-/// per user (a partial unique index), whoever races.
-protocol AccessRequestStore: Sendable {
-    /// Throws ``AccessRequestError/pendingExists`` when the user has a pending request.
-    func createAccessRequest(_ request: AccessRequest) async throws
-
-    /// Oldest first; nil status: all of them.
-    func accessRequests(status: AccessRequest.Status?) async throws -> [AccessRequest]
-
-    func accessRequest(_ id: String) async throws -> AccessRequest?
-
-    /// Applies `change` to a request that is still pending, in one transaction (two admins
-    /// deciding at once: one wins, the other gets ``AccessRequestError/notPending``).
-    func updatePendingAccessRequest(
-        _ id: String, _ change: @escaping @Sendable (inout AccessRequest) throws -> Void
-    ) async throws
-        -> AccessRequest
-}
-
+/// What deciding or filing an access request may run into.
 enum AccessRequestError: Error, APIErrorConvertible, Equatable {
     case pendingExists
     case notFound

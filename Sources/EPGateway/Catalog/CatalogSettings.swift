@@ -40,7 +40,8 @@ struct CatalogSettings: Sendable, Equatable {
         help: "The local catalog: sqlite (a file, one replica), postgres (several replicas), ckan (a CKAN or another endpoint) or none."
     ).checking { $0 == .mongodb ? "sqlite (default), postgres, ckan or none; this ndp-ep-api does not talk to MongoDB" : nil }
     static let localEnabled = Setting<Bool>.boolean(
-        "CKAN_LOCAL_ENABLED", default: true, help: "Upstream's master switch of the local catalog routes; false given explicitly is LOCAL_CATALOG_BACKEND=none."
+        "CKAN_LOCAL_ENABLED", default: true,
+        help: "Upstream's master switch of the local catalog routes; false given explicitly is LOCAL_CATALOG_BACKEND=none."
     ).blankMeansDefault()
     static let sqlitePath = Setting<String>.text(
         "CATALOG_SQLITE_PATH", default: defaultSQLitePath, help: "The SQLite catalog's file, created on first start (with its folder).")

@@ -132,7 +132,8 @@ extension EPSettings.StatusSettings {
         "METRICS_INTERVAL_SECONDS", default: 3300, range: 1...604_800, help: "The metrics period /status/ reports.")
     static let preCkanEnabled = Setting<Bool>.boolean(
         "PRE_CKAN_ENABLED", default: false, help: "Pre-CKAN (server=pre_ckan and publishing) at PRE_CKAN_URL.")
-    static let kafkaEnabled = Setting<Bool>.boolean("KAFKA_CONNECTION", default: false, help: "Report Kafka as available (/status/, /status/kafka-details).")
+    static let kafkaEnabled = Setting<Bool>.boolean(
+        "KAFKA_CONNECTION", default: false, help: "Report Kafka as available (/status/, /status/kafka-details).")
     static let kafkaHost = Setting<String>.text("KAFKA_HOST", default: "localhost", help: "The Kafka host clients are told.").blankMeansDefault()
     static let kafkaPort = Setting<Int>.port("KAFKA_PORT", default: 9092, help: "The Kafka port clients are told.").blankMeansDefault()
     static let kafkaPrefix = Setting<String>.text("KAFKA_PREFIX", default: "data_stream_", help: "The prefix of stream topics.")
@@ -171,7 +172,8 @@ extension EPSettings.RexecSettings {
         "REXEC_DEPLOYMENT_TIMEOUT_SECONDS", default: 30, range: 0.1...600,
         help: "Budget of one delegated call (a wait=true spawn gets the deploy API's own wait on top).")
     static let spawnWaitTimeout = Setting<Duration>.seconds(
-        "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600, help: "The deploy API's wait=true deadline, added to a delegated spawn's budget.")
+        "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600,
+        help: "The deploy API's wait=true deadline, added to a delegated spawn's budget.")
 
     static let settings = SettingGroup(
         "Rexec delegation", [enabled, deploymentAPIURL, internalURL, timeout, spawnWaitTimeout])

@@ -1,3 +1,4 @@
+import Access
 import AsyncHTTPClient
 import Essentials
 import Foundation
@@ -9,7 +10,7 @@ import ServiceKit
 /// `POST /user/login` (JSON, ndp-ep ≥ 0.8.1) and `POST /token` (form, ndp-ep ≤ 0.8.0): both
 /// forwarded to the IdP's `/user/login` at the host of `AUTH_API_URL`; the IdP's answer comes
 /// back unchanged on success (docs/specs/ndp-ep.md §2.4). Passwords are never logged.
-struct LoginRoutes: Sendable {
+struct LoginRoutes: ServiceFeature {
     let loginURL: String
     let timeout: Duration
     var httpClient: HTTPClient = UpstreamHTTPClient.shared
@@ -19,25 +20,36 @@ struct LoginRoutes: Sendable {
         self.timeout = timeout
     }
 
-    var collection: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("user/login") { request, _ in
-            let object = try await JSONBody.object(from: request, expecting: "a JSON object with username and password is required")
-            return try await login(
-                username: try Self.field(object["username"]?.stringValue, "username"),
-                password: try Self.field(object["password"]?.stringValue, "password"))
-        }
-        routes.post("token") { request, _ in
-            let form = try await FormBody.read(from: request)
-            return try await login(
-                username: try Self.field(form.first("username"), "username"), password: try Self.field(form.first("password"), "password"))
-        }
-        return routes
+    /// Both routes are `user read` of a public object: anyone may try to log in.
+    var routes: [Route<IdentityRequestContext>] {
+        let access = PolicyAccess.policy(.user, .read, .fixed(.public))
+        return [
+            Route.post("/user/login", "Log in with username and password (JSON).", access: access).tags("user")
+                .body(JSONInput<Credentials>.self).answers(200, "The IdP's token answer", schema: JSONSchema.of(TokenAnswer.self))
+                .responds(401, "Wrong username or password").responds(502, "Identity provider failure")
+                .handle { call in try await login(username: call.body.value.username, password: call.body.value.password) },
+            Route.post("/token", "Log in with username and password (form).", access: access).tags("user")
+                .body(FormInput<Credentials>.self).answers(200, "The IdP's token answer", schema: JSONSchema.of(TokenAnswer.self))
+                .responds(401, "Wrong username or password").responds(502, "Identity provider failure")
+                .handle { call in try await login(username: call.body.value.username, password: call.body.value.password) },
+        ]
     }
 
-    static func field(_ value: String?, _ name: String) throws -> String {
-        guard let value, !value.isEmpty else { throw APIError.validation("field required", field: name) }
-        return value
+    /// What both routes take: two non-empty strings.
+    struct Credentials: Decodable, Sendable, Validatable {
+        var username: String
+        var password: String
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.length(username, "username", 1...Int.max)
+            checks.length(password, "password", 1...Int.max)
+        }
+    }
+
+    /// The IdP's answer, passed on unchanged (it has these keys, and often `roles` and `groups`).
+    struct TokenAnswer: Decodable {
+        var access_token: String
+        var token_type: String?
     }
 
     func login(username: String, password: String) async throws -> JSONValue {
@@ -68,27 +80,4 @@ struct LoginRoutes: Sendable {
             throw APIError(.badGateway, detail: "Authentication service returned unexpected response (HTTP \(status)).")
         }
     }
-
-    static let operations: [OpenAPIDocument.Operation] = {
-        let tokenAnswer = OpenAPIDocument.object(
-            ["access_token": OpenAPIDocument.string, "token_type": OpenAPIDocument.string], required: ["access_token"])
-        let errors: [Int: OpenAPIDocument.Operation.Response] = [
-            401: .init("Wrong username or password", schema: OpenAPIDocument.errorDetail),
-            422: .init("Missing field", schema: OpenAPIDocument.errorDetail),
-            502: .init("Identity provider failure", schema: OpenAPIDocument.errorDetail),
-        ]
-        let credentials = OpenAPIDocument.object(
-            ["username": ["type": "string", "minLength": 1], "password": ["type": "string", "minLength": 1]], required: ["username", "password"]
-        )
-        return [
-            .init(
-                "POST", "/user/login", summary: "Log in with username and password (JSON).", tags: ["user"],
-                requestBody: OpenAPIDocument.jsonBody(credentials),
-                responses: errors.merging([200: .init("The IdP's token answer", schema: tokenAnswer)]) { $1 }),
-            .init(
-                "POST", "/token", summary: "Log in with username and password (form).", tags: ["user"],
-                requestBody: OpenAPIDocument.formBody(credentials),
-                responses: errors.merging([200: .init("The IdP's token answer", schema: tokenAnswer)]) { $1 }),
-        ]
-    }()
 }

@@ -1,3 +1,4 @@
+import Access
 import Essentials
 import Foundation
 import Hummingbird
@@ -13,44 +14,29 @@ import ServiceKit
 /// Spawn, terminate and status are bound to `rexec` create, delete and read of the caller's
 /// own server, checked here before the deploy API, which checks the token and the policy
 /// again itself. `/rexec/broker-config` is the public `rexec read`, as on the deploy API.
-struct RexecRoutes: Sendable {
+struct RexecRoutes: ServiceFeature {
     let delegate: RexecDelegate
     let spawnWaitTimeout: Duration
+    /// `REXEC_DEPLOYMENT_INTERNAL_URL`: ready once the deploy API answers there.
+    let deployAPI: URL
 
-    /// `rexec create` of the caller's own server; the token may come in the form, as
-    /// scidx-rexec sends it.
-    var spawnRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("rexec") { request, context in try await spawn(request, context: context, path: "") }
-        routes.post("rexec/spawn") { request, context in try await spawn(request, context: context, path: "spawn") }
-        return routes
-    }
+    var readinessChecks: [ReadinessCheck] { [.service("rexec_deployment_api", baseURL: deployAPI)] }
 
-    /// `rexec delete` of the caller's own server.
-    var terminateRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.delete("rexec/terminate") { request, context in
-            try await delegate.forward(call(request, context: context, path: "terminate", body: try await Self.body(of: request)))
-        }
-        return routes
-    }
-
-    /// `rexec read` of the caller's own server.
-    var statusRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("rexec/status") { request, context in
-            try await delegate.forward(call(request, context: context, path: "status", body: nil))
-        }
-        return routes
-    }
-
-    /// `rexec read` of the broker's address (public).
-    var brokerConfigRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("rexec/broker-config") { request, context in
-            try await delegate.forward(call(request, context: context, path: "broker-config", body: nil))
-        }
-        return routes
+    /// The rexec routes as the deploy API serves them (``RexecRouteSet``), under `/rexec`; each
+    /// call is forwarded there with the body and query as received.
+    var routes: [Route<IdentityRequestContext>] {
+        var set = RexecRouteSet<IdentityRequestContext>(
+            prefix: "/rexec", forbidden: "Refused by the access policy (rexec; by default the group gate, and the owner for terminate)",
+            spawn: { request, context in
+                try await spawn(request, context: context, path: request.uri.path.hasSuffix("/spawn") ? "spawn" : "")
+            },
+            terminate: { request, context in
+                try await delegate.forward(call(request, context: context, path: "terminate", body: try await Self.body(of: request)))
+            },
+            status: { request, context in try await delegate.forward(call(request, context: context, path: "status", body: nil)) },
+            brokerConfig: { request, context in try await delegate.forward(call(request, context: context, path: "broker-config", body: nil)) })
+        set.extraResponses = [502: "Deploy API or identity provider failure", 504: "The deploy API did not answer in time"]
+        return set.routes
     }
 
     func spawn(_ request: Request, context: IdentityRequestContext, path: String) async throws -> Response {
@@ -74,14 +60,4 @@ struct RexecRoutes: Sendable {
         var request = request
         return try await request.collectBody(upTo: .max)
     }
-
-    static let operations = RexecOperations.all(
-        RexecOperations.Mount(
-            prefix: "/rexec", forbidden: "Refused by the access policy (rexec; by default the group gate, and the owner for terminate)",
-            extraResponses: [
-                502: .init("Deploy API or identity provider failure", schema: OpenAPIDocument.errorDetail),
-                504: .init("The deploy API did not answer in time", schema: OpenAPIDocument.anyObject),
-            ]
-        )
-    )
 }

@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Foundation
@@ -9,7 +10,7 @@ import ServiceKit
 /// integrations: `status read` of the endpoint (by default any valid token), except
 /// `/status/rexec`, which is `rexec read` of the endpoint's deployment (by default the gate and
 /// the writer tier).
-struct StatusRoutes: Sendable {
+struct StatusRoutes: ServiceFeature {
     let settings: EPSettings
     let metrics: SystemMetrics
     /// `/status/` reports the SHA-256 of the policy in force.
@@ -35,23 +36,29 @@ struct StatusRoutes: Sendable {
         self.preCkanProbe = preCkan.map { store in ConnectionProbe { (try? await store.ping()) != nil } }
     }
 
-    var endpointRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        // The router ignores a trailing slash, so `/status` and `/status/` meet here; the
-        // bare form never gets this far (``BareStatusRedirect``).
-        routes.get("status") { _, _ in await status() }
-        routes.get("status/metrics") { _, _ in await systemMetrics() }
-        routes.get("status/kafka-details") { _, _ in kafkaDetails() }
+    /// `status read` of the endpoint (by default any valid token); `/status/rexec` is `rexec read`
+    /// of the endpoint's deployment (by default the gate and the writer tier).
+    var routes: [Route<IdentityRequestContext>] {
+        let protected = PolicyAccess.policy(.status, .read, .fixed(.protected))
+        var routes: [Route<IdentityRequestContext>] = [
+            // The router ignores a trailing slash, so `/status` and `/status/` meet here; the
+            // bare form never gets this far (``BareStatusRedirect``).
+            Route.get("/status", "What the endpoint runs; /status redirects to /status/.", access: protected).tags("status")
+                .before(BareStatusRedirect()).responds(307, "Redirect to /status/ (from /status)")
+                .handle { _ in await status() },
+            Route.get("/status/metrics", "CPU, memory, disk and the status object.", access: protected).tags("status")
+                .handle { _ in await systemMetrics() },
+            Route.get("/status/kafka-details", "Kafka connection details.", access: protected).tags("status").handle { _ in kafkaDetails() },
+        ]
         if settings.status.jupyterEnabled {
-            routes.get("status/jupyter") { _, _ in JSONValue.object(["jupyter_url": .string(settings.status.jupyterURL)]) }
+            routes.append(
+                Route.get("/status/jupyter", "The JupyterLab URL.", access: protected).tags("status")
+                    .handle { _ in JupyterDetails(jupyter_url: settings.status.jupyterURL) })
         }
-        return routes
-    }
-
-    var rexecRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
         if settings.rexec.enabled {
-            routes.get("status/rexec") { _, _ in JSONValue.object(["deployment_api_url": .string(settings.rexec.deploymentAPIURL)]) }
+            routes.append(
+                Route.get("/status/rexec", "The rexec deployment API URL.", access: .policy(.rexec, .read, .fixed(.protected))).tags("status")
+                    .handle { _ in RexecDetails(deployment_api_url: settings.rexec.deploymentAPIURL) })
         }
         return routes
     }
@@ -68,90 +75,94 @@ struct StatusRoutes: Sendable {
     }
 
     /// Every key upstream reports, the optional ones only with their integration on.
-    func status() async -> JSONValue {
+    func status() async -> EndpointStatus {
         let status = settings.status
-        let connected = await probe?.connected() ?? false
-        var body: [String: JSONValue] = [
-            "api_version": .string(settings.version),
-            "organization": .string(status.organization),
-            "ep_name": .string(status.epName),
-            "group_based_access": .bool(settings.access.groupBasedAccess),
-            "local_catalog_backend": .string(settings.catalog.backend.rawValue),
-            "backend_connected": .bool(connected),
-            "pre_ckan_enabled": .bool(status.preCkanEnabled),
-            "kafka_enabled": .bool(status.kafkaEnabled),
-            "jupyterlab_enabled": .bool(status.jupyterEnabled),
-            "s3_enabled": .bool(settings.storage.enabled),
-            "rexec_enabled": .bool(settings.rexec.enabled),
-            "policy_sha256": .string(policy.current.sha256),
-            "auth_api_url": .string(settings.auth.authAPIURL.absoluteString),
-            "metrics_endpoint": .string(status.metricsEndpoint),
-            "metrics_interval_seconds": .number(Double(status.metricsIntervalSeconds)),
-            "is_public": .bool(status.isPublic),
-        ]
-        if status.preCkanEnabled { body["pre_ckan_connected"] = .bool(await preCkanProbe?.connected() ?? false) }
+        var answer = EndpointStatus(
+            api_version: settings.version, organization: status.organization, ep_name: status.epName,
+            group_based_access: settings.access.groupBasedAccess, local_catalog_backend: settings.catalog.backend.rawValue,
+            backend_connected: await probe?.connected() ?? false, pre_ckan_enabled: status.preCkanEnabled, kafka_enabled: status.kafkaEnabled,
+            jupyterlab_enabled: status.jupyterEnabled, s3_enabled: settings.storage.enabled, rexec_enabled: settings.rexec.enabled,
+            policy_sha256: policy.current.sha256, auth_api_url: settings.auth.authAPIURL.absoluteString, metrics_endpoint: status.metricsEndpoint,
+            metrics_interval_seconds: status.metricsIntervalSeconds, is_public: status.isPublic)
+        if status.preCkanEnabled { answer.pre_ckan_connected = await preCkanProbe?.connected() ?? false }
         if status.kafkaEnabled {
-            body["kafka_host"] = .string(status.kafkaHost)
-            body["kafka_port"] = .number(Double(status.kafkaPort))
+            answer.kafka_host = status.kafkaHost
+            answer.kafka_port = status.kafkaPort
         }
-        if status.jupyterEnabled { body["jupyterlab_url"] = .string(status.jupyterURL) }
-        if settings.storage.enabled { body["s3_connected"] = .bool(await storageProbe?.connected() ?? false) }
-        return .object(body)
+        if status.jupyterEnabled { answer.jupyterlab_url = status.jupyterURL }
+        if settings.storage.enabled { answer.s3_connected = await storageProbe?.connected() ?? false }
+        return answer
     }
 
-    func systemMetrics() async -> JSONValue {
-        var body: [String: JSONValue] = [
-            "public_ip": .string(settings.status.publicIP ?? "unavailable: set PUBLIC_IP"),
-            "cpu": .string(await metrics.cpu()),
-            "memory": .string(metrics.memory()),
-            "disk": .string(metrics.disk()),
-            "services": await status(),
-        ]
-        if let count = try? await catalog?.datasetCount() { body["num_datasets"] = .number(Double(count)) }
-        return .object(body)
+    func systemMetrics() async -> SystemMetricsAnswer {
+        SystemMetricsAnswer(
+            public_ip: settings.status.publicIP ?? "unavailable: set PUBLIC_IP", cpu: await metrics.cpu(), memory: metrics.memory(),
+            disk: metrics.disk(), services: await status(), num_datasets: try? await catalog?.datasetCount())
     }
 
-    func kafkaDetails() -> JSONValue {
+    func kafkaDetails() -> KafkaDetails {
         let status = settings.status
-        return [
-            "kafka_host": .string(status.kafkaHost), "kafka_port": .number(Double(status.kafkaPort)),
-            "kafka_connection": .bool(status.kafkaEnabled), "kafka_prefix": .string(status.kafkaPrefix),
-            "max_streams": .number(Double(status.maxStreams)),
-        ]
+        return KafkaDetails(
+            kafka_host: status.kafkaHost, kafka_port: status.kafkaPort, kafka_connection: status.kafkaEnabled, kafka_prefix: status.kafkaPrefix,
+            max_streams: status.maxStreams)
     }
 }
 
-extension StatusRoutes {
-    static func operations(_ settings: EPSettings) -> [OpenAPIDocument.Operation] {
-        let tokenErrors: [Int: OpenAPIDocument.Operation.Response] = [
-            401: .init("Missing or invalid token", schema: OpenAPIDocument.errorDetail),
-            502: .init("Identity provider failure", schema: OpenAPIDocument.errorDetail),
-        ]
-        func operation(_ path: String, _ summary: String, extra: [Int: OpenAPIDocument.Operation.Response] = [:]) -> OpenAPIDocument.Operation {
-            .init(
-                "GET", path, summary: summary, tags: ["status"], security: .bearer,
-                responses: tokenErrors.merging([200: .init("OK", schema: OpenAPIDocument.anyObject)]) { $1 }.merging(extra) { $1 })
-        }
-        var operations: [OpenAPIDocument.Operation] = [
-            .init(
-                "GET", "/status", summary: "Redirects to /status/.", tags: ["status"], security: .bearer,
-                responses: tokenErrors.merging([
-                    200: .init("Status (when called as /status/)", schema: OpenAPIDocument.anyObject), 307: .init("Redirect to /status/"),
-                ]) { $1 }),
-            operation("/status/metrics", "CPU, memory, disk and the status object."),
-            operation("/status/kafka-details", "Kafka connection details."),
-        ]
-        if settings.status.jupyterEnabled { operations.append(operation("/status/jupyter", "The JupyterLab URL.")) }
-        if settings.rexec.enabled {
-            operations.append(
-                operation(
-                    "/status/rexec", "The rexec deployment API URL (policy: rexec read, protected).",
-                    extra: [
-                        403: .init(
-                            "Refused by the access policy (by default: outside the allowed groups or below the writer tier)",
-                            schema: OpenAPIDocument.errorDetail)
-                    ]))
-        }
-        return operations
-    }
+// MARK: Answers (upstream's keys)
+
+/// `GET /status/`: the client reads `api_version` for its version check.
+struct EndpointStatus: JSONAnswer {
+    var api_version: String
+    var organization: String
+    var ep_name: String
+    var group_based_access: Bool
+    var local_catalog_backend: String
+    var backend_connected: Bool
+    var pre_ckan_enabled: Bool
+    var kafka_enabled: Bool
+    var jupyterlab_enabled: Bool
+    var s3_enabled: Bool
+    var rexec_enabled: Bool
+    /// The access policy in force (ours).
+    var policy_sha256: String
+    var auth_api_url: String
+    var metrics_endpoint: String
+    var metrics_interval_seconds: Int
+    var is_public: Bool
+    /// With Pre-CKAN on.
+    var pre_ckan_connected: Bool?
+    /// With Kafka on.
+    var kafka_host: String?
+    var kafka_port: Int?
+    /// With JupyterLab on.
+    var jupyterlab_url: String?
+    /// With S3 on.
+    var s3_connected: Bool?
+}
+
+/// `GET /status/metrics`; `public_ip` is `PUBLIC_IP` (upstream asked api.ipify.org).
+struct SystemMetricsAnswer: JSONAnswer {
+    var public_ip: String
+    var cpu: String
+    var memory: String
+    var disk: String
+    var services: EndpointStatus
+    /// With a local catalog.
+    var num_datasets: Int?
+}
+
+struct KafkaDetails: JSONAnswer {
+    var kafka_host: String
+    var kafka_port: Int
+    var kafka_connection: Bool
+    var kafka_prefix: String
+    var max_streams: Int
+}
+
+struct JupyterDetails: JSONAnswer {
+    var jupyter_url: String
+}
+
+struct RexecDetails: JSONAnswer {
+    var deployment_api_url: String
 }

@@ -1,3 +1,4 @@
+import Access
 import AsyncHTTPClient
 import Essentials
 import Foundation

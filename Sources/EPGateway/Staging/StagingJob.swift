@@ -89,27 +89,6 @@ struct StagingJob: Codable, Sendable, Equatable {
     static func decoded(_ text: String) throws -> StagingJob { try WireJSON.decode(StagingJob.self, from: Array(text.utf8)) }
 }
 
-/// Where staging jobs are kept: the catalog's database (SQLite or PostgreSQL), so they
-/// survive restarts and several replicas share them.
-protocol StagingJobStore: Sendable {
-    func createStagingJob(_ job: StagingJob) async throws
-
-    /// Newest first; nil owner: everyone's. At most `limit`.
-    func stagingJobs(ownerSub: String?, limit: Int) async throws -> [StagingJob]
-
-    func stagingJob(_ id: String) async throws -> StagingJob?
-
-    /// Applies `change` in one transaction and returns the job as stored; nil if it is gone.
-    @discardableResult
-    func updateStagingJob(_ id: String, _ change: @escaping @Sendable (inout StagingJob) -> Void) async throws -> StagingJob?
-
-    /// The jobs still queued or running, oldest first.
-    func unfinishedStagingJobs() async throws -> [StagingJob]
-
-    /// Removes a job's record; false if there was none.
-    func deleteStagingJob(_ id: String) async throws -> Bool
-}
-
 enum StagingError: Error, APIErrorConvertible, Equatable {
     case disabled
     case invalidMethod(String)

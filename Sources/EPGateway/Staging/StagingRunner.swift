@@ -23,7 +23,7 @@ enum StagingWork: Sendable {
 ///   failed a job whose heartbeat stopped a minute ago. Shutting down stops the copies and
 ///   marks their jobs failed too; a stopped copy leaves no half file in place.
 actor StagingRunner: Service {
-    let store: any StagingJobStore
+    let store: StagingJobStore
     let maxRunning: Int
     let logger: Logger
     /// `host:pid`: which process runs a job.
@@ -65,7 +65,7 @@ actor StagingRunner: Service {
     let cleanUp: @Sendable (StagingJob) -> Void
 
     init(
-        store: any StagingJobStore, maxRunning: Int, logger: Logger, staleAfter: Duration = .seconds(60),
+        store: StagingJobStore, maxRunning: Int, logger: Logger, staleAfter: Duration = .seconds(60),
         cleanUp: @escaping @Sendable (StagingJob) -> Void = { _ in }
     ) {
         self.store = store

@@ -34,7 +34,9 @@ struct StagingSettings: Sendable, Equatable {
         defaultDescription: "every method (jupyter_copy only with STAGING_JUPYTER_URL)",
         parse: { text in
             let expected = "a JSON list of local_copy, local_symlink, direct_download, jupyter_copy"
-            guard let names = (try? JSONValue.decode(Data(text.utf8)))?.arrayValue?.map(\.stringValue) else { throw SettingRefusal(expected: expected) }
+            guard let names = (try? JSONValue.decode(Data(text.utf8)))?.arrayValue?.map(\.stringValue) else {
+                throw SettingRefusal(expected: expected)
+            }
             var methods: [StagingMethod] = []
             for name in names {
                 guard let name, let method = StagingMethod(rawValue: name) else { throw SettingRefusal(expected: expected) }

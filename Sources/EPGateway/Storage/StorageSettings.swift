@@ -37,7 +37,8 @@ struct StorageSettings: Sendable, Equatable {
 
     static let enabled = Setting<Bool>.boolean("S3_ENABLED", default: false, help: "The /s3/* routes, in front of an S3-compatible server.")
     static let endpoint = Setting<String>.text(
-        "S3_ENDPOINT", default: "localhost:9000", help: "The S3 server: host:port (MinIO's convention; S3_SECURE gives the scheme) or an http(s) URL.")
+        "S3_ENDPOINT", default: "localhost:9000", help: "The S3 server: host:port (MinIO's convention; S3_SECURE gives the scheme) or an http(s) URL."
+    )
     static let accessKey = Setting<String>.text("S3_ACCESS_KEY", default: "minioadmin", help: "The S3 access key.").secret()
     static let secretKey = Setting<String>.text("S3_SECRET_KEY", default: "minioadmin123", help: "The S3 secret key.").secret()
     static let secure = Setting<Bool>.boolean("S3_SECURE", default: false, help: "https for a host:port S3_ENDPOINT.")

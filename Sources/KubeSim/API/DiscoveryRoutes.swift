@@ -8,25 +8,30 @@ struct DiscoveryRoutes: Sendable {
     let registry: ResourceRegistry
     let version: String
 
-    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
-        router.get("version") { _, _ in versionInfo }
-        router.get("api") { _, _ in
-            JSONValue.object([
-                "kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]],
-            ])
-        }
-        router.get("apis") { _, _ in groupList }
-        router.get("openapi/v2") { _, _ in
-            JSONValue.object(["swagger": "2.0", "info": ["title": "kube-sim", "version": .string(version)], "paths": [:], "definitions": [:]])
-        }
-        router.get("openapi/v3") { _, _ in openAPIv3Root }
-        router.get("openapi/v3/**") { request, _ in
-            let groupVersion = String(request.uri.path.dropFirst("/openapi/v3/".count))
-            guard let document = openAPIv3(groupVersion: groupVersion) else {
-                return KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource").response
-            }
-            return document.response()
-        }
+    var routes: [Route<BasicServiceRequestContext>] {
+        typealias API = Route<BasicServiceRequestContext>
+        return [
+            API.get("/version", "The server's version.", access: .kubernetesAPI).tags("discovery").handle { _ in versionInfo },
+            API.get("/api", "The core API's versions.", access: .kubernetesAPI).tags("discovery").handle { _ in
+                JSONValue.object([
+                    "kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]],
+                ])
+            },
+            API.get("/apis", "The API groups.", access: .kubernetesAPI).tags("discovery").handle { _ in groupList },
+            API.get("/openapi/v2", "A minimal OpenAPI v2 document.", access: .kubernetesAPI).tags("discovery").handle { _ in
+                JSONValue.object(["swagger": "2.0", "info": ["title": "kube-sim", "version": .string(version)], "paths": [:], "definitions": [:]])
+            },
+            API.get("/openapi/v3", "The OpenAPI v3 documents' index.", access: .kubernetesAPI).tags("discovery").handle { _ in openAPIv3Root },
+            API.get("/openapi/v3/**", "One group version's OpenAPI v3 document.", access: .kubernetesAPI).tags("discovery")
+                .documented(as: "/openapi/v3/api/v1", "/openapi/v3/apis/{group}/{version}")
+                .handleRequest { request, _ in
+                    let groupVersion = String(request.uri.path.dropFirst("/openapi/v3/".count))
+                    guard let document = openAPIv3(groupVersion: groupVersion) else {
+                        return KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource").response
+                    }
+                    return document.response()
+                },
+        ]
     }
 
     var versionInfo: JSONValue {

@@ -19,16 +19,23 @@ struct ResourceRoutes: Sendable {
     /// What RoleBindings grant when access control is on.
     var bindings: RoleBindings { RoleBindings(store: store, registry: registry) }
 
-    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
-        for root in ["api", "apis"] {
-            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-                router.on("\(root)/**", method: method) { request, context in
-                    do {
-                        return try await handle(request, context: context)
-                    } catch let status as KubeStatus {
-                        return status.response
+    /// Every resource route of the core API and the groups, by method; one handler reads the path.
+    var routes: [Route<BasicServiceRequestContext>] {
+        ["api", "apis"].flatMap { root in
+            [HTTPRequest.Method.get, .post, .put, .patch, .delete].map { method in
+                Route<BasicServiceRequestContext>.on(method, "/\(root)/**", "Kubernetes resources (\(method.rawValue)).", access: .kubernetesAPI)
+                    .tags("resources").body(RawBody.self)
+                    .documented(
+                        as: root == "api"
+                            ? "/api/v1/namespaces/{namespace}/{resource}/{name}" : "/apis/{group}/{version}/namespaces/{namespace}/{resource}/{name}"
+                    )
+                    .handleRequest { request, context in
+                        do {
+                            return try await handle(request, context: context)
+                        } catch let status as KubeStatus {
+                            return status.response
+                        }
                     }
-                }
             }
         }
     }

@@ -22,52 +22,64 @@ struct SimulationControlRoutes: Sendable {
     let access: AccessControl?
     let faults: APIFaults
 
-    func register(on router: some RouterMethods<BasicServiceRequestContext>) {
-        router.get("_sim/state") { _, _ in
-            JSONValue.object(["openWatches": .number(Double(await store.openWatches)), "resourceVersion": .string(String(await store.revision))])
-        }
-        router.get("_sim/access") { _, _ in
-            JSONValue.object([
-                "enabled": .bool(access != nil),
-                "decisions": .array(
-                    (access?.decisions ?? []).map { decision in
-                        [
-                            "user": .string(decision.user), "verb": .string(decision.verb), "group": .string(decision.group),
-                            "resource": .string(decision.resource), "namespace": decision.namespace.map(JSONValue.string) ?? .null,
-                            "allowed": .bool(decision.allowed),
-                        ]
-                    }),
-            ])
-        }
-        router.post("_sim/watches/drop") { request, _ in
-            let expire = QueryParameters(request.uri)["expire"] == "true"
-            await store.beginWatchOutage()
-            await store.endWatchOutage(expired: expire)
-            return Response(status: .noContent)
-        }
-        router.post("_sim/faults") { request, context in
-            let wanted = try await request.decode(as: APIFaults.Faults.self, context: context)
-            await faults.set(wanted)
-            return Response(status: .noContent)
-        }
-        router.post("_sim/faults/reset") { _, _ in
-            await faults.reset()
-            return Response(status: .noContent)
-        }
-        router.put("_sim/namespaces/:namespace/pods/:name/files") { request, context in
-            guard let path = QueryParameters(request.uri)["path"], path.hasPrefix("/") else {
-                return KubeStatus.badRequest("query parameter path must be an absolute file path").response
-            }
-            let contents = try await Self.text(request)
-            await pods.setFile(
-                namespace: try context.parameters.require("namespace"), name: try context.parameters.require("name"), path: path, contents: contents)
-            return Response(status: .noContent)
-        }
-        router.post("_sim/namespaces/:namespace/pods/:name/logs") { request, context in
-            let text = try await Self.text(request)
-            await pods.appendLog(namespace: try context.parameters.require("namespace"), name: try context.parameters.require("name"), text)
-            return Response(status: .noContent)
-        }
+    var routes: [Route<BasicServiceRequestContext>] {
+        typealias Sim = Route<BasicServiceRequestContext>
+        let noContent = Response(status: .noContent)
+        return [
+            Sim.get("/_sim/state", "Open watches and the current resourceVersion.", access: .kubernetesAPI).tags("simulation").handle { _ in
+                JSONValue.object(["openWatches": .number(Double(await store.openWatches)), "resourceVersion": .string(String(await store.revision))])
+            },
+            Sim.get("/_sim/access", "Access control's decisions so far.", access: .kubernetesAPI).tags("simulation").handle { _ in
+                JSONValue.object([
+                    "enabled": .bool(access != nil),
+                    "decisions": .array(
+                        (access?.decisions ?? []).map { decision in
+                            [
+                                "user": .string(decision.user), "verb": .string(decision.verb), "group": .string(decision.group),
+                                "resource": .string(decision.resource), "namespace": decision.namespace.map(JSONValue.string) ?? .null,
+                                "allowed": .bool(decision.allowed),
+                            ]
+                        }),
+                ])
+            },
+            Sim.post("/_sim/watches/drop", "End every open watch (with expire=true, as 410s after compacting the history).", access: .kubernetesAPI)
+                .tags("simulation").parameter("expire", schema: JSONSchema.boolean)
+                .handleRequest { request, _ in
+                    let expire = QueryParameters(request.uri)["expire"] == "true"
+                    await store.beginWatchOutage()
+                    await store.endWatchOutage(expired: expire)
+                    return noContent
+                },
+            Sim.post("/_sim/faults", "Inject API faults: status, delay, hold, per method.", access: .kubernetesAPI).tags("simulation")
+                .body(RawBody.self).responds(204, "Set")
+                .handleRequest { request, context in
+                    await faults.set(try await request.decode(as: APIFaults.Faults.self, context: context))
+                    return noContent
+                },
+            Sim.post("/_sim/faults/reset", "Clear the injected faults.", access: .kubernetesAPI).tags("simulation").handle { _ in
+                await faults.reset()
+                return noContent
+            },
+            Sim.put("/_sim/namespaces/{namespace}/pods/{name}/files", "Write a file into a simulated pod.", access: .kubernetesAPI)
+                .tags("simulation").parameter("path", required: true).body(RawBody.self)
+                .handleRequest { request, context in
+                    guard let path = QueryParameters(request.uri)["path"], path.hasPrefix("/") else {
+                        return KubeStatus.badRequest("query parameter path must be an absolute file path").response
+                    }
+                    let contents = try await Self.text(request)
+                    await pods.setFile(
+                        namespace: try context.parameters.require("namespace"), name: try context.parameters.require("name"), path: path,
+                        contents: contents)
+                    return noContent
+                },
+            Sim.post("/_sim/namespaces/{namespace}/pods/{name}/logs", "Append to a simulated pod's log.", access: .kubernetesAPI)
+                .tags("simulation").body(RawBody.self)
+                .handleRequest { request, context in
+                    let text = try await Self.text(request)
+                    await pods.appendLog(namespace: try context.parameters.require("namespace"), name: try context.parameters.require("name"), text)
+                    return noContent
+                },
+        ]
     }
 
     static func text(_ request: Request) async throws -> String {

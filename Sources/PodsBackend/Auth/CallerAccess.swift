@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Hummingbird
 import HummingbirdAuth
@@ -13,11 +14,11 @@ struct CallerAccess: Sendable {
     let authenticator: CallerAuthenticator
     let policy: PolicyEnforcer
 
-    /// `plainTextRefusal`: upstream's `get_podip_owner` answers plain text, so does its 403.
-    func guarding(_ binding: PolicyBinding, plainTextRefusal: Bool = false) -> RouteGuard<PodsRequestContext> {
-        RouteGuard(
-            level: .policy(binding),
-            middleware: [Authenticate(authenticator: authenticator), Decide(access: self, binding: binding, plainText: plainTextRefusal)])
+    /// The middleware enforcing a route's access; a plain-text refusal where upstream's route
+    /// answered text (`get_podip_owner`).
+    func middleware(for access: PolicyAccess) -> [any MiddlewareProtocol<Request, Response, PodsRequestContext>] {
+        guard let binding = access.binding else { return [] }
+        return [Authenticate(authenticator: authenticator), Decide(access: self, binding: binding, plainText: access.plainTextRefusal)]
     }
 
     /// Throws a 403 naming the entity and operation unless `caller` may act on `object`.

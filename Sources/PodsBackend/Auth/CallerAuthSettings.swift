@@ -55,13 +55,15 @@ struct CallerAuthSettings: Sendable {
     }
     static let siloSecret = secrets("siloSecret", help: "Silo secrets (comma-separated: several during a rotation), at least 16 characters each.")
     static let siloSecretFile = secretFile("siloSecretFile", help: "A file of silo secrets, one a line (a mounted Secret).")
-    static let adminSecret = secrets("adminSecret", help: "The admin credential for delete_all_user and clean_all_unused; without one they answer 403.")
+    static let adminSecret = secrets(
+        "adminSecret", help: "The admin credential for delete_all_user and clean_all_unused; without one they answer 403.")
     static let adminSecretFile = secretFile("adminSecretFile", help: "A file of admin secrets, one a line.")
     static let hmacMaxSkew = PodsSettings.key("hmacMaxSkew") {
         .goDuration($0, default: "5m", help: "How far a signed request's timestamp may be from this clock.")
     }
     static let idpUserField = PodsSettings.key("idpUserField") {
-        Setting<IdPUserField>.choice($0, default: .username, help: "The token's field that is the ScienceData user id in idp mode (with AUTH_API_URL).")
+        Setting<IdPUserField>.choice(
+            $0, default: .username, help: "The token's field that is the ScienceData user id in idp mode (with AUTH_API_URL).")
     }
 
     static let settings = SettingGroup(
@@ -87,7 +89,9 @@ struct CallerAuthSettings: Sendable {
     /// Secrets given inline, comma-separated; each at least ``minimumSecretLength`` characters.
     private static func secrets(_ key: String, help: String) -> Setting<[String]> {
         PodsSettings.key(key) {
-            Setting<[String]>($0, help: help, accepts: "comma-separated secrets", defaultDescription: "none", parse: { try checked(SettingText.list($0)) }) {
+            Setting<[String]>(
+                $0, help: help, accepts: "comma-separated secrets", defaultDescription: "none", parse: { try checked(SettingText.list($0)) }
+            ) {
                 _ in []
             }.secret()
         }

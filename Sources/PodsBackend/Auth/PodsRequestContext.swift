@@ -1,10 +1,14 @@
+import Access
 import Hummingbird
 import HummingbirdAuth
+import Identity
 import ServiceKit
 
 /// The pods backend's request context: the shared fields plus the ``Caller`` its route
 /// group's ``CallerAccess`` verified.
 struct PodsRequestContext: ServiceRequestContext, AuthRequestContext {
+    typealias Access = PolicyAccess
+
     var coreContext: CoreRequestContextStorage
     var serviceStorage: ServiceContextStorage
     var identity: Caller?

@@ -5,7 +5,7 @@ import ServiceKit
 
 /// Everything the pods backend reads: upstream's config.yaml keys (docs/specs/pods-backend.md
 /// §7), each overridable by `BACKEND_<KEY>`, plus our own keys for what upstream lacked
-/// (caller authentication, proxies, manifest limits, pod policy). README's pods backend
+/// (caller authentication, proxies, manifest limits, pod policy). docs/configuration.md
 /// section lists them all.
 struct PodsSettings: Sendable {
     // Upstream's keys.
@@ -108,7 +108,8 @@ struct PodsSettings: Sendable {
         Setting<[String: String]>(
             $0, help: "HOME_SERVER_HOSTNAME by silo address: a list of {hostname, address}, or hostname=address pairs separated by commas.",
             accepts: "JSON list or hostname=address pairs", defaultDescription: "silo7.sciencedata.dk → 10.0.0.20, silo1.sciencedata.dk → 10.0.0.14",
-            parse: { text in try PodsSettings.parseHostnames(text) }, fallback: { _ in try PodsSettings.parseHostnames(PodsSettings.defaultHostnames) })
+            parse: { text in try PodsSettings.parseHostnames(text) },
+            fallback: { _ in try PodsSettings.parseHostnames(PodsSettings.defaultHostnames) })
     }
     static let trustedProxies = key("trustedProxies") {
         Setting<[IPAddressRange]>(

@@ -1,6 +1,8 @@
+import AccessPolicy
 import Essentials
 import Foundation
 import Hummingbird
+import Identity
 import Kubernetes
 import ServiceKit
 
@@ -9,17 +11,27 @@ import ServiceKit
 /// are not being deleted count (a finished pod keeps its IP, which another pod may now use,
 /// docs/specs/pods-backend.md W5). It is `pod read` of every user's pods (mode protected),
 /// which the default policy leaves to silos and the admin: the answer maps addresses to users.
-struct AddressRoutes: Sendable {
+struct AddressRoutes: ServiceFeature {
     let cluster: PodsCluster
     let podSubnet: IPAddressRange
     let lookupWindow: Duration
     /// Answers at once when the watch-fed copy knows the address.
     var cache: PodsCache?
 
-    var collection: RouteCollection<PodsRequestContext> {
-        let routes = RouteCollection(context: PodsRequestContext.self)
-        routes.get("get_podip_owner") { request, _ in await owner(request) }
-        return routes
+    /// Upstream's silo clients read this route's refusals as text: empty, as its answers.
+    var routes: [Route<PodsRequestContext>] {
+        let text = "text/plain"
+        return [
+            Route.get(
+                "/get_podip_owner", "The owner of the Running pod with this IP (empty when none); silos and admins only.",
+                access: .policy(PolicyBinding(.pod, .read, .fixed(.protected)), plainTextRefusal: true)
+            ).tags("silo").parameter("ip", required: true)
+                .answers(200, "The owner's user id, or empty", schema: JSONSchema.string, contentType: text)
+                .responds(400, "Missing ip, not an IP, or outside podSubnetCidr", schema: JSONSchema.string, contentType: text)
+                .responds(401, "No or invalid credential")
+                .responds(403, "Neither a silo nor an admin (empty)", schema: JSONSchema.string, contentType: text)
+                .handleRequest { request, _ in await owner(request) }
+        ]
     }
 
     func owner(_ request: Request) async -> Response {

@@ -1,3 +1,5 @@
+import Access
+import AccessPolicy
 import Essentials
 import Foundation
 import Hummingbird
@@ -8,7 +10,7 @@ import ServiceKit
 /// `delete_all_user` and `clean_all_unused`: operator tools, which upstream let anybody call
 /// (docs/specs/pods-backend.md W7). Both are `pod delete` of every user's pods (mode
 /// protected), which the default policy leaves to the admin credential (`X-Backend-Admin-Secret`).
-struct AdminRoutes: Sendable {
+struct AdminRoutes: ServiceFeature {
     let cluster: PodsCluster
     let storage: UserStorage
     let companions: PodCompanions
@@ -16,13 +18,18 @@ struct AdminRoutes: Sendable {
     let address: CallerAddress
     let timeoutDelete: Duration
 
-    var collection: RouteCollection<PodsRequestContext> {
-        let routes = RouteCollection(context: PodsRequestContext.self)
-        PodsAnswer.post(routes, "delete_all_user", defaults: ["deleted": false], address: address, deleteAll)
-        routes.post("clean_all_unused") { _, context in
-            try await PodsAnswer.answer(defaults: [:], context: context) { try await cleanAll() }
-        }
-        return routes
+    var routes: [Route<PodsRequestContext>] {
+        let everyUsersPods = PolicyAccess.policy(.pod, .delete, .fixed(.protected))
+        return [
+            PodsAnswer.route(
+                "/delete_all_user", "Admin: delete every pod of a user and their storage, and wait.", access: everyUsersPods,
+                body: PodsWire.UserBody.self, answer: PodsWire.Deleted.self, failure: "Invalid user_id", defaults: ["deleted": false],
+                address: address, tags: "admin", deleteAll),
+            PodsAnswer.route(
+                "/clean_all_unused", "Admin: remove companions of vanished pods, failed pods and unused storage.", access: everyUsersPods,
+                body: JSONValue.self, answer: JSONValue.self, failure: "Never", defaults: [:], address: address, tags: "admin"
+            ) { _ in try await cleanAll() },
+        ]
     }
 
     /// Every pod of the user and their storage; `deleted` once all are gone (within

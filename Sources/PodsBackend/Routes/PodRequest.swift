@@ -1,6 +1,9 @@
+import Access
+import AccessPolicy
 import Essentials
 import HTTPTypes
 import Hummingbird
+import Identity
 import Kubernetes
 import Logging
 import ServiceKit
@@ -79,13 +82,21 @@ struct PodsError: Error, Sendable, APIErrorConvertible {
 /// status with the route's default body plus `detail`. Unexpected failures (Kubernetes
 /// calls) are logged and mapped by ``PodsError/kubernetes(_:)``.
 enum PodsAnswer {
-    /// `POST /<path>` answered with `work` on the request (caller verified by the route
-    /// group), the pods way (see ``answer(defaults:context:_:)``).
-    static func post(
-        _ routes: RouteCollection<PodsRequestContext>, _ path: RouterPath, defaults: [String: JSONValue], address: CallerAddress,
+    /// `POST /<path>`, declared with its body's and answer's wire types (``PodsWire``),
+    /// answered with `work` on the request (caller verified by the route's access), the pods
+    /// way (see ``answer(defaults:context:_:)``).
+    static func route<Body: Decodable, Answer: Decodable>(
+        _ path: String, _ summary: String, access: PolicyAccess, body: Body.Type, answer answerType: Answer.Type, failure: String,
+        defaults: [String: JSONValue], address: CallerAddress, also: [Int: String] = [:], tags: String = "pods",
         _ work: @escaping @Sendable (PodRequest) async throws -> JSONValue
-    ) {
-        routes.post(path) { request, context in
+    ) -> Route<PodsRequestContext> {
+        var builder = Route<PodsRequestContext>.post(path, summary, access: access).tags(tags).body(RawBody.self)
+            .documentedBody(JSONSchema.of(Body.self))
+            .answers(200, "Done", schema: JSONSchema.of(Answer.self))
+            .responds(400, failure + " (the route's usual body, with detail)", schema: JSONSchema.anyObject)
+            .responds(502, "The Kubernetes API or identity provider is unavailable", schema: JSONSchema.anyObject)
+        for (status, description) in also { builder = builder.responds(status, description) }
+        return builder.handleRequest { request, context in
             let call = try await PodRequest(request, context: context, address: address)
             return try await answer(defaults: defaults, context: context) { try await work(call) }
         }

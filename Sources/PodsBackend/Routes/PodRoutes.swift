@@ -1,14 +1,18 @@
+import Access
+import AccessPolicy
 import Essentials
 import Foundation
 import Hummingbird
+import Identity
 import Kubernetes
 import Logging
 import ServiceKit
+import ServiceLifecycle
 
 /// The frontend's routes (docs/specs/pods-backend.md §2.2, §11.1): list, create and delete a
 /// user's pods and wait for either to finish, plus a user's pod logs and a token refresh.
 /// Answers keep upstream's keys and its 200/400 split; failures add a `detail`.
-struct PodRoutes: Sendable {
+struct PodRoutes: ServiceFeature {
     let settings: PodsSettings
     let cluster: PodsCluster
     let tokens: PodTokens
@@ -20,44 +24,63 @@ struct PodRoutes: Sendable {
     /// The watch-fed copy the reads use when it is current (nil: read live).
     var cache: PodsCache?
 
-    /// `pod read` of the body's user's pods: list, wait, logs. Each route asks the policy
-    /// once it has read `user_id` (``PodRequest/user(_:)``).
-    var readRoutes: RouteCollection<PodsRequestContext> {
-        let routes = RouteCollection(context: PodsRequestContext.self)
-        route(routes, "get_pods", defaults: [:], getPods)
-        route(routes, "watch_create_pod", defaults: ["ready": false], watchCreate)
-        route(routes, "watch_delete_pod", defaults: ["deleted": true], watchDelete)
-        route(routes, "get_pod_logs", defaults: ["logs": ""], logs)
-        return routes
+    /// Ready once the API server answers and the watch-fed copy has listed once.
+    var readinessChecks: [ReadinessCheck] {
+        let (cluster, cache) = (self.cluster, self.cache)
+        return [
+            ReadinessCheck(name: "kubernetes") { _ = try await cluster.client.list(.pods, namespace: cluster.namespace, limit: 1) },
+            ReadinessCheck(name: "pods_cache") {
+                guard cache?.hasSynced ?? true else { throw PodsError(status: .serviceUnavailable, detail: "the pod cache has not synced yet") }
+            },
+        ]
     }
 
-    /// `pod create`.
-    var createRoutes: RouteCollection<PodsRequestContext> {
-        let routes = RouteCollection(context: PodsRequestContext.self)
-        route(routes, "create_pod", defaults: ["pod_name": ""], createPod)
-        return routes
+    /// The watches that feed the copy, and the sweep (unfinished work, expired pods).
+    var services: [any Service] {
+        (cache.map { [PodsCache.Runner(cache: $0)] } ?? []) + [PodSweeper(lifecycle: lifecycle, interval: settings.sweepInterval)]
     }
 
-    /// `pod update`: new tokens for a running pod; a later expiry.
-    var updateRoutes: RouteCollection<PodsRequestContext> {
-        let routes = RouteCollection(context: PodsRequestContext.self)
-        route(routes, "refresh_tokens", defaults: ["tokens": .object([:])], refreshTokens)
-        route(routes, "extend_pod", defaults: ["pod_name": "", "expires_at": .null], extendPod)
-        return routes
-    }
-
-    /// `pod delete`.
-    var deleteRoutes: RouteCollection<PodsRequestContext> {
-        let routes = RouteCollection(context: PodsRequestContext.self)
-        route(routes, "delete_pod", defaults: ["requested": false], deletePod)
-        return routes
-    }
-
-    private func route(
-        _ routes: RouteCollection<PodsRequestContext>, _ path: RouterPath, defaults: [String: JSONValue],
-        _ work: @escaping @Sendable (PodRequest) async throws -> JSONValue
-    ) {
-        PodsAnswer.post(routes, path, defaults: defaults, address: address, work)
+    /// The body's user's pods: each route asks the policy once it has read `user_id`
+    /// (``PodRequest/user(_:)``). Reads are `pod read`; creating, `pod create`; new tokens and
+    /// a later expiry, `pod update`; deleting, `pod delete`.
+    var routes: [Route<PodsRequestContext>] {
+        typealias Wire = PodsWire
+        func access(_ operation: PolicyOperation) -> PolicyAccess { .policy(.pod, operation, .inHandler(.private)) }
+        return [
+            PodsAnswer.route(
+                "/get_pods", "The user's pods (null when there are none).", access: access(.read), body: Wire.UserBody.self,
+                answer: [Wire.PodInfoAnswer]?.self, failure: "Invalid user_id", defaults: [:], address: address, getPods),
+            PodsAnswer.route(
+                "/watch_create_pod", "Wait until the creation ends; ready is false for unknown or other users' pods.", access: access(.read),
+                body: Wire.PodBody.self, answer: Wire.Ready.self, failure: "Never (always 200)", defaults: ["ready": false], address: address,
+                watchCreate),
+            PodsAnswer.route(
+                "/watch_delete_pod", "Wait until the pod is gone; deleted is true for unknown or other users' pods.", access: access(.read),
+                body: Wire.PodBody.self, answer: Wire.Deleted.self, failure: "Never (always 200)", defaults: ["deleted": true], address: address,
+                watchDelete),
+            PodsAnswer.route(
+                "/get_pod_logs", "A user's own pod's log.", access: access(.read), body: Wire.LogsBody.self, answer: Wire.Logs.self,
+                failure: "Invalid user_id", defaults: ["logs": ""], address: address, also: [404: "No such pod of this user: {detail, logs: \"\"}"],
+                logs),
+            PodsAnswer.route(
+                "/create_pod", "Create a pod from a whitelisted manifest; start jobs continue in the background.", access: access(.create),
+                body: Wire.CreateBody.self, answer: Wire.PodName.self, failure: "Refused: {pod_name: \"\", detail}", defaults: ["pod_name": ""],
+                address: address, createPod),
+            PodsAnswer.route(
+                "/refresh_tokens", "Read a ready pod's tokens again (/tmp/<key> for each copy-token key).", access: access(.update),
+                body: Wire.PodBody.self, answer: Wire.Tokens.self, failure: "Invalid user_id", defaults: ["tokens": .object([:])],
+                address: address, also: [404: "No such pod of this user: {detail, tokens: {}}"], refreshTokens),
+            PodsAnswer.route(
+                "/extend_pod",
+                "Push a pod's expiry to now + duration (30d, 12h, 1d12h), at most now + POD_MAX_LIFETIME, never earlier; the owner or an admin.",
+                access: access(.update), body: Wire.ExtendBody.self, answer: Wire.Extended.self, failure: "Invalid duration",
+                defaults: ["pod_name": "", "expires_at": .null], address: address,
+                also: [404: "No such pod of this user", 409: "The pod expired, is being deleted, or kept changing"], extendPod),
+            PodsAnswer.route(
+                "/delete_pod", "Delete one of the user's pods (storage follows with the last pod, in the background).", access: access(.delete),
+                body: Wire.PodBody.self, answer: Wire.Requested.self, failure: "Not found, not owned or already deleting",
+                defaults: ["requested": false], address: address, deletePod),
+        ]
     }
 
     // MARK: get_pods

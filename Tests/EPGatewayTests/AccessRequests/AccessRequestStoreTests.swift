@@ -14,8 +14,8 @@ struct AccessRequestStoreTests {
             createdAt: String(format: "2026-12-02T10:00:%02dZ", second))
     }
 
-    static func store(_ catalog: any CatalogStore) throws -> any AccessRequestStore {
-        try #require(catalog as? any AccessRequestStore)
+    static func store(_ catalog: any CatalogStore) throws -> AccessRequestStore {
+        AccessRequestStore(database: try #require(catalog as? any DocumentDatabase))
     }
 
     @Test("twenty concurrent requests of one user: one is stored, nineteen are told one is pending", arguments: CatalogBackendUnderTest.available)
@@ -26,7 +26,7 @@ struct AccessRequestStoreTests {
                 for index in 0..<20 {
                     group.addTask {
                         do {
-                            try await store.createAccessRequest(Self.request("r\(index)", user: "alice", at: index))
+                            try await store.create(Self.request("r\(index)", user: "alice", at: index))
                             return "stored"
                         } catch let error as AccessRequestError {
                             return error == .pendingExists ? "pending" : "other: \(error)"
@@ -38,9 +38,9 @@ struct AccessRequestStoreTests {
                 return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
             }
             #expect(outcomes == ["stored": 1, "pending": 19])
-            #expect(try await store.accessRequests(status: .pending).count == 1)
+            #expect(try await store.requests(status: .pending).count == 1)
             // Another user is not affected.
-            try await store.createAccessRequest(Self.request("bob-1", user: "bob", at: 30))
+            try await store.create(Self.request("bob-1", user: "bob", at: 30))
         }
     }
 
@@ -50,31 +50,31 @@ struct AccessRequestStoreTests {
     func decisions(backend: CatalogBackendUnderTest) async throws {
         try await ScratchCatalog.with(backend) { catalog, _ in
             let store = try Self.store(catalog)
-            try await store.createAccessRequest(Self.request("a1", user: "alice", at: 2))
-            try await store.createAccessRequest(Self.request("b1", user: "bob", at: 1))
-            let approved = try await store.updatePendingAccessRequest("a1") { request in
+            try await store.create(Self.request("a1", user: "alice", at: 2))
+            try await store.create(Self.request("b1", user: "bob", at: 1))
+            let approved = try await store.updatePending("a1") { request in
                 request.status = .approved
                 request.grantType = .writer
             }
             #expect(approved.status == .approved && approved.grantType == .writer)
             await #expect(throws: AccessRequestError.notPending(.approved)) {
-                _ = try await store.updatePendingAccessRequest("a1") { $0.status = .rejected }
+                _ = try await store.updatePending("a1") { $0.status = .rejected }
             }
-            await #expect(throws: AccessRequestError.notFound) { _ = try await store.updatePendingAccessRequest("nope") { _ in } }
+            await #expect(throws: AccessRequestError.notFound) { _ = try await store.updatePending("nope") { _ in } }
             // A change that throws leaves the request as it was.
             struct Refused: Error {}
             await #expect(throws: (any Error).self) {
-                _ = try await store.updatePendingAccessRequest("b1") { request in
+                _ = try await store.updatePending("b1") { request in
                     request.status = .rejected
                     throw Refused()
                 }
             }
-            #expect(try await store.accessRequest("b1")?.status == .pending)
-            try await store.createAccessRequest(Self.request("a2", user: "alice", at: 3))
-            #expect(try await store.accessRequests(status: .pending).map(\.id) == ["b1", "a2"])
-            #expect(try await store.accessRequests(status: .approved).map(\.id) == ["a1"])
-            #expect(try await store.accessRequests(status: nil).map(\.id) == ["b1", "a1", "a2"])
-            #expect(try await store.accessRequest("a1") == approved)
+            #expect(try await store.request("b1")?.status == .pending)
+            try await store.create(Self.request("a2", user: "alice", at: 3))
+            #expect(try await store.requests(status: .pending).map(\.id) == ["b1", "a2"])
+            #expect(try await store.requests(status: .approved).map(\.id) == ["a1"])
+            #expect(try await store.requests(status: nil).map(\.id) == ["b1", "a1", "a2"])
+            #expect(try await store.request("a1") == approved)
         }
     }
 }

@@ -53,7 +53,7 @@ struct RegisteredServiceTests {
         let service = try #require(RegisteredService(Self.dataset()))
         #expect(ServiceProxy.target(service, path: "", query: "") == "http://svc.lab:8080/api")
         #expect(ServiceProxy.target(service, path: "a%20b//c/", query: "x=1&y=%2F") == "http://svc.lab:8080/api/a%20b//c/?x=1&y=%2F")
-        #expect(ServiceRoutes.subpath("/services/redirect/echo", name: "echo") == "")
-        #expect(ServiceRoutes.subpath("/services/redirect/echo/a%20b//c/", name: "echo") == "a%20b//c/")
+        #expect(RegisteredServiceRoutes.subpath("/services/redirect/echo", name: "echo") == "")
+        #expect(RegisteredServiceRoutes.subpath("/services/redirect/echo/a%20b//c/", name: "echo") == "a%20b//c/")
     }
 }

@@ -14,8 +14,8 @@ import Testing
 struct StagingJobTests {
     static let logger = Logger(label: "staging-test")
 
-    static func store(_ catalog: any CatalogStore) throws -> any StagingJobStore {
-        try #require(catalog as? any StagingJobStore)
+    static func store(_ catalog: any CatalogStore) throws -> StagingJobStore {
+        StagingJobStore(database: try #require(catalog as? any DocumentDatabase))
     }
 
     static func folder() throws -> URL {

@@ -1,3 +1,4 @@
+import Access
 import Essentials
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Foundation
@@ -27,8 +28,9 @@ struct ActionRoutes: Sendable {
         var version: String
     }
 
-    static let binding = PolicyBinding(.dataset, .read, .inHandler(.public))
-    static let tokens: [TokenSource] = [.bearerHeader, .plainAuthorizationHeader, .header("X-CKAN-API-Key")]
+    /// Each action asks the policy about what it touches; the route's own binding is the read.
+    static let access = PolicyAccess.policy(
+        .dataset, .read, .inHandler(.public), tokens: [.bearerHeader, .plainAuthorizationHeader, .header("X-CKAN-API-Key")])
     /// Under a root path `/ep`, `/ep/api/3/action/x` reaches the router as `/3/action/x` (the
     /// `/ep/api` prefix is removed first), so the short forms are routes too.
     static let paths = ["api/3/action/{action}", "api/action/{action}", "3/action/{action}", "action/{action}"]
@@ -64,13 +66,50 @@ struct ActionRoutes: Sendable {
         }
     }
 
-    var collection: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        for path in Self.paths {
-            routes.get(RouterPath(path)) { request, context in try await handle(request, context: context) }
-            routes.post(RouterPath(path)) { request, context in try await handle(request, context: context) }
+    /// GET with the data dictionary as query parameters, POST with it as a JSON object; every
+    /// failure in CKAN's envelope (``ActionEnvelope/Middleware``). The last two paths are the same
+    /// routes for an endpoint whose ROOT_PATH is `/api` (a proxy strips it before CKAN's own
+    /// `/api/...` reaches us).
+    var routes: [Route<IdentityRequestContext>] {
+        let failure = JSONSchema.object(
+            [
+                "help": JSONSchema.string, "success": JSONSchema.boolean,
+                "error": JSONSchema.object(["__type": JSONSchema.string], required: ["__type"]),
+            ],
+            required: ["help", "success", "error"])
+        let envelope = JSONSchema.object(
+            ["help": JSONSchema.string, "success": JSONSchema.boolean, "result": [:]], required: ["help", "success", "result"])
+        func declare(_ builder: RouteBuilder<IdentityRequestContext, NoQuery, NoBody>) -> RouteBuilder<IdentityRequestContext, NoQuery, NoBody> {
+            builder.tags("ckan").before(ActionEnvelope.Middleware())
+                .parameter(
+                    "action", in: "path", required: true, schema: ["type": "string", "enum": .array(Action.allCases.map { .string($0.rawValue) })]
+                )
+                .answers(200, "The action's result in CKAN's envelope", schema: envelope)
+                .responds(400, "Unknown action, a write over GET, or a body that is not a JSON object", schema: failure)
+                .responds(403, "Authorization Error: no token, a refused token, or refused by the access policy", schema: failure)
+                .responds(404, "Not Found Error (also a private dataset the caller may not read)", schema: failure)
+                .responds(409, "Validation Error or Search Query Error", schema: failure)
+                .responds(502, "Identity provider failure", schema: failure).responds(503, "The catalog database is unavailable", schema: failure)
         }
-        return routes
+        return Self.paths.flatMap { path in
+            [
+                declare(
+                    Route.get(
+                        "/" + path,
+                        "A CKAN read action (status_show, package_search, package_show, package_list, organization_list, organization_show, "
+                            + "resource_show); each asks the access policy about what it reads.", access: Self.access)
+                ).parameter("id").parameter("q").parameter("fq").parameter("sort").parameter("rows").parameter("start")
+                    .parameter("include_private").parameter("limit").parameter("offset").parameter("all_fields").parameter("include_datasets")
+                    .handleRequest { request, context in try await handle(request, context: context) },
+                declare(
+                    Route.post(
+                        "/" + path,
+                        "A CKAN action with its data dictionary as JSON; writes (package_create, package_patch, package_update, "
+                            + "package_delete, resource_create, organization_create) take POST only and a token.", access: Self.access)
+                ).documentedBody(JSONSchema.anyObject, required: false)
+                    .handleRequest { request, context in try await handle(request, context: context) },
+            ]
+        }
     }
 
     func handle(_ request: Request, context: IdentityRequestContext) async throws -> Response {

@@ -18,10 +18,12 @@ struct RemoteCatalogSettings: Sendable, Equatable {
     var timeout: Duration
 
     static let timeout = Setting<Int>.integer(
-        "CKAN_TIMEOUT_SECONDS", default: 30, range: 1...600, help: "One action's whole time at a remote catalog (CKAN, Pre-CKAN, the global catalog).")
+        "CKAN_TIMEOUT_SECONDS", default: 30, range: 1...600, help: "One action's whole time at a remote catalog (CKAN, Pre-CKAN, the global catalog)."
+    )
 
     static func load(
-        url urlSetting: Setting<String?>, apiKey: Setting<String?>?, verify: Setting<Bool>, label: String, key: String, from source: ConfigurationSource,
+        url urlSetting: Setting<String?>, apiKey: Setting<String?>?, verify: Setting<Bool>, label: String, key: String,
+        from source: ConfigurationSource,
         default defaultURL: String? = nil
     ) throws -> RemoteCatalogSettings? {
         guard var url = try source.value(urlSetting) ?? defaultURL, !url.isEmpty else { return nil }

@@ -28,46 +28,44 @@ struct AdvancedSearch: Sendable {
         case range(Date?, Date?)
     }
 
-    init(_ body: [String: JSONValue]) throws {
-        func text(_ field: String) throws -> String? {
-            switch body[field] {
-            case nil, .null: return nil
-            case .string(let value): return value.isEmpty ? nil : value
-            default: throw APIError.validation("Input should be a valid string", field: field)
+    /// The body as clients send it (empty texts count as not given).
+    struct Body: JSONRequest {
+        var dataset_name: String?
+        var dataset_title: String?
+        var owner_org: String?
+        var dataset_description: String?
+        var resource_url: String?
+        var resource_name: String?
+        var resource_description: String?
+        var resource_format: String?
+        /// Keywords, comma-separated; every one must appear.
+        var search_term: String?
+        /// `key:value` filters.
+        var filter_list: [String]?
+        /// `>2024-01-01T00:00:00Z`, `<…`, or `start/end` with either end empty.
+        var timestamp: String?
+        var server: AnyCatalog?
+    }
+
+    init(_ body: Body) throws {
+        func text(_ value: String?) -> String? { value?.isEmpty == false ? value : nil }
+        name = text(body.dataset_name)
+        title = text(body.dataset_title)
+        organization = text(body.owner_org)
+        description = text(body.dataset_description)
+        resourceURL = text(body.resource_url)
+        resourceName = text(body.resource_name)
+        resourceDescription = text(body.resource_description)
+        resourceFormat = text(body.resource_format)
+        keywords = text(body.search_term)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        filters = try (body.filter_list ?? []).map { text in
+            guard let colon = text.firstIndex(of: ":") else {
+                throw APIError.validation("filter_list entries are \"key:value\" strings", field: "filter_list")
             }
+            return (String(text[..<colon]), String(text[text.index(after: colon)...]))
         }
-        name = try text("dataset_name")
-        title = try text("dataset_title")
-        organization = try text("owner_org")
-        description = try text("dataset_description")
-        resourceURL = try text("resource_url")
-        resourceName = try text("resource_name")
-        resourceDescription = try text("resource_description")
-        resourceFormat = try text("resource_format")
-        keywords = (try text("search_term"))?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
-        switch body["filter_list"] {
-        case nil, .null: filters = []
-        case .array(let entries):
-            filters = try entries.map { entry in
-                guard let text = entry.stringValue, let colon = text.firstIndex(of: ":") else {
-                    throw APIError.validation("filter_list entries are \"key:value\" strings", field: "filter_list")
-                }
-                return (String(text[..<colon]), String(text[text.index(after: colon)...]))
-            }
-        default: throw APIError.validation("Input should be a valid list", field: "filter_list")
-        }
-        time = try (try text("timestamp")).map(Self.time)
-        switch try text("server") {
-        case nil, "global": server = .global
-        case "local": server = .local
-        case "pre_ckan": server = .preCkan
-        case let other?:
-            throw APIError(
-                .unprocessableContent,
-                detail: [
-                    ["loc": ["body", "server"], "msg": "Input should be 'local', 'global' or 'pre_ckan'", "type": "enum", "input": .string(other)]
-                ])
-        }
+        time = try text(body.timestamp).map(Self.time)
+        server = body.server?.server ?? .global
     }
 
     /// `>2024-01-01T00:00:00Z`, `<…`, or `start/end` with either end empty.

@@ -3,8 +3,9 @@ import Foundation
 import ServiceKit
 
 /// The body of `POST /dataset` and of `PUT`/`PATCH /dataset/{id}` (upstream's
-/// GeneralDatasetRequest and GeneralDatasetUpdateRequest, docs/specs/ndp-ep.md §2.6): every
-/// field checked, unknown fields ignored as pydantic does, mistakes answered 422.
+/// GeneralDatasetRequest and GeneralDatasetUpdateRequest, docs/specs/ndp-ep.md §2.6), read
+/// from ``NewDatasetBody`` or ``DatasetUpdateBody`` (pydantic's lax mode: every issue is a 422),
+/// then checked for what types cannot say: resource URLs, reserved extras.
 struct DatasetRequest: Sendable {
     var name: String?
     var title: String?
@@ -33,77 +34,122 @@ struct DatasetRequest: Sendable {
         "last_modified", "url",
     ]
 
-    /// `creating`: name, title and owner_org are required. `anyResourceURL`: a resource's url
-    /// may be any text, empty too, as CKAN's action API takes it (a Kafka topic has none).
-    init(_ body: [String: JSONValue], creating: Bool, anyResourceURL: Bool = false) throws {
-        name = try Self.string(body, "name", required: creating)
-        if let name, !CatalogText.isValidName(name) {
-            throw APIError.validation("name must be 2 to 100 lowercase letters, digits, '-' or '_'", field: "name")
-        }
-        title = try Self.string(body, "title", required: creating)
-        organization = try Self.string(body, "owner_org", required: creating)
-        notes = try Self.string(body, "notes", required: false)
-        tags = try Self.strings(body, "tags")
-        groups = try Self.strings(body, "groups")
-        licenseID = try Self.string(body, "license_id", required: false)
-        version = try Self.string(body, "version", required: false)
-        switch body["private"] {
-        case nil, .null: isPrivate = nil
-        case .bool(let value): isPrivate = value
-        default: throw APIError.validation("Input should be a valid boolean", field: "private")
-        }
-        switch body["extras"] {
-        case nil, .null: extras = nil
-        case .object(let fields):
-            if let reserved = fields.keys.sorted().first(where: Self.reservedKeys.contains) {
-                throw APIError(.badRequest, detail: "Reserved key error: '\(reserved)' is a dataset field and cannot be an extra")
-            }
-            extras = fields.keys.sorted().map { CatalogDataset.Extra(key: $0, value: fields[$0]!) }
-        default: throw APIError.validation("Input should be a valid dictionary", field: "extras")
-        }
-        switch body["resources"] {
-        case nil, .null: resources = nil
-        case .array(let entries): resources = try entries.enumerated().map { try Self.resource($1, index: $0, anyURL: anyResourceURL) }
-        default: throw APIError.validation("Input should be a valid list", field: "resources")
-        }
-    }
-
-    private static func string(_ body: [String: JSONValue], _ field: String, required: Bool) throws -> String? {
-        switch body[field] {
-        case nil, .null:
-            if required { throw APIError.validation("Field required", field: field) }
-            return nil
-        case .string(let value): return value
-        default: throw APIError.validation("Input should be a valid string", field: field)
-        }
-    }
-
-    private static func strings(_ body: [String: JSONValue], _ field: String) throws -> [String]? {
-        switch body[field] {
-        case nil, .null: return nil
-        case .array(let values):
-            return try values.map { value in
-                guard let text = value.stringValue else { throw APIError.validation("Input should be a list of strings", field: field) }
-                return text
-            }
-        default: throw APIError.validation("Input should be a valid list", field: field)
-        }
-    }
-
     /// Where a resource may point: the web, S3, a WebSocket, or a path.
     static let urlPrefixes = ["http://", "https://", "s3://", "ws://", "wss://", "/", "."]
 
-    private static func resource(_ value: JSONValue, index: Int, anyURL: Bool) throws -> ResourceRequest {
-        guard let fields = value.objectValue else { throw APIError.validation("Input should be a valid dictionary", field: "resources.\(index)") }
-        guard let url = fields["url"]?.stringValue else { throw APIError.validation("Field required", field: "resources.\(index).url") }
-        guard anyURL || urlPrefixes.contains(where: url.hasPrefix) else {
-            throw APIError.validation(
-                "url must start with http://, https://, s3://, ws://, wss://, / or .", field: "resources.\(index).url")
+    /// `anyResourceURL`: a resource's url may be any text, empty too, as CKAN's action API
+    /// takes it (a Kafka topic has none).
+    init(name: String?, title: String?, organization: String?, details: DatasetDetails, anyResourceURL: Bool = false) throws {
+        self.name = name
+        self.title = title
+        self.organization = organization
+        notes = details.notes
+        tags = details.tags
+        groups = details.groups
+        isPrivate = details.private
+        licenseID = details.license_id
+        version = details.version
+        if let given = details.extras {
+            if let reserved = given.keys.sorted().first(where: Self.reservedKeys.contains) {
+                throw APIError(.badRequest, detail: "Reserved key error: '\(reserved)' is a dataset field and cannot be an extra")
+            }
+            extras = given.keys.sorted().map { CatalogDataset.Extra(key: $0, value: given[$0]!) }
         }
-        guard let name = fields["name"]?.stringValue else { throw APIError.validation("Field required", field: "resources.\(index).name") }
-        return ResourceRequest(
-            url: url, name: name, format: fields["format"]?.stringValue, description: fields["description"]?.stringValue,
-            mimetype: fields["mimetype"]?.stringValue, size: fields["size"]?.doubleValue.map { Int($0) })
+        resources = try details.resources.map { given in
+            try given.enumerated().map { index, resource in
+                guard anyResourceURL || Self.urlPrefixes.contains(where: resource.url.hasPrefix) else {
+                    throw APIError.validation("url must start with http://, https://, s3://, ws://, wss://, / or .", field: "resources.\(index).url")
+                }
+                return ResourceRequest(
+                    url: resource.url, name: resource.name, format: resource.format, description: resource.description, mimetype: resource.mimetype,
+                    size: resource.size)
+            }
+        }
+    }
+
+    init(_ body: NewDatasetBody, anyResourceURL: Bool = false) throws {
+        try self.init(name: body.name, title: body.title, organization: body.owner_org, details: body.details, anyResourceURL: anyResourceURL)
+    }
+
+    init(_ body: DatasetUpdateBody, anyResourceURL: Bool = false) throws {
+        try self.init(name: body.name, title: body.title, organization: body.owner_org, details: body.details, anyResourceURL: anyResourceURL)
+    }
+
+    /// From a JSON object (the CKAN action API's package, an import line), read as the routes read it.
+    init(_ body: [String: JSONValue], creating: Bool, anyResourceURL: Bool = false) throws {
+        if creating {
+            try self.init(
+                RequestJSON.decode(NewDatasetBody.self, from: .object(body), at: [.key("body")], input: .json), anyResourceURL: anyResourceURL)
+        } else {
+            try self.init(
+                RequestJSON.decode(DatasetUpdateBody.self, from: .object(body), at: [.key("body")], input: .json), anyResourceURL: anyResourceURL)
+        }
+    }
+}
+
+/// A dataset's optional fields, in upstream's names.
+struct DatasetDetails: Decodable, Sendable {
+    var notes: String?
+    var tags: [String]?
+    var groups: [String]?
+    var extras: [String: JSONValue]?
+    var resources: [ResourceBody]?
+    var `private`: Bool?
+    var license_id: String?
+    var version: String?
+}
+
+/// A resource of a dataset body.
+struct ResourceBody: Decodable, Sendable {
+    var url: String
+    var name: String
+    var format: String?
+    var description: String?
+    var mimetype: String?
+    var size: Int?
+}
+
+/// `POST /dataset`: name, title and owner_org required.
+struct NewDatasetBody: JSONRequest, Validatable {
+    var name: String
+    var title: String
+    var owner_org: String
+    var details: DatasetDetails
+
+    enum CodingKeys: String, CodingKey { case name, title, owner_org }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        title = try container.decode(String.self, forKey: .title)
+        owner_org = try container.decode(String.self, forKey: .owner_org)
+        details = try DatasetDetails(from: decoder)
+    }
+
+    func validate(_ checks: inout FieldChecks) {
+        checks.pattern(name, "name", CatalogText.namePattern, message: CatalogText.nameRule())
+    }
+}
+
+/// `PUT`/`PATCH /dataset/{id}`: every field optional.
+struct DatasetUpdateBody: JSONRequest, Validatable {
+    var name: String?
+    var title: String?
+    var owner_org: String?
+    var details: DatasetDetails
+
+    enum CodingKeys: String, CodingKey { case name, title, owner_org }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+        owner_org = try container.decodeIfPresent(String.self, forKey: .owner_org)
+        details = try DatasetDetails(from: decoder)
+    }
+
+    func validate(_ checks: inout FieldChecks) {
+        checks.pattern(name, "name", CatalogText.namePattern, message: CatalogText.nameRule())
     }
 }
 

@@ -25,8 +25,8 @@ struct RegistrationKind: Sendable {
     let notFound: String
     /// The body's resource: url, name and description, from the whole dataset as it will be.
     let resource: @Sendable (_ body: [String: JSONValue], _ dataset: CatalogDataset) -> (url: String, name: String, description: String)
-    /// Checks beyond presence and type (owner_org of a service, the URL's scheme).
-    let validate: @Sendable (_ body: [String: JSONValue], _ creating: Bool) throws -> Void
+    /// Checks beyond the fields' own (``RegistrationFields``): a service's owner_org.
+    let validate: @Sendable (_ body: [String: JSONValue]) throws -> Void
 
     static let common: Set<String> = ["name", "title", "owner_org", "notes", "id", "resources", "collection"]
 
@@ -41,16 +41,7 @@ struct RegistrationKind: Sendable {
             let port = dataset.extra("port")?.scalarDescription ?? ""
             return ("", topic, "Kafka topic \(topic) hosted at \(host):\(port)")
         },
-        validate: { body, creating in
-            try require(body, ["kafka_topic", "kafka_host"], creating: creating)
-            if let port = body["kafka_port"] {
-                guard let number = port.doubleValue, number == number.rounded(), (0...65535).contains(number) else {
-                    throw APIError.validation("kafka_port must be an integer from 0 to 65535", field: "kafka_port")
-                }
-            } else if creating {
-                throw APIError.validation("Field required", field: "kafka_port")
-            }
-        })
+        validate: { _ in })
 
     static let url = RegistrationKind(
         path: "url", format: "url", nameField: "resource_name", titleField: "resource_title", notesField: "notes",
@@ -58,14 +49,14 @@ struct RegistrationKind: Sendable {
         jsonExtraFields: ["mapping", "processing"], duplicate: "Duplicate Dataset", updated: "Resource updated successfully",
         notFound: "Resource not found",
         resource: { body, dataset in (body["resource_url"]?.stringValue ?? dataset.resources.first?.url ?? "", dataset.name, dataset.notes) },
-        validate: { body, creating in try requireURL(body, "resource_url", schemes: ["http://", "https://"], creating: creating) })
+        validate: { _ in })
 
     static let s3 = RegistrationKind(
         path: "s3", format: "s3", nameField: "resource_name", titleField: "resource_title", notesField: "notes", reservedKeys: common,
         extraFields: [], jsonExtraFields: [], duplicate: "Duplicate Dataset", updated: "S3 resource updated successfully",
         notFound: "S3 resource not found",
         resource: { body, dataset in (body["resource_s3"]?.stringValue ?? dataset.resources.first?.url ?? "", dataset.name, dataset.notes) },
-        validate: { body, creating in try requireURL(body, "resource_s3", schemes: ["s3://", "http://", "https://"], creating: creating) })
+        validate: { _ in })
 
     static let service = RegistrationKind(
         path: "services", format: "service", nameField: "service_name", titleField: "service_title", notesField: "notes",
@@ -73,33 +64,12 @@ struct RegistrationKind: Sendable {
         extraFields: [("service_type", "service_type"), ("health_check_url", "health_check_url"), ("documentation_url", "documentation_url")],
         jsonExtraFields: [], duplicate: "Duplicate Service", updated: "Service updated successfully", notFound: "Service not found",
         resource: { body, dataset in (body["service_url"]?.stringValue ?? dataset.resources.first?.url ?? "", dataset.name, dataset.notes) },
-        validate: { body, creating in
+        validate: { body in
             if let owner = body["owner_org"], owner.stringValue != Catalog.servicesOrganization {
                 // A text, not pydantic's list: ndp-ep looks for these words in `detail`.
                 throw APIError(.unprocessableContent, detail: "owner_org must be 'services' for service registration")
             }
-            try requireURL(body, "service_url", schemes: ["http://", "https://"], creating: creating)
-            if let type = body["service_type"]?.stringValue, type.count > 50 {
-                throw APIError.validation("service_type must be at most 50 characters", field: "service_type")
-            }
         })
 
     static let all = [kafka, url, s3, service]
-
-    private static func require(_ body: [String: JSONValue], _ fields: [String], creating: Bool) throws {
-        for field in fields {
-            switch body[field] {
-            case nil, .null: if creating { throw APIError.validation("Field required", field: field) }
-            case .string: continue
-            default: throw APIError.validation("Input should be a valid string", field: field)
-            }
-        }
-    }
-
-    private static func requireURL(_ body: [String: JSONValue], _ field: String, schemes: [String], creating: Bool) throws {
-        try require(body, [field], creating: creating)
-        if let url = body[field]?.stringValue, !schemes.contains(where: url.lowercased().hasPrefix) {
-            throw APIError.validation("\(field) must start with \(schemes.joined(separator: ", "))", field: field)
-        }
-    }
 }

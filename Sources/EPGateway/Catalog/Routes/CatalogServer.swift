@@ -1,3 +1,4 @@
+import Essentials
 import Hummingbird
 import ServiceKit
 
@@ -8,26 +9,65 @@ enum CatalogServer: String, Sendable, CaseIterable {
     case global
     case preCkan = "pre_ckan"
 
-    static func parse(_ request: Request, allowed: [CatalogServer], default defaultValue: CatalogServer) throws -> CatalogServer {
-        guard let text = request.uri.queryParameters["server"].map(String.init) else { return defaultValue }
-        guard let server = CatalogServer(rawValue: text), allowed.contains(server) else {
-            let words = allowed.map { "'\($0.rawValue)'" }
-            let choices = words.count > 1 ? words.dropLast().joined(separator: ", ") + " or " + words.last! : words.joined()
-            throw APIError(
-                .unprocessableContent,
-                detail: [["loc": ["query", "server"], "msg": .string("Input should be \(choices)"), "type": "enum", "input": .string(text)]])
-        }
-        return server
-    }
-
-    /// For the routes that act on the local catalog (`local`, the default, or `pre_ckan`):
-    /// Pre-CKAN is not connected here, so it is refused rather than quietly served locally.
-    static func requireLocal(_ request: Request) throws {
-        guard try parse(request, allowed: [.local, .preCkan], default: .local) == .local else { throw preCkanDisabled }
-    }
-
     /// Pre-CKAN is not connected to this endpoint (the federation issue brings it).
     static let preCkanDisabled = APIError(.badRequest, detail: "Pre-CKAN is disabled and cannot be used.")
+}
+
+/// The values one route's `server` takes: each route set has its own closed list, which the
+/// query's type declares (and the OpenAPI document lists); anything else is FastAPI's 422.
+protocol CatalogChoice: ChoiceDecodable {
+    var server: CatalogServer { get }
+}
+
+extension CatalogChoice where Self: RawRepresentable, RawValue == String {
+    var server: CatalogServer { CatalogServer(rawValue: rawValue)! }
+}
+
+/// Routes that act on the local catalog: `local` (the default) or `pre_ckan`.
+enum LocalCatalog: String, CaseIterable, CatalogChoice {
+    case local
+    case preCkan = "pre_ckan"
+}
+
+/// `GET /organization` and `POST /search`: any catalog (the default: global).
+enum AnyCatalog: String, CaseIterable, CatalogChoice {
+    case local, global
+    case preCkan = "pre_ckan"
+}
+
+/// `GET /search`: `local` or `global` (the default).
+enum SearchCatalog: String, CaseIterable, CatalogChoice {
+    case local, global
+}
+
+/// `DELETE /organization/{name}`: the local catalog only.
+enum OwnCatalog: String, CaseIterable, CatalogChoice {
+    case local
+}
+
+/// `?server=` of the routes that act on the local catalog.
+struct LocalCatalogQuery: QueryRequest {
+    var server: LocalCatalog?
+}
+
+extension RouteBuilder {
+    /// What every catalog route may also answer: a refused request (Pre-CKAN off, a name
+    /// taken), the catalog database away, its disk full.
+    func catalogErrors() -> Self {
+        responds(400, "Refused: a taken name, an unknown organization, or Pre-CKAN is disabled")
+            .responds(503, "The catalog database, or a remote catalog, is unavailable")
+            .responds(507, "The catalog's disk is full; nothing was written")
+    }
+}
+
+/// `{message}`: what the catalog's updates and deletes answer.
+struct Message: JSONAnswer {
+    var message: String
+}
+
+/// `{id}`: a registration's dataset id.
+struct RegisteredID: JSONAnswer {
+    var id: String
 }
 
 /// The catalogs the routes act on, by `server`: the local one; the global catalog
@@ -53,12 +93,8 @@ struct CatalogServers: Sendable {
         }
     }
 
-    /// The store the request's `server` names, among `allowed`.
-    func store(
-        for request: Request, allowed: [CatalogServer] = [.local, .preCkan], default defaultValue: CatalogServer = .local
-    ) throws
-        -> any CatalogStore
-    {
-        try store(CatalogServer.parse(request, allowed: allowed, default: defaultValue))
+    /// The store a route's `server` names; `fallback` when the request names none.
+    func store(_ choice: (some CatalogChoice)?, default fallback: CatalogServer = .local) throws -> any CatalogStore {
+        try store(choice?.server ?? fallback)
     }
 }

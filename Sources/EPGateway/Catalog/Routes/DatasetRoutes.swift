@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Foundation
@@ -16,66 +17,91 @@ struct DatasetRoutes: Sendable {
     /// `PRE_CKAN_ORGANIZATION`: where a published copy goes (nil: the dataset's own).
     var publishOrganization: String?
 
-    static let createBinding = PolicyBinding(.dataset, .create, .inHandler(.public))
-    static let updateBinding = PolicyBinding(.dataset, .update, .inHandler(.public))
-    static let deleteBinding = PolicyBinding(.dataset, .delete, .inHandler(.public))
-
-    var createRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("dataset") { request, context in try await create(request, context: context) }
-        return routes
-    }
-
-    var updateRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.put("dataset/{id}") { request, context in try await update(request, context: context, merging: false) }
-        routes.patch("dataset/{id}") { request, context in try await update(request, context: context, merging: true) }
-        routes.post("dataset/{id}/publish") { request, context in try await publish(request, context: context) }
-        return routes
-    }
-
-    /// Upstream's `DELETE /resource?resource_id=` removes a whole dataset, by id or name (§2.8);
-    /// `DELETE /resource/{id}` is ``ResourceRoutes``'.
-    var deleteRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.delete("resource") { request, context in
-            guard let id = request.uri.queryParameters["resource_id"].map(String.init) else {
-                throw APIError.validation("Field required", field: "resource_id", location: "query")
-            }
-            return try await delete(id, request: request, context: context)
+    /// Creating is `dataset create` in the mode the body asks for; updating (publishing is an
+    /// update) and deleting are decided on the stored dataset. Upstream's `DELETE
+    /// /resource?resource_id=` removes a whole dataset, by id or name (§2.8); `DELETE
+    /// /resource/{id}` is ``ResourceRoutes``'.
+    var routes: [Route<IdentityRequestContext>] {
+        let update = { (method: HTTPRequest.Method, summary: String, merging: Bool) in
+            Route<IdentityRequestContext>.on(method, "/dataset/{id}", summary, access: .policy(.dataset, .update, .inHandler(.public)))
+                .tags("catalog").catalogErrors().query(LocalCatalogQuery.self).body(DatasetUpdateBody.self).responds(404, "No such dataset")
+                .handle { call in
+                    try await self.update(
+                        try DatasetRequest(call.body), id: try call.parameter("id"), server: call.query.server, context: call.context,
+                        merging: merging)
+                }
         }
-        return routes
+        return [
+            Route.post("/dataset", "Register a general dataset.", access: .policy(.dataset, .create, .inHandler(.public))).tags("catalog")
+                .catalogErrors()
+                .query(LocalCatalogQuery.self).body(NewDatasetBody.self)
+                .responds(400, "A reserved extras key, or Pre-CKAN is disabled")
+                .handle(status: .created) { call in try await create(try DatasetRequest(call.body), server: call.query.server, context: call.context)
+                },
+            update(.put, "Update a dataset: extras merge, resources replace.", false),
+            update(.patch, "Update a dataset: extras and resources merge.", true),
+            Route.post(
+                "/dataset/{id}/publish",
+                "Copy a local dataset and its resources to Pre-CKAN (PRE_CKAN_ORGANIZATION when set), renamed on a clash; both copies get status=submitted.",
+                access: .policy(.dataset, .update, .inHandler(.public))
+            ).tags("catalog").catalogErrors()
+                .responds(404, "No such dataset").responds(502, "Pre-CKAN refused this endpoint's API key, or the identity provider failed")
+                .responds(503, "Pre-CKAN is unreachable").responds(504, "Pre-CKAN did not answer in time")
+                .handle(status: .created) { call in try await publish(try call.parameter("id"), context: call.context) },
+            Route.delete("/resource", "Delete a dataset by id or name, as upstream.", access: .policy(.dataset, .delete, .inHandler(.public)))
+                .tags("catalog").catalogErrors().query(DeleteQuery.self).responds(404, "No such dataset")
+                .handle { call in try await delete(call.query.resource_id, server: call.query.server, context: call.context) },
+        ]
+    }
+
+    struct DeleteQuery: QueryRequest {
+        var resource_id: String
+        var server: LocalCatalog?
+    }
+
+    /// What a creation answers: the dataset as registered, and why its name changed (`null`: it did not).
+    struct Registered: JSONAnswer {
+        static var nilEncoding: JSONValueEncoder.NilEncoding { .null }
+        var id: String
+        var name: String
+        var title: String
+        var warning: String?
+    }
+
+    /// What publishing answers: the copy on Pre-CKAN.
+    struct Published: JSONAnswer {
+        static var nilEncoding: JSONValueEncoder.NilEncoding { .null }
+        var id: String
+        var name: String
+        var title: String
+        var warning: String?
+        var message: String
     }
 
     /// 201 `{id, name, title, warning}`. A taken name is registered once more with a
     /// timestamp suffix, as upstream's CKAN path does, and `warning` says so.
-    func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        let store = try catalogs.store(for: request)
-        let body = try DatasetRequest(
-            try await JSONBody.object(from: request, expecting: "a JSON object with name, title and owner_org is required"), creating: true)
+    func create(_ body: DatasetRequest, server: LocalCatalog?, context: IdentityRequestContext) async throws -> Registered {
+        let store = try catalogs.store(server)
         let isPrivate = body.isPrivate ?? false
         try access.authorize(
             context.identity, .dataset, .create, PolicyObject(mode: CatalogDataset.mode(isPrivate: isPrivate)), logger: context.logger)
         let now = Date()
         var dataset = body.newDataset(creator: context.identity?.ndpUserID, at: now)
         dataset.stamp(endpointOrganization: endpointOrganization, user: context.identity)
-        var warning: JSONValue = .null
+        var warning: String?
         do {
             dataset = try await store.createDataset(dataset)
         } catch CatalogError.datasetExists(let taken) {
-            warning = .string(Self.rename(&dataset, taken: taken, at: now))
+            warning = Self.rename(&dataset, taken: taken, at: now)
             dataset = try await store.createDataset(dataset)
         }
-        let answer: JSONValue = ["id": .string(dataset.id), "name": .string(dataset.name), "title": .string(dataset.title), "warning": warning]
-        return answer.response(status: .created)
+        return Registered(id: dataset.id, name: dataset.name, title: dataset.title, warning: warning)
     }
 
     /// PUT replaces what is given (extras merge, resources replace); PATCH also merges resources
     /// by url or name.
-    func update(_ request: Request, context: IdentityRequestContext, merging: Bool) async throws -> JSONValue {
-        let store = try catalogs.store(for: request)
-        let id = try context.parameters.require("id")
-        let body = try DatasetRequest(try await JSONBody.object(from: request, expecting: "a JSON object is required"), creating: false)
+    func update(_ body: DatasetRequest, id: String, server: LocalCatalog?, context: IdentityRequestContext, merging: Bool) async throws -> Message {
+        let store = try catalogs.store(server)
         guard let current = try await store.dataset(id) else { throw CatalogError.datasetNotFound }
         try authorize(.update, current, context: context)
         if let isPrivate = body.isPrivate, isPrivate != current.isPrivate {
@@ -86,15 +112,15 @@ struct DatasetRoutes: Sendable {
                 logger: context.logger)
         }
         _ = try await store.updateDataset(current.id) { dataset in Self.apply(body, to: &dataset, mergingResources: merging) }
-        return ["message": "Dataset updated successfully"]
+        return Message(message: "Dataset updated successfully")
     }
 
-    func delete(_ id: String, request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let store = try catalogs.store(for: request)
+    func delete(_ id: String, server: LocalCatalog?, context: IdentityRequestContext) async throws -> Message {
+        let store = try catalogs.store(server)
         guard let dataset = try await store.dataset(id) else { throw CatalogError.resourceNotFound }
         try authorize(.delete, dataset, context: context)
         guard try await store.deleteDataset(dataset.id) != nil else { throw CatalogError.resourceNotFound }
-        return ["message": .string("\(id) deleted successfully")]
+        return Message(message: "\(id) deleted successfully")
     }
 
     private func authorize(_ operation: PolicyOperation, _ dataset: CatalogDataset, context: IdentityRequestContext) throws {
@@ -132,9 +158,8 @@ struct DatasetRoutes: Sendable {
     /// clash; both copies get the extra `status=submitted`. The copy is one `package_create`
     /// (resources included), so Pre-CKAN has all of it or nothing; if marking the local dataset
     /// then fails, the copy is deleted again. Publishing is an update of the local dataset.
-    func publish(_ request: Request, context: IdentityRequestContext) async throws -> Response {
+    func publish(_ id: String, context: IdentityRequestContext) async throws -> Published {
         let preCkan = try catalogs.store(.preCkan)
-        let id = try context.parameters.require("id")
         guard let dataset = try await catalogs.local.dataset(id) else { throw CatalogError.datasetNotFound }
         try authorize(.update, dataset, context: context)
         let now = Date()
@@ -148,13 +173,13 @@ struct DatasetRoutes: Sendable {
         if let publishOrganization { copy.organization = publishOrganization }
         copy.setExtra("status", "submitted")
         (copy.created, copy.modified) = (now, now)
-        var warning: JSONValue = .null
+        var warning: String?
         let published: CatalogDataset
         do {
             do {
                 published = try await preCkan.createDataset(copy)
             } catch CatalogError.datasetExists(let taken) {
-                warning = .string(Self.rename(&copy, taken: taken, at: now))
+                warning = Self.rename(&copy, taken: taken, at: now)
                 published = try await preCkan.createDataset(copy)
             }
         } catch CatalogError.organizationMissing(let name) {
@@ -167,11 +192,8 @@ struct DatasetRoutes: Sendable {
             _ = try? await preCkan.deleteDataset(published.id)
             throw error
         }
-        let answer: JSONValue = [
-            "id": .string(published.id), "name": .string(published.name), "title": .string(published.title), "warning": warning,
-            "message": "Dataset published to PRE-CKAN successfully",
-        ]
-        return answer.response(status: .created)
+        return Published(
+            id: published.id, name: published.name, title: published.title, warning: warning, message: "Dataset published to PRE-CKAN successfully")
     }
 
     /// `-YYYYmmddHHMMSS` and ` (YYYY-mm-dd HH:MM:SS)`, UTC.

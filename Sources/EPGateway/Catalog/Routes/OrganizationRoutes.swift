@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Hummingbird
@@ -11,71 +12,85 @@ struct OrganizationRoutes: Sendable {
     let catalogs: CatalogServers
     let access: EndpointAccess
 
-    static let listBinding = PolicyBinding(.organization, .read, .inHandler(.public))
-    static let createBinding = PolicyBinding(.organization, .create, .fixed(.public))
-    static let deleteBinding = PolicyBinding(.organization, .delete, .inHandler(.public))
-
-    var listRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("organization") { request, context in try await list(request, context: context) }
-        return routes
+    var routes: [Route<IdentityRequestContext>] {
+        [
+            Route.get("/organization", "Organization names.", access: .policy(.organization, .read, .inHandler(.public))).tags("catalog")
+                .catalogErrors()
+                .query(ListQuery.self).responds(400, "Pre-CKAN is disabled")
+                .handle { call in try await list(call.query, context: call.context) },
+            Route.post("/organization", "Create an organization.", access: .policy(.organization, .create, .fixed(.public))).tags("catalog")
+                .catalogErrors()
+                .query(LocalCatalogQuery.self).body(OrganizationBody.self).responds(400, "The name is taken, or Pre-CKAN is disabled")
+                .handle(status: .created) { call in try await create(call.body, server: call.query.server, context: call.context) },
+            Route.delete(
+                "/organization/{name}", "Delete an organization, with its datasets unless cascade=false.",
+                access: .policy(.organization, .delete, .inHandler(.public))
+            ).tags("catalog").catalogErrors().query(DeleteQuery.self)
+                .responds(404, "No such organization").responds(409, "The organization has datasets and cascade=false")
+                .handle { call in try await delete(try call.parameter("name"), query: call.query, context: call.context) },
+        ]
     }
 
-    var createRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("organization") { request, context in try await create(request, context: context) }
-        return routes
+    struct ListQuery: QueryRequest {
+        var server: AnyCatalog?
+        var name: String?
+        var mine: Bool?
     }
 
-    var deleteRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.delete("organization/{name}") { request, context in try await delete(request, context: context) }
-        return routes
+    struct DeleteQuery: QueryRequest {
+        var server: OwnCatalog?
+        var cascade: Bool?
+    }
+
+    struct OrganizationBody: JSONRequest, Validatable {
+        var name: String
+        var title: String
+        var description: String?
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.pattern(name, "name", CatalogText.namePattern, message: CatalogText.nameRule())
+        }
+    }
+
+    struct Created: JSONAnswer {
+        var id: String
+        var message: String
     }
 
     /// A JSON array of names. `server=global` is this endpoint's own catalog until a global
     /// catalog is configured (the federation issue).
-    func list(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let store = try catalogs.store(for: request, allowed: CatalogServer.allCases, default: .global)
+    func list(_ query: ListQuery, context: IdentityRequestContext) async throws -> [String] {
+        let store = try catalogs.store(query.server, default: .global)
         try access.authorize(context.identity, .organization, .read, PolicyObject(mode: .public), logger: context.logger)
-        let query = request.uri.queryParameters
         var creator: String?
-        if query["mine"].map({ $0.lowercased() == "true" }) == true {
+        if query.mine == true {
             guard let user = context.identity else {
                 throw APIError(.unauthorized, detail: "Authentication required to filter organizations by 'mine'. Provide a valid Bearer token.")
             }
             creator = user.ndpUserID
         }
-        let names = try await store.organizationNames(containing: query["name"].map(String.init), createdBy: creator)
-        return .array(names.map(JSONValue.string))
+        return try await store.organizationNames(containing: query.name, createdBy: creator)
     }
 
     /// 201 `{id, message}`; the creator's marks are stored with it.
-    func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        let store = try catalogs.store(for: request)
-        let body = try await JSONBody.object(from: request, expecting: "a JSON object with name and title is required")
-        guard let name = body["name"]?.stringValue else { throw APIError.validation("Field required", field: "name") }
-        guard CatalogText.isValidName(name) else {
-            throw APIError.validation("name must be 2 to 100 lowercase letters, digits, '-' or '_'", field: "name")
-        }
-        guard let title = body["title"]?.stringValue else { throw APIError.validation("Field required", field: "title") }
-        let description = body["description"]?.stringValue ?? ""
+    func create(_ body: OrganizationBody, server: LocalCatalog?, context: IdentityRequestContext) async throws -> Created {
+        let store = try catalogs.store(server)
         let created = try await store.createOrganization(
-            NewOrganization(name: name, title: title, description: description, creator: context.identity.map(CreatorStamp.init)))
-        return JSONValue.object(["id": .string(created.id), "message": "Organization created successfully"]).response(status: .created)
+            NewOrganization(name: body.name, title: body.title, description: body.description ?? "", creator: context.identity.map(CreatorStamp.init))
+        )
+        return Created(id: created.id, message: "Organization created successfully")
     }
 
     /// `cascade` (default true) deletes the organization's datasets first; without it an
     /// organization that has datasets is 409.
-    func delete(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let store = try catalogs.store(for: request, allowed: [.local])
-        let name = try context.parameters.require("name")
-        let cascade = request.uri.queryParameters["cascade"].map { $0.lowercased() != "false" } ?? true
+    func delete(_ name: String, query: DeleteQuery, context: IdentityRequestContext) async throws -> Message {
+        let store = try catalogs.store(query.server)
+        let cascade = query.cascade ?? true
         guard let organization = try await store.organization(named: name) else { throw CatalogError.organizationNotFound }
         try access.authorize(
             context.identity, .organization, .delete,
             PolicyObject(mode: .public, id: organization.name, creator: organization.creator?.userID), logger: context.logger)
         try await store.deleteOrganization(named: name, cascade: cascade)
-        return ["message": "Organization deleted successfully"]
+        return Message(message: "Organization deleted successfully")
     }
 }

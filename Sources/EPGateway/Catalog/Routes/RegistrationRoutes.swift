@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Foundation
@@ -8,28 +9,37 @@ import ServiceKit
 /// `POST /kafka`, `/url`, `/s3`, `/services` and their `PUT`/`PATCH /{kind}/{id}` (docs/specs/
 /// ndp-ep.md §2.7): one route set per ``RegistrationKind``. Kafka topics, URLs and S3 links are
 /// `dataset`s for the policy; services are `service`s, `protected` when `requires_auth` is set.
-struct RegistrationRoutes: Sendable {
+struct RegistrationRoutes<Fields: RegistrationFields>: Sendable {
     let kind: RegistrationKind
     let catalogs: CatalogServers
     let access: EndpointAccess
     let endpointOrganization: String
 
     var entity: PolicyEntity { kind.path == "services" ? .service : .dataset }
-    var createBinding: PolicyBinding { PolicyBinding(entity, .create, .inHandler(.public)) }
-    var updateBinding: PolicyBinding { PolicyBinding(entity, .update, .inHandler(.public)) }
 
-    var createRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post(RouterPath(kind.path)) { request, context in try await create(request, context: context) }
-        return routes
-    }
-
-    var updateRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        let path = RouterPath("\(kind.path)/{id}")
-        routes.put(path) { request, context in try await update(request, context: context) }
-        routes.patch(path) { request, context in try await update(request, context: context) }
-        return routes
+    /// Creating is `create` in the mode the body asks for; updating is decided on the stored
+    /// registration: its mode and its creator.
+    var routes: [Route<IdentityRequestContext>] {
+        let noun = kind.path == "services" ? "service" : "dataset"
+        let update = { (method: HTTPRequest.Method) in
+            Route<IdentityRequestContext>.on(
+                method, "/\(kind.path)/{id}", "Update a \(kind.format) registration: given fields replace, extras merge.",
+                access: .policy(entity, .update, .inHandler(.public))
+            ).tags("catalog").catalogErrors().query(LocalCatalogQuery.self).body(RegistrationUpdate<Fields>.self)
+                .responds(404, kind.notFound)
+                .handle { call in
+                    try await self.update(call.body.fields, server: call.query.server, id: try call.parameter("id"), context: call.context)
+                }
+        }
+        return [
+            Route.post(
+                "/\(kind.path)", "Register a \(kind.format) as a \(noun) with one resource.", access: .policy(entity, .create, .inHandler(.public))
+            )
+            .tags("catalog").catalogErrors().query(LocalCatalogQuery.self).body(NewRegistration<Fields>.self)
+            .responds(409, "The name is taken (\(kind.duplicate))")
+            .handle(status: .created) { call in try await create(call.body.fields, server: call.query.server, context: call.context) },
+            update(.put), update(.patch),
+        ]
     }
 
     /// The mode of a registration: a service that asks for authentication is `protected`.
@@ -38,16 +48,13 @@ struct RegistrationRoutes: Sendable {
     }
 
     /// 201 `{id}`: the dataset's id.
-    func create(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        let store = try catalogs.store(for: request)
-        let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
-        guard let name = body[kind.nameField]?.stringValue else { throw APIError.validation("Field required", field: kind.nameField) }
-        guard CatalogText.isValidName(name) else {
-            throw APIError.validation("\(kind.nameField) must be 2 to 100 lowercase letters, digits, '-' or '_'", field: kind.nameField)
-        }
-        guard let title = body[kind.titleField]?.stringValue else { throw APIError.validation("Field required", field: kind.titleField) }
-        guard let organization = body["owner_org"]?.stringValue else { throw APIError.validation("Field required", field: "owner_org") }
-        try kind.validate(body, true)
+    func create(_ fields: Fields, server: LocalCatalog?, context: IdentityRequestContext) async throws -> RegisteredID {
+        let store = try catalogs.store(server)
+        let body = try JSONValueEncoder().encode(fields).objectValue ?? [:]
+        let name = body[kind.nameField]?.stringValue ?? ""
+        let title = body[kind.titleField]?.stringValue ?? ""
+        let organization = body["owner_org"]?.stringValue ?? ""
+        try kind.validate(body)
         let now = Date()
         var dataset = CatalogDataset(
             id: CatalogID.make(), name: name, title: title, organization: organization,
@@ -63,15 +70,14 @@ struct RegistrationRoutes: Sendable {
             let noun = kind.path == "services" ? "service" : "dataset"
             throw APIError(.conflict, detail: .string("\(kind.duplicate): a \(noun) named '\(taken)' already exists"))
         }
-        return JSONValue.object(["id": .string(dataset.id)]).response(status: .created)
+        return RegisteredID(id: dataset.id)
     }
 
     /// Given fields replace, extras merge; the resource follows.
-    func update(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let store = try catalogs.store(for: request)
-        let id = try context.parameters.require("id")
-        let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
-        try kind.validate(body, false)
+    func update(_ fields: Fields, server: LocalCatalog?, id: String, context: IdentityRequestContext) async throws -> Message {
+        let store = try catalogs.store(server)
+        let body = try JSONValueEncoder().encode(fields).objectValue ?? [:]
+        try kind.validate(body)
         let added = try extras(body)
         guard let current = try await store.dataset(id), current.resources.contains(where: { $0.format == kind.format }) else {
             throw APIError(.notFound, detail: .string(kind.notFound))
@@ -83,9 +89,9 @@ struct RegistrationRoutes: Sendable {
             if let notes = body[kind.notesField]?.stringValue { dataset.notes = notes }
             if let organization = body["owner_org"]?.stringValue { dataset.organization = organization }
             for extra in added { dataset.setExtra(extra.key, extra.value) }
-            RegistrationRoutes.applyFields(kind, body, to: &dataset)
+            Self.applyFields(kind, body, to: &dataset)
         }
-        return ["message": .string(kind.updated)]
+        return Message(message: kind.updated)
     }
 
     /// The caller's `extras`, refused when one is a reserved key.

@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Foundation
@@ -16,39 +17,65 @@ struct ResourceRoutes: Sendable {
     let access: EndpointAccess
     let datasets: DatasetRoutes
 
-    static let readBinding = PolicyBinding(.resource, .read, .inHandler(.public))
-    static let updateBinding = PolicyBinding(.resource, .update, .inHandler(.public))
-    static let deleteBinding = PolicyBinding(.resource, .delete, .inHandler(.public))
-
-    var readRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("resource/{id}") { request, context in try await show(request, context: context) }
-        routes.get("resources/search") { request, context in try await search(request, context: context) }
-        return routes
+    /// A resource has its dataset's mode and creator for the policy.
+    var routes: [Route<IdentityRequestContext>] {
+        func access(_ operation: PolicyOperation) -> PolicyAccess { .policy(.resource, operation, .inHandler(.public)) }
+        let patch = { (path: String, parameter: String) in
+            Route<IdentityRequestContext>.patch(path, "Change a resource's name, url, description or format.", access: access(.update))
+                .tags("catalog").catalogErrors().query(LocalCatalogQuery.self).body(ResourcePatch.self).responds(404, "Resource not found")
+                .handle { call in try await self.patch(call.body, id: try call.parameter(parameter), server: call.query.server, context: call.context)
+                }
+        }
+        return [
+            Route.get("/resource/{id}", "One resource.", access: access(.read)).tags("catalog").catalogErrors().query(LocalCatalogQuery.self)
+                .answers(200, "The resource", schema: JSONSchema.anyObject).responds(404, "Resource not found")
+                .handle { call in try await show(try call.parameter("id"), server: call.query.server, context: call.context) },
+            Route.get("/resources/search", "Resources by text, name, url, description or format.", access: access(.read)).tags("catalog")
+                .catalogErrors()
+                .query(ResourceSearchQuery.self).answers(200, "{count, results}", schema: JSONSchema.anyObject)
+                .handle { call in try await search(call.query, context: call.context) },
+            patch("/resource/{id}", "id"), patch("/dataset/{id}/resource/{resource}", "resource"),
+            Route.delete("/resource/{id}", "Delete a resource (or, for a dataset's id or name, the dataset, as upstream).", access: access(.delete))
+                .tags("catalog").catalogErrors().query(LocalCatalogQuery.self).responds(404, "Resource not found")
+                .handle { call in
+                    let id = try call.parameter("id")
+                    guard try await catalogs.store(call.query.server).resource(id) != nil else {
+                        return try await datasets.delete(id, server: call.query.server, context: call.context)
+                    }
+                    return try await delete(id, server: call.query.server, context: call.context)
+                },
+            Route.delete("/dataset/{id}/resource/{resource}", "Delete a dataset's resource.", access: access(.delete)).tags("catalog").catalogErrors()
+                .query(LocalCatalogQuery.self).responds(404, "Resource not found")
+                .handle { call in try await delete(try call.parameter("resource"), server: call.query.server, context: call.context) },
+        ]
     }
 
-    var updateRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.patch("resource/{id}") { request, context in try await patch(request, context: context, id: try context.parameters.require("id")) }
-        routes.patch("dataset/{id}/resource/{resource}") { request, context in
-            try await patch(request, context: context, id: try context.parameters.require("resource"))
+    /// `{name?, url?, description?, format?}`.
+    struct ResourcePatch: JSONRequest, Validatable {
+        var name: String?
+        var url: String?
+        var description: String?
+        var format: String?
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.length(name, "name", 1...255)
         }
-        return routes
     }
 
-    var deleteRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.delete("resource/{id}") { request, context in
-            let id = try context.parameters.require("id")
-            guard try await catalogs.store(for: request).resource(id) != nil else {
-                return try await datasets.delete(id, request: request, context: context)
-            }
-            return try await delete(request, context: context, id: id)
+    struct ResourceSearchQuery: QueryRequest, Validatable {
+        var q: String?
+        var name: String?
+        var url: String?
+        var description: String?
+        var format: String?
+        var limit: Int?
+        var offset: Int?
+        var server: LocalCatalog?
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.range(limit, "limit", 1...1000)
+            checks.range(offset, "offset", 0...Int(Int32.max))
         }
-        routes.delete("dataset/{id}/resource/{resource}") { request, context in
-            try await delete(request, context: context, id: try context.parameters.require("resource"))
-        }
-        return routes
     }
 
     /// The resource, or 404 "Resource not found" (also when the caller may not read it: a
@@ -62,68 +89,43 @@ struct ResourceRoutes: Sendable {
         return found
     }
 
-    func show(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let store = try catalogs.store(for: request)
-        let found = try await visible(try context.parameters.require("id"), in: store, context: context)
+    func show(_ id: String, server: LocalCatalog?, context: IdentityRequestContext) async throws -> JSONValue {
+        let store = try catalogs.store(server)
+        let found = try await visible(id, in: store, context: context)
         try access.authorize(context.identity, .resource, .read, found.dataset.policyObject, logger: context.logger)
         return Self.json(found.resource, datasetID: found.dataset.id)
     }
 
     /// `{name?, url?, description?, format?}` → the resource as it is now.
-    func patch(_ request: Request, context: IdentityRequestContext, id: String) async throws -> JSONValue {
-        let store = try catalogs.store(for: request)
-        let body = try await JSONBody.object(from: request, expecting: "a JSON object is required")
-        var fields: [String: String] = [:]
-        for field in ["name", "url", "description", "format"] {
-            switch body[field] {
-            case nil, .null: continue
-            case .string(let value): fields[field] = value
-            default: throw APIError.validation("Input should be a valid string", field: field)
-            }
-        }
-        if let name = fields["name"], !(1...255).contains(name.count) {
-            throw APIError.validation("name must be 1 to 255 characters", field: "name")
-        }
+    func patch(_ body: ResourcePatch, id: String, server: LocalCatalog?, context: IdentityRequestContext) async throws -> JSONValue {
+        let store = try catalogs.store(server)
         let found = try await visible(id, in: store, context: context)
         try access.authorize(context.identity, .resource, .update, found.dataset.policyObject, logger: context.logger)
-        let given = fields
         let dataset = try await store.updateDataset(found.dataset.id) { dataset in
-            let fields = given
             guard let index = dataset.resources.firstIndex(where: { $0.id == id }) else { throw CatalogError.resourceNotFound }
-            if let name = fields["name"] { dataset.resources[index].name = name }
-            if let url = fields["url"] { dataset.resources[index].url = url }
-            if let description = fields["description"] { dataset.resources[index].description = description }
-            if let format = fields["format"] { dataset.resources[index].format = format }
+            if let name = body.name { dataset.resources[index].name = name }
+            if let url = body.url { dataset.resources[index].url = url }
+            if let description = body.description { dataset.resources[index].description = description }
+            if let format = body.format { dataset.resources[index].format = format }
         }
         guard let resource = dataset.resources.first(where: { $0.id == id }) else { throw CatalogError.resourceNotFound }
         return Self.json(resource, datasetID: dataset.id)
     }
 
-    func delete(_ request: Request, context: IdentityRequestContext, id: String) async throws -> JSONValue {
-        let store = try catalogs.store(for: request)
+    func delete(_ id: String, server: LocalCatalog?, context: IdentityRequestContext) async throws -> Message {
+        let store = try catalogs.store(server)
         let found = try await visible(id, in: store, context: context)
         try access.authorize(context.identity, .resource, .delete, found.dataset.policyObject, logger: context.logger)
         _ = try await store.updateDataset(found.dataset.id) { dataset in dataset.resources.removeAll { $0.id == id } }
-        return ["message": .string("Resource '\(id)' deleted successfully")]
+        return Message(message: "Resource '\(id)' deleted successfully")
     }
 
     /// `{count, results}`; private datasets' resources only for whom the policy lets read them.
-    func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let store = try catalogs.store(for: request)
-        let parameters = request.uri.queryParameters
-        func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-            guard let text = parameters[Substring(name)] else { return value }
-            guard let number = Int(text), range.contains(number) else {
-                throw APIError.validation(
-                    "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)", field: name, location: "query")
-            }
-            return number
-        }
+    func search(_ given: ResourceSearchQuery, context: IdentityRequestContext) async throws -> JSONValue {
+        let store = try catalogs.store(given.server)
         let query = ResourceQuery(
-            text: parameters["q"].map(String.init), name: parameters["name"].map(String.init), url: parameters["url"].map(String.init),
-            description: parameters["description"].map(String.init), format: parameters["format"].map(String.init),
-            limit: try integer("limit", default: 100, range: 1...1000), offset: try integer("offset", default: 0, range: 0...Int(Int32.max)),
-            privateVisibility: access.privateVisibility(context.identity, .resource))
+            text: given.q, name: given.name, url: given.url, description: given.description, format: given.format, limit: given.limit ?? 100,
+            offset: given.offset ?? 0, privateVisibility: access.privateVisibility(context.identity, .resource))
         let found = try await store.searchResources(query)
         return [
             "count": .number(Double(found.count)),

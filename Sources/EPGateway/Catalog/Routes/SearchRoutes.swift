@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import Essentials
 import Hummingbird
@@ -12,23 +13,35 @@ struct SearchRoutes: Sendable {
     let catalogs: CatalogServers
     let access: EndpointAccess
 
-    static let binding = PolicyBinding(.dataset, .read, .inHandler(.public))
     /// Upstream asks its catalog for at most this many rows.
     static let limit = 1000
 
-    var collection: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("search") { request, context in try await search(request, context: context) }
-        routes.post("search") { request, context in try await advanced(request, context: context) }
-        return routes
+    /// `dataset read`: private datasets only for whom the policy lets read them.
+    var routes: [Route<IdentityRequestContext>] {
+        let access = PolicyAccess.policy(.dataset, .read, .inHandler(.public))
+        return [
+            Route.get("/search", "Datasets holding every term.", access: access).tags("search").catalogErrors().query(TermsQuery.self)
+                .answers(200, "Datasets", schema: JSONSchema.array(of: JSONSchema.anyObject))
+                .responds(400, "Keys do not match terms, or Pre-CKAN is disabled")
+                .handle { call in try await search(call.query, context: call.context) },
+            Route.post("/search", "Datasets by fields, filters, keywords, time and resource.", access: access).tags("search").catalogErrors()
+                .body(AdvancedSearch.Body.self).answers(200, "Datasets", schema: JSONSchema.array(of: JSONSchema.anyObject))
+                .handle { call in try await advanced(try AdvancedSearch(call.body), context: call.context) },
+        ]
+    }
+
+    /// `?terms=a&terms=b[&keys=k&keys=null]`: ndp-ep sends Python's None as "null".
+    struct TermsQuery: QueryRequest {
+        var terms: [String]
+        var keys: [String]?
+        var server: SearchCatalog?
     }
 
     /// Upstream reads every hit, 1,000 at a time; the index narrows them first here.
     static let advancedLimit = 10_000
 
     /// `POST /search`: a list of results, as `GET /search`'s.
-    func advanced(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let search = try AdvancedSearch(try await JSONBody.object(from: request, expecting: "a JSON object is required"))
+    func advanced(_ search: AdvancedSearch, context: IdentityRequestContext) async throws -> JSONValue {
         let store = try catalogs.store(search.server)
         let candidates = try await Self.searching {
             try await store.searchDatasets(
@@ -41,13 +54,12 @@ struct SearchRoutes: Sendable {
         return .array(search.pick(visible).map(\.searchResult))
     }
 
-    func search(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
+    func search(_ query: TermsQuery, context: IdentityRequestContext) async throws -> JSONValue {
         // `global` is this endpoint's own public catalog unless CKAN_GLOBAL_URL names one.
-        let store = try catalogs.store(for: request, allowed: [.local, .global], default: .global)
-        let query = request.uri.queryParameters
-        let terms = query[values: "terms"].map(String.init)
+        let store = try catalogs.store(query.server, default: .global)
+        let terms = query.terms
         guard !terms.isEmpty else { throw APIError.validation("Field required", field: "terms", location: "query") }
-        let keys = query[values: "keys"].map(String.init)
+        let keys = query.keys ?? []
         guard keys.isEmpty || keys.count == terms.count else {
             throw APIError(.badRequest, detail: "The number of keys must match the number of terms, or keys must be omitted.")
         }

@@ -1,3 +1,5 @@
+import Access
+
 /// What a dataset search asks of the store: words, field conditions, which private datasets
 /// may show, an order and a page. `GET /search`, `POST /search`, the services directory and the
 /// CKAN action API's `package_search` / `package_list` all ask through it, so paging and the

@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import AsyncHTTPClient
 import Essentials
@@ -7,6 +8,7 @@ import Identity
 import Logging
 import NIOPosix
 import ServiceKit
+import ServiceLifecycle
 import _NIOFileSystem
 
 /// Data staging (docs/specs/anchors-platforms.md §B), compatible with the prototype's API:
@@ -14,23 +16,15 @@ import _NIOFileSystem
 /// its answers and texts, plus a `job_id` in each; `async=true` answers 202 at once. Unlike
 /// the prototype: the user is the token's, paths cannot leave their roots, the source is never
 /// changed, every operation is a job in the catalog database, and `/logs/` and `/create-file/`
-/// are gone (README).
-struct StagingRoutes: Sendable {
+/// are gone (docs/staging.md).
+struct StagingRoutes: ServiceFeature {
     let settings: StagingSettings
     let paths: StagingPaths
     let runner: StagingRunner
     let access: EndpointAccess
     let http: HTTPClient
 
-    static let createBinding = PolicyBinding(.staging, .create, .callersOwn)
-    static let readBinding = PolicyBinding(.staging, .read, .inHandler(.private))
-    static let deleteBinding = PolicyBinding(.staging, .delete, .inHandler(.private))
-    static let methodsBinding = PolicyBinding(.staging, .read, .fixed(.public))
-    static let configBinding = PolicyBinding(.staging, .read, .fixed(.protected))
-    /// A synchronous copy and a download take as long as the data needs: no request timeout.
-    static let streamingPaths = ["/stage-data/"]
-
-    init(settings: StagingSettings, store: any StagingJobStore, access: EndpointAccess, logger: Logger) {
+    init(settings: StagingSettings, store: StagingJobStore, access: EndpointAccess, logger: Logger) {
         self.settings = settings
         self.paths = StagingPaths(sourceRoot: settings.sourceRoot, targetRoot: settings.targetRoot)
         let paths = self.paths
@@ -43,46 +37,113 @@ struct StagingRoutes: Sendable {
         self.http = UpstreamHTTPClient.shared
     }
 
-    var store: any StagingJobStore { runner.store }
+    var store: StagingJobStore { runner.store }
 
-    var createRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("stage-data") { request, context in try await stage(request, context: context) }
-        return routes
-    }
+    /// The runner: it starts queued jobs, keeps running ones alive and fails those a dead process left.
+    var services: [any Service] { [runner] }
 
-    var readRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("stage-data/jobs") { request, context in try await jobs(request, context: context) }
-        routes.get("stage-data/jobs/{id}") { _, context in try await job(context: context) }
-        return routes
-    }
-
-    var deleteRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.delete("stage-data/jobs/{id}") { _, context in try await cancel(context: context) }
-        return routes
-    }
-
-    var methodsRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("config/allowed-methods") { _, _ -> JSONValue in ["allowed_methods": allowedMethods] }
-        return routes
-    }
-
-    var configRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("config") { _, _ -> JSONValue in
-            [
-                "source_storage_path": .string(settings.sourceRoot), "target_storage_path": .string(settings.targetRoot),
-                "allowed_methods": allowedMethods,
-                "jupyter_url": settings.jupyterURL.map(JSONValue.string) ?? .null, "max_running": .number(Double(settings.maxRunning)),
-            ]
+    /// Staging is `staging create` of the caller's own; a job is read and deleted as the
+    /// caller's own (`private`), which the default policy extends to admins. A synchronous copy
+    /// and a download take as long as the data needs: no overall request timeout.
+    var routes: [Route<IdentityRequestContext>] {
+        let jobSchema = JSONSchema.anyObject
+        let job = { (method: HTTPRequest.Method, operation: PolicyOperation, summary: String) in
+            Route<IdentityRequestContext>.on(method, "/stage-data/jobs/{id}", summary, access: .policy(.staging, operation, .inHandler(.private)))
+                .tags("staging").responds(404, "No such job of yours")
         }
-        return routes
+        return [
+            Route.post(
+                "/stage-data/",
+                "Stage data from the source storage: local_copy or local_symlink into the caller's area, jupyter_copy into their Jupyter "
+                    + "server, direct_download streams the file. async=true answers 202 with the job.",
+                access: .policy(.staging, .create, .callersOwn)
+            ).tags("staging").query(StageQuery.self).body(StageBody.self).streamingBody()
+                .answers(200, "Staged (or the file, for direct_download)", schema: JSONSchema.of(Staged.self))
+                .responds(202, "Started: the job", schema: jobSchema)
+                .responds(400, "Invalid method, missing source, or a path outside its root")
+                .responds(500, "The staging failed (the job says why)").responds(502, "The Jupyter server failed")
+                .responds(507, "The user's area is full: Insufficient storage: … (nothing left behind)")
+                .handle { call in try await stage(try order(call.query, call.body, context: call.context), logger: call.context.logger) },
+            Route.get(
+                "/stage-data/jobs", "The caller's staging jobs, newest first; everyone's for an admin.",
+                access: .policy(.staging, .read, .inHandler(.private))
+            ).tags("staging").query(JobsQuery.self).answers(200, "Jobs", schema: JSONSchema.array(of: jobSchema))
+                .handle { call in try await jobs(limit: call.query.limit ?? 100, context: call.context) },
+            job(.get, .read, "A staging job and its progress.").answers(200, "The job", schema: jobSchema)
+                .handle { call in try await visibleJob(call.context).json },
+            job(.delete, .delete, "Cancel a queued or running job (202, the job), or remove a finished job's record (204).")
+                .responds(202, "Cancelling", schema: jobSchema).responds(204, "Removed").responds(409, "Running in another replica")
+                .handle { call in try await cancel(context: call.context) },
+            Route.get("/config/allowed-methods/", "The staging methods offered.", access: .policy(.staging, .read, .fixed(.public)))
+                .tags("staging").handle { _ in AllowedMethods(allowed_methods: settings.allowedMethods.map(\.rawValue)) },
+            Route.get("/config/", "The staging configuration (admins).", access: .policy(.staging, .read, .fixed(.protected))).tags("staging")
+                .handle { _ in
+                    StagingConfiguration(
+                        source_storage_path: settings.sourceRoot, target_storage_path: settings.targetRoot,
+                        allowed_methods: settings.allowedMethods.map(\.rawValue), jupyter_url: settings.jupyterURL, max_running: settings.maxRunning)
+                },
+        ]
     }
 
-    private var allowedMethods: JSONValue { .array(settings.allowedMethods.map { .string($0.rawValue) }) }
+    /// `?method=&username=&jupyter_token=&async=`.
+    struct StageQuery: QueryRequest {
+        /// Checked against the methods offered, with the prototype's 400.
+        var method: String
+        /// Another user's area: admins only.
+        var username: String?
+        var jupyter_token: String?
+        var background: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case method, username, jupyter_token
+            case background = "async"
+        }
+    }
+
+    /// `{"data": {"local_path_on_storage", "relative_path"}, "jupyter_token"?}`.
+    struct StageBody: JSONRequest {
+        var data: StageData
+        var jupyter_token: String?
+
+        struct StageData: Decodable, Sendable {
+            var local_path_on_storage: String
+            /// Required unless the method is direct_download.
+            var relative_path: String?
+        }
+
+        /// The route streams (a copy takes its time), so it bounds its body itself.
+        static func read(from request: Request) async throws -> StageBody {
+            try await decode(from: request, limit: 64 << 10)
+        }
+    }
+
+    struct JobsQuery: QueryRequest, Validatable {
+        var limit: Int?
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.range(limit, "limit", 1...1000)
+        }
+    }
+
+    /// Upstream's answer once the data is there.
+    struct Staged: JSONAnswer {
+        var status: String
+        var message: String
+        var job_id: String
+    }
+
+    struct AllowedMethods: JSONAnswer {
+        var allowed_methods: [String]
+    }
+
+    struct StagingConfiguration: JSONAnswer {
+        static var nilEncoding: JSONValueEncoder.NilEncoding { .null }
+        var source_storage_path: String
+        var target_storage_path: String
+        var allowed_methods: [String]
+        var jupyter_url: String?
+        var max_running: Int
+    }
 
     /// Whether `user` may read anyone's jobs (an admin, by the default policy): such a caller
     /// sees every job and may stage for any user.
@@ -100,17 +161,18 @@ struct StagingRoutes: Sendable {
         var relativePath: String?
         var jupyterToken: String?
         var background: Bool
+        /// Who asked (the token's `sub`).
+        var owner: String
     }
 
-    func stage(_ request: Request, context: IdentityRequestContext) async throws -> Response {
-        let order = try await self.order(request, context: context)
+    func stage(_ order: Order, logger: Logger) async throws -> Response {
         let source = try paths.source(order.sourcePath)
-        let owner = context.identity?.sub ?? "unknown"
+        let owner = order.owner
         let job = StagingJob(
             owner: owner, username: order.username, method: order.method, source: order.sourcePath, destination: order.relativePath)
         switch order.method {
         case .directDownload:
-            return try await download(source, job: job, logger: context.logger)
+            return try await download(source, job: job, logger: logger)
         case .localCopy, .localSymlink:
             let destination = try paths.destination(order.relativePath!, user: order.username)
             let shown = StagingPaths.folder(forUser: order.username) + "/" + order.relativePath!
@@ -144,41 +206,25 @@ struct StagingRoutes: Sendable {
     }
 
     /// The request's method, user, paths and token; refusals before anything happens.
-    private func order(_ request: Request, context: IdentityRequestContext) async throws -> Order {
-        let query = request.uri.queryParameters
-        guard let methodName = query["method"].map(String.init) else {
-            throw APIError.validation("Field required", field: "method", location: "query")
+    private func order(_ query: StageQuery, _ body: StageBody, context: IdentityRequestContext) throws -> Order {
+        guard let method = StagingMethod(rawValue: query.method), settings.allowedMethods.contains(method) else {
+            throw StagingError.invalidMethod(query.method)
         }
-        guard let method = StagingMethod(rawValue: methodName), settings.allowedMethods.contains(method) else {
-            throw StagingError.invalidMethod(methodName)
+        if method != .directDownload, body.data.relative_path == nil {
+            throw APIError(
+                .unprocessableContent,
+                detail: [["type": "missing", "loc": ["body", "data", "relative_path"], "msg": "Field required", "input": nil]])
         }
-        let body = try await JSONBody.object(from: request, expecting: "a JSON object with a data object is required", limit: 64 << 10)
-        guard let data = body["data"]?.objectValue else { throw APIError.validation("Field required", field: "data") }
-        func text(_ name: String, in object: [String: JSONValue], at location: [JSONValue], required: Bool) throws -> String? {
-            let loc = JSONValue.array(location + [.string(name)])
-            switch object[name] {
-            case .string(let value): return value
-            case nil, .null:
-                guard required else { return nil }
-                throw APIError(.unprocessableContent, detail: [["loc": loc, "msg": "Field required", "type": "missing"]])
-            default: throw APIError(.unprocessableContent, detail: [["loc": loc, "msg": "Input should be a valid string", "type": "string_type"]])
-            }
-        }
-        let sourcePath = try text("local_path_on_storage", in: data, at: ["body", "data"], required: true)!
-        let relativePath = try text("relative_path", in: data, at: ["body", "data"], required: method != .directDownload)
-        let jupyterToken = try text("jupyter_token", in: body, at: ["body"], required: false) ?? query["jupyter_token"].map(String.init)
-
         guard let user = context.identity else { throw APIError(.unauthorized, detail: "Not authenticated") }
         let own = user.preferredName ?? user.sub
         var username = own
-        if let asked = query["username"].map(String.init), asked != own {
+        if let asked = query.username, asked != own {
             guard actsForAnyone(user) else { throw StagingError.usernameMismatch }
             username = asked
         }
-        let background = ["true", "1", "yes"].contains(query["async"].map { $0.lowercased() } ?? "")
         return Order(
-            method: method, username: username, sourcePath: sourcePath, relativePath: relativePath, jupyterToken: jupyterToken,
-            background: background)
+            method: method, username: username, sourcePath: body.data.local_path_on_storage, relativePath: body.data.relative_path,
+            jupyterToken: body.jupyter_token ?? query.jupyter_token, background: query.background ?? false, owner: user.sub)
     }
 
     /// Starts the job: answered at once (`async=true`, 202 and the job) or when it ends.
@@ -207,7 +253,7 @@ struct StagingRoutes: Sendable {
     static func answer(_ job: StagingJob) throws -> Response {
         switch job.status {
         case .succeeded:
-            return (["status": "success", "message": .string(job.message ?? ""), "job_id": .string(job.id)] as JSONValue).response(status: .ok)
+            return try Staged(status: "success", message: job.message ?? "", job_id: job.id).makeResponse(status: .ok)
         default:
             if let error = job.error, error.hasPrefix(LocalStaging.FileFailure.outOfSpacePrefix) {
                 return (["detail": .string(error), "job_id": .string(job.id)] as JSONValue).response(
@@ -279,14 +325,7 @@ struct StagingRoutes: Sendable {
 
     /// `?limit=1…1000 (100)`: the caller's jobs, newest first; everyone's for whoever the
     /// policy lets read any job (admins).
-    func jobs(_ request: Request, context: IdentityRequestContext) async throws -> JSONValue {
-        let limit =
-            try request.uri.queryParameters["limit"].map { text -> Int in
-                guard let value = Int(text), (1...1000).contains(value) else {
-                    throw APIError.validation("limit must be an integer from 1 to 1000", field: "limit", location: "query")
-                }
-                return value
-            } ?? 100
+    func jobs(limit: Int, context: IdentityRequestContext) async throws -> JSONValue {
         let user = context.identity
         let jobs = try await store.stagingJobs(ownerSub: actsForAnyone(user) ? nil : (user?.sub ?? ""), limit: limit)
         return .array(jobs.filter { access.permits(user, .staging, .read, $0.policyObject) }.map(\.json))
@@ -309,10 +348,6 @@ struct StagingRoutes: Sendable {
         guard await runner.stop(id, reason: "Cancelled by \(who).") else { throw StagingError.runningElsewhere(job.runner ?? "unknown") }
         context.logger.info("staging job cancelled", metadata: ["staging.job": "\(id)"])
         return job.json.response(status: .accepted)
-    }
-
-    func job(context: IdentityRequestContext) async throws -> JSONValue {
-        try await visibleJob(context).json
     }
 
     /// The job named in the path, if the caller may read it. Someone else's job is "not

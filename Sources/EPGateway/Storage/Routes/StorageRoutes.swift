@@ -1,3 +1,4 @@
+import Access
 import AccessPolicy
 import AsyncHTTPClient
 import Essentials
@@ -17,23 +18,11 @@ import ServiceKit
 /// Beyond upstream: presigned URLs take `expiration` (what the 0.9.0 client sends) as well as
 /// `expires_in`; an upload over one part is a multipart upload; bucket names are checked
 /// before S3 is asked.
-struct StorageRoutes: Sendable {
+struct StorageRoutes: ServiceFeature {
     /// nil when S3 is enabled but not configured: every route answers 503.
     let client: S3Client?
     let settings: StorageSettings
     let access: EndpointAccess
-
-    static let readBinding = PolicyBinding(.storage, .read, .fixed(.public))
-    static let createBinding = PolicyBinding(.storage, .create, .fixed(.public))
-    static let deleteBinding = PolicyBinding(.storage, .delete, .fixed(.public))
-    /// `POST /s3/objects/{bucket}/{key…}/presigned-upload|download` share one path pattern
-    /// (a key may hold slashes, so the suffix is found in the handler), which then decides
-    /// create (upload) or read (download).
-    static let presignBinding = PolicyBinding(.storage, .read, .inHandler(.public))
-
-    /// The routes whose request or response bodies stream past the body limit and the
-    /// response-head timeout: object uploads and downloads.
-    static let streamingPaths = ["/s3/objects/"]
 
     init(settings: StorageSettings, access: EndpointAccess, http: HTTPClient = S3Client.sharedHTTPClient) {
         self.settings = settings
@@ -47,50 +36,138 @@ struct StorageRoutes: Sendable {
         }
     }
 
-    var readRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.get("s3/buckets") { _, _ in try await listBuckets() }
-        routes.get("s3/buckets/{bucket}") { _, context in try await bucketInfo(try bucketName(context)) }
-        routes.get("s3/objects/{bucket}") { request, context in try await listObjects(try bucketName(context), request: request) }
-        routes.get("s3/objects/{bucket}/**") { request, context in
-            let (bucket, key) = try objectName(request, context: context)
-            if key.hasSuffix("/metadata"), key.count > "/metadata".count {
-                return try await metadata(bucket, key: String(key.dropLast("/metadata".count))).response()
+    /// `storage` read, create and delete (public mode: the default gives them to writers).
+    /// `POST /s3/objects/{bucket}/{key…}/presigned-upload|download` share one path pattern (a key
+    /// may hold slashes, so the suffix is found in the handler), which then decides create
+    /// (upload) or read (download). Uploads stream their request bodies.
+    var routes: [Route<IdentityRequestContext>] {
+        func storageAccess(_ operation: PolicyOperation) -> PolicyAccess { .policy(.storage, operation, .fixed(.public)) }
+        func storage(_ builder: RouteBuilder<IdentityRequestContext, NoQuery, NoBody>) -> RouteBuilder<IdentityRequestContext, NoQuery, NoBody> {
+            builder.tags("storage").responds(400, "Invalid bucket name, or S3 refused the request").responds(502, "S3 failed")
+                .responds(503, "S3 not configured or unreachable")
+        }
+        let message = JSONSchema.of(Done.self)
+        let bucketSchema = JSONSchema.object(["name": JSONSchema.string, "creation_date": JSONSchema.string])
+        let presigned = JSONSchema.object(["url": JSONSchema.string, "expires_in": JSONSchema.integer])
+        return [
+            storage(Route.get("/s3/buckets/", "List buckets.", access: storageAccess(.read)))
+                .answers(200, "Buckets", schema: JSONSchema.object(["buckets": JSONSchema.array(of: bucketSchema)]))
+                .handle { _ in try await listBuckets() },
+            storage(Route.post("/s3/buckets/", "Create a bucket.", access: storageAccess(.create))).body(BucketBody.self)
+                .responds(409, "Exists")
+                .handle(status: .created) { call in try await createBucket(call.body) },
+            storage(Route.get("/s3/buckets/{bucket}", "A bucket.", access: storageAccess(.read))).answers(200, "The bucket", schema: bucketSchema)
+                .responds(404, "No such bucket")
+                .handle { call in try await bucketInfo(try bucketName(call.context)) },
+            storage(Route.delete("/s3/buckets/{bucket}", "Delete an empty bucket.", access: storageAccess(.delete))).answers(
+                200, "Deleted", schema: message
+            )
+            .responds(404, "No such bucket").responds(409, "Not empty")
+            .handle { call in try await deleteBucket(try bucketName(call.context)) },
+            storage(
+                Route.post(
+                    "/s3/objects/{bucket}",
+                    "Upload the form's `file` under `object_key` (default: its file name), streamed; over one part a multipart upload.",
+                    access: storageAccess(.create))
+            ).body(RawBody.self).streamingBody()
+                .documentedBody(
+                    JSONSchema.object(["file": ["type": "string", "format": "binary"], "object_key": JSONSchema.string], required: ["file"]),
+                    contentType: "multipart/form-data"
+                )
+                .answers(
+                    200, "Stored",
+                    schema: JSONSchema.object([
+                        "bucket": JSONSchema.string, "key": JSONSchema.string, "size": JSONSchema.integer, "etag": JSONSchema.string,
+                    ])
+                )
+                .responds(404, "No such bucket").responds(413, "Too large")
+                .handleRequest { request, context in try await upload(request, bucket: try bucketName(context), logger: context.logger) },
+            storage(Route.get("/s3/objects/{bucket}", "List every object under `prefix`.", access: storageAccess(.read))).parameter("prefix")
+                .answers(200, "Objects", schema: JSONSchema.object(["objects": ["type": "array"], "prefix": [:]]))
+                .handleRequest { request, context in try await listObjects(try bucketName(context), request: request) },
+            storage(
+                Route.get("/s3/objects/{bucket}/**", "Download an object, streamed; `{key}/metadata` gives its HEAD.", access: storageAccess(.read))
+            )
+            .documented(as: "/s3/objects/{bucket}/{key}", "/s3/objects/{bucket}/{key}/metadata")
+            .answers(200, "The bytes", schema: ["type": "string", "format": "binary"], contentType: "application/octet-stream")
+            .responds(404, "No such object")
+            .handleRequest { request, context in
+                let (bucket, key) = try objectName(request, context: context)
+                if key.hasSuffix("/metadata"), key.count > "/metadata".count {
+                    return try await metadata(bucket, key: String(key.dropLast("/metadata".count))).response()
+                }
+                return try await download(bucket, key: key)
+            },
+            storage(Route.delete("/s3/objects/{bucket}/**", "Delete an object.", access: storageAccess(.delete)))
+                .documented(as: "/s3/objects/{bucket}/{key}").answers(200, "Deleted", schema: message).responds(404, "No such object")
+                .handleRequest { request, context in
+                    let (bucket, key) = try objectName(request, context: context)
+                    return try await deleteObject(bucket, key: key)
+                },
+            storage(
+                Route.post(
+                    "/s3/objects/{bucket}/**", "A presigned PUT URL (storage create) or GET URL (storage read).",
+                    access: .policy(.storage, .read, .inHandler(.public)))
+            ).body(PresignBody.self)
+                .documented(as: "/s3/objects/{bucket}/{key}/presigned-upload", "/s3/objects/{bucket}/{key}/presigned-download")
+                .answers(200, "The URL", schema: presigned)
+                .handle { call in
+                    let request = call.request
+                    for (suffix, method, operation) in [("/presigned-upload", "PUT", PolicyOperation.create), ("/presigned-download", "GET", .read)]
+                    where request.uri.path.hasSuffix(suffix) {
+                        try access.authorize(call.context.identity, .storage, operation, PolicyObject(mode: .public), logger: call.context.logger)
+                        let (bucket, key) = try objectName(request, context: call.context, dropping: suffix)
+                        return try await presign(method, bucket: bucket, key: key, expires: call.body.expires)
+                    }
+                    throw APIError(.notFound, detail: "Not Found")
+                },
+        ]
+    }
+
+    /// Ready once the S3 server lists its buckets (upstream's "minio" check).
+    var readinessChecks: [ReadinessCheck] {
+        let client = self.client
+        return [
+            ReadinessCheck(name: "minio") {
+                guard let client else { throw StorageError.notConfigured }
+                _ = try await client.listBuckets()
             }
-            return try await download(bucket, key: key)
-        }
-        return routes
+        ]
     }
 
-    var presignRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("s3/objects/{bucket}/**") { request, context in
-            for (suffix, method, operation) in [("/presigned-upload", "PUT", PolicyOperation.create), ("/presigned-download", "GET", .read)]
-            where request.uri.path.hasSuffix(suffix) {
-                try access.authorize(context.identity, .storage, operation, PolicyObject(mode: .public), logger: context.logger)
-                let (bucket, key) = try objectName(request, context: context, dropping: suffix)
-                return try await presign(method, bucket: bucket, key: key, request: request)
-            }
-            throw APIError(.notFound, detail: "Not Found")
+    /// `{name, region?}`.
+    struct BucketBody: JSONRequest, Validatable {
+        var name: String
+        var region: String?
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.length(region, "region", 1...64)
         }
-        return routes
     }
 
-    var createRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.post("s3/buckets") { request, context in try await createBucket(request) }
-        routes.post("s3/objects/{bucket}") { request, context in try await upload(request, bucket: try bucketName(context), logger: context.logger) }
-        return routes
+    /// `{expires_in | expiration: 1…604800}` (the 0.9.0 client sends `expiration`); default 3600 s.
+    struct PresignBody: JSONRequest, Validatable {
+        static var emptyBodyIsEmptyObject: Bool { true }
+        var expires_in: Int?
+        var expiration: Int?
+
+        var expires: Int { expires_in ?? expiration ?? 3600 }
+
+        /// Under `/s3/objects/`, where uploads stream past the body limit: bounded here.
+        static func read(from request: Request) async throws -> PresignBody {
+            try await decode(from: request, limit: 64 << 10)
+        }
+
+        func validate(_ checks: inout FieldChecks) {
+            checks.range(expires_in, "expires_in", 1...604_800)
+            checks.range(expiration, "expiration", 1...604_800)
+        }
     }
 
-    var deleteRoutes: RouteCollection<IdentityRequestContext> {
-        let routes = RouteCollection(context: IdentityRequestContext.self)
-        routes.delete("s3/buckets/{bucket}") { _, context in try await deleteBucket(try bucketName(context)) }
-        routes.delete("s3/objects/{bucket}/**") { request, context in
-            let (bucket, key) = try objectName(request, context: context)
-            return try await deleteObject(bucket, key: key)
-        }
-        return routes
+    /// `{message, success}`.
+    struct Done: JSONAnswer {
+        var message: String
+        var success: Bool
     }
 
     // MARK: Buckets
@@ -107,15 +184,8 @@ struct StorageRoutes: Sendable {
     }
 
     /// `{name, region?}` → 201.
-    func createBucket(_ request: Request) async throws -> Response {
-        let body = try await JSONBody.object(from: request, expecting: "a JSON object with the bucket's name is required")
-        guard case .string(let name) = body["name"] else { throw APIError.validation("Field required", field: "name") }
-        var region: String?
-        switch body["region"] {
-        case nil, .null: break
-        case .string(let value) where !value.isEmpty && value.count <= 64: region = value
-        default: throw APIError.validation("region must be a non-empty string", field: "region")
-        }
+    func createBucket(_ body: BucketBody) async throws -> Done {
+        let (name, region) = (body.name, body.region)
         try Self.checkBucketName(name)
         try await s3(bucket: name) { client in
             // us-east-1 answers 200 to creating a bucket one already owns (S3's legacy
@@ -127,10 +197,10 @@ struct StorageRoutes: Sendable {
                 throw StorageError.bucketExists(name)
             }
         }
-        return JSONValue.object(["message": .string("Bucket '\(name)' created successfully"), "success": true]).response(status: .created)
+        return Done(message: "Bucket '\(name)' created successfully", success: true)
     }
 
-    func deleteBucket(_ name: String) async throws -> JSONValue {
+    func deleteBucket(_ name: String) async throws -> Done {
         try await s3(bucket: name) { client in
             do {
                 try await client.deleteBucket(name)
@@ -138,7 +208,7 @@ struct StorageRoutes: Sendable {
                 throw StorageError.bucketNotEmpty(name)
             }
         }
-        return ["message": .string("Bucket '\(name)' deleted successfully"), "success": true]
+        return Done(message: "Bucket '\(name)' deleted successfully", success: true)
     }
 
     // MARK: Objects
@@ -200,17 +270,7 @@ struct StorageRoutes: Sendable {
     }
 
     /// `{expires_in | expiration: 1…604800, default 3600}` → `{url, expires_in}`.
-    func presign(_ method: String, bucket: String, key: String, request: Request) async throws -> JSONValue {
-        let body = try await JSONBody.objectOrEmpty(from: request, expecting: "a JSON object is required", limit: 64 << 10)
-        var expires = 3600
-        for field in ["expires_in", "expiration"] {
-            switch body[field] {
-            case nil, .null: continue
-            case .number(let value) where value == value.rounded() && (1...604_800).contains(value): expires = Int(value)
-            default: throw APIError.validation("\(field) must be an integer from 1 to 604800 (seconds)", field: field)
-            }
-            break
-        }
+    func presign(_ method: String, bucket: String, key: String, expires: Int) async throws -> JSONValue {
         guard let client else { throw StorageError.notConfigured }
         return [
             "url": .string(client.presignedURL(method: method, bucket: bucket, key: key, expires: expires)), "expires_in": .number(Double(expires)),

@@ -1,5 +1,5 @@
 /// The words of a policy file. Their raw values are what operators write, so renaming a case
-/// is a breaking change of the file format (README, "Access policy").
+/// is a breaking change of the file format (docs/policy.md).
 
 /// A kind of object the services act on. Each route names the one it touches.
 public enum PolicyEntity: String, CaseIterable, Sendable, Codable, Comparable {
@@ -118,7 +118,7 @@ public enum PolicyRole: String, CaseIterable, Sendable, Codable {
     /// Held or not depending on the object, not only on the caller.
     public var isObjectRole: Bool { scope == "Object" }
 
-    /// The scopes, in the order the README lists them.
+    /// The scopes, in the order docs/policy.md lists them.
     public static let scopes = ["Any", "User", "Endpoint", "Object"]
 
     /// The roles a scope has, as written after the dot.

@@ -23,7 +23,7 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Reads the YAML policy format (README, "Access policy"): entity → mode → operation → a list
+/// Reads the YAML policy format (docs/policy.md): entity → mode → operation → a list
 /// of `Scope.Role`. Every word is checked against the vocabulary, so a misspelling is an
 /// error with its line rather than a rule that silently never matches. What the file leaves
 /// out is denied and reported as a warning.

@@ -5,7 +5,7 @@ public enum DefaultPolicy {
     public static let name = "built-in policy"
 
     public static let text = """
-        # The access policy of ndp-ep-api, rexec-deploy-api and user-pods-backend (README, "Access
+        # The access policy of ndp-ep-api, rexec-deploy-api and user-pods-backend (docs/policy.md, "Access
         # policy"). This file is the built-in default: the services use it when POLICY_FILE is unset.
         #
         #   entity:

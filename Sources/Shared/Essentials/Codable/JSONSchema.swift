@@ -26,10 +26,23 @@ public enum JSONSchema {
     public static func array(of items: JSONValue) -> JSONValue {
         ["type": "array", "items": items]
     }
+
+    /// `schema`, or null: an optional field, which pydantic takes as null and our answers may
+    /// write as null. A schema with a single `type` gets `[type, "null"]`; others an `anyOf`.
+    public static func nullable(_ schema: JSONValue) -> JSONValue {
+        if case .string(let type)? = schema["type"] {
+            var copy = schema
+            copy["type"] = [.string(type), "null"]
+            if let values = schema["enum"]?.arrayValue { copy["enum"] = .array(values + [.null]) }
+            return copy
+        }
+        if schema == [:] { return schema }
+        return ["anyOf": [schema, ["type": "null"]]]
+    }
 }
 
 extension Optional: SchemaDescribing where Wrapped: Decodable {
-    public static var jsonSchema: JSONValue { JSONSchema.of(Wrapped.self) }
+    public static var jsonSchema: JSONValue { JSONSchema.nullable(JSONSchema.of(Wrapped.self)) }
 }
 
 extension Array: SchemaDescribing where Element: Decodable {
@@ -117,7 +130,7 @@ struct RecordingKeyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        shape.properties[key.stringValue] = recorder.schema(of: type)
+        shape.properties[key.stringValue] = JSONSchema.nullable(recorder.schema(of: type))
         return nil
     }
 

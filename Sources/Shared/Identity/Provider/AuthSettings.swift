@@ -29,8 +29,10 @@ public struct AuthSettings: Sendable, Equatable {
 
     // MARK: Declarations
 
-    public static let authAPIURL = Setting<URL>.url("AUTH_API_URL", default: upstreamDefaultURL, help: "Where tokens are validated (POST {\"token\": …}).")
-        .flag("auth-api-url", "auth_api_url")
+    public static let authAPIURL = Setting<URL>.url(
+        "AUTH_API_URL", default: upstreamDefaultURL, help: "Where tokens are validated (POST {\"token\": …})."
+    )
+    .flag("auth-api-url", "auth_api_url")
     public static let timeout = Setting<Duration>.seconds(
         "AUTH_TIMEOUT_SECONDS", default: 10, range: 0.05...120, help: "One identity-provider call's budget (connection set-up: 2 s).")
     public static let cacheTTL = Setting<Duration>.seconds(
@@ -54,7 +56,8 @@ public struct AuthSettings: Sendable, Equatable {
         let negative = try source.value(negativeCacheTTL)
         // Only a value the user gave can be out of line: the default follows the TTL.
         if negative > ttl, ttl > .zero {
-            throw source.refusal(negativeCacheTTL, expected: "a number of seconds no larger than AUTH_CACHE_TTL_SECONDS (\(source.given(cacheTTL)?.text ?? "60") s)")
+            throw source.refusal(
+                negativeCacheTTL, expected: "a number of seconds no larger than AUTH_CACHE_TTL_SECONDS (\(source.given(cacheTTL)?.text ?? "60") s)")
         }
         return AuthSettings(
             authAPIURL: try source.value(authAPIURL),

@@ -3,7 +3,7 @@ import ServiceKit
 
 /// `GET /broker-config`: where clients reach the broker, every key present (`null` when
 /// unknown), and where to spawn when the deploy API has a public URL.
-public struct BrokerConfig: Codable, Sendable, Equatable {
+public struct BrokerConfig: JSONAnswer, Sendable, Equatable {
     public var host: String?
     public var port: Int?
     /// `host:port`, when both are known.
@@ -31,9 +31,4 @@ public struct BrokerConfig: Codable, Sendable, Equatable {
         try container.encode(url, forKey: .url)
         try container.encode(apiURL, forKey: .apiURL)
     }
-
-    public static let schema = OpenAPIDocument.object([
-        "broker_external_host": ["type": ["string", "null"]], "broker_external_port": ["type": ["integer", "null"]],
-        "broker_external_url": ["type": ["string", "null"]], "api_url": ["type": ["string", "null"]],
-    ])
 }

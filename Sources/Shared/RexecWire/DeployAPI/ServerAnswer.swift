@@ -1,11 +1,12 @@
+import BrokerWire
 import Essentials
 import ServiceKit
 
 /// The deploy API's answer to spawn, terminate and status: upstream's `Status`, `Username`
 /// and `NDP_Endpoint_membership` (always present, `null` included), plus what a call adds.
-public struct ServerAnswer: Codable, Sendable, Equatable {
+public struct ServerAnswer: JSONAnswer, Sendable, Equatable {
     /// A server's phase as `/status` reports it.
-    public enum Phase: String, Codable, Sendable {
+    public enum Phase: String, Codable, Sendable, CaseIterable, ChoiceDecodable {
         case absent, starting, running, failed, terminating
     }
 
@@ -77,17 +78,4 @@ public struct ServerAnswer: Codable, Sendable, Equatable {
             try container.encode(secondsSinceLastCall, forKey: .secondsSinceLastCall)
         }
     }
-
-    public static let schema = OpenAPIDocument.object(
-        [
-            "Status": OpenAPIDocument.string, "Username": OpenAPIDocument.string, "NDP_Endpoint_membership": ["type": ["string", "null"]],
-            "detail": OpenAPIDocument.string, "requirements": ["type": "array", "items": OpenAPIDocument.string],
-            "ready": OpenAPIDocument.boolean, "terminated": OpenAPIDocument.boolean,
-            "phase": ["type": "string", "enum": ["absent", "starting", "running", "failed", "terminating"]],
-            "digest": OpenAPIDocument.string, "created": OpenAPIDocument.string, "message": OpenAPIDocument.string,
-            "broker": OpenAPIDocument.object(["state": OpenAPIDocument.string, "seconds_since_last_seen": ["type": "number"]]),
-            "seconds_since_last_call": ["type": ["number", "null"]],
-        ],
-        required: ["Status", "Username", "NDP_Endpoint_membership"]
-    )
 }

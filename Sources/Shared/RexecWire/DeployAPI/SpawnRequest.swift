@@ -49,18 +49,17 @@ public struct SpawnRequest: Sendable, Equatable {
         return false
     }
 
-    /// The form's schema, for the OpenAPI documents of both services.
-    public static let formSchema = OpenAPIDocument.object(
-        [
-            "requirments": [
-                "type": "array", "items": OpenAPIDocument.string, "description": "PEP 508 lines; one must be python==X.Y (upstream's spelling).",
-            ],
-            "requirements": ["type": "array", "items": OpenAPIDocument.string, "description": "Accepted as well."],
-            "token": OpenAPIDocument.string,
-            "force": OpenAPIDocument.string,
-            "force_reinstall": OpenAPIDocument.string,
-            "wait": OpenAPIDocument.string,
-        ],
-        required: ["requirments"]
-    )
+    /// The form as clients send it: what the OpenAPI documents of both services show. (The
+    /// form is read by ``init(form:query:)``: its aliases and query fallbacks are more than a
+    /// decoder's.)
+    public struct Form: FormRequest {
+        /// PEP 508 lines; one must be python==X.Y (upstream's spelling).
+        public var requirments: [String]
+        /// Accepted as well.
+        public var requirements: [String]?
+        public var token: String?
+        public var force: Bool?
+        public var force_reinstall: Bool?
+        public var wait: Bool?
+    }
 }

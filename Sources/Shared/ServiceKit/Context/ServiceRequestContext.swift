@@ -6,6 +6,8 @@ import NIOCore
 /// it, and the connected peer. The shared middleware and routes work on any such context.
 public protocol ServiceRequestContext: RequestContext, RemoteAddressRequestContext
 where Source == ApplicationRequestContextSource {
+    /// How this service's routes say who may call them (``Route/access``).
+    associatedtype Access: RouteAccessRule = NamedAccess
     var serviceStorage: ServiceContextStorage { get set }
 }
 

@@ -12,9 +12,15 @@ public struct HealthRoutes<Context: ServiceRequestContext>: Sendable {
         self.lifecycle = lifecycle
     }
 
-    public func register(on router: some RouterMethods<Context>) {
-        router.get("healthz") { _, _ in JSONValue.object(["status": "ok"]) }
-        router.get("readyz") { _, _ in await readiness() }
+    public var routes: [Route<Context>] {
+        [
+            Route.get("/healthz", "Liveness: the process answers.", access: .open).tags("health")
+                .answers(200, "Alive", schema: JSONSchema.object(["status": JSONSchema.string]))
+                .handle { _ in JSONValue.object(["status": "ok"]) },
+            Route.get("/readyz", "Readiness: the dependencies answer too.", access: .open).tags("health")
+                .answers(200, "Ready", schema: JSONSchema.anyObject).responds(503, "Not ready, or draining", schema: JSONSchema.anyObject)
+                .handle { _ in await readiness() },
+        ]
     }
 
     func readiness() async -> Response {

@@ -1,3 +1,4 @@
+import Essentials
 import Hummingbird
 import Prometheus
 
@@ -9,13 +10,15 @@ public struct MetricsRoute<Context: ServiceRequestContext>: Sendable {
         self.registry = registry
     }
 
-    public func register(on router: some RouterMethods<Context>) {
-        router.get("metrics") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
-            )
-        }
+    public var route: Route<Context> {
+        Route.get("/metrics", "Prometheus metrics.", access: .open).tags("health")
+            .answers(200, "Prometheus text format", schema: JSONSchema.string, contentType: "text/plain")
+            .handle { _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+                )
+            }
     }
 }

@@ -5,12 +5,14 @@ import Hummingbird
 public enum RootRoute {
     public static let message = "API is running successfully."
 
-    public static func register<Context: RequestContext>(on router: some RouterMethods<Context>) {
-        router.get("/") { _, _ in JSONValue.string(message) }
+    public static func route<Context: ServiceRequestContext>(access: Context.Access) -> Route<Context> {
+        Route.get("/", "Liveness string kept from upstream.", access: access).tags("health")
+            .answers(200, "The string \"\(message)\"", schema: JSONSchema.string)
+            .handle { _ in JSONValue.string(message) }
     }
 
-    public static let operation = OpenAPIDocument.Operation(
-        "GET", "/", summary: "Liveness string kept from upstream.", tags: ["health"],
-        responses: [200: .init("The string \"\(message)\"", schema: OpenAPIDocument.string)]
-    )
+    /// The route as a feature of a service.
+    public static func feature<Context: ServiceRequestContext>(access: Context.Access) -> RouteList<Context> {
+        RouteList([route(access: access)])
+    }
 }

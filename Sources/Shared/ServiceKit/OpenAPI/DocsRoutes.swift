@@ -12,13 +12,18 @@ public struct DocsRoutes<Context: ServiceRequestContext>: Sendable {
         self.rootPath = rootPath
     }
 
-    public func register(on router: some RouterMethods<Context>) {
+    public var routes: [Route<Context>] {
         let json = document.json(rootPath: rootPath)
         let html = page()
-        router.get("openapi.json") { _, _ in json }
-        router.get("docs") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
-        }
+        return [
+            Route.get("/openapi.json", "This document.", access: .open).tags("docs").answers(200, "OpenAPI 3.1", schema: JSONSchema.anyObject)
+                .handle { _ in json },
+            Route.get("/docs", "Human-readable API documentation.", access: .open).tags("docs")
+                .answers(200, "HTML", schema: JSONSchema.string, contentType: "text/html")
+                .handle { _ in
+                    Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+                },
+        ]
     }
 
     func page() -> String {

@@ -1,9 +1,7 @@
 import Essentials
 
-/// A service's OpenAPI 3.1 description, built from a list of operations.
-///
-/// Each service lists its own operations; the shared ones (`/healthz`, `/readyz`,
-/// `/metrics`, `/openapi.json`, `/docs`) are added by ``ServiceDefinition``.
+/// A service's OpenAPI 3.1 description, written from its routes' declarations (``Route``):
+/// one operation a route, its schemas from the route's types.
 public struct OpenAPIDocument: Sendable {
     public struct Operation: Sendable {
         public enum Security: Sendable { case none, bearer }
@@ -16,6 +14,8 @@ public struct OpenAPIDocument: Sendable {
         public var parameters: [JSONValue]
         public var requestBody: JSONValue?
         public var responses: [Int: Response]
+        /// The paths a catch-all route (`/x/**`) is listed under; nil: its own path.
+        public var documentedPaths: [String]?
 
         public struct Response: Sendable {
             public var description: String
@@ -31,7 +31,7 @@ public struct OpenAPIDocument: Sendable {
 
         public init(
             _ method: String, _ path: String, summary: String, tags: [String] = [], security: Security = .none,
-            parameters: [JSONValue] = [], requestBody: JSONValue? = nil, responses: [Int: Response]
+            parameters: [JSONValue] = [], requestBody: JSONValue? = nil, responses: [Int: Response], documentedPaths: [String]? = nil
         ) {
             self.method = method.lowercased()
             self.path = path
@@ -41,6 +41,7 @@ public struct OpenAPIDocument: Sendable {
             self.parameters = parameters
             self.requestBody = requestBody
             self.responses = responses
+            self.documentedPaths = documentedPaths
         }
 
         var json: JSONValue {
@@ -87,7 +88,11 @@ public struct OpenAPIDocument: Sendable {
     public func json(rootPath: String?) -> JSONValue {
         var paths: [String: [String: JSONValue]] = [:]
         for operation in operations {
-            paths[operation.path, default: [:]][operation.method] = operation.json
+            for path in operation.documentedPaths ?? [operation.path] {
+                var entry = operation
+                entry.path = path
+                paths[path, default: [:]][operation.method] = entry.json
+            }
         }
         return [
             "openapi": "3.1.0",

@@ -4,24 +4,12 @@ import NIOCore
 
 public typealias ServiceResponder<Context: ServiceRequestContext> = RootPathResponder<RouterResponder<Context>>
 
-/// A service's router and the access level each of its routes was added with.
-public struct ServiceRouter<Context: ServiceRequestContext> {
-    public let router: Router<Context>
-    public let access: RouteAccessTable
-
-    /// `METHOD /path` of every route the router has but no access group recorded: empty,
-    /// unless something added routes around ``ServiceRoutes``.
-    public var routesWithoutAccessLevel: [String] {
-        router.routes.compactMap { route in
-            access.level(method: route.method, path: route.path) == nil ? "\(route.method.rawValue) \(route.path)" : nil
-        }
-    }
-}
-
-/// The router with the shared middleware stack and routes, in the order requests meet them:
-/// correlation id → access log → metrics → CORS → errors → 405 → timeout → body limit →
-/// the route group's access middleware → the handler.
-public func buildRouter<Context>(_ service: ServiceDefinition<Context>) -> ServiceRouter<Context> {
+/// The router with the shared middleware stack and every route, in the order requests meet
+/// them: correlation id → access log → metrics → CORS → errors → 405 → timeout → body limit →
+/// the route's own: what answers before its access check → its access → the handler. Routes
+/// that stream their request bodies (``Route/streamsBody``) pass the body limit, and the
+/// timeout bounds the gaps in their bodies instead.
+public func buildRouter<Context>(_ service: ServiceDefinition<Context>) -> Router<Context> {
     let router = Router(context: Context.self)
     router.add(middleware: CorrelationIDMiddleware<Context>())
     router.add(middleware: AccessLogMiddleware<Context>())
@@ -37,22 +25,38 @@ public func buildRouter<Context>(_ service: ServiceDefinition<Context>) -> Servi
     router.add(middleware: ErrorMiddleware<Context>(style: service.errorStyle))
     let methodTable = MethodNotAllowedMiddleware<Context>.RouteTable()
     router.add(middleware: MethodNotAllowedMiddleware<Context>(table: methodTable))
-    let streaming = StreamingPaths(prefixes: service.streamingPaths)
+    let routes = service.allRoutes
+    let streaming = StreamingPaths(routes: routes)
     router.add(middleware: RequestTimeoutMiddleware<Context>(timeout: service.settings.requestTimeout, exempt: streaming))
     router.add(middleware: BodyLimitMiddleware<Context>(maxBytes: service.settings.maxBodyBytes, exempt: streaming))
-
-    let routes = ServiceRoutes(router: router, table: RouteAccessTable())
-    HealthRoutes<Context>(checks: service.readinessChecks, lifecycle: service.lifecycle).register(on: routes.open)
-    MetricsRoute<Context>(registry: service.metricsRegistry).register(on: routes.open)
-    var document = service.openAPI
-    document.operations += StandardOperations.all
-    DocsRoutes<Context>(document: document, rootPath: service.settings.rootPaths.last).register(on: routes.open)
-    service.routes(routes)
+    for route in routes {
+        let group = router.group()
+        for middleware in route.before + service.guards(route.access) { group.add(middleware: middleware) }
+        group.on(RouterPath(route.path), method: route.method, responder: RouteResponder(route: route))
+    }
     methodTable.set(router.routes.map { ($0.path, $0.method) })
-    let built = ServiceRouter(router: router, access: routes.table)
-    // A route nobody said who may call is a hole in the service; refuse to start with one.
-    precondition(built.routesWithoutAccessLevel.isEmpty, "\(service.name): routes without an access level: \(built.routesWithoutAccessLevel)")
-    return built
+    return router
+}
+
+extension StreamingPaths {
+    /// The paths of the routes that stream: each route's path up to its first parameter
+    /// (`/s3/objects/` for `/s3/objects/{bucket}`), as the request-wide middleware sees paths
+    /// before routing.
+    init<Context>(routes: [Route<Context>]) {
+        let prefixes = routes.filter(\.streamsBody).map { route in
+            String(route.path.prefix { $0 != "{" && $0 != "*" })
+        }
+        self.init(prefixes: Array(Set(prefixes)).sorted())
+    }
+}
+
+/// A declared route as the router calls it.
+struct RouteResponder<Context: ServiceRequestContext>: HTTPResponder {
+    let route: Route<Context>
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        try await route.respond(to: request, context: context)
+    }
 }
 
 /// A runnable application for `service`: routes answer with and without the root path.
@@ -61,7 +65,7 @@ public func buildRouter<Context>(_ service: ServiceDefinition<Context>) -> Servi
 public func buildApplication<Context>(
     _ service: ServiceDefinition<Context>, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> Application<ServiceResponder<Context>> {
-    let responder = RootPathResponder(base: buildRouter(service).router.buildResponder(), prefixes: service.settings.rootPaths)
+    let responder = RootPathResponder(base: buildRouter(service).buildResponder(), prefixes: service.settings.rootPaths)
     let settings = service.settings
     return Application(
         responder: responder,

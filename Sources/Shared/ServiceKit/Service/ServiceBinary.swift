@@ -46,5 +46,6 @@ public struct ServiceBinary<Context: ServiceRequestContext>: Sendable {
 public enum LaunchSettings {
     /// The `.env` file read below the environment.
     public static let envFile = Setting<String>.text(
-        "ENV_FILE", default: ".env", help: "A dotenv file read below the environment (a missing file is no error).").flag("env-file")
+        "ENV_FILE", default: ".env", help: "A dotenv file read below the environment (a missing file is no error)."
+    ).flag("env-file")
 }

@@ -4,9 +4,10 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// Everything that makes one of our HTTP services: its settings, its routes, its
-/// dependencies' readiness checks and its documentation. ``buildApplication(_:logger:onListening:)``
-/// turns it into a Hummingbird application with the shared conventions around the routes.
+/// Everything that makes one of our HTTP services: its settings, its routes (each declared
+/// once, ``Route``), how its callers' access is enforced, its dependencies' readiness checks
+/// and its long-running companions. ``buildApplication(_:logger:onListening:)`` turns it into
+/// a Hummingbird application with the shared conventions around the routes.
 ///
 /// `Context` is the service's request context: ``BasicServiceRequestContext``, or one that
 /// also carries an authenticated identity.
@@ -14,57 +15,81 @@ public struct ServiceDefinition<Context: ServiceRequestContext>: Sendable {
     public var name: String
     public var settings: HTTPServerSettings
     public var errorStyle: ErrorStyle
+    /// The OpenAPI document's title, version and description; its operations are the routes'.
     public var openAPI: OpenAPIDocument
     public var readinessChecks: [ReadinessCheck]
     public var metricsRegistry: PrometheusCollectorRegistry
     public var lifecycle: LifecycleState
-    /// Adds the service's own routes, each through an access group (typically by mounting
-    /// `RouteCollection`s on them).
-    public var routes: @Sendable (ServiceRoutes<Context>) -> Void
+    /// The service's own routes; the shared ones (health, metrics, docs) are added to them.
+    public var routes: [Route<Context>]
+    /// The middleware that enforces a route's access (the service's kind of caller).
+    public var guards: @Sendable (Context.Access) -> [any MiddlewareProtocol<Request, Response, Context>]
     /// Long-running companions (the broker's sockets, watchers…) run beside the server.
     public var services: [any Service]
     /// The HTTP server flavour: guarded HTTP/1 (``ConnectionGuards``) unless a service needs
     /// WebSocket upgrades (then `.http1WebSocketUpgradeQuiescing`, guarded too).
     public var server: HTTPServerBuilder
-    /// Path prefixes of routes that stream their request bodies (S3 uploads, a proxy): they
-    /// pass the body limit and the response-head timeout, and bound themselves instead.
-    public var streamingPaths: [String] = []
 
+    /// - Parameters:
+    ///   - features: the service's capabilities; their routes, readiness checks and services come
+    ///     after the ones given directly.
     public init(
         name: String, context: Context.Type = Context.self, settings: HTTPServerSettings, errorStyle: ErrorStyle, openAPI: OpenAPIDocument,
         readinessChecks: [ReadinessCheck] = [], metricsRegistry: PrometheusCollectorRegistry, lifecycle: LifecycleState = LifecycleState(),
-        services: [any Service] = [], routes: @escaping @Sendable (ServiceRoutes<Context>) -> Void
+        services: [any Service] = [], routes: [Route<Context>] = [], features: [any ServiceFeature<Context>] = [],
+        guards: @escaping @Sendable (Context.Access) -> [any MiddlewareProtocol<Request, Response, Context>] = { _ in [] }
     ) {
         self.name = name
         self.settings = settings
         self.errorStyle = errorStyle
         self.openAPI = openAPI
-        self.readinessChecks = readinessChecks
+        var (checks, background, declared) = (readinessChecks, services, routes)
+        for feature in features {
+            checks += feature.readinessChecks
+            background += feature.services
+            declared += feature.routes
+        }
+        self.readinessChecks = checks
         self.metricsRegistry = metricsRegistry
         self.lifecycle = lifecycle
-        self.services = services
-        self.routes = routes
+        self.services = background
+        self.routes = declared
+        self.guards = guards
         self.server = .guardedHTTP1(headerTimeout: settings.headerTimeout)
     }
-}
 
-/// The operations every service shares.
-public enum StandardOperations {
-    public static let all: [OpenAPIDocument.Operation] = [
-        .init(
-            "GET", "/healthz", summary: "Liveness: the process answers.", tags: ["health"],
-            responses: [200: .init("Alive", schema: OpenAPIDocument.object(["status": OpenAPIDocument.string]))]),
-        .init(
-            "GET", "/readyz", summary: "Readiness: dependencies answer.", tags: ["health"],
-            responses: [200: .init("Ready", schema: OpenAPIDocument.anyObject), 503: .init("Not ready", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "GET", "/metrics", summary: "Prometheus metrics.", tags: ["health"],
-            responses: [200: .init("Prometheus text format", schema: OpenAPIDocument.string, contentType: "text/plain")]),
-        .init(
-            "GET", "/openapi.json", summary: "This document.", tags: ["docs"],
-            responses: [200: .init("OpenAPI 3.1", schema: OpenAPIDocument.anyObject)]),
-        .init(
-            "GET", "/docs", summary: "Human-readable API documentation.", tags: ["docs"],
-            responses: [200: .init("HTML", schema: OpenAPIDocument.string, contentType: "text/html")]),
-    ]
+    /// Every route the service answers: its own, then the shared ones (`/healthz`, `/readyz`,
+    /// `/metrics`, `/openapi.json`, `/docs`).
+    public var allRoutes: [Route<Context>] {
+        routes + sharedRoutes(document: document(of: routes + sharedRoutes(document: openAPI)))
+    }
+
+    /// The OpenAPI document of every route.
+    public var document: OpenAPIDocument {
+        document(of: routes + sharedRoutes(document: openAPI))
+    }
+
+    private func sharedRoutes(document: OpenAPIDocument) -> [Route<Context>] {
+        HealthRoutes<Context>(checks: readinessChecks, lifecycle: lifecycle).routes + [MetricsRoute<Context>(registry: metricsRegistry).route]
+            + DocsRoutes<Context>(document: document, rootPath: settings.rootPaths.last).routes
+    }
+
+    /// The routes' operations, with the answers their access implies (401, 403).
+    private func document(of routes: [Route<Context>]) -> OpenAPIDocument {
+        var document = openAPI
+        document.operations = routes.map { route in
+            var operation = route.operation
+            if route.access.mayNeedCredential, operation.responses[401] == nil {
+                operation.responses[401] = .init("Missing or invalid credential", schema: OpenAPIDocument.errorDetail)
+            }
+            if route.access.isPolicyBound, operation.responses[502] == nil {
+                operation.responses[502] = .init("The identity provider failed", schema: OpenAPIDocument.errorDetail)
+            }
+            if route.access.isPolicyBound, operation.responses[403] == nil {
+                operation.responses[403] = .init("Refused by the access policy (\(route.access))", schema: OpenAPIDocument.errorDetail)
+            }
+            return operation
+        }
+        return document
+    }
 }

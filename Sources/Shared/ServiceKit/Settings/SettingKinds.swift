@@ -193,7 +193,8 @@ extension Setting where Value == JSONValue? {
     /// A JSON object given inline; `null` means none.
     public static func jsonObject(_ name: String, default value: JSONValue?, accepts: String, help: String) -> Setting {
         var setting = Setting(
-            name, help: help, accepts: "JSON: \(accepts), or null", defaultDescription: value.map { String(decoding: $0.bytes(), as: UTF8.self) } ?? "none",
+            name, help: help, accepts: "JSON: \(accepts), or null",
+            defaultDescription: value.map { String(decoding: $0.bytes(), as: UTF8.self) } ?? "none",
             parse: { text in
                 let parsed = try? JSONValue.decode(Data(text.utf8))
                 if case .null? = parsed { return nil }

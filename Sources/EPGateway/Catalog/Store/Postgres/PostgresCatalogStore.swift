@@ -526,6 +526,12 @@ struct PostgresQueryBuilder: Sendable {
     }
 
     mutating func append(_ part: String) { sql += part }
+
+    /// Binds `value` and appends its placeholder.
+    mutating func append(bound value: some PostgresNonThrowingEncodable & Sendable) {
+        let placeholder = bind(value)
+        sql += placeholder
+    }
     mutating func prepend(_ part: String) { sql = part + sql }
 
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: bindings) }

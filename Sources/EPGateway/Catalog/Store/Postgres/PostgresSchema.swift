@@ -48,36 +48,10 @@ enum PostgresSchema {
             """,
             "CREATE INDEX resources_by_dataset ON resources (dataset_id, position)",
         ],
-        // 2: access requests (the request as JSON, its user, status and time as columns);
-        //    at most one pending request per user, enforced by a partial unique index.
-        [
-            """
-            CREATE TABLE access_requests (
-                id text PRIMARY KEY,
-                user_sub text NOT NULL,
-                status text NOT NULL,
-                created_at text NOT NULL,
-                document text NOT NULL
-            )
-            """,
-            "CREATE UNIQUE INDEX access_requests_one_pending ON access_requests (user_sub) WHERE status = 'pending'",
-            "CREATE INDEX access_requests_by_status ON access_requests (status, created_at)",
-        ],
-        // 3: staging jobs (the job as JSON; its owner, status and time as columns, for the
-        //    caller's listing and the start-up sweep of jobs left running).
-        [
-            """
-            CREATE TABLE staging_jobs (
-                id text PRIMARY KEY,
-                owner_sub text NOT NULL,
-                status text NOT NULL,
-                created_at text NOT NULL,
-                document text NOT NULL
-            )
-            """,
-            "CREATE INDEX staging_jobs_by_owner ON staging_jobs (owner_sub, created_at)",
-            "CREATE INDEX staging_jobs_unfinished ON staging_jobs (status) WHERE status IN ('queued', 'running')",
-        ],
+        // 2: access requests (AccessRequests/Store).
+        AccessRequestStore.migration,
+        // 3: staging jobs (Staging/Store).
+        StagingJobStore.migration,
         // 4: the CKAN action API's other page order (`metadata_modified`; `created` has one).
         [
             "CREATE INDEX datasets_by_modified ON datasets (modified DESC)"

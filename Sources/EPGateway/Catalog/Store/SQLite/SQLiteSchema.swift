@@ -59,36 +59,10 @@ enum SQLiteSchema {
             """,
             "DROP TABLE dataset_words",
         ],
-        // 3: access requests (the request as JSON, its user, status and time as columns);
-        //    at most one pending request per user, enforced by a partial unique index.
-        [
-            """
-            CREATE TABLE access_requests (
-                id TEXT PRIMARY KEY,
-                user_sub TEXT NOT NULL,
-                status TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                document TEXT NOT NULL
-            )
-            """,
-            "CREATE UNIQUE INDEX access_requests_one_pending ON access_requests(user_sub) WHERE status = 'pending'",
-            "CREATE INDEX access_requests_by_status ON access_requests(status, created_at)",
-        ],
-        // 4: staging jobs (the job as JSON; its owner, status and time as columns, for the
-        //    caller's listing and the start-up sweep of jobs left running).
-        [
-            """
-            CREATE TABLE staging_jobs (
-                id TEXT PRIMARY KEY,
-                owner_sub TEXT NOT NULL,
-                status TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                document TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX staging_jobs_by_owner ON staging_jobs(owner_sub, created_at)",
-            "CREATE INDEX staging_jobs_unfinished ON staging_jobs(status) WHERE status IN ('queued', 'running')",
-        ],
+        // 3: access requests (AccessRequests/Store).
+        AccessRequestStore.migration,
+        // 4: staging jobs (Staging/Store).
+        StagingJobStore.migration,
         // 5: the orders the CKAN action API pages by (`metadata_created`, `metadata_modified`),
         //    so a page of the newest datasets is an index walk, not a sort of every dataset.
         [
