@@ -16,7 +16,7 @@ struct TokenCacheTests {
         clock: ManualClock = ManualClock(), logs: LogCapture = LogCapture(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) -> CachingIdentityProvider {
         CachingIdentityProvider(
-            upstream: HTTPIdentityProvider(url: idp.informationURL, timeout: .seconds(5), logger: logs.logger()),
+            upstream: HTTPIdentityProvider(url: idp.informationURL, timeout: .seconds(5)),
             ttl: ttl, negativeTTL: negativeTTL, maxEntries: maxEntries, clock: clock.clock,
             metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logs.logger()
         )

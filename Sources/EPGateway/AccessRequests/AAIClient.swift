@@ -1,9 +1,6 @@
-import AsyncHTTPClient
 import Essentials
 import Foundation
 import HTTPTypes
-import NIOCore
-import NIOHTTP1
 import ServiceKit
 
 /// The AAI's group and role calls (docs/specs/ndp-ep.md §3.1): at the scheme and host of
@@ -11,13 +8,10 @@ import ServiceKit
 /// rights itself. Answers map as upstream's: 400/401 → 401, 403 → 403, 404 → 404, anything
 /// else (or no answer within the timeout) → 502.
 struct AAIClient: Sendable {
-    let base: String
-    let timeout: Duration
-    var http: HTTPClient = UpstreamHTTPClient.shared
+    let upstream: JSONUpstream
 
     init(authAPIURL: URL, timeout: Duration = .seconds(15)) {
-        base = Self.base(of: authAPIURL)
-        self.timeout = timeout
+        upstream = JSONUpstream(base: Self.base(of: authAPIURL), timeout: timeout, answerLimit: 64 << 10)
     }
 
     /// `https://idp.example.org/temp/information` → `https://idp.example.org`.
@@ -31,33 +25,29 @@ struct AAIClient: Sendable {
 
     /// `POST /group/add-user {group_name, username}`.
     func addUser(_ username: String, toGroup group: String, token: String) async throws {
-        try await post("/group/add-user", ["group_name": .string(group), "username": .string(username)], token: token)
+        try await post("group/add-user", ["group_name": .string(group), "username": .string(username)], token: token)
     }
 
     /// `POST /role/assign {role_name, username, group_name}`.
     func assignRole(_ role: String, to username: String, inGroup group: String, token: String) async throws {
-        try await post("/role/assign", ["role_name": .string(role), "username": .string(username), "group_name": .string(group)], token: token)
+        try await post("role/assign", ["role_name": .string(role), "username": .string(username), "group_name": .string(group)], token: token)
     }
 
     private func post(_ path: String, _ body: JSONValue, token: String) async throws {
-        let status: Int
-        let text: String
+        let answer: UpstreamAnswer
         do {
-            let answer = try await http.exchange(
-                .POST, base + path, headers: [("Authorization", "Bearer \(token)")], json: body, timeout: timeout, limit: 64 << 10)
-            (status, text) = (answer.status, answer.text)
+            answer = try await upstream.call(.POST, path, headers: [("Authorization", "Bearer \(token)")], json: body)
         } catch {
-            throw APIError(.badGateway, detail: "The AAI did not answer \(path): \(error)")
+            throw APIError(.badGateway, detail: "The AAI did not answer /\(path): \(error)")
         }
-        guard !(200..<300).contains(status) else { return }
-        let reason = (try? JSONValue.decode(Data(text.utf8))).flatMap { $0["detail"]?.stringValue ?? $0["error"]?.stringValue } ?? text
-        let answer: HTTPResponse.Status =
-            switch status {
+        guard !answer.isSuccess else { return }
+        let status: HTTPResponse.Status =
+            switch answer.status {
             case 400, 401: .unauthorized
             case 403: .forbidden
             case 404: .notFound
             default: .badGateway
             }
-        throw APIError(answer, detail: "The AAI refused \(path) (HTTP \(status)): \(reason.prefix(300))")
+        throw APIError(status, detail: "The AAI refused /\(path) (HTTP \(answer.status)): \(answer.reason("detail", "error"))")
     }
 }

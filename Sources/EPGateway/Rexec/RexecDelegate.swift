@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Essentials
 import Foundation
 import HTTPTypes
@@ -13,14 +12,11 @@ import ServiceKit
 /// a deadline; idempotent ones (GET, DELETE) are tried once more when the deploy API could
 /// not be reached or answered 502/503/504.
 struct RexecDelegate: Sendable {
-    let baseURL: URL
-    let timeout: Duration
-    var httpClient: HTTPClient = UpstreamHTTPClient.shared
+    let deployAPI: JSONUpstream
     let logger: Logger
 
     init(baseURL: URL, timeout: Duration, logger: Logger) {
-        self.baseURL = baseURL
-        self.timeout = timeout
+        self.deployAPI = JSONUpstream(base: baseURL.absoluteString, timeout: timeout)
         self.logger = logger
     }
 
@@ -40,19 +36,20 @@ struct RexecDelegate: Sendable {
         var attempt = 1
         while true {
             do {
-                let response = try await send(call)
-                if idempotent, attempt == 1, [502, 503, 504].contains(Int(response.status.code)) {
-                    logger.notice("deploy API answered \(response.status.code); retrying once", metadata: ["path": "\(call.path)"])
+                let answer = try await send(call)
+                if idempotent, attempt == 1, [502, 503, 504].contains(answer.status) {
+                    logger.notice("deploy API answered \(answer.status); retrying once", metadata: ["path": "\(call.path)"])
                     attempt += 1
                     continue
                 }
-                return response
-            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+                var headers: HTTPFields = [.contentType: answer.headers.first(name: "Content-Type") ?? "application/json"]
+                if let allow = answer.headers.first(name: "Allow") { headers[.allow] = allow }
+                return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: answer.body))
+            } catch .timedOut {
                 throw APIError(
-                    .gatewayTimeout, detail: "The remote execution deployment API did not answer within \(Int((timeout + call.extraTime).seconds)) s."
+                    .gatewayTimeout,
+                    detail: "The remote execution deployment API did not answer within \(Int((deployAPI.timeout + call.extraTime).seconds)) s."
                 )
-            } catch let error as APIError {
-                throw error
             } catch {
                 guard idempotent, attempt == 1 else {
                     logger.warning("deploy API unreachable", metadata: ["error": "\(error)"])
@@ -63,24 +60,14 @@ struct RexecDelegate: Sendable {
         }
     }
 
-    private func send(_ call: Call) async throws -> Response {
-        var url = baseURL.appendingPathString(call.path)
-        if let query = call.query, !query.isEmpty { url += "?" + query }
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: call.method.rawValue)
+    private func send(_ call: Call) async throws(UpstreamFailure) -> UpstreamAnswer {
+        var path = call.path
+        if let query = call.query, !query.isEmpty { path += "?" + query }
+        var headers: [(name: String, value: String)] = []
         for name in [HTTPField.Name.contentType, .authorization, .accept, CorrelationIDHeader.name] {
-            if let value = call.headers[name] { request.headers.add(name: name.rawName, value: value) }
+            if let value = call.headers[name] { headers.append((name.rawName, value)) }
         }
-        if let body = call.body { request.body = .bytes(body) }
-        let response = try await httpClient.execute(request, timeout: .nanoseconds((timeout + call.extraTime).nanoseconds))
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: 1 << 20)
-        } catch {
-            throw APIError(.badGateway, detail: "The remote execution deployment API answered with an unreadable response.")
-        }
-        var headers: HTTPFields = [.contentType: response.headers.first(name: "Content-Type") ?? "application/json"]
-        if let allow = response.headers.first(name: "Allow") { headers[.allow] = allow }
-        return Response(status: .init(code: Int(response.status.code)), headers: headers, body: .init(byteBuffer: body))
+        return try await deployAPI.call(
+            HTTPMethod(rawValue: call.method.rawValue), path, headers: headers, body: call.body, timeout: deployAPI.timeout + call.extraTime)
     }
 }

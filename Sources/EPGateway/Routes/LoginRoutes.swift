@@ -1,23 +1,18 @@
 import Access
-import AsyncHTTPClient
 import Essentials
 import Foundation
 import Hummingbird
 import Identity
-import NIOCore
 import ServiceKit
 
 /// `POST /user/login` (JSON, ndp-ep ≥ 0.8.1) and `POST /token` (form, ndp-ep ≤ 0.8.0): both
 /// forwarded to the IdP's `/user/login` at the host of `AUTH_API_URL`; the IdP's answer comes
 /// back unchanged on success (docs/specs/ndp-ep.md §2.4). Passwords are never logged.
 struct LoginRoutes: ServiceFeature {
-    let loginURL: String
-    let timeout: Duration
-    var httpClient: HTTPClient = UpstreamHTTPClient.shared
+    let idp: JSONUpstream
 
     init(authAPIURL: URL, timeout: Duration) {
-        self.loginURL = AAIClient.base(of: authAPIURL) + "/user/login"
-        self.timeout = timeout
+        idp = JSONUpstream(base: AAIClient.base(of: authAPIURL), timeout: timeout)
     }
 
     /// Both routes are `user read` of a public object: anyone may try to log in.
@@ -53,31 +48,23 @@ struct LoginRoutes: ServiceFeature {
     }
 
     func login(username: String, password: String) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: loginURL)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: JSONValue.object(["username": .string(username), "password": .string(password)]).bytes()))
-        let status: Int
-        let body: ByteBuffer
+        let answer: UpstreamAnswer
         do {
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-            status = Int(response.status.code)
-            body = try await response.body.collect(upTo: 1 << 20)
+            answer = try await idp.call(.POST, "user/login", json: ["username": .string(username), "password": .string(password)])
         } catch {
             throw APIError(.badGateway, detail: "Authentication service is unavailable.")
         }
-        let answer = try? JSONValue.decode(Data(buffer: body))
-        switch status {
+        switch answer.status {
         case 200:
-            guard let answer, answer["access_token"]?.stringValue != nil else {
+            guard let token = answer.json, token["access_token"]?.stringValue != nil else {
                 throw APIError(.badGateway, detail: "Authentication service returned an invalid login response.")
             }
-            return answer
+            return token
         case 400, 401, 403:
-            let reason = answer?["error"]?.stringValue ?? answer?["detail"]?.stringValue ?? "Invalid username or password"
-            throw APIError(.unauthorized, detail: reason)
+            let said = answer.json
+            throw APIError(.unauthorized, detail: said?["error"]?.stringValue ?? said?["detail"]?.stringValue ?? "Invalid username or password")
         default:
-            throw APIError(.badGateway, detail: "Authentication service returned unexpected response (HTTP \(status)).")
+            throw APIError(.badGateway, detail: "Authentication service returned unexpected response (HTTP \(answer.status)).")
         }
     }
 }

@@ -110,7 +110,7 @@ final class PodsCache: Sendable {
         let cache: PodsCache
 
         func run() async throws {
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await cache.pods.run() }
                     group.addTask { await cache.tokenSecrets.run() }

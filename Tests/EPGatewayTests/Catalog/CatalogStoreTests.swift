@@ -145,6 +145,35 @@ struct CatalogStoreTests {
         }
     }
 
+    @Test(
+        "an update is stamped, may move the dataset to another organization, and is refused whole on a taken name",
+        arguments: CatalogBackendUnderTest.available)
+    func updateRules(backend: CatalogBackendUnderTest) async throws {
+        try await ScratchCatalog.with(backend) { store, _ in
+            _ = try await store.createOrganization(NewOrganization(name: "lab", title: "Lab", description: "", creator: nil))
+            _ = try await store.createOrganization(NewOrganization(name: "field", title: "Field", description: "", creator: nil))
+            var old = Self.dataset("old")
+            old.modified = Date(timeIntervalSince1970: 1_000_000)
+            try await store.createDataset(old)
+            try await store.createDataset(Self.dataset("taken"))
+
+            let moved = try await store.updateDataset("old") { $0.organization = "field" }
+            #expect(moved.modified > old.modified)
+            #expect(try await store.dataset("old")?.organization == "field")
+            #expect(try await store.searchDatasets(tokens: [], organization: "field", limit: 10).map(\.name) == ["old"])
+
+            let before = Self.stored(try await store.dataset("old"))
+            await #expect(throws: CatalogError.datasetExists("taken")) {
+                _ = try await store.updateDataset("old") {
+                    $0.name = "taken"
+                    $0.notes = "renamed"
+                }
+            }
+            #expect(Self.stored(try await store.dataset("old")) == before)
+            await #expect(throws: CatalogError.datasetNotFound) { _ = try await store.updateDataset("nothing") { $0.notes = "x" } }
+        }
+    }
+
     @Test("fifty concurrent updates of one dataset: none is lost", arguments: CatalogBackendUnderTest.available)
     func concurrentUpdates(backend: CatalogBackendUnderTest) async throws {
         try await ScratchCatalog.with(backend) { store, _ in

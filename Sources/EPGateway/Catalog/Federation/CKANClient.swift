@@ -17,11 +17,14 @@ import ServiceKit
 /// `timeout`) and `ckan_request_duration_seconds{catalog}`.
 struct CKANClient: Sendable {
     let settings: RemoteCatalogSettings
-    let http: HTTPClient
+    /// Answers up to 64 MiB are read (1,000 full package dictionaries).
+    let catalog: JSONUpstream
 
     init(_ settings: RemoteCatalogSettings) {
         self.settings = settings
-        self.http = settings.verifyTLS ? UpstreamHTTPClient.shared : Self.unverified
+        catalog = JSONUpstream(
+            base: settings.url + "/api/3/action", timeout: settings.timeout, answerLimit: 64 << 20,
+            http: settings.verifyTLS ? UpstreamHTTPClient.shared : Self.unverified)
     }
 
     /// For `*_VERIFY_SSL=False` (a test catalog with a self-signed certificate): made once.
@@ -35,7 +38,7 @@ struct CKANClient: Sendable {
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
 
-    /// The action's `result`. Answers up to 64 MiB are read (1,000 full package dictionaries).
+    /// The action's `result`.
     func call(_ action: String, _ data: [String: JSONValue] = [:]) async throws -> JSONValue {
         let started = ContinuousClock.now
         var result = "ok"
@@ -61,15 +64,13 @@ struct CKANClient: Sendable {
         if let key = settings.apiKey, !key.isEmpty { headers.append(("Authorization", key)) }
         let answer: UpstreamAnswer
         do {
-            answer = try await http.exchange(
-                .POST, settings.url + "/api/3/action/" + action, headers: headers, json: .object(data), timeout: settings.timeout,
-                limit: 64 << 20)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            answer = try await catalog.call(.POST, action, headers: headers, json: .object(data))
+        } catch .timedOut {
             throw CKANClientError.timedOut(settings.label)
         } catch {
             throw CKANClientError.unreachable(settings.label, reason: "\(error)")
         }
-        guard let envelope = try? JSONValue.decode(Data(buffer: answer.body)), let success = envelope["success"]?.boolValue else {
+        guard let envelope = answer.json, let success = envelope["success"]?.boolValue else {
             throw CKANClientError.unreachable(settings.label, reason: "HTTP \(answer.status) without CKAN's answer envelope")
         }
         guard success else {

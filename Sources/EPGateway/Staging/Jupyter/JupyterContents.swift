@@ -14,12 +14,16 @@ import ServiceKit
 /// temporary; a killed process may leave a `name.staging-*.partial`, never a partial file
 /// under the name the user asked for.
 struct JupyterContents: Sendable {
-    /// The single-user server's base URL (`…/user/<name>/` behind a hub).
-    let server: URL
+    /// The single-user server (`…/user/<name>/` behind a hub).
+    let jupyter: JSONUpstream
     let token: String
-    let http: HTTPClient
-    let timeout: Duration
     let chunkSize: Int
+
+    init(server: URL, token: String, http: HTTPClient, timeout: Duration, chunkSize: Int) {
+        jupyter = JSONUpstream(base: server.absoluteString, timeout: timeout, http: http)
+        self.token = token
+        self.chunkSize = chunkSize
+    }
 
     enum Failure: Error, APIErrorConvertible, Equatable {
         case refusedToken
@@ -119,19 +123,16 @@ struct JupyterContents: Sendable {
 
     /// One contents-API call: the status and, on failure, Jupyter's `message`.
     private func call(_ method: HTTPMethod, _ path: [String], query: String? = nil, body: JSONValue? = nil) async throws -> (Int, String) {
-        var url = server.appendingPathString("api/contents/" + path.map(Self.encoded).joined(separator: "/"))
+        var url = "api/contents/" + path.map(Self.encoded).joined(separator: "/")
         if let query { url += "?" + query }
         let answer: UpstreamAnswer
         do {
-            answer = try await http.exchange(method, url, headers: [("Authorization", "token \(token)")], json: body, timeout: timeout)
+            answer = try await jupyter.call(method, url, headers: [("Authorization", "token \(token)")], json: body)
         } catch {
             throw Failure.unreachable("\(error)")
         }
-        let (status, text) = (answer.status, answer.text)
-        if status == 401 || status == 403 { throw Failure.refusedToken }
-        guard !(200..<300).contains(status) else { return (status, "") }
-        let reason = (try? JSONValue.decode(Data(text.utf8)))?["message"]?.stringValue ?? text
-        return (status, reason)
+        if answer.status == 401 || answer.status == 403 { throw Failure.refusedToken }
+        return (answer.status, answer.isSuccess ? "" : answer.reason("message"))
     }
 
     static func encoded(_ component: String) -> String {

@@ -32,31 +32,3 @@ public enum UpstreamHTTPClient {
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 }
-
-/// A small answer from an upstream, read whole.
-public struct UpstreamAnswer: Sendable {
-    public let status: Int
-    public let body: ByteBuffer
-
-    public var text: String { String(buffer: body) }
-}
-
-extension HTTPClient {
-    /// One call whose answer is small: `json` (if any) sent as `application/json`, the answer
-    /// read whole up to `limit` bytes. Transport failures are thrown as AsyncHTTPClient's
-    /// errors; any status is returned for the caller to judge.
-    public func exchange(
-        _ method: HTTPMethod, _ url: String, headers: [(name: String, value: String)] = [], json: JSONValue? = nil, timeout: Duration,
-        limit: Int = 1 << 20
-    ) async throws -> UpstreamAnswer {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: json.bytes()))
-        }
-        let response = try await execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-        return UpstreamAnswer(status: Int(response.status.code), body: try await response.body.collect(upTo: limit))
-    }
-}

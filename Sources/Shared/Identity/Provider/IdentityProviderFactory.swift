@@ -9,7 +9,7 @@ extension CachingIdentityProvider {
     ) -> CachingIdentityProvider {
         CachingIdentityProvider(
             settings: settings,
-            upstream: HTTPIdentityProvider(url: settings.authAPIURL, timeout: settings.timeout, logger: logger),
+            upstream: HTTPIdentityProvider(url: settings.authAPIURL, timeout: settings.timeout),
             metricsFactory: metricsFactory,
             logger: logger
         )

@@ -270,34 +270,45 @@ final class PostgresCatalogStore: CatalogStore {
 
     func updateDataset(_ idOrName: String, _ change: @escaping @Sendable (inout CatalogDataset) throws -> Void) async throws -> CatalogDataset {
         try await transaction { [self] connection, logger in
+            try await DatasetUpdate.apply(to: idOrName, change, using: UpdateSteps(store: self, connection: connection, logger: logger))
+        }
+    }
+
+    /// An update's SQL on one connection inside its transaction.
+    private struct UpdateSteps: DatasetUpdateSteps {
+        let store: PostgresCatalogStore
+        let connection: PostgresConnection
+        let logger: Logger
+
+        func lockedDataset(_ idOrName: String) async throws -> (dataset: CatalogDataset, organizationID: String)? {
             // FOR UPDATE: concurrent updates of one dataset take turns, none is lost.
             let found = try await connection.query(
                 "SELECT document, organization_id FROM datasets WHERE id = \(idOrName) OR name = \(idOrName) FOR UPDATE", logger: logger
             ).collect()
-            guard let row = found.first, var dataset = try await load([row], using: connection).first else { throw CatalogError.datasetNotFound }
-            let before = dataset
-            try change(&dataset)
-            dataset.modified = Date()
-            var organizationID = try row.decode((String, String).self).1
-            if dataset.organization != before.organization {
-                organizationID = try await Self.organizationID(dataset.organization, on: connection, logger)
-            }
+            guard let row = found.first, let dataset = try await store.load([row], using: connection).first else { return nil }
+            return (dataset, try row.decode((String, String).self).1)
+        }
+
+        func organizationID(named name: String) async throws -> String {
+            try await PostgresCatalogStore.organizationID(name, on: connection, logger)
+        }
+
+        func replace(_ stored: CatalogDataset, with dataset: CatalogDataset, organizationID: String) async throws {
             // An UPDATE, not a delete and insert: a transaction waiting on this row's lock then
             // reads the new version instead of finding the row gone.
             do {
                 try await connection.query(
                     """
                     UPDATE datasets SET name = \(dataset.name), organization_id = \(organizationID), is_private = \(dataset.isPrivate),
-                        creator_user_id = \(dataset.creator), title = \(dataset.title), document = \(Self.text(dataset.document)),
-                        words = array_to_tsvector(\(Self.lexemes(dataset.words))::text[]), modified = \(dataset.modified)
-                    WHERE id = \(before.id)
+                        creator_user_id = \(dataset.creator), title = \(dataset.title), document = \(PostgresCatalogStore.text(dataset.document)),
+                        words = array_to_tsvector(\(PostgresCatalogStore.lexemes(dataset.words))::text[]), modified = \(dataset.modified)
+                    WHERE id = \(stored.id)
                     """, logger: logger)
-            } catch let error as PSQLError where error.sqlState == Self.uniqueViolation {
-                throw CatalogError.datasetExists(dataset.name)
+            } catch let error as PSQLError where error.sqlState == PostgresCatalogStore.uniqueViolation {
+                throw DatasetNameClash()
             }
-            try await connection.query("DELETE FROM resources WHERE dataset_id = \(before.id)", logger: logger)
-            try await Self.insertResources(of: dataset, on: connection, logger)
-            return dataset
+            try await connection.query("DELETE FROM resources WHERE dataset_id = \(stored.id)", logger: logger)
+            try await PostgresCatalogStore.insertResources(of: dataset, on: connection, logger)
         }
     }
 

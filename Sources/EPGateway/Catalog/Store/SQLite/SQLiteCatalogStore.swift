@@ -263,23 +263,34 @@ final class SQLiteCatalogStore: CatalogStore {
 
     func updateDataset(_ idOrName: String, _ change: @escaping @Sendable (inout CatalogDataset) throws -> Void) async throws -> CatalogDataset {
         try await transaction { [self] connection in
+            try await DatasetUpdate.apply(to: idOrName, change, using: UpdateSteps(store: self, connection: connection))
+        }
+    }
+
+    /// An update's SQL, on the writer inside its transaction (`BEGIN IMMEDIATE` already holds
+    /// the write lock, so the read needs none of its own).
+    private struct UpdateSteps: DatasetUpdateSteps {
+        let store: SQLiteCatalogStore
+        let connection: SQLiteConnection
+
+        func lockedDataset(_ idOrName: String) async throws -> (dataset: CatalogDataset, organizationID: String)? {
             let rows = try await connection.query(
                 "SELECT document, organization_id FROM datasets WHERE id = ? OR name = ?", [.text(idOrName), .text(idOrName)])
-            guard let row = rows.first, var dataset = try await load([row], using: connection).first else { throw CatalogError.datasetNotFound }
-            let before = dataset
-            try change(&dataset)
-            dataset.modified = Date()
-            var organizationID = row.column("organization_id")?.string ?? ""
-            if dataset.organization != before.organization {
-                organizationID = try await Self.organizationID(dataset.organization, on: connection)
-            }
-            try await Self.remove(before.id, on: connection)
+            guard let row = rows.first, let dataset = try await store.load([row], using: connection).first else { return nil }
+            return (dataset, row.column("organization_id")?.string ?? "")
+        }
+
+        func organizationID(named name: String) async throws -> String {
+            try await SQLiteCatalogStore.organizationID(name, on: connection)
+        }
+
+        func replace(_ stored: CatalogDataset, with dataset: CatalogDataset, organizationID: String) async throws {
+            try await SQLiteCatalogStore.remove(stored.id, on: connection)
             do {
-                try await Self.insert(dataset, organizationID: organizationID, on: connection)
+                try await SQLiteCatalogStore.insert(dataset, organizationID: organizationID, on: connection)
             } catch let error as SQLiteError where error.isNameClash {
-                throw CatalogError.datasetExists(dataset.name)
+                throw DatasetNameClash()
             }
-            return dataset
         }
     }
 
