@@ -333,6 +333,19 @@ class Gateway(Process):
         return status
 
 
+# What the dev IdP's users log in with; none may ever reach a service's log.
+DEV_SECRETS = ("demo-token", "viewer-token", "admin-token", "outsider-token", "demo-password")
+
+
+def serving(gateway):
+    """A module fixture's body (`yield from serving(Gateway(...))`): the gateway for the
+    module's tests, then stopped cleanly, with no dev token or password in what it logged."""
+    yield gateway
+    assert gateway.stop() == 0
+    leaked = [secret for secret in DEV_SECRETS if secret in gateway.output]
+    assert not leaked, f"the gateway logged {leaked}"
+
+
 NDP_EP_070 = ROOT / ".venv" / "ndp-ep-0.7.0"
 
 
@@ -428,3 +441,22 @@ class JupyterServer(Process):
         status = super().stop(timeout)
         shutil.rmtree(self.home, ignore_errors=True)
         return status
+
+
+def results(completed):
+    """The JSON lines a client script printed (other lines, such as a client's own messages,
+    skipped); the script must have succeeded."""
+    assert completed.returncode == 0, completed.stderr
+    return [json.loads(line) for line in completed.stdout.splitlines() if line.startswith(("{", "["))]
+
+
+def attempt(expression):
+    """A client call as a line of a script: `{"ok": result}` (bytes as text), or
+    `{"error": message}` when the client raised its ValueError."""
+    return f"""
+try:
+    value = {expression}
+    print(json.dumps({{"ok": value.decode() if isinstance(value, bytes) else value}}))
+except ValueError as error:
+    print(json.dumps({{"error": str(error)}}))
+"""

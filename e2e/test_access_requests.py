@@ -4,7 +4,7 @@ group (and assigns the role), and their next request passes the gate."""
 import pytest
 import requests
 
-from rexec_harness import Gateway
+from rexec_harness import Gateway, serving
 
 ENDPOINT_GROUP = "ep-uuid-42"
 
@@ -17,10 +17,8 @@ def auth(token):
 def gateway(idp, request):
     # Each gateway starts from the dev IdP's users as configured (no earlier approval).
     requests.post(f"{idp.url}/_dev/reset", timeout=10).raise_for_status()
-    process = Gateway(idp, catalog=request.param, env={
-        "ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": ENDPOINT_GROUP, "GROUP_NAMES": "/ndp_ep/ep-demo"})
-    yield process
-    assert process.stop() == 0
+    yield from serving(Gateway(idp, catalog=request.param, env={
+        "ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": ENDPOINT_GROUP, "GROUP_NAMES": "/ndp_ep/ep-demo"}))
 
 
 def call(gateway, method, path, token=None, **kwargs):

@@ -9,29 +9,12 @@ import pytest
 import requests
 
 from conftest import free_port
-from rexec_harness import BIN, Gateway, run_ndp_ep
+from rexec_harness import BIN, Gateway, attempt, results, run_ndp_ep, serving
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres", "ckan"])
 def gateway(idp, request):
-    process = Gateway(idp, catalog=request.param)
-    yield process
-    assert process.stop() == 0
-
-
-def results(completed):
-    assert completed.returncode == 0, completed.stderr
-    return [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{") or line.startswith("[")]
-
-
-def attempt(expression):
-    """A client call as a line of the script: its result, or the client's error message."""
-    return f"""
-try:
-    print(json.dumps({{"ok": {expression}}}))
-except ValueError as error:
-    print(json.dumps({{"error": str(error)}}))
-"""
+    yield from serving(Gateway(idp, catalog=request.param))
 
 
 def test_organizations_with_the_real_client(gateway):
@@ -200,6 +183,23 @@ def test_private_datasets_are_invisible_to_others(gateway):
     assert requests.get(f"{gateway.base}/search?terms=a&terms=b&keys=title", timeout=10).status_code == 400
     # Nothing was stored by the refused registrations.
     assert names(writer) == ["hidden-set"] and requests.get(f"{gateway.base}/search?terms=ok-set", timeout=10).json() == []
+
+
+def test_registration_numbers_as_text_are_taken_as_pydantic_takes_them(gateway):
+    """Clients written for upstream's FastAPI service send what pydantic's lax mode accepts."""
+    headers = {"Authorization": "Bearer demo-token"}
+    requests.post(f"{gateway.base}/organization", json={"name": "lax-lab", "title": "Lax Lab"}, headers=headers, timeout=10)
+    topic = {"dataset_name": "lax-topic", "dataset_title": "Lax", "owner_org": "lax-lab", "kafka_topic": "t", "kafka_host": "k",
+             "kafka_port": "9092"}
+    created = requests.post(f"{gateway.base}/kafka", json=topic, headers=headers, timeout=10)
+    assert created.status_code == 201, created.text
+    refused = requests.post(f"{gateway.base}/kafka", json={**topic, "dataset_name": "lax-two", "kafka_port": "ninety"},
+                            headers=headers, timeout=10)
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["detail"]
+    assert problem["loc"] == ["body", "kafka_port"] and problem["type"] == "int_parsing", problem
+    found = requests.get(f"{gateway.base}/search", params={"terms": "lax"}, headers=headers, timeout=10).json()
+    assert [dataset["name"] for dataset in found] == ["lax-topic"]
 
 
 def test_typed_registrations_with_the_real_client(gateway):

@@ -11,16 +11,14 @@ import ckanapi
 import pytest
 import requests
 
-from rexec_harness import Gateway
+from rexec_harness import Gateway, serving
 
 CKANAPI_CLI = Path(sys.executable).parent / "ckanapi"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def gateway(idp, request):
-    process = Gateway(idp, catalog=request.param)
-    yield process
-    assert process.stop() == 0
+    yield from serving(Gateway(idp, catalog=request.param))
 
 
 def client(gateway, token=None):

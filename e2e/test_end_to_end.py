@@ -4,7 +4,6 @@ scidx-rexec 0.1.0 runs functions through the broker, and the environment is term
 same with the deploy API on kube-sim, where the test plays the server pod. And the refusals:
 another user never reaches this user's server; a user outside the endpoint's groups is
 refused by the gateway, the deploy API and the broker."""
-import json
 import sys
 import time
 

@@ -1,29 +1,20 @@
 """ndp-ep-api with the real ndp-ep clients from PyPI, 0.7.0 (form /token login) and 0.9.0
 (JSON /user/login), and rexec delegation from the gateway to rexec-deploy-api (docs/specs/ndp-ep.md
 §2-§3, §5; docs/specs/rexec.md §6)."""
-import json
 import sys
 
 import pytest
 import requests
 
 from conftest import free_port
-from rexec_harness import DEMO_SUB, Broker, DeployAPI, Gateway, run_ndp_ep
+from rexec_harness import DEMO_SUB, Broker, DeployAPI, Gateway, results, run_ndp_ep, serving
 
 VERSIONS = ["0.7.0", "0.9.0"]
 
 
 @pytest.fixture(scope="module")
 def gateway(idp):
-    process = Gateway(idp)
-    yield process
-    assert process.stop() == 0
-    assert "demo-token" not in process.output and "demo-password" not in process.output
-
-
-def results(completed):
-    assert completed.returncode == 0, completed.stderr
-    return [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{") or line.startswith("[")]
+    yield from serving(Gateway(idp))
 
 
 @pytest.mark.parametrize("version", VERSIONS)

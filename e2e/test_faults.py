@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from rexec_harness import wait_until
+
 
 AUTH_TIMEOUT = 1.0
 # The longest any request may take under an IdP fault: the IdP call's budget plus slack.

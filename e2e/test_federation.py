@@ -7,8 +7,7 @@ import pytest
 import requests
 
 from conftest import free_port
-from rexec_harness import Gateway, run_ndp_ep
-from test_catalog import attempt, results
+from rexec_harness import Gateway, attempt, results, run_ndp_ep
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,6 @@
 """The real `scidx-rexec` 0.1.0 client from PyPI, through rexec-broker, to our rexec server
 (docs/specs/rexec.md §2-§4): values, streamed stdout, exceptions, upstream's error texts, isolation
 between users, cancel, and an IdP outage."""
-import json
-import os
 import signal
 import threading
 import time

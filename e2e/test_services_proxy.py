@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conftest import free_port
-from rexec_harness import Gateway, run_ndp_ep
+from rexec_harness import Gateway, run_ndp_ep, serving
 
 WRITER = {"Authorization": "Bearer demo-token"}
 CHUNK = b"0123456789abcdef" * 4096  # 64 KiB
@@ -158,8 +158,7 @@ def gateway(idp, service, ws_service):
             print(json.dumps(client.register_service(data)))
         """)
     assert completed.returncode == 0, completed.stderr
-    yield process
-    assert process.stop() == 0
+    yield from serving(process)
 
 
 def proxied(gateway, method, path, **kwargs):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from rexec_harness import Gateway, JupyterServer, wait_until
+from rexec_harness import Gateway, JupyterServer, serving, wait_until
 
 WRITER = {"Authorization": "Bearer demo-token"}
 VIEWER = {"Authorization": "Bearer viewer-token"}
@@ -64,10 +64,8 @@ def staging_env(roots, jupyter_url=None):
 def gateway(idp, roots, jupyter):
     # A short request timeout: the stalled-body test waits for it (staging's own routes are
     # streaming routes, bounded by gaps in their body, not by their total time).
-    process = Gateway(idp, env={**staging_env(roots, f"http://127.0.0.1:{jupyter.port}/user/{{username}}/"),
-                                "REQUEST_TIMEOUT_SECONDS": "2"})
-    yield process
-    assert process.stop() == 0
+    yield from serving(Gateway(idp, env={**staging_env(roots, f"http://127.0.0.1:{jupyter.port}/user/{{username}}/"),
+                                         "REQUEST_TIMEOUT_SECONDS": "2"}))
 
 
 def stage(gateway, method, source, relative=None, headers=WRITER, **params):
@@ -217,6 +215,10 @@ def test_who_may_stage_and_see_jobs(gateway, roots):
     assert mine and all(job["user"] == DEMO for job in mine)
     assert by_admin.json()["job_id"] not in [job["id"] for job in mine]
     assert requests.get(f"{gateway.base}/stage-data/jobs/{as_self.json()['job_id']}", headers=VIEWER, timeout=10).status_code == 404
+    # Without a token: 401 before any lookup, for a job that exists as for one that does not.
+    for job_id in (as_self.json()["job_id"], "no-such-job"):
+        anonymous = requests.get(f"{gateway.base}/stage-data/jobs/{job_id}", timeout=10)
+        assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer"), anonymous.text
     everyone = requests.get(f"{gateway.base}/stage-data/jobs", headers=ADMIN, timeout=10).json()
     assert {as_self.json()["job_id"], by_admin.json()["job_id"]} <= {job["id"] for job in everyone}
 

@@ -3,13 +3,12 @@ S3-compatible server (moto_server), with the real `ndp-ep` 0.9.0 client; boto3 c
 EP wrote. The strict server checks every call's Signature Version 4."""
 import concurrent.futures
 import hashlib
-import json
 import os
 
 import pytest
 import requests
 
-from rexec_harness import Gateway, S3Server, run_ndp_ep
+from rexec_harness import Gateway, S3Server, attempt, results, run_ndp_ep, serving
 
 WRITER = {"Authorization": "Bearer demo-token"}
 
@@ -24,25 +23,11 @@ def strict_s3():
 @pytest.fixture(scope="module")
 def gateway(idp, strict_s3):
     # 5 MiB parts (S3's minimum) so that a multipart upload needs only tens of MiB.
-    process = Gateway(idp, env={**strict_s3.gateway_env(), "S3_PART_SIZE_MB": "5"})
-    yield process
-    assert process.stop() == 0
+    yield from serving(Gateway(idp, env={**strict_s3.gateway_env(), "S3_PART_SIZE_MB": "5"}))
 
 
 def client_results(gateway, body):
-    completed = run_ndp_ep("0.9.0", f"client = APIClient(base_url={gateway.base!r}, token='demo-token')\n" + body)
-    assert completed.returncode == 0, completed.stderr
-    return [json.loads(line) for line in completed.stdout.splitlines()]
-
-
-def attempt(expression):
-    return f"""
-try:
-    value = {expression}
-    print(json.dumps({{"ok": value if not isinstance(value, bytes) else value.decode()}}))
-except ValueError as error:
-    print(json.dumps({{"error": str(error)}}))
-"""
+    return results(run_ndp_ep("0.9.0", f"client = APIClient(base_url={gateway.base!r}, token='demo-token')\n" + body))
 
 
 def test_the_clients_storage_methods_against_a_signature_checking_server(gateway, strict_s3):

@@ -10,6 +10,8 @@ struct RegistrationKind: Sendable {
     /// The route's path (`kafka`) and the resource format.
     let path: String
     let format: String
+    /// What is registered, in words for the route summaries ("a Kafka topic").
+    let what: String
     let nameField: String
     let titleField: String
     let notesField: String
@@ -31,7 +33,8 @@ struct RegistrationKind: Sendable {
     static let common: Set<String> = ["name", "title", "owner_org", "notes", "id", "resources", "collection"]
 
     static let kafka = RegistrationKind(
-        path: "kafka", format: "kafka", nameField: "dataset_name", titleField: "dataset_title", notesField: "dataset_description",
+        path: "kafka", format: "kafka", what: "a Kafka topic", nameField: "dataset_name", titleField: "dataset_title",
+        notesField: "dataset_description",
         reservedKeys: common.union(["host", "port", "topic", "mapping", "processing"]),
         extraFields: [("kafka_host", "host"), ("kafka_port", "port"), ("kafka_topic", "topic")], jsonExtraFields: ["mapping", "processing"],
         duplicate: "Duplicate Dataset", updated: "Kafka dataset updated successfully", notFound: "Kafka dataset not found",
@@ -44,7 +47,7 @@ struct RegistrationKind: Sendable {
         validate: { _ in })
 
     static let url = RegistrationKind(
-        path: "url", format: "url", nameField: "resource_name", titleField: "resource_title", notesField: "notes",
+        path: "url", format: "url", what: "a URL", nameField: "resource_name", titleField: "resource_title", notesField: "notes",
         reservedKeys: common.union(["url", "mapping", "processing", "file_type"]), extraFields: [("file_type", "file_type")],
         jsonExtraFields: ["mapping", "processing"], duplicate: "Duplicate Dataset", updated: "Resource updated successfully",
         notFound: "Resource not found",
@@ -52,14 +55,15 @@ struct RegistrationKind: Sendable {
         validate: { _ in })
 
     static let s3 = RegistrationKind(
-        path: "s3", format: "s3", nameField: "resource_name", titleField: "resource_title", notesField: "notes", reservedKeys: common,
+        path: "s3", format: "s3", what: "an S3 object", nameField: "resource_name", titleField: "resource_title", notesField: "notes",
+        reservedKeys: common,
         extraFields: [], jsonExtraFields: [], duplicate: "Duplicate Dataset", updated: "S3 resource updated successfully",
         notFound: "S3 resource not found",
         resource: { body, dataset in (body["resource_s3"]?.stringValue ?? dataset.resources.first?.url ?? "", dataset.name, dataset.notes) },
         validate: { _ in })
 
     static let service = RegistrationKind(
-        path: "services", format: "service", nameField: "service_name", titleField: "service_title", notesField: "notes",
+        path: "services", format: "service", what: "a web service", nameField: "service_name", titleField: "service_title", notesField: "notes",
         reservedKeys: common.union(["service_url", "service_type", "health_check_url", "documentation_url"]),
         extraFields: [("service_type", "service_type"), ("health_check_url", "health_check_url"), ("documentation_url", "documentation_url")],
         jsonExtraFields: [], duplicate: "Duplicate Service", updated: "Service updated successfully", notFound: "Service not found",

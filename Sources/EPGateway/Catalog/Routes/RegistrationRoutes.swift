@@ -23,7 +23,7 @@ struct RegistrationRoutes<Fields: RegistrationFields>: Sendable {
         let noun = kind.path == "services" ? "service" : "dataset"
         let update = { (method: HTTPRequest.Method) in
             Route<IdentityRequestContext>.on(
-                method, "/\(kind.path)/{id}", "Update a \(kind.format) registration: given fields replace, extras merge.",
+                method, "/\(kind.path)/{id}", "Update the registration of \(kind.what): given fields replace, extras merge.",
                 access: .policy(entity, .update, .inHandler(.public))
             ).tags("catalog").catalogErrors().query(LocalCatalogQuery.self).body(RegistrationUpdate<Fields>.self)
                 .responds(404, kind.notFound)
@@ -33,7 +33,7 @@ struct RegistrationRoutes<Fields: RegistrationFields>: Sendable {
         }
         return [
             Route.post(
-                "/\(kind.path)", "Register a \(kind.format) as a \(noun) with one resource.", access: .policy(entity, .create, .inHandler(.public))
+                "/\(kind.path)", "Register \(kind.what) as a \(noun) with one resource.", access: .policy(entity, .create, .inHandler(.public))
             )
             .tags("catalog").catalogErrors().query(LocalCatalogQuery.self).body(NewRegistration<Fields>.self)
             .responds(409, "The name is taken (\(kind.duplicate))")
