@@ -1,4 +1,5 @@
 import Essentials
+import Foundation
 import Testing
 
 /// The request decoder behaves as pydantic v2's lax mode behind FastAPI: what upstream's
@@ -112,5 +113,39 @@ struct LenientDecoderTests {
         let answer = Answer(id: "x", size: nil, nested: ["a": 1])
         #expect(try JSONValueEncoder().encode(answer) == ["id": "x", "nested": ["a": 1]])
         #expect(try JSONValueEncoder(nilEncoding: .null).encode(answer) == ["id": "x", "size": nil, "nested": ["a": 1]])
+    }
+
+    /// A key written twice (a custom `encode(to:)`): the last value stands, as in a dictionary.
+    struct Twice: Encodable {
+        enum Keys: String, CodingKey { case b, a }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode("first", forKey: .b)
+            try container.encode(1, forKey: .a)
+            try container.encode("last", forKey: .b)
+        }
+    }
+
+    struct Mixed: Encodable {
+        var text = "quote \" backslash \\ tab \t é"
+        var when = Date(timeIntervalSince1970: 0)
+        var numbers: [Double] = [1, 2.5, -0.0, 1e20]
+        var flags: [String: Bool] = ["z": true, "a": false]
+        var answers = [Answer(id: "1", size: 2, nested: [:]), Answer(id: "2", size: nil, nested: ["k": 3])]
+        var twice = Twice()
+        var raw: JSONValue = ["x": [1, nil, "y"]]
+        var nothing: String? = nil
+    }
+
+    @Test("answers written straight to bytes are the same text as their JSON value writes", arguments: [false, true])
+    func encodedBytes(nullForNil: Bool) throws {
+        let encoder = JSONValueEncoder(nilEncoding: nullForNil ? .null : .omit)
+        for value in [Mixed(), Mixed(text: "", numbers: [], flags: [:], answers: [], nothing: "here")] {
+            #expect(try encoder.encodedBytes(value) == encoder.encode(value).bytes())
+        }
+        #expect(try encoder.encode(Twice()) == ["a": 1, "b": "last"])
+        #expect(String(decoding: try encoder.encodedBytes(Twice()), as: UTF8.self) == #"{"a":1,"b":"last"}"#)
+        #expect(try encoder.encodedBytes([1, 2]) == Array("[1,2]".utf8))
+        #expect(try encoder.encodedBytes("a\nb") == Array(#""a\nb""#.utf8))
     }
 }

@@ -18,47 +18,112 @@ public struct JSONValueEncoder: Sendable {
 
     public func encode<Value: Encodable>(_ value: Value) throws -> JSONValue {
         if let json = value as? JSONValue { return json }
-        let slot = EncodedSlot()
-        try value.encode(to: ValueEncoder(slot: slot, nilEncoding: nilEncoding))
-        return slot.value
+        return try ValueEncoder.node(value, nilEncoding: nilEncoding).value
+    }
+
+    /// The JSON text ``encode(_:)``'s value would write, written straight from what the value
+    /// encoded: an answer's fields are sorted and written without first becoming a ``JSONValue``.
+    public func encodedBytes<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(512)
+        try ValueEncoder.node(value, nilEncoding: nilEncoding).write(into: &output)
+        return output
     }
 }
 
 /// Where one encoded value ends up: a scalar, or an object or array filled in by containers.
+/// Fields and items are kept in the slot itself and grown in place (an answer of a thousand
+/// datasets is encoded in linear time); a scalar field needs no slot of its own.
 final class EncodedSlot {
-    enum Content {
-        case empty
-        case scalar(JSONValue)
-        case object([String: EncodedSlot])
-        case array([EncodedSlot])
+    enum Shape {
+        case empty, scalar, object, array
     }
 
-    var content = Content.empty
+    /// A field or an item: a finished scalar, or a slot a nested container fills.
+    enum Node {
+        case value(JSONValue)
+        case nested(EncodedSlot)
 
-    var value: JSONValue {
-        switch content {
-        case .empty: return .object([:])
-        case .scalar(let value): return value
-        case .object(let fields): return .object(fields.mapValues(\.value))
-        case .array(let items): return .array(items.map(\.value))
+        var value: JSONValue {
+            switch self {
+            case .value(let value): value
+            case .nested(let slot): slot.value
+            }
+        }
+
+        func write(into output: inout [UInt8]) {
+            switch self {
+            case .value(let value): value.write(into: &output)
+            case .nested(let slot): slot.write(into: &output)
+            }
         }
     }
 
+    var shape = Shape.empty
+    var scalar = JSONValue.null
+    /// In the order encoded; a key encoded twice keeps its last value, as a dictionary would.
+    var fields: [(key: String, node: Node)] = []
+    var items: [Node] = []
+
+    var value: JSONValue {
+        switch shape {
+        case .empty: .object([:])
+        case .scalar: scalar
+        case .object: .object(Dictionary(fields.map { ($0.key, $0.node.value) }, uniquingKeysWith: { $1 }))
+        case .array: .array(items.map(\.value))
+        }
+    }
+
+    /// The same text as `value.bytes()`: keys sorted, each once.
+    func write(into output: inout [UInt8]) {
+        switch shape {
+        case .empty:
+            output.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "}")])
+        case .scalar:
+            scalar.write(into: &output)
+        case .array:
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                item.write(into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object:
+            // By key, then by when encoded, so that the last of a repeated key is the one kept.
+            let order = fields.indices.sorted { fields[$0].key != fields[$1].key ? fields[$0].key < fields[$1].key : $0 < $1 }
+            output.append(UInt8(ascii: "{"))
+            var first = true
+            for (position, index) in order.enumerated() {
+                if position + 1 < order.count, fields[order[position + 1]].key == fields[index].key { continue }
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                JSONValue.writeString(fields[index].key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                fields[index].node.write(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    func add(_ key: String, _ node: Node) {
+        fields.append((key, node))
+    }
+
+    func set(_ value: JSONValue) {
+        shape = .scalar
+        scalar = value
+    }
+
+    /// A new slot for `key`'s value (which replaces an earlier one).
     func field(_ key: String) -> EncodedSlot {
-        var fields: [String: EncodedSlot] = [:]
-        if case .object(let existing) = content { fields = existing }
         let slot = EncodedSlot()
-        fields[key] = slot
-        content = .object(fields)
+        add(key, .nested(slot))
         return slot
     }
 
     func appended() -> EncodedSlot {
-        var items: [EncodedSlot] = []
-        if case .array(let existing) = content { items = existing }
         let slot = EncodedSlot()
-        items.append(slot)
-        content = .array(items)
+        items.append(.nested(slot))
         return slot
     }
 }
@@ -71,30 +136,38 @@ struct ValueEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .empty = slot.content { slot.content = .object([:]) }
+        if slot.shape == .empty { slot.shape = .object }
         return KeyedEncodingContainer(KeyedWriter<Key>(slot: slot, nilEncoding: nilEncoding))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if case .empty = slot.content { slot.content = .array([]) }
+        if slot.shape == .empty { slot.shape = .array }
         return UnkeyedWriter(slot: slot, nilEncoding: nilEncoding)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { SingleWriter(slot: slot, nilEncoding: nilEncoding) }
 
-    /// A scalar, or a nested value through its own `encode(to:)`.
-    static func write<T: Encodable>(_ value: T, into slot: EncodedSlot, nilEncoding: JSONValueEncoder.NilEncoding) throws {
+    /// A scalar's JSON, nil for a value that encodes itself through containers.
+    static func scalar<T: Encodable>(_ value: T) -> JSONValue? {
         switch value {
-        case let json as JSONValue: slot.content = .scalar(json)
-        case let text as String: slot.content = .scalar(.string(text))
-        case let flag as Bool: slot.content = .scalar(.bool(flag))
-        case let number as Double: slot.content = .scalar(.number(number))
-        case let number as Float: slot.content = .scalar(.number(Double(number)))
-        case let number as any BinaryInteger: slot.content = .scalar(.number(Double(number)))
-        case let date as Date: slot.content = .scalar(.string(Timestamp.isoUTC(date)))
-        case let url as URL: slot.content = .scalar(.string(url.absoluteString))
-        default: try value.encode(to: ValueEncoder(slot: slot, nilEncoding: nilEncoding))
+        case let json as JSONValue: json
+        case let text as String: .string(text)
+        case let flag as Bool: .bool(flag)
+        case let number as Double: .number(number)
+        case let number as Float: .number(Double(number))
+        case let number as any BinaryInteger: .number(Double(number))
+        case let date as Date: .string(Timestamp.isoUTC(date))
+        case let url as URL: .string(url.absoluteString)
+        default: nil
         }
+    }
+
+    /// `value` as a node: a scalar at once, anything else through its own `encode(to:)`.
+    static func node<T: Encodable>(_ value: T, nilEncoding: JSONValueEncoder.NilEncoding) throws -> EncodedSlot.Node {
+        if let scalar = scalar(value) { return .value(scalar) }
+        let slot = EncodedSlot()
+        try value.encode(to: ValueEncoder(slot: slot, nilEncoding: nilEncoding))
+        return .nested(slot)
     }
 }
 
@@ -104,10 +177,16 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil(forKey key: Key) throws { slot.field(key.stringValue).content = .scalar(.null) }
+    mutating func encodeNil(forKey key: Key) throws { slot.add(key.stringValue, .value(.null)) }
+
+    // The common scalars directly: no dynamic cast, no slot.
+    mutating func encode(_ value: String, forKey key: Key) throws { slot.add(key.stringValue, .value(.string(value))) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { slot.add(key.stringValue, .value(.bool(value))) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { slot.add(key.stringValue, .value(.number(Double(value)))) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { slot.add(key.stringValue, .value(.number(value))) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try ValueEncoder.write(value, into: slot.field(key.stringValue), nilEncoding: nilEncoding)
+        slot.add(key.stringValue, try ValueEncoder.node(value, nilEncoding: nilEncoding))
     }
 
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
@@ -130,13 +209,13 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = slot.field(key.stringValue)
-        nested.content = .object([:])
+        nested.shape = .object
         return KeyedEncodingContainer(KeyedWriter<NestedKey>(slot: nested, nilEncoding: nilEncoding))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = slot.field(key.stringValue)
-        nested.content = .array([])
+        nested.shape = .array
         return UnkeyedWriter(slot: nested, nilEncoding: nilEncoding)
     }
 
@@ -149,26 +228,23 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
     let nilEncoding: JSONValueEncoder.NilEncoding
 
     var codingPath: [any CodingKey] { [] }
-    var count: Int {
-        if case .array(let items) = slot.content { return items.count }
-        return 0
-    }
+    var count: Int { slot.items.count }
 
-    mutating func encodeNil() throws { slot.appended().content = .scalar(.null) }
+    mutating func encodeNil() throws { slot.items.append(.value(.null)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try ValueEncoder.write(value, into: slot.appended(), nilEncoding: nilEncoding)
+        slot.items.append(try ValueEncoder.node(value, nilEncoding: nilEncoding))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = slot.appended()
-        nested.content = .object([:])
+        nested.shape = .object
         return KeyedEncodingContainer(KeyedWriter<NestedKey>(slot: nested, nilEncoding: nilEncoding))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = slot.appended()
-        nested.content = .array([])
+        nested.shape = .array
         return UnkeyedWriter(slot: nested, nilEncoding: nilEncoding)
     }
 
@@ -181,9 +257,13 @@ struct SingleWriter: SingleValueEncodingContainer {
 
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() throws { slot.content = .scalar(.null) }
+    mutating func encodeNil() throws { slot.set(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try ValueEncoder.write(value, into: slot, nilEncoding: nilEncoding)
+        if let scalar = ValueEncoder.scalar(value) {
+            slot.set(scalar)
+        } else {
+            try value.encode(to: ValueEncoder(slot: slot, nilEncoding: nilEncoding))
+        }
     }
 }

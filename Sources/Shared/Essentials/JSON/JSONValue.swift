@@ -135,7 +135,7 @@ extension JSONValue {
         return output
     }
 
-    private func write(into output: inout [UInt8]) {
+    func write(into output: inout [UInt8]) {
         switch self {
         case .null:
             output.append(contentsOf: Self.nullBytes)
@@ -176,8 +176,14 @@ extension JSONValue {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// RFC 8259 string: quotes, backslashes and control characters escaped; the rest as UTF-8.
-    private static func writeString(_ value: String, into output: inout [UInt8]) {
+    static func writeString(_ value: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings need no escape: then they go in whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: value.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

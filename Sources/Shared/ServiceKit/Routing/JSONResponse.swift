@@ -5,9 +5,7 @@ import Hummingbird
 extension JSONValue {
     /// A JSON response with this value as body.
     public func response(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        var fields = headers
-        fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes())))
+        WireJSON.response(bytes: bytes(), status: status, headers: headers)
     }
 }
 
@@ -23,6 +21,13 @@ public enum WireJSON {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value))
+    }
+
+    /// JSON text as a response.
+    public static func response(bytes: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -21,7 +21,7 @@ extension JSONAnswer {
     public static var answerDocumentation: (schema: JSONValue, contentType: String)? { (JSONSchema.of(Self.self), "application/json") }
 
     public func makeResponse(status: HTTPResponse.Status) throws -> Response {
-        try JSONValueEncoder(nilEncoding: Self.nilEncoding).encode(self).response(status: status)
+        WireJSON.response(bytes: try JSONValueEncoder(nilEncoding: Self.nilEncoding).encodedBytes(self), status: status)
     }
 
     /// The answer as JSON, for handlers that add to it.
@@ -34,7 +34,7 @@ extension Array: RouteAnswer where Element: Codable {
     public static var answerDocumentation: (schema: JSONValue, contentType: String)? { (JSONSchema.of(Self.self), "application/json") }
 
     public func makeResponse(status: HTTPResponse.Status) throws -> Response {
-        try JSONValueEncoder().encode(self).response(status: status)
+        WireJSON.response(bytes: try JSONValueEncoder().encodedBytes(self), status: status)
     }
 }
 
