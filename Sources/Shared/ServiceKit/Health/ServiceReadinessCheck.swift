@@ -12,10 +12,11 @@ public struct DependencyUnhealthy: Error, CustomStringConvertible {
 extension ReadinessCheck {
     /// Up when another of our services answers `GET {base}/healthz` with 200 within 2 s.
     public static func service(_ name: String, baseURL: URL, httpClient: HTTPClient = UpstreamHTTPClient.shared) -> ReadinessCheck {
-        let url = baseURL.appendingPathString("healthz")
+        let peer = JSONUpstream(base: baseURL.absoluteString, timeout: .seconds(2), answerLimit: 64 << 10, http: httpClient)
         return ReadinessCheck(name: name) {
-            let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .seconds(2))
-            guard response.status == .ok else { throw DependencyUnhealthy(url: url, status: Int(response.status.code)) }
+            // Read whole (not dropped unread), so the connection goes back to the pool.
+            let answer = try await peer.call(.GET, "healthz")
+            guard answer.status == 200 else { throw DependencyUnhealthy(url: peer.base.appendingPathString("healthz"), status: answer.status) }
         }
     }
 }
