@@ -201,16 +201,7 @@ public struct RouteBuilder<Context: ServiceRequestContext, Query: RouteQuery, Bo
     }
 }
 
-extension RouteBuilder where Query == NoQuery, Body == RawBody {
-    /// A handler written against the request and its context, which reads what it needs itself.
-    public func handleRequest<Answer: RouteAnswer>(
-        status: HTTPResponse.Status = .ok, _ handler: @escaping @Sendable (Request, Context) async throws -> Answer
-    ) -> Route<Context> {
-        handle(status: status) { call in try await handler(call.request, call.context) }
-    }
-}
-
-extension RouteBuilder where Query == NoQuery, Body == NoBody {
+extension RouteBuilder where Query == NoQuery, Body: UndecodedBody {
     /// A handler written against the request and its context, which reads what it needs itself.
     public func handleRequest<Answer: RouteAnswer>(
         status: HTTPResponse.Status = .ok, _ handler: @escaping @Sendable (Request, Context) async throws -> Answer

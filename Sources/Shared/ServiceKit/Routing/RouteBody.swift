@@ -11,14 +11,17 @@ public protocol RouteBody: Sendable {
     static var requestBodyDocumentation: JSONValue? { get }
 }
 
+/// A body the route does not decode: none, or one its handler reads from the request.
+public protocol UndecodedBody: RouteBody {}
+
 /// A route without a body.
-public struct NoBody: RouteBody {
+public struct NoBody: UndecodedBody {
     public static func read(from request: Request) async throws -> NoBody { NoBody() }
     public static var requestBodyDocumentation: JSONValue? { nil }
 }
 
 /// A body the handler reads itself from the request (an upload, a proxied stream).
-public struct RawBody: RouteBody {
+public struct RawBody: UndecodedBody {
     public static func read(from request: Request) async throws -> RawBody { RawBody() }
     public static var requestBodyDocumentation: JSONValue? { nil }
 }
