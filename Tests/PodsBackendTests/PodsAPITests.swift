@@ -388,6 +388,10 @@ struct PodsAPITests {
                 "spec": ["containers": [["name": "jupyter", "image": "busybox:1.36"]]],
             ])
             try await harness.waitFor(.pods, "jupyter-fror-dtu-dk") { $0?.isPodReady == true }
+            // get_pods answers from the backend's watch-fed cache, which sees the pod run a moment later.
+            try await waitUntil("get_pods reports the legacy pod running") {
+                try await harness.getPods().body.arrayValue?.first?["status"]?.stringValue?.hasPrefix("Running:") == true
+            }
             let info = try #require(try await harness.getPods().body.arrayValue?.first)
             #expect(info["pod_name"] == "jupyter-fror-dtu-dk" && info["status"]?.stringValue?.hasPrefix("Running:") == true)
             #expect(try await harness.watchCreate("jupyter-fror-dtu-dk")["ready"] == true)
