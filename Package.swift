@@ -121,11 +121,11 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .yams,
             ]),
-        sharedModule("BrokerWire", ["Essentials", "ServiceKit"]),
+        sharedModule("BrokerWire", ["Essentials", "ServiceKit", .crypto]),
         sharedModule("RexecWire", ["Essentials", "ServiceKit", "Access", "AccessPolicy", "BrokerWire", .hummingbird]),
 
         // MARK: Services
-        service("Broker", ["Identity", "BrokerWire", "ZeroMQ", .crypto, .nioConcurrencyHelpers, .serviceLifecycle]),
+        service("Broker", ["Identity", "BrokerWire", "Kubernetes", "ZeroMQ", .crypto, .nioConcurrencyHelpers, .serviceLifecycle]),
         service(
             "DeployAPI",
             [
@@ -193,7 +193,7 @@ let package = Package(
             ]),
         tests("AccessPolicyTests", ["AccessPolicy", "Access", "ServiceKit", "Essentials", "TestSupport", .logging, .metrics, .prometheus]),
         tests("ZeroMQTests", ["ZeroMQ"]),
-        tests("BrokerTests", ["Broker", "ZeroMQ", "Essentials", "ServiceKit", "Identity", "BrokerWire", "TestSupport"]),
+        tests("BrokerTests", ["Broker", "ZeroMQ", "Essentials", "ServiceKit", "Identity", "BrokerWire", "TestSupport", .nioConcurrencyHelpers]),
         tests("KubeSimTests", ["KubeSim", "Essentials", "ServiceKit", "Kubernetes", "TestSupport", "TestFixtures", .hummingbirdTesting]),
         tests(
             "DeployAPITests",

@@ -76,14 +76,20 @@ def start_idp():
 
 
 class Broker(Process):
-    def __init__(self, idp_url, *extra, env=None, ports=(0, 0, 0)):
-        """`ports`: client, server and control port (0: any free one); a restarted broker
-        takes its predecessor's."""
+    def __init__(self, idp_url, *extra, env=None, ports=(0, 0, 0), state=None):
+        """`ports`: client, server and control port (0: any free one); `state`: the folder of
+        its CURVE key and of the server keys registered with it (a new one if not given). A
+        restarted broker takes its predecessor's ports and state."""
         client, server, control = ports
+        self.state = Path(state or tempfile.mkdtemp(prefix="rexec-broker-"))
+        self.keys_dir = self.state / "server-keys"
+        self.key_file = self.state / "broker-curve.key"
+        environment = {"REXEC_BROKER_SERVER_KEYS_DIR": str(self.keys_dir), "REXEC_BROKER_CURVE_KEY_FILE": str(self.key_file)}
+        environment.update(env or {})
         super().__init__(
             [BIN / "rexec-broker", "--host", "127.0.0.1", "--port", "0", "--client_port", str(client), "--server_port", str(server),
              "--control_port", str(control), "--auth_api_url", f"{idp_url}/information", *extra],
-            env=env,
+            env=environment,
         )
         endpoints = self.wait_for(r"client=tcp://[^:]+:(\d+) control=tcp://[^:]+:(\d+) server=tcp://[^:]+:(\d+)")
         self.client_port, self.control_port, self.server_port = (int(p) for p in endpoints.groups())
@@ -116,11 +122,50 @@ class Broker(Process):
     def ports(self):
         return self.client_port, self.server_port, self.control_port
 
+    @property
+    def public_key(self):
+        return requests.get(f"{self.http}/server-key", timeout=10).json()["public_key"]
 
-def start_server(broker, identity, heartbeat="1"):
+    def register_server(self, identity, name=None):
+        """Issues a server credential as the deploy API's local runtime does: a key pair,
+        its certificates in a folder, the public key registered for `identity`. Returns the
+        folder (the server's REXEC_CREDENTIALS_DIR)."""
+        name = name or re.sub(r"[^a-z0-9-]", "-", identity.lower())
+        folder = self.state / "credentials" / name
+        public_key, secret_key = write_credentials(folder, self.public_key)
+        self.keys_dir.mkdir(parents=True, exist_ok=True)
+        registration = self.keys_dir / f".{name}.tmp"
+        registration.write_text(json.dumps({"sub": identity, "public_key": public_key.decode()}))
+        registration.rename(self.keys_dir / f"{name}.json")
+        return folder
+
+    def withdraw_server(self, identity, name=None):
+        name = name or re.sub(r"[^a-z0-9-]", "-", identity.lower())
+        (self.keys_dir / f"{name}.json").unlink(missing_ok=True)
+
+
+def write_credentials(folder, broker_public_key, keys=None):
+    """A server's secret certificate and the broker's public one, in zmq.auth's format."""
+    import zmq
+    import zmq.auth.certs
+
+    public_key, secret_key = keys or zmq.curve_keypair()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    zmq.auth.certs._write_key_file(str(folder / "server.key_secret"), "rexec e2e", public_key, secret_key)
+    zmq.auth.certs._write_key_file(str(folder / "broker.key"), "rexec e2e", broker_public_key.encode() if isinstance(broker_public_key, str) else broker_public_key)
+    return public_key, secret_key
+
+
+def start_server(broker, identity, heartbeat="1", credentials=None):
+    """Our rexec server for `identity`, with a credential registered for it (or the folder
+    given, or none at all when `credentials` is False)."""
+    env = {"REXEC_USER_ID": identity, "PYTHONPATH": str(ROOT / "rexec-server")}
+    if credentials is not False:
+        env["REXEC_CREDENTIALS_DIR"] = str(credentials or broker.register_server(identity))
     server = Process(
         [sys.executable, "-m", "rexec_server", "127.0.0.1", "--broker_port", broker.server_port, "--heartbeat_interval", heartbeat, "-v"],
-        env={"REXEC_USER_ID": identity, "PYTHONPATH": str(ROOT / "rexec-server")},
+        env=env,
     )
     return server
 
@@ -202,6 +247,7 @@ class DeployAPI(Process):
             "REXEC_BROKER_HOST": "127.0.0.1", "REXEC_BROKER_PORT": str(broker.server_port),
             "REXEC_BROKER_EXTERNAL_HOST": "127.0.0.1", "REXEC_BROKER_EXTERNAL_PORT": str(broker.client_port),
             "REXEC_BROKER_STATUS_URL": broker.http, "REXEC_LOCAL_STATE_DIR": str(state_dir),
+            "REXEC_LOCAL_SERVER_KEYS_DIR": str(broker.keys_dir), "REXEC_BROKER_CURVE_KEY_FILE": str(broker.key_file),
             "REXEC_LOCAL_PYTHON": sys.executable, "REXEC_HEARTBEAT_INTERVAL": "1", "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS": "300",
         }
         environment.update(env or {})

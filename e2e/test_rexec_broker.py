@@ -261,7 +261,7 @@ def test_broker_restart_servers_come_back_and_calls_made_meanwhile_complete(idp)
         client = threading.Thread(target=lambda: outcome.update(result=run_client(broker, "demo-token", call)))
         client.start()
         time.sleep(0.5)  # the call is made against no broker at all (not a synchronisation)
-        broker = Broker(idp.url, ports=ports)
+        broker = Broker(idp.url, ports=ports, state=broker.state)
         client.join(60)
         assert not client.is_alive()
         assert outcome["result"].stdout.splitlines() == ["RESULT 42"], outcome["result"].stdout + outcome["result"].stderr

@@ -29,3 +29,16 @@ public final class ZMQContext: @unchecked Sendable {
         return "\(major).\(minor).\(patch)"
     }
 }
+
+/// libzmq's own CURVE key functions (libsodium underneath).
+public enum ZMQCurve {
+    /// Whether this libzmq was built with CURVE.
+    public static var isAvailable: Bool { zmq_has("curve") == 1 }
+
+    /// The Z85 public key of a Z85 secret key, nil if libzmq refuses it.
+    public static func publicKey(ofSecretKey secret: String) -> String? {
+        var output = [CChar](repeating: 0, count: 41)
+        guard zmq_curve_public(&output, secret) == 0 else { return nil }
+        return String(cString: output)
+    }
+}

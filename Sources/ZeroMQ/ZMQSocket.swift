@@ -88,13 +88,40 @@ public final class ZMQSocket: @unchecked Sendable {
         try setOption(ZMQ_HEARTBEAT_TIMEOUT, timeoutMilliseconds)
     }
 
+    // MARK: Security (ZeroMQ RFC 26 CURVE, RFC 27 ZAP)
+
+    /// Makes this socket a CURVE server with `secretKey` (32 bytes): peers must know its
+    /// public key and present a key pair of their own, which the ZAP handler of this
+    /// socket's context judges; traffic is encrypted. Set before `bind`.
+    public func setCurveServer(secretKey: [UInt8]) throws {
+        try setOption(ZMQ_CURVE_SERVER, 1)
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: secretKey)
+    }
+
+    /// Makes this socket a CURVE client of the server whose public key is `serverKey`,
+    /// presenting `publicKey`/`secretKey` (32 bytes each). Set before `connect`.
+    public func setCurveClient(publicKey: [UInt8], secretKey: [UInt8], serverKey: [UInt8]) throws {
+        try setOption(ZMQ_CURVE_SERVERKEY, bytes: serverKey)
+        try setOption(ZMQ_CURVE_PUBLICKEY, bytes: publicKey)
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: secretKey)
+    }
+
+    /// The ZAP domain this socket's handshakes are judged in (RFC 27).
+    public func setZAPDomain(_ domain: String) throws { try setOption(ZMQ_ZAP_DOMAIN, bytes: Array(domain.utf8)) }
+
     // MARK: Monitoring
 
     /// Publishes this socket's disconnections on a PAIR socket bound at `endpoint` (inproc),
     /// as libzmq's monitor messages; read them with ``ZMQMonitorEvent/parse(_:)``. libzmq
     /// names no peer identity in them: they tell that *some* peer went away.
     public func monitorDisconnections(to endpoint: String) throws {
-        guard zmq_socket_monitor(handle, endpoint, ZMQ_EVENT_DISCONNECTED) == 0 else {
+        try monitor(ZMQ_EVENT_DISCONNECTED, to: endpoint)
+    }
+
+    /// Publishes the events in `events` (a mask of `ZMQ_EVENT_*`) on a PAIR socket bound at
+    /// `endpoint` (inproc).
+    public func monitor(_ events: Int32, to endpoint: String) throws {
+        guard zmq_socket_monitor(handle, endpoint, events) == 0 else {
             throw ZMQError(operation: "zmq_socket_monitor \(endpoint)")
         }
     }
@@ -122,7 +149,22 @@ public final class ZMQSocket: @unchecked Sendable {
 
     /// Receives every frame of the next message.
     public func receive(dontWait: Bool = false) throws -> [[UInt8]] {
+        try receive(dontWait: dontWait, property: nil).frames
+    }
+
+    /// The next message if one is waiting, with the value of one of its metadata properties
+    /// (`User-Id`: who the ZAP handler said the peer is; nil when the connection has none).
+    public func tryReceive(property: String) throws -> (frames: [[UInt8]], property: String?)? {
+        do {
+            return try receive(dontWait: true, property: property)
+        } catch let error as ZMQError where error.isTimeout {
+            return nil
+        }
+    }
+
+    private func receive(dontWait: Bool, property: String?) throws -> (frames: [[UInt8]], property: String?) {
         var frames: [[UInt8]] = []
+        var value: String?
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
@@ -131,8 +173,13 @@ public final class ZMQSocket: @unchecked Sendable {
             let size = zmq_msg_size(&message)
             let data = zmq_msg_data(&message)!
             frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            // Frames from the peer carry its connection's metadata (a ROUTER's own routing-id
+            // frame does not, in libzmq 4.3.4): the first that has it is enough.
+            if value == nil, let property, let found = zmq_msg_gets(&message, property) {
+                value = String(cString: found)
+            }
         } while zmq_msg_more(&message) == 1
-        return frames
+        return (frames, value)
     }
 }
 
@@ -144,6 +191,16 @@ public struct ZMQMonitorEvent: Sendable, Equatable {
     public var endpoint: String
 
     public var isDisconnection: Bool { Int32(event) == ZMQ_EVENT_DISCONNECTED }
+    /// A peer's handshake failed: a wrong mechanism (no CURVE), a bad key, a ZAP refusal.
+    public var isHandshakeFailure: Bool {
+        [ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH].contains(Int32(event))
+    }
+    /// The handshake was refused by the ZAP handler (already counted there).
+    public var isAuthenticationFailure: Bool { Int32(event) == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH }
+
+    /// The mask of every handshake failure event, for ``ZMQSocket/monitor(_:to:)``.
+    public static let handshakeFailures = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+    public static let disconnections = ZMQ_EVENT_DISCONNECTED
 
     public static func parse(_ frames: [[UInt8]]) -> ZMQMonitorEvent? {
         guard frames.count == 2, frames[0].count == 6 else { return nil }

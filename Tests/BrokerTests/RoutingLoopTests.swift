@@ -1,3 +1,4 @@
+import BrokerWire
 import Foundation
 import Identity
 import TestSupport
@@ -135,11 +136,15 @@ struct RoutingLoopTests {
         #expect(try await aliceClient.receiveOffPool() == [[], bytes("genuine")])
     }
 
-    @Test("a second server with the same identity takes over; the first gets nothing more")
+    @Test("a second server with the same key takes over at once (a restart); the first gets nothing more")
     func handover() async throws {
         let harness = try RoutingHarness()
-        let old = try await harness.server("alice", instance: "one")
-        let new = try harness.socket(.dealer, identity: "alice", to: harness.loop.endpoints.server)
+        let credential = CurveKeyPair.generate()
+        harness.keys.register("alice", credential.publicKey)
+        let old = try harness.curveServer(credential)
+        try old.send([[], ServerMessage.heartbeatMarker, bytes("one")])
+        try await waitUntil("the first is known") { try harness.statistics().servers["alice"] != nil }
+        let new = try harness.curveServer(credential)
         try new.send([[], ServerMessage.heartbeatMarker, bytes("two")])
         try await waitUntil("the replacement is recorded") { try harness.statistics().servers["alice"]?.replacements == 1 }
         let client = try harness.client("c")

@@ -2,7 +2,9 @@
 
     python -m rexec_server <broker_addr> [--broker_port 5560] [--heartbeat_interval S] [-v] [--debug]
 
-Environment: REXEC_USER_ID (required: the identity the broker routes to), REXEC_BROKER_ADDR /
+Environment: REXEC_USER_ID (required: the user whose calls this server runs), REXEC_CREDENTIALS_DIR
+(the CURVE credential the deploy API issued: server.key_secret and broker.key; without it the
+server connects as upstream's does, which only a broker allowing unauthenticated servers accepts), REXEC_BROKER_ADDR /
 REXEC_BROKER_PORT (when no address is given), REXEC_HEARTBEAT_INTERVAL (seconds, default 30,
 0 disables), REXEC_MP_START_METHOD (multiprocessing start method, default the platform's).
 """
@@ -13,7 +15,7 @@ import os
 import signal
 import sys
 
-from .server import RexecServer
+from .server import Credentials, RexecServer
 
 
 class _Stop(Exception):
@@ -50,11 +52,24 @@ def main(argv=None):
     if arguments.heartbeat_interval < 0:
         print("rexec-server: --heartbeat_interval must be 0 (off) or positive", file=sys.stderr)
         return 78
+    credentials = None
+    directory = os.environ.get("REXEC_CREDENTIALS_DIR", "").strip()
+    if directory:
+        try:
+            credentials = Credentials.load(directory)
+        except (OSError, ValueError) as error:
+            print("rexec-server: cannot read the credential in %s: %s" % (directory, error), file=sys.stderr)
+            return 78
+    else:
+        logging.getLogger("rexec_server").warning(
+            "REXEC_CREDENTIALS_DIR is not set: connecting without a credential, which the broker refuses unless it allows "
+            "unauthenticated servers")
     _enable_dataspaces()
     server = RexecServer(
         "tcp://%s:%s" % (arguments.broker_addr, arguments.broker_port), identity,
         heartbeat_interval=arguments.heartbeat_interval,
         start_method=os.environ.get("REXEC_MP_START_METHOD") or None,
+        credentials=credentials,
     )
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)

@@ -30,8 +30,34 @@ class Call:
         self.finished = False
 
 
+class Credentials:
+    """The server's CURVE key pair and the broker's public key (Z85 bytes), from the two
+    certificate files the deploy API issues: <dir>/server.key_secret and <dir>/broker.key."""
+
+    SERVER_FILE = "server.key_secret"
+    BROKER_FILE = "broker.key"
+
+    def __init__(self, public_key, secret_key, broker_key):
+        self.public_key = public_key
+        self.secret_key = secret_key
+        self.broker_key = broker_key
+
+    @classmethod
+    def load(cls, directory):
+        import zmq.auth
+
+        public_key, secret_key = zmq.auth.load_certificate(os.path.join(directory, cls.SERVER_FILE))
+        broker_key, _ = zmq.auth.load_certificate(os.path.join(directory, cls.BROKER_FILE))
+        if not secret_key or len(public_key) != 40 or len(secret_key) != 40 or len(broker_key) != 40:
+            raise ValueError("%s does not hold a CURVE secret certificate and the broker's public one" % directory)
+        return cls(public_key, secret_key, broker_key)
+
+
 class RexecServer:
-    def __init__(self, broker_url, identity, heartbeat_interval=30.0, start_method=None, context=None):
+    # How often a refused handshake is logged (libzmq retries it every few hundred ms).
+    REFUSAL_LOG_INTERVAL = 60.0
+
+    def __init__(self, broker_url, identity, heartbeat_interval=30.0, start_method=None, context=None, credentials=None):
         # A context of our own (unless given) so stop() can terminate it: only that waits
         # for queued messages (the goodbye) to be written out before the process exits.
         self.owns_context = context is None
@@ -43,8 +69,21 @@ class RexecServer:
         self.instance = ("%s-%d-%s" % (os.uname().nodename, os.getpid(), uuid.uuid4().hex[:8])).encode()
         self.context = context or zmq.Context()
         self.socket = self.context.socket(zmq.DEALER)
-        self.socket.setsockopt(zmq.IDENTITY, identity.encode("utf-8"))
+        self.credentials = credentials
+        if credentials is not None:
+            # The broker knows this server by its key, not by a stated identity: the routing
+            # id is left to the broker, so no other peer can take or block ours.
+            self.socket.curve_secretkey = credentials.secret_key
+            self.socket.curve_publickey = credentials.public_key
+            self.socket.curve_serverkey = credentials.broker_key
+        else:
+            # Upstream's way (only a broker that allows unauthenticated servers accepts it).
+            self.socket.setsockopt(zmq.IDENTITY, identity.encode("utf-8"))
         self.socket.setsockopt(zmq.LINGER, 1000)
+        self.monitor = self.socket.get_monitor_socket(
+            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            | zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        self.last_refusal_log = 0.0
         self.queue = collections.deque()
         self.current = None
         self.next_heartbeat = 0.0
@@ -144,13 +183,35 @@ class RexecServer:
 
     # Loop
 
+    def on_monitor_event(self):
+        from zmq.utils.monitor import recv_monitor_message
+
+        while True:
+            try:
+                event = recv_monitor_message(self.monitor, zmq.DONTWAIT)
+            except zmq.Again:
+                return
+            if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                log.info("the broker accepted this server%s", " (CURVE)" if self.credentials else "")
+                # The broker routes to a connection once it has heard from it: say so on every
+                # (re)connection, e.g. after a broker restart, not only at the next heartbeat.
+                self.heartbeat()
+                continue
+            now = time.monotonic()
+            if now - self.last_refusal_log >= self.REFUSAL_LOG_INTERVAL:
+                self.last_refusal_log = now
+                log.warning("the broker refused this server's handshake (%s); retrying. A server needs the credential its "
+                            "deploy API issued, and a respawn replaces it", "credential refused" if event["event"] ==
+                            zmq.EVENT_HANDSHAKE_FAILED_AUTH else "no CURVE, or the wrong broker key")
+
     def serve(self):
         self.socket.connect(self.broker_url)
-        log.info("connected to %s as %r", self.broker_url, self.identity)
+        log.info("connecting to %s as %r%s", self.broker_url, self.identity, " with CURVE" if self.credentials else " WITHOUT a credential")
         self.running = True
         self.heartbeat()
         poller = zmq.Poller()
         poller.register(self.socket, zmq.POLLIN)
+        poller.register(self.monitor, zmq.POLLIN)
         while self.running:
             self.start_next()
             if self.current is not None:
@@ -164,6 +225,8 @@ class RexecServer:
                 poller.unregister(fileno)
                 if fileno in events:
                     self.on_child_report()
+            if self.monitor in events:
+                self.on_monitor_event()
             if self.socket in events:
                 while True:
                     try:
@@ -185,6 +248,8 @@ class RexecServer:
         # close() only hands the goodbye to libzmq's I/O thread; a process that exits right
         # after can take it along unsent (pyzmq does not terminate contexts at exit). term()
         # waits until it is written, up to the socket's LINGER (1 s).
+        self.socket.disable_monitor()
+        self.monitor.close(linger=0)
         self.socket.close()
         if self.owns_context:
             self.context.term()

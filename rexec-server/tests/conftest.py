@@ -20,10 +20,24 @@ def by_value(function):
 
 
 class FakeBroker:
-    def __init__(self):
+    def __init__(self, curve_directory=None):
+        """Plain, or (with `curve_directory`) a CURVE server admitting only the public
+        certificates found there, judged by pyzmq's own ZAP authenticator."""
         self.context = zmq.Context()
+        self.authenticator = None
+        self.public_key = None
+        if curve_directory is not None:
+            from zmq.auth.thread import ThreadAuthenticator
+
+            self.public_key, secret_key = zmq.curve_keypair()
+            self.authenticator = ThreadAuthenticator(self.context)
+            self.authenticator.start()
+            self.authenticator.configure_curve(domain="*", location=str(curve_directory))
         self.socket = self.context.socket(zmq.ROUTER)
         self.socket.setsockopt(zmq.LINGER, 0)
+        if curve_directory is not None:
+            self.socket.curve_server = True
+            self.socket.curve_secretkey = secret_key
         self.port = self.socket.bind_to_random_port("tcp://127.0.0.1")
 
     def receive(self, timeout=10.0):
@@ -58,7 +72,20 @@ class FakeBroker:
 
     def close(self):
         self.socket.close()
+        if self.authenticator is not None:
+            self.authenticator.stop()
         self.context.term()
+
+
+def write_credentials(directory, broker_public_key, server_keys=None):
+    """What the deploy API issues: the server's secret certificate and the broker's public one."""
+    import zmq.auth.certs
+
+    public_key, secret_key = server_keys or zmq.curve_keypair()
+    os.makedirs(directory, exist_ok=True)
+    zmq.auth.certs._write_key_file(os.path.join(directory, "server.key_secret"), "test", public_key, secret_key)
+    zmq.auth.certs._write_key_file(os.path.join(directory, "broker.key"), "test", broker_public_key)
+    return public_key
 
 
 @pytest.fixture
@@ -72,12 +99,13 @@ def broker():
 def start_server(broker):
     processes = []
 
-    def start(identity="alice", heartbeat="0.2", extra_env=None):
+    def start(identity="alice", heartbeat="0.2", extra_env=None, port=None, stderr=None):
         env = dict(os.environ, REXEC_USER_ID=identity, PYTHONPATH=ROOT)
+        env.pop("REXEC_CREDENTIALS_DIR", None)
         env.update(extra_env or {})
         process = subprocess.Popen(
-            [sys.executable, "-m", "rexec_server", "127.0.0.1", "--broker_port", str(broker.port), "--heartbeat_interval", heartbeat],
-            env=env, cwd=ROOT,
+            [sys.executable, "-m", "rexec_server", "127.0.0.1", "--broker_port", str(port or broker.port), "--heartbeat_interval", heartbeat],
+            env=env, cwd=ROOT, stderr=stderr, text=stderr is not None,
         )
         processes.append(process)
         return process

@@ -174,3 +174,56 @@ def test_sigterm_says_goodbye_with_the_instance_before_the_connection_closes(bro
         if frames[2] != b"__REXEC_HEARTBEAT__":
             break
     assert frames == [b"alice", b"", b"__REXEC_GOODBYE__", instance]
+
+
+# CURVE: the credential the deploy API issues (docs/reliability.md, "Servers prove who they are").
+
+@pytest.fixture
+def curve_broker(tmp_path):
+    from conftest import FakeBroker
+
+    admitted = tmp_path / "admitted"
+    admitted.mkdir()
+    fake = FakeBroker(curve_directory=admitted)
+    fake.admitted = admitted
+    yield fake
+    fake.close()
+
+
+def test_with_a_credential_the_server_authenticates_with_curve_and_states_no_identity(curve_broker, start_server, tmp_path):
+    from conftest import write_credentials
+    import zmq.auth.certs
+
+    public_key = write_credentials(tmp_path / "credentials", curve_broker.public_key)
+    zmq.auth.certs._write_key_file(str(curve_broker.admitted / "alice.key"), "test", public_key)
+    curve_broker.authenticator.configure_curve(domain="*", location=str(curve_broker.admitted))
+    start_server("alice", port=curve_broker.port, extra_env={"REXEC_CREDENTIALS_DIR": str(tmp_path / "credentials")})
+    frames = curve_broker.receive()
+    assert frames[1:3] == [b"", b"__REXEC_HEARTBEAT__"]
+    # The routing id is the broker's to choose (libzmq's generated ids start with a zero byte).
+    assert frames[0] != b"alice" and frames[0][:1] == b"\x00"
+
+    def add(x, y):
+        return x + y
+
+    curve_broker.invoke(frames[0], b"c1", add, 2, 3)
+    events = curve_broker.events(b"c1")
+    assert data(events, "return") == [5]
+
+
+def test_a_refused_credential_is_reported_and_retried(curve_broker, start_server, tmp_path):
+    import subprocess
+    from conftest import write_credentials
+
+    write_credentials(tmp_path / "credentials", curve_broker.public_key)  # a key nobody admitted
+    process = start_server("alice", port=curve_broker.port, extra_env={"REXEC_CREDENTIALS_DIR": str(tmp_path / "credentials")},
+                           stderr=subprocess.PIPE)
+    line = process.stderr.readline()
+    assert "refused this server's handshake (credential refused)" in line, line
+    assert process.poll() is None
+
+
+def test_an_unreadable_credential_refuses_to_start(start_server, tmp_path):
+    (tmp_path / "credentials").mkdir()
+    process = start_server(extra_env={"REXEC_CREDENTIALS_DIR": str(tmp_path / "credentials")})
+    assert process.wait(30) == 78

@@ -29,6 +29,14 @@ struct BrokerSettings: Sendable, Equatable {
     var startupGrace: Duration = .seconds(10)
     /// Routes back to clients kept at most (`REXEC_BROKER_MAX_CLIENT_ROUTES`); about 150 bytes each.
     var maxClientRoutes = 100_000
+    /// The broker's CURVE secret key file; nil: a key for this process only.
+    var curveKeyFile: String?
+    /// Where the deploy API's local runtime registers server keys.
+    var serverKeysDirectory: String?
+    /// Read server keys from the users' server namespaces (the Kubernetes runtime).
+    var serverKeysFromKubernetes = false
+    /// Where servers without a credential connect, when the operator allows them.
+    var unauthenticatedServerEndpoint: String?
 
     // MARK: Declarations
 
@@ -67,11 +75,30 @@ struct BrokerSettings: Sendable, Equatable {
         "REXEC_BROKER_MAX_CLIENT_ROUTES", default: 100_000, range: 10...10_000_000,
         help: "Routes back to clients kept at most (about 150 bytes each), the least recently used going first.")
 
+    static let curveKeyFile = Setting<String?>.optionalText(
+        "REXEC_BROKER_CURVE_KEY_FILE",
+        help: "The broker's CURVE secret key (Z85, or a ZeroMQ secret certificate); created there on first start if missing. Unset: a key for this process only, so servers cannot reconnect after a restart.",
+        accepts: "file path")
+    static let serverKeysDirectory = Setting<String?>.optionalText(
+        "REXEC_BROKER_SERVER_KEYS_DIR",
+        help: "Directory where the deploy API's local runtime registers each server's public key (REXEC_LOCAL_SERVER_KEYS_DIR there); must not be writable by others.",
+        accepts: "directory path")
+    static let serverKeysFromKubernetes = Setting<Bool>.boolean(
+        "REXEC_BROKER_SERVER_KEYS_KUBERNETES", default: false,
+        help: "Read server public keys from the annotations of the users' server namespaces (needs get/list/watch on namespaces).")
+    static let allowUnauthenticatedServers = Setting<Bool>.boolean(
+        "REXEC_BROKER_ALLOW_UNAUTHENTICATED_SERVERS", default: false,
+        help: "Also accept servers without a credential (upstream's) on REXEC_BROKER_UNAUTHENTICATED_SERVER_PORT, trusting the identity they state, as upstream does. Unsafe: any of them can read and answer that user's calls.")
+    static let unauthenticatedServerPort = Setting<Int>.port(
+        "REXEC_BROKER_UNAUTHENTICATED_SERVER_PORT", default: 5562,
+        help: "Plain (no CURVE) server port, only when unauthenticated servers are allowed.")
+
     static let settings = SettingGroup(
         "ZeroMQ router",
         [
             clientPort, serverPort, controlPort, clientBind, serverBind, controlBind, controlSecretText, controlSecretFile, staleAfter, outageGrace,
-            maxPendingMessages, clientSendHighWaterMark, startupGrace, maxClientRoutes,
+            maxPendingMessages, clientSendHighWaterMark, startupGrace, maxClientRoutes, curveKeyFile, serverKeysDirectory, serverKeysFromKubernetes,
+            allowUnauthenticatedServers, unauthenticatedServerPort,
         ])
 
     static func load(from source: ConfigurationSource, auth: AuthSettings) throws -> BrokerSettings {
@@ -86,7 +113,12 @@ struct BrokerSettings: Sendable, Equatable {
             maxPendingMessages: try source.value(maxPendingMessages),
             clientSendHighWaterMark: Int32(try source.value(clientSendHighWaterMark)),
             startupGrace: try source.value(startupGrace),
-            maxClientRoutes: try source.value(maxClientRoutes)
+            maxClientRoutes: try source.value(maxClientRoutes),
+            curveKeyFile: try source.value(curveKeyFile),
+            serverKeysDirectory: try source.value(serverKeysDirectory),
+            serverKeysFromKubernetes: try source.value(serverKeysFromKubernetes),
+            unauthenticatedServerEndpoint: try source.value(allowUnauthenticatedServers)
+                ? endpoint(bind: try source.value(serverBind), port: try source.value(unauthenticatedServerPort)) : nil
         )
     }
 

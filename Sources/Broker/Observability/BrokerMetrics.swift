@@ -16,6 +16,7 @@ final class BrokerMetrics: Sendable {
     let staleServers: Gauge
     let pendingMessages: Gauge
     private let errorCounters: [BrokerError: Counter]
+    private let refusalCounters: [ServerRefusal: Counter]
 
     init(registry: PrometheusCollectorRegistry) {
         func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
@@ -48,6 +49,15 @@ final class BrokerMetrics: Sendable {
             uniqueKeysWithValues: BrokerError.allCases.map {
                 ($0, counter("errors", "Messages not routed, by reason.", labels: [("kind", $0.rawValue)]))
             })
+        refusalCounters = Dictionary(
+            uniqueKeysWithValues: ServerRefusal.allCases.map {
+                ($0, counter("server_refusals", "Server connections and messages refused, by reason (no key, unknown key, withdrawn key).",
+                    labels: [("reason", $0.rawValue)]))
+            })
+    }
+
+    func count(_ refusal: ServerRefusal) {
+        refusalCounters[refusal]?.increment()
     }
 
     func count(_ error: BrokerError) {

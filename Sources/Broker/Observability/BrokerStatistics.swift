@@ -32,6 +32,7 @@ struct BrokerStatistics: Codable, Equatable {
         case clientRoutes = "client_routes"
         case connectedServers = "connected_servers"
         case staleServers = "stale_servers"
+        case serverRefusals = "server_refusals"
         case servers
     }
 
@@ -46,10 +47,12 @@ struct BrokerStatistics: Codable, Equatable {
     var clientRoutes: Int
     var connectedServers: Int
     var staleServers: Int
+    /// Server connections and messages refused, by ``ServerRefusal``.
+    var serverRefusals: [String: Int] = [:]
     var servers: [String: BrokerServerState]
 
     static func make(
-        counters: BrokerCounters, registry: ServerRegistry, pending: Int, awaitingServer: Int = 0, knownTokens: Int, clientRoutes: Int = 0,
+        counters: BrokerCounters, registry: ServerRegistry, pending: Int, awaitingServer: Int = 0, knownTokens: Int, clientRoutes: Int = 0, refusals: [ServerRefusal: Int] = [:],
         startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> BrokerStatistics {
         let servers = registry.records.mapValues { serverState($0, in: registry, now: now) }
@@ -63,6 +66,7 @@ struct BrokerStatistics: Codable, Equatable {
             clientRoutes: clientRoutes,
             connectedServers: servers.values.filter { $0.state == .live }.count,
             staleServers: servers.values.filter { $0.state == .stale }.count,
+            serverRefusals: Dictionary(uniqueKeysWithValues: ServerRefusal.allCases.map { ($0.rawValue, refusals[$0] ?? 0) }),
             servers: servers
         )
     }

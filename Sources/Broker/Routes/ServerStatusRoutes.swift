@@ -8,6 +8,8 @@ import ServiceKit
 /// cluster network, like /metrics, so the route is open.
 struct ServerStatusRoutes: Sendable {
     let loop: RoutingLoop
+    /// The broker's CURVE public key (Z85).
+    let curveKey: String
 
     var routes: [Route<BasicServiceRequestContext>] {
         [
@@ -20,7 +22,9 @@ struct ServerStatusRoutes: Sendable {
                     }
                     server.identity = identity
                     return server
-                }
+                },
+            Route.get("/server-key", "The CURVE public key rexec servers must know to connect.", access: .open).tags("servers")
+                .handle { _ in BrokerServerKey(publicKey: curveKey) },
         ]
     }
 }

@@ -14,8 +14,11 @@ import ZeroMQ
 final class RoutingLoop: @unchecked Sendable {
     struct Endpoints: Sendable, Equatable {
         var client: String
+        /// The CURVE port servers with a credential connect to.
         var server: String
         var control: String
+        /// The plain port for servers without a credential, when the operator allows them.
+        var unauthenticatedServer: String?
     }
 
     enum Exit: Sendable, Equatable {
@@ -62,11 +65,10 @@ final class RoutingLoop: @unchecked Sendable {
     private let settings: BrokerSettings
     private let context: ZMQContext
     private let clients: ZMQSocket
-    private let servers: ZMQSocket
+    /// Rexec servers: authenticated connections, each known by its user.
+    private let servers: ServerPort
     private let control: ZMQSocket
     private let mailbox: RoutingMailbox
-    /// Disconnections of the server socket (libzmq's monitor).
-    private let serverMonitor: ZMQSocket
     private let validator: TokenValidator
     private let metrics: BrokerMetrics
     private let logger: Logger
@@ -93,7 +95,10 @@ final class RoutingLoop: @unchecked Sendable {
     private let startedAt: ContinuousClock.Instant
 
     /// Creates and binds the sockets, so a port in use fails start-up rather than the thread.
-    init(settings: BrokerSettings, validator: TokenValidator, metrics: BrokerMetrics, logger: Logger) throws {
+    init(
+        settings: BrokerSettings, curveKey: CurveKeyPair, serverKeys: any ServerKeys, validator: TokenValidator, metrics: BrokerMetrics,
+        logger: Logger
+    ) throws {
         self.settings = settings
         self.validator = validator
         self.metrics = metrics
@@ -109,26 +114,22 @@ final class RoutingLoop: @unchecked Sendable {
         try clients.setRouterMandatory(true)
         try clients.setSendHighWaterMark(settings.clientSendHighWaterMark)
         try clients.setProtocolHeartbeat(intervalMilliseconds: 10_000, timeoutMilliseconds: 30_000)
-        servers = try ZMQSocket(context: context, kind: .router)
-        try servers.setRouterMandatory(true)
-        // A restarted server takes its identity over at once instead of waiting for the old
-        // connection to time out (upstream left this off).
-        try servers.setRouterHandover(true)
-        // Short: a server whose host vanished without closing its connection is dropped after
-        // five seconds, and the probe then ends its calls well within the ten seconds clients
-        // are promised. libzmq's I/O thread answers PINGs, so a busy server still does.
-        try servers.setProtocolHeartbeat(intervalMilliseconds: 1_000, timeoutMilliseconds: 5_000)
-        let monitorAddress = "inproc://rexec-broker-server-monitor-\(UUID().uuidString)"
-        try servers.monitorDisconnections(to: monitorAddress)
-        serverMonitor = try ZMQSocket(context: context, kind: .pair)
-        try serverMonitor.connect(monitorAddress)
+        // Heartbeats short: a server whose host vanished without closing its connection is
+        // dropped after five seconds, and the probe then ends its calls well within the ten
+        // seconds clients are promised. libzmq's I/O thread answers PINGs, so a busy server
+        // still does.
+        servers = try ServerPort(
+            context: context,
+            settings: .init(endpoint: settings.serverEndpoint, unauthenticatedEndpoint: settings.unauthenticatedServerEndpoint),
+            curveKey: curveKey, keys: serverKeys, heartbeat: (1_000, 5_000), metrics: metrics, logger: logger)
         control = try ZMQSocket(context: context, kind: .rep)
         mailbox = try RoutingMailbox(context: context)
 
         try clients.bind(settings.clientEndpoint)
-        try servers.bind(settings.serverEndpoint)
         try control.bind(settings.controlEndpoint)
-        endpoints = Endpoints(client: clients.lastEndpoint, server: servers.lastEndpoint, control: control.lastEndpoint)
+        endpoints = Endpoints(
+            client: clients.lastEndpoint, server: servers.endpoint, control: control.lastEndpoint,
+            unauthenticatedServer: servers.unauthenticatedEndpoint)
     }
 
     var isRunning: Bool {
@@ -161,9 +162,11 @@ final class RoutingLoop: @unchecked Sendable {
             clients.close()
             servers.close()
             control.close()
-            serverMonitor.close()
         }
-        let sockets = [clients, servers, control, mailbox.receiver, serverMonitor]
+        // Servers first: a goodbye read in the same wake-up as a call for that server must
+        // be known before the call is routed.
+        let sockets = servers.sockets + [clients, control, mailbox.receiver]
+        let serverSockets = servers.sockets.count
         var nextHousekeeping = clock.now + Self.housekeepingInterval
         while exit == nil {
             let wake = min(nextHousekeeping, nextProbe ?? nextHousekeeping, nextRetry ?? nextHousekeeping)
@@ -175,14 +178,18 @@ final class RoutingLoop: @unchecked Sendable {
                 logger.error("polling the broker's sockets failed; stopping", metadata: ["error": "\(error)"])
                 return .stopped
             }
-            // Servers first: a goodbye read in the same wake-up as a call for that server must
-            // be known before the call is routed.
-            for index in [1, 4, 0, 2, 3] where ready.contains(index) {
-                switch index {
+            for index in ready {
+                switch index - serverSockets {
+                case ..<0:
+                    servers.read(index, limit: Self.batchSize) { readable in
+                        guard exit == nil else { return }
+                        switch readable {
+                        case .message(let frames): handleServer(frames)
+                        case .disconnection: handleServerDisconnection()
+                        }
+                    }
                 case 0: drain(clients) { self.handleClient($0) }
-                case 1: drain(servers) { self.handleServer($0) }
-                case 2: drain(control) { self.handleControl($0) }
-                case 4: drain(serverMonitor) { self.handleServerMonitor($0) }
+                case 1: drain(control) { self.handleControl($0) }
                 default: handleMailbox()
                 }
             }
@@ -250,7 +257,7 @@ final class RoutingLoop: @unchecked Sendable {
         }
         let serverID = Array(sub.utf8)
         do {
-            try servers.send(request.forwardFrames(to: serverID), dontWait: true)
+            try servers.send(request.forwardFrames(to: serverID))
         } catch let error as ZMQError {
             if error.isHostUnreachable, registry.records[sub] == nil, clock.now < startedAt + settings.startupGrace {
                 // Just started (a restart): servers are reconnecting, and clients whose calls
@@ -385,8 +392,7 @@ final class RoutingLoop: @unchecked Sendable {
     // MARK: Finding dead servers
 
     /// libzmq reports that a server connection closed but not whose; probing tells.
-    private func handleServerMonitor(_ frames: [[UInt8]]) {
-        guard let event = ZMQMonitorEvent.parse(frames), event.isDisconnection else { return }
+    private func handleServerDisconnection() {
         let now = clock.now
         probingUntil = now + Self.probeWindow
         nextProbe = now
@@ -401,7 +407,7 @@ final class RoutingLoop: @unchecked Sendable {
             let sub = String(decoding: serverID, as: UTF8.self)
             guard !registry.hasDeparted(sub), registry.records[sub]?.unreachable != true else { continue }
             do {
-                try servers.send(Self.probe.forwardFrames(to: serverID), dontWait: true)
+                try servers.send(Self.probe.forwardFrames(to: serverID))
             } catch let error as ZMQError where error.isHostUnreachable {
                 lost(serverID, sub: sub)
             } catch {
@@ -460,7 +466,7 @@ final class RoutingLoop: @unchecked Sendable {
     func statistics() -> BrokerStatistics {
         BrokerStatistics.make(
             counters: counters, registry: registry, pending: tokens.waitingCount, awaitingServer: awaitingServer.count,
-            knownTokens: tokens.knownCount, clientRoutes: clientRoutes.count,
+            knownTokens: tokens.knownCount, clientRoutes: clientRoutes.count, refusals: servers.refusals,
             startedAt: startedAt, now: clock.now
         )
     }
@@ -525,6 +531,7 @@ final class RoutingLoop: @unchecked Sendable {
         metrics.connectedServers.set(Double(registry.count(in: .live, at: now)))
         metrics.staleServers.set(Double(registry.count(in: .stale, at: now)))
         metrics.pendingMessages.set(Double(tokens.waitingCount))
+        servers.housekeeping(knownServers: Set(registry.records.keys))
         publish()
     }
 }

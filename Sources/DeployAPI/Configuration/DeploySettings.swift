@@ -1,3 +1,4 @@
+import BrokerWire
 import Foundation
 import Identity
 import ServiceKit
@@ -45,6 +46,10 @@ struct DeploySettings: Sendable {
         var statusURL: URL?
         /// `REXEC_DEPLOYMENT_PUBLIC_URL`: this API's public base, returned as `api_url`.
         var publicURL: String?
+        /// `REXEC_BROKER_CURVE_PUBLIC_KEY`: the broker's CURVE public key servers are given.
+        var curvePublicKey: String? = nil
+        /// `REXEC_BROKER_CURVE_KEY_FILE`: the broker's key file, to read its public key from.
+        var curveKeyFile: String? = nil
     }
 
     struct LifecycleSettings: Sendable {
@@ -82,6 +87,14 @@ struct DeploySettings: Sendable {
         help: "The broker's HTTP side port: wait=true then waits for the server's connection, /status and the reaper see its activity.")
     static let publicURL = Setting<String?>.optionalText(
         "REXEC_DEPLOYMENT_PUBLIC_URL", help: "This API's public base; /broker-config then returns api_url = it + /spawn.")
+    static let brokerCurvePublicKey = Setting<String?>.optionalText(
+        "REXEC_BROKER_CURVE_PUBLIC_KEY", help: "The broker's CURVE public key (Z85) servers are given; wins over the key file and the side port.",
+        accepts: "Z85 key"
+    ) { CurveKeyPair.isKey($0) ? nil : "a Z85 CURVE public key (40 characters)" }
+    static let brokerCurveKeyFile = Setting<String?>.optionalText(
+        "REXEC_BROKER_CURVE_KEY_FILE",
+        help: "The broker's key file (its secret key or public certificate) to take the broker's public key from; unset: asked from REXEC_BROKER_STATUS_URL.",
+        accepts: "file path")
     static let spawnWaitTimeout = Setting<Duration>.seconds(
         "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600, help: "How long a wait=true spawn waits for a ready server.")
     static let idleTimeout = Setting<Duration>.seconds(
@@ -104,7 +117,7 @@ struct DeploySettings: Sendable {
         "Servers and the broker",
         [
             runtime, brokerExternalHost, brokerExternalPort, brokerExternalServiceName, brokerNamespace, brokerServiceName, brokerPort,
-            brokerHost, brokerStatusURL, publicURL, spawnWaitTimeout, idleTimeout, maxLifetime, reaperInterval, heartbeatInterval,
+            brokerHost, brokerStatusURL, publicURL, brokerCurvePublicKey, brokerCurveKeyFile, spawnWaitTimeout, idleTimeout, maxLifetime, reaperInterval, heartbeatInterval,
             serverSourceFolder, swaggerTitle, swaggerDescription, swaggerVersion,
         ])
 
@@ -123,7 +136,9 @@ struct DeploySettings: Sendable {
                 serverPort: try source.value(brokerPort),
                 host: try source.value(brokerHost),
                 statusURL: try source.value(brokerStatusURL),
-                publicURL: try source.value(publicURL)
+                publicURL: try source.value(publicURL),
+                curvePublicKey: try source.value(brokerCurvePublicKey),
+                curveKeyFile: try source.value(brokerCurveKeyFile)
             ),
             lifecycle: LifecycleSettings(
                 spawnWaitTimeout: try source.value(spawnWaitTimeout),

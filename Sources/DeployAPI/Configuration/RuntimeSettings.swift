@@ -137,6 +137,9 @@ struct LocalRuntimeSettings: Sendable {
     var installTimeout: Duration
     /// `REXEC_LOCAL_RESTART_LIMIT`: crashes in a row before a server is left failed.
     var restartLimit: Int
+    /// `REXEC_LOCAL_SERVER_KEYS_DIR`: where each server's public key is registered for the
+    /// broker (its `REXEC_BROKER_SERVER_KEYS_DIR`).
+    var serverKeysDirectory: URL
 
     static let stateDirectory = Setting<String>.text(
         "REXEC_LOCAL_STATE_DIR", default: "$TMPDIR/rexec-deploy-api", help: "Working directories and cached virtual environments of local servers."
@@ -150,17 +153,25 @@ struct LocalRuntimeSettings: Sendable {
     static let restartLimit = Setting<Int>.integer(
         "REXEC_LOCAL_RESTART_LIMIT", default: 5, range: 0...1000, help: "Crashes in a row before a server is left failed.")
 
+    static let serverKeysDirectory = Setting<String?>.optionalText(
+        "REXEC_LOCAL_SERVER_KEYS_DIR",
+        help: "Where each local server's CURVE public key is registered for the broker (the broker's REXEC_BROKER_SERVER_KEYS_DIR).",
+        accepts: "directory path", default: "<REXEC_LOCAL_STATE_DIR>/server-keys")
+
     static let settings = SettingGroup(
-        "Local runtime", [stateDirectory, pythons, pipArguments, installTimeout, restartLimit])
+        "Local runtime", [stateDirectory, pythons, pipArguments, installTimeout, restartLimit, serverKeysDirectory])
 
     static func load(from source: ConfigurationSource) throws -> LocalRuntimeSettings {
         let pythons = try source.value(Self.pythons)
+        let state = URL(fileURLWithPath: NSString(string: try source.value(stateDirectory)).expandingTildeInPath)
         return LocalRuntimeSettings(
-            stateDirectory: URL(fileURLWithPath: NSString(string: try source.value(stateDirectory)).expandingTildeInPath),
+            stateDirectory: state,
             pythons: pythons.isEmpty ? ["python3"] : pythons,
             pipArguments: try source.value(pipArguments).map { $0.split(separator: " ").map(String.init) } ?? [],
             installTimeout: try source.value(installTimeout),
-            restartLimit: try source.value(restartLimit)
+            restartLimit: try source.value(restartLimit),
+            serverKeysDirectory: try source.value(serverKeysDirectory).map { URL(fileURLWithPath: NSString(string: $0).expandingTildeInPath) }
+                ?? state.appendingPathComponent("server-keys")
         )
     }
 }

@@ -58,7 +58,13 @@ struct ServerManager: Sendable {
     }
 
     private func settle(_ spec: ServerSpec, existing: ServerRecord, force: Bool) async throws -> SpawnOutcome {
-        if !force, existing.digest == spec.requirements.digest { return .unchanged }
+        if !force, existing.digest == spec.requirements.digest {
+            guard !existing.credentialed else { return .unchanged }
+            // The broker refuses a server without a credential: give it one.
+            logger.notice("replacing a rexec server that has no credential", metadata: ["user": "\(spec.user)"])
+            try await runtime.replace(spec)
+            return .replaced
+        }
         guard force else {
             metrics.conflicts.increment()
             throw Conflict(existing: existing)

@@ -66,6 +66,9 @@ struct ServerRecord: Sendable, Equatable {
     let created: Date
     let phase: Phase
     let message: String?
+    /// It was given a CURVE credential (false: made before servers had one, or by
+    /// upstream's deploy API); the next spawn replaces it with one that has.
+    var credentialed = true
 
     var ready: Bool { phase == .running }
 }

@@ -1,7 +1,9 @@
+import BrokerWire
 import Essentials
 import Foundation
 import Identity
 import Logging
+import NIOConcurrencyHelpers
 import Prometheus
 import ServiceKit
 import TestSupport
@@ -45,6 +47,35 @@ actor ScriptedIdentityProvider: IdentityProvider {
     func heldCount(_ token: String) -> Int { waiters[token]?.count ?? 0 }
 }
 
+/// Registrations the test makes and withdraws, as the deploy API would.
+final class TestServerKeys: ServerKeys {
+    private let table = NIOLockedValueBox((ServerKeyTable(), UInt64(0), [ServerKeyRegistration]()))
+
+    func register(_ sub: String, _ publicKey: String) {
+        table.withLockedValue { state in
+            state.2.removeAll { $0.sub == sub }
+            state.2.append(ServerKeyRegistration(sub: sub, publicKey: publicKey))
+            state.0 = ServerKeyTable(state.2)
+            state.1 += 1
+        }
+    }
+
+    func withdraw(_ sub: String) {
+        table.withLockedValue { state in
+            state.2.removeAll { $0.sub == sub }
+            state.0 = ServerKeyTable(state.2)
+            state.1 += 1
+        }
+    }
+
+    func owner(of publicKey: String) -> String? { table.withLockedValue { $0.0.owners[publicKey] } }
+    func hasKey(for sub: String) -> Bool { table.withLockedValue { $0.0.keys[sub] != nil } }
+    var generation: UInt64 { table.withLockedValue { $0.1 } }
+    var isSynced: Bool { true }
+    func refresh() {}
+    var sourceDescription: String { "test" }
+}
+
 /// A routing loop on its own thread with loopback endpoints, and sockets to talk to it.
 final class RoutingHarness: @unchecked Sendable {
     static let secret = "a-control-secret-for-tests"
@@ -53,6 +84,8 @@ final class RoutingHarness: @unchecked Sendable {
     let provider: ScriptedIdentityProvider
     let context = ZMQContext()
     let registry = PrometheusCollectorRegistry()
+    let brokerKey = CurveKeyPair.generate()
+    let keys = TestServerKeys()
     private let outcome = LoopOutcome()
 
     init(
@@ -60,17 +93,18 @@ final class RoutingHarness: @unchecked Sendable {
         tokenTTL: Duration = .seconds(60), outageGrace: Duration = .seconds(300),
         staleAfter: Duration = .seconds(90), maxPending: Int = 100,
         access: AccessSettings = AccessSettings(), groups: [String: [String]] = [:], startupGrace: Duration = .zero,
-        maxClientRoutes: Int = 100_000
+        maxClientRoutes: Int = 100_000, allowUnauthenticated: Bool = false
     ) throws {
         provider = ScriptedIdentityProvider(users: users, groups: groups)
         let settings = BrokerSettings(
             clientEndpoint: "tcp://127.0.0.1:*", serverEndpoint: "tcp://127.0.0.1:*", controlEndpoint: "tcp://127.0.0.1:*",
             controlSecret: Self.secret, staleAfter: staleAfter, tokenTTL: tokenTTL, outageGrace: outageGrace,
             maxPendingMessages: maxPending, clientSendHighWaterMark: 1000, startupGrace: startupGrace,
-            maxClientRoutes: maxClientRoutes
+            maxClientRoutes: maxClientRoutes, unauthenticatedServerEndpoint: allowUnauthenticated ? "tcp://127.0.0.1:*" : nil
         )
         loop = try RoutingLoop(
-            settings: settings, validator: TokenValidator(provider: provider, gate: GroupGate(settings: access)),
+            settings: settings, curveKey: brokerKey, serverKeys: keys,
+            validator: TokenValidator(provider: provider, gate: GroupGate(settings: access)),
             metrics: BrokerMetrics(registry: registry), logger: Logger(label: "broker-test")
         )
         // The thread holds the loop and the outcome, never the harness, so dropping the harness
@@ -119,9 +153,25 @@ final class RoutingHarness: @unchecked Sendable {
         }
     }
 
-    /// A server that has announced itself with a heartbeat and is known to the broker.
+    /// A DEALER on the server port authenticating with `keys` (CURVE), stating `identity` as
+    /// its routing id if given (which the broker ignores).
+    func curveServer(_ keys: CurveKeyPair, identity: String? = nil) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context: context, kind: .dealer)
+        try socket.setReceiveTimeout(milliseconds: 5000)
+        if let identity { try socket.setRoutingID(Array(identity.utf8)) }
+        try socket.setCurveClient(
+            publicKey: CurveKeyPair.keyBytes(keys.publicKey)!, secretKey: CurveKeyPair.keyBytes(keys.secretKey)!,
+            serverKey: CurveKeyPair.keyBytes(brokerKey.publicKey)!)
+        try socket.connect(loop.endpoints.server)
+        return socket
+    }
+
+    /// A server with a newly registered key for `identity` that has announced itself with a
+    /// heartbeat and is known to the broker.
     func server(_ identity: String, instance: String = UUID().uuidString) async throws -> ZMQSocket {
-        let server = try socket(.dealer, identity: identity, to: loop.endpoints.server)
+        let credential = CurveKeyPair.generate()
+        keys.register(identity, credential.publicKey)
+        let server = try curveServer(credential)
         try server.send([[], ServerMessage.heartbeatMarker, Array(instance.utf8)])
         try await waitUntil("the broker knows server \(identity) (instance \(instance))") {
             try self.statistics().servers[identity] != nil

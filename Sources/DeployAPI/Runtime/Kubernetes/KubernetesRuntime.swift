@@ -1,3 +1,4 @@
+import BrokerWire
 import Essentials
 import Foundation
 import Kubernetes
@@ -14,6 +15,7 @@ struct KubernetesRuntime: ServerRuntime {
     /// The rexec server's files, keyed as in the code ConfigMap.
     let serverCode: [String: String]
     let logger: Logger
+    var issuer: CredentialIssuer { CredentialIssuer(settings: broker) }
 
     // MARK: Reading
 
@@ -32,7 +34,11 @@ struct KubernetesRuntime: ServerRuntime {
             guard namespaceObject.metadata.deletionTimestamp != nil else { return nil }
             return ServerRecord(user: user, digest: "", requirements: [], created: Date(), phase: .terminating, message: nil)
         }
-        return try await record(user: user, deployment: deployment, namespaceTerminating: namespaceObject.metadata.deletionTimestamp != nil)
+        var record = try await record(user: user, deployment: deployment, namespaceTerminating: namespaceObject.metadata.deletionTimestamp != nil)
+        record.credentialed =
+            ServerKeyRegistration.from(annotations: namespaceObject.metadata.annotations)?.publicKey
+            == deployment.spec?.template.metadata?.annotations?[ServerManifest.credentialAnnotation]
+        return record
     }
 
     func servers() async throws -> [ServerRecord] {
@@ -90,6 +96,9 @@ struct KubernetesRuntime: ServerRuntime {
         if settings.resourceQuota { try await apply(manifest.resourceQuota()) }
         do {
             _ = try await kube.create(manifest.deployment())
+            // This spawn's Deployment: now its credential (a concurrent spawn that lost the
+            // race must not overwrite the winner's). The pod waits for the Secret to mount.
+            try await issueCredential(manifest)
             return .created
         } catch let error as KubernetesError where error.isAlreadyExists {
             guard let existing = try await server(for: spec.user) else {
@@ -103,6 +112,8 @@ struct KubernetesRuntime: ServerRuntime {
         let manifest = try await manifest(for: spec)
         try await apply(manifest.codeConfigMap())
         try await apply(manifest.requirementsConfigMap())
+        // A new key: the old one stops working before the new pod starts.
+        try await issueCredential(manifest)
         let desired = try manifest.deployment().unstructured()
         try await kube.update(.deployments, namespace: manifest.namespace, name: ServerManifest.deploymentName) { current in
             current["metadata"] = Self.overlayMetadata(current["metadata"], desired["metadata"])
@@ -124,6 +135,20 @@ struct KubernetesRuntime: ServerRuntime {
             return true
         } catch let error as KubernetesError where error.isNotFound {
             return false
+        }
+    }
+
+    /// Writes the server's Secret, then registers its public key on the namespace, which
+    /// withdraws the previous key at the broker.
+    private func issueCredential(_ manifest: ServerManifest) async throws {
+        try await apply(manifest.credentialSecret())
+        let registration = manifest.keyRegistration
+        try await kube.update(.namespaces, name: manifest.namespace) { current in
+            var metadata = current["metadata"]?.objectValue ?? [:]
+            var annotations = metadata["annotations"]?.objectValue ?? [:]
+            for (name, value) in registration { annotations[name] = .string(value) }
+            metadata["annotations"] = .object(annotations)
+            current["metadata"] = .object(metadata)
         }
     }
 
@@ -169,10 +194,12 @@ struct KubernetesRuntime: ServerRuntime {
 
     // MARK: Helpers
 
+    /// The objects of a spawn, with a new credential.
     private func manifest(for spec: ServerSpec) async throws -> ServerManifest {
         ServerManifest(
             settings: settings, spec: spec, brokerHost: try await brokerClusterIP(), brokerPort: broker.serverPort,
-            brokerNamespace: broker.namespace, heartbeatInterval: heartbeatInterval, serverCode: serverCode
+            brokerNamespace: broker.namespace, heartbeatInterval: heartbeatInterval, serverCode: serverCode,
+            credential: try await issuer.issue()
         )
     }
 

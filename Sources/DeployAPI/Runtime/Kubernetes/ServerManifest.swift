@@ -1,23 +1,30 @@
+import BrokerWire
 import Essentials
 import Foundation
 import Kubernetes
 
 /// The Kubernetes objects of one user's rexec server, in its own namespace:
-/// the namespace (Pod Security "restricted"), a ConfigMap with the server's code, one with
-/// the requirements (named by digest), the Deployment (upstream's name and labels), an
-/// egress-only NetworkPolicy and, if asked, a ResourceQuota.
+/// the namespace (Pod Security "restricted"; its annotations register the server's CURVE
+/// public key for the broker), a ConfigMap with the server's code, one with the
+/// requirements (named by digest), the Secret with the server's credential (mounted by this
+/// pod only), the Deployment (upstream's name and labels), an egress-only NetworkPolicy and,
+/// if asked, a ResourceQuota.
 ///
 /// The pod installs the requirements from the mounted file with `pip install -r` into a
 /// virtual environment on an `emptyDir`: nothing the user sent is ever part of a command.
 struct ServerManifest: Sendable {
     static let deploymentName = "rexec-server"
     static let codeConfigMapName = "rexec-server-code"
+    static let credentialSecretName = "rexec-server-credentials"
+    /// On the pod template: the public key the pod's credential has, so a new credential
+    /// rolls the pod even when nothing else changed.
+    static let credentialAnnotation = "rexec.ndp/server-public-key"
     static let networkPolicyName = "rexec-server"
     static let quotaName = "rexec-server"
     static let managedBy = ["app.kubernetes.io/managed-by": "rexec-deploy-api"]
     static let userLabel = "rexec.ndp/user"
     static let roleLabel = "rexec.ndp/role"
-    static let subAnnotation = "rexec.ndp/sub"
+    static let subAnnotation = ServerKeyRegistration.subAnnotation
     static let requirementsAnnotation = "rexec.ndp/requirements"
     static let mountRoot = "/opt/rexec"
 
@@ -30,6 +37,8 @@ struct ServerManifest: Sendable {
     let heartbeatInterval: Int
     /// The rexec server's files (``ServerCode/files``), shipped in the code ConfigMap.
     let serverCode: [String: String]
+    /// The credential this server gets.
+    let credential: ServerCredential
 
     var namespace: String { settings.namespace(for: spec.user) }
     var digest: String { spec.requirements.digest }
@@ -39,11 +48,25 @@ struct ServerManifest: Sendable {
         Self.managedBy.merging([Self.userLabel: spec.user.value]) { $1 }
     }
 
+    /// Without the key registration: that is written once the server's Deployment is
+    /// known to be this spawn's (``keyRegistration``).
     func namespaceObject() -> CoreV1.Namespace {
         var labels = userLabels
         // Every pod here must meet the "restricted" Pod Security Standard.
         labels["pod-security.kubernetes.io/enforce"] = "restricted"
         return CoreV1.Namespace(metadata: ObjectMeta(name: namespace, labels: labels, annotations: [Self.subAnnotation: spec.user.sub]))
+    }
+
+    /// The namespace annotations the broker admits this server's key by.
+    var keyRegistration: [String: String] {
+        [Self.subAnnotation: spec.user.sub, ServerKeyRegistration.publicKeyAnnotation: credential.keys.publicKey]
+    }
+
+    func credentialSecret() -> CoreV1.Secret {
+        var labels = userLabels
+        labels[Self.roleLabel] = "credential"
+        return CoreV1.Secret(
+            metadata: ObjectMeta(name: Self.credentialSecretName, namespace: namespace, labels: labels), stringData: credential.files(for: spec.user))
     }
 
     /// The rexec server's Python package and its pinned dependencies.
@@ -97,7 +120,10 @@ struct ServerManifest: Sendable {
             metadata: ObjectMeta(name: Self.deploymentName, namespace: namespace, labels: podLabels, annotations: annotations),
             spec: .init(
                 replicas: 1, selector: LabelSelectorSpec(matchLabels: ["app": Self.deploymentName]),
-                template: .init(metadata: ObjectMeta(labels: podLabels, annotations: [Self.subAnnotation: spec.user.sub]), spec: podSpec())
+                template: .init(
+                    metadata: ObjectMeta(
+                        labels: podLabels, annotations: [Self.subAnnotation: spec.user.sub, Self.credentialAnnotation: credential.keys.publicKey]),
+                    spec: podSpec())
             )
         )
         // One server per identity: the old pod goes before the new one starts.
@@ -119,6 +145,7 @@ struct ServerManifest: Sendable {
                 .init(name: "PYTHONUNBUFFERED", value: "1"),
                 .init(name: "PIP_DISABLE_PIP_VERSION_CHECK", value: "1"),
                 .init(name: "HOME", value: "/work"),
+                .init(name: ServerCredential.directoryVariable, value: "\(Self.mountRoot)/credentials"),
             ]
         )
         container.imagePullPolicy = settings.imagePullPolicy
@@ -132,6 +159,7 @@ struct ServerManifest: Sendable {
             .init(name: "tmp", mountPath: "/tmp"),
             .init(name: "code", mountPath: "\(Self.mountRoot)/server", readOnly: true),
             .init(name: "requirements", mountPath: "\(Self.mountRoot)/requirements", readOnly: true),
+            .init(name: "credentials", mountPath: "\(Self.mountRoot)/credentials", readOnly: true),
         ]
         // Ready once the packages are installed and the server process has been started.
         container.readinessProbe = ["exec": ["command": ["cat", "/work/installed"]], "periodSeconds": 5]
@@ -151,6 +179,8 @@ struct ServerManifest: Sendable {
             ["name": "tmp", "emptyDir": ["sizeLimit": "256Mi"]],
             ["name": "code", "configMap": ["name": .string(Self.codeConfigMapName), "items": .array(codeItems)]],
             ["name": "requirements", "configMap": ["name": .string(requirementsConfigMapName)]],
+            // Readable by the pod's user only (its group is the pod's fsGroup, which is that user).
+            ["name": "credentials", "secret": ["secretName": .string(Self.credentialSecretName), "defaultMode": 0o440]],
         ]
         pod.terminationGracePeriodSeconds = 10
         return pod

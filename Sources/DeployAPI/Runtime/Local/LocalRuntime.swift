@@ -1,3 +1,4 @@
+import BrokerWire
 import Essentials
 import Foundation
 import Logging
@@ -19,6 +20,9 @@ actor LocalRuntime: ServerRuntime {
         var generation = 0
         var crashes = 0
         var lastStart = Date.distantPast
+        /// Issued at the first launch of each incarnation (create, replace, restore) and kept
+        /// across crash restarts.
+        var credential: ServerCredential?
     }
 
     /// What is written to `<state>/users/<key>/server.json`.
@@ -34,6 +38,7 @@ actor LocalRuntime: ServerRuntime {
     private let heartbeatInterval: Int
     private let code: ServerCode
     private let builder: EnvironmentBuilder
+    private let issuer: CredentialIssuer
     private let logger: Logger
     private var entries: [UserKey: Entry] = [:]
 
@@ -44,7 +49,12 @@ actor LocalRuntime: ServerRuntime {
         self.code = code
         self.logger = logger
         self.builder = EnvironmentBuilder(settings: settings, code: code, logger: logger)
+        self.issuer = CredentialIssuer(settings: broker)
         try FileManager.default.createDirectory(at: settings.stateDirectory.appendingPathComponent("users"), withIntermediateDirectories: true)
+        // The broker refuses a keys directory others can write: whoever writes it decides
+        // whose calls a key receives.
+        try FileManager.default.createDirectory(
+            at: settings.serverKeysDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
     }
 
     nonisolated var userKeyLength: Int { 63 }
@@ -83,7 +93,10 @@ actor LocalRuntime: ServerRuntime {
         entry.message = "installing requirements"
         entry.process = nil
         entry.crashes = 0
+        // A respawn rotates the key: the old one stops working before the old process stops.
+        entry.credential = nil
         entries[spec.user] = entry
+        withdrawKey(spec.user)
         await Self.stop(old)
         try saveState(spec.user)
         start(spec.user)
@@ -91,6 +104,7 @@ actor LocalRuntime: ServerRuntime {
 
     func terminate(_ user: UserKey) async -> Bool {
         guard let entry = entries.removeValue(forKey: user) else { return false }
+        withdrawKey(user)
         await Self.stop(entry.process)
         try? FileManager.default.removeItem(at: directory(for: user))
         return true
@@ -133,13 +147,25 @@ actor LocalRuntime: ServerRuntime {
         }
         guard entries[user]?.generation == generation, entries[user]?.process == nil else { return }
         let workingDirectory = directory(for: user)
+        let credential: ServerCredential
+        do {
+            credential = try await self.credential(for: user, generation: generation)
+        } catch {
+            guard entries[user]?.generation == generation else { return }
+            entries[user]?.phase = .failed
+            entries[user]?.message = "no credential for the server: \(error)"
+            return
+        }
+        guard entries[user]?.generation == generation, entries[user]?.process == nil else { return }
         do {
             try FileManager.default.createDirectory(at: workingDirectory, withIntermediateDirectories: true)
+            let credentials = try writeCredential(credential, for: user)
             let process = try ChildProcess(
                 environment.python,
                 ["-m", "rexec_server", broker.host, "--broker_port", String(broker.serverPort), "--heartbeat_interval", String(heartbeatInterval)],
                 environment: ChildEnvironment.cleaned([
                     "REXEC_USER_ID": spec.user.sub, "PYTHONPATH": code.folder.path, "PYTHONUNBUFFERED": "1", "HOME": workingDirectory.path,
+                    ServerCredential.directoryVariable: credentials.path,
                 ]),
                 workingDirectory: workingDirectory, output: workingDirectory.appendingPathComponent("server.log"), defaultSignals: true
             ) { status in
@@ -181,6 +207,49 @@ actor LocalRuntime: ServerRuntime {
     /// SIGTERM, then SIGKILL if it has not gone within 5 s.
     private static func stop(_ process: ChildProcess?) async {
         await process?.stop(grace: .seconds(5))
+    }
+
+    // MARK: Credentials
+
+    /// The incarnation's credential, issued on its first launch.
+    private func credential(for user: UserKey, generation: Int) async throws -> ServerCredential {
+        if let credential = entries[user]?.credential { return credential }
+        let credential = try await issuer.issue()
+        if entries[user]?.generation == generation, entries[user]?.credential == nil { entries[user]?.credential = credential }
+        return entries[user]?.credential ?? credential
+    }
+
+    /// Writes the server's certificates (0600, in a 0700 folder of its working directory)
+    /// and registers its public key for the broker; returns the folder.
+    ///
+    /// Every local server runs as this process's OS user, so the modes keep other OS users
+    /// out, not other rexec users' code: the local runtime is for one trusted machine.
+    private func writeCredential(_ credential: ServerCredential, for user: UserKey) throws -> URL {
+        let folder = directory(for: user).appendingPathComponent("credentials")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for (name, text) in credential.files(for: user) {
+            guard FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            else { throw RuntimeError(kind: .internal, message: "cannot write the server's credential in \(folder.path)") }
+        }
+        let registration = try JSONEncoder().encode(credential.registration(for: user))
+        let final = registrationFile(for: user)
+        let temporary = settings.serverKeysDirectory.appendingPathComponent(".\(final.lastPathComponent).tmp")
+        try registration.write(to: temporary)
+        // rename(2): the broker sees the old registration or the new one, never half of one.
+        guard rename(temporary.path, final.path) == 0 else {
+            throw RuntimeError(kind: .internal, message: "cannot register the server's key in \(settings.serverKeysDirectory.path)")
+        }
+        return folder
+    }
+
+    /// The broker stops admitting the user's key (at its next look, within a second).
+    private func withdrawKey(_ user: UserKey) {
+        try? FileManager.default.removeItem(at: registrationFile(for: user))
+    }
+
+    private func registrationFile(for user: UserKey) -> URL {
+        settings.serverKeysDirectory.appendingPathComponent(ServerKeyRegistration.fileName(userKey: user.value))
     }
 
     // MARK: State across restarts

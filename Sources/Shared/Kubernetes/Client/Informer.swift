@@ -32,6 +32,8 @@ public final class Informer<Item: Sendable>: Sendable {
         var revision: UInt64 = 0
         var synced = false
         var lists = 0
+        /// Bumped by every list and every add, change or removal applied.
+        var changes: UInt64 = 0
         var waiters: [Int: Waiter] = [:]
         var nextWaiter = 0
     }
@@ -64,6 +66,10 @@ public final class Informer<Item: Sendable>: Sendable {
 
     /// How many objects are kept.
     public var count: Int { state.withLockedValue(\.items.count) }
+
+    /// Changes whenever the copy may have (a list, an event applied): readers that derived
+    /// something from it know to derive it again.
+    public var changes: UInt64 { state.withLockedValue(\.changes) }
 
     /// How many times the informer has listed (1 after its start; more after 410s).
     public var lists: Int { state.withLockedValue(\.lists) }
@@ -138,6 +144,7 @@ public final class Informer<Item: Sendable>: Sendable {
             for object in objects { Self.store(object, in: &state, project: project, index: index) }
             state.synced = true
             state.lists += 1
+            state.changes &+= 1
             if let revision = UInt64(resourceVersion) { state.revision = revision }
             return Self.satisfied(&state)
         }
@@ -147,8 +154,12 @@ public final class Informer<Item: Sendable>: Sendable {
     private func apply(_ event: KubernetesWatchEvent) {
         let ready = state.withLockedValue { state -> [Waiter] in
             switch event.kind {
-            case .added, .modified: Self.store(event.object, in: &state, project: project, index: index)
-            case .deleted: Self.remove(Self.key(event.object), from: &state)
+            case .added, .modified:
+                Self.store(event.object, in: &state, project: project, index: index)
+                state.changes &+= 1
+            case .deleted:
+                Self.remove(Self.key(event.object), from: &state)
+                state.changes &+= 1
             case .bookmark: break
             }
             if let revision = event.object.resourceVersion.flatMap(UInt64.init) { state.revision = max(state.revision, revision) }

@@ -37,6 +37,22 @@ extension Setting where Value == String? {
         setting.blankIsUnset = true
         return setting
     }
+
+    /// Text that `check` accepts, or nothing.
+    public static func optionalText(
+        _ name: String, help: String, accepts: String, check: @escaping @Sendable (String) -> String?
+    ) -> Setting {
+        var setting = Setting(
+            name, help: help, accepts: accepts, defaultDescription: "none",
+            parse: { text in
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { return nil }
+                if let expected = check(trimmed) { throw SettingRefusal(expected: expected) }
+                return trimmed
+            }, fallback: { _ in nil })
+        setting.blankIsUnset = true
+        return setting
+    }
 }
 
 extension Setting where Value == Bool {

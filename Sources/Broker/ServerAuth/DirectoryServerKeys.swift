@@ -1,0 +1,86 @@
+import BrokerWire
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Registrations as files in a directory the deploy API's local runtime writes (one
+/// `<user key>.json` per server, replaced atomically, removed at termination). Read again
+/// when the directory changes (its modification time moves with every rename and removal),
+/// looked at every second by the routing loop's housekeeping and at once when a handshake
+/// presents an unknown key.
+///
+/// The directory decides who may route whose calls, so it must not be writable by anyone
+/// but its owner: start-up fails otherwise.
+final class DirectoryServerKeys: ServerKeys {
+    private struct State {
+        var table = ServerKeyTable()
+        var generation: UInt64 = 0
+        var modified: Date?
+        var lastRead = ContinuousClock.now - .seconds(10)
+    }
+
+    let directory: URL
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+    /// How often a miss may read the directory again (an impostor retries every 100 ms).
+    static let minimumInterval: Duration = .milliseconds(100)
+
+    init(directory: URL, logger: Logger) throws {
+        self.directory = directory
+        self.logger = logger
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.path)
+        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+        guard mode & 0o022 == 0 else {
+            throw ServerKeysError("\(directory.path) is writable by others (mode \(String(mode, radix: 8))): anyone could register a server key")
+        }
+        read(force: true)
+    }
+
+    func owner(of publicKey: String) -> String? { state.withLockedValue { $0.table.owners[publicKey] } }
+    func hasKey(for sub: String) -> Bool { state.withLockedValue { $0.table.keys[sub] != nil } }
+    var generation: UInt64 { state.withLockedValue(\.generation) }
+    var isSynced: Bool { true }
+    var sourceDescription: String { "directory \(directory.path)" }
+
+    func refresh() { read(force: false) }
+
+    /// Reads the directory if it changed since the last read.
+    func read(force: Bool) {
+        let now = ContinuousClock.now
+        let modified = (try? FileManager.default.attributesOfItem(atPath: directory.path))?[.modificationDate] as? Date
+        let due = state.withLockedValue { state -> Bool in
+            guard force || (now - state.lastRead >= Self.minimumInterval && modified != state.modified) else { return false }
+            state.lastRead = now
+            state.modified = modified
+            return true
+        }
+        guard due else { return }
+        let table = ServerKeyTable(registrations())
+        state.withLockedValue { state in
+            guard state.table != table else { return }
+            state.table = table
+            state.generation &+= 1
+        }
+    }
+
+    private func registrations() -> [ServerKeyRegistration] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let decoder = JSONDecoder()
+        return names.sorted().compactMap { name in
+            guard name.hasSuffix(".json"), let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
+                return nil
+            }
+            guard let registration = try? decoder.decode(ServerKeyRegistration.self, from: data), CurveKeyPair.isKey(registration.publicKey) else {
+                logger.warning("ignoring an unreadable server key registration", metadata: ["file": "\(name)"])
+                return nil
+            }
+            return registration
+        }
+    }
+}
+
+struct ServerKeysError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
