@@ -84,7 +84,8 @@ class Stack:
             "IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT",
             "BROKER_CLIENT_PORT", "BROKER_SERVER_PORT", "BROKER_CONTROL_PORT", "MANIFESTS_PORT",
         )}
-        env = dict(os.environ, STACK_SKIP_BUILD="1", STACK_STATE_DIR=tempfile.mkdtemp(prefix="rexec-stack-"),
+        self.state_dir = tempfile.mkdtemp(prefix="rexec-stack-")
+        env = dict(os.environ, STACK_SKIP_BUILD="1", STACK_STATE_DIR=self.state_dir,
                    **{k: str(v) for k, v in self.ports.items()})
         env.update(env_overrides)
         self.lines: list[str] = []

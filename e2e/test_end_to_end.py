@@ -4,12 +4,14 @@ scidx-rexec 0.1.0 runs functions through the broker, and the environment is term
 same with the deploy API on kube-sim, where the test plays the server pod. And the refusals:
 another user never reaches this user's server; a user outside the endpoint's groups is
 refused by the gateway, the deploy API and the broker."""
+import base64
+import re
 import sys
 import time
 
 import requests
 
-from rexec_harness import DEMO_SUB, ROOT, Process, run_script
+from rexec_harness import DEMO_SUB, ROOT, Process, run_script, wait_until
 
 PYTHON = f"python=={sys.version_info.major}.{sys.version_info.minor}"
 ADMIN_SUB = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
@@ -41,6 +43,13 @@ def work(n):
 def broken():
     raise ValueError("no good")
 """
+
+
+def refusals(stack, reason):
+    """The broker's count of refused server connections for `reason`."""
+    metrics = requests.get(stack.url("BROKER_HTTP_PORT", "/metrics"), timeout=10).text
+    match = re.search(r'rexec_broker_server_refusals_total\{reason="%s"\} (\d+)' % reason, metrics)
+    return int(match.group(1)) if match else 0
 
 
 def lines_of(result):
@@ -125,13 +134,28 @@ print("SPAWN", json.dumps(client.setup_rexec_environment([{PYTHON!r}])))
         if pod is None:
             time.sleep(0.2)
     item, env = pod
-    assert item["metadata"]["namespace"] == "rexec-server-" + DEMO_SUB
+    namespace = item["metadata"]["namespace"]
+    assert namespace == "rexec-server-" + DEMO_SUB
     assert item["spec"]["automountServiceAccountToken"] is False
     assert item["spec"]["securityContext"]["runAsNonRoot"] is True
-    # Play the pod: the rexec server with the pod's identity, dialling the broker.
+    # The pod's credential: a Secret only this pod mounts, whose public key the namespace registers.
+    volumes = {volume["name"]: volume for volume in item["spec"]["volumes"]}
+    assert volumes["credentials"]["secret"]["secretName"] == "rexec-server-credentials"
+    assert env["REXEC_CREDENTIALS_DIR"] == "/opt/rexec/credentials"
+    secret = requests.get(f"{kube}/api/v1/namespaces/{namespace}/secrets/rexec-server-credentials", timeout=10).json()
+    credentials = tmp_path / "credentials"
+    credentials.mkdir(mode=0o700)
+    for name, value in secret["data"].items():
+        (credentials / name).write_bytes(base64.b64decode(value))
+    import zmq.auth
+    public_key, _ = zmq.auth.load_certificate(str(credentials / "server.key_secret"))
+    annotations = requests.get(f"{kube}/api/v1/namespaces/{namespace}", timeout=10).json()["metadata"]["annotations"]
+    assert annotations["rexec.ndp/server-public-key"] == public_key.decode()
+    # Play the pod: the rexec server with the pod's identity and credential, dialling the broker.
     server = Process([sys.executable, "-m", "rexec_server", "127.0.0.1", "--broker_port", stack.ports["BROKER_SERVER_PORT"],
                       "--heartbeat_interval", "1"],
-                     env={"REXEC_USER_ID": env["REXEC_USER_ID"], "PYTHONPATH": str(ROOT / "rexec-server")})
+                     env={"REXEC_USER_ID": env["REXEC_USER_ID"], "PYTHONPATH": str(ROOT / "rexec-server"),
+                          "REXEC_CREDENTIALS_DIR": str(credentials)})
     try:
         lines = lines_of(run_script(CLIENT_PRELUDE.format(ep=ep) + f"""
 # A new client process: the same requirements again are a no-op that sets up the client.
@@ -144,6 +168,12 @@ print("TERMINATE", json.dumps(client.terminate_rexec_environment()))
         assert "VALUE 10" in lines and any(line.startswith("TERMINATE ") for line in lines)
         namespace = requests.get(f"{kube}/api/v1/namespaces/rexec-server-{DEMO_SUB}", timeout=10)
         assert namespace.status_code == 404 or namespace.json()["metadata"].get("deletionTimestamp")
+        # The terminated server's key stops working: a process holding it cannot connect again.
+        server.stop()
+        refused = refusals(stack, "unknown_key")
+        server = Process([sys.executable, "-m", "rexec_server", "127.0.0.1", "--broker_port", stack.ports["BROKER_SERVER_PORT"]],
+                         env={"REXEC_USER_ID": DEMO_SUB, "PYTHONPATH": str(ROOT / "rexec-server"), "REXEC_CREDENTIALS_DIR": str(credentials)})
+        wait_until("the terminated server's key is refused", lambda: refusals(stack, "unknown_key") > refused)
     finally:
         server.stop()
 

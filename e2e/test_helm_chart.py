@@ -4,6 +4,7 @@ operator's cluster would: every object against the Kubernetes 1.30 schemas
 (kubernetes-validate, strict), the upstream names, ports and paths for the sysadmin guide's
 values, least privilege, each subchart switched off in turn, and `kubectl apply` to kube-sim.
 Also: the Dockerfiles (statically; no Docker engine here) and the README's values table."""
+import base64
 import json
 import os
 import re
@@ -107,6 +108,15 @@ def test_the_sysadmin_guides_values_install_unchanged(renderer):
     docs = render(renderer, SEED)
     validate(docs)
     deployments = by_kind(docs, "Deployment")
+    # The broker: namespaces read, nothing else; its CURVE key from a Secret, mounted read-only.
+    assert rules_of(cluster_roles["rexec-rexec-broker-server-keys"]) == {(("",), ("namespaces",), ()): {"get", "list", "watch"}}
+    broker_env = env_of(deployments["rexec-broker"])
+    assert broker_env["REXEC_BROKER_SERVER_KEYS_KUBERNETES"] == "true"
+    assert broker_env["REXEC_BROKER_CURVE_KEY_FILE"] == "/etc/rexec-broker-curve/curve.key"
+    assert "REXEC_BROKER_ALLOW_UNAUTHENTICATED_SERVERS" not in broker_env
+    assert deployments["rexec-broker"]["spec"]["template"]["spec"]["serviceAccountName"] == "rexec-broker"
+    curve = base64.b64decode(by_kind(docs, "Secret")["rexec-broker-curve"]["data"]["curve.key"]).decode()
+    assert re.fullmatch(r"[A-Za-z0-9]{40}", curve)
     deploy_env = env_of(deployments["rexec-deployment-api"])
     assert deploy_env["APP_ROOT_PATH"] == "/rexec"
     assert deploy_env["ENABLE_GROUP_BASED_ACCESS"] == "true"
@@ -181,7 +191,8 @@ def test_pods_are_least_privileged_and_probed(renderer):
     docs = render(renderer, SEED, sets=["user-pods-backend.enabled=true"])
     deployments = by_kind(docs, "Deployment")
     assert set(deployments) == {"rexec-broker", "rexec-deployment-api", "rexec-ndp-ep-api", "user-pods-backend"}
-    talks_to_kubernetes = {"rexec-deployment-api", "user-pods-backend"}
+    # The broker reads server public keys from namespaces.
+    talks_to_kubernetes = {"rexec-deployment-api", "user-pods-backend", "rexec-broker"}
     for name, deployment in deployments.items():
         spec = deployment["spec"]["template"]["spec"]
         assert spec["securityContext"]["runAsNonRoot"] is True and spec["securityContext"]["runAsUser"] != 0, name
@@ -204,7 +215,8 @@ def test_pods_are_least_privileged_and_probed(renderer):
     def rules_of(role):
         return {(tuple(r["apiGroups"]), tuple(r["resources"]), tuple(r.get("resourceNames", ()))): set(r["verbs"]) for r in role["rules"]}
     assert rules_of(cluster_roles["rexec-rexec-deployment-api"]) == {
-        (("",), ("namespaces",), ()): {"get", "list", "watch", "create", "delete"},
+        (("",), ("namespaces",), ()): {"get", "list", "watch", "create", "delete", "patch"},
+        (("",), ("secrets",), ()): {"create", "patch"},
         (("",), ("configmaps",), ()): {"get", "list", "create", "update", "delete"},
         (("apps",), ("deployments",), ()): {"get", "list", "create", "update"},
         (("networking.k8s.io",), ("networkpolicies",), ()): {"get", "create", "update"},
@@ -228,6 +240,15 @@ def test_pods_are_least_privileged_and_probed(renderer):
         (("networking.k8s.io",), ("networkpolicies",), ()): {"create"},
     }
     assert "rexec-kbatch-namespace" not in {binding["roleRef"]["name"] for binding in by_kind(docs, "ClusterRoleBinding").values()}
+    # The broker: namespaces read, nothing else; its CURVE key from a Secret, mounted read-only.
+    assert rules_of(cluster_roles["rexec-rexec-broker-server-keys"]) == {(("",), ("namespaces",), ()): {"get", "list", "watch"}}
+    broker_env = env_of(deployments["rexec-broker"])
+    assert broker_env["REXEC_BROKER_SERVER_KEYS_KUBERNETES"] == "true"
+    assert broker_env["REXEC_BROKER_CURVE_KEY_FILE"] == "/etc/rexec-broker-curve/curve.key"
+    assert "REXEC_BROKER_ALLOW_UNAUTHENTICATED_SERVERS" not in broker_env
+    assert deployments["rexec-broker"]["spec"]["template"]["spec"]["serviceAccountName"] == "rexec-broker"
+    curve = base64.b64decode(by_kind(docs, "Secret")["rexec-broker-curve"]["data"]["curve.key"]).decode()
+    assert re.fullmatch(r"[A-Za-z0-9]{40}", curve)
     deploy_env = env_of(deployments["rexec-deployment-api"])
     assert deploy_env["KBATCH_NAMESPACE_ROLE"] == "rexec-kbatch-namespace"
     assert deploy_env["KBATCH_SERVICE_ACCOUNT"] == "rexec/" + deployments["rexec-deployment-api"]["spec"]["template"]["spec"]["serviceAccountName"]
@@ -247,6 +268,17 @@ def test_pods_are_least_privileged_and_probed(renderer):
     for deployment in deployments.values():
         assert not [name for name in env_of(deployment) if "SECRET" in name and not name.endswith("FILE")]
     assert {"PodDisruptionBudget", "NetworkPolicy"} <= {doc["kind"] for doc in docs}
+
+
+def test_unauthenticated_servers_are_an_explicit_opt_in_with_their_own_port(renderer):
+    docs = render(renderer, SEED, sets=["rexec-broker.allowUnauthenticatedServers=true"])
+    broker = by_kind(docs, "Deployment")["rexec-broker"]
+    env = env_of(broker)
+    assert env["REXEC_BROKER_ALLOW_UNAUTHENTICATED_SERVERS"] == "true" and env["REXEC_BROKER_UNAUTHENTICATED_SERVER_PORT"] == "5562"
+    internal = by_kind(docs, "Service")["rexec-broker-internal-ip"]
+    assert {port["port"] for port in internal["spec"]["ports"]} == {5560, 5562}
+    policy = by_kind(docs, "NetworkPolicy")["rexec-broker"]
+    assert {5560, 5562} <= {port["port"] for rule in policy["spec"]["ingress"] for port in rule.get("ports", [])}
 
 
 def test_required_values_fail_with_a_clear_message(renderer):

@@ -116,11 +116,21 @@ contexts: [{name: kube-sim, context: {cluster: kube-sim, user: local, namespace:
 current-context: kube-sim
 EOK
 fi
-start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" "${gate[@]}" -- \
+# Rexec servers authenticate to the broker with CURVE: the broker's key lives in the state
+# folder (made on first start), and each server's public key is registered by the deploy
+# API where the broker reads it: a folder for local servers, their namespaces on Kubernetes.
+broker_key_file="$state_dir/broker-curve.key"
+server_keys_dir="$state_dir/server-keys"
+if [[ "$use_cluster" == 1 || "$deploy_runtime" == kube-sim ]]; then
+  broker_keys=(REXEC_BROKER_SERVER_KEYS_KUBERNETES=true KUBECONFIG="$kubeconfig_path")
+else
+  broker_keys=(REXEC_BROKER_SERVER_KEYS_DIR="$server_keys_dir")
+fi
+start rexec-broker "$broker_port" AUTH_API_URL="$auth_url" "${gate[@]}" REXEC_BROKER_CURVE_KEY_FILE="$broker_key_file" "${broker_keys[@]}" -- \
   --client-port "$broker_client_port" --server-port "$broker_server_port" --control-port "$broker_control_port"
 deploy_common=(AUTH_API_URL="$auth_url" APP_ROOT_PATH=/rexec "${gate[@]}" POLICY_FILE="$policy_file"
   REXEC_BROKER_EXTERNAL_HOST="$host" REXEC_BROKER_EXTERNAL_PORT="$broker_client_port"
-  REXEC_BROKER_STATUS_URL="http://$host:$broker_port" REXEC_HEARTBEAT_INTERVAL=5)
+  REXEC_BROKER_STATUS_URL="http://$host:$broker_port" REXEC_HEARTBEAT_INTERVAL=5 REXEC_BROKER_CURVE_KEY_FILE="$broker_key_file")
 if [[ "$use_cluster" == 1 || "$deploy_runtime" == kube-sim ]]; then
   # Servers are Deployments (on kube-sim: simulated pods, whose env says what they would run).
   start rexec-deploy-api "$deploy_port" "${deploy_common[@]}" REXEC_RUNTIME=kubernetes \
@@ -130,7 +140,8 @@ else
   # Local runtime: each user's rexec server is a child process of the deploy API, in a
   # virtual environment built from its requirements under $state_dir (kept across runs).
   start rexec-deploy-api "$deploy_port" "${deploy_common[@]}" REXEC_RUNTIME=local \
-    REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_BROKER_HOST="$host" REXEC_BROKER_PORT="$broker_server_port" --
+    REXEC_LOCAL_STATE_DIR="$state_dir" REXEC_LOCAL_SERVER_KEYS_DIR="$server_keys_dir" REXEC_BROKER_HOST="$host" \
+    REXEC_BROKER_PORT="$broker_server_port" --
 fi
 # The gateway advertises itself as the rexec deployment API and delegates to the deploy API.
 catalog_path="${STACK_CATALOG_PATH:-$state_dir/catalog.sqlite}"
@@ -189,7 +200,7 @@ cat <<EOT
 [stack] ready (rexec servers: $([[ "$use_cluster" == 1 ]] && echo cluster || echo "$deploy_runtime"))
 [stack]   dev IdP            http://$host:$idp_port        (users: config/dev-idp-users.yaml)
 [stack]   $where
-[stack]   rexec-broker       tcp://$host:$broker_client_port (clients), tcp://$host:$broker_server_port (servers); http://$host:$broker_port/metrics
+[stack]   rexec-broker       tcp://$host:$broker_client_port (clients), tcp://$host:$broker_server_port (servers, CURVE); http://$host:$broker_port/metrics
 [stack]   rexec-deploy-api   http://$host:$deploy_port/rexec/docs
 [stack]   ndp-ep-api         http://$host:$ep_port/ep/docs
 [stack]   user-pods-backend  http://$host:$pods_port/docs   (silo secret: dev-silo-secret-not-for-production;

@@ -47,10 +47,12 @@ enum RexecBroker {
         logger.notice(
             "rexec servers must authenticate with CURVE",
             metadata: [
-                "broker_public_key": "\(curveKey.pair.publicKey)", "broker_key": "\(curveKey.origin)", "server_keys": "\(serverKeys.sourceDescription)",
+                "broker_public_key": "\(curveKey.pair.publicKey)", "broker_key": "\(curveKey.origin)",
+                "server_keys": "\(serverKeys.sourceDescription)",
             ])
         if curveKey.ephemeral {
-            logger.warning("REXEC_BROKER_CURVE_KEY_FILE is not set: this key lasts as long as the process, so servers cannot reconnect after a restart")
+            logger.warning(
+                "REXEC_BROKER_CURVE_KEY_FILE is not set: this key lasts as long as the process, so servers cannot reconnect after a restart")
         }
         if serverKeys is NoServerKeys {
             logger.warning("no server key source (REXEC_BROKER_SERVER_KEYS_DIR or REXEC_BROKER_SERVER_KEYS_KUBERNETES): no server can authenticate")
@@ -94,7 +96,8 @@ extension RexecBroker {
             do {
                 return try DirectoryServerKeys(directory: URL(fileURLWithPath: directory), logger: logger)
             } catch {
-                throw ConfigurationError(variable: "REXEC_BROKER_SERVER_KEYS_DIR", value: directory, expected: "a directory only its owner can write (\(error))")
+                throw ConfigurationError(
+                    variable: "REXEC_BROKER_SERVER_KEYS_DIR", value: directory, expected: "a directory only its owner can write (\(error))")
             }
         }
         return NoServerKeys()

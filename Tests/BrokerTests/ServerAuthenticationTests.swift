@@ -155,7 +155,8 @@ struct CurveKeyTests {
         let pair = CurveKeyPair.generate()
         #expect(keys.owner(of: pair.publicKey) == nil)
         let before = keys.generation
-        try JSONEncoder().encode(ServerKeyRegistration(sub: "alice", publicKey: pair.publicKey)).write(to: folder.appendingPathComponent("alice.json"))
+        try JSONEncoder().encode(ServerKeyRegistration(sub: "alice", publicKey: pair.publicKey)).write(
+            to: folder.appendingPathComponent("alice.json"))
         keys.read(force: true)
         #expect(keys.owner(of: pair.publicKey) == "alice" && keys.hasKey(for: "alice") && keys.generation != before)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("alice.json"))

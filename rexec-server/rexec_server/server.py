@@ -54,8 +54,10 @@ class Credentials:
 
 
 class RexecServer:
-    # How often a refused handshake is logged (libzmq retries it every few hundred ms).
+    # How often a refused handshake is logged.
     REFUSAL_LOG_INTERVAL = 60.0
+    FIRST_RECONNECT_DELAY = 0.5
+    MAX_RECONNECT_DELAY = 10.0
 
     def __init__(self, broker_url, identity, heartbeat_interval=30.0, start_method=None, context=None, credentials=None):
         # A context of our own (unless given) so stop() can terminate it: only that waits
@@ -68,21 +70,13 @@ class RexecServer:
         # Tells the broker when a restarted server has taken the identity over.
         self.instance = ("%s-%d-%s" % (os.uname().nodename, os.getpid(), uuid.uuid4().hex[:8])).encode()
         self.context = context or zmq.Context()
-        self.socket = self.context.socket(zmq.DEALER)
         self.credentials = credentials
-        if credentials is not None:
-            # The broker knows this server by its key, not by a stated identity: the routing
-            # id is left to the broker, so no other peer can take or block ours.
-            self.socket.curve_secretkey = credentials.secret_key
-            self.socket.curve_publickey = credentials.public_key
-            self.socket.curve_serverkey = credentials.broker_key
-        else:
-            # Upstream's way (only a broker that allows unauthenticated servers accepts it).
-            self.socket.setsockopt(zmq.IDENTITY, identity.encode("utf-8"))
-        self.socket.setsockopt(zmq.LINGER, 1000)
-        self.monitor = self.socket.get_monitor_socket(
-            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
-            | zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        self.socket = None
+        self.monitor = None
+        # A refused handshake ends libzmq's connection for good (it does not retry after a
+        # protocol error): the server opens a new one itself, backing off.
+        self.reconnect_at = None
+        self.reconnect_delay = self.FIRST_RECONNECT_DELAY
         self.last_refusal_log = 0.0
         self.queue = collections.deque()
         self.current = None
@@ -92,13 +86,19 @@ class RexecServer:
     # Sending
 
     def send(self, envelope, payload):
+        if self.socket is None:
+            # Refused by the broker and not reconnected yet: the client's call is lost with
+            # the broker's routing of it (the broker ends it with an error).
+            log.debug("dropping an event while not connected")
+            return
         self.socket.send_multipart(list(envelope) + [b"", payload])
 
     def heartbeat(self):
-        try:
-            self.socket.send_multipart([b"", protocol.HEARTBEAT, self.instance], flags=zmq.DONTWAIT)
-        except zmq.Again:
-            pass
+        if self.socket is not None:
+            try:
+                self.socket.send_multipart([b"", protocol.HEARTBEAT, self.instance], flags=zmq.DONTWAIT)
+            except zmq.Again:
+                pass
         if self.heartbeat_interval > 0:
             self.next_heartbeat = time.monotonic() + self.heartbeat_interval
 
@@ -183,6 +183,32 @@ class RexecServer:
 
     # Loop
 
+    def open_socket(self):
+        self.socket = self.context.socket(zmq.DEALER)
+        if self.credentials is not None:
+            # The broker knows this server by its key, not by a stated identity: the routing
+            # id is left to the broker, so no other peer can take or block ours.
+            self.socket.curve_secretkey = self.credentials.secret_key
+            self.socket.curve_publickey = self.credentials.public_key
+            self.socket.curve_serverkey = self.credentials.broker_key
+        else:
+            # Upstream's way (only a broker that allows unauthenticated servers accepts it).
+            self.socket.setsockopt(zmq.IDENTITY, self.identity.encode("utf-8"))
+        self.socket.setsockopt(zmq.LINGER, 1000)
+        self.monitor = self.socket.get_monitor_socket(
+            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            | zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        self.socket.connect(self.broker_url)
+
+    def close_socket(self, linger=None):
+        if self.socket is None:
+            return
+        self.socket.disable_monitor()
+        self.monitor.close(linger=0)
+        self.socket.close(linger=linger)
+        self.socket = None
+        self.monitor = None
+
     def on_monitor_event(self):
         from zmq.utils.monitor import recv_monitor_message
 
@@ -193,6 +219,7 @@ class RexecServer:
                 return
             if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
                 log.info("the broker accepted this server%s", " (CURVE)" if self.credentials else "")
+                self.reconnect_delay = self.FIRST_RECONNECT_DELAY
                 # The broker routes to a connection once it has heard from it: say so on every
                 # (re)connection, e.g. after a broker restart, not only at the next heartbeat.
                 self.heartbeat()
@@ -200,34 +227,41 @@ class RexecServer:
             now = time.monotonic()
             if now - self.last_refusal_log >= self.REFUSAL_LOG_INTERVAL:
                 self.last_refusal_log = now
-                log.warning("the broker refused this server's handshake (%s); retrying. A server needs the credential its "
-                            "deploy API issued, and a respawn replaces it", "credential refused" if event["event"] ==
-                            zmq.EVENT_HANDSHAKE_FAILED_AUTH else "no CURVE, or the wrong broker key")
+                log.warning("the broker refused this server's handshake (%s); retrying in %.1f s. A server needs the "
+                            "credential its deploy API issued, and a respawn replaces it", "credential refused" if event["event"]
+                            == zmq.EVENT_HANDSHAKE_FAILED_AUTH else "no CURVE, or the wrong broker key", self.reconnect_delay)
+            self.close_socket(linger=0)
+            self.reconnect_at = now + self.reconnect_delay
+            self.reconnect_delay = min(self.reconnect_delay * 2, self.MAX_RECONNECT_DELAY)
+            return
 
     def serve(self):
-        self.socket.connect(self.broker_url)
+        self.open_socket()
         log.info("connecting to %s as %r%s", self.broker_url, self.identity, " with CURVE" if self.credentials else " WITHOUT a credential")
         self.running = True
         self.heartbeat()
-        poller = zmq.Poller()
-        poller.register(self.socket, zmq.POLLIN)
-        poller.register(self.monitor, zmq.POLLIN)
         while self.running:
+            if self.socket is None and time.monotonic() >= self.reconnect_at:
+                self.open_socket()
             self.start_next()
+            poller = zmq.Poller()
+            if self.socket is not None:
+                poller.register(self.socket, zmq.POLLIN)
+                poller.register(self.monitor, zmq.POLLIN)
             if self.current is not None:
                 poller.register(self.current.execution.fileno(), zmq.POLLIN)
-            timeout = None
+            deadlines = []
             if self.heartbeat_interval > 0:
-                timeout = max(0, int((self.next_heartbeat - time.monotonic()) * 1000))
+                deadlines.append(self.next_heartbeat)
+            if self.socket is None:
+                deadlines.append(self.reconnect_at)
+            timeout = max(0, int((min(deadlines) - time.monotonic()) * 1000)) if deadlines else None
             events = dict(poller.poll(timeout))
-            if self.current is not None:
-                fileno = self.current.execution.fileno()
-                poller.unregister(fileno)
-                if fileno in events:
-                    self.on_child_report()
-            if self.monitor in events:
+            if self.current is not None and self.current.execution.fileno() in events:
+                self.on_child_report()
+            if self.monitor is not None and self.monitor in events:
                 self.on_monitor_event()
-            if self.socket in events:
+            if self.socket is not None and self.socket in events:
                 while True:
                     try:
                         frames = self.socket.recv_multipart(zmq.DONTWAIT)
@@ -241,15 +275,14 @@ class RexecServer:
         self.running = False
         if self.current is not None:
             self.current.execution.kill()
-        try:
-            self.socket.send_multipart([b"", protocol.GOODBYE, self.instance], flags=zmq.DONTWAIT)
-        except zmq.ZMQError:
-            pass
+        if self.socket is not None:
+            try:
+                self.socket.send_multipart([b"", protocol.GOODBYE, self.instance], flags=zmq.DONTWAIT)
+            except zmq.ZMQError:
+                pass
         # close() only hands the goodbye to libzmq's I/O thread; a process that exits right
         # after can take it along unsent (pyzmq does not terminate contexts at exit). term()
         # waits until it is written, up to the socket's LINGER (1 s).
-        self.socket.disable_monitor()
-        self.monitor.close(linger=0)
-        self.socket.close()
+        self.close_socket()
         if self.owns_context:
             self.context.term()

@@ -211,16 +211,23 @@ def test_with_a_credential_the_server_authenticates_with_curve_and_states_no_ide
     assert data(events, "return") == [5]
 
 
-def test_a_refused_credential_is_reported_and_retried(curve_broker, start_server, tmp_path):
+def test_a_refused_credential_is_reported_and_retried_until_admitted(curve_broker, start_server, tmp_path):
     import subprocess
+    import zmq.auth.certs
     from conftest import write_credentials
 
-    write_credentials(tmp_path / "credentials", curve_broker.public_key)  # a key nobody admitted
+    public_key = write_credentials(tmp_path / "credentials", curve_broker.public_key)  # not admitted yet
     process = start_server("alice", port=curve_broker.port, extra_env={"REXEC_CREDENTIALS_DIR": str(tmp_path / "credentials")},
                            stderr=subprocess.PIPE)
     line = process.stderr.readline()
     assert "refused this server's handshake (credential refused)" in line, line
     assert process.poll() is None
+    # libzmq gives a refused connection up for good; the server opens a new one itself, so
+    # a key registered late (a broker still reading its keys after a restart) gets through.
+    zmq.auth.certs._write_key_file(str(curve_broker.admitted / "alice.key"), "test", public_key)
+    curve_broker.authenticator.configure_curve(domain="*", location=str(curve_broker.admitted))
+    frames = curve_broker.receive(timeout=15)
+    assert frames[1:3] == [b"", b"__REXEC_HEARTBEAT__"]
 
 
 def test_an_unreadable_credential_refuses_to_start(start_server, tmp_path):

@@ -77,18 +77,22 @@ struct BrokerSettings: Sendable, Equatable {
 
     static let curveKeyFile = Setting<String?>.optionalText(
         "REXEC_BROKER_CURVE_KEY_FILE",
-        help: "The broker's CURVE secret key (Z85, or a ZeroMQ secret certificate); created there on first start if missing. Unset: a key for this process only, so servers cannot reconnect after a restart.",
+        help:
+            "The broker's CURVE secret key (Z85, or a ZeroMQ secret certificate); created there on first start if missing. Unset: a key for this process only, so servers cannot reconnect after a restart.",
         accepts: "file path")
     static let serverKeysDirectory = Setting<String?>.optionalText(
         "REXEC_BROKER_SERVER_KEYS_DIR",
-        help: "Directory where the deploy API's local runtime registers each server's public key (REXEC_LOCAL_SERVER_KEYS_DIR there); must not be writable by others.",
+        help:
+            "Directory where the deploy API's local runtime registers each server's public key (REXEC_LOCAL_SERVER_KEYS_DIR there); must not be writable by others.",
         accepts: "directory path")
     static let serverKeysFromKubernetes = Setting<Bool>.boolean(
         "REXEC_BROKER_SERVER_KEYS_KUBERNETES", default: false,
         help: "Read server public keys from the annotations of the users' server namespaces (needs get/list/watch on namespaces).")
     static let allowUnauthenticatedServers = Setting<Bool>.boolean(
         "REXEC_BROKER_ALLOW_UNAUTHENTICATED_SERVERS", default: false,
-        help: "Also accept servers without a credential (upstream's) on REXEC_BROKER_UNAUTHENTICATED_SERVER_PORT, trusting the identity they state, as upstream does. Unsafe: any of them can read and answer that user's calls.")
+        help:
+            "Also accept servers without a credential (upstream's) on REXEC_BROKER_UNAUTHENTICATED_SERVER_PORT, trusting the identity they state, as upstream does. Unsafe: any of them can read and answer that user's calls."
+    )
     static let unauthenticatedServerPort = Setting<Int>.port(
         "REXEC_BROKER_UNAUTHENTICATED_SERVER_PORT", default: 5562,
         help: "Plain (no CURVE) server port, only when unauthenticated servers are allowed.")

@@ -51,8 +51,12 @@ final class BrokerMetrics: Sendable {
             })
         refusalCounters = Dictionary(
             uniqueKeysWithValues: ServerRefusal.allCases.map {
-                ($0, counter("server_refusals", "Server connections and messages refused, by reason (no key, unknown key, withdrawn key).",
-                    labels: [("reason", $0.rawValue)]))
+                (
+                    $0,
+                    counter(
+                        "server_refusals", "Server connections and messages refused, by reason (no key, unknown key, withdrawn key).",
+                        labels: [("reason", $0.rawValue)])
+                )
             })
     }
 

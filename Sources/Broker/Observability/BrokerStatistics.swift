@@ -52,7 +52,8 @@ struct BrokerStatistics: Codable, Equatable {
     var servers: [String: BrokerServerState]
 
     static func make(
-        counters: BrokerCounters, registry: ServerRegistry, pending: Int, awaitingServer: Int = 0, knownTokens: Int, clientRoutes: Int = 0, refusals: [ServerRefusal: Int] = [:],
+        counters: BrokerCounters, registry: ServerRegistry, pending: Int, awaitingServer: Int = 0, knownTokens: Int, clientRoutes: Int = 0,
+        refusals: [ServerRefusal: Int] = [:],
         startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> BrokerStatistics {
         let servers = registry.records.mapValues { serverState($0, in: registry, now: now) }

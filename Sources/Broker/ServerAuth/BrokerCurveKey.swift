@@ -22,7 +22,8 @@ enum BrokerCurveKey {
             let secret = CurveCertificate.keys(in: text).secretKey ?? text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let pair = CurveKeyPair(secretKey: secret) else {
                 throw ConfigurationError(
-                    variable: "REXEC_BROKER_CURVE_KEY_FILE", value: path, expected: "a Z85 CURVE secret key (40 characters) or a ZeroMQ secret certificate")
+                    variable: "REXEC_BROKER_CURVE_KEY_FILE", value: path,
+                    expected: "a Z85 CURVE secret key (40 characters) or a ZeroMQ secret certificate")
             }
             return Loaded(pair: pair, origin: path, ephemeral: false)
         }

@@ -6,8 +6,8 @@ import NIOConcurrencyHelpers
 /// Registrations as files in a directory the deploy API's local runtime writes (one
 /// `<user key>.json` per server, replaced atomically, removed at termination). Read again
 /// when the directory changes (its modification time moves with every rename and removal),
-/// looked at every second by the routing loop's housekeeping and at once when a handshake
-/// presents an unknown key.
+/// which is looked at (one `stat`) at every handshake and every call routed, and every second:
+/// a withdrawn key stops working at once.
 ///
 /// The directory decides who may route whose calls, so it must not be writable by anyone
 /// but its owner: start-up fails otherwise.
@@ -16,14 +16,11 @@ final class DirectoryServerKeys: ServerKeys {
         var table = ServerKeyTable()
         var generation: UInt64 = 0
         var modified: Date?
-        var lastRead = ContinuousClock.now - .seconds(10)
     }
 
     let directory: URL
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
-    /// How often a miss may read the directory again (an impostor retries every 100 ms).
-    static let minimumInterval: Duration = .milliseconds(100)
 
     init(directory: URL, logger: Logger) throws {
         self.directory = directory
@@ -45,13 +42,12 @@ final class DirectoryServerKeys: ServerKeys {
 
     func refresh() { read(force: false) }
 
-    /// Reads the directory if it changed since the last read.
+    /// Reads the directory if it changed since the last read (nobody but its owner can
+    /// change it, so an impostor's retries cost one `stat` each).
     func read(force: Bool) {
-        let now = ContinuousClock.now
         let modified = (try? FileManager.default.attributesOfItem(atPath: directory.path))?[.modificationDate] as? Date
         let due = state.withLockedValue { state -> Bool in
-            guard force || (now - state.lastRead >= Self.minimumInterval && modified != state.modified) else { return false }
-            state.lastRead = now
+            guard force || modified != state.modified else { return false }
             state.modified = modified
             return true
         }

@@ -145,7 +145,9 @@ final class ServerPort {
         guard let routingID = frames.first else { return nil }
         let sub = String(decoding: routingID, as: UTF8.self)
         guard !keys.hasKey(for: sub) else {
-            refused(.unauthenticatedClaim, address: "the unauthenticated server port", detail: "an unauthenticated server stated a user whose server authenticates")
+            refused(
+                .unauthenticatedClaim, address: "the unauthenticated server port",
+                detail: "an unauthenticated server stated a user whose server authenticates")
             return nil
         }
         return accept(frames, sub: sub, connection: .init(routingID: routingID, origin: .unauthenticated))
@@ -192,7 +194,8 @@ final class ServerPort {
     }
 
     private func stillAdmitted(_ connection: ServerConnections.Connection, of sub: String) -> Bool {
-        switch connection.origin {
+        keys.refresh()
+        return switch connection.origin {
         case .authenticated(let publicKey): owner(of: publicKey) == sub
         case .unauthenticated: !keys.hasKey(for: sub)
         }

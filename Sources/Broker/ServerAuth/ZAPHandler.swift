@@ -59,8 +59,7 @@ struct ZAPHandler {
         }
         let publicKey = Z85.encode(key)
         guard keys.isSynced else { return .later("server keys not read yet") }
-        if keys.owner(of: publicKey) != nil { return .admit(userID: publicKey) }
-        // Perhaps registered a moment ago: look again for the next attempt (libzmq retries).
+        // Registered or withdrawn a moment ago: a source that can be polled looks again.
         keys.refresh()
         if keys.owner(of: publicKey) != nil { return .admit(userID: publicKey) }
         return .refuse(.unknownKey, "server key not registered")

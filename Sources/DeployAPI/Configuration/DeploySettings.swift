@@ -93,7 +93,8 @@ struct DeploySettings: Sendable {
     ) { CurveKeyPair.isKey($0) ? nil : "a Z85 CURVE public key (40 characters)" }
     static let brokerCurveKeyFile = Setting<String?>.optionalText(
         "REXEC_BROKER_CURVE_KEY_FILE",
-        help: "The broker's key file (its secret key or public certificate) to take the broker's public key from; unset: asked from REXEC_BROKER_STATUS_URL.",
+        help:
+            "The broker's key file (its secret key or public certificate) to take the broker's public key from; unset: asked from REXEC_BROKER_STATUS_URL.",
         accepts: "file path")
     static let spawnWaitTimeout = Setting<Duration>.seconds(
         "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS", default: 300, range: 1...3600, help: "How long a wait=true spawn waits for a ready server.")
@@ -117,7 +118,8 @@ struct DeploySettings: Sendable {
         "Servers and the broker",
         [
             runtime, brokerExternalHost, brokerExternalPort, brokerExternalServiceName, brokerNamespace, brokerServiceName, brokerPort,
-            brokerHost, brokerStatusURL, publicURL, brokerCurvePublicKey, brokerCurveKeyFile, spawnWaitTimeout, idleTimeout, maxLifetime, reaperInterval, heartbeatInterval,
+            brokerHost, brokerStatusURL, publicURL, brokerCurvePublicKey, brokerCurveKeyFile, spawnWaitTimeout, idleTimeout, maxLifetime,
+            reaperInterval, heartbeatInterval,
             serverSourceFolder, swaggerTitle, swaggerDescription, swaggerVersion,
         ])
 

@@ -1,4 +1,5 @@
 import Essentials
+import Foundation
 
 /// What the API server fills in on create before anything else sees the object.
 enum Defaults {
@@ -22,5 +23,19 @@ enum Defaults {
         default:
             return object
         }
+    }
+
+    /// On every write: a Secret's `stringData` is merged into `data` (base64) and never
+    /// stored, as the API server does.
+    static func onWrite(_ object: JSONValue, type: ResourceType) -> JSONValue {
+        guard type.plural == "secrets", let plain = object["stringData"]?.objectValue else { return object }
+        var data = object["data"]?.objectValue ?? [:]
+        for (key, value) in plain {
+            data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString())
+        }
+        var fields = object.objectValue ?? [:]
+        fields["data"] = .object(data)
+        fields["stringData"] = nil
+        return .object(fields)
     }
 }

@@ -112,6 +112,7 @@ public actor ObjectStore {
         object = ObjectMeta.setting("generation", 1, in: object)
         object = Self.withTypeMeta(object, type)
         object = Defaults.onCreate(object, type: type)
+        object = Defaults.onWrite(object, type: type)
         if type.plural == "services" { object = try allocateNetwork(object, type: type, name: name) }
         return await store(object, type: type, key: key, event: .added)
     }
@@ -355,6 +356,7 @@ public actor ObjectStore {
             next = ObjectMeta.setting(field, current["metadata"]?[field], in: next)
         }
         next = Self.withTypeMeta(next, type)
+        next = Defaults.onWrite(next, type: type)
         if subresource == "status" {
             // Only status changes through /status; the rest stays.
             next = ObjectMeta.setting(path: ["status"], next["status"], in: current)

@@ -88,7 +88,8 @@ struct CredentialIssuer: Sendable {
         case .none:
             throw RuntimeError(
                 kind: .unavailable,
-                message: "the broker's public key is unknown: set REXEC_BROKER_CURVE_PUBLIC_KEY, REXEC_BROKER_CURVE_KEY_FILE or REXEC_BROKER_STATUS_URL")
+                message:
+                    "the broker's public key is unknown: set REXEC_BROKER_CURVE_PUBLIC_KEY, REXEC_BROKER_CURVE_KEY_FILE or REXEC_BROKER_STATUS_URL")
         }
     }
 }

@@ -139,17 +139,18 @@ struct KubernetesRuntime: ServerRuntime {
     }
 
     /// Writes the server's Secret, then registers its public key on the namespace, which
-    /// withdraws the previous key at the broker.
+    /// withdraws the previous key at the broker. Both are written without reading them back
+    /// (create, else merge patch), so the deploy API needs no right to read Secrets.
     private func issueCredential(_ manifest: ServerManifest) async throws {
-        try await apply(manifest.credentialSecret())
-        let registration = manifest.keyRegistration
-        try await kube.update(.namespaces, name: manifest.namespace) { current in
-            var metadata = current["metadata"]?.objectValue ?? [:]
-            var annotations = metadata["annotations"]?.objectValue ?? [:]
-            for (name, value) in registration { annotations[name] = .string(value) }
-            metadata["annotations"] = .object(annotations)
-            current["metadata"] = .object(metadata)
+        let secret = manifest.credentialSecret()
+        do {
+            _ = try await kube.create(secret)
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            let data = JSONValue.object((secret.stringData ?? [:]).mapValues { .string($0) })
+            _ = try await kube.patch(.secrets, namespace: manifest.namespace, name: ServerManifest.credentialSecretName, ["stringData": data])
         }
+        let annotations = JSONValue.object(manifest.keyRegistration.mapValues { .string($0) })
+        _ = try await kube.patch(.namespaces, name: manifest.namespace, ["metadata": ["annotations": annotations]])
     }
 
     // MARK: Broker

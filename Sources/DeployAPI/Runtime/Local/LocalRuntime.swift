@@ -229,7 +229,9 @@ actor LocalRuntime: ServerRuntime {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for (name, text) in credential.files(for: user) {
-            guard FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            guard
+                FileManager.default.createFile(
+                    atPath: folder.appendingPathComponent(name).path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
             else { throw RuntimeError(kind: .internal, message: "cannot write the server's credential in \(folder.path)") }
         }
         let registration = try JSONEncoder().encode(credential.registration(for: user))

@@ -62,7 +62,10 @@ public enum CurveCertificate {
     }
 
     private static func text(comment: String, kind: String, fields: [String: String]) -> String {
-        var lines = ["#   ****  \(comment)  ****", "#   ZeroMQ CURVE **\(kind)** Certificate", "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions."]
+        var lines = [
+            "#   ****  \(comment)  ****", "#   ZeroMQ CURVE **\(kind)** Certificate",
+            "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
+        ]
         if kind == "Public" { lines.removeLast() }
         lines += ["", "metadata", "curve"]
         for name in fields.keys.sorted() { lines.append("    \(name) = \"\(fields[name]!)\"") }

@@ -1,6 +1,6 @@
 import Essentials
-import ServiceKit
 import Foundation
+import ServiceKit
 
 /// How the deploy API tells the broker which CURVE public key each user's rexec server holds,
 /// so the broker admits a server connection only with the key registered for a user and
