@@ -108,15 +108,6 @@ def test_the_sysadmin_guides_values_install_unchanged(renderer):
     docs = render(renderer, SEED)
     validate(docs)
     deployments = by_kind(docs, "Deployment")
-    # The broker: namespaces read, nothing else; its CURVE key from a Secret, mounted read-only.
-    assert rules_of(cluster_roles["rexec-rexec-broker-server-keys"]) == {(("",), ("namespaces",), ()): {"get", "list", "watch"}}
-    broker_env = env_of(deployments["rexec-broker"])
-    assert broker_env["REXEC_BROKER_SERVER_KEYS_KUBERNETES"] == "true"
-    assert broker_env["REXEC_BROKER_CURVE_KEY_FILE"] == "/etc/rexec-broker-curve/curve.key"
-    assert "REXEC_BROKER_ALLOW_UNAUTHENTICATED_SERVERS" not in broker_env
-    assert deployments["rexec-broker"]["spec"]["template"]["spec"]["serviceAccountName"] == "rexec-broker"
-    curve = base64.b64decode(by_kind(docs, "Secret")["rexec-broker-curve"]["data"]["curve.key"]).decode()
-    assert re.fullmatch(r"[A-Za-z0-9]{40}", curve)
     deploy_env = env_of(deployments["rexec-deployment-api"])
     assert deploy_env["APP_ROOT_PATH"] == "/rexec"
     assert deploy_env["ENABLE_GROUP_BASED_ACCESS"] == "true"

@@ -31,8 +31,17 @@ struct ServiceProxy: Sendable {
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
         "transfer-encoding", "upgrade",
     ]
-    /// Not forwarded to the service: hop-by-hop, plus what the client connection sets itself.
-    static let requestHeadersDropped = hopByHop.union(["host", "content-length"])
+    /// Identity headers auth proxies set (oauth2-proxy, nginx auth_request, Apache, Grafana's
+    /// auth proxy): the gateway sets none, so any a caller sends is the caller stating who it
+    /// is, and a service that trusts its proxy for them would believe it. Never forwarded.
+    static let statedIdentityHeaders: Set<String> = [
+        "x-forwarded-user", "x-forwarded-email", "x-forwarded-preferred-username", "x-forwarded-groups", "x-forwarded-access-token",
+        "x-auth-request-user", "x-auth-request-email", "x-auth-request-preferred-username", "x-auth-request-groups",
+        "x-auth-request-access-token", "x-remote-user", "x-remote-group", "remote-user", "x-webauth-user", "x-user", "x-email",
+    ]
+    /// Not forwarded to the service: hop-by-hop, what the client connection sets itself, and
+    /// identities the caller states.
+    static let requestHeadersDropped = hopByHop.union(["host", "content-length"]).union(statedIdentityHeaders)
     /// Not returned to the caller: hop-by-hop, plus the service's own `Server`.
     static let responseHeadersDropped = hopByHop.union(["server"])
 

@@ -1,13 +1,15 @@
 /*
  * Load generator and reference peers for the broker benchmark (scripts/bench/broker.py).
  *
- *   zmq-bench forward <client-bind> <server-bind> <token> <sub>
+ *   zmq-bench forward <client-bind> <server-bind> <token> <sub> [<curve-secret-key>]
  *       The reference: a minimal ROUTER->ROUTER forwarder on libzmq, routing as the broker
  *       does (token -> server identity, token stripped, replies back by client id), moving
  *       frames without copying them. No auth, no metrics, no checks beyond the token compare.
- *   zmq-bench echo-server <server-endpoint> <identity>
- *       A rexec server stand-in: DEALER with the user's identity, answers each call with its
- *       function frame (which carries the client's send timestamp).
+ *       With a key (Z85), the server side speaks CURVE as the broker's does.
+ *   zmq-bench echo-server <server-endpoint> <identity> [<public> <secret> <server-public>]
+ *       A rexec server stand-in: DEALER with the user's identity (and a CURVE key pair),
+ *       announces itself with a heartbeat, answers each call with its function frame (which
+ *       carries the client's send timestamp).
  *   zmq-bench echo-router <bind>
  *       Direct baseline: a ROUTER answering clients itself, no forwarding hop.
  *   zmq-bench throughput <client-endpoint> <token> <connections> <window> <seconds>
@@ -64,11 +66,17 @@ static void send_bytes(void *socket, const void *data, size_t size, int more) {
     if (zmq_send(socket, data, size, more ? ZMQ_SNDMORE : 0) < 0) die("send");
 }
 
-static _Noreturn void forward(const char *front_bind, const char *back_bind, const char *token, const char *sub) {
+static _Noreturn void forward(const char *front_bind, const char *back_bind, const char *token, const char *sub, const char *curve_secret) {
     void *context = zmq_ctx_new();
     void *front = zmq_socket(context, ZMQ_ROUTER);
     void *back = zmq_socket(context, ZMQ_ROUTER);
     int on = 1, hwm = 10000;
+    if (curve_secret) {
+        /* CURVE on the server side, as the broker's: the same handshake and encryption, no
+           ZAP handler (libzmq then admits any key), routing by the stated identity. */
+        if (zmq_setsockopt(back, ZMQ_CURVE_SERVER, &on, sizeof on) || zmq_setsockopt(back, ZMQ_CURVE_SECRETKEY, curve_secret, 40))
+            die("curve server");
+    }
     zmq_setsockopt(back, ZMQ_ROUTER_MANDATORY, &on, sizeof on);
     zmq_setsockopt(front, ZMQ_SNDHWM, &hwm, sizeof hwm);
     if (zmq_bind(front, front_bind) || zmq_bind(back, back_bind)) die("bind");
@@ -110,10 +118,16 @@ static _Noreturn void forward(const char *front_bind, const char *back_bind, con
     }
 }
 
-static _Noreturn void echo_server(const char *endpoint, const char *identity) {
+static _Noreturn void echo_server(const char *endpoint, const char *identity, char **curve) {
     void *context = zmq_ctx_new();
     void *socket = zmq_socket(context, ZMQ_DEALER);
     zmq_setsockopt(socket, ZMQ_ROUTING_ID, identity, strlen(identity));
+    if (curve) {
+        /* curve: public key, secret key, the server's (broker's) public key; Z85. */
+        if (zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, curve[0], 40) || zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, curve[1], 40)
+            || zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, curve[2], 40))
+            die("curve client");
+    }
     if (zmq_connect(socket, endpoint)) die("connect");
     /* Announce ourselves as our rexec server does, so the broker knows us at once. */
     send_bytes(socket, "", 0, 1);
@@ -253,8 +267,8 @@ static _Noreturn void latency(const char *endpoint, const char *token, double ra
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 6 && !strcmp(argv[1], "forward")) forward(argv[2], argv[3], argv[4], argv[5]);
-    if (argc >= 4 && !strcmp(argv[1], "echo-server")) echo_server(argv[2], argv[3]);
+    if (argc >= 6 && !strcmp(argv[1], "forward")) forward(argv[2], argv[3], argv[4], argv[5], argc >= 7 ? argv[6] : NULL);
+    if (argc >= 4 && !strcmp(argv[1], "echo-server")) echo_server(argv[2], argv[3], argc >= 7 ? argv + 4 : NULL);
     if (argc >= 3 && !strcmp(argv[1], "echo-router")) echo_router(argv[2]);
     if (argc >= 7 && !strcmp(argv[1], "throughput")) throughput(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atof(argv[6]));
     if (argc >= 6 && !strcmp(argv[1], "latency")) latency(argv[2], argv[3], atof(argv[4]), atof(argv[5]));
