@@ -140,10 +140,7 @@ struct RoutingLoopTests {
     func handover() async throws {
         let harness = try RoutingHarness()
         let credential = CurveKeyPair.generate()
-        harness.keys.register("alice", credential.publicKey)
-        let old = try harness.curveServer(credential)
-        try old.send([[], ServerMessage.heartbeatMarker, bytes("one")])
-        try await waitUntil("the first is known") { try harness.statistics().servers["alice"] != nil }
+        let old = try await harness.server("alice", credential: credential, instance: "one")
         let new = try harness.curveServer(credential)
         try new.send([[], ServerMessage.heartbeatMarker, bytes("two")])
         try await waitUntil("the replacement is recorded") { try harness.statistics().servers["alice"]?.replacements == 1 }

@@ -24,16 +24,26 @@ struct ServerAuthenticationTests {
         #expect(try await alice.server.receiveOffPool() == [bytes("alice-client"), [], bytes(name), bytes("a")])
     }
 
+    /// `impostor` announces itself as a server: the broker counts `refusal`, alice's next call
+    /// still reaches her own server, and the impostor has received nothing.
+    static func expectRefused(
+        _ impostor: ZMQSocket, as refusal: ServerRefusal, _ harness: RoutingHarness, _ alice: (server: ZMQSocket, client: ZMQSocket)
+    ) async throws {
+        try impostor.send([[], ServerMessage.heartbeatMarker, bytes("impostor")])
+        try await waitUntil("the impostor is refused (\(refusal.rawValue))") {
+            try harness.statistics().serverRefusals[refusal.rawValue] ?? 0 >= 1
+        }
+        try await expectAliceServed(harness, alice, "after-\(refusal.rawValue)")
+        try impostor.setReceiveTimeout(milliseconds: 200)
+        #expect(throws: ZMQError.self) { try impostor.receive() }
+    }
+
     @Test("a server without CURVE stating alice's identity is refused; alice's calls still reach her server")
     func noKey() async throws {
         let harness = try RoutingHarness()
         let alice = try await Self.aliceServing(harness)
         let impostor = try harness.socket(.dealer, identity: "alice", to: harness.loop.endpoints.server)
-        try impostor.send([[], ServerMessage.heartbeatMarker, bytes("impostor")])
-        try await waitUntil("the handshake is refused") { try harness.statistics().serverRefusals["no_curve"] ?? 0 >= 1 }
-        try await Self.expectAliceServed(harness, alice, "after-plain-impostor")
-        try impostor.setReceiveTimeout(milliseconds: 200)
-        #expect(throws: ZMQError.self) { try impostor.receive() }
+        try await Self.expectRefused(impostor, as: .noCurve, harness, alice)
         #expect(try harness.statistics().servers["alice"]?.replacements == 0)
     }
 
@@ -41,12 +51,7 @@ struct ServerAuthenticationTests {
     func ownKey() async throws {
         let harness = try RoutingHarness()
         let alice = try await Self.aliceServing(harness)
-        let impostor = try harness.curveServer(.generate(), identity: "alice")
-        try impostor.send([[], ServerMessage.heartbeatMarker, bytes("impostor")])
-        try await waitUntil("the key is refused") { try harness.statistics().serverRefusals["unknown_key"] ?? 0 >= 1 }
-        try await Self.expectAliceServed(harness, alice, "after-unknown-key")
-        try impostor.setReceiveTimeout(milliseconds: 200)
-        #expect(throws: ZMQError.self) { try impostor.receive() }
+        try await Self.expectRefused(try harness.curveServer(.generate(), identity: "alice"), as: .unknownKey, harness, alice)
     }
 
     @Test("a server with bob's key stating alice's identity is bob's server: it gets none of alice's calls")
@@ -72,10 +77,7 @@ struct ServerAuthenticationTests {
     func withdrawn() async throws {
         let harness = try RoutingHarness()
         let credential = CurveKeyPair.generate()
-        harness.keys.register("alice", credential.publicKey)
-        let server = try harness.curveServer(credential)
-        try server.send([[], ServerMessage.heartbeatMarker, bytes("one")])
-        try await waitUntil("alice is known") { try harness.statistics().servers["alice"] != nil }
+        let server = try await harness.server("alice", credential: credential)
         harness.keys.withdraw("alice")
         let client = try harness.client("c")
         try client.send([[], bytes("tok-alice"), bytes("fn"), bytes("a")])
@@ -100,11 +102,7 @@ struct ServerAuthenticationTests {
         #expect(try await carol.receiveOffPool() == [bytes("carol-client"), [], bytes("for-carol"), bytes("a")])
 
         let impostor = try harness.socket(.dealer, identity: "alice", to: plainEndpoint)
-        try impostor.send([[], ServerMessage.heartbeatMarker, bytes("impostor")])
-        try await waitUntil("the claim is refused") { try harness.statistics().serverRefusals["unauthenticated_claim"] ?? 0 >= 1 }
-        try await Self.expectAliceServed(harness, alice, "after-plain-claim")
-        try impostor.setReceiveTimeout(milliseconds: 200)
-        #expect(throws: ZMQError.self) { try impostor.receive() }
+        try await Self.expectRefused(impostor, as: .unauthenticatedClaim, harness, alice)
     }
 
     @Test("by default there is no unauthenticated port")

@@ -168,8 +168,7 @@ final class RoutingHarness: @unchecked Sendable {
 
     /// A server with a newly registered key for `identity` that has announced itself with a
     /// heartbeat and is known to the broker.
-    func server(_ identity: String, instance: String = UUID().uuidString) async throws -> ZMQSocket {
-        let credential = CurveKeyPair.generate()
+    func server(_ identity: String, credential: CurveKeyPair = .generate(), instance: String = UUID().uuidString) async throws -> ZMQSocket {
         keys.register(identity, credential.publicKey)
         let server = try curveServer(credential)
         try server.send([[], ServerMessage.heartbeatMarker, Array(instance.utf8)])
