@@ -28,7 +28,7 @@ final class KubernetesServerKeys: ServerKeys, Service {
     func hasKey(for sub: String) -> Bool { !informer.items(indexedBy: "sub:" + sub).isEmpty }
     var generation: UInt64 { informer.changes }
     var isSynced: Bool { informer.hasSynced }
-    func refresh() {}
+    func refresh(immediately: Bool) {}
     var sourceDescription: String { "Kubernetes namespaces (\(ServerKeyRegistration.managedBySelector))" }
 
     func run() async throws {

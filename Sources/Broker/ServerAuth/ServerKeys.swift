@@ -16,8 +16,9 @@ protocol ServerKeys: Sendable {
     var generation: UInt64 { get }
     /// False until the table has been read once (after a start, refusals mean "try again").
     var isSynced: Bool { get }
-    /// A hint that a key was just missing: read the source again if it can be polled.
-    func refresh()
+    /// Read the source again if it can be polled and has changed; `immediately` for a
+    /// handshake, else at most every so often.
+    func refresh(immediately: Bool)
     /// Where the keys come from, for logs and /servers.
     var sourceDescription: String { get }
 }
@@ -28,7 +29,7 @@ struct NoServerKeys: ServerKeys {
     func hasKey(for sub: String) -> Bool { false }
     var generation: UInt64 { 0 }
     var isSynced: Bool { true }
-    func refresh() {}
+    func refresh(immediately: Bool) {}
     var sourceDescription: String { "none" }
 }
 

@@ -194,7 +194,7 @@ final class ServerPort {
     }
 
     private func stillAdmitted(_ connection: ServerConnections.Connection, of sub: String) -> Bool {
-        keys.refresh()
+        keys.refresh(immediately: false)
         return switch connection.origin {
         case .authenticated(let publicKey): owner(of: publicKey) == sub
         case .unauthenticated: !keys.hasKey(for: sub)
@@ -248,6 +248,6 @@ final class ServerPort {
         let now = clock.now
         lastLogged = lastLogged.filter { now - $0.value < .seconds(60) }
         connections.retain(knownServers)
-        keys.refresh()
+        keys.refresh(immediately: true)
     }
 }

@@ -60,7 +60,7 @@ struct ZAPHandler {
         let publicKey = Z85.encode(key)
         guard keys.isSynced else { return .later("server keys not read yet") }
         // Registered or withdrawn a moment ago: a source that can be polled looks again.
-        keys.refresh()
+        keys.refresh(immediately: true)
         if keys.owner(of: publicKey) != nil { return .admit(userID: publicKey) }
         return .refuse(.unknownKey, "server key not registered")
     }

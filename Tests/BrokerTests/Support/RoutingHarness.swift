@@ -72,7 +72,7 @@ final class TestServerKeys: ServerKeys {
     func hasKey(for sub: String) -> Bool { table.withLockedValue { $0.0.keys[sub] != nil } }
     var generation: UInt64 { table.withLockedValue { $0.1 } }
     var isSynced: Bool { true }
-    func refresh() {}
+    func refresh(immediately: Bool) {}
     var sourceDescription: String { "test" }
 }
 
