@@ -199,7 +199,7 @@ let package = Package(
             "DeployAPITests",
             [
                 "DeployAPI", "Essentials", "AccessPolicy", "ServiceKit", "Identity", "Access", "Kubernetes", "RexecWire", "KubeSim", "DevIdPKit",
-                "TestSupport",
+                "BrokerWire", "TestSupport",
                 "TestFixtures", .hummingbirdTesting, .serviceLifecycle, .zipFoundation,
             ]),
         tests(
@@ -222,7 +222,7 @@ let package = Package(
             "DocumentationTests",
             [
                 "Broker", "DeployAPI", "EPGateway", "PodsBackend", "KubeSim", "DevIdPKit", "ServiceKit", "Identity", "Access", "Kubernetes",
-                "TestSupport", .prometheus, .logging,
+                "BrokerWire", "TestSupport", .prometheus, .logging,
             ]),
         // `make fuzz` runs these for longer (FUZZ_SECONDS); `make test` runs a bounded number.
         tests("FuzzTests", ["Essentials", "AccessPolicy", "DeployAPI", "Broker", "KubeSim", "TestSupport", "TestFixtures"]),

@@ -1,4 +1,5 @@
 import Access
+import BrokerWire
 import Foundation
 import Identity
 import Kubernetes
@@ -35,6 +36,7 @@ enum FullServices {
         let settings = try DeploySettings.load(
             from: ConfigurationSource(environment: [
                 "REXEC_RUNTIME": "kubernetes", "REXEC_KUBECONFIG_LOCAL_PATH": kubeconfig,
+                "REXEC_BROKER_CURVE_PUBLIC_KEY": CurveKeyPair.generate().publicKey,
                 "REXEC_SERVER_SOURCE": root.appendingPathComponent("rexec-server").path,
             ]))
         return try RexecDeployAPI.definition(

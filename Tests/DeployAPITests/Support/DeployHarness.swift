@@ -1,3 +1,4 @@
+import BrokerWire
 import Essentials
 import Foundation
 import Hummingbird
@@ -61,6 +62,8 @@ struct DeployHarness: Sendable {
                     // Unique per test, so user namespaces of parallel tests (or a real cluster) never meet.
                     "REXEC_NAMESPACE_PREFIX": "rx-\(UUID().uuidString.prefix(6).lowercased())-",
                     "REXEC_SPAWN_WAIT_TIMEOUT_SECONDS": "20",
+                    // The broker's key servers are given (no broker runs in these tests).
+                    "REXEC_BROKER_CURVE_PUBLIC_KEY": CurveKeyPair.generate().publicKey,
                 ]
                 environment.merge(extra) { $1 }
                 let settings = try DeploySettings.load(from: ConfigurationSource(environment: environment))
