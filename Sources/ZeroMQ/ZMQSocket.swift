@@ -1,4 +1,5 @@
 import CZeroMQ
+import Foundation
 
 /// One libzmq socket. Like libzmq's own sockets it must be used by one thread at a time;
 /// the broker gives each socket to a single loop thread.
@@ -111,11 +112,14 @@ public final class ZMQSocket: @unchecked Sendable {
 
     // MARK: Monitoring
 
-    /// Publishes this socket's disconnections on a PAIR socket bound at `endpoint` (inproc),
-    /// as libzmq's monitor messages; read them with ``ZMQMonitorEvent/parse(_:)``. libzmq
-    /// names no peer identity in them: they tell that *some* peer went away.
-    public func monitorDisconnections(to endpoint: String) throws {
-        try monitor(ZMQ_EVENT_DISCONNECTED, to: endpoint)
+    /// A PAIR socket of this socket's context receiving the events in `events` (a mask of
+    /// `ZMQ_EVENT_*`), as libzmq's monitor messages (``ZMQMonitorEvent/parse(_:)``).
+    public func openMonitor(_ events: Int32) throws -> ZMQSocket {
+        let endpoint = "inproc://monitor-\(UUID().uuidString)"
+        try monitor(events, to: endpoint)
+        let receiver = try ZMQSocket(context: context, kind: .pair)
+        try receiver.connect(endpoint)
+        return receiver
     }
 
     /// Publishes the events in `events` (a mask of `ZMQ_EVENT_*`) on a PAIR socket bound at

@@ -18,9 +18,7 @@ enum BrokerCurveKey {
     static func load(path: String?) throws -> Loaded {
         guard let path else { return Loaded(pair: .generate(), origin: "generated for this process", ephemeral: true) }
         if let data = FileManager.default.contents(atPath: path) {
-            let text = String(decoding: data, as: UTF8.self)
-            let secret = CurveCertificate.keys(in: text).secretKey ?? text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let pair = CurveKeyPair(secretKey: secret) else {
+            guard let pair = CurveCertificate.keyFile(String(decoding: data, as: UTF8.self))?.pair else {
                 throw ConfigurationError(
                     variable: "REXEC_BROKER_CURVE_KEY_FILE", value: path,
                     expected: "a Z85 CURVE secret key (40 characters) or a ZeroMQ secret certificate")

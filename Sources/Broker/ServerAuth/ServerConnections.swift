@@ -52,11 +52,6 @@ struct ServerConnections {
     mutating func drop(_ sub: String) -> Connection? {
         current.removeValue(forKey: sub)
     }
-
-    /// Whether `routingID` is, or was, a connection of `sub`.
-    func belongs(_ routingID: [UInt8], to sub: String) -> Bool {
-        current[sub]?.routingID == routingID || superseded[sub]?.contains(routingID) == true
-    }
 }
 
 extension ServerConnections {

@@ -43,8 +43,8 @@ final class ServerPort {
     private var ownerCache: [String: String?] = [:]
     private var ownerCacheGeneration: UInt64 = .max
 
-    let endpoint: String
-    let unauthenticatedEndpoint: String?
+    var endpoint: String { authenticated.lastEndpoint }
+    var unauthenticatedEndpoint: String? { unauthenticated?.lastEndpoint }
     /// What the routing loop polls, in this order.
     let sockets: [ZMQSocket]
 
@@ -66,12 +66,8 @@ final class ServerPort {
         try authenticated.setCurveServer(secretKey: CurveKeyPair.keyBytes(curveKey.secretKey)!)
         try authenticated.setZAPDomain(ZAPHandler.serverDomain)
         try authenticated.setProtocolHeartbeat(intervalMilliseconds: heartbeat.interval, timeoutMilliseconds: heartbeat.timeout)
-        let monitorAddress = "inproc://rexec-broker-server-monitor-\(UUID().uuidString)"
-        try authenticated.monitor(ZMQMonitorEvent.disconnections | ZMQMonitorEvent.handshakeFailures, to: monitorAddress)
-        monitor = try ZMQSocket(context: context, kind: .pair)
-        try monitor.connect(monitorAddress)
+        monitor = try authenticated.openMonitor(ZMQMonitorEvent.disconnections | ZMQMonitorEvent.handshakeFailures)
         try authenticated.bind(settings.endpoint)
-        endpoint = authenticated.lastEndpoint
 
         if let plainEndpoint = settings.unauthenticatedEndpoint {
             let plain = try ZMQSocket(context: context, kind: .router)
@@ -79,18 +75,12 @@ final class ServerPort {
             // Upstream's servers state their identity: a restarted one takes it over at once.
             try plain.setRouterHandover(true)
             try plain.setProtocolHeartbeat(intervalMilliseconds: heartbeat.interval, timeoutMilliseconds: heartbeat.timeout)
-            let plainMonitorAddress = "inproc://rexec-broker-plain-server-monitor-\(UUID().uuidString)"
-            try plain.monitorDisconnections(to: plainMonitorAddress)
-            let plainMonitor = try ZMQSocket(context: context, kind: .pair)
-            try plainMonitor.connect(plainMonitorAddress)
+            unauthenticatedMonitor = try plain.openMonitor(ZMQMonitorEvent.disconnections)
             try plain.bind(plainEndpoint)
             unauthenticated = plain
-            unauthenticatedMonitor = plainMonitor
-            unauthenticatedEndpoint = plain.lastEndpoint
         } else {
             unauthenticated = nil
             unauthenticatedMonitor = nil
-            unauthenticatedEndpoint = nil
         }
         sockets = [authenticated, zap, monitor] + [unauthenticated, unauthenticatedMonitor].compactMap { $0 }
     }

@@ -65,15 +65,10 @@ struct CredentialIssuer: Sendable {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw RuntimeError(kind: .unavailable, message: "the broker's key file \(path) cannot be read (has the broker started?)")
             }
-            let text = String(decoding: data, as: UTF8.self)
-            let keys = CurveCertificate.keys(in: text)
-            if let secret = keys.secretKey ?? (keys.publicKey == nil ? text.trimmingCharacters(in: .whitespacesAndNewlines) : nil),
-                let pair = CurveKeyPair(secretKey: secret)
-            {
-                return pair.publicKey
+            guard let key = CurveCertificate.keyFile(String(decoding: data, as: UTF8.self))?.publicKey else {
+                throw RuntimeError(kind: .internal, message: "the broker's key file \(path) holds no CURVE key")
             }
-            if let key = keys.publicKey, CurveKeyPair.isKey(key) { return key }
-            throw RuntimeError(kind: .internal, message: "the broker's key file \(path) holds no CURVE key")
+            return key
         case .sidePort(let broker):
             let answer: UpstreamAnswer
             do {

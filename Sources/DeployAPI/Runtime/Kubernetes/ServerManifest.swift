@@ -18,7 +18,7 @@ struct ServerManifest: Sendable {
     static let credentialSecretName = "rexec-server-credentials"
     /// On the pod template: the public key the pod's credential has, so a new credential
     /// rolls the pod even when nothing else changed.
-    static let credentialAnnotation = "rexec.ndp/server-public-key"
+    static let credentialAnnotation = ServerKeyRegistration.publicKeyAnnotation
     static let networkPolicyName = "rexec-server"
     static let quotaName = "rexec-server"
     static let managedBy = ["app.kubernetes.io/managed-by": "rexec-deploy-api"]

@@ -50,6 +50,19 @@ public enum CurveCertificate {
         text(comment: comment, kind: "Public", fields: ["public-key": publicKey])
     }
 
+    /// What a key file holds: a secret certificate or a bare Z85 secret key (the pair), or a
+    /// public certificate (the public key only); nil for anything else.
+    public static func keyFile(_ text: String) -> (pair: CurveKeyPair?, publicKey: String)? {
+        let keys = keys(in: text)
+        let secret = keys.secretKey ?? (keys.publicKey == nil ? text.trimmingCharacters(in: .whitespacesAndNewlines) : nil)
+        if let secret {
+            guard let pair = CurveKeyPair(secretKey: secret) else { return nil }
+            return (pair, pair.publicKey)
+        }
+        guard let publicKey = keys.publicKey, CurveKeyPair.isKey(publicKey) else { return nil }
+        return (nil, publicKey)
+    }
+
     /// The `public-key` (and `secret-key`, if any) of a certificate's text.
     public static func keys(in text: String) -> (publicKey: String?, secretKey: String?) {
         var found: [String: String] = [:]
