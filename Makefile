@@ -13,8 +13,13 @@ build: deps
 test: deps
 	scripts/test.sh
 
+# Under job control (set -m) the stack is its own foreground process group: Ctrl-C reaches the
+# stack, which stops everything and exits 0, and not make, which would die by the signal and
+# report "Error 130" whatever the stack did. (`exit` keeps bash from exec'ing the script in
+# make's own process group.) Without a terminal there is no Ctrl-C: the stack stays in make's
+# process group, so a signal sent to the group reaches it.
 up: deps
-	scripts/run-stack.sh
+	@if [ -t 0 ]; then bash -c 'set -m; scripts/run-stack.sh; exit $$?'; else scripts/run-stack.sh; fi
 
 bench:
 	@scripts/install-deps.sh --bench

@@ -176,19 +176,3 @@ print("TERMINATE", json.dumps(client.terminate_rexec_environment()))
         wait_until("the terminated server's key is refused", lambda: refusals(stack, "unknown_key") > refused)
     finally:
         server.stop()
-
-
-def test_the_snippet_make_up_prints_works(stack_factory):
-    stack = stack_factory()
-    stack.wait_for_line("[stack] Ctrl-C stops everything.")
-    stack.wait_for_line("print(client.terminate_rexec_environment())")
-    start = next(i for i, line in enumerate(stack.lines) if "copy and paste:" in line) + 1
-    snippet = []
-    for line in stack.lines[start:]:
-        snippet.append(line)
-        if line.startswith("print(client.terminate_rexec_environment())"):
-            break
-    lines = lines_of(run_script("\n".join(snippet)))
-    assert any(line.startswith("running on") for line in lines), lines
-    assert "45" in lines
-    assert "terminated" in lines[-1]
