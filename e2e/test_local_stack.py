@@ -18,7 +18,7 @@ import requests
 from ndp_ep import APIClient
 
 from conftest import port_is_closed
-from rexec_harness import wait_until
+from rexec_harness import ROOT, wait_until
 
 DEMO = {"Authorization": "Bearer demo-token"}
 SERVICE_PORTS = ("IDP_PORT", "KUBE_SIM_PORT", "BROKER_HTTP_PORT", "DEPLOY_API_PORT", "EP_PORT", "PODS_PORT")
@@ -244,6 +244,11 @@ def every_client_method_against_the_stack(stack, ep):
 
 
 def printed_snippets_work(stack, ep, tmp_path):
+    # README's demo, at the stack's moved port.
+    readme = (ROOT / "README.md").read_text()
+    demo = readme[readme.index("```python", readme.index("Sign in as the demo user")) + len("```python"):]
+    demo = demo[:demo.index("```")].replace("http://127.0.0.1:8003/ep", ep)
+    assert run_python(demo).splitlines()[-2:] == ["['sea-surface']", "b'kept across restarts'"]
     # The catalog snippet registers a dataset and finds it.
     catalog = printed_block(stack, "[stack] The catalog", "print([d")
     assert run_python(catalog).splitlines()[-1] == "['sea-surface']"

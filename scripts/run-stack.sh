@@ -78,7 +78,15 @@ pods_port=${PODS_PORT:-8080}
 manifests_port=${MANIFESTS_PORT:-8091}
 s3_port=${S3_PORT:-9000}
 jupyter_port=${JUPYTER_PORT:-8888}
-jupyter_token=${STACK_JUPYTER_TOKEN:-dev-jupyter-token}
+loopback=0
+[[ $host == 127.* || $host == localhost || $host == ::1 ]] && loopback=1
+# A known Jupyter token on a reachable address would hand a shell to anyone who reads this
+# script: off loopback the token is random unless STACK_JUPYTER_TOKEN names one.
+if (( loopback )); then
+  jupyter_token=${STACK_JUPYTER_TOKEN:-dev-jupyter-token}
+else
+  jupyter_token=${STACK_JUPYTER_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+fi
 broker_client_port=${BROKER_CLIENT_PORT:-5559}
 broker_server_port=${BROKER_SERVER_PORT:-5560}
 broker_control_port=${BROKER_CONTROL_PORT:-5561}
@@ -231,7 +239,7 @@ for i in "${!names[@]}"; do
   [[ -n "$url" ]] || continue
   until curl -fsS --max-time 2 -o /dev/null "$url" 2>/dev/null; do
     if ! kill -0 "${pids[$i]}" 2>/dev/null; then
-      echo "[stack] ${names[$i]} exited during start-up" >&2; exit 1
+      echo "[stack] ${names[$i]} exited during start-up (its port in use? see its lines above; --help lists the port variables)" >&2; exit 1
     fi
     if (( SECONDS > deadline )); then
       echo "[stack] ${names[$i]} not ready after ${ready_timeout}s ($url)" >&2; exit 1
@@ -255,6 +263,9 @@ else
 fi
 ep="http://$host:$ep_port/ep"
 
+if (( ! loopback )); then
+  echo "[stack] warning: HOST=$host puts the dev IdP (public tokens), an S3 server that takes any key and the demo users on the network: never on a shared machine"
+fi
 # One line per capability: on or off, and why.
 capability() { printf '[stack]   %-16s %-4s %s\n' "$1" "$2" "$3"; }
 echo "[stack] ready. What runs:"
@@ -330,8 +341,8 @@ from ndp_ep import APIClient
 client = APIClient(base_url="$ep", username="demo@example.org", password="demo-password")
 if "demo-lab" not in client.list_organizations(server="local"):
     client.register_organization({"name": "demo-lab", "title": "Demo Lab"})
-print(client.register_general_dataset({"name": "sea-surface", "title": "Sea surface temperature", "owner_org": "demo-lab",
-    "notes": "Daily means from buoys", "resources": [{"url": "https://example.org/sst.csv", "name": "sst", "format": "CSV"}]}))
+    print(client.register_general_dataset({"name": "sea-surface", "title": "Sea surface temperature", "owner_org": "demo-lab",
+        "notes": "Daily means from buoys", "resources": [{"url": "https://example.org/sst.csv", "name": "sst", "format": "CSV"}]}))
 print([d["name"] for d in client.search_datasets(["buoys"])])
 EOT
 if [[ $use_s3 == on ]]; then

@@ -163,7 +163,11 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
 
     tracker = WriteTracker(DomainDispatcherApplication(create_backend_app))
-    server = make_server(arguments.host, arguments.port, tracker, threaded=True, request_handler=MotoRequestHandler)
+    try:
+        server = make_server(arguments.host, arguments.port, tracker, threaded=True, request_handler=MotoRequestHandler)
+    except OSError as error:
+        print(f"cannot listen on {arguments.host}:{arguments.port}: {error.strerror} (S3_PORT moves it)", file=sys.stderr, flush=True)
+        return 1
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
 
