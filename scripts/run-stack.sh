@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole rexec-stack on this machine, no cluster needed: the development IdP and
 # every service that exists, each log line prefixed with its service name. Waits until
-# every /readyz answers, prints the URLs, and stops everything on Ctrl-C (or SIGTERM).
+# every /readyz answers, prints the URLs, and stops everything on Ctrl-C or SIGTERM (exit 0).
 #
 # Beside them, as local processes from the virtualenv `make deps` builds (each optional):
 #   STACK_S3=on|off       an S3-compatible server (moto) behind the EP's /s3 routes, its
@@ -41,7 +41,7 @@ while [[ $# -gt 0 ]]; do
     --deploy-runtime) deploy_runtime=$2; shift 2 ;;
     --deploy-runtime=*) deploy_runtime=${1#*=}; shift ;;
     --kube) use_cluster=1; shift ;;
-    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-stack: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
