@@ -49,11 +49,15 @@ func sharedModule(_ name: String, _ dependencies: [Target.Dependency]) -> Target
 }
 
 /// One executable per deployable service, over the Shared parts it names.
-func service(_ target: String, _ dependencies: [Target.Dependency]) -> Target {
+func service(
+    _ target: String, _ dependencies: [Target.Dependency], exclude: [String] = [], plugins: [Target.PluginUsage] = []
+) -> Target {
     .executableTarget(
         name: target,
         dependencies: ["Essentials", "ServiceKit", .argumentParser, .hummingbird, .logging, .prometheus] + dependencies,
-        swiftSettings: swiftSettings
+        exclude: exclude,
+        swiftSettings: swiftSettings,
+        plugins: plugins
     )
 }
 
@@ -142,7 +146,9 @@ let package = Package(
                 .serviceLifecycle, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .hummingbirdWebSocket, .hummingbirdWSClient,
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
-            ]),
+            ],
+            // The web console's files, compiled into the binary by the plugin.
+            exclude: ["Console/Assets"], plugins: ["EmbedConsoleAssets"]),
         service(
             "PodsBackend",
             [
@@ -151,6 +157,10 @@ let package = Package(
             ]),
         service("DevIdP", ["DevIdPKit"]),
         service("KubeSimServer", ["KubeSim"]),
+
+        // MARK: Build tools
+        .executableTarget(name: "EmbedAssets", path: "Sources/Tools/EmbedAssets", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedConsoleAssets", capability: .buildTool(), dependencies: ["EmbedAssets"]),
 
         // `make bench`: nanoseconds per access-policy decision.
         .executableTarget(

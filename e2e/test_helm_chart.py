@@ -546,3 +546,17 @@ def test_kbatch_values_reach_the_deploy_api(renderer, tmp_path):
     assert not [rule for rule in rules if "rolebindings" in rule["resources"] or "clusterroles" in rule["resources"]]
     assert "rexec-kbatch-namespace" not in by_kind(docs, "ClusterRole")
     assert "KBATCH_NAMESPACE_ROLE" not in env_of(by_kind(docs, "Deployment")["rexec-deployment-api"])
+
+
+def test_the_console_and_its_oidc_sign_in_from_values(renderer, tmp_path):
+    assert env_of(by_kind(render(renderer, SEED), "Deployment")["rexec-ndp-ep-api"])["UI_ENABLED"] == "true"
+    off = render(renderer, SEED, sets=["ndp-ep-api.ui.enabled=false"])
+    assert env_of(by_kind(off, "Deployment")["rexec-ndp-ep-api"])["UI_ENABLED"] == "false"
+    values = tmp_path / "oidc-values.yaml"
+    values.write_text(yaml.safe_dump({"ndp-ep-api": {"ui": {"oidc": {
+        "enabled": True, "issuer": "https://idp.example.org/realms/NDP", "clientId": "ep-console"}}}}))
+    env = env_of(by_kind(render(renderer, SEED, values), "Deployment")["rexec-ndp-ep-api"])
+    assert {key: env[key] for key in ("OIDC_ENABLED", "OIDC_ISSUER", "OIDC_CLIENT_ID")} == {
+        "OIDC_ENABLED": "true", "OIDC_ISSUER": "https://idp.example.org/realms/NDP", "OIDC_CLIENT_ID": "ep-console"}
+    missing = render(renderer, SEED, sets=["ndp-ep-api.ui.oidc.enabled=true"], expect_failure=True)
+    assert "ndp-ep-api.ui.oidc.issuer is required with ui.oidc.enabled" in missing

@@ -90,6 +90,8 @@ def test_a_newcomer_uses_every_capability_then_ctrl_c_stops_it_all(stack_factory
     ep = stack.url("EP_PORT", "/ep")
 
     capabilities = capability_lines(stack)
+    assert capabilities["console"].startswith(f"on   {ep}/ui/")
+    assert "NDP EndPoint" in requests.get(f"{ep}/ui/", timeout=10).text
     for name in ("catalog", "storage (S3)", "jupyter", "staging", "rexec", "batch jobs", "pods", "access requests"):
         assert capabilities[name].startswith("on "), (name, capabilities)
     assert capabilities["staging"].endswith("jupyter_copy")
@@ -246,7 +248,7 @@ def every_client_method_against_the_stack(stack, ep):
 def printed_snippets_work(stack, ep, tmp_path):
     # README's demo, at the stack's moved port.
     readme = (ROOT / "README.md").read_text()
-    demo = readme[readme.index("```python", readme.index("Sign in as the demo user")) + len("```python"):]
+    demo = readme[readme.index("```python", readme.index("sign in as the demo user")) + len("```python"):]
     demo = demo[:demo.index("```")].replace("http://127.0.0.1:8003/ep", ep)
     assert run_python(demo).splitlines()[-2:] == ["['sea-surface']", "b'kept across restarts'"]
     # The catalog snippet registers a dataset and finds it.

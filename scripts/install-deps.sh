@@ -18,6 +18,9 @@ packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-de
 # The catalog's PostgreSQL backend is tested against a throw-away cluster (initdb, pg_ctl, psql).
 packages+=(postgresql)
 
+# The web console is tested in a real browser: Chromium driven through its chromedriver.
+packages+=(chromium chromium-driver)
+
 # kubectl is a real peer in the tests; Debian's kubernetes-client provides one when absent.
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
 

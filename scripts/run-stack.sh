@@ -269,6 +269,7 @@ fi
 # One line per capability: on or off, and why.
 capability() { printf '[stack]   %-16s %-4s %s\n' "$1" "$2" "$3"; }
 echo "[stack] ready. What runs:"
+capability console on "$ep/ui/ (sign in as demo@example.org / demo-password)"
 capability catalog on "embedded SQLite, $catalog_path"
 if [[ $use_s3 == on ]]; then
   capability "storage (S3)" on "moto at http://$host:$s3_port, buckets kept in $state_dir/s3 (STACK_S3=off turns it off)"

@@ -18,7 +18,8 @@ enum NDPEndpointAPI {
         listener: HTTPServerSettings.Declarations(defaultPort: 8003, extraRootPaths: { root in [root + "/api"] }),
         settings: [
             EPSettings.settings, EPSettings.StatusSettings.settings, CatalogSettings.settings, FederationSettings.settings, StorageSettings.settings,
-            StagingSettings.settings, EPSettings.RexecSettings.settings, AuthSettings.settings, AccessSettings.settings, PolicySettings.settings,
+            StagingSettings.settings, EPSettings.RexecSettings.settings, ConsoleSettings.settings, AuthSettings.settings, AccessSettings.settings,
+            PolicySettings.settings,
         ]
     ) { launch in
         let settings = try EPSettings.load(from: launch.source)
@@ -60,6 +61,10 @@ enum NDPEndpointAPI {
                 accessChanged: { subject in await identities.forget(subject: subject) }),
             PolicyFeature(store: policy),
         ]
+        if settings.console.enabled {
+            features.append(
+                ConsoleRoutes(settings: settings.console, rootPaths: http.rootPaths, version: settings.version, status: settings.status))
+        }
         if let catalog { features.append(catalog) }
         if let storage { features.append(storage) }
         if let documents, settings.staging.enabled {

@@ -21,6 +21,8 @@ struct EPSettings: Sendable {
     /// `ENABLE_ACCESS_REQUESTS`: the access-request workflow (needs the catalog database,
     /// which keeps the requests, and `AFFINITIES_EP_UUID`, the group approval adds users to).
     var accessRequestsEnabled: Bool = false
+    /// The web console at `<ROOT_PATH>/ui/`.
+    var console: ConsoleSettings = .standard
 
     /// What `GET /status/` and its siblings report.
     struct StatusSettings: Sendable {
@@ -79,6 +81,7 @@ struct EPSettings: Sendable {
     static func load(from source: ConfigurationSource) throws -> EPSettings {
         var settings = try loadFields(from: source)
         settings.accessRequestsEnabled = try source.value(accessRequestsEnabled)
+        settings.console = try ConsoleSettings.load(from: source)
         if settings.accessRequestsEnabled {
             guard settings.catalog.ownsDatabase else {
                 throw source.refusal(

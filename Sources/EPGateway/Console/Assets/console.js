@@ -1,0 +1,479 @@
+// The NDP endpoint's web console: plain JavaScript, no build step. Every page is made from
+// the endpoint's own JSON routes, called with the signed-in user's token, so the access
+// policy decides what happens; the console only hides actions the user's role cannot take.
+// Text reaches the page through textContent only (never innerHTML): no value is markup.
+
+const config = JSON.parse(document.getElementById("console-config").textContent);
+const root = config.root;
+const base = `${root}/ui`;
+const TOKEN_KEY = "ndp-ep-console-token";
+
+// ---------------------------------------------------------------- the API
+
+class APIError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+/** The text the API gave for a failure: FastAPI's `detail` (a string or a list), or `error`. */
+function reason(body, fallback) {
+  if (!body) return fallback;
+  const detail = body.detail ?? body.error;
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) return detail.map((item) => item.msg ?? JSON.stringify(item)).join("; ");
+  if (detail && typeof detail === "object") return detail.detail ?? detail.error ?? JSON.stringify(detail);
+  return fallback;
+}
+
+/** A call to the endpoint: `path` below its root, with the session's token unless `token` is given. */
+async function api(method, path, { query, json, token = session.token } = {}) {
+  const url = new URL(root + path, window.location.origin);
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null || value === "") continue;
+    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, item);
+  }
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (json !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: json === undefined ? undefined : JSON.stringify(json), credentials: "omit" });
+  } catch {
+    throw new APIError(0, "Cannot connect to the endpoint. Please check your connection.");
+  }
+  const text = await response.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch { body = text; }
+  if (!response.ok) throw new APIError(response.status, reason(body, `${response.status} ${response.statusText}`));
+  return body;
+}
+
+// ---------------------------------------------------------------- the session
+
+/** The signed-in user: the token lives in this tab's sessionStorage only, never in a URL. */
+const session = {
+  get token() { return sessionStorage.getItem(TOKEN_KEY); },
+  user: null,
+  status: null,
+  get role() { return this.user?.effective_role ?? "none"; },
+  get canWrite() { return this.role === "writer" || this.role === "admin"; },
+  get isAdmin() { return this.role === "admin"; },
+  async start(token) {
+    const user = await api("GET", "/user/info", { token });
+    sessionStorage.setItem(TOKEN_KEY, token);
+    this.user = user;
+    this.status = await api("GET", "/status/").catch(() => ({}));
+  },
+  end() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    this.user = null;
+    this.status = null;
+  },
+};
+
+// ---------------------------------------------------------------- building the page
+
+/** An element: attributes (on* as listeners), then children (strings become text nodes). */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** Replaces what `element` holds, as `h` adds children: arrays flattened, text as text. */
+function fill(element, ...children) {
+  element.replaceChildren(...h("div", {}, ...children).childNodes);
+}
+
+/** A link inside the console, followed without reloading the page. */
+function link(path, ...children) {
+  return h("a", { href: base + path, "data-route": "" }, ...children);
+}
+
+function field(label, input, help) {
+  const id = input.id || `f-${Math.random().toString(36).slice(2)}`;
+  input.id = id;
+  return h("div", { class: "field" }, h("label", { for: id }, label), input, help ? h("div", { class: "small muted" }, help) : null);
+}
+
+function errorBox(error) {
+  return h("p", { class: "error", role: "alert" }, error instanceof Error ? error.message : String(error));
+}
+
+function loading(text = "Loading…") {
+  return h("p", { class: "loading" }, text);
+}
+
+/** Runs `work` with `button` disabled and showing progress; errors land in `errors`. */
+async function busy(button, errors, work) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = `${label}…`;
+  errors.replaceChildren();
+  try {
+    return await work();
+  } catch (error) {
+    if (error.status === 401) return signOut("Your session has expired. Please sign in again.");
+    errors.append(errorBox(error));
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+  }
+}
+
+const app = document.getElementById("app");
+
+// ---------------------------------------------------------------- sign-in
+
+function signInScreen(message) {
+  let mode = "password";
+  let deniedToken = null;
+  const errors = h("div");
+  if (message) errors.append(errorBox(message));
+  const body = h("div");
+  const access = h("div");
+
+  const passwordForm = () => {
+    const username = h("input", { name: "username", autocomplete: "username", required: true });
+    const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+    const submit = h("button", { type: "submit" }, "Sign in");
+    return h("form", {
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(submit, errors, async () => {
+          let login;
+          try {
+            login = await api("POST", "/user/login", { json: { username: username.value, password: password.value }, token: null });
+          } catch (error) {
+            if (error.status === 401) throw new Error(error.message || "Invalid username or password");
+            if (error.status === 502) throw new Error("Authentication service is unavailable");
+            throw error;
+          }
+          await enter(login.access_token);
+        });
+      },
+    }, field("Username", username), field("Password", password), submit);
+  };
+
+  const tokenForm = () => {
+    const token = h("input", { name: "token", type: "password", autocomplete: "off", required: true });
+    const submit = h("button", { type: "submit" }, "Sign in");
+    return h("form", {
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(submit, errors, () => enter(token.value.trim()));
+      },
+    }, field("Access token", token), submit);
+  };
+
+  async function enter(token) {
+    try {
+      await session.start(token);
+    } catch (error) {
+      if (error.status === 401) throw new Error("Invalid token. Please check your token and try again.");
+      if (error.status === 403) {
+        deniedToken = token;
+        offerAccessRequest(error.message);
+        return;
+      }
+      throw error;
+    }
+    history.replaceState(null, "", window.location.pathname === `${base}/` ? `${base}/` : window.location.pathname);
+    render();
+  }
+
+  function offerAccessRequest(detail) {
+    errors.replaceChildren(errorBox(detail));
+    const justification = h("textarea", { maxlength: "2000", name: "justification" });
+    const submit = h("button", { type: "submit" }, "Request access to this endpoint");
+    const formErrors = h("div");
+    access.replaceChildren(h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(submit, formErrors, async () => {
+          try {
+            await api("POST", "/user/access-requests", { json: { justification: justification.value || null }, token: deniedToken });
+          } catch (error) {
+            if (error.status === 409) throw new Error("You already have a pending access request.");
+            if (error.status === 503) throw new Error("Access requests are disabled on this deployment.");
+            throw error;
+          }
+          body.replaceChildren();
+          errors.replaceChildren();
+          access.replaceChildren(h("p", { class: "notice" }, "Request submitted. An administrator of this endpoint will decide on it."));
+        });
+      },
+    }, h("h2", {}, "Ask to be let in"), field("Justification (optional)", justification), formErrors, submit));
+  }
+
+  const tabs = h("div", { class: "tabs", role: "tablist" });
+  const show = () => {
+    tabs.replaceChildren(
+      h("button", { type: "button", role: "tab", "aria-selected": String(mode === "password"), onclick: () => { mode = "password"; show(); } }, "Username and password"),
+      h("button", { type: "button", role: "tab", "aria-selected": String(mode === "token"), onclick: () => { mode = "token"; show(); } }, "Access token"),
+    );
+    body.replaceChildren(mode === "password" ? passwordForm() : tokenForm());
+  };
+  show();
+  app.replaceChildren(h("main", { class: "signin" },
+    h("div", { class: "card" },
+      h("h1", {}, config.ep_name ? `NDP EndPoint · ${config.ep_name}` : "NDP EndPoint"),
+      h("p", { class: "muted" }, config.organization || "Sign in to find data and run code next to it."),
+      errors, access, tabs, body)));
+}
+
+function signOut(message) {
+  session.end();
+  history.pushState(null, "", `${base}/`);
+  signInScreen(message);
+}
+
+// ---------------------------------------------------------------- the shell and routing
+
+const pages = [
+  { path: /^\/?$/, title: "Search", view: searchPage, nav: "Search" },
+  { path: /^\/search$/, title: "Search", view: searchPage },
+  { path: /^\/datasets\/([^/]+)$/, title: "Dataset", view: datasetPage },
+  { path: /^\/organizations$/, title: "Organizations", view: organizationsPage, nav: "Organizations" },
+  { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard" },
+];
+
+function shell(current, content) {
+  const nav = pages.filter((page) => page.nav).map((page) => {
+    const path = page.nav === "Search" ? "/" : `/${page.nav.toLowerCase()}`;
+    return h("a", { href: base + path, "data-route": "", "aria-current": current === page ? "page" : null }, page.nav);
+  });
+  return [
+    h("header", { class: "bar" },
+      h("a", { class: "brand", href: `${base}/`, "data-route": "" }, h("img", { src: document.querySelector("link[rel=icon]").href, alt: "" }), "NDP EndPoint"),
+      h("nav", { "aria-label": "Console" }, nav),
+      h("span", { class: "who" }, `${session.user.username ?? session.user.email ?? ""} · ${session.role}`),
+      h("button", { class: "secondary", type: "button", onclick: () => signOut() }, "Sign out")),
+    h("main", {}, content),
+    h("footer", {}, `NDP EndPoint ${config.version}`),
+  ];
+}
+
+async function render() {
+  if (!session.user) {
+    const token = session.token;
+    if (!token) return signInScreen();
+    app.replaceChildren(loading("Validating your session…"));
+    try {
+      await session.start(token);
+    } catch (error) {
+      session.end();
+      return signInScreen(error.status === 0 ? error.message : "Your session has expired. Please sign in again.");
+    }
+  }
+  const path = decodeURI(window.location.pathname.slice(base.length)) || "/";
+  const page = pages.find((candidate) => candidate.path.test(path));
+  const content = h("div");
+  app.replaceChildren(...shell(page, content));
+  if (!page) {
+    content.append(h("h1", {}, "Not found"), h("p", {}, "There is no such page in the console. ", link("/", "Search the catalog.")));
+    return;
+  }
+  document.title = `${page.title} · NDP EndPoint`;
+  const match = path.match(page.path);
+  try {
+    await page.view(content, ...match.slice(1).map(decodeURIComponent));
+  } catch (error) {
+    if (error.status === 401) return signOut("Your session has expired. Please sign in again.");
+    content.append(errorBox(error));
+  }
+}
+
+function go(path) {
+  history.pushState(null, "", base + path);
+  render();
+}
+
+document.addEventListener("click", (event) => {
+  const anchor = event.target.closest("a[data-route]");
+  if (!anchor || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  history.pushState(null, "", anchor.getAttribute("href"));
+  render();
+});
+window.addEventListener("popstate", render);
+
+// ---------------------------------------------------------------- pages
+
+const PAGE_SIZE = 20;
+
+/** The catalog, searched a page at a time through CKAN's action API (never all of it). */
+async function searchPage(content) {
+  const params = new URLSearchParams(window.location.search);
+  const q = params.get("q") ?? "";
+  const format = params.get("format") ?? "";
+  const organization = params.get("organization") ?? "";
+  const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+
+  const qInput = h("input", { name: "q", type: "search", value: q, placeholder: "words, or field:value" });
+  const formatInput = h("input", { name: "format", value: format, placeholder: "CSV" });
+  const organizationInput = h("input", { name: "organization", value: organization });
+  const submit = (nextPage = 1) => {
+    const next = new URLSearchParams();
+    if (qInput.value.trim()) next.set("q", qInput.value.trim());
+    if (formatInput.value.trim()) next.set("format", formatInput.value.trim());
+    if (organizationInput.value.trim()) next.set("organization", organizationInput.value.trim());
+    if (nextPage > 1) next.set("page", String(nextPage));
+    go(`/search${next.toString() ? `?${next}` : ""}`);
+  };
+  const results = h("div", {}, loading("Searching…"));
+  content.append(
+    h("h1", {}, "Find data"),
+    h("form", { role: "search", onsubmit: (event) => { event.preventDefault(); submit(); } },
+      h("div", { class: "row" },
+        h("div", { class: "grow" }, field("Search", qInput)),
+        h("div", {}, field("Format", formatInput)),
+        h("div", {}, field("Organization", organizationInput)),
+        h("div", { class: "field" }, h("button", { type: "submit" }, "Search")))),
+    results);
+
+  const filters = [];
+  if (format) filters.push(`res_format:"${format.replaceAll('"', "")}"`);
+  if (organization) filters.push(`organization:"${organization.replaceAll('"', "")}"`);
+  const found = await api("GET", "/api/3/action/package_search", {
+    query: { q: q || "*:*", fq: filters.join(" AND "), rows: PAGE_SIZE, start: (page - 1) * PAGE_SIZE, include_private: "true" },
+  });
+  const answer = found.result ?? found;
+  const pages = Math.max(1, Math.ceil(answer.count / PAGE_SIZE));
+  fill(results, 
+    h("p", { class: "muted", id: "result-count" }, `${answer.count} dataset${answer.count === 1 ? "" : "s"}`),
+    answer.results.length === 0
+      ? h("div", { class: "card" }, h("p", {}, "Nothing matches. Try fewer words, or another format."))
+      : answer.results.map(datasetCard),
+    pages > 1
+      ? h("nav", { class: "pager", "aria-label": "Pages" },
+        h("button", { type: "button", class: "secondary", disabled: page <= 1, onclick: () => submit(page - 1) }, "Previous"),
+        h("span", {}, `Page ${page} of ${pages}`),
+        h("button", { type: "button", class: "secondary", disabled: page >= pages, onclick: () => submit(page + 1) }, "Next"))
+      : null);
+}
+
+function datasetCard(dataset) {
+  const formats = [...new Set((dataset.resources ?? []).map((resource) => resource.format).filter(Boolean))];
+  return h("article", { class: "card dataset" },
+    h("h3", {}, link(`/datasets/${encodeURIComponent(dataset.name)}`, dataset.title || dataset.name)),
+    h("div", { class: "small muted" }, dataset.organization?.title ?? dataset.organization?.name ?? dataset.owner_org ?? ""),
+    dataset.notes ? h("p", {}, dataset.notes.length > 280 ? `${dataset.notes.slice(0, 280)}…` : dataset.notes) : null,
+    formats.length ? h("ul", { class: "tags", "aria-label": "Formats" }, formats.map((name) => h("li", {}, name))) : null);
+}
+
+async function datasetPage(content, name) {
+  content.append(loading());
+  const shown = await api("GET", "/api/3/action/package_show", { query: { id: name } });
+  const dataset = shown.result ?? shown;
+  const errors = h("div");
+  const actions = [];
+  if (session.canWrite) {
+    const remove = h("button", { type: "button", class: "danger" }, "Delete dataset");
+    remove.addEventListener("click", () => {
+      if (!window.confirm(`Delete the dataset ${dataset.name}? This cannot be undone.`)) return;
+      busy(remove, errors, async () => {
+        await api("DELETE", `/dataset/${encodeURIComponent(dataset.name)}`, { query: { server: "local" } });
+        go("/");
+      });
+    });
+    actions.push(remove);
+  }
+  // CKAN's form: a list of {key, value}; the endpoint's own routes: an object.
+  const extras = (Array.isArray(dataset.extras) ? dataset.extras.map((extra) => [extra.key, extra.value]) : Object.entries(dataset.extras ?? {}))
+    .map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]);
+  fill(content, 
+    h("p", {}, link("/", "← Search")),
+    h("h1", {}, dataset.title || dataset.name),
+    h("p", { class: "muted" }, `${dataset.name} · ${dataset.organization?.title ?? dataset.owner_org ?? ""}`),
+    dataset.notes ? h("p", {}, dataset.notes) : null,
+    (dataset.tags ?? []).length ? h("ul", { class: "tags" }, dataset.tags.map((tag) => h("li", {}, tag.name ?? tag))) : null,
+    h("h2", {}, "Resources"),
+    (dataset.resources ?? []).length
+      ? h("table", {},
+        h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Format"), h("th", { class: "optional" }, "Description"), h("th", {}, "Link"))),
+        h("tbody", {}, dataset.resources.map((resource) => h("tr", {},
+          h("td", {}, resource.name ?? ""),
+          h("td", {}, resource.format ?? ""),
+          h("td", { class: "optional" }, resource.description ?? ""),
+          h("td", {}, safeLink(resource.url))))))
+      : h("p", { class: "muted" }, "This dataset has no resources."),
+    extras.length ? [h("h2", {}, "More about it"), h("table", {}, h("tbody", {}, extras.map(([key, value]) => h("tr", {}, h("th", {}, key), h("td", {}, value)))))] : null,
+    errors,
+    actions.length ? h("div", { class: "row" }, actions) : null);
+}
+
+/** A link for http(s) URLs only; anything else (javascript:, data:) is shown as text. */
+function safeLink(url) {
+  if (!url) return "";
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") return h("a", { href: parsed.href, rel: "noopener noreferrer", target: "_blank" }, url);
+  } catch { /* not a URL: text */ }
+  return h("code", { class: "copy" }, url);
+}
+
+async function organizationsPage(content) {
+  const errors = h("div");
+  const list = h("div", {}, loading());
+  content.append(h("h1", {}, "Organizations"));
+  if (session.canWrite) {
+    const name = h("input", { name: "name", required: true, pattern: "[a-z0-9_\\-]{2,100}", autocomplete: "off" });
+    const title = h("input", { name: "title", required: true });
+    const description = h("textarea", { name: "description" });
+    const submit = h("button", { type: "submit" }, "Create organization");
+    content.append(h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(submit, errors, async () => {
+          await api("POST", "/organization", { query: { server: "local" }, json: { name: name.value, title: title.value, description: description.value } });
+          render();
+        });
+      },
+    }, h("h2", {}, "New organization"),
+    field("Name", name, "Lowercase letters, digits, - and _."), field("Title", title), field("Description", description), errors, submit));
+  }
+  content.append(list);
+  const names = await api("GET", "/organization", { query: { server: "local" } });
+  fill(list, names.length
+    ? h("ul", { class: "card", id: "organizations" }, names.map((organization) => h("li", {}, link(`/search?organization=${encodeURIComponent(organization)}`, organization))))
+    : h("p", { class: "card muted" }, "No organizations yet."));
+}
+
+async function dashboardPage(content) {
+  content.append(h("h1", {}, "Dashboard"), loading());
+  const [status, ready] = await Promise.all([
+    api("GET", "/status/"),
+    api("GET", "/ready").catch((error) => ({ checks: {}, error: error.message })),
+  ]);
+  const flags = [
+    ["Catalog", status.local_catalog_backend && status.local_catalog_backend !== "none", status.local_catalog_backend],
+    ["S3 storage", status.s3_enabled, status.s3_enabled ? (status.s3_connected ? "connected" : "not connected") : "off"],
+    ["Kafka", status.kafka_enabled, status.kafka_enabled ? `${status.kafka_host}:${status.kafka_port}` : "off"],
+    ["JupyterLab", status.jupyterlab_enabled, status.jupyterlab_enabled ? status.jupyterlab_url : "off"],
+    ["Pre-CKAN", status.pre_ckan_enabled, status.pre_ckan_enabled ? (status.pre_ckan_connected ? "connected" : "not connected") : "off"],
+  ];
+  fill(content, 
+    h("h1", {}, "Dashboard"),
+    h("p", { class: "muted" }, `${status.ep_name ?? ""} · ${status.organization ?? ""} · API ${status.api_version ?? ""}`),
+    h("div", { class: "grid" }, flags.map(([name, on, detail]) => h("div", { class: "card" },
+      h("h3", {}, name), h("p", { class: on ? "status-up" : "status-disabled" }, on ? "on" : "off"), h("p", { class: "small muted" }, detail ?? "")))),
+    h("h2", {}, "Readiness"),
+    h("table", {}, h("tbody", {}, Object.entries(ready.checks ?? {}).map(([name, check]) => h("tr", {},
+      h("th", {}, name), h("td", { class: `status-${check.status}` }, check.status), h("td", { class: "small muted" }, check.error ?? ""))))));
+}
+
+render();
