@@ -7,7 +7,7 @@ import shutil
 import pytest
 import requests
 
-from rexec_harness import Gateway, serving, wait_until
+from rexec_harness import Gateway, S3Server, serving, wait_until
 
 CHROMEDRIVER = shutil.which("chromedriver")
 WRITER = {"Authorization": "Bearer demo-token"}
@@ -16,8 +16,16 @@ pytestmark = pytest.mark.skipif(CHROMEDRIVER is None, reason="chromium-driver is
 
 
 @pytest.fixture(scope="module")
-def gateway(idp):
-    yield from serving(Gateway(idp, env={"ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-demo"}))
+def s3():
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(idp, s3):
+    requests.post(f"{idp.url}/_dev/reset", timeout=10).raise_for_status()
+    yield from serving(Gateway(idp, env={"ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-demo", **s3.gateway_env()}))
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +178,90 @@ def test_wrong_credentials_and_an_outsider_asking_for_access(gateway, browser):
     pending = requests.get(f"{gateway.base}/user/access-requests", headers={"Authorization": "Bearer admin-token"}, timeout=10).json()
     assert any(request["username"] == "outsider@example.org" and request["justification"] == "I run the buoys." for request in pending)
     assert "outsider-token" not in browser.page_source
+
+
+def test_a_dataset_is_created_edited_and_deleted_in_forms(gateway, catalog, browser):
+    sign_in(browser, gateway, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, f"header nav a[href='/ep/ui/datasets/new']")
+    find(browser, "input[name=name]").send_keys("tide-gauges")
+    find(browser, "input[name=title]").send_keys("Tide gauges")
+    find(browser, "textarea[name=notes]").send_keys("hourly sea level")
+    find(browser, "input[name=tags]").send_keys("sea, tides")
+    find(browser, "input[name=resource-name]").send_keys("levels")
+    find(browser, "input[name=resource-url]").send_keys("https://example.org/levels.csv")
+    find(browser, "input[name=resource-format]").send_keys("CSV")
+    click(browser, "form.card button[type=submit]")
+    wait_until("the dataset's page", lambda: browser.current_url.endswith("/ui/datasets/tide-gauges"))
+    text_appears(browser, "hourly sea level")
+    text_appears(browser, "https://example.org/levels.csv")
+
+    click(browser, "a[href$='/datasets/tide-gauges/edit']")
+    title = find(browser, "input[name=title]")
+    wait_until("the form is filled", lambda: title.get_attribute("value") == "Tide gauges")
+    title.clear()
+    title.send_keys("Tide gauges, checked")
+    click(browser, "form.card button[type=submit]")
+    text_appears(browser, "Tide gauges, checked")
+    [found] = requests.get(f"{gateway.base}/search", params={"terms": "tide-gauges", "server": "local"}, timeout=10).json()
+    assert found["title"] == "Tide gauges, checked" and [r["url"] for r in found["resources"]] == ["https://example.org/levels.csv"]
+
+    click(browser, "button.danger")
+    browser.switch_to.alert.accept()
+    wait_until("back to search", lambda: text_of(browser, "#result-count"))
+    assert requests.get(f"{gateway.base}/search", params={"terms": "tide-gauges", "server": "local"}, timeout=10).json() == []
+
+
+def test_storage_buckets_and_objects(gateway, s3, browser, tmp_path):
+    upload = tmp_path / "readings.csv"
+    upload.write_bytes(b"t,level\n0,1.5\n" * 1000)
+    sign_in(browser, gateway, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, "header nav a[href='/ep/ui/storage']")
+    find(browser, "input[name=bucket]").send_keys("console-bucket")
+    click(browser, "form.card button[type=submit]")
+    click(browser, "#buckets a")
+    find(browser, "input[name=file]").send_keys(str(upload))
+    click(browser, "form.card button[type=submit]")
+    wait_until("the object is listed", lambda: "readings.csv" in (text_of(browser, "#objects") or ""))
+    assert s3.client().get_object(Bucket="console-bucket", Key="readings.csv")["Body"].read() == upload.read_bytes()
+    click(browser, "#objects button.secondary:nth-child(2)")
+    wait_until("a presigned link", lambda: "X-Amz-Signature=" in (text_of(browser, "code.presigned") or ""))
+    assert requests.get(text_of(browser, "code.presigned"), timeout=10).content == upload.read_bytes()
+    click(browser, "#objects button.danger")
+    text_appears(browser, "This bucket is empty.")
+    click(browser, "button.danger")
+    wait_until("the bucket is gone", lambda: browser.current_url.endswith("/ui/storage") and "console-bucket" not in (text_of(browser, "main") or ""))
+
+
+def test_a_service_is_registered_and_reached_through_its_proxy_url(gateway, catalog, browser):
+    sign_in(browser, gateway, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    browser.get(f"{gateway.base}/ui/services")
+    find(browser, "input[name=service_name]").send_keys("ep-health")
+    find(browser, "input[name=service_title]").send_keys("The endpoint's own health")
+    find(browser, "input[name=service_url]").send_keys(f"{gateway.url}/ep/health")
+    click(browser, "form.card button[type=submit]")
+    wait_until("the service is listed", lambda: text_of(browser, "code.proxy-url"))
+    proxy = text_of(browser, "code.proxy-url")
+    assert proxy == f"{gateway.base}/services/redirect/ep-health"
+    browser.get(proxy)
+    text_appears(browser, '"status":"healthy"')
+
+
+def test_an_admin_approves_an_outsiders_request_in_the_console(gateway, browser):
+    asked = requests.post(f"{gateway.base}/user/access-requests", headers={"Authorization": "Bearer member-token"},
+                          json={"justification": "a member asks for more"}, timeout=10)
+    assert asked.status_code in (201, 409), asked.text
+    sign_in(browser, gateway, "admin@example.org", "admin-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, "header nav a[href='/ep/ui/access-requests']")
+    wait_until("the request is listed", lambda: "member@example.org" in (text_of(browser, "#access-requests") or ""))
+    cards = browser.find_elements("css selector", "article.access-request")
+    card = next(card for card in cards if "member@example.org" in card.text)
+    card.find_element("css selector", "select[name=grant_type] option[value=writer]").click()
+    card.find_element("css selector", "button:not(.danger)").click()
+    wait_until("approved", lambda: "member@example.org" not in (text_of(browser, "main") or ""))
+    decided = requests.get(f"{gateway.base}/user/access-requests", params={"status": "approved"}, headers={"Authorization": "Bearer admin-token"},
+                           timeout=10).json()
+    assert any(r["username"] == "member@example.org" and r["grant_type"] == "writer" for r in decided)

@@ -242,19 +242,32 @@ function signOut(message) {
 
 // ---------------------------------------------------------------- the shell and routing
 
+// Each page: its path below ui/, and `nav` (its menu entry) with `shown`, which says whether
+// the menu offers it to this user on this endpoint (the API still decides every call).
 const pages = [
-  { path: /^\/?$/, title: "Search", view: searchPage, nav: "Search" },
+  { path: /^\/?$/, title: "Search", view: searchPage, nav: "Search", href: "/" },
   { path: /^\/search$/, title: "Search", view: searchPage },
+  { path: /^\/datasets\/new$/, title: "New dataset", view: (content) => datasetForm(content, null), nav: "New dataset", href: "/datasets/new",
+    shown: () => session.canWrite && hasCatalog() },
+  { path: /^\/datasets\/([^/]+)\/edit$/, title: "Edit dataset", view: datasetForm },
   { path: /^\/datasets\/([^/]+)$/, title: "Dataset", view: datasetPage },
-  { path: /^\/organizations$/, title: "Organizations", view: organizationsPage, nav: "Organizations" },
-  { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard" },
+  { path: /^\/organizations$/, title: "Organizations", view: organizationsPage, nav: "Organizations", href: "/organizations", shown: hasCatalog },
+  { path: /^\/services$/, title: "Services", view: servicesPage, nav: "Services", href: "/services", shown: hasCatalog },
+  { path: /^\/storage$/, title: "Storage", view: storagePage, nav: "Storage", href: "/storage",
+    shown: () => session.canWrite && session.status?.s3_enabled === true },
+  { path: /^\/access-requests$/, title: "Access requests", view: accessRequestsPage, nav: "Access requests", href: "/access-requests",
+    shown: () => session.isAdmin },
+  { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard", href: "/dashboard" },
 ];
 
+function hasCatalog() {
+  const backend = session.status?.local_catalog_backend;
+  return Boolean(backend) && backend !== "none";
+}
+
 function shell(current, content) {
-  const nav = pages.filter((page) => page.nav).map((page) => {
-    const path = page.nav === "Search" ? "/" : `/${page.nav.toLowerCase()}`;
-    return h("a", { href: base + path, "data-route": "", "aria-current": current === page ? "page" : null }, page.nav);
-  });
+  const nav = pages.filter((page) => page.nav && (!page.shown || page.shown())).map((page) =>
+    h("a", { href: base + page.href, "data-route": "", "aria-current": current === page ? "page" : null }, page.nav));
   return [
     h("header", { class: "bar" },
       h("a", { class: "brand", href: `${base}/`, "data-route": "" }, h("img", { src: document.querySelector("link[rel=icon]").href, alt: "" }), "NDP EndPoint"),
@@ -381,11 +394,13 @@ async function datasetPage(content, name) {
   const errors = h("div");
   const actions = [];
   if (session.canWrite) {
+    actions.push(h("a", { class: "button secondary", href: `${base}/datasets/${encodeURIComponent(dataset.name)}/edit`, "data-route": "" }, "Edit"));
     const remove = h("button", { type: "button", class: "danger" }, "Delete dataset");
     remove.addEventListener("click", () => {
       if (!window.confirm(`Delete the dataset ${dataset.name}? This cannot be undone.`)) return;
       busy(remove, errors, async () => {
-        await api("DELETE", `/dataset/${encodeURIComponent(dataset.name)}`, { query: { server: "local" } });
+        // Upstream deletes a dataset through its resource routes (ndp-ep: delete_resource_by_id).
+        await api("DELETE", "/resource", { query: { resource_id: dataset.id, server: "local" } });
         go("/");
       });
     });
@@ -474,6 +489,265 @@ async function dashboardPage(content) {
     h("h2", {}, "Readiness"),
     h("table", {}, h("tbody", {}, Object.entries(ready.checks ?? {}).map(([name, check]) => h("tr", {},
       h("th", {}, name), h("td", { class: `status-${check.status}` }, check.status), h("td", { class: "small muted" }, check.error ?? ""))))));
+}
+
+// ---------------------------------------------------------------- datasets: create and edit
+
+/** The form for a new dataset (`name` null) or for editing one; resources are rows. */
+async function datasetForm(content, name) {
+  content.append(loading());
+  const organizations = await api("GET", "/organization", { query: { server: "local" } });
+  let dataset = { name: "", title: "", owner_org: organizations[0] ?? "", notes: "", tags: [], resources: [] };
+  if (name) {
+    const shown = await api("GET", "/api/3/action/package_show", { query: { id: name } });
+    dataset = shown.result ?? shown;
+  }
+  const errors = h("div");
+  const nameInput = h("input", { name: "name", value: dataset.name, required: true, pattern: "[a-z0-9_\\-]{2,100}", disabled: Boolean(name) });
+  const title = h("input", { name: "title", value: dataset.title ?? "", required: true });
+  const organization = h("select", { name: "owner_org", required: true },
+    organizations.map((org) => h("option", { value: org, selected: org === (dataset.organization?.name ?? dataset.owner_org) }, org)));
+  const notes = h("textarea", { name: "notes" }, dataset.notes ?? "");
+  const tags = h("input", { name: "tags", value: (dataset.tags ?? []).map((tag) => tag.name ?? tag).join(", ") });
+  const rows = h("tbody");
+  const addRow = (resource = {}) => {
+    const row = h("tr", { class: "resource" },
+      h("td", {}, h("input", { name: "resource-name", "aria-label": "Resource name", value: resource.name ?? "" })),
+      h("td", {}, h("input", { name: "resource-url", "aria-label": "Resource URL", value: resource.url ?? "", placeholder: "https://…" })),
+      h("td", {}, h("input", { name: "resource-format", "aria-label": "Resource format", value: resource.format ?? "" })),
+      h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => row.remove() }, "Remove")));
+    rows.append(row);
+  };
+  (dataset.resources ?? []).forEach(addRow);
+  if (!name) addRow();
+  const submit = h("button", { type: "submit" }, name ? "Save" : "Create dataset");
+  fill(content,
+    h("h1", {}, name ? `Edit ${dataset.title || dataset.name}` : "New dataset"),
+    organizations.length ? null : h("p", { class: "error" }, "Create an organization first: ", link("/organizations", "Organizations")),
+    h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const resources = [...rows.querySelectorAll("tr.resource")].map((row) => ({
+          name: row.querySelector("[name=resource-name]").value.trim(),
+          url: row.querySelector("[name=resource-url]").value.trim(),
+          format: row.querySelector("[name=resource-format]").value.trim(),
+        })).filter((resource) => resource.url || resource.name);
+        const body = {
+          title: title.value.trim(), owner_org: organization.value, notes: notes.value,
+          tags: tags.value.split(",").map((tag) => tag.trim()).filter(Boolean), resources,
+        };
+        busy(submit, errors, async () => {
+          if (name) {
+            await api("PUT", `/dataset/${encodeURIComponent(name)}`, { query: { server: "local" }, json: body });
+            go(`/datasets/${encodeURIComponent(name)}`);
+          } else {
+            await api("POST", "/dataset", { query: { server: "local" }, json: { name: nameInput.value.trim(), ...body } });
+            go(`/datasets/${encodeURIComponent(nameInput.value.trim())}`);
+          }
+        });
+      },
+    },
+    field("Name", nameInput, name ? "A dataset's name does not change." : "Lowercase letters, digits, - and _; part of its address."),
+    field("Title", title), field("Organization", organization), field("Description", notes),
+    field("Tags", tags, "Separated by commas."),
+    h("h2", {}, "Resources"),
+    h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "URL"), h("th", {}, "Format"), h("th", {}, ""))), rows),
+    h("p", {}, h("button", { type: "button", class: "secondary", onclick: () => addRow() }, "Add a resource")),
+    errors, submit));
+}
+
+// ---------------------------------------------------------------- services
+
+async function servicesPage(content) {
+  content.append(h("h1", {}, "Services"));
+  const errors = h("div");
+  if (session.canWrite) {
+    const name = h("input", { name: "service_name", required: true, pattern: "[a-z0-9_\\-]{2,100}" });
+    const title = h("input", { name: "service_title", required: true });
+    const url = h("input", { name: "service_url", type: "url", required: true, placeholder: "https://…" });
+    const type = h("select", { name: "service_type" }, ["API", "UI", "Trigger"].map((kind) => h("option", { value: kind }, kind)));
+    const health = h("input", { name: "health_check_url", type: "url", placeholder: "https://…/health" });
+    const protectedBox = h("input", { name: "requires_auth", type: "checkbox" });
+    const submit = h("button", { type: "submit" }, "Register service");
+    content.append(h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const body = {
+          service_name: name.value.trim(), service_title: title.value.trim(), owner_org: "services", service_url: url.value.trim(),
+          service_type: type.value, extras: protectedBox.checked ? { requires_auth: "true" } : {},
+        };
+        if (health.value.trim()) body.health_check_url = health.value.trim();
+        busy(submit, errors, async () => {
+          await api("POST", "/services", { query: { server: "local" }, json: body });
+          render();
+        });
+      },
+    }, h("h2", {}, "Register a service"), field("Name", name), field("Title", title), field("URL", url), field("Type", type),
+    field("Health check URL (optional)", health),
+    h("div", { class: "field" }, h("label", {}, protectedBox, " Requires authentication (callers need a token)")), errors, submit));
+  }
+  const list = h("div", {}, loading());
+  content.append(list);
+  const found = await api("GET", "/api/3/action/package_search", { query: { fq: "organization:services", q: "*:*", rows: 100 } });
+  const services = (found.result ?? found).results;
+  const proxyBase = `${window.location.origin}${root}/services/redirect/`;
+  fill(list, services.length === 0 ? h("p", { class: "card muted" }, "No services registered.") : services.map((service) => {
+    const extras = Object.fromEntries((service.extras ?? []).map((extra) => [extra.key, extra.value]));
+    return h("article", { class: "card service" },
+      h("h3", {}, service.title || service.name),
+      h("p", { class: "small muted" }, `${extras.service_type ?? ""}${/^(true|1|yes|on)$/i.test(extras.requires_auth ?? "") ? " · requires a token" : ""}`),
+      h("p", {}, "Through the endpoint: ", h("code", { class: "copy proxy-url" }, proxyBase + service.name)),
+      h("p", { class: "small" }, "Upstream: ", safeLink((service.resources ?? [])[0]?.url ?? "")));
+  }));
+}
+
+// ---------------------------------------------------------------- S3 storage
+
+async function storagePage(content) {
+  const params = new URLSearchParams(window.location.search);
+  const bucket = params.get("bucket");
+  const errors = h("div");
+  content.append(h("h1", {}, bucket ? `Storage · ${bucket}` : "Storage"), errors);
+  if (!bucket) {
+    const name = h("input", { name: "bucket", required: true, pattern: "[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]" });
+    const submit = h("button", { type: "submit" }, "Create bucket");
+    content.append(h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(submit, errors, async () => {
+          await api("POST", "/s3/buckets/", { json: { name: name.value.trim() } });
+          render();
+        });
+      },
+    }, field("New bucket", name, "3 to 63 lowercase letters, digits, dots and hyphens."), submit));
+    const listed = await api("GET", "/s3/buckets/");
+    content.append(listed.buckets.length === 0 ? h("p", { class: "card muted" }, "No buckets yet.")
+      : h("ul", { class: "card", id: "buckets" }, listed.buckets.map((entry) => h("li", {}, link(`/storage?bucket=${encodeURIComponent(entry.name)}`, entry.name)))));
+    return;
+  }
+  const file = h("input", { name: "file", type: "file", required: true });
+  const key = h("input", { name: "object_key", placeholder: "the file's name" });
+  const progress = h("progress", { max: "100", value: "0", hidden: true });
+  const submit = h("button", { type: "submit" }, "Upload");
+  content.append(
+    h("p", {}, link("/storage", "← Buckets")),
+    h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        if (!file.files[0]) return;
+        busy(submit, errors, async () => {
+          progress.hidden = false;
+          await upload(bucket, key.value.trim() || file.files[0].name, file.files[0], (done) => { progress.value = String(done); });
+          render();
+        });
+      },
+    }, field("File", file), field("Key (optional)", key), progress, submit));
+  const listed = await api("GET", `/s3/objects/${encodeURIComponent(bucket)}`);
+  const objects = listed.objects ?? [];
+  const remove = h("button", { type: "button", class: "danger" }, "Delete bucket");
+  remove.addEventListener("click", () => busy(remove, errors, async () => {
+    await api("DELETE", `/s3/buckets/${encodeURIComponent(bucket)}`);
+    go("/storage");
+  }));
+  content.append(objects.length === 0 ? h("div", { class: "card" }, h("p", { class: "muted" }, "This bucket is empty."), remove)
+    : h("table", { id: "objects" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", { class: "optional" }, "Size"), h("th", {}, ""))),
+      h("tbody", {}, objects.map((object) => objectRow(bucket, object, errors)))));
+}
+
+function objectRow(bucket, object, errors) {
+  const path = `/s3/objects/${encodeURIComponent(bucket)}/${object.key.split("/").map(encodeURIComponent).join("/")}`;
+  const download = h("button", { type: "button", class: "secondary" }, "Download");
+  download.addEventListener("click", () => busy(download, errors, async () => {
+    // A plain link would carry no token: fetch with it, then hand the browser the bytes.
+    const response = await fetch(root + path, { headers: { Authorization: `Bearer ${session.token}` }, credentials: "omit" });
+    if (!response.ok) throw new APIError(response.status, reason(await response.json().catch(() => null), response.statusText));
+    const url = URL.createObjectURL(await response.blob());
+    h("a", { href: url, download: object.key.split("/").pop() }).click();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }));
+  const share = h("button", { type: "button", class: "secondary" }, "Link");
+  const shared = h("div", { class: "small" });
+  share.addEventListener("click", () => busy(share, errors, async () => {
+    const presigned = await api("POST", `${path}/presigned-download`, { json: { expires_in: 3600 } });
+    fill(shared, "For an hour: ", h("code", { class: "copy presigned" }, presigned.url));
+  }));
+  const remove = h("button", { type: "button", class: "danger" }, "Delete");
+  remove.addEventListener("click", () => busy(remove, errors, async () => {
+    await api("DELETE", path);
+    render();
+  }));
+  return h("tr", {}, h("td", {}, object.key, shared), h("td", { class: "optional" }, formatBytes(object.size)),
+    h("td", {}, h("div", { class: "row" }, download, share, remove)));
+}
+
+/** The endpoint's multipart upload, with progress (fetch reports none for uploads). */
+function upload(bucket, key, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    form.append("object_key", key);
+    form.append("file", file, key);
+    const request = new XMLHttpRequest();
+    request.open("POST", `${root}/s3/objects/${encodeURIComponent(bucket)}`);
+    request.setRequestHeader("Authorization", `Bearer ${session.token}`);
+    request.upload.addEventListener("progress", (event) => { if (event.lengthComputable) onProgress(Math.round((100 * event.loaded) / event.total)); });
+    request.addEventListener("load", () => {
+      let body = null;
+      try { body = JSON.parse(request.responseText); } catch { /* not JSON */ }
+      if (request.status >= 200 && request.status < 300) resolve(body);
+      else reject(new APIError(request.status, reason(body, `${request.status} ${request.statusText}`)));
+    });
+    request.addEventListener("error", () => reject(new APIError(0, "The upload did not reach the endpoint.")));
+    request.send(form);
+  });
+}
+
+function formatBytes(size) {
+  if (typeof size !== "number") return "";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+// ---------------------------------------------------------------- access requests (admins)
+
+async function accessRequestsPage(content) {
+  const params = new URLSearchParams(window.location.search);
+  const status = params.get("status") ?? "pending";
+  const errors = h("div");
+  const filter = h("select", { name: "status", onchange: (event) => go(`/access-requests?status=${event.target.value}`) },
+    ["pending", "approved", "rejected", "all"].map((value) => h("option", { value, selected: value === status }, value)));
+  content.append(h("h1", {}, "Access requests"), field("Show", filter), errors);
+  const requests = await api("GET", "/user/access-requests", { query: { status } });
+  if (requests.length === 0) {
+    content.append(h("p", { class: "card muted" }, `No ${status === "all" ? "" : `${status} `}requests.`));
+    return;
+  }
+  content.append(h("div", { id: "access-requests" }, requests.map((request) => {
+    const grant = h("select", { name: "grant_type", "aria-label": `Grant ${request.username}` },
+      ["member", "viewer", "writer", "admin"].map((value) => h("option", { value, selected: value === "viewer" }, value)));
+    const approve = h("button", { type: "button" }, "Approve");
+    const reject = h("button", { type: "button", class: "danger" }, "Reject");
+    approve.addEventListener("click", () => busy(approve, errors, async () => {
+      await api("POST", `/user/access-requests/${encodeURIComponent(request.id)}/approve`, { json: { grant_type: grant.value } });
+      render();
+    }));
+    reject.addEventListener("click", () => busy(reject, errors, async () => {
+      await api("POST", `/user/access-requests/${encodeURIComponent(request.id)}/reject`, { json: {} });
+      render();
+    }));
+    return h("article", { class: "card access-request" },
+      h("h3", {}, request.username ?? request.email ?? request.user_sub),
+      h("p", { class: "small muted" }, `${request.status} · asked ${request.created_at ?? ""}`),
+      request.justification ? h("p", {}, request.justification) : null,
+      request.status === "pending" ? h("div", { class: "row" }, grant, approve, reject) : h("p", { class: "small" }, `${request.grant_type ?? ""} ${request.decided_by_username ? `by ${request.decided_by_username}` : ""}`));
+  })));
 }
 
 render();
