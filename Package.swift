@@ -168,7 +168,8 @@ let package = Package(
 
         // MARK: Development peers (never deployed)
         .target(
-            name: "DevIdPKit", dependencies: ["Essentials", "ServiceKit", "Identity", .hummingbird, .prometheus, .yams], swiftSettings: swiftSettings),
+            name: "DevIdPKit", dependencies: ["Essentials", "ServiceKit", "Identity", .crypto, .hummingbird, .prometheus, .yams],
+            swiftSettings: swiftSettings),
         .target(
             name: "KubeSim",
             dependencies: [

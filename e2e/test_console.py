@@ -265,3 +265,87 @@ def test_an_admin_approves_an_outsiders_request_in_the_console(gateway, browser)
     decided = requests.get(f"{gateway.base}/user/access-requests", params={"status": "approved"}, headers={"Authorization": "Bearer admin-token"},
                            timeout=10).json()
     assert any(r["username"] == "member@example.org" and r["grant_type"] == "writer" for r in decided)
+
+
+@pytest.fixture(scope="module")
+def oidc_gateway(idp):
+    """The endpoint with the console's OIDC sign-in at the dev IdP (a public client)."""
+    yield from serving(Gateway(idp, env={
+        "OIDC_ENABLED": "true", "OIDC_ISSUER": idp.url, "OIDC_CLIENT_ID": "ep-console", "OIDC_HELP_TEXT": "Your lab account",
+        "ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-demo"}))
+
+
+def test_the_dev_idp_is_an_openid_provider_a_standard_client_accepts(idp):
+    """Discovery, the code flow with PKCE, and an ID token PyJWT verifies against the JWKS."""
+    import base64
+    import hashlib
+    import secrets
+    from urllib.parse import parse_qs, urlparse
+
+    import jwt
+
+    metadata = requests.get(f"{idp.url}/.well-known/openid-configuration", timeout=10).json()
+    assert metadata["issuer"] == idp.url and metadata["code_challenge_methods_supported"] == ["S256"]
+    verifier = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    request = {"response_type": "code", "client_id": "a-client", "redirect_uri": "http://127.0.0.1:1/back", "scope": "openid email",
+               "state": "s", "nonce": "n", "code_challenge": challenge, "code_challenge_method": "S256"}
+    without_pkce = requests.get(metadata["authorization_endpoint"], params={**request, "code_challenge_method": "plain"},
+                                allow_redirects=False, timeout=10)
+    assert without_pkce.status_code == 302 and "error=invalid_request" in without_pkce.headers["Location"]
+    assert requests.get(metadata["authorization_endpoint"], params={**request, "redirect_uri": "javascript:alert(1)"}, timeout=10).status_code == 400
+    refused = requests.post(metadata["authorization_endpoint"], data={**request, "username": "demo@example.org", "password": "nope"}, timeout=10)
+    assert refused.status_code == 200 and "Invalid username or password." in refused.text
+    signed_in = requests.post(metadata["authorization_endpoint"], data={**request, "username": "demo@example.org", "password": "demo-password"},
+                              allow_redirects=False, timeout=10)
+    assert signed_in.status_code == 302
+    back = parse_qs(urlparse(signed_in.headers["Location"]).query)
+    assert back["state"] == ["s"]
+    exchange = {"grant_type": "authorization_code", "code": back["code"][0], "client_id": "a-client",
+                "redirect_uri": "http://127.0.0.1:1/back", "code_verifier": "x" * 43}
+    assert requests.post(metadata["token_endpoint"], data=exchange, timeout=10).json()["error"] == "invalid_grant"  # wrong verifier spends the code
+    signed_in = requests.post(metadata["authorization_endpoint"], data={**request, "username": "demo@example.org", "password": "demo-password"},
+                              allow_redirects=False, timeout=10)
+    exchange["code"] = parse_qs(urlparse(signed_in.headers["Location"]).query)["code"][0]
+    tokens = requests.post(metadata["token_endpoint"], data={**exchange, "code_verifier": verifier}, timeout=10)
+    assert tokens.status_code == 200 and tokens.headers["Access-Control-Allow-Origin"] == "*"
+    key = jwt.PyJWKClient(metadata["jwks_uri"]).get_signing_key_from_jwt(tokens.json()["id_token"])
+    claims = jwt.decode(tokens.json()["id_token"], key.key, algorithms=["ES256"], audience="a-client", issuer=idp.url)
+    assert claims["nonce"] == "n" and claims["sub"] == "0b7d1c52-4a6e-4f0a-9d3e-5a1f2c3b4d5e"
+    assert requests.post(metadata["token_endpoint"], data={**exchange, "code_verifier": verifier}, timeout=10).status_code == 400  # single use
+    # The access token is one the endpoints' AUTH_API_URL knows.
+    user = requests.post(f"{idp.url}/information", json={"token": tokens.json()["access_token"]}, timeout=10).json()
+    assert user["username"] == "demo@example.org"
+
+
+def test_sign_in_and_out_through_the_identity_provider(oidc_gateway, browser):
+    browser.get(f"{oidc_gateway.base}/ui/")
+    text_appears(browser, "Your lab account")
+    click(browser, "#oidc-sign-in")
+    find(browser, "#username").send_keys("demo@example.org")
+    find(browser, "#password").send_keys("demo-password")
+    click(browser, "form button[type=submit]")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    assert browser.current_url == f"{oidc_gateway.base}/ui/"  # the code is gone from the address bar
+    assert "demo@example.org" in text_of(browser, "header .who")
+    assert "demo-token" not in browser.page_source and browser.execute_script("return localStorage.length") == 0
+    # Signing out ends the provider's session too, and comes back to the sign-in screen.
+    click(browser, "header button.secondary")
+    find(browser, "#oidc-sign-in")
+    assert browser.current_url == f"{oidc_gateway.base}/ui/"
+    assert browser.execute_script("return sessionStorage.length") == 0
+
+
+def test_a_forged_or_refused_answer_from_the_provider_signs_nobody_in(oidc_gateway, browser):
+    browser.get(f"{oidc_gateway.base}/ui/auth/callback?code=stolen&state=forged")
+    text_appears(browser, "Sign-in could not be verified. Please try again.")
+    assert browser.current_url == f"{oidc_gateway.base}/ui/"
+    browser.get(f"{oidc_gateway.base}/ui/auth/callback?error=access_denied&error_description=You+said+no")
+    text_appears(browser, "You said no")
+    # An outsider signs in at the provider, and the group gate offers the access request.
+    click(browser, "#oidc-sign-in")
+    find(browser, "#username").send_keys("outsider@example.org")
+    find(browser, "#password").send_keys("outsider-password")
+    click(browser, "form button[type=submit]")
+    find(browser, "textarea[name=justification]")
+    assert not text_of(browser, "#result-count")

@@ -221,6 +221,7 @@ mkdir -p "$staging_dir/source/examples" "$staging_dir/users"
 [[ -e "$staging_dir/source/examples/hello.txt" ]] || echo "staged from the source storage" > "$staging_dir/source/examples/hello.txt"
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" CATALOG_SQLITE_PATH="$catalog_path" \
   "${gate[@]}" ORGANIZATION="Local Lab" EP_NAME=local-ep ENABLE_ACCESS_REQUESTS=true AFFINITIES_EP_UUID=ep-demo \
+  OIDC_ENABLED=true OIDC_ISSUER="http://$host:$idp_port" OIDC_CLIENT_ID=ep-console OIDC_BUTTON_LABEL="Sign in with the development IdP" \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
   REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" \
   STAGING_ENABLED=true STAGING_SOURCE_ROOT="$staging_dir/source" STAGING_TARGET_ROOT="$staging_dir/users" \
@@ -269,7 +270,7 @@ fi
 # One line per capability: on or off, and why.
 capability() { printf '[stack]   %-16s %-4s %s\n' "$1" "$2" "$3"; }
 echo "[stack] ready. What runs:"
-capability console on "$ep/ui/ (sign in as demo@example.org / demo-password)"
+capability console on "$ep/ui/ (sign in at the dev IdP, OIDC with PKCE, or with a password: demo@example.org / demo-password)"
 capability catalog on "embedded SQLite, $catalog_path"
 if [[ $use_s3 == on ]]; then
   capability "storage (S3)" on "moto at http://$host:$s3_port, buckets kept in $state_dir/s3 (STACK_S3=off turns it off)"

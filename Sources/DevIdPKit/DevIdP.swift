@@ -10,7 +10,8 @@ public enum DevIdP {
 
     /// The `dev-idp` binary.
     public static let binary = ServiceBinary<BasicServiceRequestContext>(
-        name: "dev-idp", summary: "Development identity provider: /information and /user/login from a YAML user list. Never deploy it.",
+        name: "dev-idp",
+        summary: "Development identity provider: /information, /user/login and OpenID Connect sign-in from a YAML user list. Never deploy it.",
         listener: HTTPServerSettings.Declarations(defaultPort: 8090), settings: [SettingGroup("Users", [users])]
     ) { launch in
         let path = try launch.source.value(users)
@@ -32,11 +33,13 @@ public enum DevIdP {
     public static func definition(
         directory: UserDirectory, faults: FaultInjector, settings: HTTPServerSettings, registry: PrometheusCollectorRegistry
     ) -> ServiceDefinition<BasicServiceRequestContext> {
-        let routes = DevIdPRoutes(directory: DevIdPRoutes.Directory(directory), faults: faults)
+        let users = DevIdPRoutes.Directory(directory)
+        let routes = DevIdPRoutes(directory: users, faults: faults)
+        let oidc = OIDCRoutes(provider: OIDCProvider(), directory: users)
         return ServiceDefinition(
             name: "dev-idp", settings: settings, errorStyle: .detail,
             openAPI: OpenAPIDocument(title: "Development IdP", version: "0.1.0", description: "Test identity provider."),
-            metricsRegistry: registry, routes: routes.routes
+            metricsRegistry: registry, routes: routes.routes + oidc.routes
         )
     }
 }

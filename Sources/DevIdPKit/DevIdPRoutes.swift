@@ -34,6 +34,8 @@ struct DevIdPRoutes: Sendable {
 
         func user(username: String, password: String) -> UserDirectory.User? { users.user(username: username, password: password) }
 
+        func user(named username: String) -> UserDirectory.User? { users.users.first { $0.username == username } }
+
         func add(_ value: String, to list: String, ofUser username: String) -> Bool { users.add(value, to: list, ofUser: username) }
     }
 

@@ -73,6 +73,91 @@ const session = {
   },
 };
 
+// ---------------------------------------------------------------- OIDC sign-in
+
+// Authorization code with PKCE (S256) and a nonce, as a public client: the browser exchanges
+// the code at the provider's token endpoint. What waits for the provider's answer (state,
+// verifier, nonce) stays in this tab's sessionStorage and is removed when the answer comes.
+const OIDC_PENDING = "ndp-ep-console-oidc-pending";
+const OIDC_SIGNED_IN = "ndp-ep-console-oidc";
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+}
+
+function randomText(size) {
+  return base64url(crypto.getRandomValues(new Uint8Array(size)));
+}
+
+const oidcCallback = () => `${window.location.origin}${base}/auth/callback`;
+
+async function oidcMetadata() {
+  let response;
+  try {
+    response = await fetch(`${config.oidc.issuer}/.well-known/openid-configuration`, { credentials: "omit" });
+  } catch {
+    throw new Error("Could not reach the identity provider. Check that OIDC_ISSUER is correct.");
+  }
+  if (!response.ok) throw new Error(`Could not reach the identity provider (HTTP ${response.status}). Check that OIDC_ISSUER is correct.`);
+  return response.json();
+}
+
+async function startOIDC() {
+  const metadata = await oidcMetadata();
+  const pending = { verifier: randomText(32), state: randomText(16), nonce: randomText(16) };
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(pending.verifier))));
+  sessionStorage.setItem(OIDC_PENDING, JSON.stringify(pending));
+  const url = new URL(metadata.authorization_endpoint);
+  const parameters = {
+    response_type: "code", client_id: config.oidc.client_id, redirect_uri: oidcCallback(), scope: config.oidc.scope || "openid profile email",
+    state: pending.state, nonce: pending.nonce, code_challenge: challenge, code_challenge_method: "S256",
+  };
+  for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
+  window.location.assign(url.href);
+}
+
+/** The provider's answer at ui/auth/callback: the access token, or an error to show. */
+async function finishOIDC(parameters) {
+  const pending = JSON.parse(sessionStorage.getItem(OIDC_PENDING) ?? "null");
+  sessionStorage.removeItem(OIDC_PENDING);
+  // Whatever happens, the code leaves the address bar: a reload cannot replay it.
+  history.replaceState(null, "", `${base}/`);
+  if (parameters.get("error")) {
+    throw new Error(parameters.get("error_description") || `Sign-in was not completed (${parameters.get("error")}).`);
+  }
+  if (!pending || parameters.get("state") !== pending.state) throw new Error("Sign-in could not be verified. Please try again.");
+  const metadata = await oidcMetadata();
+  const response = await fetch(metadata.token_endpoint, {
+    method: "POST", credentials: "omit",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code", code: parameters.get("code") ?? "", client_id: config.oidc.client_id,
+      redirect_uri: oidcCallback(), code_verifier: pending.verifier,
+    }),
+  }).catch(() => null);
+  const body = response ? await response.json().catch(() => ({})) : {};
+  if (!response?.ok || !body.access_token) throw new Error(body.error_description || body.error || "The identity provider did not issue a token.");
+  // The ID token came straight from the provider's token endpoint, so its claims are checked
+  // without its signature (OpenID Connect Core §3.1.3.7): issuer, audience, expiry, nonce.
+  const claims = idTokenClaims(body.id_token);
+  const audiences = Array.isArray(claims?.aud) ? claims.aud : [claims?.aud];
+  if (!claims || claims.iss !== metadata.issuer || !audiences.includes(config.oidc.client_id) || claims.nonce !== pending.nonce
+      || !(claims.exp * 1000 > Date.now())) {
+    throw new Error("Sign-in could not be verified: the identity provider's answer does not belong to this sign-in. Please try again.");
+  }
+  sessionStorage.setItem(OIDC_SIGNED_IN, "1");
+  return body.access_token;
+}
+
+function idTokenClaims(token) {
+  try {
+    const payload = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (character) => character.charCodeAt(0))));
+  } catch {
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------- building the page
 
 /** An element: attributes (on* as listeners), then children (strings become text nodes). */
@@ -136,9 +221,9 @@ const app = document.getElementById("app");
 
 // ---------------------------------------------------------------- sign-in
 
-function signInScreen(message) {
+function signInScreen(message, denied = null) {
   let mode = "password";
-  let deniedToken = null;
+  let deniedToken = denied?.token ?? null;
   const errors = h("div");
   if (message) errors.append(errorBox(message));
   const body = h("div");
@@ -218,6 +303,17 @@ function signInScreen(message) {
     }, h("h2", {}, "Ask to be let in"), field("Justification (optional)", justification), formErrors, submit));
   }
 
+  let provider = null;
+  if (config.oidc) {
+    const secure = window.isSecureContext && Boolean(crypto.subtle);
+    const button = h("button", { type: "button", id: "oidc-sign-in", disabled: !secure,
+      title: secure ? null : "Requires a secure (https) connection" }, config.oidc.button_label || "Sign in with your identity provider");
+    button.addEventListener("click", () => busy(button, errors, startOIDC));
+    provider = h("div", { class: "field" }, button,
+      secure ? (config.oidc.help_text ? h("p", { class: "small muted" }, config.oidc.help_text) : null)
+        : h("p", { class: "small muted" }, "Unavailable over an insecure connection. Use your username and password or an access token below."),
+      h("p", { class: "muted small" }, "or"));
+  }
   const tabs = h("div", { class: "tabs", role: "tablist" });
   const show = () => {
     tabs.replaceChildren(
@@ -231,12 +327,25 @@ function signInScreen(message) {
     h("div", { class: "card" },
       h("h1", {}, config.ep_name ? `NDP EndPoint · ${config.ep_name}` : "NDP EndPoint"),
       h("p", { class: "muted" }, config.organization || "Sign in to find data and run code next to it."),
-      errors, access, tabs, body)));
+      errors, access, provider, tabs, body)));
+  if (denied) offerAccessRequest(denied.detail);
 }
 
 function signOut(message) {
   session.end();
+  const throughProvider = sessionStorage.getItem(OIDC_SIGNED_IN) && config.oidc && !message;
+  sessionStorage.removeItem(OIDC_SIGNED_IN);
   history.pushState(null, "", `${base}/`);
+  if (throughProvider) {
+    // End the provider's session too, when it offers an end-session endpoint.
+    return oidcMetadata().then((metadata) => {
+      if (!metadata.end_session_endpoint) return signInScreen();
+      const url = new URL(metadata.end_session_endpoint);
+      url.searchParams.set("client_id", config.oidc.client_id);
+      url.searchParams.set("post_logout_redirect_uri", `${window.location.origin}${base}/`);
+      window.location.assign(url.href);
+    }).catch(() => signInScreen());
+  }
   signInScreen(message);
 }
 
@@ -280,6 +389,24 @@ function shell(current, content) {
 }
 
 async function render() {
+  const callback = new URLSearchParams(window.location.search);
+  if (config.oidc && window.location.pathname === `${base}/auth/callback` && (callback.has("code") || callback.has("error"))) {
+    app.replaceChildren(loading("Finishing the sign-in…"));
+    let token;
+    try {
+      token = await finishOIDC(callback);
+    } catch (error) {
+      return signInScreen(error.message);
+    }
+    try {
+      await session.start(token);
+    } catch (error) {
+      sessionStorage.removeItem(OIDC_SIGNED_IN);
+      if (error.status === 403) return signInScreen(null, { token, detail: error.message });
+      return signInScreen("You signed in successfully, but this endpoint could not validate the resulting token. "
+        + `This is a configuration problem on the endpoint, not a problem with your credentials. (${error.message})`);
+    }
+  }
   if (!session.user) {
     const token = session.token;
     if (!token) return signInScreen();
