@@ -64,7 +64,7 @@ struct ConsoleRoutes: ServiceFeature {
                 .responds(404, "No such file").responds(304, "Not modified")
                 .handleRequest { request, context in try asset(request, context: context) },
             Route.get("/ui/**", "The web console's page, for every path below `ui/` (the console routes in the browser).", access: access)
-                .tags("console").documented(as: "/ui/", "/ui/{page}")
+                .tags("console").documented(as: "/ui/{page}")
                 .answers(200, "HTML", schema: JSONSchema.string, contentType: "text/html").responds(304, "Not modified")
                 .handleRequest { request, context in page(request, context: context) },
         ]
