@@ -115,7 +115,8 @@ print("BROKER", anything())
 
 def test_with_the_deploy_api_on_kube_sim_the_server_pod_runs_what_its_spec_says(stack_factory, tmp_path):
     stack = stack_factory(STACK_DEPLOY_RUNTIME="kube-sim")
-    stack.wait_for_line("[stack] ready (rexec servers: kube-sim)")
+    stack.wait_for_line("[stack] ready")
+    stack.wait_for_line("servers as Deployments on kube-sim (simulated: nothing runs)")
     ep = stack.url("EP_PORT", "/ep")
     kube = stack.url("KUBE_SIM_PORT", "")
     spawned = lines_of(run_script(CLIENT_PRELUDE.format(ep=ep) + f"""
