@@ -23,9 +23,20 @@ def s3():
 
 
 @pytest.fixture(scope="module")
-def gateway(idp, s3):
+def staging_roots(tmp_path_factory):
+    base = tmp_path_factory.mktemp("console-staging")
+    (base / "source" / "survey").mkdir(parents=True)
+    (base / "target").mkdir()
+    (base / "source" / "survey" / "big.bin").write_bytes(bytes(range(256)) * 40_000)
+    return base
+
+
+@pytest.fixture(scope="module")
+def gateway(idp, s3, staging_roots):
     requests.post(f"{idp.url}/_dev/reset", timeout=10).raise_for_status()
-    yield from serving(Gateway(idp, env={"ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-demo", **s3.gateway_env()}))
+    yield from serving(Gateway(idp, env={
+        "ENABLE_ACCESS_REQUESTS": "True", "AFFINITIES_EP_UUID": "ep-demo", **s3.gateway_env(), "STAGING_ENABLED": "true",
+        "STAGING_SOURCE_ROOT": str(staging_roots / "source"), "STAGING_TARGET_ROOT": str(staging_roots / "target")}))
 
 
 @pytest.fixture(scope="module")
@@ -349,3 +360,49 @@ def test_a_forged_or_refused_answer_from_the_provider_signs_nobody_in(oidc_gatew
     click(browser, "form button[type=submit]")
     find(browser, "textarea[name=justification]")
     assert not text_of(browser, "#result-count")
+
+
+def test_a_file_is_staged_and_its_job_followed_to_the_end(gateway, staging_roots, browser):
+    sign_in(browser, gateway, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, "header nav a[href='/ep/ui/staging']")
+    find(browser, "input[name=local_path_on_storage]").send_keys("survey/big.bin")
+    find(browser, "input[name=relative_path]").send_keys("in/big.bin")
+    assert not find(browser, "input[name=jupyter_token]").is_displayed()  # only for jupyter_copy
+    click(browser, "form.card button[type=submit]")
+    # The table updates by itself until the job has succeeded.
+    wait_until("the job succeeded", lambda: browser.find_elements("css selector", "#staging-jobs tr.job-succeeded"), timeout=30)
+    assert (staging_roots / "target" / "demo@example.org" / "in" / "big.bin").read_bytes() == (staging_roots / "source" / "survey" / "big.bin").read_bytes()
+    assert "→ in/big.bin" in text_of(browser, "#staging-jobs")
+    # A path outside the source storage is refused with the API's message, and creates nothing.
+    find(browser, "input[name=local_path_on_storage]").send_keys("../../etc/passwd")
+    click(browser, "form.card button[type=submit]")
+    find(browser, "form.card p.error")
+    click(browser, "#staging-jobs tr.job-succeeded button")
+    wait_until("the record is removed", lambda: not browser.find_elements("css selector", "#staging-jobs tr.job-succeeded"))
+
+
+def test_a_rexec_server_is_started_and_stopped_on_the_local_stack(stack_factory, browser):
+    import sys
+    stack = stack_factory()
+    stack.wait_for_line("[stack] Ctrl-C stops everything.", timeout=180)
+    ep = stack.url("EP_PORT", "/ep")
+    browser.get(f"{ep}/ui/")
+    find(browser, "input[name=username]").send_keys("demo@example.org")
+    find(browser, "input[name=password]").send_keys("demo-password")
+    click(browser, "form button[type=submit]")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, "header nav a[href='/ep/ui/rexec']")
+    text_appears(browser, "Your server: absent")
+    assert 'base_url="' + ep + '"' in text_of(browser, "#rexec-snippet")
+    requirements = find(browser, "textarea[name=requirements]")
+    requirements.clear()
+    requirements.send_keys(f"python=={sys.version_info.major}.{sys.version_info.minor}")
+    click(browser, "form.card button[type=submit]")
+    # The status refreshes by itself until the server runs and the broker sees it.
+    wait_until("the server runs", lambda: "running · broker: live" in (text_of(browser, "#rexec-status") or ""), timeout=180)
+    status = requests.get(f"{ep}/rexec/status", headers=WRITER, timeout=10).json()
+    assert status["ready"] is True
+    click(browser, "form.card button.danger")
+    text_appears(browser, "Your server: absent", timeout=60)
+    assert stack.interrupt() == 0

@@ -63,7 +63,11 @@ enum NDPEndpointAPI {
         ]
         if settings.console.enabled {
             features.append(
-                ConsoleRoutes(settings: settings.console, rootPaths: http.rootPaths, version: settings.version, status: settings.status))
+                ConsoleRoutes(
+                    settings: settings.console, rootPaths: http.rootPaths, version: settings.version, status: settings.status,
+                    capabilities: .init(
+                        staging: documents != nil && settings.staging.enabled,
+                        rexec: settings.rexec.enabled && settings.rexec.internalURL != nil)))
         }
         if let catalog { features.append(catalog) }
         if let storage { features.append(storage) }

@@ -18,11 +18,18 @@ struct ConsolePage: Sendable {
         var organization: String
         /// Present when sign-in at an OpenID provider is configured.
         var oidc: ConsoleSettings.OIDC?
+        /// The endpoint's optional routes that are mounted, so the console offers only those.
+        var capabilities: Capabilities
+
+        struct Capabilities: Encodable, Sendable {
+            var staging: Bool
+            var rexec: Bool
+        }
 
         enum CodingKeys: String, CodingKey {
             case root, version
             case epName = "ep_name"
-            case organization, oidc
+            case organization, oidc, capabilities
         }
     }
 

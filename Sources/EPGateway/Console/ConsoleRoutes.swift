@@ -18,7 +18,7 @@ struct ConsoleRoutes: ServiceFeature {
 
     init(
         settings: ConsoleSettings, rootPaths: [String], version: String, status: EPSettings.StatusSettings,
-        embedded: [EmbeddedAsset] = EmbeddedAsset.console
+        capabilities: ConsolePage.Configuration.Capabilities, embedded: [EmbeddedAsset] = EmbeddedAsset.console
     ) {
         let template = embedded.first { $0.name == "index.html" }.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
         let served = embedded.filter { $0.name != "index.html" }
@@ -28,7 +28,7 @@ struct ConsoleRoutes: ServiceFeature {
                 template: template, assets: served,
                 configuration: .init(
                     root: root, version: version, epName: status.epName, organization: status.organization,
-                    oidc: settings.oidc.usable ? settings.oidc : nil))
+                    oidc: settings.oidc.usable ? settings.oidc : nil, capabilities: capabilities))
         }
         self.pages = pages
         assets = Dictionary(served.map { ($0.cacheName, $0) }, uniquingKeysWith: { first, _ in first })

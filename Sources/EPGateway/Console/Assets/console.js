@@ -64,12 +64,24 @@ const session = {
     const user = await api("GET", "/user/info", { token });
     sessionStorage.setItem(TOKEN_KEY, token);
     this.user = user;
-    this.status = await api("GET", "/status/").catch(() => ({}));
+    // What this endpoint offers beyond the catalog: the page says which optional routes exist.
+    const capabilities = config.capabilities ?? {};
+    const [status, staging] = await Promise.all([
+      api("GET", "/status/").catch(() => ({})),
+      capabilities.staging ? api("GET", "/config/allowed-methods/").then((answer) => answer.allowed_methods).catch(() => null) : null,
+    ]);
+    this.status = status;
+    this.stagingMethods = staging;
+    this.rexec = Boolean(capabilities.rexec);
   },
+  stagingMethods: null,
+  rexec: false,
   end() {
     sessionStorage.removeItem(TOKEN_KEY);
     this.user = null;
     this.status = null;
+    this.stagingMethods = null;
+    this.rexec = false;
   },
 };
 
@@ -366,8 +378,22 @@ const pages = [
     shown: () => session.canWrite && session.status?.s3_enabled === true },
   { path: /^\/access-requests$/, title: "Access requests", view: accessRequestsPage, nav: "Access requests", href: "/access-requests",
     shown: () => session.isAdmin },
+  { path: /^\/staging$/, title: "Staging", view: stagingPage, nav: "Staging", href: "/staging", shown: () => Boolean(session.stagingMethods) },
+  { path: /^\/rexec$/, title: "Remote execution", view: rexecPage, nav: "Remote execution", href: "/rexec", shown: () => session.rexec },
   { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard", href: "/dashboard" },
 ];
+
+// A page that refreshes itself (a job's progress) stops when the user moves on.
+let refresh = null;
+function every(milliseconds, work) {
+  clearTimeout(refresh);
+  const path = window.location.href;
+  const tick = async () => {
+    if (window.location.href !== path) return;
+    if (await work() !== false) refresh = setTimeout(tick, milliseconds);
+  };
+  refresh = setTimeout(tick, milliseconds);
+}
 
 function hasCatalog() {
   const backend = session.status?.local_catalog_backend;
@@ -875,6 +901,126 @@ async function accessRequestsPage(content) {
       request.justification ? h("p", {}, request.justification) : null,
       request.status === "pending" ? h("div", { class: "row" }, grant, approve, reject) : h("p", { class: "small" }, `${request.grant_type ?? ""} ${request.decided_by_username ? `by ${request.decided_by_username}` : ""}`));
   })));
+}
+
+// ---------------------------------------------------------------- data staging
+
+async function stagingPage(content) {
+  const errors = h("div");
+  const methods = session.stagingMethods ?? [];
+  const method = h("select", { name: "method" }, methods.map((name) => h("option", { value: name }, name)));
+  const source = h("input", { name: "local_path_on_storage", required: true, placeholder: "examples/hello.txt" });
+  const target = h("input", { name: "relative_path", placeholder: "the same path" });
+  const jupyterToken = h("input", { name: "jupyter_token", type: "password", autocomplete: "off" });
+  const jupyterField = field("Your Jupyter token", jupyterToken, "Only for jupyter_copy: the token of your Jupyter server.");
+  const showJupyter = () => { jupyterField.hidden = method.value !== "jupyter_copy"; };
+  method.addEventListener("change", showJupyter);
+  showJupyter();
+  const submit = h("button", { type: "submit" }, "Stage");
+  const jobs = h("div", {}, loading());
+  content.append(h("h1", {}, "Data staging"),
+    h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const body = { data: { local_path_on_storage: source.value.trim() } };
+        if (target.value.trim()) body.data.relative_path = target.value.trim();
+        if (method.value === "jupyter_copy") body.jupyter_token = jupyterToken.value;
+        busy(submit, errors, async () => {
+          await api("POST", "/stage-data/", { query: { method: method.value, async: "true" }, json: body });
+          await showJobs();
+        });
+      },
+    }, h("p", { class: "muted small" }, "From the endpoint's source storage into your area, or into your Jupyter server."),
+    field("Method", method), field("Path on the source storage", source), field("Where, in your area", target), jupyterField, errors, submit),
+    h("h2", {}, "Your jobs"), jobs);
+
+  async function showJobs() {
+    const listed = await api("GET", "/stage-data/jobs");
+    const all = Array.isArray(listed) ? listed : listed.jobs ?? [];
+    fill(jobs, all.length === 0 ? h("p", { class: "card muted" }, "No staging jobs yet.")
+      : h("table", { id: "staging-jobs" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Source"), h("th", {}, "Method"), h("th", {}, "Status"), h("th", {}, ""))),
+        h("tbody", {}, all.map((job) => {
+          const running = job.status === "queued" || job.status === "running";
+          const cancel = h("button", { type: "button", class: running ? "danger" : "secondary" }, running ? "Cancel" : "Remove");
+          cancel.addEventListener("click", () => busy(cancel, errors, async () => {
+            await api("DELETE", `/stage-data/jobs/${encodeURIComponent(job.id ?? job.job_id)}`);
+            await showJobs();
+          }));
+          const done = job.bytes_total ? Math.round((100 * (job.bytes_done ?? 0)) / job.bytes_total) : null;
+          return h("tr", { class: `job job-${job.status}` },
+            h("td", {}, job.source ?? "", job.destination ? h("div", { class: "small muted" }, `→ ${job.destination}`) : null,
+              job.error ? h("div", { class: "small error" }, job.error) : null),
+            h("td", {}, job.method ?? ""),
+            h("td", {}, job.status, running && done !== null ? h("progress", { max: "100", value: String(done) }) : null),
+            h("td", {}, cancel));
+        }))));
+    return all.some((job) => job.status === "queued" || job.status === "running");
+  }
+  const active = await showJobs();
+  // Progress updates by itself while a job is queued or running.
+  every(1000, async () => { await showJobs(); return true; });
+  return active;
+}
+
+// ---------------------------------------------------------------- remote execution
+
+async function rexecPage(content) {
+  const errors = h("div");
+  const state = h("div", {}, loading());
+  const requirements = h("textarea", { name: "requirements" }, "python==3.11\nnumpy");
+  const spawn = h("button", { type: "submit" }, "Start my rexec server");
+  const terminate = h("button", { type: "button", class: "danger" }, "Stop it");
+  terminate.addEventListener("click", () => busy(terminate, errors, async () => {
+    await api("DELETE", "/rexec/terminate");
+    await show();
+  }));
+  content.append(h("h1", {}, "Remote execution"),
+    h("p", { class: "muted" }, "Your own rexec server runs the Python functions you call with scidx-rexec, next to the data."),
+    state, errors,
+    h("form", {
+      class: "card",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const form = new URLSearchParams();
+        for (const line of requirements.value.split("\n").map((text) => text.trim()).filter(Boolean)) form.append("requirments", line);
+        busy(spawn, errors, async () => {
+          const response = await fetch(`${root}/rexec/spawn`, {
+            method: "POST", credentials: "omit", body: form,
+            headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+          });
+          const body = await response.json().catch(() => null);
+          if (!response.ok) throw new APIError(response.status, reason(body, `${response.status} ${response.statusText}`));
+          await show();
+        });
+      },
+    }, field("Requirements, one per line", requirements, "One python==X.Y pin, then packages as pip takes them."), h("div", { class: "row" }, spawn, terminate)),
+    h("h2", {}, "Call it from Python"),
+    h("pre", { class: "card" }, h("code", { class: "copy", id: "rexec-snippet" }, [
+      "pip install ndp-ep==0.9.0 scidx-rexec==0.1.0",
+      "from ndp_ep import APIClient",
+      "from rexec.client_api import remote_func",
+      `client = APIClient(base_url="${window.location.origin}${root}", token="<your token>")`,
+      "@remote_func",
+      "def where(n):",
+      "    import platform",
+      "    return platform.node(), sum(range(n))",
+      "print(where(10))",
+    ].join("\n"))));
+
+  async function show() {
+    const status = await api("GET", "/rexec/status");
+    const phase = status.phase ?? (status.ready ? "running" : "absent");
+    fill(state, h("div", { class: "card", id: "rexec-status" },
+      h("p", {}, "Your server: ", h("strong", { class: `phase-${phase}` }, phase),
+        status.broker ? ` · broker: ${status.broker.state}` : ""),
+      (status.requirements ?? []).length ? h("p", { class: "small muted" }, status.requirements.join(", ")) : null));
+    terminate.hidden = phase === "absent";
+    return phase === "starting" || phase === "terminating";
+  }
+  await show();
+  every(2000, async () => { await show(); return true; });
 }
 
 render();
