@@ -35,11 +35,13 @@ soak: deps
 	swift build
 	STACK_SKIP_BUILD=1 .venv/bin/python scripts/soak.py
 
-# The pages written from declarations: docs/configuration.md, docs/routes.md and ARCHITECTURE.md's module graph (make test checks them).
+# The pages written from declarations: docs/configuration.md, docs/routes.md and ARCHITECTURE.md's module graph (make test checks them),
+# and the console's screenshots in docs/console/ (taken by its browser tests).
 docs:
 	swift build --build-tests
 	UPDATE_DOCS=1 swift test --skip-build --no-parallel --filter DocumentationTests
 	scripts/module-graph.py --write
+	CONSOLE_SCREENSHOTS=1 .venv/bin/python -m pytest e2e/test_console.py -q -p no:cacheprovider
 
 clean:
 	rm -rf .build .venv

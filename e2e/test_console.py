@@ -2,7 +2,9 @@
 chromedriver, with selenium. It signs in as the users of the dev IdP, searches, reads a
 dataset, creates an organization, and checks what a browser must never see: inline script
 allowed, a token in a URL or in the page, a title's markup run."""
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 import requests
@@ -70,6 +72,16 @@ def browser():
     driver.quit()
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "console"
+
+
+def shoot(browser, name):
+    """With CONSOLE_SCREENSHOTS=1 (`make docs`), the page as it is now, for docs/console.md."""
+    if os.environ.get("CONSOLE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
 def find(browser, css, timeout=15):
     """The first element matching `css` once it is on the page."""
     from selenium.webdriver.common.by import By
@@ -102,6 +114,8 @@ def text_appears(browser, text, timeout=15):
 
 def sign_in(browser, gateway, username, password):
     browser.get(f"{gateway.base}/ui/")
+    find(browser, "input[name=username]")
+    shoot(browser, "sign-in")
     find(browser, "input[name=username]").send_keys(username)
     find(browser, "input[name=password]").send_keys(password)
     find(browser, "form button[type=submit]").click()
@@ -135,6 +149,7 @@ def test_a_writer_signs_in_searches_reads_and_creates(gateway, catalog, browser)
     text_appears(browser, "Page 1 of 2")
     click(browser, "nav.pager button:last-child")
     text_appears(browser, "Page 2 of 2")
+    shoot(browser, "search")
     assert "page=2" in browser.current_url and "token" not in browser.current_url
 
     # A title with markup is text (the API refuses javascript: URLs; the console links only http(s)).
@@ -142,6 +157,7 @@ def test_a_writer_signs_in_searches_reads_and_creates(gateway, catalog, browser)
     text_appears(browser, "<script>window.pwned = 1</script><b>bold</b>")
     assert browser.execute_script("return window.pwned === undefined")
     text_appears(browser, "<i>trap</i>")
+    shoot(browser, "dataset-with-markup")
     assert "<b>bold</b>" not in browser.page_source.replace("&lt;b&gt;", "")
 
     # A new organization, then it is listed.
@@ -150,6 +166,7 @@ def test_a_writer_signs_in_searches_reads_and_creates(gateway, catalog, browser)
     find(browser, "input[name=title]").send_keys("Console Lab")
     find(browser, "form.card button[type=submit]").click()
     wait_until("console-lab listed", lambda: "console-lab" in (text_of(browser, "#organizations") or ""))
+    shoot(browser, "organizations")
     assert "console-lab" in requests.get(f"{gateway.base}/organization", params={"server": "local"}, timeout=10).json()
 
     # No token anywhere a browser keeps or shows it, except this tab's session storage.
@@ -202,10 +219,12 @@ def test_a_dataset_is_created_edited_and_deleted_in_forms(gateway, catalog, brow
     find(browser, "input[name=resource-name]").send_keys("levels")
     find(browser, "input[name=resource-url]").send_keys("https://example.org/levels.csv")
     find(browser, "input[name=resource-format]").send_keys("CSV")
+    shoot(browser, "dataset-form")
     click(browser, "form.card button[type=submit]")
     wait_until("the dataset's page", lambda: browser.current_url.endswith("/ui/datasets/tide-gauges"))
     text_appears(browser, "hourly sea level")
     text_appears(browser, "https://example.org/levels.csv")
+    shoot(browser, "dataset")
 
     click(browser, "a[href$='/datasets/tide-gauges/edit']")
     title = find(browser, "input[name=title]")
@@ -238,6 +257,7 @@ def test_storage_buckets_and_objects(gateway, s3, browser, tmp_path):
     assert s3.client().get_object(Bucket="console-bucket", Key="readings.csv")["Body"].read() == upload.read_bytes()
     click(browser, "#objects button.secondary:nth-child(2)")
     wait_until("a presigned link", lambda: "X-Amz-Signature=" in (text_of(browser, "code.presigned") or ""))
+    shoot(browser, "storage")
     assert requests.get(text_of(browser, "code.presigned"), timeout=10).content == upload.read_bytes()
     click(browser, "#objects button.danger")
     text_appears(browser, "This bucket is empty.")
@@ -255,6 +275,7 @@ def test_a_service_is_registered_and_reached_through_its_proxy_url(gateway, cata
     click(browser, "form.card button[type=submit]")
     wait_until("the service is listed", lambda: text_of(browser, "code.proxy-url"))
     proxy = text_of(browser, "code.proxy-url")
+    shoot(browser, "services")
     assert proxy == f"{gateway.base}/services/redirect/ep-health"
     browser.get(proxy)
     text_appears(browser, '"status":"healthy"')
@@ -268,6 +289,7 @@ def test_an_admin_approves_an_outsiders_request_in_the_console(gateway, browser)
     wait_until("signed in", lambda: text_of(browser, "#result-count"))
     click(browser, "header nav a[href='/ep/ui/access-requests']")
     wait_until("the request is listed", lambda: "member@example.org" in (text_of(browser, "#access-requests") or ""))
+    shoot(browser, "access-requests")
     cards = browser.find_elements("css selector", "article.access-request")
     card = next(card for card in cards if "member@example.org" in card.text)
     card.find_element("css selector", "select[name=grant_type] option[value=writer]").click()
@@ -335,6 +357,7 @@ def test_sign_in_and_out_through_the_identity_provider(oidc_gateway, browser):
     click(browser, "#oidc-sign-in")
     find(browser, "#username").send_keys("demo@example.org")
     find(browser, "#password").send_keys("demo-password")
+    shoot(browser, "dev-idp-sign-in")
     click(browser, "form button[type=submit]")
     wait_until("signed in", lambda: text_of(browser, "#result-count"))
     assert browser.current_url == f"{oidc_gateway.base}/ui/"  # the code is gone from the address bar
@@ -359,6 +382,7 @@ def test_a_forged_or_refused_answer_from_the_provider_signs_nobody_in(oidc_gatew
     find(browser, "#password").send_keys("outsider-password")
     click(browser, "form button[type=submit]")
     find(browser, "textarea[name=justification]")
+    shoot(browser, "access-request-offer")
     assert not text_of(browser, "#result-count")
 
 
@@ -374,6 +398,7 @@ def test_a_file_is_staged_and_its_job_followed_to_the_end(gateway, staging_roots
     wait_until("the job succeeded", lambda: browser.find_elements("css selector", "#staging-jobs tr.job-succeeded"), timeout=30)
     assert (staging_roots / "target" / "demo@example.org" / "in" / "big.bin").read_bytes() == (staging_roots / "source" / "survey" / "big.bin").read_bytes()
     assert "→ in/big.bin" in text_of(browser, "#staging-jobs")
+    shoot(browser, "staging")
     # A path outside the source storage is refused with the API's message, and creates nothing.
     find(browser, "input[name=local_path_on_storage]").send_keys("../../etc/passwd")
     click(browser, "form.card button[type=submit]")
@@ -401,8 +426,18 @@ def test_a_rexec_server_is_started_and_stopped_on_the_local_stack(stack_factory,
     click(browser, "form.card button[type=submit]")
     # The status refreshes by itself until the server runs and the broker sees it.
     wait_until("the server runs", lambda: "running · broker: live" in (text_of(browser, "#rexec-status") or ""), timeout=180)
+    shoot(browser, "rexec")
     status = requests.get(f"{ep}/rexec/status", headers=WRITER, timeout=10).json()
     assert status["ready"] is True
     click(browser, "form.card button.danger")
     text_appears(browser, "Your server: absent", timeout=60)
     assert stack.interrupt() == 0
+
+
+def test_the_dashboard_reports_what_the_endpoint_runs(gateway, browser):
+    sign_in(browser, gateway, "admin@example.org", "admin-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, "header nav a[href='/ep/ui/dashboard']")
+    text_appears(browser, "Readiness")
+    assert "S3 storage" in text_of(browser, "main") and "connected" in text_of(browser, "main")
+    shoot(browser, "dashboard")

@@ -834,8 +834,8 @@ function objectRow(bucket, object, errors) {
     await api("DELETE", path);
     render();
   }));
-  return h("tr", {}, h("td", {}, object.key, shared), h("td", { class: "optional" }, formatBytes(object.size)),
-    h("td", {}, h("div", { class: "row" }, download, share, remove)));
+  return h("tr", {}, h("td", {}, object.key, shared), h("td", { class: "optional nowrap" }, formatBytes(object.size)),
+    h("td", { class: "actions" }, h("div", { class: "row nowrap" }, download, share, remove)));
 }
 
 /** The endpoint's multipart upload, with progress (fetch reports none for uploads). */
