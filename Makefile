@@ -37,7 +37,7 @@ soak: deps
 
 # The pages written from declarations: docs/configuration.md, docs/routes.md and ARCHITECTURE.md's module graph (make test checks them),
 # and the console's screenshots in docs/console/ (taken by its browser tests).
-docs:
+docs: deps
 	swift build --build-tests
 	UPDATE_DOCS=1 swift test --skip-build --no-parallel --filter DocumentationTests
 	scripts/module-graph.py --write

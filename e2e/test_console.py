@@ -407,7 +407,8 @@ def test_a_file_is_staged_and_its_job_followed_to_the_end(gateway, staging_roots
     wait_until("the record is removed", lambda: not browser.find_elements("css selector", "#staging-jobs tr.job-succeeded"))
 
 
-def test_a_rexec_server_is_started_and_stopped_on_the_local_stack(stack_factory, browser):
+def test_the_platform_pages_on_the_local_stack(stack_factory, browser):
+    """Against `make up`'s stack: a rexec server, a pod and a batch job, from the console."""
     import sys
     stack = stack_factory()
     stack.wait_for_line("[stack] Ctrl-C stops everything.", timeout=180)
@@ -431,6 +432,31 @@ def test_a_rexec_server_is_started_and_stopped_on_the_local_stack(stack_factory,
     assert status["ready"] is True
     click(browser, "form.card button.danger")
     text_appears(browser, "Your server: absent", timeout=60)
+
+    # A pod from the served manifests, on kube-sim: created, kept for 30 days (from 7), deleted.
+    click(browser, "header nav a[href='/ep/ui/pods']")
+    find(browser, "select[name=yaml_url] option[value$='ubuntu.yaml']").click()
+    click(browser, "form.card button[type=submit]")
+    wait_until("the pod runs", lambda: (text_of(browser, "#pods .pod-status") or "").startswith("Running:"), timeout=120)
+    before = text_of(browser, "#pods .pod-expiry")
+    find(browser, "#pods select[name=duration] option[value='30d']").click()
+    click(browser, "#pods button.secondary")
+    wait_until("the expiry moved", lambda: text_of(browser, "#pods .pod-expiry") not in (before, None), timeout=30)
+    shoot(browser, "pods")
+    click(browser, "#pods button.danger")
+    wait_until("the pod is gone", lambda: "You have no pods." in (text_of(browser, "main") or ""), timeout=120)
+
+    # A batch job through kbatch on the local runtime: it runs, its log is read, it is deleted.
+    click(browser, "header nav a[href='/ep/ui/jobs']")
+    click(browser, "form.card button[type=submit]")
+    wait_until("the job succeeded", lambda: browser.find_elements("css selector", "#jobs tr.job-succeeded"), timeout=120)
+    click(browser, "#jobs tr.job-succeeded button.secondary")
+    wait_until("its log", lambda: "hello from a batch job" in (text_of(browser, "#job-log") or ""), timeout=30)
+    shoot(browser, "jobs")
+    click(browser, "#jobs tr.job-succeeded button.danger")
+    wait_until("the job is gone", lambda: not browser.find_elements("css selector", "#jobs tr.job-succeeded"), timeout=60)
+    severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == [], severe
     assert stack.interrupt() == 0
 
 

@@ -222,6 +222,8 @@ mkdir -p "$staging_dir/source/examples" "$staging_dir/users"
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" CATALOG_SQLITE_PATH="$catalog_path" \
   "${gate[@]}" ORGANIZATION="Local Lab" EP_NAME=local-ep ENABLE_ACCESS_REQUESTS=true AFFINITIES_EP_UUID=ep-demo \
   OIDC_ENABLED=true OIDC_ISSUER="http://$host:$idp_port" OIDC_CLIENT_ID=ep-console OIDC_BUTTON_LABEL="Sign in with the development IdP" \
+  UI_PODS_URL="http://$host:$pods_port" UI_KBATCH_URL="http://$host:$deploy_port/kbatch" \
+  UI_POD_MANIFESTS="http://$host:$manifests_port/jupyter.yaml,http://$host:$manifests_port/ubuntu.yaml" \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
   REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" \
   STAGING_ENABLED=true STAGING_SOURCE_ROOT="$staging_dir/source" STAGING_TARGET_ROOT="$staging_dir/users" \

@@ -20,6 +20,8 @@ struct ConsolePage: Sendable {
         var oidc: ConsoleSettings.OIDC?
         /// The endpoint's optional routes that are mounted, so the console offers only those.
         var capabilities: Capabilities
+        /// The platform's other services the console calls.
+        var services: ConsoleSettings.Services = .none
 
         struct Capabilities: Encodable, Sendable {
             var staging: Bool
@@ -29,7 +31,7 @@ struct ConsolePage: Sendable {
         enum CodingKeys: String, CodingKey {
             case root, version
             case epName = "ep_name"
-            case organization, oidc, capabilities
+            case organization, oidc, capabilities, services
         }
     }
 

@@ -28,22 +28,20 @@ struct ConsoleRoutes: ServiceFeature {
                 template: template, assets: served,
                 configuration: .init(
                     root: root, version: version, epName: status.epName, organization: status.organization,
-                    oidc: settings.oidc.usable ? settings.oidc : nil, capabilities: capabilities))
+                    oidc: settings.oidc.usable ? settings.oidc : nil, capabilities: capabilities, services: settings.services))
         }
         self.pages = pages
         assets = Dictionary(served.map { ($0.cacheName, $0) }, uniquingKeysWith: { first, _ in first })
-        contentSecurityPolicy = Self.contentSecurityPolicy(oidcIssuer: settings.oidc.usable ? settings.oidc.issuer : nil)
+        contentSecurityPolicy = Self.contentSecurityPolicy(
+            connectTo: (settings.oidc.usable ? [settings.oidc.issuer] : []).compactMap(ConsoleSettings.origin) + settings.services.origins)
     }
 
     /// Scripts and styles from the endpoint only, no inline script or style, no framing, and
     /// calls only to the endpoint (and to the OpenID provider, whose token endpoint a public
     /// client calls from the browser).
-    static func contentSecurityPolicy(oidcIssuer: String?) -> String {
-        let provider = oidcIssuer.flatMap { URL(string: $0) }.flatMap { url -> String? in
-            guard let scheme = url.scheme, let host = url.host else { return nil }
-            return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
-        }
-        let connect = ["'self'"] + (provider.map { [$0] } ?? [])
+    static func contentSecurityPolicy(connectTo origins: [String]) -> String {
+        var connect = ["'self'"]
+        for origin in origins where !connect.contains(origin) { connect.append(origin) }
         return [
             "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
             "connect-src \(connect.joined(separator: " "))", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",

@@ -6,6 +6,35 @@ import ServiceKit
 struct ConsoleSettings: Sendable, Equatable {
     var enabled: Bool
     var oidc: OIDC
+    /// The platform's other services as browsers reach them (they answer CORS), each shown in
+    /// the console only when set.
+    var services: Services = .none
+
+    struct Services: Sendable, Equatable, Encodable {
+        /// `UI_PODS_URL`: the user-pods-backend.
+        var pods: String?
+        /// `UI_POD_MANIFESTS`: the manifests offered for a new pod.
+        var podManifests: [String]
+        /// `UI_KBATCH_URL`: the deploy API's kbatch prefix.
+        var kbatch: String?
+
+        static let none = Services(pods: nil, podManifests: [], kbatch: nil)
+
+        /// Their origins, which the Content-Security-Policy lets the console call.
+        var origins: [String] { [pods, kbatch].compactMap { $0.flatMap(ConsoleSettings.origin) } }
+
+        enum CodingKeys: String, CodingKey {
+            case pods
+            case podManifests = "pod_manifests"
+            case kbatch
+        }
+    }
+
+    /// `https://host:8443` of a URL.
+    static func origin(_ text: String) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme, let host = url.host else { return nil }
+        return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
+    }
 
     /// Sign-in at an OpenID Connect provider (authorization code with PKCE).
     struct OIDC: Sendable, Equatable, Encodable {
@@ -46,8 +75,17 @@ struct ConsoleSettings: Sendable, Equatable {
     ).blankMeansDefault()
     static let oidcHelpText = Setting<String>.text("OIDC_HELP_TEXT", default: "", help: "A line shown under the sign-in button.")
 
+    static let podsURL = Setting<URL?>.optionalURL(
+        "UI_PODS_URL", help: "The user-pods-backend as browsers reach it: the console's \"My pods\" page (unset: no page).")
+    static let podManifests = Setting<String>.text(
+        "UI_POD_MANIFESTS", default: "", help: "Comma-separated manifest URLs offered for a new pod (the pods backend's whitelist decides).")
+    static let kbatchURL = Setting<URL?>.optionalURL(
+        "UI_KBATCH_URL",
+        help: "The deploy API's kbatch prefix as browsers reach it, e.g. https://host/kbatch: the \"Batch jobs\" page (unset: no page).")
+
     static let settings = SettingGroup(
-        "Web console", [enabled, oidcEnabled, oidcIssuer, oidcClientID, oidcScope, oidcButtonLabel, oidcHelpText])
+        "Web console",
+        [enabled, oidcEnabled, oidcIssuer, oidcClientID, oidcScope, oidcButtonLabel, oidcHelpText, podsURL, podManifests, kbatchURL])
 
     static func load(from source: ConfigurationSource) throws -> ConsoleSettings {
         var issuer = try source.value(oidcIssuer).trimmingCharacters(in: .whitespaces)
@@ -57,6 +95,17 @@ struct ConsoleSettings: Sendable, Equatable {
             oidc: OIDC(
                 enabled: try source.value(oidcEnabled), issuer: issuer,
                 clientID: try source.value(oidcClientID).trimmingCharacters(in: .whitespaces), scope: try source.value(oidcScope),
-                buttonLabel: try source.value(oidcButtonLabel), helpText: try source.value(oidcHelpText)))
+                buttonLabel: try source.value(oidcButtonLabel), helpText: try source.value(oidcHelpText)),
+            services: Services(
+                pods: try source.value(podsURL).map { Self.trimmed($0.absoluteString) },
+                podManifests: try source.value(podManifests).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty },
+                kbatch: try source.value(kbatchURL).map { Self.trimmed($0.absoluteString) }))
+    }
+
+    private static func trimmed(_ url: String) -> String {
+        var url = url
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
     }
 }

@@ -27,9 +27,10 @@ function reason(body, fallback) {
   return fallback;
 }
 
-/** A call to the endpoint: `path` below its root, with the session's token unless `token` is given. */
-async function api(method, path, { query, json, token = session.token } = {}) {
-  const url = new URL(root + path, window.location.origin);
+/** A call to the endpoint (`path` below its root) or, with `at`, to another service of the
+ * platform (the pods backend, kbatch), with the session's token unless `token` is given. */
+async function api(method, path, { query, json, token = session.token, at = root } = {}) {
+  const url = new URL(at + path, window.location.origin);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value === undefined || value === null || value === "") continue;
     for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, item);
@@ -380,6 +381,8 @@ const pages = [
     shown: () => session.isAdmin },
   { path: /^\/staging$/, title: "Staging", view: stagingPage, nav: "Staging", href: "/staging", shown: () => Boolean(session.stagingMethods) },
   { path: /^\/rexec$/, title: "Remote execution", view: rexecPage, nav: "Remote execution", href: "/rexec", shown: () => session.rexec },
+  { path: /^\/pods$/, title: "My pods", view: podsPage, nav: "My pods", href: "/pods", shown: () => Boolean(config.services?.pods) },
+  { path: /^\/jobs$/, title: "Batch jobs", view: jobsPage, nav: "Batch jobs", href: "/jobs", shown: () => Boolean(config.services?.kbatch) },
   { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard", href: "/dashboard" },
 ];
 
@@ -928,7 +931,7 @@ async function stagingPage(content) {
         if (method.value === "jupyter_copy") body.jupyter_token = jupyterToken.value;
         busy(submit, errors, async () => {
           await api("POST", "/stage-data/", { query: { method: method.value, async: "true" }, json: body });
-          await showJobs();
+          if (await showJobs()) every(1000, showJobs);
         });
       },
     }, h("p", { class: "muted small" }, "From the endpoint's source storage into your area, or into your Jupyter server."),
@@ -958,10 +961,8 @@ async function stagingPage(content) {
         }))));
     return all.some((job) => job.status === "queued" || job.status === "running");
   }
-  const active = await showJobs();
   // Progress updates by itself while a job is queued or running.
-  every(1000, async () => { await showJobs(); return true; });
-  return active;
+  if (await showJobs()) every(1000, showJobs);
 }
 
 // ---------------------------------------------------------------- remote execution
@@ -974,7 +975,7 @@ async function rexecPage(content) {
   const terminate = h("button", { type: "button", class: "danger" }, "Stop it");
   terminate.addEventListener("click", () => busy(terminate, errors, async () => {
     await api("DELETE", "/rexec/terminate");
-    await show();
+    if (await show()) every(2000, show);
   }));
   content.append(h("h1", {}, "Remote execution"),
     h("p", { class: "muted" }, "Your own rexec server runs the Python functions you call with scidx-rexec, next to the data."),
@@ -992,7 +993,7 @@ async function rexecPage(content) {
           });
           const body = await response.json().catch(() => null);
           if (!response.ok) throw new APIError(response.status, reason(body, `${response.status} ${response.statusText}`));
-          await show();
+          if (await show()) every(2000, show);
         });
       },
     }, field("Requirements, one per line", requirements, "One python==X.Y pin, then packages as pip takes them."), h("div", { class: "row" }, spawn, terminate)),
@@ -1019,8 +1020,125 @@ async function rexecPage(content) {
     terminate.hidden = phase === "absent";
     return phase === "starting" || phase === "terminating";
   }
-  await show();
-  every(2000, async () => { await show(); return true; });
+  if (await show()) every(2000, show);
+}
+
+// ---------------------------------------------------------------- my pods (user-pods-backend)
+
+async function podsPage(content) {
+  const at = config.services.pods;
+  const user = session.user.username;
+  const errors = h("div");
+  const manifests = config.services.pod_manifests ?? [];
+  const manifest = manifests.length
+    ? h("select", { name: "yaml_url" }, manifests.map((url) => h("option", { value: url }, url.split("/").pop())))
+    : h("input", { name: "yaml_url", type: "url", required: true, placeholder: "https://…/jupyter.yaml" });
+  const submit = h("button", { type: "submit" }, "Create pod");
+  const list = h("div", {}, loading());
+  content.append(h("h1", {}, "My pods"), h("form", {
+    class: "card",
+    onsubmit: (event) => {
+      event.preventDefault();
+      busy(submit, errors, async () => {
+        await api("POST", "/create_pod", { at, json: { user_id: user, yaml_url: manifest.value } });
+        await watch();
+      });
+    },
+  }, field("Manifest", manifest), errors, submit), list);
+
+  async function show() {
+    const pods = (await api("POST", "/get_pods", { at, json: { user_id: user } })) ?? [];
+    fill(list, pods.length === 0 ? h("p", { class: "card muted" }, "You have no pods.") : h("div", { id: "pods" }, pods.map((pod) => {
+      // extend_pod sets the expiry to now + the duration (never earlier than it was).
+      const duration = h("select", { name: "duration", "aria-label": `Keep ${pod.pod_name} for` },
+        [["1d", "a day"], ["7d", "a week"], ["30d", "30 days"]].map(([value, label]) => h("option", { value }, `Keep for ${label}`)));
+      const extend = h("button", { type: "button", class: "secondary" }, "Extend");
+      extend.addEventListener("click", () => busy(extend, errors, async () => {
+        await api("POST", "/extend_pod", { at, json: { user_id: user, pod_name: pod.pod_name, duration: duration.value } });
+        await watch();
+      }));
+      const remove = h("button", { type: "button", class: "danger" }, "Delete");
+      remove.addEventListener("click", () => busy(remove, errors, async () => {
+        await api("POST", "/delete_pod", { at, json: { user_id: user, pod_name: pod.pod_name } });
+        await watch();
+      }));
+      return h("article", { class: "card pod" },
+        h("h3", {}, pod.pod_name),
+        h("p", { class: "small muted pod-status" }, `${pod.status} · ${pod.image_name ?? ""}`),
+        h("p", { class: "small pod-expiry" }, pod.expires_at ? `Expires ${pod.expires_at}${pod.expiring_soon ? " (soon)" : ""}` : "No expiry"),
+        pod.ssh_url ? h("p", { class: "small" }, "ssh: ", h("code", { class: "copy" }, pod.ssh_url)) : null,
+        pod.url ? h("p", { class: "small" }, "Web: ", safeLink(pod.url)) : null,
+        h("div", { class: "row" }, h("div", {}, duration), extend, remove));
+    })));
+    return pods.some((pod) => /^(Creating|Deleting|Pending)/.test(pod.status));
+  }
+  // The list updates by itself while a pod is being made or removed (not otherwise: a choice
+  // in a form would be lost).
+  const watch = async () => { if (await show()) every(2000, show); };
+  await watch();
+}
+
+// ---------------------------------------------------------------- batch jobs (kbatch)
+
+async function jobsPage(content) {
+  const at = config.services.kbatch;
+  const errors = h("div");
+  const name = h("input", { name: "job_name", required: true, pattern: "[a-z0-9][a-z0-9\\-]{0,40}", value: "job" });
+  const image = h("input", { name: "image", required: true, value: "python:3.12-slim" });
+  const command = h("input", { name: "command", required: true, value: 'python3 -c "print(\'hello from a batch job\')"' });
+  const submit = h("button", { type: "submit" }, "Submit job");
+  const list = h("div", {}, loading());
+  const logs = h("pre", { class: "card", id: "job-log", hidden: true });
+  content.append(h("h1", {}, "Batch jobs"), h("form", {
+    class: "card",
+    onsubmit: (event) => {
+      event.preventDefault();
+      // What the kbatch client sends: the Job in the Kubernetes client's snake_case.
+      const job = {
+        metadata: { generate_name: `${name.value.trim()}-` },
+        spec: {
+          backoff_limit: 0,
+          template: { spec: { restart_policy: "Never", containers: [{ name: "job", image: image.value.trim(), command: ["sh", "-c", command.value] }] } },
+        },
+      };
+      busy(submit, errors, async () => {
+        await api("POST", "/jobs/", { at, json: { job, code: null } });
+        await watch();
+      });
+    },
+  }, field("Name", name), field("Image", image), field("Command (run by sh -c)", command), errors, submit), list, logs);
+
+  const watch = async () => { if (await show()) every(2000, show); };
+
+  async function show() {
+    const jobs = (await api("GET", "/jobs/", { at })).items ?? [];
+    fill(list, jobs.length === 0 ? h("p", { class: "card muted" }, "No batch jobs.") : h("table", { id: "jobs" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Job"), h("th", {}, "Status"), h("th", {}, ""))),
+      h("tbody", {}, jobs.map((job) => {
+        const jobName = job.metadata.name;
+        const status = job.status ?? {};
+        const state = status.succeeded ? "succeeded" : status.failed ? "failed" : status.active ? "running" : "pending";
+        const read = h("button", { type: "button", class: "secondary" }, "Log");
+        read.addEventListener("click", () => busy(read, errors, async () => {
+          const response = await fetch(`${at}/jobs/logs/${encodeURIComponent(jobName)}/`, {
+            headers: { Authorization: `Bearer ${session.token}` }, credentials: "omit",
+          });
+          const text = await response.text();
+          if (!response.ok) throw new APIError(response.status, reason((() => { try { return JSON.parse(text); } catch { return null; } })(), text));
+          logs.hidden = false;
+          fill(logs, h("code", {}, text || "(no output yet)"));
+        }));
+        const remove = h("button", { type: "button", class: "danger" }, "Delete");
+        remove.addEventListener("click", () => busy(remove, errors, async () => {
+          await api("DELETE", `/jobs/${encodeURIComponent(jobName)}`, { at });
+          await watch();
+        }));
+        return h("tr", { class: `job job-${state}` }, h("td", {}, jobName), h("td", {}, state),
+          h("td", { class: "actions" }, h("div", { class: "row nowrap" }, read, remove)));
+      }))));
+    return jobs.some((job) => !job.status?.succeeded && !job.status?.failed);
+  }
+  await watch();
 }
 
 render();
