@@ -558,5 +558,12 @@ def test_the_console_and_its_oidc_sign_in_from_values(renderer, tmp_path):
     env = env_of(by_kind(render(renderer, SEED, values), "Deployment")["rexec-ndp-ep-api"])
     assert {key: env[key] for key in ("OIDC_ENABLED", "OIDC_ISSUER", "OIDC_CLIENT_ID")} == {
         "OIDC_ENABLED": "true", "OIDC_ISSUER": "https://idp.example.org/realms/NDP", "OIDC_CLIENT_ID": "ep-console"}
+    services = tmp_path / "console-services.yaml"
+    services.write_text(yaml.safe_dump({"ndp-ep-api": {"ui": {
+        "podsUrl": "https://pods.example.org", "kbatchUrl": "https://hub.example.org/services/kbatch",
+        "podManifests": ["https://raw.example.org/jupyter.yaml", "https://raw.example.org/ubuntu.yaml"]}}}))
+    env = env_of(by_kind(render(renderer, SEED, services), "Deployment")["rexec-ndp-ep-api"])
+    assert env["UI_PODS_URL"] == "https://pods.example.org" and env["UI_KBATCH_URL"] == "https://hub.example.org/services/kbatch"
+    assert env["UI_POD_MANIFESTS"] == "https://raw.example.org/jupyter.yaml,https://raw.example.org/ubuntu.yaml"
     missing = render(renderer, SEED, sets=["ndp-ep-api.ui.oidc.enabled=true"], expect_failure=True)
     assert "ndp-ep-api.ui.oidc.issuer is required with ui.oidc.enabled" in missing
