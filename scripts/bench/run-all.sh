@@ -17,3 +17,4 @@ scripts/bench/policy.sh
 .venv/bin/python scripts/bench/ep-transfer.py --binaries "$(swift build -c release --show-bin-path)"
 .venv/bin/python scripts/bench/staging.py --binaries "$(swift build -c release --show-bin-path)"
 .venv/bin/python scripts/bench/ckan-action.py --binaries "$(swift build -c release --show-bin-path)"
+.venv/bin/python scripts/bench/console.py --binaries "$(swift build -c release --show-bin-path)"

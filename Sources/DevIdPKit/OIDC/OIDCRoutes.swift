@@ -80,13 +80,13 @@ struct OIDCRoutes: Sendable {
                 Self.adding(["error": problem.error, "error_description": problem.description, "state": request.state], to: redirect))
         }
         let hidden = ["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method"]
-            .compactMap { name in request.fields[name].map { "<input type=\"hidden\" name=\"\(name)\" value=\"\(Self.escape($0))\">" } }
+            .compactMap { name in request.fields[name].map { "<input type=\"hidden\" name=\"\(name)\" value=\"\(MarkupText.escape($0))\">" } }
             .joined(separator: "\n")
-        let errorLine = message.map { "<p class=\"error\" role=\"alert\">\(Self.escape($0))</p>" } ?? ""
+        let errorLine = message.map { "<p class=\"error\" role=\"alert\">\(MarkupText.escape($0))</p>" } ?? ""
         return Self.html(
             """
             <h1>Development IdP</h1>
-            <p>Sign in to <strong>\(Self.escape(request.clientID))</strong> (users: config/dev-idp-users.yaml).</p>
+            <p>Sign in to <strong>\(MarkupText.escape(request.clientID))</strong> (users: config/dev-idp-users.yaml).</p>
             \(errorLine)
             <form method="post" action="authorize">
             \(hidden)
@@ -212,10 +212,5 @@ struct OIDCRoutes: Sendable {
         return Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: page)))
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
     }
 }

@@ -36,10 +36,10 @@ struct ConsolePage: Sendable {
     }
 
     init(template: String, assets: [EmbeddedAsset], configuration: Configuration) {
-        var page = template.replacingOccurrences(of: "{{root}}", with: HTMLText.escape(configuration.root))
+        var page = template.replacingOccurrences(of: "{{root}}", with: MarkupText.escape(configuration.root))
         for asset in assets {
             page = page.replacingOccurrences(
-                of: "{{asset:\(asset.name)}}", with: HTMLText.escape("\(configuration.root)/ui/assets/\(asset.cacheName)"))
+                of: "{{asset:\(asset.name)}}", with: MarkupText.escape("\(configuration.root)/ui/assets/\(asset.cacheName)"))
         }
         page = page.replacingOccurrences(of: "{{config}}", with: Self.scriptSafeJSON(configuration))
         html = Array(page.utf8)
@@ -54,24 +54,5 @@ struct ConsolePage: Sendable {
         let text = (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
         return text.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
             .replacingOccurrences(of: "&", with: "\\u0026")
-    }
-}
-
-/// Escaping for text and attribute values in HTML.
-enum HTMLText {
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }

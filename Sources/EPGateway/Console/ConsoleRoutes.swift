@@ -37,8 +37,8 @@ struct ConsoleRoutes: ServiceFeature {
     }
 
     /// Scripts and styles from the endpoint only, no inline script or style, no framing, and
-    /// calls only to the endpoint (and to the OpenID provider, whose token endpoint a public
-    /// client calls from the browser).
+    /// calls only to the endpoint and to `origins`: the OpenID provider (whose token endpoint a
+    /// public client calls from the browser) and the platform's other services the console shows.
     static func contentSecurityPolicy(connectTo origins: [String]) -> String {
         var connect = ["'self'"]
         for origin in origins where !connect.contains(origin) { connect.append(origin) }

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 
 #if canImport(FoundationXML)
@@ -72,18 +73,5 @@ struct S3XML: Sendable, Equatable {
     }
 
     /// `text` with XML's five special characters escaped, for request bodies.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { MarkupText.escape(text) }
 }

@@ -32,28 +32,23 @@ public struct DocsRoutes<Context: ServiceRequestContext>: Sendable {
             .map { operation in
                 let lock = operation.security == .bearer ? " &#128274;" : ""
                 let codes = operation.responses.keys.sorted().map(String.init).joined(separator: ", ")
-                return "<tr><td class=m>\(operation.method.uppercased())</td><td><code>\(escape(operation.path))</code>\(lock)</td>"
-                    + "<td>\(escape(operation.summary))</td><td>\(codes)</td></tr>"
+                return "<tr><td class=m>\(operation.method.uppercased())</td><td><code>\(MarkupText.escape(operation.path))</code>\(lock)</td>"
+                    + "<td>\(MarkupText.escape(operation.summary))</td><td>\(codes)</td></tr>"
             }
             .joined(separator: "\n")
         let prefix = rootPath ?? ""
         return """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(document.title))</title>
+            <html lang="en"><head><meta charset="utf-8"><title>\(MarkupText.escape(document.title))</title>
             <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}
             td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.m{font-weight:bold;font-family:monospace}</style></head>
-            <body><h1>\(escape(document.title)) <small>\(escape(document.version))</small></h1>
-            <p>\(escape(document.description))</p>
-            <p>Machine-readable description: <a href="\(escape(prefix))/openapi.json">openapi.json</a>.
+            <body><h1>\(MarkupText.escape(document.title)) <small>\(MarkupText.escape(document.version))</small></h1>
+            <p>\(MarkupText.escape(document.description))</p>
+            <p>Machine-readable description: <a href="\(MarkupText.escape(prefix))/openapi.json">openapi.json</a>.
             Routes marked &#128274; need <code>Authorization: Bearer &lt;token&gt;</code>.</p>
             <table><tr><th>Method</th><th>Path</th><th>Summary</th><th>Responses</th></tr>
             \(rows)
             </table></body></html>
             """
-    }
-
-    private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
