@@ -14,6 +14,8 @@ public actor ClusterSimulator {
     private var pending: [String: Task<Void, Never>] = [:]
     /// Deployments being reconciled, and whether another pass was asked for meanwhile.
     private var reconciling: [String: Bool] = [:]
+    /// Jobs whose status is being written; true: a pod changed meanwhile (``updateJobSerially``).
+    private var updatingJobs: [String: Bool] = [:]
 
     private let pods: ResourceType
     private let nodes: ResourceType
@@ -293,7 +295,7 @@ public actor ClusterSimulator {
             jobs, namespace: namespace, name: name, patch: ["status": ["startTime": ObjectMeta.timestamp(Date())]], kind: .merge,
             subresource: "status")
         guard (try? await store.create(pods, namespace: namespace, object: pod)) != nil else { return }
-        _ = try? await store.patch(jobs, namespace: namespace, name: name, patch: ["status": ["active": 1]], kind: .merge, subresource: "status")
+        await updateJobSerially(namespace: namespace, name: name, uid: uid)
     }
 
     /// The Job's counts and conditions from its pods' phases: `Succeeded` completes it,
@@ -301,9 +303,30 @@ public actor ClusterSimulator {
     private func updateOwningJob(of pod: JSONValue) async {
         guard let namespace = ObjectMeta.namespace(pod),
             let owner = pod["metadata"]?["ownerReferences"]?.arrayValue?.first(where: { $0["kind"] == "Job" }),
-            let name = owner["name"]?.stringValue, let uid = owner["uid"]?.stringValue,
-            let job = try? await store.get(jobs, namespace: namespace, name: name), ObjectMeta.uid(job) == uid
+            let name = owner["name"]?.stringValue, let uid = owner["uid"]?.stringValue
         else { return }
+        await updateJobSerially(namespace: namespace, name: name, uid: uid)
+    }
+
+    /// One status write at a time per Job, again if its pods changed meanwhile: reactions run
+    /// concurrently (each event its own task, the actor reentrant at every await), and two
+    /// read-then-write passes crossing each other lost an update (a Job left `active` after
+    /// its pod had succeeded).
+    private func updateJobSerially(namespace: String, name: String, uid: String) async {
+        let key = "\(namespace)/\(name)"
+        guard updatingJobs[key] == nil else {
+            updatingJobs[key] = true
+            return
+        }
+        repeat {
+            updatingJobs[key] = false
+            await writeJobStatus(namespace: namespace, name: name, uid: uid)
+        } while updatingJobs[key] == true
+        updatingJobs[key] = nil
+    }
+
+    private func writeJobStatus(namespace: String, name: String, uid: String) async {
+        guard let job = try? await store.get(jobs, namespace: namespace, name: name), ObjectMeta.uid(job) == uid else { return }
         let owned = await ownedPods(namespace: namespace, uid: uid)
         func count(_ phase: String) -> Int { owned.filter { $0["status"]?["phase"]?.stringValue == phase }.count }
         let succeeded = count("Succeeded")
