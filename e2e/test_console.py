@@ -272,9 +272,12 @@ def test_a_service_is_registered_and_reached_through_its_proxy_url(gateway, cata
     find(browser, "input[name=service_name]").send_keys("ep-health")
     find(browser, "input[name=service_title]").send_keys("The endpoint's own health")
     find(browser, "input[name=service_url]").send_keys(f"{gateway.url}/ep/health")
+    find(browser, "input[name=health_check_url]").send_keys(f"{gateway.url}/ep/health")
     click(browser, "form.card button[type=submit]")
     wait_until("the service is listed", lambda: text_of(browser, "code.proxy-url"))
     proxy = text_of(browser, "code.proxy-url")
+    click(browser, "#check-health")
+    wait_until("the health report", lambda: "1 up, 0 down" in (text_of(browser, "#service-health") or ""), timeout=30)
     shoot(browser, "services")
     assert proxy == f"{gateway.base}/services/redirect/ep-health"
     browser.get(proxy)
@@ -458,6 +461,31 @@ def test_the_platform_pages_on_the_local_stack(stack_factory, browser):
     severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == [], severe
     assert stack.interrupt() == 0
+
+
+def test_an_admin_reads_the_policy_in_force_and_the_roles(gateway, browser):
+    sign_in(browser, gateway, "admin@example.org", "admin-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, "header nav a[href='/ep/ui/policy']")
+    wait_until("the policy", lambda: text_of(browser, "#policy"))
+    in_force = requests.get(f"{gateway.base}/policy", headers={"Authorization": "Bearer admin-token"}, timeout=10).json()
+    assert text_of(browser, "#policy-hash") == in_force["sha256"]
+    assert "organization" in text_of(browser, "#policy") and "Object.Creator" in text_of(browser, "#policy")
+    shoot(browser, "policy")
+    browser.get(f"{gateway.base}/ui/roles-help")
+    text_appears(browser, "decide access requests")
+
+
+def test_readable_on_a_phone_sized_window(gateway, catalog, browser):
+    browser.set_window_size(390, 844)
+    sign_in(browser, gateway, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    for page in ("/ui/", "/ui/datasets/buoy-01", "/ui/organizations"):
+        browser.get(f"{gateway.base}{page}")
+        wait_until(f"{page} drawn", lambda: text_of(browser, "main h1"))
+        # Nothing wider than the screen: no sideways scrolling.
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), page
+    shoot(browser, "phone")
 
 
 def test_the_dashboard_reports_what_the_endpoint_runs(gateway, browser):

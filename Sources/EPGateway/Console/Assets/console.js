@@ -384,6 +384,8 @@ const pages = [
   { path: /^\/pods$/, title: "My pods", view: podsPage, nav: "My pods", href: "/pods", shown: () => Boolean(config.services?.pods) },
   { path: /^\/jobs$/, title: "Batch jobs", view: jobsPage, nav: "Batch jobs", href: "/jobs", shown: () => Boolean(config.services?.kbatch) },
   { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard", href: "/dashboard" },
+  { path: /^\/policy$/, title: "Access policy", view: policyPage, nav: "Policy", href: "/policy", shown: () => session.isAdmin },
+  { path: /^\/roles-help$/, title: "Roles", view: rolesHelpPage },
 ];
 
 // A page that refreshes itself (a job's progress) stops when the user moves on.
@@ -745,7 +747,16 @@ async function servicesPage(content) {
     h("div", { class: "field" }, h("label", {}, protectedBox, " Requires authentication (callers need a token)")), errors, submit));
   }
   const list = h("div", {}, loading());
-  content.append(list);
+  const health = h("div", { id: "service-health" });
+  const check = h("button", { type: "button", class: "secondary", id: "check-health" }, "Check every service's health");
+  check.addEventListener("click", () => busy(check, errors, async () => {
+    const answer = await api("GET", "/services/health");
+    fill(health, h("p", { class: "small muted" }, `${answer.up} up, ${answer.down} down · checked ${answer.checked_at}`),
+      h("table", {}, h("tbody", {}, (answer.services ?? []).map((service) => h("tr", {}, h("th", {}, service.name),
+        h("td", { class: `status-${service.status === "up" || service.status === "down" ? service.status : "disabled"}` }, service.status),
+        h("td", { class: "small muted" }, service.error ?? (service.status_code ? `HTTP ${service.status_code}` : "")))))));
+  }));
+  content.append(h("div", { class: "row" }, check), health, list);
   const found = await api("GET", "/api/3/action/package_search", { query: { fq: "organization:services", q: "*:*", rows: 100 } });
   const services = (found.result ?? found).results;
   const proxyBase = `${window.location.origin}${root}/services/redirect/`;
@@ -879,7 +890,7 @@ async function accessRequestsPage(content) {
   const errors = h("div");
   const filter = h("select", { name: "status", onchange: (event) => go(`/access-requests?status=${event.target.value}`) },
     ["pending", "approved", "rejected", "all"].map((value) => h("option", { value, selected: value === status }, value)));
-  content.append(h("h1", {}, "Access requests"), field("Show", filter), errors);
+  content.append(h("h1", {}, "Access requests"), h("p", {}, link("/roles-help", "What each grant allows")), field("Show", filter), errors);
   const requests = await api("GET", "/user/access-requests", { query: { status } });
   if (requests.length === 0) {
     content.append(h("p", { class: "card muted" }, `No ${status === "all" ? "" : `${status} `}requests.`));
@@ -1139,6 +1150,40 @@ async function jobsPage(content) {
     return jobs.some((job) => !job.status?.succeeded && !job.status?.failed);
   }
   await watch();
+}
+
+// ---------------------------------------------------------------- the access policy and roles
+
+/** The policy in force, as `GET /policy` shows it (read-only: it changes only by editing its file). */
+async function policyPage(content) {
+  const shown = await api("GET", "/policy");
+  const rows = [];
+  for (const [entity, modes] of Object.entries(shown.policy ?? {})) {
+    for (const [mode, operations] of Object.entries(modes ?? {})) {
+      rows.push(h("tr", {}, h("th", {}, entity), h("td", {}, mode),
+        ["create", "read", "update", "delete"].map((operation) => h("td", { class: "small" }, (operations?.[operation] ?? []).join(", ") || "—"))));
+    }
+  }
+  content.append(h("h1", {}, "Access policy"),
+    h("p", { class: "small muted" }, "From ", h("code", {}, shown.source ?? ""), ` · SHA-256 `, h("code", { id: "policy-hash" }, shown.sha256 ?? ""),
+      ` · loaded ${shown.loaded_at ?? ""}`),
+    h("p", {}, "Who may do what on this endpoint. It changes only by editing its file, which the services reload within seconds."),
+    h("table", { id: "policy" },
+      h("thead", {}, h("tr", {}, h("th", {}, "What"), h("th", {}, "Visibility"), h("th", {}, "create"), h("th", {}, "read"), h("th", {}, "update"), h("th", {}, "delete"))),
+      h("tbody", {}, rows)));
+}
+
+function rolesHelpPage(content) {
+  const grants = [
+    ["member", "Passes the endpoint's group gate: signs in, reads the catalog, runs their own rexec server, stages data for themselves."],
+    ["viewer", "A member who may also read the endpoint's status and protected catalog entries."],
+    ["writer", "A viewer who may also create and change organizations, datasets, registrations, services and S3 storage."],
+    ["admin", "A writer who may also delete what others made, decide access requests, and see the access policy and everyone's staging jobs."],
+  ];
+  content.append(h("h1", {}, "Roles"),
+    h("p", {}, "An approved access request adds the user to this endpoint's group, and for writer and admin assigns that role. What each allows is set by the access policy in force; roughly:"),
+    h("table", {}, h("tbody", {}, grants.map(([name, text]) => h("tr", {}, h("th", {}, name), h("td", {}, text))))),
+    h("p", {}, link("/access-requests", "← Access requests")));
 }
 
 render();
