@@ -180,15 +180,49 @@ def test_a_writer_signs_in_searches_reads_and_creates(gateway, catalog, browser)
     assert severe == [], severe
 
 
+def test_actions_follow_the_access_policy_not_the_role(gateway, catalog, browser):
+    """Deleting a dataset needs its creator or an admin: a writer sees Edit on an admin's
+    dataset but no Delete, because the console asks the policy (GET /user/permissions)."""
+    admin = {"Authorization": "Bearer admin-token"}
+    made = requests.post(f"{gateway.base}/dataset", json={"name": "admins-own", "title": "Admin's own", "owner_org": "ocean-lab"},
+                         headers=admin, timeout=10)
+    assert made.status_code in (200, 201), made.text
+    ask = lambda token, **query: requests.get(f"{gateway.base}/user/permissions", params=query,  # noqa: E731
+                                              headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=10)
+    assert ask("demo-token", entity="dataset", id="admins-own").json() == {
+        "entity": "dataset", "id": "admins-own", "create": True, "read": True, "update": True, "delete": False}
+    assert ask("admin-token", entity="dataset", id="admins-own").json()["delete"] is True
+    assert ask("demo-token", entity="dataset", id="buoy-01").json()["delete"] is True  # demo made it
+    assert ask("viewer-token", entity="storage").json() == {"entity": "storage", "create": False, "read": False, "update": False,
+                                                           "delete": False}
+    assert ask("demo-token", entity="spaceship").status_code == 422
+    assert ask("demo-token", entity="dataset", id="no-such-dataset").status_code == 404
+    assert ask(None, entity="dataset").status_code == 401
+    assert ask("outsider-token", entity="dataset").status_code == 403
+
+    sign_in(browser, gateway, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    browser.get(f"{gateway.base}/ui/datasets/admins-own")
+    text_appears(browser, "Admin's own")
+    find(browser, "a[href$='/datasets/admins-own/edit']")
+    assert not browser.find_elements("css selector", "button.danger")
+    browser.get(f"{gateway.base}/ui/datasets/buoy-01")
+    find(browser, "button.danger")
+
+
 def test_a_reader_sees_no_write_action(gateway, catalog, browser):
     sign_in(browser, gateway, "viewer@example.org", "viewer-password")
     text_appears(browser, "Find data")
     browser.get(f"{gateway.base}/ui/datasets/buoy-01")
     text_appears(browser, "Buoy 01")
     assert not browser.find_elements("css selector", "button.danger")
+    assert not browser.find_elements("css selector", "a[href$='/edit']")
     browser.get(f"{gateway.base}/ui/organizations")
     text_appears(browser, "ocean-lab")
     assert not browser.find_elements("css selector", "input[name=name]")
+    # No menu entry for what the policy refuses a reader.
+    menu = text_of(browser, "header nav")
+    assert "New dataset" not in menu and "Storage" not in menu and "Access requests" not in menu and "Policy" not in menu
 
 
 def test_wrong_credentials_and_an_outsider_asking_for_access(gateway, browser):

@@ -60,6 +60,7 @@ enum NDPEndpointAPI {
                 aai: AAIClient(authAPIURL: settings.auth.authAPIURL), endpointGroup: settings.access.endpointUUID ?? "",
                 accessChanged: { subject in await identities.forget(subject: subject) }),
             PolicyFeature(store: policy),
+            PermissionRoutes(access: access, catalog: database?.catalog),
         ]
         if settings.console.enabled {
             features.append(

@@ -165,7 +165,7 @@ struct ActionRoutes: Sendable {
             let id = try parameters.requiredString("id")
             guard let organization = try await organization(id)?.organization else { throw ActionError.notFound("Organization was not found.") }
             try access.authorize(
-                user, .organization, .delete, PolicyObject(mode: .public, id: organization.name, creator: organization.creator?.userID),
+                user, .organization, .delete, organization.policyObject,
                 logger: context.logger)
             do {
                 try await store.deleteOrganization(named: organization.name, cascade: false)

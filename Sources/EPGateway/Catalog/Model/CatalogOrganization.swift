@@ -1,3 +1,4 @@
+import AccessPolicy
 import Crypto
 import Essentials
 import Foundation
@@ -14,6 +15,9 @@ struct CatalogOrganization: Sendable, Equatable {
     /// endpoint makes itself.
     var creator: CreatorStamp?
     var created: Date
+
+    /// What the access policy decides on: organizations are public, their creator recorded.
+    var policyObject: PolicyObject { PolicyObject(mode: .public, id: name, creator: creator?.userID) }
 }
 
 /// `ndp_user_id` (first 16 hex of SHA-256 of `sub`) and `ndp_creator_md5` (MD5 of `sub`), the

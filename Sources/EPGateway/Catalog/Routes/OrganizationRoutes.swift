@@ -89,7 +89,7 @@ struct OrganizationRoutes: Sendable {
         guard let organization = try await store.organization(named: name) else { throw CatalogError.organizationNotFound }
         try access.authorize(
             context.identity, .organization, .delete,
-            PolicyObject(mode: .public, id: organization.name, creator: organization.creator?.userID), logger: context.logger)
+            organization.policyObject, logger: context.logger)
         try await store.deleteOrganization(named: name, cascade: cascade)
         return Message(message: "Organization deleted successfully")
     }

@@ -74,7 +74,13 @@ const session = {
     this.status = status;
     this.stagingMethods = staging;
     this.rexec = Boolean(capabilities.rexec);
+    // What the access policy lets this user do to new objects: the menus offer only that.
+    const entities = ["dataset", "organization", "service", "storage"];
+    const decided = await Promise.all(entities.map((entity) =>
+      api("GET", "/user/permissions", { query: { entity } }).catch(() => ({ create: false, read: false, update: false, delete: false }))));
+    this.can = Object.fromEntries(entities.map((entity, index) => [entity, decided[index]]));
   },
+  can: {},
   stagingMethods: null,
   rexec: false,
   end() {
@@ -83,6 +89,7 @@ const session = {
     this.status = null;
     this.stagingMethods = null;
     this.rexec = false;
+    this.can = {};
   },
 };
 
@@ -370,13 +377,13 @@ const pages = [
   { path: /^\/?$/, title: "Search", view: searchPage, nav: "Search", href: "/" },
   { path: /^\/search$/, title: "Search", view: searchPage },
   { path: /^\/datasets\/new$/, title: "New dataset", view: (content) => datasetForm(content, null), nav: "New dataset", href: "/datasets/new",
-    shown: () => session.canWrite && hasCatalog() },
+    shown: () => session.can.dataset?.create && hasCatalog() },
   { path: /^\/datasets\/([^/]+)\/edit$/, title: "Edit dataset", view: datasetForm },
   { path: /^\/datasets\/([^/]+)$/, title: "Dataset", view: datasetPage },
   { path: /^\/organizations$/, title: "Organizations", view: organizationsPage, nav: "Organizations", href: "/organizations", shown: hasCatalog },
   { path: /^\/services$/, title: "Services", view: servicesPage, nav: "Services", href: "/services", shown: hasCatalog },
   { path: /^\/storage$/, title: "Storage", view: storagePage, nav: "Storage", href: "/storage",
-    shown: () => session.canWrite && session.status?.s3_enabled === true },
+    shown: () => session.can.storage?.read && session.status?.s3_enabled === true },
   { path: /^\/access-requests$/, title: "Access requests", view: accessRequestsPage, nav: "Access requests", href: "/access-requests",
     shown: () => session.isAdmin },
   { path: /^\/staging$/, title: "Staging", view: stagingPage, nav: "Staging", href: "/staging", shown: () => Boolean(session.stagingMethods) },
@@ -551,8 +558,13 @@ async function datasetPage(content, name) {
   const dataset = shown.result ?? shown;
   const errors = h("div");
   const actions = [];
-  if (session.canWrite) {
+  // The policy's answer for this dataset (its creator, its visibility), not a guess from the role.
+  const allowed = await api("GET", "/user/permissions", { query: { entity: "dataset", id: dataset.name } })
+    .catch(() => ({ update: false, delete: false }));
+  if (allowed.update) {
     actions.push(h("a", { class: "button secondary", href: `${base}/datasets/${encodeURIComponent(dataset.name)}/edit`, "data-route": "" }, "Edit"));
+  }
+  if (allowed.delete) {
     const remove = h("button", { type: "button", class: "danger" }, "Delete dataset");
     remove.addEventListener("click", () => {
       if (!window.confirm(`Delete the dataset ${dataset.name}? This cannot be undone.`)) return;
@@ -602,7 +614,7 @@ async function organizationsPage(content) {
   const errors = h("div");
   const list = h("div", {}, loading());
   content.append(h("h1", {}, "Organizations"));
-  if (session.canWrite) {
+  if (session.can.organization?.create) {
     const name = h("input", { name: "name", required: true, pattern: "[a-z0-9_\\-]{2,100}", autocomplete: "off" });
     const title = h("input", { name: "title", required: true });
     const description = h("textarea", { name: "description" });
@@ -720,7 +732,7 @@ async function datasetForm(content, name) {
 async function servicesPage(content) {
   content.append(h("h1", {}, "Services"));
   const errors = h("div");
-  if (session.canWrite) {
+  if (session.can.service?.create) {
     const name = h("input", { name: "service_name", required: true, pattern: "[a-z0-9_\\-]{2,100}" });
     const title = h("input", { name: "service_title", required: true });
     const url = h("input", { name: "service_url", type: "url", required: true, placeholder: "https://…" });
