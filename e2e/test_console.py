@@ -529,3 +529,33 @@ def test_the_dashboard_reports_what_the_endpoint_runs(gateway, browser):
     text_appears(browser, "Readiness")
     assert "S3 storage" in text_of(browser, "main") and "connected" in text_of(browser, "main")
     shoot(browser, "dashboard")
+
+
+def test_a_url_and_an_s3_location_are_registered(gateway, catalog, browser):
+    sign_in(browser, gateway, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    click(browser, "header nav a[href='/ep/ui/register']")
+    # Kafka is off on this endpoint: not offered.
+    assert [o.get_attribute("value") for o in browser.find_elements("css selector", "select[name=kind] option")] == ["url", "s3"]
+    find(browser, "input[name=resource_name]").send_keys("tide-table")
+    find(browser, "input[name=resource_title]").send_keys("Tide table")
+    find(browser, "input[name=resource_url]").send_keys("https://example.org/tides.csv")
+    find(browser, "input[name=file_type]").send_keys("CSV")
+    click(browser, "form.card button[type=submit]")
+    wait_until("the registration's page", lambda: browser.current_url.endswith("/ui/datasets/tide-table"))
+    text_appears(browser, "https://example.org/tides.csv")
+    browser.get(f"{gateway.base}/ui/register?kind=s3")
+    find(browser, "input[name=resource_name]").send_keys("raw-readings")
+    find(browser, "input[name=resource_title]").send_keys("Raw readings")
+    find(browser, "input[name=resource_s3]").send_keys("s3://console-bucket/raw/")
+    click(browser, "form.card button[type=submit]")
+    wait_until("the registration's page", lambda: browser.current_url.endswith("/ui/datasets/raw-readings"))
+    # A bad URL is refused with the API's message, and nothing is made.
+    browser.get(f"{gateway.base}/ui/register")
+    find(browser, "input[name=resource_name]").send_keys("bad-url")
+    find(browser, "input[name=resource_title]").send_keys("Bad")
+    browser.execute_script("document.querySelector('input[name=resource_url]').type = 'text'")
+    find(browser, "input[name=resource_url]").send_keys("ftp://example.org/x")
+    click(browser, "form.card button[type=submit]")
+    find(browser, "form.card p.error")
+    assert requests.get(f"{gateway.base}/search", params={"terms": "bad-url", "server": "local"}, timeout=10).json() == []

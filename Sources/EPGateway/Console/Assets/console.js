@@ -379,6 +379,8 @@ const pages = [
   { path: /^\/datasets\/new$/, title: "New dataset", view: (content) => datasetForm(content, null), nav: "New dataset", href: "/datasets/new",
     shown: () => session.can.dataset?.create && hasCatalog() },
   { path: /^\/datasets\/([^/]+)\/edit$/, title: "Edit dataset", view: datasetForm },
+  { path: /^\/register$/, title: "Register", view: registerPage, nav: "Register", href: "/register",
+    shown: () => session.can.dataset?.create && hasCatalog() },
   { path: /^\/datasets\/([^/]+)$/, title: "Dataset", view: datasetPage },
   { path: /^\/organizations$/, title: "Organizations", view: organizationsPage, nav: "Organizations", href: "/organizations", shown: hasCatalog },
   { path: /^\/services$/, title: "Services", view: servicesPage, nav: "Services", href: "/services", shown: hasCatalog },
@@ -1196,6 +1198,55 @@ function rolesHelpPage(content) {
     h("p", {}, "An approved access request adds the user to this endpoint's group, and for writer and admin assigns that role. What each allows is set by the access policy in force; roughly:"),
     h("table", {}, h("tbody", {}, grants.map(([name, text]) => h("tr", {}, h("th", {}, name), h("td", {}, text))))),
     h("p", {}, link("/access-requests", "← Access requests")));
+}
+
+// ---------------------------------------------------------------- typed registrations
+
+// Upstream's registrations, each a dataset with one resource: a URL, an S3 location, a Kafka
+// topic (offered only where the endpoint reports Kafka).
+const registrations = {
+  url: {
+    label: "URL resource", path: "/url",
+    fields: [["resource_name", "Name"], ["resource_title", "Title"], ["resource_url", "URL", "url"], ["file_type", "File type"], ["notes", "Description"]],
+  },
+  s3: {
+    label: "S3 resource", path: "/s3",
+    fields: [["resource_name", "Name"], ["resource_title", "Title"], ["resource_s3", "S3 location (s3://bucket/prefix)"], ["notes", "Description"]],
+  },
+  kafka: {
+    label: "Kafka topic", path: "/kafka", shown: () => session.status?.kafka_enabled === true,
+    fields: [["dataset_name", "Name"], ["dataset_title", "Title"], ["kafka_topic", "Topic"], ["kafka_host", "Kafka host"],
+      ["kafka_port", "Kafka port", "number"], ["dataset_description", "Description"]],
+  },
+};
+
+async function registerPage(content) {
+  const params = new URLSearchParams(window.location.search);
+  const offered = Object.entries(registrations).filter(([, kind]) => !kind.shown || kind.shown());
+  const chosen = offered.find(([key]) => key === params.get("kind")) ?? offered[0];
+  const organizations = await api("GET", "/organization", { query: { server: "local" } });
+  const kind = h("select", { name: "kind", onchange: (event) => go(`/register?kind=${event.target.value}`) },
+    offered.map(([key, entry]) => h("option", { value: key, selected: key === chosen[0] }, entry.label)));
+  const organization = h("select", { name: "owner_org", required: true }, organizations.map((org) => h("option", { value: org }, org)));
+  const inputs = chosen[1].fields.map(([name, label, type]) => [name, label,
+    name.endsWith("description") || name === "notes" ? h("textarea", { name }) : h("input", { name, type: type ?? "text", required: !["notes", "file_type", "dataset_description"].includes(name) })]);
+  const errors = h("div");
+  const submit = h("button", { type: "submit" }, `Register ${chosen[1].label.toLowerCase()}`);
+  content.append(h("h1", {}, "Register"), h("form", {
+    class: "card",
+    onsubmit: (event) => {
+      event.preventDefault();
+      const body = { owner_org: organization.value };
+      for (const [name, , input] of inputs) {
+        if (input.value.trim() === "") continue;
+        body[name] = input.type === "number" ? Number(input.value) : input.value.trim();
+      }
+      busy(submit, errors, async () => {
+        await api("POST", chosen[1].path, { query: { server: "local" }, json: body });
+        go(`/datasets/${encodeURIComponent(body.resource_name ?? body.dataset_name)}`);
+      });
+    },
+  }, field("What", kind), field("Organization", organization), inputs.map(([, label, input]) => field(label, input)), errors, submit));
 }
 
 render();
