@@ -121,6 +121,22 @@ def sign_in(browser, gateway, username, password):
     find(browser, "form button[type=submit]").click()
 
 
+def signed_in(browser, gateway, username, password):
+    """Signed in by password, on the search page once its first answer is shown."""
+    sign_in(browser, gateway, username, password)
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+
+
+def sign_in_at_provider(browser, username, password):
+    """The dev IdP's login form, from the console's OIDC button."""
+    click(browser, "#oidc-sign-in")
+    find(browser, "#username").send_keys(username)
+    find(browser, "#password").send_keys(password)
+    if username == "demo@example.org":
+        shoot(browser, "dev-idp-sign-in")
+    click(browser, "form button[type=submit]")
+
+
 def test_the_page_is_served_cacheable_and_locked_down(gateway):
     bare = requests.get(f"{gateway.base}/ui", allow_redirects=False, timeout=10)
     assert bare.status_code == 301 and bare.headers["Location"] == "ui/"
@@ -200,8 +216,7 @@ def test_actions_follow_the_access_policy_not_the_role(gateway, catalog, browser
     assert ask(None, entity="dataset").status_code == 401
     assert ask("outsider-token", entity="dataset").status_code == 403
 
-    sign_in(browser, gateway, "demo@example.org", "demo-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "demo@example.org", "demo-password")
     browser.get(f"{gateway.base}/ui/datasets/admins-own")
     text_appears(browser, "Admin's own")
     find(browser, "a[href$='/datasets/admins-own/edit']")
@@ -243,8 +258,7 @@ def test_wrong_credentials_and_an_outsider_asking_for_access(gateway, browser):
 
 
 def test_a_dataset_is_created_edited_and_deleted_in_forms(gateway, catalog, browser):
-    sign_in(browser, gateway, "demo@example.org", "demo-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "demo@example.org", "demo-password")
     click(browser, f"header nav a[href='/ep/ui/datasets/new']")
     find(browser, "input[name=name]").send_keys("tide-gauges")
     find(browser, "input[name=title]").send_keys("Tide gauges")
@@ -279,8 +293,7 @@ def test_a_dataset_is_created_edited_and_deleted_in_forms(gateway, catalog, brow
 def test_storage_buckets_and_objects(gateway, s3, browser, tmp_path):
     upload = tmp_path / "readings.csv"
     upload.write_bytes(b"t,level\n0,1.5\n" * 1000)
-    sign_in(browser, gateway, "demo@example.org", "demo-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "demo@example.org", "demo-password")
     click(browser, "header nav a[href='/ep/ui/storage']")
     find(browser, "input[name=bucket]").send_keys("console-bucket")
     click(browser, "form.card button[type=submit]")
@@ -300,8 +313,7 @@ def test_storage_buckets_and_objects(gateway, s3, browser, tmp_path):
 
 
 def test_a_service_is_registered_and_reached_through_its_proxy_url(gateway, catalog, browser):
-    sign_in(browser, gateway, "demo@example.org", "demo-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "demo@example.org", "demo-password")
     browser.get(f"{gateway.base}/ui/services")
     find(browser, "input[name=service_name]").send_keys("ep-health")
     find(browser, "input[name=service_title]").send_keys("The endpoint's own health")
@@ -322,8 +334,7 @@ def test_an_admin_approves_an_outsiders_request_in_the_console(gateway, browser)
     asked = requests.post(f"{gateway.base}/user/access-requests", headers={"Authorization": "Bearer member-token"},
                           json={"justification": "a member asks for more"}, timeout=10)
     assert asked.status_code in (201, 409), asked.text
-    sign_in(browser, gateway, "admin@example.org", "admin-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "admin@example.org", "admin-password")
     click(browser, "header nav a[href='/ep/ui/access-requests']")
     wait_until("the request is listed", lambda: "member@example.org" in (text_of(browser, "#access-requests") or ""))
     shoot(browser, "access-requests")
@@ -391,11 +402,7 @@ def test_the_dev_idp_is_an_openid_provider_a_standard_client_accepts(idp):
 def test_sign_in_and_out_through_the_identity_provider(oidc_gateway, browser):
     browser.get(f"{oidc_gateway.base}/ui/")
     text_appears(browser, "Your lab account")
-    click(browser, "#oidc-sign-in")
-    find(browser, "#username").send_keys("demo@example.org")
-    find(browser, "#password").send_keys("demo-password")
-    shoot(browser, "dev-idp-sign-in")
-    click(browser, "form button[type=submit]")
+    sign_in_at_provider(browser, "demo@example.org", "demo-password")
     wait_until("signed in", lambda: text_of(browser, "#result-count"))
     assert browser.current_url == f"{oidc_gateway.base}/ui/"  # the code is gone from the address bar
     assert "demo@example.org" in text_of(browser, "header .who")
@@ -414,18 +421,14 @@ def test_a_forged_or_refused_answer_from_the_provider_signs_nobody_in(oidc_gatew
     browser.get(f"{oidc_gateway.base}/ui/auth/callback?error=access_denied&error_description=You+said+no")
     text_appears(browser, "You said no")
     # An outsider signs in at the provider, and the group gate offers the access request.
-    click(browser, "#oidc-sign-in")
-    find(browser, "#username").send_keys("outsider@example.org")
-    find(browser, "#password").send_keys("outsider-password")
-    click(browser, "form button[type=submit]")
+    sign_in_at_provider(browser, "outsider@example.org", "outsider-password")
     find(browser, "textarea[name=justification]")
     shoot(browser, "access-request-offer")
     assert not text_of(browser, "#result-count")
 
 
 def test_a_file_is_staged_and_its_job_followed_to_the_end(gateway, staging_roots, browser):
-    sign_in(browser, gateway, "demo@example.org", "demo-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "demo@example.org", "demo-password")
     click(browser, "header nav a[href='/ep/ui/staging']")
     find(browser, "input[name=local_path_on_storage]").send_keys("survey/big.bin")
     find(browser, "input[name=relative_path]").send_keys("in/big.bin")
@@ -498,8 +501,7 @@ def test_the_platform_pages_on_the_local_stack(stack_factory, browser):
 
 
 def test_an_admin_reads_the_policy_in_force_and_the_roles(gateway, browser):
-    sign_in(browser, gateway, "admin@example.org", "admin-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "admin@example.org", "admin-password")
     click(browser, "header nav a[href='/ep/ui/policy']")
     wait_until("the policy", lambda: text_of(browser, "#policy"))
     in_force = requests.get(f"{gateway.base}/policy", headers={"Authorization": "Bearer admin-token"}, timeout=10).json()
@@ -512,8 +514,7 @@ def test_an_admin_reads_the_policy_in_force_and_the_roles(gateway, browser):
 
 def test_readable_on_a_phone_sized_window(gateway, catalog, browser):
     browser.set_window_size(390, 844)
-    sign_in(browser, gateway, "demo@example.org", "demo-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "demo@example.org", "demo-password")
     for page in ("/ui/", "/ui/datasets/buoy-01", "/ui/organizations"):
         browser.get(f"{gateway.base}{page}")
         wait_until(f"{page} drawn", lambda: text_of(browser, "main h1"))
@@ -523,8 +524,7 @@ def test_readable_on_a_phone_sized_window(gateway, catalog, browser):
 
 
 def test_the_dashboard_reports_what_the_endpoint_runs(gateway, browser):
-    sign_in(browser, gateway, "admin@example.org", "admin-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "admin@example.org", "admin-password")
     click(browser, "header nav a[href='/ep/ui/dashboard']")
     text_appears(browser, "Readiness")
     assert "S3 storage" in text_of(browser, "main") and "connected" in text_of(browser, "main")
@@ -532,8 +532,7 @@ def test_the_dashboard_reports_what_the_endpoint_runs(gateway, browser):
 
 
 def test_a_url_and_an_s3_location_are_registered(gateway, catalog, browser):
-    sign_in(browser, gateway, "demo@example.org", "demo-password")
-    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    signed_in(browser, gateway, "demo@example.org", "demo-password")
     click(browser, "header nav a[href='/ep/ui/register']")
     # Kafka is off on this endpoint: not offered.
     assert [o.get_attribute("value") for o in browser.find_elements("css selector", "select[name=kind] option")] == ["url", "s3"]
