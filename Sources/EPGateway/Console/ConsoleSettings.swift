@@ -2,7 +2,7 @@ import Foundation
 import ServiceKit
 
 /// The web console at `<ROOT_PATH>/ui/` (docs/console.md): `UI_ENABLED`, and upstream's OIDC
-/// sign-in settings (docs/specs/ep-console-mcp-otel-pelican.md §1.5), which the console reads.
+/// sign-in settings (docs/specs/console.md §3.1), which the console reads.
 struct ConsoleSettings: Sendable, Equatable {
     var enabled: Bool
     var oidc: OIDC
