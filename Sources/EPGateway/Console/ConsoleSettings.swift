@@ -88,8 +88,7 @@ struct ConsoleSettings: Sendable, Equatable {
         [enabled, oidcEnabled, oidcIssuer, oidcClientID, oidcScope, oidcButtonLabel, oidcHelpText, podsURL, podManifests, kbatchURL])
 
     static func load(from source: ConfigurationSource) throws -> ConsoleSettings {
-        var issuer = try source.value(oidcIssuer).trimmingCharacters(in: .whitespaces)
-        while issuer.hasSuffix("/") { issuer.removeLast() }
+        let issuer = trimmed(try source.value(oidcIssuer).trimmingCharacters(in: .whitespaces))
         return ConsoleSettings(
             enabled: try source.value(enabled),
             oidc: OIDC(
@@ -103,6 +102,7 @@ struct ConsoleSettings: Sendable, Equatable {
                 kbatch: try source.value(kbatchURL).map { Self.trimmed($0.absoluteString) }))
     }
 
+    /// `url` without its trailing slashes.
     private static func trimmed(_ url: String) -> String {
         var url = url
         while url.hasSuffix("/") { url.removeLast() }

@@ -59,7 +59,6 @@ const session = {
   user: null,
   status: null,
   get role() { return this.user?.effective_role ?? "none"; },
-  get canWrite() { return this.role === "writer" || this.role === "admin"; },
   get isAdmin() { return this.role === "admin"; },
   async start(token) {
     const user = await api("GET", "/user/info", { token });
