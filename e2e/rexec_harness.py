@@ -68,8 +68,13 @@ class Process:
         return self.process.returncode
 
 
+# The dev IdP's one confidential OpenID client (any other client id is a public one).
+CONFIDENTIAL_CLIENT = ("ep-console-confidential", "console-test-secret")
+
+
 def start_idp():
-    idp = Process([BIN / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={"DEV_IDP_USERS": "config/dev-idp-users.yaml"})
+    idp = Process([BIN / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={
+        "DEV_IDP_USERS": "config/dev-idp-users.yaml", "DEV_IDP_OIDC_CLIENTS": ":".join(CONFIDENTIAL_CLIENT)})
     port = idp.wait_for(r"listening on http://[^:]+:(\d+)").group(1)
     idp.url = f"http://127.0.0.1:{port}"
     return idp

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from rexec_harness import Gateway, S3Server, serving, wait_until
+from rexec_harness import CONFIDENTIAL_CLIENT, Gateway, S3Server, serving, wait_until
 
 CHROMEDRIVER = shutil.which("chromedriver")
 WRITER = {"Authorization": "Bearer demo-token"}
@@ -211,6 +211,11 @@ def test_actions_follow_the_access_policy_not_the_role(gateway, catalog, browser
     assert ask("demo-token", entity="dataset", id="buoy-01").json()["delete"] is True  # demo made it
     assert ask("viewer-token", entity="storage").json() == {"entity": "storage", "create": False, "read": False, "update": False,
                                                            "delete": False}
+    # The access-request queue is private to the admins who decide it: asked about as such.
+    assert ask("viewer-token", entity="access_request", visibility="private").json()["read"] is False
+    assert ask("admin-token", entity="access_request", visibility="private").json()["update"] is True
+    assert ask("demo-token", entity="dataset", id="buoy-01", visibility="private").status_code == 422  # a named one has its own
+    assert ask("demo-token", entity="access_request", visibility="secret").status_code == 422
     assert ask("demo-token", entity="spaceship").status_code == 422
     assert ask("demo-token", entity="dataset", id="no-such-dataset").status_code == 404
     assert ask(None, entity="dataset").status_code == 401
@@ -235,9 +240,12 @@ def test_a_reader_sees_no_write_action(gateway, catalog, browser):
     browser.get(f"{gateway.base}/ui/organizations")
     text_appears(browser, "ocean-lab")
     assert not browser.find_elements("css selector", "input[name=name]")
-    # No menu entry for what the policy refuses a reader.
+    # No menu entry for what the policy refuses a reader; the policy itself, which every user
+    # may read by default, is offered read-only.
     menu = text_of(browser, "header nav")
-    assert "New dataset" not in menu and "Storage" not in menu and "Access requests" not in menu and "Policy" not in menu
+    assert "New dataset" not in menu and "Storage" not in menu and "Access requests" not in menu and "Policy" in menu
+    browser.get(f"{gateway.base}/ui/access-requests")
+    text_appears(browser, "The access policy does not allow you to read access_request (private)")
 
 
 def test_wrong_credentials_and_an_outsider_asking_for_access(gateway, browser):
@@ -414,6 +422,43 @@ def test_sign_in_and_out_through_the_identity_provider(oidc_gateway, browser):
     assert browser.execute_script("return sessionStorage.length") == 0
 
 
+@pytest.fixture(scope="module")
+def confidential_gateway(idp):
+    """The console as a confidential client: the endpoint exchanges the code with the secret."""
+    client, secret = CONFIDENTIAL_CLIENT
+    yield from serving(Gateway(idp, env={
+        "OIDC_ENABLED": "true", "OIDC_ISSUER": idp.url + "/", "OIDC_CLIENT_ID": client, "OIDC_CLIENT_SECRET": secret}))
+
+
+def test_a_confidential_client_signs_in_without_the_browser_calling_the_provider(confidential_gateway, idp, browser):
+    """The browser only follows redirects to the provider: the endpoint reads its metadata and
+    exchanges the code with the client's secret, which no page shows; the provider, asked
+    without the secret, refuses the same exchange, and its answer is not readable cross-origin."""
+    page = requests.get(f"{confidential_gateway.base}/ui/", timeout=10)
+    assert CONFIDENTIAL_CLIENT[1] not in page.text and '"confidential":true' in page.text
+    assert idp.url not in page.headers["Content-Security-Policy"]  # no call to the provider from the page
+    browser.get(f"{confidential_gateway.base}/ui/")
+    sign_in_at_provider(browser, "demo@example.org", "demo-password")
+    wait_until("signed in", lambda: text_of(browser, "#result-count"))
+    assert "demo@example.org" in text_of(browser, "header .who")
+    assert CONFIDENTIAL_CLIENT[1] not in browser.page_source
+    severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == [], severe
+    # What the endpoint checks before it calls the provider, and what the provider says to it.
+    exchange = lambda **body: requests.post(f"{confidential_gateway.base}/ui/auth/token", json=body, timeout=10)  # noqa: E731
+    good = {"code": "c", "code_verifier": "v" * 43, "redirect_uri": f"{confidential_gateway.base}/ui/auth/callback"}
+    assert exchange(**{**good, "code_verifier": "short"}).status_code == 422
+    assert exchange(**{**good, "redirect_uri": "https://evil.example/steal"}).status_code == 422
+    spent = exchange(**good)
+    assert spent.status_code == 400 and "unknown, used or expired" in spent.json()["detail"]
+    token = {"grant_type": "authorization_code", "code": "c", "client_id": CONFIDENTIAL_CLIENT[0], "redirect_uri": "http://x/ui/auth/callback",
+             "code_verifier": "v" * 43}
+    without = requests.post(f"{idp.url}/oidc/token", data=token, timeout=10)
+    assert without.status_code == 400 and without.json()["error"] == "invalid_client"
+    wrong = requests.post(f"{idp.url}/oidc/token", data=token, auth=(CONFIDENTIAL_CLIENT[0], "wrong"), timeout=10)
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client" and "Access-Control-Allow-Origin" not in wrong.headers
+
+
 def test_a_forged_or_refused_answer_from_the_provider_signs_nobody_in(oidc_gateway, browser):
     browser.get(f"{oidc_gateway.base}/ui/auth/callback?code=stolen&state=forged")
     text_appears(browser, "Sign-in could not be verified. Please try again.")
@@ -447,16 +492,15 @@ def test_a_file_is_staged_and_its_job_followed_to_the_end(gateway, staging_roots
     wait_until("the record is removed", lambda: not browser.find_elements("css selector", "#staging-jobs tr.job-succeeded"))
 
 
-def test_the_platform_pages_on_the_local_stack(stack_factory, browser):
-    """Against `make up`'s stack: a rexec server, a pod and a batch job, from the console."""
+def test_the_platform_pages_on_the_local_stack(stack_factory, browser, tmp_path):
+    """Against `make up`'s stack, signed in at its dev IdP (the EP exchanging the code as a
+    confidential client): a rexec server, a pod, a batch job with shipped code and a cron job."""
     import sys
     stack = stack_factory()
     stack.wait_for_line("[stack] Ctrl-C stops everything.", timeout=180)
     ep = stack.url("EP_PORT", "/ep")
     browser.get(f"{ep}/ui/")
-    find(browser, "input[name=username]").send_keys("demo@example.org")
-    find(browser, "input[name=password]").send_keys("demo-password")
-    click(browser, "form button[type=submit]")
+    sign_in_at_provider(browser, "demo@example.org", "demo-password")
     wait_until("signed in", lambda: text_of(browser, "#result-count"))
     click(browser, "header nav a[href='/ep/ui/rexec']")
     text_appears(browser, "Your server: absent")
@@ -486,15 +530,35 @@ def test_the_platform_pages_on_the_local_stack(stack_factory, browser):
     click(browser, "#pods button.danger")
     wait_until("the pod is gone", lambda: "You have no pods." in (text_of(browser, "main") or ""), timeout=120)
 
-    # A batch job through kbatch on the local runtime: it runs, its log is read, it is deleted.
+    # A batch job through kbatch on the local runtime, with a script shipped as its code (zipped
+    # by the console): it runs in /code, its log is read, it is deleted.
     click(browser, "header nav a[href='/ep/ui/jobs']")
+    script = tmp_path / "hello.py"
+    script.write_text("import os\nprint('hello from shipped code in', os.path.basename(os.getcwd()))\n")
+    command = find(browser, "input[name=command]")
+    command.clear()
+    command.send_keys("python3 hello.py")
+    find(browser, "input[name=code]").send_keys(str(script))
     click(browser, "form.card button[type=submit]")
     wait_until("the job succeeded", lambda: browser.find_elements("css selector", "#jobs tr.job-succeeded"), timeout=120)
     click(browser, "#jobs tr.job-succeeded button.secondary")
-    wait_until("its log", lambda: "hello from a batch job" in (text_of(browser, "#job-log") or ""), timeout=30)
+    wait_until("its log", lambda: "hello from shipped code in code" in (text_of(browser, "#job-log") or ""), timeout=30)
+    # The same command on a schedule: a cron job, listed with it, then deleted.
+    browser.execute_script("arguments[0].value = ''", find(browser, "input[name=code]"))
+    find(browser, "input[name=schedule]").send_keys("*/5 * * * *")
+    click(browser, "form.card button[type=submit]")
+    wait_until("the cron job", lambda: "*/5 * * * *" in (text_of(browser, "#cronjobs") or ""), timeout=30)
     shoot(browser, "jobs")
+    click(browser, "#cronjobs button.danger")
+    wait_until("the cron job is gone", lambda: not browser.find_elements("css selector", "#cronjobs"), timeout=30)
     click(browser, "#jobs tr.job-succeeded button.danger")
     wait_until("the job is gone", lambda: not browser.find_elements("css selector", "#jobs tr.job-succeeded"), timeout=60)
+    # The dashboard: every capability's card, the machine's numbers, the policy's hash.
+    click(browser, "header nav a[href='/ep/ui/dashboard']")
+    wait_until("the dashboard", lambda: text_of(browser, "#metrics"))
+    assert "Remote execution" in text_of(browser, "#capabilities") and "your server: absent" in text_of(browser, "#capabilities")
+    assert requests.get(f"{ep}/policy", timeout=10, headers=WRITER).json()["sha256"] in text_of(browser, "#metrics")
+    shoot(browser, "dashboard")
     severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == [], severe
     assert stack.interrupt() == 0
@@ -528,7 +592,7 @@ def test_the_dashboard_reports_what_the_endpoint_runs(gateway, browser):
     click(browser, "header nav a[href='/ep/ui/dashboard']")
     text_appears(browser, "Readiness")
     assert "S3 storage" in text_of(browser, "main") and "connected" in text_of(browser, "main")
-    shoot(browser, "dashboard")
+    assert "Memory" in text_of(browser, "#metrics")
 
 
 def test_a_url_and_an_s3_location_are_registered(gateway, catalog, browser):

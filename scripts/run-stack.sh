@@ -150,7 +150,10 @@ gate=(ENABLE_GROUP_BASED_ACCESS=true GROUP_NAMES=/ndp_ep/ep-demo)
 # The access policy of the EP, the deploy API and the pods backend: edit the file while the
 # stack runs and they reload it within seconds (docs/policy.md).
 policy_file="${STACK_POLICY_FILE:-$PWD/config/policy.yaml}"
-start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml --
+# The console is a confidential OpenID client of the dev IdP: the EP exchanges its codes with
+# a secret made for this run (docs/console.md, "Signing in").
+console_secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+start dev-idp "$idp_port" DEV_IDP_USERS=config/dev-idp-users.yaml DEV_IDP_OIDC_CLIENTS="ep-console:$console_secret" --
 if [[ "$use_cluster" != 1 ]]; then
   start kube-sim "$kube_port" -- --namespace sciencedata-dev --namespace rexec-broker
   kubeconfig_path="$state_dir/kubeconfig"
@@ -221,7 +224,7 @@ mkdir -p "$staging_dir/source/examples" "$staging_dir/users"
 [[ -e "$staging_dir/source/examples/hello.txt" ]] || echo "staged from the source storage" > "$staging_dir/source/examples/hello.txt"
 start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="$policy_file" CATALOG_SQLITE_PATH="$catalog_path" \
   "${gate[@]}" ORGANIZATION="Local Lab" EP_NAME=local-ep ENABLE_ACCESS_REQUESTS=true AFFINITIES_EP_UUID=ep-demo \
-  OIDC_ENABLED=true OIDC_ISSUER="http://$host:$idp_port" OIDC_CLIENT_ID=ep-console OIDC_BUTTON_LABEL="Sign in with the development IdP" \
+  OIDC_ENABLED=true OIDC_ISSUER="http://$host:$idp_port" OIDC_CLIENT_ID=ep-console OIDC_CLIENT_SECRET="$console_secret" OIDC_BUTTON_LABEL="Sign in with the development IdP" \
   UI_PODS_URL="http://$host:$pods_port" UI_KBATCH_URL="http://$host:$deploy_port/kbatch" \
   UI_POD_MANIFESTS="http://$host:$manifests_port/jupyter.yaml,http://$host:$manifests_port/ubuntu.yaml" \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
@@ -272,7 +275,7 @@ fi
 # One line per capability: on or off, and why.
 capability() { printf '[stack]   %-16s %-4s %s\n' "$1" "$2" "$3"; }
 echo "[stack] ready. What runs:"
-capability console on "$ep/ui/ (sign in at the dev IdP, OIDC with PKCE, or with a password: demo@example.org / demo-password)"
+capability console on "$ep/ui/ (sign in at the dev IdP, OIDC code flow with PKCE exchanged by the EP, or with a password: demo@example.org / demo-password)"
 capability catalog on "embedded SQLite, $catalog_path"
 if [[ $use_s3 == on ]]; then
   capability "storage (S3)" on "moto at http://$host:$s3_port, buckets kept in $state_dir/s3 (STACK_S3=off turns it off)"

@@ -7,12 +7,17 @@ public enum DevIdP {
     static let users = Setting<String>.text(
         "DEV_IDP_USERS", default: "config/dev-idp-users.yaml", help: "YAML file with users, passwords, tokens, groups and roles."
     ).flag("users")
+    static let oidcClients = Setting<String>.text(
+        "DEV_IDP_OIDC_CLIENTS", default: "",
+        help:
+            "Confidential OpenID clients as id:secret pairs, comma-separated (they must authenticate at the token endpoint); any other client id is public."
+    ).secret()
 
     /// The `dev-idp` binary.
     public static let binary = ServiceBinary<BasicServiceRequestContext>(
         name: "dev-idp",
         summary: "Development identity provider: /information, /user/login and OpenID Connect sign-in from a YAML user list. Never deploy it.",
-        listener: HTTPServerSettings.Declarations(defaultPort: 8090), settings: [SettingGroup("Users", [users])]
+        listener: HTTPServerSettings.Declarations(defaultPort: 8090), settings: [SettingGroup("Users", [users, oidcClients])]
     ) { launch in
         let path = try launch.source.value(users)
         let directory: UserDirectory
@@ -21,7 +26,18 @@ public enum DevIdP {
         } catch {
             throw ConfigurationError(variable: "DEV_IDP_USERS", value: path, expected: "a readable users YAML file (\(error))")
         }
-        return definition(directory: directory, faults: FaultInjector(), launch: launch)
+        let clients = try launch.source.value(oidcClients).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        var confidential: [String: String] = [:]
+        for pair in clients {
+            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ConfigurationError(variable: "DEV_IDP_OIDC_CLIENTS", value: "<hidden>", expected: "id:secret pairs separated by commas")
+            }
+            confidential[parts[0]] = parts[1]
+        }
+        return definition(
+            directory: directory, faults: FaultInjector(), settings: launch.http, registry: launch.metricsRegistry, confidentialClients: confidential)
     }
 
     public static func definition(
@@ -31,11 +47,12 @@ public enum DevIdP {
     }
 
     public static func definition(
-        directory: UserDirectory, faults: FaultInjector, settings: HTTPServerSettings, registry: PrometheusCollectorRegistry
+        directory: UserDirectory, faults: FaultInjector, settings: HTTPServerSettings, registry: PrometheusCollectorRegistry,
+        confidentialClients: [String: String] = [:]
     ) -> ServiceDefinition<BasicServiceRequestContext> {
         let users = DevIdPRoutes.Directory(directory)
         let routes = DevIdPRoutes(directory: users, faults: faults)
-        let oidc = OIDCRoutes(provider: OIDCProvider(), directory: users)
+        let oidc = OIDCRoutes(provider: OIDCProvider(), directory: users, confidentialClients: confidentialClients)
         return ServiceDefinition(
             name: "dev-idp", settings: settings, errorStyle: .detail,
             openAPI: OpenAPIDocument(title: "Development IdP", version: "0.1.0", description: "Test identity provider."),

@@ -69,6 +69,9 @@ enum NDPEndpointAPI {
                     capabilities: .init(
                         staging: documents != nil && settings.staging.enabled,
                         rexec: settings.rexec.enabled && settings.rexec.internalURL != nil)))
+            if settings.console.oidc.usable, settings.console.oidc.confidential {
+                features.append(ConsoleSignInRoutes(settings: settings.console.oidc, timeout: settings.auth.timeout))
+            }
         }
         if let catalog { features.append(catalog) }
         if let storage { features.append(storage) }

@@ -52,6 +52,7 @@ enum FullServices {
             from: ConfigurationSource(environment: [
                 "REXEC_CONNECTION": "True", "REXEC_DEPLOYMENT_INTERNAL_URL": "http://127.0.0.1:9/rexec", "USE_JUPYTERLAB": "True",
                 "S3_ENABLED": "True", "STAGING_ENABLED": "true", "STAGING_SOURCE_ROOT": folder.path, "STAGING_TARGET_ROOT": folder.path,
+                "OIDC_ENABLED": "true", "OIDC_ISSUER": "https://idp.example.org", "OIDC_CLIENT_ID": "console", "OIDC_CLIENT_SECRET": "secret",
             ]))
         let catalog = try await SQLiteCatalogStore.open(path: folder.appendingPathComponent("catalog.sqlite").path, logger: logger)
         let result = try use(

@@ -9,6 +9,10 @@ import ServiceKit
 struct OIDCRoutes: Sendable {
     let provider: OIDCProvider
     let directory: DevIdPRoutes.Directory
+    /// Confidential clients by id (`DEV_IDP_OIDC_CLIENTS`) with their secrets: these must
+    /// authenticate at the token endpoint, and their tokens are not readable cross-origin
+    /// (a confidential client's server calls it). Every other client id is a public client.
+    var confidentialClients: [String: String] = [:]
 
     var routes: [Route<BasicServiceRequestContext>] {
         typealias Dev = Route<BasicServiceRequestContext>
@@ -27,7 +31,7 @@ struct OIDCRoutes: Sendable {
                 .handleRequest { request, _ in try await login(FormBody.read(from: request)) },
             Dev.post("/oidc/token", "The token endpoint: a code and its PKCE verifier → access and ID tokens.", access: .open).tags("oidc")
                 .answers(200, "Tokens", schema: object).responds(400, "OAuth error", schema: object)
-                .handleRequest { request, _ in try await token(FormBody.read(from: request), issuer: Self.issuer(of: request)) },
+                .handleRequest { request, _ in try await token(FormBody.read(from: request), request: request, issuer: Self.issuer(of: request)) },
             Dev.get("/oidc/userinfo", "The signed-in user's claims (Bearer access token).", access: .open).tags("oidc")
                 .answers(200, "Claims", schema: object).responds(401, "No or unknown token", schema: object)
                 .handleRequest { request, _ in await userinfo(request) },
@@ -113,14 +117,27 @@ struct OIDCRoutes: Sendable {
         return Self.redirect(Self.adding(["code": code, "state": request.state], to: redirect))
     }
 
-    func token(_ form: FormBody, issuer: String) async -> Response {
+    func token(_ form: FormBody, request: Request, issuer: String) async -> Response {
         guard form.first("grant_type") == "authorization_code" else {
             return Self.oauthError("unsupported_grant_type", "Only grant_type=authorization_code is supported.")
         }
-        guard let code = form.first("code"), let clientID = form.first("client_id"), let redirectURI = form.first("redirect_uri"),
+        let client = ClientAuthentication(form: form, authorization: request.headers[.authorization])
+        guard let code = form.first("code"), let clientID = client?.id ?? form.first("client_id"), let redirectURI = form.first("redirect_uri"),
             let verifier = form.first("code_verifier")
         else {
             return Self.oauthError("invalid_request", "code, client_id, redirect_uri and code_verifier are required.")
+        }
+        // RFC 6749 §5.2: a confidential client that does not prove itself, or a secret for a
+        // client that has none, is invalid_client (401 when it tried HTTP Basic).
+        let confidential = confidentialClients[clientID]
+        guard client?.secret == confidential else {
+            let viaBasic = client?.viaBasic == true
+            var refused = JSONValue.object([
+                "error": "invalid_client",
+                "error_description": .string(confidential == nil ? "This client has no secret." : "The client's credentials are missing or wrong."),
+            ]).response(status: viaBasic ? .unauthorized : .badRequest)
+            if viaBasic { refused.headers[.wwwAuthenticate] = "Basic realm=\"dev-idp\"" }
+            return refused
         }
         let outcome = await provider.exchange(code: code, clientID: clientID, redirectURI: redirectURI, verifier: verifier, issuer: issuer) {
             username in
@@ -136,7 +153,7 @@ struct OIDCRoutes: Sendable {
                 "id_token": .string(idToken), "scope": .string(scope),
             ]).response()
             response.headers[.cacheControl] = "no-store"
-            return Self.browserReadable(response)
+            return confidential == nil ? Self.browserReadable(response) : response
         }
     }
 
@@ -154,6 +171,36 @@ struct OIDCRoutes: Sendable {
 
     // MARK: Pieces
 
+    /// How a client proved itself at the token endpoint: HTTP Basic (its id and secret
+    /// form-encoded, RFC 6749 §2.3.1) or `client_secret` in the form; nil when it did not try.
+    struct ClientAuthentication: Equatable {
+        var id: String
+        var secret: String?
+        var viaBasic: Bool
+
+        init?(form: FormBody, authorization: String?) {
+            if let authorization, authorization.lowercased().hasPrefix("basic ") {
+                let decoded =
+                    Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces))
+                    .map { String(decoding: $0, as: UTF8.self) } ?? ""
+                let parts = decoded.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map {
+                    FormBody(parsing: "x=\($0)").first("x") ?? ""
+                }
+                self.init(id: parts.first ?? "", secret: parts.count > 1 ? parts[1] : "", viaBasic: true)
+            } else if let secret = form.first("client_secret") {
+                self.init(id: form.first("client_id") ?? "", secret: secret, viaBasic: false)
+            } else {
+                return nil
+            }
+        }
+
+        init(id: String, secret: String?, viaBasic: Bool) {
+            self.id = id
+            self.secret = secret
+            self.viaBasic = viaBasic
+        }
+    }
+
     static func metadata(issuer: String) -> JSONValue {
         [
             "issuer": .string(issuer), "authorization_endpoint": .string(issuer + "/oidc/authorize"),
@@ -161,7 +208,8 @@ struct OIDCRoutes: Sendable {
             "jwks_uri": .string(issuer + "/oidc/jwks"), "end_session_endpoint": .string(issuer + "/oidc/logout"),
             "response_types_supported": ["code"], "grant_types_supported": ["authorization_code"], "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["ES256"], "code_challenge_methods_supported": ["S256"],
-            "scopes_supported": ["openid", "profile", "email"], "token_endpoint_auth_methods_supported": ["none"],
+            "scopes_supported": ["openid", "profile", "email"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "email", "preferred_username"],
         ]
     }
@@ -205,7 +253,7 @@ struct OIDCRoutes: Sendable {
     static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         let page = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Development IdP</title><style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}
+            <title>Development IdP</title><link rel="icon" href="data:,"><style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}
             input{width:100%;padding:.4rem;font:inherit}button{font:inherit;padding:.4rem 1rem}.error{color:#a4262c}</style></head>
             <body>\(body)</body></html>
             """

@@ -33,12 +33,14 @@ struct ConsoleRoutes: ServiceFeature {
         self.pages = pages
         assets = Dictionary(served.map { ($0.cacheName, $0) }, uniquingKeysWith: { first, _ in first })
         contentSecurityPolicy = Self.contentSecurityPolicy(
-            connectTo: (settings.oidc.usable ? [settings.oidc.issuer] : []).compactMap(ConsoleSettings.origin) + settings.services.origins)
+            connectTo: (settings.oidc.usable && !settings.oidc.confidential ? [settings.oidc.issuer] : []).compactMap(ConsoleSettings.origin)
+                + settings.services.origins)
     }
 
     /// Scripts and styles from the endpoint only, no inline script or style, no framing, and
     /// calls only to the endpoint and to `origins`: the OpenID provider (whose token endpoint a
-    /// public client calls from the browser) and the platform's other services the console shows.
+    /// public client calls from the browser; a confidential one's only this endpoint calls) and
+    /// the platform's other services the console shows.
     static func contentSecurityPolicy(connectTo origins: [String]) -> String {
         var connect = ["'self'"]
         for origin in origins where !connect.contains(origin) { connect.append(origin) }

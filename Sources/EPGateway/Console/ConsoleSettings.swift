@@ -44,9 +44,14 @@ struct ConsoleSettings: Sendable, Equatable {
         var scope: String
         var buttonLabel: String
         var helpText: String
+        /// `OIDC_CLIENT_SECRET`: with it the console is a confidential client, whose code this
+        /// endpoint exchanges (``ConsoleSignInRoutes``); never written into the page.
+        var clientSecret: String? = nil
 
         /// On only with an issuer and a client id, as upstream.
         var usable: Bool { enabled && !issuer.isEmpty && !clientID.isEmpty }
+        /// Whether the endpoint, not the browser, talks to the provider.
+        var confidential: Bool { clientSecret != nil }
 
         enum CodingKeys: String, CodingKey {
             case enabled, issuer
@@ -54,6 +59,20 @@ struct ConsoleSettings: Sendable, Equatable {
             case scope
             case buttonLabel = "button_label"
             case helpText = "help_text"
+            case confidential
+        }
+
+        /// What the page's script reads: the settings, and whether the client is confidential
+        /// (the secret stays here).
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(enabled, forKey: .enabled)
+            try container.encode(issuer, forKey: .issuer)
+            try container.encode(clientID, forKey: .clientID)
+            try container.encode(scope, forKey: .scope)
+            try container.encode(buttonLabel, forKey: .buttonLabel)
+            try container.encode(helpText, forKey: .helpText)
+            try container.encode(confidential, forKey: .confidential)
         }
     }
 
@@ -68,6 +87,11 @@ struct ConsoleSettings: Sendable, Equatable {
     static let oidcIssuer = Setting<String>.text(
         "OIDC_ISSUER", default: "", help: "The OpenID provider (its /.well-known/openid-configuration), e.g. a Keycloak realm URL.")
     static let oidcClientID = Setting<String>.text("OIDC_CLIENT_ID", default: "", help: "The console's client at the provider.")
+    static let oidcClientSecret = Setting<String?>.optionalText(
+        "OIDC_CLIENT_SECRET",
+        help:
+            "Makes the console a confidential client: this endpoint exchanges the code (client_secret_basic), so the provider needs no CORS. Unset: a public client, as upstream."
+    ).secret()
     static let oidcScope = Setting<String>.text("OIDC_SCOPE", default: "openid profile email", help: "The scopes asked for.")
         .blankMeansDefault()
     static let oidcButtonLabel = Setting<String>.text(
@@ -85,7 +109,10 @@ struct ConsoleSettings: Sendable, Equatable {
 
     static let settings = SettingGroup(
         "Web console",
-        [enabled, oidcEnabled, oidcIssuer, oidcClientID, oidcScope, oidcButtonLabel, oidcHelpText, podsURL, podManifests, kbatchURL])
+        [
+            enabled, oidcEnabled, oidcIssuer, oidcClientID, oidcClientSecret, oidcScope, oidcButtonLabel, oidcHelpText, podsURL, podManifests,
+            kbatchURL,
+        ])
 
     static func load(from source: ConfigurationSource) throws -> ConsoleSettings {
         let issuer = trimmed(try source.value(oidcIssuer).trimmingCharacters(in: .whitespaces))
@@ -94,7 +121,8 @@ struct ConsoleSettings: Sendable, Equatable {
             oidc: OIDC(
                 enabled: try source.value(oidcEnabled), issuer: issuer,
                 clientID: try source.value(oidcClientID).trimmingCharacters(in: .whitespaces), scope: try source.value(oidcScope),
-                buttonLabel: try source.value(oidcButtonLabel), helpText: try source.value(oidcHelpText)),
+                buttonLabel: try source.value(oidcButtonLabel), helpText: try source.value(oidcHelpText),
+                clientSecret: try source.value(oidcClientSecret).flatMap { $0.isEmpty ? nil : $0 }),
             services: Services(
                 pods: try source.value(podsURL).map { Self.trimmed($0.absoluteString) },
                 podManifests: try source.value(podManifests).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -103,7 +131,7 @@ struct ConsoleSettings: Sendable, Equatable {
     }
 
     /// `url` without its trailing slashes.
-    private static func trimmed(_ url: String) -> String {
+    static func trimmed(_ url: String) -> String {
         var url = url
         while url.hasSuffix("/") { url.removeLast() }
         return url

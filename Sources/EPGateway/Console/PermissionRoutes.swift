@@ -18,8 +18,11 @@ struct PermissionRoutes: ServiceFeature {
     struct Query: QueryRequest {
         /// The policy entity: `dataset`, `organization`, `service`, `storage`, `staging`, …
         var entity: String
-        /// A dataset, organization or service by name (or id); without it, a new public one.
+        /// A dataset, organization or service by name (or id); without it, a new one.
         var id: String?
+        /// The visibility of the new one (`public` unless given): routes that act on a fixed
+        /// visibility (the access-request queue is `private`) are asked about with it.
+        var visibility: PolicyMode?
     }
 
     struct Permissions: JSONAnswer {
@@ -46,7 +49,10 @@ struct PermissionRoutes: ServiceFeature {
         guard let entity = PolicyEntity(rawValue: query.entity) else {
             throw APIError.validation("must be one of \(PolicyEntity.allCases.map(\.rawValue).joined(separator: ", "))", field: "entity")
         }
-        let object = try await object(entity, id: query.id)
+        if query.id != nil, query.visibility != nil {
+            throw APIError.validation("a named object has its own visibility; give id or visibility, not both", field: "visibility")
+        }
+        let object = try await object(entity, id: query.id, visibility: query.visibility ?? .public)
         guard query.id == nil || access.permits(user, entity, .read, object) else {
             throw APIError(.notFound, detail: "\(query.id ?? "") not found")
         }
@@ -56,9 +62,9 @@ struct PermissionRoutes: ServiceFeature {
             delete: access.permits(user, entity, .delete, object))
     }
 
-    /// The object the routes decide on: the stored one when named, else a new public one.
-    private func object(_ entity: PolicyEntity, id: String?) async throws -> PolicyObject {
-        guard let id else { return PolicyObject(mode: .public) }
+    /// The object the routes decide on: the stored one when named, else a new one.
+    private func object(_ entity: PolicyEntity, id: String?, visibility: PolicyMode) async throws -> PolicyObject {
+        guard let id else { return PolicyObject(mode: visibility) }
         switch entity {
         case .dataset, .service:
             guard let dataset = try await catalog?.dataset(id) else { throw APIError(.notFound, detail: "\(id) not found") }

@@ -94,8 +94,27 @@ struct ConsoleRoutesTests {
             try await client.execute(uri: "/ep/ui/", method: .get) { response in
                 #expect(response.headers[.contentSecurityPolicy]?.contains("connect-src 'self' https://idp.example.org:8443;") == true)
                 #expect(Self.text(response).contains("\"issuer\":\"https://idp.example.org:8443/realms/NDP\""))
+                #expect(Self.text(response).contains("\"confidential\":false"))
+            }
+            // A public client has no token-exchange route.
+            try await client.execute(uri: "/ep/ui/auth/token", method: .post, body: ByteBuffer(string: "{}")) { response in
+                #expect(response.status == .notFound || response.status == .methodNotAllowed)
             }
         }
+        // A confidential client: the browser never calls the provider, and the secret is in no page.
+        try await Self.app(oidc.merging(["OIDC_CLIENT_SECRET": "s3cret-of-the-console"]) { $1 }).test(.router) { client in
+            try await client.execute(uri: "/ep/ui/", method: .get) { response in
+                #expect(response.headers[.contentSecurityPolicy]?.contains("connect-src 'self';") == true)
+                #expect(Self.text(response).contains("\"confidential\":true"))
+                #expect(!Self.text(response).contains("s3cret"))
+            }
+        }
+    }
+
+    @Test("client credentials for HTTP Basic are form-encoded before base64 (RFC 6749 §2.3.1)")
+    func basicCredentials() {
+        let encoded = ConsoleSignInRoutes.basicCredentials("console app", "a+b:c/%")
+        #expect(String(decoding: Data(base64Encoded: encoded) ?? Data(), as: UTF8.self) == "console%20app:a%2Bb%3Ac%2F%25")
     }
 
     @Test("configuration text cannot close the script element it is written into")

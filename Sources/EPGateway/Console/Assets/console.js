@@ -59,7 +59,6 @@ const session = {
   user: null,
   status: null,
   get role() { return this.user?.effective_role ?? "none"; },
-  get isAdmin() { return this.role === "admin"; },
   async start(token) {
     const user = await api("GET", "/user/info", { token });
     sessionStorage.setItem(TOKEN_KEY, token);
@@ -74,10 +73,11 @@ const session = {
     this.stagingMethods = staging;
     this.rexec = Boolean(capabilities.rexec);
     // What the access policy lets this user do to new objects: the menus offer only that.
-    const entities = ["dataset", "organization", "service", "storage"];
-    const decided = await Promise.all(entities.map((entity) =>
-      api("GET", "/user/permissions", { query: { entity } }).catch(() => ({ create: false, read: false, update: false, delete: false }))));
-    this.can = Object.fromEntries(entities.map((entity, index) => [entity, decided[index]]));
+    // The access-request queue is private to its handlers, so it is asked about as a private one.
+    const questions = { dataset: {}, organization: {}, service: {}, storage: {}, policy: {}, access_request: { visibility: "private" } };
+    const decided = await Promise.all(Object.entries(questions).map(([entity, query]) =>
+      api("GET", "/user/permissions", { query: { entity, ...query } }).catch(() => ({ create: false, read: false, update: false, delete: false }))));
+    this.can = Object.fromEntries(Object.keys(questions).map((entity, index) => [entity, decided[index]]));
   },
   can: {},
   stagingMethods: null,
@@ -94,9 +94,11 @@ const session = {
 
 // ---------------------------------------------------------------- OIDC sign-in
 
-// Authorization code with PKCE (S256) and a nonce, as a public client: the browser exchanges
-// the code at the provider's token endpoint. What waits for the provider's answer (state,
-// verifier, nonce) stays in this tab's sessionStorage and is removed when the answer comes.
+// Authorization code with PKCE (S256) and a nonce. A public client (as upstream) reads the
+// provider's metadata and exchanges the code from the browser; a confidential one
+// (`config.oidc.confidential`) asks this endpoint for both, which holds the client's secret, so
+// the browser talks to the provider only through redirects. What waits for the provider's
+// answer (state, verifier, nonce) stays in this tab's sessionStorage and is removed when it comes.
 const OIDC_PENDING = "ndp-ep-console-oidc-pending";
 const OIDC_SIGNED_IN = "ndp-ep-console-oidc";
 
@@ -111,6 +113,7 @@ function randomText(size) {
 const oidcCallback = () => `${window.location.origin}${base}/auth/callback`;
 
 async function oidcMetadata() {
+  if (config.oidc.confidential) return api("GET", "/ui/auth/provider");
   let response;
   try {
     response = await fetch(`${config.oidc.issuer}/.well-known/openid-configuration`, { credentials: "omit" });
@@ -119,6 +122,23 @@ async function oidcMetadata() {
   }
   if (!response.ok) throw new Error(`Could not reach the identity provider (HTTP ${response.status}). Check that OIDC_ISSUER is correct.`);
   return response.json();
+}
+
+/** The code exchanged for tokens: by this endpoint for a confidential client, else at the provider. */
+async function exchangeCode(metadata, code, verifier) {
+  if (config.oidc.confidential) {
+    return api("POST", "/ui/auth/token", { token: null, json: { code, code_verifier: verifier, redirect_uri: oidcCallback() } });
+  }
+  const response = await fetch(metadata.token_endpoint, {
+    method: "POST", credentials: "omit",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code", code, client_id: config.oidc.client_id, redirect_uri: oidcCallback(), code_verifier: verifier,
+    }),
+  }).catch(() => null);
+  const body = response ? await response.json().catch(() => ({})) : {};
+  if (!response?.ok || !body.access_token) throw new Error(body.error_description || body.error || "The identity provider did not issue a token.");
+  return body;
 }
 
 async function startOIDC() {
@@ -146,18 +166,10 @@ async function finishOIDC(parameters) {
   }
   if (!pending || parameters.get("state") !== pending.state) throw new Error("Sign-in could not be verified. Please try again.");
   const metadata = await oidcMetadata();
-  const response = await fetch(metadata.token_endpoint, {
-    method: "POST", credentials: "omit",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code", code: parameters.get("code") ?? "", client_id: config.oidc.client_id,
-      redirect_uri: oidcCallback(), code_verifier: pending.verifier,
-    }),
-  }).catch(() => null);
-  const body = response ? await response.json().catch(() => ({})) : {};
-  if (!response?.ok || !body.access_token) throw new Error(body.error_description || body.error || "The identity provider did not issue a token.");
-  // The ID token came straight from the provider's token endpoint, so its claims are checked
-  // without its signature (OpenID Connect Core §3.1.3.7): issuer, audience, expiry, nonce.
+  const body = await exchangeCode(metadata, parameters.get("code") ?? "", pending.verifier);
+  // The ID token came straight from the provider's token endpoint (or through this endpoint's
+  // TLS call to it), so its claims are checked without its signature (OpenID Connect Core
+  // §3.1.3.7): issuer, audience, expiry, nonce.
   const claims = idTokenClaims(body.id_token);
   const audiences = Array.isArray(claims?.aud) ? claims.aud : [claims?.aud];
   if (!claims || claims.iss !== metadata.issuer || !audiences.includes(config.oidc.client_id) || claims.nonce !== pending.nonce
@@ -386,13 +398,13 @@ const pages = [
   { path: /^\/storage$/, title: "Storage", view: storagePage, nav: "Storage", href: "/storage",
     shown: () => session.can.storage?.read && session.status?.s3_enabled === true },
   { path: /^\/access-requests$/, title: "Access requests", view: accessRequestsPage, nav: "Access requests", href: "/access-requests",
-    shown: () => session.isAdmin },
+    shown: () => session.can.access_request?.read },
   { path: /^\/staging$/, title: "Staging", view: stagingPage, nav: "Staging", href: "/staging", shown: () => Boolean(session.stagingMethods) },
   { path: /^\/rexec$/, title: "Remote execution", view: rexecPage, nav: "Remote execution", href: "/rexec", shown: () => session.rexec },
   { path: /^\/pods$/, title: "My pods", view: podsPage, nav: "My pods", href: "/pods", shown: () => Boolean(config.services?.pods) },
   { path: /^\/jobs$/, title: "Batch jobs", view: jobsPage, nav: "Batch jobs", href: "/jobs", shown: () => Boolean(config.services?.kbatch) },
   { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard", href: "/dashboard" },
-  { path: /^\/policy$/, title: "Access policy", view: policyPage, nav: "Policy", href: "/policy", shown: () => session.isAdmin },
+  { path: /^\/policy$/, title: "Access policy", view: policyPage, nav: "Policy", href: "/policy", shown: () => session.can.policy?.read },
   { path: /^\/roles-help$/, title: "Roles", view: rolesHelpPage },
 ];
 
@@ -641,22 +653,34 @@ async function organizationsPage(content) {
 
 async function dashboardPage(content) {
   content.append(h("h1", {}, "Dashboard"), loading());
-  const [status, ready] = await Promise.all([
-    api("GET", "/status/"),
+  const [measured, ready, rexec] = await Promise.all([
+    api("GET", "/status/metrics"),
     api("GET", "/ready").catch((error) => ({ checks: {}, error: error.message })),
+    session.rexec ? api("GET", "/rexec/status").catch(() => null) : null,
   ]);
+  const status = measured.services;
+  const rexecPhase = rexec ? rexec.phase ?? (rexec.ready ? "running" : "absent") : null;
   const flags = [
-    ["Catalog", status.local_catalog_backend && status.local_catalog_backend !== "none", status.local_catalog_backend],
+    ["Catalog", status.local_catalog_backend && status.local_catalog_backend !== "none",
+      `${status.local_catalog_backend}${measured.num_datasets === null || measured.num_datasets === undefined ? "" : ` · ${measured.num_datasets} datasets`}`],
     ["S3 storage", status.s3_enabled, status.s3_enabled ? (status.s3_connected ? "connected" : "not connected") : "off"],
     ["Kafka", status.kafka_enabled, status.kafka_enabled ? `${status.kafka_host}:${status.kafka_port}` : "off"],
     ["JupyterLab", status.jupyterlab_enabled, status.jupyterlab_enabled ? status.jupyterlab_url : "off"],
-    ["Pre-CKAN", status.pre_ckan_enabled, status.pre_ckan_enabled ? (status.pre_ckan_connected ? "connected" : "not connected") : "off"],
+    ["Remote execution", status.rexec_enabled, status.rexec_enabled ? `your server: ${rexecPhase ?? "unknown"}${rexec?.broker ? ` · broker ${rexec.broker.state}` : ""}` : "off"],
+    ["Federation (pre-CKAN)", status.pre_ckan_enabled, status.pre_ckan_enabled ? (status.pre_ckan_connected ? "connected" : "not connected") : "off"],
   ];
-  fill(content, 
+  fill(content,
     h("h1", {}, "Dashboard"),
     h("p", { class: "muted" }, `${status.ep_name ?? ""} · ${status.organization ?? ""} · API ${status.api_version ?? ""}`),
-    h("div", { class: "grid" }, flags.map(([name, on, detail]) => h("div", { class: "card" },
+    h("div", { class: "grid", id: "capabilities" }, flags.map(([name, on, detail]) => h("div", { class: "card" },
       h("h3", {}, name), h("p", { class: on ? "status-up" : "status-disabled" }, on ? "on" : "off"), h("p", { class: "small muted" }, detail ?? "")))),
+    h("h2", {}, "This endpoint's machine"),
+    h("table", { id: "metrics" }, h("tbody", {},
+      [["CPU", measured.cpu], ["Memory", measured.memory], ["Disk", measured.disk], ["Public address", measured.public_ip],
+        ["Access policy (SHA-256)", h("code", {}, status.policy_sha256 ?? "")],
+        ["Prometheus metrics", h("code", {}, `${root}/metrics`)],
+        ["Federation metrics collector (as configured)", `${status.metrics_endpoint ?? ""} · every ${status.metrics_interval_seconds ?? "?"} s`]]
+        .map(([name, value]) => h("tr", {}, h("th", {}, name), h("td", {}, value))))),
     h("h2", {}, "Readiness"),
     h("table", {}, h("tbody", {}, Object.entries(ready.checks ?? {}).map(([name, check]) => h("tr", {},
       h("th", {}, name), h("td", { class: `status-${check.status}` }, check.status), h("td", { class: "small muted" }, check.error ?? ""))))));
@@ -926,7 +950,7 @@ async function accessRequestsPage(content) {
       h("h3", {}, request.username ?? request.email ?? request.user_sub),
       h("p", { class: "small muted" }, `${request.status} · asked ${request.created_at ?? ""}`),
       request.justification ? h("p", {}, request.justification) : null,
-      request.status === "pending" ? h("div", { class: "row" }, grant, approve, reject) : h("p", { class: "small" }, `${request.grant_type ?? ""} ${request.decided_by_username ? `by ${request.decided_by_username}` : ""}`));
+      request.status === "pending" && session.can.access_request?.update ? h("div", { class: "row" }, grant, approve, reject) : h("p", { class: "small" }, `${request.grant_type ?? ""} ${request.decided_by_username ? `by ${request.decided_by_username}` : ""}`));
   })));
 }
 
@@ -1110,32 +1134,42 @@ async function jobsPage(content) {
   const name = h("input", { name: "job_name", required: true, pattern: "[a-z0-9][a-z0-9\\-]{0,40}", value: "job" });
   const image = h("input", { name: "image", required: true, value: "python:3.12-slim" });
   const command = h("input", { name: "command", required: true, value: 'python3 -c "print(\'hello from a batch job\')"' });
-  const submit = h("button", { type: "submit" }, "Submit job");
+  const code = h("input", { name: "code", type: "file", multiple: true });
+  const schedule = h("input", { name: "schedule", placeholder: "e.g. 0 3 * * *", pattern: "\\S+( \\S+){4}" });
+  const submit = h("button", { type: "submit" }, "Submit");
   const list = h("div", {}, loading());
+  const crons = h("div");
   const logs = h("pre", { class: "card", id: "job-log", hidden: true });
   content.append(h("h1", {}, "Batch jobs"), h("form", {
     class: "card",
     onsubmit: (event) => {
       event.preventDefault();
-      // What the kbatch client sends: the Job in the Kubernetes client's snake_case.
-      const job = {
-        metadata: { generate_name: `${name.value.trim()}-` },
-        spec: {
-          backoff_limit: 0,
-          template: { spec: { restart_policy: "Never", containers: [{ name: "job", image: image.value.trim(), command: ["sh", "-c", command.value] }] } },
-        },
-      };
       busy(submit, errors, async () => {
-        await api("POST", "/jobs/", { at, json: { job, code: null } });
+        // What the kbatch client sends: the Job (or CronJob) in the Kubernetes client's
+        // snake_case and the code as a ConfigMap's zip, unpacked into /code where it runs.
+        const shipped = code.files.length > 0 ? await zipFiles([...code.files]) : null;
+        const container = { name: "job", image: image.value.trim(), command: ["sh", "-c", command.value] };
+        if (shipped) container.working_dir = "/code";
+        const jobSpec = { backoff_limit: 0, template: { spec: { restart_policy: "Never", containers: [container] } } };
+        const cron = schedule.value.trim();
+        const job = { metadata: { generate_name: `${name.value.trim()}-` }, spec: cron ? { schedule: cron, job_template: { spec: jobSpec } } : jobSpec };
+        const codeMap = shipped ? { binary_data: { code: shipped } } : null;
+        await api("POST", cron ? "/cronjobs/" : "/jobs/", { at, json: { job, code: codeMap } });
         await watch();
       });
     },
-  }, field("Name", name), field("Image", image), field("Command (run by sh -c)", command), errors, submit), list, logs);
+  }, field("Name", name), field("Image", image), field("Command (run by sh -c)", command),
+  field("Code (optional)", code, "Files shipped with the job into /code, where the command runs (at most 700 KiB zipped)."),
+  field("Schedule (optional)", schedule, "A cron schedule makes it a cron job that runs a job at each tick."),
+  errors, submit), list, crons, logs);
 
   const watch = async () => { if (await show()) every(2000, show); };
 
   async function show() {
-    const jobs = (await api("GET", "/jobs/", { at })).items ?? [];
+    const [jobs, cronJobs] = await Promise.all([
+      api("GET", "/jobs/", { at }).then((answer) => answer.items ?? []),
+      api("GET", "/cronjobs/", { at }).then((answer) => answer.items ?? []),
+    ]);
     fill(list, jobs.length === 0 ? h("p", { class: "card muted" }, "No batch jobs.") : h("table", { id: "jobs" },
       h("thead", {}, h("tr", {}, h("th", {}, "Job"), h("th", {}, "Status"), h("th", {}, ""))),
       h("tbody", {}, jobs.map((job) => {
@@ -1152,17 +1186,83 @@ async function jobsPage(content) {
           logs.hidden = false;
           fill(logs, h("code", {}, text || "(no output yet)"));
         }));
-        const remove = h("button", { type: "button", class: "danger" }, "Delete");
-        remove.addEventListener("click", () => busy(remove, errors, async () => {
-          await api("DELETE", `/jobs/${encodeURIComponent(jobName)}`, { at });
-          await watch();
-        }));
         return h("tr", { class: `job job-${state}` }, h("td", {}, jobName), h("td", {}, state),
-          h("td", { class: "actions" }, h("div", { class: "row nowrap" }, read, remove)));
+          h("td", { class: "actions" }, h("div", { class: "row nowrap" }, read, deleteButton(`/jobs/${encodeURIComponent(jobName)}`))));
       }))));
+    fill(crons, cronJobs.length === 0 ? null : [h("h2", {}, "Cron jobs"), h("table", { id: "cronjobs" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Cron job"), h("th", {}, "Schedule"), h("th", {}, "Last run"), h("th", {}, ""))),
+      h("tbody", {}, cronJobs.map((cron) => h("tr", { class: "cronjob" },
+        h("td", {}, cron.metadata.name), h("td", {}, h("code", {}, cron.spec?.schedule ?? "")),
+        h("td", { class: "small" }, cron.status?.last_schedule_time ?? "not yet"),
+        h("td", { class: "actions" }, deleteButton(`/cronjobs/${encodeURIComponent(cron.metadata.name)}`))))))]);
     return jobs.some((job) => !job.status?.succeeded && !job.status?.failed);
   }
+
+  function deleteButton(path) {
+    const remove = h("button", { type: "button", class: "danger" }, "Delete");
+    remove.addEventListener("click", () => busy(remove, errors, async () => {
+      await api("DELETE", path, { at });
+      await watch();
+    }));
+    return remove;
+  }
   await watch();
+}
+
+// A zip of the chosen files (stored, not compressed: the limit is what a ConfigMap holds, and
+// scripts are small), base64 as the kbatch client ships its code.
+async function zipFiles(files) {
+  const encoder = new TextEncoder();
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const file of files) {
+    const data = new Uint8Array(await file.arrayBuffer());
+    const name = encoder.encode(file.name);
+    const crc = crc32(data);
+    const header = (signature, size) => { const view = new DataView(new ArrayBuffer(size)); view.setUint32(0, signature, true); return view; };
+    const local = header(0x04034b50, 30);
+    [[4, 20], [6, 0x0800], [8, 0], [10, 0], [12, 0x21]].forEach(([at, value]) => local.setUint16(at, value, true));
+    local.setUint32(14, crc, true);
+    local.setUint32(18, data.length, true);
+    local.setUint32(22, data.length, true);
+    local.setUint16(26, name.length, true);
+    const entry = header(0x02014b50, 46);
+    [[4, 0x0314], [6, 20], [8, 0x0800], [10, 0], [12, 0], [14, 0x21]].forEach(([at, value]) => entry.setUint16(at, value, true));
+    entry.setUint32(16, crc, true);
+    entry.setUint32(20, data.length, true);
+    entry.setUint32(24, data.length, true);
+    entry.setUint16(28, name.length, true);
+    entry.setUint32(38, (0o100644 << 16) >>> 0, true);
+    entry.setUint32(42, offset, true);
+    parts.push(new Uint8Array(local.buffer), name, data);
+    central.push(new Uint8Array(entry.buffer), name);
+    offset += 30 + name.length + data.length;
+  }
+  const centralSize = central.reduce((sum, part) => sum + part.length, 0);
+  const end = new DataView(new ArrayBuffer(22));
+  end.setUint32(0, 0x06054b50, true);
+  end.setUint16(8, files.length, true);
+  end.setUint16(10, files.length, true);
+  end.setUint32(12, centralSize, true);
+  end.setUint32(16, offset, true);
+  const blob = new Blob([...parts, ...central, new Uint8Array(end.buffer)]);
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = "";
+  for (let index = 0; index < bytes.length; index += 0x8000) binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  return btoa(binary);
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, index) => {
+  let value = index;
+  for (let bit = 0; bit < 8; bit += 1) value = value & 1 ? 0xedb88320 ^ (value >>> 1) : value >>> 1;
+  return value >>> 0;
+});
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
 }
 
 // ---------------------------------------------------------------- the access policy and roles

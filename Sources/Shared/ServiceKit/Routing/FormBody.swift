@@ -30,6 +30,18 @@ public struct FormBody: Sendable, Equatable {
         return FormBody(parsing: String(buffer: buffer))
     }
 
+    /// The fields as a form body (RFC 3986's unreserved characters kept, everything else,
+    /// `+` and space included, percent-encoded).
+    public var encoded: String {
+        fields.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
+    }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    private static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
     public func first(_ name: String) -> String? {
         fields.first { $0.name == name }?.value
     }
