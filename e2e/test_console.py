@@ -533,16 +533,25 @@ def test_the_platform_pages_on_the_local_stack(stack_factory, browser, tmp_path)
     # A batch job through kbatch on the local runtime, with a script shipped as its code (zipped
     # by the console): it runs in /code, its log is read, it is deleted.
     click(browser, "header nav a[href='/ep/ui/jobs']")
+    # The script waits for a file this test makes, so its log is read while it runs and then
+    # follows it to its last line without another click.
+    go_on = tmp_path / "go-on"
     script = tmp_path / "hello.py"
-    script.write_text("import os\nprint('hello from shipped code in', os.path.basename(os.getcwd()))\n")
+    script.write_text("import os, time\nprint('hello from shipped code in', os.path.basename(os.getcwd()), flush=True)\n"
+                      f"deadline = time.time() + 120\nwhile not os.path.exists({str(go_on)!r}) and time.time() < deadline:\n"
+                      "    time.sleep(0.1)\nprint('and done')\n")
     command = find(browser, "input[name=command]")
     command.clear()
     command.send_keys("python3 hello.py")
     find(browser, "input[name=code]").send_keys(str(script))
     click(browser, "form.card button[type=submit]")
-    wait_until("the job succeeded", lambda: browser.find_elements("css selector", "#jobs tr.job-succeeded"), timeout=120)
-    click(browser, "#jobs tr.job-succeeded button.secondary")
+    wait_until("the job runs", lambda: browser.find_elements("css selector", "#jobs tr.job-running"), timeout=120)
+    click(browser, "#jobs tr.job-running button.secondary")
     wait_until("its log", lambda: "hello from shipped code in code" in (text_of(browser, "#job-log") or ""), timeout=30)
+    assert "and done" not in text_of(browser, "#job-log")
+    go_on.touch()
+    wait_until("the log followed the job", lambda: "and done" in (text_of(browser, "#job-log") or ""), timeout=60)
+    find(browser, "#jobs tr.job-succeeded")
     # The same command on a schedule: a cron job, listed with it, then deleted.
     browser.execute_script("arguments[0].value = ''", find(browser, "input[name=code]"))
     find(browser, "input[name=schedule]").send_keys("*/5 * * * *")

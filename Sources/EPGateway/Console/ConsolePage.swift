@@ -1,4 +1,3 @@
-import Crypto
 import Essentials
 import Foundation
 
@@ -35,7 +34,7 @@ struct ConsolePage: Sendable {
         }
     }
 
-    init(template: String, assets: [EmbeddedAsset], configuration: Configuration) {
+    init(template: String, assets: [ServedAsset], configuration: Configuration) {
         var page = template.replacingOccurrences(of: "{{root}}", with: MarkupText.escape(configuration.root))
         for asset in assets {
             page = page.replacingOccurrences(
@@ -43,7 +42,7 @@ struct ConsolePage: Sendable {
         }
         page = page.replacingOccurrences(of: "{{config}}", with: Self.scriptSafeJSON(configuration))
         html = Array(page.utf8)
-        etag = "\"" + SHA256.hash(data: html).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+        etag = "\"\(ServedAsset.fingerprint(html))\""
     }
 
     /// JSON for a `<script type="application/json">` element: `<`, `>` and `&` as `\u` escapes,

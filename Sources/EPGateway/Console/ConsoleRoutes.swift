@@ -13,15 +13,16 @@ import ServiceKit
 struct ConsoleRoutes: ServiceFeature {
     /// The page for each root path the endpoint answers under ("" for none).
     let pages: [String: ConsolePage]
-    let assets: [String: EmbeddedAsset]
+    let assets: [String: ServedAsset]
     let contentSecurityPolicy: String
 
     init(
         settings: ConsoleSettings, rootPaths: [String], version: String, status: EPSettings.StatusSettings,
         capabilities: ConsolePage.Configuration.Capabilities, embedded: [EmbeddedAsset] = EmbeddedAsset.console
     ) {
-        let template = embedded.first { $0.name == "index.html" }.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
-        let served = embedded.filter { $0.name != "index.html" }
+        let files = embedded.map(ServedAsset.init)
+        let template = files.first { $0.name == "index.html" }.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
+        let served = files.filter { $0.name != "index.html" }
         var pages: [String: ConsolePage] = [:]
         for root in [""] + rootPaths {
             pages[root] = ConsolePage(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A file of the web console, compiled into the binary by the EmbedConsoleAssets build plugin
@@ -5,15 +6,32 @@ import Foundation
 struct EmbeddedAsset: Sendable {
     /// The file's name in `Console/Assets`: `console.js`.
     let name: String
-    /// A hash of the content, which names the file for long-lived caching.
-    let fingerprint: String
     let base64: String
+}
 
-    /// The file's bytes.
-    var bytes: [UInt8] { Data(base64Encoded: base64).map { [UInt8]($0) } ?? [] }
+/// A console file as it is served: its bytes decoded once, and named by its content so a
+/// browser may keep it for a year (`console.0f3a….js`, new whenever the content changes).
+struct ServedAsset: Sendable {
+    let name: String
+    let bytes: [UInt8]
+    let fingerprint: String
 
-    /// The name it is served under: `console.0f3a….js`, new whenever the content changes,
-    /// so a browser may keep it for a year.
+    init(_ asset: EmbeddedAsset) {
+        self.init(name: asset.name, bytes: Data(base64Encoded: asset.base64).map { [UInt8]($0) } ?? [])
+    }
+
+    init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+        fingerprint = Self.fingerprint(bytes)
+    }
+
+    /// The first 12 bytes of the content's SHA-256, in hex: the cache names of the assets and
+    /// the page's ETag.
+    static func fingerprint(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
     var cacheName: String {
         guard let dot = name.lastIndex(of: ".") else { return "\(name).\(fingerprint)" }
         return "\(name[..<dot]).\(fingerprint)\(name[dot...])"

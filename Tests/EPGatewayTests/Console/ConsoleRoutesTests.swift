@@ -57,7 +57,7 @@ struct ConsoleRoutesTests {
 
     @Test("assets: hashed names cached for a year, 304 on a matching ETag, 404 for a name that is not one")
     func assets() async throws {
-        let script = try #require(EmbeddedAsset.console.first { $0.name == "console.js" })
+        let script = try #require(EmbeddedAsset.console.first { $0.name == "console.js" }.map(ServedAsset.init))
         #expect(script.cacheName == "console.\(script.fingerprint).js")
         try await Self.app().test(.router) { client in
             try await client.execute(uri: "/ep/ui/assets/\(script.cacheName)", method: .get) { response in

@@ -1178,13 +1178,8 @@ async function jobsPage(content) {
         const state = status.succeeded ? "succeeded" : status.failed ? "failed" : status.active ? "running" : "pending";
         const read = h("button", { type: "button", class: "secondary" }, "Log");
         read.addEventListener("click", () => busy(read, errors, async () => {
-          const response = await fetch(`${at}/jobs/logs/${encodeURIComponent(jobName)}/`, {
-            headers: { Authorization: `Bearer ${session.token}` }, credentials: "omit",
-          });
-          const text = await response.text();
-          if (!response.ok) throw new APIError(response.status, reason((() => { try { return JSON.parse(text); } catch { return null; } })(), text));
-          logs.hidden = false;
-          fill(logs, h("code", {}, text || "(no output yet)"));
+          following = jobName;
+          await readLog(jobName);
         }));
         return h("tr", { class: `job job-${state}` }, h("td", {}, jobName), h("td", {}, state),
           h("td", { class: "actions" }, h("div", { class: "row nowrap" }, read, deleteButton(`/jobs/${encodeURIComponent(jobName)}`))));
@@ -1195,7 +1190,20 @@ async function jobsPage(content) {
         h("td", {}, cron.metadata.name), h("td", {}, h("code", {}, cron.spec?.schedule ?? "")),
         h("td", { class: "small" }, cron.status?.last_schedule_time ?? "not yet"),
         h("td", { class: "actions" }, deleteButton(`/cronjobs/${encodeURIComponent(cron.metadata.name)}`))))))]);
+    // The log being read follows its job: read again with the list until the job ends.
+    if (following && jobs.some((job) => job.metadata.name === following)) await readLog(following).catch(() => {});
     return jobs.some((job) => !job.status?.succeeded && !job.status?.failed);
+  }
+
+  let following = null;
+  async function readLog(jobName) {
+    const response = await fetch(`${at}/jobs/logs/${encodeURIComponent(jobName)}/`, {
+      headers: { Authorization: `Bearer ${session.token}` }, credentials: "omit",
+    });
+    const text = await response.text();
+    if (!response.ok) throw new APIError(response.status, reason((() => { try { return JSON.parse(text); } catch { return null; } })(), text));
+    logs.hidden = false;
+    fill(logs, h("strong", {}, jobName), "\n", h("code", {}, text || "(no output yet)"));
   }
 
   function deleteButton(path) {
