@@ -567,3 +567,19 @@ def test_the_console_and_its_oidc_sign_in_from_values(renderer, tmp_path):
     assert env["UI_POD_MANIFESTS"] == "https://raw.example.org/jupyter.yaml,https://raw.example.org/ubuntu.yaml"
     missing = render(renderer, SEED, sets=["ndp-ep-api.ui.oidc.enabled=true"], expect_failure=True)
     assert "ndp-ep-api.ui.oidc.issuer is required with ui.oidc.enabled" in missing
+    # A confidential client: its secret from a Secret, never a literal in the Deployment.
+    confidential = tmp_path / "oidc-confidential.yaml"
+    confidential.write_text(yaml.safe_dump({"ndp-ep-api": {"ui": {"oidc": {
+        "enabled": True, "issuer": "https://idp.example.org/realms/NDP", "clientId": "ep-console",
+        "clientSecret": {"existingSecret": "ep-console-oidc"}}}}}))
+    container = by_kind(render(renderer, SEED, confidential), "Deployment")["rexec-ndp-ep-api"]["spec"]["template"]["spec"]["containers"][0]
+    secret = next(entry for entry in container["env"] if entry["name"] == "OIDC_CLIENT_SECRET")
+    assert secret == {"name": "OIDC_CLIENT_SECRET", "valueFrom": {"secretKeyRef": {"name": "ep-console-oidc", "key": "client-secret"}}}
+
+
+def test_the_mcp_server_from_values(renderer):
+    env = env_of(by_kind(render(renderer, SEED), "Deployment")["rexec-ndp-ep-api"])
+    assert env["MCP_ENABLED"] == "true" and env["MCP_MAX_SESSIONS_PER_USER"] == "16" and "KBATCH_INTERNAL_URL" not in env
+    env = env_of(by_kind(render(renderer, SEED, sets=[
+        "ndp-ep-api.mcp.enabled=false", "ndp-ep-api.mcp.kbatchInternalUrl=http://rexec-deployment-api:8000/kbatch"]), "Deployment")["rexec-ndp-ep-api"])
+    assert env["MCP_ENABLED"] == "false" and env["KBATCH_INTERNAL_URL"] == "http://rexec-deployment-api:8000/kbatch"

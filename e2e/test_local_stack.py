@@ -92,7 +92,7 @@ def test_a_newcomer_uses_every_capability_then_ctrl_c_stops_it_all(stack_factory
     capabilities = capability_lines(stack)
     assert capabilities["console"].startswith(f"on   {ep}/ui/")
     assert "NDP EndPoint" in requests.get(f"{ep}/ui/", timeout=10).text
-    for name in ("catalog", "storage (S3)", "jupyter", "staging", "rexec", "batch jobs", "pods", "access requests"):
+    for name in ("mcp", "catalog", "storage (S3)", "jupyter", "staging", "rexec", "batch jobs", "pods", "access requests"):
         assert capabilities[name].startswith("on "), (name, capabilities)
     assert capabilities["staging"].endswith("jupyter_copy")
     assert capabilities["kafka"].startswith("off  no Kafka broker installs here")

@@ -228,7 +228,7 @@ start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="
   UI_PODS_URL="http://$host:$pods_port" UI_KBATCH_URL="http://$host:$deploy_port/kbatch" \
   UI_POD_MANIFESTS="http://$host:$manifests_port/jupyter.yaml,http://$host:$manifests_port/ubuntu.yaml" \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
-  REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" \
+  REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" KBATCH_INTERNAL_URL="http://$host:$deploy_port/kbatch" \
   STAGING_ENABLED=true STAGING_SOURCE_ROOT="$staging_dir/source" STAGING_TARGET_ROOT="$staging_dir/users" \
   "${s3_env[@]}" "${jupyter_env[@]}" --
 # The pods backend runs its users' pods on kube-sim (or the cluster), from manifests this
@@ -276,6 +276,7 @@ fi
 capability() { printf '[stack]   %-16s %-4s %s\n' "$1" "$2" "$3"; }
 echo "[stack] ready. What runs:"
 capability console on "$ep/ui/ (sign in at the dev IdP, OIDC code flow with PKCE exchanged by the EP, or with a password: demo@example.org / demo-password)"
+capability mcp on "$ep/mcp for AI agents (Streamable HTTP; a bearer token is the caller, e.g. demo-token; docs/mcp.md)"
 capability catalog on "embedded SQLite, $catalog_path"
 if [[ $use_s3 == on ]]; then
   capability "storage (S3)" on "moto at http://$host:$s3_port, buckets kept in $state_dir/s3 (STACK_S3=off turns it off)"

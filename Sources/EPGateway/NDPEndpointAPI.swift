@@ -18,7 +18,8 @@ enum NDPEndpointAPI {
         listener: HTTPServerSettings.Declarations(defaultPort: 8003, extraRootPaths: { root in [root + "/api"] }),
         settings: [
             EPSettings.settings, EPSettings.StatusSettings.settings, CatalogSettings.settings, FederationSettings.settings, StorageSettings.settings,
-            StagingSettings.settings, EPSettings.RexecSettings.settings, ConsoleSettings.settings, AuthSettings.settings, AccessSettings.settings,
+            StagingSettings.settings, EPSettings.RexecSettings.settings, ConsoleSettings.settings, MCPSettings.settings, AuthSettings.settings,
+            AccessSettings.settings,
             PolicySettings.settings,
         ]
     ) { launch in
@@ -73,6 +74,16 @@ enum NDPEndpointAPI {
                 features.append(ConsoleSignInRoutes(settings: settings.console.oidc, timeout: settings.auth.timeout))
             }
         }
+        let inProcess = InProcessCalls<IdentityRequestContext>()
+        if settings.mcp.enabled {
+            let server = MCPServer(
+                settings: settings.mcp, name: "ndp-ep-api", title: settings.swaggerTitle, version: settings.version, calls: inProcess,
+                platformTools: MCPPlatformTool.available(staging: documents != nil && settings.staging.enabled, kbatch: settings.mcp.kbatchURL))
+            features.append(
+                MCPRoutes(
+                    server: server, sessions: documents.map { DatabaseMCPSessionStore(database: $0) } ?? MemoryMCPSessionStore(),
+                    settings: settings.mcp))
+        }
         if let catalog { features.append(catalog) }
         if let storage { features.append(storage) }
         if let documents, settings.staging.enabled {
@@ -95,6 +106,7 @@ enum NDPEndpointAPI {
             openAPI: OpenAPIDocument(title: settings.swaggerTitle, version: settings.version, description: settings.swaggerDescription),
             readinessChecks: [identityProvider], metricsRegistry: metricsRegistry, features: features, guards: { access.middleware(for: $0) }
         )
+        definition.inProcess = inProcess
         if let webSockets = catalog?.registeredServices.webSockets(rootPaths: http.rootPaths) {
             definition.server = HTTPServerBuilder.http1WebSocketUpgradeQuiescing(headerTimeout: http.headerTimeout) { request, _, logger in
                 try await webSockets.shouldUpgrade(request, logger: logger)

@@ -44,6 +44,13 @@ struct GeneratedDocsTests {
         try GeneratedPage(path: "docs/routes.md").expect(page)
     }
 
+    @Test("docs/mcp-tools.md is what the routes' declarations make of the MCP tools")
+    func mcpToolsPage() async throws {
+        let catalog = try await FullServices.endpoint { MCPToolCatalog(routes: $0.allRoutes) }
+        let platform = MCPPlatformTool.available(staging: true, kbatch: URL(string: "http://rexec-deployment-api:8000/kbatch"))
+        try GeneratedPage(path: "docs/mcp-tools.md").expect(MCPToolsDocument.markdown(catalog: catalog, platform: platform))
+    }
+
     static let endpointNote =
         "With every optional feature on: the local catalog (LOCAL_CATALOG_BACKEND), rexec delegation (REXEC_CONNECTION), JupyterLab (USE_JUPYTERLAB), "
         + "S3 (S3_ENABLED) and staging (STAGING_ENABLED); access requests answer 503 unless ENABLE_ACCESS_REQUESTS."

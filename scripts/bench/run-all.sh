@@ -18,3 +18,4 @@ scripts/bench/policy.sh
 .venv/bin/python scripts/bench/staging.py --binaries "$(swift build -c release --show-bin-path)"
 .venv/bin/python scripts/bench/ckan-action.py --binaries "$(swift build -c release --show-bin-path)"
 .venv/bin/python scripts/bench/console.py --binaries "$(swift build -c release --show-bin-path)"
+.venv/bin/python scripts/bench/mcp.py --binaries "$(swift build -c release --show-bin-path)"

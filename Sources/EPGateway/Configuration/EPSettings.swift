@@ -23,6 +23,8 @@ struct EPSettings: Sendable {
     var accessRequestsEnabled: Bool = false
     /// The web console at `<ROOT_PATH>/ui/`.
     var console: ConsoleSettings = .standard
+    /// The MCP server at `<ROOT_PATH>/mcp`.
+    var mcp: MCPSettings = .standard
 
     /// What `GET /status/` and its siblings report.
     struct StatusSettings: Sendable {
@@ -82,6 +84,7 @@ struct EPSettings: Sendable {
         var settings = try loadFields(from: source)
         settings.accessRequestsEnabled = try source.value(accessRequestsEnabled)
         settings.console = try ConsoleSettings.load(from: source)
+        settings.mcp = try MCPSettings.load(from: source)
         if settings.accessRequestsEnabled {
             guard settings.catalog.ownsDatabase else {
                 throw source.refusal(

@@ -211,9 +211,9 @@ extension RouteBuilder where Query == NoQuery, Body: UndecodedBody {
 }
 
 /// Route path templates.
-enum RoutePath {
+public enum RoutePath {
     /// `{bucket}` and `{key}` of `/s3/objects/{bucket}/{key}`.
-    static func parameters(in path: String) -> [String] {
+    public static func parameters(in path: String) -> [String] {
         path.split(separator: "/").compactMap { part in
             part.hasPrefix("{") && part.hasSuffix("}") ? String(part.dropFirst().dropLast()) : nil
         }

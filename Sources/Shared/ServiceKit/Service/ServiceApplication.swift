@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -17,10 +18,11 @@ public func buildRouter<Context>(_ service: ServiceDefinition<Context>) -> Route
     router.add(
         middleware: CORSMiddleware<Context>(
             allowOrigin: service.settings.corsOrigin == "*" ? .originBased : .custom(service.settings.corsOrigin),
-            allowHeaders: [.authorization, .contentType, .accept, CorrelationIDHeader.name],
+            // The MCP transport's two headers too, so a browser-based MCP client can keep its session.
+            allowHeaders: [.authorization, .contentType, .accept, CorrelationIDHeader.name, .mcpSessionID, .mcpProtocolVersion],
             allowMethods: [.get, .post, .put, .patch, .delete, .options, .head],
             allowCredentials: true,
-            exposedHeaders: [CorrelationIDHeader.name.canonicalName]
+            exposedHeaders: [CorrelationIDHeader.name.canonicalName, HTTPField.Name.mcpSessionID.canonicalName]
         ))
     router.add(middleware: ErrorMiddleware<Context>(style: service.errorStyle))
     let methodTable = MethodNotAllowedMiddleware<Context>.RouteTable()
@@ -65,7 +67,9 @@ struct RouteResponder<Context: ServiceRequestContext>: HTTPResponder {
 public func buildApplication<Context>(
     _ service: ServiceDefinition<Context>, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> Application<ServiceResponder<Context>> {
-    let responder = RootPathResponder(base: buildRouter(service).buildResponder(), prefixes: service.settings.rootPaths)
+    let router = buildRouter(service).buildResponder()
+    service.inProcess?.bind(responder: router, routes: service.allRoutes)
+    let responder = RootPathResponder(base: router, prefixes: service.settings.rootPaths)
     let settings = service.settings
     return Application(
         responder: responder,
@@ -79,4 +83,11 @@ public func buildApplication<Context>(
         },
         logger: logger
     )
+}
+
+extension HTTPField.Name {
+    /// MCP's Streamable HTTP transport: the session a request belongs to.
+    public static let mcpSessionID = Self("Mcp-Session-Id")!
+    /// MCP's Streamable HTTP transport: the protocol revision the client speaks.
+    public static let mcpProtocolVersion = Self("MCP-Protocol-Version")!
 }

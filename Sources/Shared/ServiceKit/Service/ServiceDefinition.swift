@@ -29,6 +29,8 @@ public struct ServiceDefinition<Context: ServiceRequestContext>: Sendable {
     /// The HTTP server flavour: guarded HTTP/1 (``ConnectionGuards``) unless a service needs
     /// WebSocket upgrades (then `.http1WebSocketUpgradeQuiescing`, guarded too).
     public var server: HTTPServerBuilder
+    /// Bound to the router once it is built, for features that call the service's own routes.
+    public var inProcess: InProcessCalls<Context>?
 
     /// - Parameters:
     ///   - features: the service's capabilities; their routes, readiness checks and services come

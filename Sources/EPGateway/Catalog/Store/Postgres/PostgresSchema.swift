@@ -61,6 +61,8 @@ enum PostgresSchema {
         [
             "CREATE INDEX datasets_by_visibility ON datasets (is_private, creator_user_id)"
         ],
+        // 6: MCP sessions (MCP/Sessions).
+        DatabaseMCPSessionStore.migration,
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -76,6 +76,8 @@ enum SQLiteSchema {
         [
             "CREATE INDEX datasets_by_visibility ON datasets(private, creator_user_id)"
         ],
+        // 7: MCP sessions (MCP/Sessions).
+        DatabaseMCPSessionStore.migration,
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The MCP server (issue 37): what the MCP layer adds to a call. A `tools/call` of the search
+tool (`search_datasets_search_get`, through an open session: the session's check, the JSON-RPC
+envelope, the in-process call of the route, the answer as text and as structured content) is
+timed beside the same `GET /search` with the same token (the reference, same run), with wrk
+and one connection (a request's own time), among `--datasets` datasets in the SQLite catalog.
+
+    scripts/bench/mcp.py [--binaries DIR] [--datasets 10000] [--seconds 10]
+"""
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import requests
+
+from catalog import bulk_import, wrk
+from children import Child, release_binaries
+
+TOKEN = "demo-token"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binaries")
+    parser.add_argument("--datasets", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    binaries = Path(args.binaries) if args.binaries else release_binaries(["dev-idp", "ndp-ep-api"])
+    scratch = Path(tempfile.mkdtemp(prefix="bench-mcp-"))
+    catalog_env = {"CATALOG_SQLITE_PATH": str(scratch / "catalog.sqlite")}
+    idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={"DEV_IDP_USERS": "config/dev-idp-users.yaml", "LOG_LEVEL": "notice"})
+    ep = Child([binaries / "ndp-ep-api", "--host", "127.0.0.1", "--port", "0"],
+               env={"AUTH_API_URL": f"http://127.0.0.1:{idp.port()}/information", "ROOT_PATH": "/ep", "LOG_LEVEL": "notice", **catalog_env})
+    base = f"http://127.0.0.1:{ep.port()}/ep"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        requests.post(f"{base}/organization", json={"name": "bench-lab", "title": "Bench"}, headers=auth, timeout=10).raise_for_status()
+        imported = bulk_import(binaries, catalog_env, scratch / "datasets.jsonl", args.datasets)
+        mcp_headers = {**auth, "Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+        opened = requests.post(f"{base}/mcp", headers=mcp_headers, timeout=10, json={
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}})
+        session = opened.headers["Mcp-Session-Id"]
+        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "search_datasets_search_get", "arguments": {"terms": ["station417"], "server": "local"}}}
+        answer = requests.post(f"{base}/mcp", headers={**mcp_headers, "Mcp-Session-Id": session}, json=call, timeout=10).json()
+        reference = f"{base}/search?terms=station417&server=local"
+        found = requests.get(reference, headers=auth, timeout=10).json()
+        assert answer["result"]["structuredContent"]["result"] == found and found, "the tool and the route answer differently"
+        script = scratch / "tools-call.lua"
+        script.write_text("\n".join([
+            'wrk.method = "POST"',
+            f"wrk.body = {json.dumps(json.dumps(call))}",
+            *[f'wrk.headers["{name}"] = "{value}"' for name, value in {**mcp_headers, "Mcp-Session-Id": session}.items()],
+        ]) + "\n")
+        figures = {"datasets": imported["imported"], "hits": len(found)}
+        route = wrk(reference, args.seconds, connections=1, threads=1, headers=(f"Authorization: Bearer {TOKEN}",))
+        tool = wrk(f"{base}/mcp", args.seconds, connections=1, threads=1, script=str(script))
+        figures.update({
+            "get_search": route, "tools_call_search": tool,
+            "mcp_adds_p50_ms": round(tool["p50_ms"] - route["p50_ms"], 3),
+            "tools_call_vs_get_search_p50": round(tool["p50_ms"] / route["p50_ms"], 2),
+        })
+        print(json.dumps(figures, indent=1))
+    finally:
+        for child in (ep, idp):
+            child.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
