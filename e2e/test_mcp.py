@@ -3,6 +3,7 @@ Streamable HTTP client and ClientSession), as an agent drives it: a bearer token
 caller, tools are the API's routes under the same access policy, datasets are resources."""
 import asyncio
 import json
+import re
 
 import httpx
 import pytest
@@ -159,9 +160,15 @@ def test_staging_and_a_batch_job_through_tools_on_the_local_stack(stack_factory)
                 break
             await asyncio.sleep(0.5)
         deleted = await session.call_tool("delete_batch_job", {"job_name": job})
-        return staged, logs, deleted
+        # A pod from the served manifests, on kube-sim, through the pods backend's own policy.
+        manifest = next(match.group(1) for line in stack.lines if (match := re.search(r'"yaml_url":"(http[^"]+ubuntu\.yaml)"', line)))
+        pod = await session.call_tool("create_pod", {"yaml_url": manifest})
+        mine = await session.call_tool("list_my_pods", {})
+        return staged, logs, deleted, pod, mine
 
-    _, (staged, logs, deleted) = asyncio.run(asyncio.wait_for(with_session(ep, WRITER, work), 240))
+    _, (staged, logs, deleted, pod, mine) = asyncio.run(asyncio.wait_for(with_session(ep, WRITER, work), 240))
+    assert not pod.isError, pod.content[0].text
+    assert json.loads(pod.content[0].text)["pod_name"] in mine.content[0].text
     assert not staged.isError and json.loads(staged.content[0].text)["status"] == "succeeded", staged.content[0].text
     assert "hello from an agent" in logs.content[0].text
     assert not deleted.isError, deleted.content[0].text

@@ -229,6 +229,7 @@ start ndp-ep-api "$ep_port" AUTH_API_URL="$auth_url" ROOT_PATH=/ep POLICY_FILE="
   UI_POD_MANIFESTS="http://$host:$manifests_port/jupyter.yaml,http://$host:$manifests_port/ubuntu.yaml" \
   REXEC_CONNECTION=true REXEC_DEPLOYMENT_API_URL="http://$host:$ep_port/ep" \
   REXEC_DEPLOYMENT_INTERNAL_URL="http://$host:$deploy_port/rexec" KBATCH_INTERNAL_URL="http://$host:$deploy_port/kbatch" \
+  PODS_INTERNAL_URL="http://$host:$pods_port" \
   STAGING_ENABLED=true STAGING_SOURCE_ROOT="$staging_dir/source" STAGING_TARGET_ROOT="$staging_dir/users" \
   "${s3_env[@]}" "${jupyter_env[@]}" --
 # The pods backend runs its users' pods on kube-sim (or the cluster), from manifests this

@@ -78,7 +78,8 @@ enum NDPEndpointAPI {
         if settings.mcp.enabled {
             let server = MCPServer(
                 settings: settings.mcp, name: "ndp-ep-api", title: settings.swaggerTitle, version: settings.version, calls: inProcess,
-                platformTools: MCPPlatformTool.available(staging: documents != nil && settings.staging.enabled, kbatch: settings.mcp.kbatchURL))
+                platformTools: MCPPlatformTool.available(
+                    staging: documents != nil && settings.staging.enabled, kbatch: settings.mcp.kbatchURL, pods: settings.mcp.podsURL))
             features.append(
                 MCPRoutes(
                     server: server, sessions: documents.map { DatabaseMCPSessionStore(database: $0) } ?? MemoryMCPSessionStore(),

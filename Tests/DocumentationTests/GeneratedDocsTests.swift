@@ -47,7 +47,8 @@ struct GeneratedDocsTests {
     @Test("docs/mcp-tools.md is what the routes' declarations make of the MCP tools")
     func mcpToolsPage() async throws {
         let catalog = try await FullServices.endpoint { MCPToolCatalog(routes: $0.allRoutes) }
-        let platform = MCPPlatformTool.available(staging: true, kbatch: URL(string: "http://rexec-deployment-api:8000/kbatch"))
+        let platform = MCPPlatformTool.available(
+            staging: true, kbatch: URL(string: "http://rexec-deployment-api:8000/kbatch"), pods: URL(string: "http://user-pods-backend:8080"))
         try GeneratedPage(path: "docs/mcp-tools.md").expect(MCPToolsDocument.markdown(catalog: catalog, platform: platform))
     }
 

@@ -11,6 +11,8 @@ struct MCPSettings: Sendable, Equatable {
     var toolsPageSize = 100
     /// The deploy API's kbatch prefix as this endpoint reaches it: the batch-job tools.
     var kbatchURL: URL?
+    /// The user-pods-backend as this endpoint reaches it: the pod tools.
+    var podsURL: URL?
 
     static let standard = MCPSettings()
 
@@ -30,13 +32,16 @@ struct MCPSettings: Sendable, Equatable {
         "KBATCH_INTERNAL_URL",
         help: "The deploy API's kbatch prefix as this endpoint reaches it (e.g. http://rexec-deployment-api:8000/kbatch): MCP's batch-job tools.")
 
-    static let settings = SettingGroup("MCP server", [enabledSetting, allowedOrigins, maxSessions, lifetime, pageSize, kbatchURL])
+    static let podsURL = Setting<URL?>.optionalURL(
+        "PODS_INTERNAL_URL", help: "The user-pods-backend as this endpoint reaches it (e.g. http://user-pods-backend:8080): MCP's pod tools.")
+
+    static let settings = SettingGroup("MCP server", [enabledSetting, allowedOrigins, maxSessions, lifetime, pageSize, kbatchURL, podsURL])
 
     static func load(from source: ConfigurationSource) throws -> MCPSettings {
         MCPSettings(
             enabled: try source.value(enabledSetting),
             allowedOrigins: try source.value(allowedOrigins).map { ConsoleSettings.trimmed($0) },
             maxSessionsPerUser: try source.value(maxSessions), sessionLifetime: .seconds(try source.value(lifetime)),
-            toolsPageSize: try source.value(pageSize), kbatchURL: try source.value(kbatchURL))
+            toolsPageSize: try source.value(pageSize), kbatchURL: try source.value(kbatchURL), podsURL: try source.value(podsURL))
     }
 }

@@ -32,7 +32,17 @@ struct MCPTests {
             "bucket": "my bucket", "key": "a/b c/d?.txt", "terms": ["x y", "z&"], "flag": true, "expires_in": 60, "stray": 1,
         ])
         #expect(target == "/s3/objects/my%20bucket/a/b%20c/d%3F.txt/presigned-upload?terms=x%20y&terms=z%26&flag=true")
-        #expect(body == ["expires_in": 60])
+        #expect(body == .json(["expires_in": 60]))
+        // A form route's arguments are its fields, a list repeated.
+        let form = MCPTool(
+            name: "f", description: "", access: "", inputSchema: ["type": "object", "properties": [:]], outputSchema: nil, wrapsResult: false,
+            annotations: [:],
+            call: .init(
+                method: .post, pathTemplate: "/rexec/spawn", pathParameters: [], tailParameter: nil, queryParameters: [],
+                bodyProperties: ["requirments", "force"], wholeBody: false, bodyEncoding: .form))
+        #expect(
+            form.request(["requirments": ["python==3.12", "numpy"], "force": true]).body?.formText
+                == "force=true&requirments=python%3D%3D3.12&requirments=numpy")
     }
 
     @Test("a missing required argument and an unknown one are named")
@@ -115,6 +125,13 @@ struct MCPTests {
                 #expect(try await store.live(opened[2].id, owner: "alice") == nil)
             }
         }
+    }
+}
+
+extension MCPTool.Body {
+    var formText: String? {
+        if case .form(let form) = self { return form.encoded }
+        return nil
     }
 }
 

@@ -27,13 +27,25 @@ struct RouteCaller: Sendable {
     func call(
         _ method: HTTPRequest.Method, _ target: String, body: JSONValue? = nil, for request: Request, context: IdentityRequestContext
     ) async throws -> Answer {
+        try await call(method, target, body: body.map(MCPTool.Body.json), for: request, context: context)
+    }
+
+    func call(
+        _ method: HTTPRequest.Method, _ target: String, body: MCPTool.Body?, for request: Request, context: IdentityRequestContext
+    ) async throws -> Answer {
         var headers: HTTPFields = [.accept: "application/json"]
         if let authorization = request.headers[.authorization] { headers[.authorization] = authorization }
         headers[CorrelationIDHeader.name] = context.correlationID
         var bytes = ByteBuffer()
-        if let body {
+        switch body {
+        case .json(let json)?:
             headers[.contentType] = "application/json"
-            bytes = ByteBuffer(bytes: body.bytes())
+            bytes = ByteBuffer(bytes: json.bytes())
+        case .form(let form)?:
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            bytes = ByteBuffer(string: form.encoded)
+        case nil:
+            break
         }
         headers[.contentLength] = String(bytes.readableBytes)
         let head = HTTPRequest(method: method, scheme: "http", authority: request.head.authority ?? "localhost", path: target, headerFields: headers)

@@ -44,10 +44,11 @@ struct MCPPlatformTool: Sendable {
     // MARK: The tools
 
     /// Those this endpoint's configuration allows.
-    static func available(staging: Bool, kbatch: URL?) -> [MCPPlatformTool] {
+    static func available(staging: Bool, kbatch: URL?, pods: URL?) -> [MCPPlatformTool] {
         var tools: [MCPPlatformTool] = []
         if staging { tools.append(stageAndWait) }
         if let kbatch { tools += batchJobs(at: kbatch) }
+        if let pods { tools += podTools(at: pods) }
         return tools
     }
 
@@ -104,22 +105,10 @@ struct MCPPlatformTool: Sendable {
     /// The caller's kbatch jobs at the deploy API (`KBATCH_INTERNAL_URL`), as the kbatch
     /// client makes and reads them, with the caller's own token.
     static func batchJobs(at base: URL) -> [MCPPlatformTool] {
-        let kbatch = JSONUpstream(base: base.absoluteString, timeout: .seconds(30), answerLimit: 4 << 20)
+        let kbatch = PlatformService(name: "the deploy API", base: base)
         let where_ = "the deploy API's kbatch (`\(base.path)`)"
         @Sendable func forward(_ method: HTTPMethod, _ path: String, _ body: JSONValue?, _ call: Call, tool: String) async -> JSONValue {
-            var headers: [(name: String, value: String)] = [("Accept", "application/json")]
-            if let authorization = call.request.headers[.authorization] { headers.append(("Authorization", authorization)) }
-            headers.append(("X-Correlation-ID", call.context.correlationID))
-            do {
-                let answer = try await kbatch.call(method, path, headers: headers, json: body)
-                let text = answer.text
-                let json = answer.json
-                return MCPServer.result(
-                    of: RouteCaller.Answer(status: answer.status, json: json, text: text, truncated: false), tool: tool, wraps: false,
-                    structured: false)
-            } catch {
-                return MCPServer.toolError("Error calling \(tool): the deploy API did not answer (\(error)).")
-            }
+            await kbatch.call(method, path, body, call, tool: tool)
         }
         let submit = MCPPlatformTool(
             name: "submit_batch_job",
@@ -185,5 +174,75 @@ struct MCPPlatformTool: Sendable {
             await forward(.DELETE, "jobs/\(MCPTool.encodeSegment(arguments["job_name"]?.stringValue ?? ""))", nil, call, tool: "delete_batch_job")
         }
         return [submit, list, logs, delete]
+    }
+}
+
+// MARK: Pods
+
+extension MCPPlatformTool {
+    /// The caller's pods at the user-pods-backend (`PODS_INTERNAL_URL`), named by the caller's
+    /// username and sent with their token, so the backend's policy decides them.
+    static func podTools(at base: URL) -> [MCPPlatformTool] {
+        let backend = PlatformService(name: "the pods backend", base: base)
+        let where_ = "the user-pods-backend"
+        func tool(
+            _ name: String, _ summary: String, path: String, operation: String, properties: JSONValue, required: [String], hints: JSONValue
+        ) -> MCPPlatformTool {
+            MCPPlatformTool(
+                name: name, description: "\(summary)\n\nCalls \(where_) `POST \(path)` · access policy: \(operation) pod (private, own)",
+                inputSchema: ["type": "object", "properties": properties, "required": .array(required.map(JSONValue.string))], annotations: hints
+            ) { arguments, call in
+                var body = arguments
+                body["user_id"] = .string(call.context.identity?.preferredName ?? call.context.identity?.sub ?? "")
+                return await backend.call(.POST, String(path.dropFirst()), .object(body), call, tool: name)
+            }
+        }
+        let change: JSONValue = ["readOnlyHint": false, "destructiveHint": false, "idempotentHint": false, "openWorldHint": false]
+        return [
+            tool(
+                "list_my_pods", "Your pods: status, expiry, ssh and web addresses (null when you have none).", path: "/get_pods",
+                operation: "read", properties: [:], required: [],
+                hints: ["readOnlyHint": true, "idempotentHint": true, "openWorldHint": false]),
+            tool(
+                "create_pod", "Create a pod of yours from a manifest the platform allows (a Jupyter server, an ssh box).",
+                path: "/create_pod", operation: "create",
+                properties: ["yaml_url": ["type": "string", "description": "The manifest's URL (one the backend's whitelist allows)."]],
+                required: ["yaml_url"], hints: change),
+            tool(
+                "extend_pod", "Keep one of your pods longer: its expiry becomes now + duration (e.g. 12h, 7d, 30d), within the maximum.",
+                path: "/extend_pod", operation: "update",
+                properties: ["pod_name": ["type": "string"], "duration": ["type": "string", "description": "30d, 12h, 1d12h…"]],
+                required: ["pod_name", "duration"], hints: change),
+            tool(
+                "delete_pod", "Delete one of your pods (its storage goes with your last pod).", path: "/delete_pod", operation: "delete",
+                properties: ["pod_name": ["type": "string"]], required: ["pod_name"],
+                hints: ["readOnlyHint": false, "destructiveHint": true, "idempotentHint": true, "openWorldHint": false]),
+        ]
+    }
+}
+
+/// Another service of the platform as the platform tools call it: the caller's own token
+/// (their identity at that service, whose policy decides) and the correlation id, nothing else.
+struct PlatformService: Sendable {
+    let name: String
+    let upstream: JSONUpstream
+
+    init(name: String, base: URL) {
+        self.name = name
+        upstream = JSONUpstream(base: base.absoluteString, timeout: .seconds(30), answerLimit: 4 << 20)
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue?, _ call: MCPPlatformTool.Call, tool: String) async -> JSONValue {
+        var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+        if let authorization = call.request.headers[.authorization] { headers.append(("Authorization", authorization)) }
+        headers.append(("X-Correlation-ID", call.context.correlationID))
+        do {
+            let answer = try await upstream.call(method, path, headers: headers, json: body)
+            return MCPServer.result(
+                of: RouteCaller.Answer(status: answer.status, json: answer.json, text: answer.text, truncated: false), tool: tool, wraps: false,
+                structured: false)
+        } catch {
+            return MCPServer.toolError("Error calling \(tool): \(name) did not answer (\(error)).")
+        }
     }
 }

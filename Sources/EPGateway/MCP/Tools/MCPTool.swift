@@ -34,6 +34,19 @@ struct MCPTool: Sendable {
         let bodyProperties: [String]?
         /// The whole body is one argument (`body`) when its schema has no properties to list.
         let wholeBody: Bool
+        var bodyEncoding: BodyEncoding = .json
+    }
+
+    /// How the body's arguments are sent: as a JSON object, or as form fields (a list repeated).
+    enum BodyEncoding: Sendable {
+        case json
+        case form
+    }
+
+    /// A request's body, as its route takes it.
+    enum Body: Sendable, Equatable {
+        case json(JSONValue)
+        case form(FormBody)
     }
 
     var listing: JSONValue {
@@ -60,7 +73,7 @@ struct MCPTool: Sendable {
     }
 
     /// The path and query the arguments make (`/dataset/sea%20temp?x=1`), and the JSON body.
-    func request(_ arguments: [String: JSONValue]) -> (target: String, body: JSONValue?) {
+    func request(_ arguments: [String: JSONValue]) -> (target: String, body: Body?) {
         var path = call.pathTemplate
         for name in call.pathParameters {
             let value = arguments[name].flatMap(Self.text) ?? ""
@@ -79,8 +92,18 @@ struct MCPTool: Sendable {
             path += "?" + FormBody(fields: query).encoded
         }
         guard let properties = call.bodyProperties else { return (path, nil) }
-        if call.wholeBody { return (path, arguments["body"] ?? [:]) }
-        return (path, .object(arguments.filter { properties.contains($0.key) }))
+        if call.wholeBody { return (path, .json(arguments["body"] ?? [:])) }
+        let given = arguments.filter { properties.contains($0.key) }
+        switch call.bodyEncoding {
+        case .json:
+            return (path, .json(.object(given)))
+        case .form:
+            var fields: [(name: String, value: String)] = []
+            for (name, value) in given.sorted(by: { $0.key < $1.key }) {
+                for item in value.arrayValue ?? [value] { if let text = Self.text(item) { fields.append((name, text)) } }
+            }
+            return (path, .form(FormBody(fields: fields)))
+        }
     }
 
     /// A scalar as a query or path value: numbers without a needless `.0`, booleans as JSON's.

@@ -11,8 +11,8 @@ import ServiceKit
 /// - open routes (probes, metrics, the API's documents) and `GET /`;
 /// - the console's routes, CKAN's action API (a protocol of its own, with its own clients) and
 ///   `/mcp` itself;
-/// - routes whose body is not JSON (a form, a multipart upload, a proxied body) or whose
-///   answer is not JSON (a download, a proxied page): a tool's arguments and results are JSON;
+/// - routes whose body is neither JSON nor a form (a multipart upload, a proxied body) or whose
+///   answer is not JSON (a download, a proxied page): a tool's results are JSON;
 /// - ``withheld``: answers that carry a credential, which must not reach a model's context.
 ///
 /// Names are upstream's where upstream has the route (``UpstreamToolNames``); input schemas
@@ -25,7 +25,8 @@ struct MCPToolCatalog: Sendable {
 
     /// Routes an agent never gets as tools, by `METHOD path`, and why.
     static let withheld: [String: String] = [
-        "POST /user/login": "its answer is an access token"
+        "POST /user/login": "its answer is an access token",
+        "POST /token": "its answer is an access token",
     ]
     static let excludedTags: Set<String> = ["console", "ckan", "mcp"]
 
@@ -48,13 +49,15 @@ struct MCPToolCatalog: Sendable {
         guard [.get, .post, .put, .patch, .delete].contains(route.method), let binding = route.access.binding, route.path != "/",
             withheld["\(route.method.rawValue) \(route.path)"] == nil, excludedTags.isDisjoint(with: operation.tags)
         else { return nil }
-        // The body: none, or JSON.
+        // The body: none, JSON, or a form (its fields are arguments too).
         var bodySchema: JSONValue?
+        var encoding = MCPTool.BodyEncoding.json
         if let body = operation.requestBody {
-            guard let content = body["content"]?.objectValue, content.count == 1, let schema = content["application/json"]?["schema"] else {
-                return nil
-            }
+            guard let content = body["content"]?.objectValue, content.count == 1, let (type, media) = content.first,
+                let schema = media["schema"], type == "application/json" || type == "application/x-www-form-urlencoded"
+            else { return nil }
             bodySchema = schema
+            encoding = type == "application/json" ? .json : .form
         }
         // The answers: JSON (or nothing to read).
         let successes = operation.responses.filter { (200..<300).contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
@@ -80,12 +83,14 @@ struct MCPToolCatalog: Sendable {
             if let fields = bodySchema["properties"]?.objectValue, !fields.isEmpty {
                 let bodyRequired = Set(bodySchema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
                 bodyProperties = []
-                for (name, schema) in fields.sorted(by: { $0.key < $1.key }) where properties[name] == nil {
+                // A credential field (a form's legacy `token`) is no argument: the session's
+                // bearer is the caller, and a model should never be asked for a token.
+                for (name, schema) in fields.sorted(by: { $0.key < $1.key }) where properties[name] == nil && name != "token" {
                     properties[name] = schema
                     bodyProperties?.append(name)
                     if bodyRequired.contains(name) { required.append(name) }
                 }
-            } else {
+            } else if encoding == .json {
                 wholeBody = true
                 bodyProperties = ["body"]
                 properties["body"] = bodySchema
@@ -125,7 +130,7 @@ struct MCPToolCatalog: Sendable {
             call: .init(
                 method: route.method, pathTemplate: path, pathParameters: pathParameters,
                 tailParameter: route.path.hasSuffix("/**") ? pathParameters.last : nil, queryParameters: queryParameters,
-                bodyProperties: bodyProperties, wholeBody: wholeBody))
+                bodyProperties: bodyProperties, wholeBody: wholeBody, bodyEncoding: encoding))
     }
 
     /// `GET /stage-data/jobs/{id}` → `get_stage_data_jobs_id`.
