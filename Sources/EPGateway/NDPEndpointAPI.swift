@@ -82,7 +82,8 @@ enum NDPEndpointAPI {
                     staging: documents != nil && settings.staging.enabled, kbatch: settings.mcp.kbatchURL, pods: settings.mcp.podsURL))
             features.append(
                 MCPRoutes(
-                    server: server, sessions: documents.map { DatabaseMCPSessionStore(database: $0) } ?? MemoryMCPSessionStore(),
+                    server: server,
+                    sessions: documents.map { RememberingMCPSessionStore(DatabaseMCPSessionStore(database: $0)) } ?? MemoryMCPSessionStore(),
                     settings: settings.mcp))
         }
         if let catalog { features.append(catalog) }

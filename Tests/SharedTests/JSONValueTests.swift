@@ -24,6 +24,25 @@ struct JSONValueTests {
 
 @Suite("JSON writing")
 struct JSONWritingTests {
+    @Test("indented as Python's json.dumps(indent=2, sort_keys=True) writes it; empty containers stay on one line")
+    func indented() {
+        let value: JSONValue = ["b": [1, ["c": "x"], []], "a": [:], "d": "é \" \n"]
+        #expect(
+            String(decoding: value.indentedBytes(), as: UTF8.self) == """
+                {
+                  "a": {},
+                  "b": [
+                    1,
+                    {
+                      "c": "x"
+                    },
+                    []
+                  ],
+                  "d": "é \\" \\n"
+                }
+                """)
+    }
+
     @Test("compact, sorted keys, escapes as RFC 8259 asks, round-trips through JSONDecoder")
     func writes() throws {
         let value: JSONValue = [

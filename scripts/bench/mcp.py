@@ -49,17 +49,22 @@ def main():
         reference = f"{base}/search?terms=station417&server=local"
         found = requests.get(reference, headers=auth, timeout=10).json()
         assert answer["result"]["structuredContent"]["result"] == found and found, "the tool and the route answer differently"
-        script = scratch / "tools-call.lua"
-        script.write_text("\n".join([
-            'wrk.method = "POST"',
-            f"wrk.body = {json.dumps(json.dumps(call))}",
-            *[f'wrk.headers["{name}"] = "{value}"' for name, value in {**mcp_headers, "Mcp-Session-Id": session}.items()],
-        ]) + "\n")
+        def lua(name, message):
+            script = scratch / f"{name}.lua"
+            script.write_text("\n".join([
+                'wrk.method = "POST"',
+                f"wrk.body = {json.dumps(json.dumps(message))}",
+                *[f'wrk.headers["{name}"] = "{value}"' for name, value in {**mcp_headers, "Mcp-Session-Id": session}.items()],
+            ]) + "\n")
+            return str(script)
         figures = {"datasets": imported["imported"], "hits": len(found)}
         route = wrk(reference, args.seconds, connections=1, threads=1, headers=(f"Authorization: Bearer {TOKEN}",))
-        tool = wrk(f"{base}/mcp", args.seconds, connections=1, threads=1, script=str(script))
+        tool = wrk(f"{base}/mcp", args.seconds, connections=1, threads=1, script=lua("tools-call", call))
+        # The transport alone: a session's check and the envelope, no route called.
+        ping = wrk(f"{base}/mcp", args.seconds, connections=1, threads=1, script=lua("ping", {"jsonrpc": "2.0", "id": 2, "method": "ping"}))
+        health = wrk(f"{base}/health", args.seconds, connections=1, threads=1)
         figures.update({
-            "get_search": route, "tools_call_search": tool,
+            "get_search": route, "tools_call_search": tool, "ping": ping, "get_health": health,
             "mcp_adds_p50_ms": round(tool["p50_ms"] - route["p50_ms"], 3),
             "tools_call_vs_get_search_p50": round(tool["p50_ms"] / route["p50_ms"], 2),
         })

@@ -114,9 +114,7 @@ struct MCPServer: Sendable {
     }
 
     static func pretty(_ json: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(json), as: UTF8.self)) ?? String(decoding: json.bytes(), as: UTF8.self)
+        String(decoding: json.indentedBytes(), as: UTF8.self)
     }
 
     // MARK: Resources: the catalog's datasets as `ndp://dataset/{id}`

@@ -101,9 +101,8 @@ struct MCPTests {
     @Test("sessions: their owner's only; a user's oldest goes past the bound; an expired one is gone", arguments: CatalogBackendUnderTest.available)
     func sessions(backend: CatalogBackendUnderTest) async throws {
         try await ScratchCatalog.with(backend) { catalog, _ in
-            let stores: [any MCPSessionStore] = [
-                DatabaseMCPSessionStore(database: try #require(catalog as? any DocumentDatabase)), MemoryMCPSessionStore(),
-            ]
+            let database = DatabaseMCPSessionStore(database: try #require(catalog as? any DocumentDatabase))
+            let stores: [any MCPSessionStore] = [database, MemoryMCPSessionStore(), RememberingMCPSessionStore(MemoryMCPSessionStore())]
             for store in stores {
                 var opened: [MCPSession] = []
                 for _ in 0..<3 {
@@ -111,7 +110,11 @@ struct MCPTests {
                         try await store.open(
                             owner: "alice", protocolVersion: "2025-11-25", client: ("t", "1"), lifetime: .seconds(3600), maxPerUser: 2))
                 }
-                #expect(try await store.live(opened[0].id, owner: "alice") == nil)  // the oldest went
+                // Two are left: the newest, and one of the two before it (the older, unless both
+                // were made in the same millisecond).
+                var left = 0
+                for session in opened where try await store.live(session.id, owner: "alice") != nil { left += 1 }
+                #expect(left == 2)
                 #expect(try await store.live(opened[2].id, owner: "alice")?.protocol_version == "2025-11-25")
                 #expect(try await store.live(opened[2].id, owner: "bob") == nil)
                 #expect(try await store.live("not-an-id", owner: "alice") == nil)
@@ -123,6 +126,18 @@ struct MCPTests {
                 #expect(try await store.session(stale.id) == nil)  // removed when found expired
                 #expect(try await store.delete(opened[2].id))
                 #expect(try await store.live(opened[2].id, owner: "alice") == nil)
+            }
+            // Remembered for a moment: a session ended elsewhere (another replica, straight in
+            // the database) is still taken here until the memory is stale, then not.
+            let remembering = RememberingMCPSessionStore(database, freshFor: .milliseconds(200))
+            let session = try await remembering.open(
+                owner: "carol", protocolVersion: "2025-06-18", client: (nil, nil), lifetime: .seconds(60), maxPerUser: 4)
+            #expect(try await database.delete(session.id))
+            #expect(try await remembering.live(session.id, owner: "carol") != nil)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await remembering.live(session.id, owner: "carol") != nil {
+                #expect(ContinuousClock.now < deadline)
+                try await Task.sleep(for: .milliseconds(50))
             }
         }
     }

@@ -137,3 +137,57 @@ final class MemoryMCPSessionStore: MCPSessionStore {
         sessions.withLockedValue { $0.removeValue(forKey: id) != nil }
     }
 }
+
+/// A store's sessions remembered by this process for a moment (`freshFor`), so the requests of
+/// one conversation do not each read the database: a session ended through this process is
+/// forgotten at once, one ended through another replica is noticed here within `freshFor`
+/// (the user's token stays valid either way, so nothing is gained in that moment).
+final class RememberingMCPSessionStore: MCPSessionStore {
+    private struct Remembered {
+        let session: MCPSession
+        let read: ContinuousClock.Instant
+    }
+
+    let inner: any MCPSessionStore
+    let freshFor: Duration
+    /// More remembered sessions than this and the memory starts afresh.
+    let capacity: Int
+    private let remembered = NIOLockedValueBox<[String: Remembered]>([:])
+
+    init(_ inner: any MCPSessionStore, freshFor: Duration = .seconds(2), capacity: Int = 10_000) {
+        self.inner = inner
+        self.freshFor = freshFor
+        self.capacity = capacity
+    }
+
+    private func remember(_ session: MCPSession) {
+        remembered.withLockedValue { memory in
+            if memory.count >= capacity { memory.removeAll(keepingCapacity: true) }
+            memory[session.id] = Remembered(session: session, read: .now)
+        }
+    }
+
+    func insert(_ session: MCPSession) async throws {
+        try await inner.insert(session)
+        remember(session)
+    }
+
+    func session(_ id: String) async throws -> MCPSession? {
+        if let hit = remembered.withLockedValue({ $0[id] }), ContinuousClock.now - hit.read < freshFor { return hit.session }
+        guard let session = try await inner.session(id) else {
+            _ = remembered.withLockedValue { $0.removeValue(forKey: id) }
+            return nil
+        }
+        remember(session)
+        return session
+    }
+
+    func sessions(ownedBy sub: String) async throws -> [MCPSession] {
+        try await inner.sessions(ownedBy: sub)
+    }
+
+    func delete(_ id: String) async throws -> Bool {
+        _ = remembered.withLockedValue { $0.removeValue(forKey: id) }
+        return try await inner.delete(id)
+    }
+}

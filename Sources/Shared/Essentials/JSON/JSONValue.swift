@@ -135,6 +135,46 @@ extension JSONValue {
         return output
     }
 
+    /// Sorted keys, each level indented by `indent` spaces, `": "` after keys (what Python's
+    /// `json.dumps(indent=2)` writes; MCP's tool results show their answers so).
+    public func indentedBytes(indent: Int = 2) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(512)
+        write(into: &output, indent: indent, depth: 0)
+        return output
+    }
+
+    func write(into output: inout [UInt8], indent: Int, depth: Int) {
+        func newline(_ depth: Int) {
+            output.append(UInt8(ascii: "\n"))
+            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
+        }
+        switch self {
+        case .array(let values) where !values.isEmpty:
+            output.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                value.write(into: &output, indent: indent, depth: depth + 1)
+            }
+            newline(depth)
+            output.append(UInt8(ascii: "]"))
+        case .object(let fields) where !fields.isEmpty:
+            output.append(UInt8(ascii: "{"))
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                Self.writeString(key, into: &output)
+                output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                fields[key]!.write(into: &output, indent: indent, depth: depth + 1)
+            }
+            newline(depth)
+            output.append(UInt8(ascii: "}"))
+        default:
+            write(into: &output)
+        }
+    }
+
     func write(into output: inout [UInt8]) {
         switch self {
         case .null:
