@@ -1,9 +1,12 @@
 """Child processes for the benchmark scripts: output read by a thread (so a full pipe never
 blocks the child), waiting for a line, resident memory, and a clean stop."""
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -90,3 +93,21 @@ class Child:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+@contextlib.contextmanager
+def endpoint_with_catalog(binaries, prefix):
+    """A dev IdP and an `ndp-ep-api` at `/ep` with an SQLite catalog of its own in a scratch
+    folder; yields (base URL, catalog environment, scratch folder); stops both and removes
+    the folder afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    catalog_env = {"CATALOG_SQLITE_PATH": str(scratch / "catalog.sqlite")}
+    idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={"DEV_IDP_USERS": "config/dev-idp-users.yaml", "LOG_LEVEL": "notice"})
+    ep = Child([binaries / "ndp-ep-api", "--host", "127.0.0.1", "--port", "0"],
+               env={"AUTH_API_URL": f"http://127.0.0.1:{idp.port()}/information", "ROOT_PATH": "/ep", "LOG_LEVEL": "notice", **catalog_env})
+    try:
+        yield f"http://127.0.0.1:{ep.port()}/ep", catalog_env, scratch
+    finally:
+        for child in (ep, idp):
+            child.stop()
+        shutil.rmtree(scratch, ignore_errors=True)

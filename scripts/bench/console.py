@@ -16,14 +16,13 @@ import argparse
 import json
 import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 import requests
 
 from catalog import bulk_import, wrk
-from children import Child, release_binaries
+from children import endpoint_with_catalog, release_binaries
 
 TOKEN = "demo-token"
 
@@ -80,13 +79,7 @@ def main():
     parser.add_argument("--visits", type=int, default=9)
     args = parser.parse_args()
     binaries = Path(args.binaries) if args.binaries else release_binaries(["dev-idp", "ndp-ep-api"])
-    scratch = Path(tempfile.mkdtemp(prefix="bench-console-"))
-    catalog_env = {"CATALOG_SQLITE_PATH": str(scratch / "catalog.sqlite")}
-    idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={"DEV_IDP_USERS": "config/dev-idp-users.yaml", "LOG_LEVEL": "notice"})
-    ep = Child([binaries / "ndp-ep-api", "--host", "127.0.0.1", "--port", "0"],
-               env={"AUTH_API_URL": f"http://127.0.0.1:{idp.port()}/information", "ROOT_PATH": "/ep", "LOG_LEVEL": "notice", **catalog_env})
-    base = f"http://127.0.0.1:{ep.port()}/ep"
-    try:
+    with endpoint_with_catalog(binaries, "bench-console-") as (base, catalog_env, scratch):
         requests.post(f"{base}/organization", json={"name": "bench-lab", "title": "Bench"}, headers={"Authorization": f"Bearer {TOKEN}"},
                       timeout=10).raise_for_status()
         imported = bulk_import(binaries, catalog_env, scratch / "datasets.jsonl", args.datasets)
@@ -107,10 +100,6 @@ def main():
                 "search_page_vs_json_api_p50": round(searched["p50_ms"] / json_api["p50_ms"], 2),
             }
         print(json.dumps(figures, indent=1))
-    finally:
-        for child in (ep, idp):
-            child.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

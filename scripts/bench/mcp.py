@@ -9,14 +9,12 @@ and one connection (a request's own time), among `--datasets` datasets in the SQ
 """
 import argparse
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import requests
 
 from catalog import bulk_import, wrk
-from children import Child, release_binaries
+from children import endpoint_with_catalog, release_binaries
 
 TOKEN = "demo-token"
 
@@ -28,14 +26,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     binaries = Path(args.binaries) if args.binaries else release_binaries(["dev-idp", "ndp-ep-api"])
-    scratch = Path(tempfile.mkdtemp(prefix="bench-mcp-"))
-    catalog_env = {"CATALOG_SQLITE_PATH": str(scratch / "catalog.sqlite")}
-    idp = Child([binaries / "dev-idp", "--host", "127.0.0.1", "--port", "0"], env={"DEV_IDP_USERS": "config/dev-idp-users.yaml", "LOG_LEVEL": "notice"})
-    ep = Child([binaries / "ndp-ep-api", "--host", "127.0.0.1", "--port", "0"],
-               env={"AUTH_API_URL": f"http://127.0.0.1:{idp.port()}/information", "ROOT_PATH": "/ep", "LOG_LEVEL": "notice", **catalog_env})
-    base = f"http://127.0.0.1:{ep.port()}/ep"
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    try:
+    with endpoint_with_catalog(binaries, "bench-mcp-") as (base, catalog_env, scratch):
+        auth = {"Authorization": f"Bearer {TOKEN}"}
         requests.post(f"{base}/organization", json={"name": "bench-lab", "title": "Bench"}, headers=auth, timeout=10).raise_for_status()
         imported = bulk_import(binaries, catalog_env, scratch / "datasets.jsonl", args.datasets)
         mcp_headers = {**auth, "Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -69,10 +61,6 @@ def main():
             "tools_call_vs_get_search_p50": round(tool["p50_ms"] / route["p50_ms"], 2),
         })
         print(json.dumps(figures, indent=1))
-    finally:
-        for child in (ep, idp):
-            child.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
