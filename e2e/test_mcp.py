@@ -11,7 +11,7 @@ import requests
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from rexec_harness import Gateway, serving
+from rexec_harness import Gateway, serving, wait_until
 
 WRITER = "demo-token"
 READER = "viewer-token"
@@ -172,3 +172,28 @@ def test_staging_and_a_batch_job_through_tools_on_the_local_stack(stack_factory)
     assert not staged.isError and json.loads(staged.content[0].text)["status"] == "succeeded", staged.content[0].text
     assert "hello from an agent" in logs.content[0].text
     assert not deleted.isError, deleted.content[0].text
+
+
+def test_a_session_opened_at_one_replica_is_answered_by_another(idp):
+    """Two endpoints on one PostgreSQL catalog, as replicas behind a load balancer: a session
+    opened at one is answered by the other, and ended at one, is refused by the other once its
+    two seconds of memory pass (upstream's four workers answer "Session not found")."""
+    first = Gateway(idp, catalog="postgres")
+    second = None
+    try:
+        second = Gateway(idp, env={"LOCAL_CATALOG_BACKEND": "postgres", "CATALOG_POSTGRES_URL": first.postgres.url})
+        headers = {"Authorization": f"Bearer {WRITER}", "Accept": "application/json"}
+        opened = requests.post(f"{first.base}/mcp", headers=headers, timeout=10, json={
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+        session = {**headers, "Mcp-Session-Id": opened.headers["Mcp-Session-Id"]}
+        listed = requests.post(f"{second.base}/mcp", headers=session, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, timeout=10)
+        assert listed.status_code == 200 and any(tool["name"] == "search_datasets_search_get" for tool in listed.json()["result"]["tools"])
+        assert requests.delete(f"{first.base}/mcp", headers=session, timeout=10).status_code == 200
+        ping = {"jsonrpc": "2.0", "id": 3, "method": "ping"}
+        wait_until("the other replica refuses the ended session",
+                   lambda: requests.post(f"{second.base}/mcp", headers=session, json=ping, timeout=10).status_code == 404, timeout=10)
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
