@@ -596,6 +596,18 @@ def test_readable_on_a_phone_sized_window(gateway, catalog, browser):
     shoot(browser, "phone")
 
 
+def test_the_agents_page_lists_the_tools_through_the_mcp_server(gateway, browser):
+    """The console as an MCP client of its own endpoint: a session opened, the tools listed,
+    the session ended (same origin, so the MCP server's Origin check lets it in)."""
+    signed_in(browser, gateway, "viewer@example.org", "viewer-password")
+    click(browser, "header nav a[href='/ep/ui/agents']")
+    wait_until("the tools", lambda: "search_datasets_search_get" in (text_of(browser, "#mcp-tools") or ""), timeout=30)
+    assert text_of(browser, "#mcp-url") == f"{gateway.base}/mcp"
+    shoot(browser, "agents")
+    severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == [], severe
+
+
 def test_the_dashboard_reports_what_the_endpoint_runs(gateway, browser):
     signed_in(browser, gateway, "admin@example.org", "admin-password")
     click(browser, "header nav a[href='/ep/ui/dashboard']")

@@ -69,7 +69,7 @@ enum NDPEndpointAPI {
                     settings: settings.console, rootPaths: http.rootPaths, version: settings.version, status: settings.status,
                     capabilities: .init(
                         staging: documents != nil && settings.staging.enabled,
-                        rexec: settings.rexec.enabled && settings.rexec.internalURL != nil)))
+                        rexec: settings.rexec.enabled && settings.rexec.internalURL != nil, mcp: settings.mcp.enabled)))
             if settings.console.oidc.usable, settings.console.oidc.confidential {
                 features.append(ConsoleSignInRoutes(settings: settings.console.oidc, timeout: settings.auth.timeout))
             }

@@ -25,6 +25,8 @@ struct ConsolePage: Sendable {
         struct Capabilities: Encodable, Sendable {
             var staging: Bool
             var rexec: Bool
+            /// The MCP server at `<root>/mcp`.
+            var mcp: Bool = false
         }
 
         enum CodingKeys: String, CodingKey {

@@ -404,6 +404,7 @@ const pages = [
   { path: /^\/pods$/, title: "My pods", view: podsPage, nav: "My pods", href: "/pods", shown: () => Boolean(config.services?.pods) },
   { path: /^\/jobs$/, title: "Batch jobs", view: jobsPage, nav: "Batch jobs", href: "/jobs", shown: () => Boolean(config.services?.kbatch) },
   { path: /^\/dashboard$/, title: "Dashboard", view: dashboardPage, nav: "Dashboard", href: "/dashboard" },
+  { path: /^\/agents$/, title: "AI agents", view: agentsPage, nav: "Agents", href: "/agents", shown: () => Boolean(config.capabilities?.mcp) },
   { path: /^\/policy$/, title: "Access policy", view: policyPage, nav: "Policy", href: "/policy", shown: () => session.can.policy?.read },
   { path: /^\/roles-help$/, title: "Roles", view: rolesHelpPage },
 ];
@@ -1271,6 +1272,62 @@ function crc32(bytes) {
   let crc = 0xffffffff;
   for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+// ---------------------------------------------------------------- AI agents (MCP)
+
+/** How an agent reaches this endpoint's MCP server, and the tools it gets (from tools/list). */
+async function agentsPage(content) {
+  const url = `${window.location.origin}${root}/mcp`;
+  content.append(h("h1", {}, "AI agents"),
+    h("p", {}, "Agents (Claude, IDE assistants, scripts) use this endpoint through the Model Context Protocol: every operation of the "
+      + "API is a tool, and each call acts as you, under the same access policy."),
+    h("p", {}, "Address: ", h("code", { id: "mcp-url" }, url), " (Streamable HTTP; send your token as ", h("code", {}, "Authorization: Bearer …"), ")."),
+    h("pre", { class: "card" }, h("code", { class: "copy", id: "mcp-snippet" }, [
+      "pip install mcp",
+      "import asyncio, httpx",
+      "from mcp import ClientSession",
+      "from mcp.client.streamable_http import streamable_http_client",
+      "async def main():",
+      "    async with httpx.AsyncClient(headers={\"Authorization\": \"Bearer <your token>\"}) as http:",
+      `        async with streamable_http_client("${url}", http_client=http) as (read, write, _):`,
+      "            async with ClientSession(read, write) as session:",
+      "                await session.initialize()",
+      "                print([tool.name for tool in (await session.list_tools()).tools])",
+      "asyncio.run(main())",
+    ].join("\n"))),
+    loading("Listing the tools…"));
+  // The console is an MCP client here too: one session, opened, listed and ended.
+  const headers = { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json", Accept: "application/json" };
+  const post = async (message, id) => {
+    const response = await fetch(`${root}/mcp`, { method: "POST", credentials: "omit", body: JSON.stringify(message),
+      headers: id ? { ...headers, "Mcp-Session-Id": id } : headers });
+    const body = await response.json().catch(() => null);
+    if (!response.ok || body?.error) throw new APIError(response.status, body?.error?.message ?? `${response.status} ${response.statusText}`);
+    return { body, id: response.headers.get("Mcp-Session-Id") };
+  };
+  const opened = await post({ jsonrpc: "2.0", id: 1, method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "ndp-ep-console", version: config.version } } });
+  const tools = [];
+  try {
+    let cursor;
+    do {
+      const { body } = await post({ jsonrpc: "2.0", id: 2, method: "tools/list", params: cursor ? { cursor } : {} }, opened.id);
+      tools.push(...body.result.tools);
+      cursor = body.result.nextCursor;
+    } while (cursor);
+  } finally {
+    fetch(`${root}/mcp`, { method: "DELETE", credentials: "omit", headers: { Authorization: headers.Authorization, "Mcp-Session-Id": opened.id } })
+      .catch(() => {});
+  }
+  content.lastChild.replaceWith(
+    h("h2", {}, `${tools.length} tools`),
+    h("table", { id: "mcp-tools" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Tool"), h("th", {}, "What it does"), h("th", {}, ""))),
+      h("tbody", {}, tools.map((tool) => h("tr", {},
+        h("td", {}, h("code", {}, tool.name)),
+        h("td", { class: "small" }, (tool.description ?? "").split("\n")[0]),
+        h("td", { class: "small muted nowrap" }, tool.annotations?.readOnlyHint ? "read-only" : tool.annotations?.destructiveHint ? "destructive" : "changes"))))));
 }
 
 // ---------------------------------------------------------------- the access policy and roles
