@@ -112,6 +112,9 @@ def test_the_transport_rules(gateway):
     headers = lambda token, **extra: {"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream", **extra}  # noqa: E731
     assert requests.post(url, json=initialize, timeout=10).status_code == 401
     assert requests.post(url, json=initialize, headers=headers("wrong-token"), timeout=10).status_code == 401
+    # An outsider (not in the endpoint's group) is refused by the group gate, as on every route.
+    outsider = requests.post(url, json=initialize, headers=headers("outsider-token"), timeout=10)
+    assert outsider.status_code == 403 and "Mcp-Session-Id" not in outsider.headers
     assert requests.post(url, json=initialize, headers=headers(WRITER, Origin="https://evil.example"), timeout=10).status_code == 403
     assert requests.post(url, json=initialize, headers=headers(WRITER, Accept="text/html"), timeout=10).status_code == 406
     opened = requests.post(url, json=initialize, headers=headers(WRITER), timeout=10)
