@@ -31,14 +31,7 @@ struct MCPPlatformTool: Sendable {
     }
 
     func problems(in arguments: [String: JSONValue]) -> String? {
-        for name in inputSchema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where arguments[name] == nil || arguments[name] == .null {
-            return "'\(name)' is a required property"
-        }
-        let known = Set(inputSchema["properties"]?.objectValue?.keys.map { $0 } ?? [])
-        if let unknown = arguments.keys.sorted().first(where: { !known.contains($0) }) {
-            return "unknown argument '\(unknown)'; this tool takes \(known.sorted().joined(separator: ", "))"
-        }
-        return nil
+        MCPTool.problems(in: arguments, schema: inputSchema)
     }
 
     // MARK: The tools

@@ -59,11 +59,17 @@ struct MCPTool: Sendable {
 
     /// What a call's arguments name that this tool does not take, or lacks that it needs.
     func problems(in arguments: [String: JSONValue]) -> String? {
-        let required = inputSchema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        Self.problems(in: arguments, schema: inputSchema)
+    }
+
+    /// The arguments checked against an input schema's `required` and `properties` (the
+    /// property schemas themselves are the route's to check: it answers 422 naming the field).
+    static func problems(in arguments: [String: JSONValue], schema: JSONValue) -> String? {
+        let required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if let missing = required.first(where: { arguments[$0] == nil || arguments[$0] == .null }) {
             return "'\(missing)' is a required property"
         }
-        let known = Set(inputSchema["properties"]?.objectValue?.keys.map { $0 } ?? [])
+        let known = Set(schema["properties"]?.objectValue?.keys.map { $0 } ?? [])
         let unknown = arguments.keys.filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty {
             return "unknown argument\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); this tool takes "
