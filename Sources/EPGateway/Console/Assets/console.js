@@ -17,38 +17,51 @@ class APIError extends Error {
   }
 }
 
-/** The text the API gave for a failure: FastAPI's `detail` (a string or a list), or `error`. */
+/** The text the API gave for a failure: FastAPI's `detail` (a string or a list), or `error`
+ * (a string, or an object with its own detail, error or, as JSON-RPC's, message). */
 function reason(body, fallback) {
   if (!body) return fallback;
   const detail = body.detail ?? body.error;
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) return detail.map((item) => item.msg ?? JSON.stringify(item)).join("; ");
-  if (detail && typeof detail === "object") return detail.detail ?? detail.error ?? JSON.stringify(detail);
+  if (detail && typeof detail === "object") return detail.detail ?? detail.error ?? detail.message ?? JSON.stringify(detail);
   return fallback;
 }
 
 /** A call to the endpoint (`path` below its root) or, with `at`, to another service of the
- * platform (the pods backend, kbatch), with the session's token unless `token` is given. */
-async function api(method, path, { query, json, token = session.token, at = root } = {}) {
+ * platform (the pods backend, kbatch), with the session's token unless `token` is given: its
+ * answer parsed (JSON, else the text), or an APIError with the API's reason. */
+async function api(method, path, options = {}) {
+  return (await send(method, path, options)).body;
+}
+
+/** What `api` does, with the response and its text too: for answers that are text (a log),
+ * headers to read (MCP's session), a form to send (`form`: URLSearchParams) or extra headers. */
+async function send(method, path, { query, json, form, headers: extra, token = session.token, at = root, textReason = false } = {}) {
   const url = new URL(at + path, window.location.origin);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value === undefined || value === null || value === "") continue;
     for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, item);
   }
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", ...extra };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (json !== undefined) headers["Content-Type"] = "application/json";
+  if (form !== undefined) headers["Content-Type"] = "application/x-www-form-urlencoded";
   let response;
   try {
-    response = await fetch(url, { method, headers, body: json === undefined ? undefined : JSON.stringify(json), credentials: "omit" });
+    response = await fetch(url, { method, headers, body: json !== undefined ? JSON.stringify(json) : form, credentials: "omit" });
   } catch {
     throw new APIError(0, "Cannot connect to the endpoint. Please check your connection.");
   }
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { body = text; }
-  if (!response.ok) throw new APIError(response.status, reason(body, `${response.status} ${response.statusText}`));
-  return body;
+  if (!response.ok) {
+    // A text answer's own words are its reason when it has no JSON one.
+    const fallback = textReason && text ? text : `${response.status} ${response.statusText}`;
+    throw new APIError(response.status, reason(typeof body === "string" ? null : body, fallback));
+  }
+  return { response, text, body };
 }
 
 // ---------------------------------------------------------------- the session
@@ -1036,12 +1049,7 @@ async function rexecPage(content) {
         const form = new URLSearchParams();
         for (const line of requirements.value.split("\n").map((text) => text.trim()).filter(Boolean)) form.append("requirments", line);
         busy(spawn, errors, async () => {
-          const response = await fetch(`${root}/rexec/spawn`, {
-            method: "POST", credentials: "omit", body: form,
-            headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-          });
-          const body = await response.json().catch(() => null);
-          if (!response.ok) throw new APIError(response.status, reason(body, `${response.status} ${response.statusText}`));
+          await send("POST", "/rexec/spawn", { form });
           if (await show()) every(2000, show);
         });
       },
@@ -1198,11 +1206,7 @@ async function jobsPage(content) {
 
   let following = null;
   async function readLog(jobName) {
-    const response = await fetch(`${at}/jobs/logs/${encodeURIComponent(jobName)}/`, {
-      headers: { Authorization: `Bearer ${session.token}` }, credentials: "omit",
-    });
-    const text = await response.text();
-    if (!response.ok) throw new APIError(response.status, reason((() => { try { return JSON.parse(text); } catch { return null; } })(), text));
+    const { text } = await send("GET", `/jobs/logs/${encodeURIComponent(jobName)}/`, { at, textReason: true });
     logs.hidden = false;
     fill(logs, h("strong", {}, jobName), "\n", h("code", {}, text || "(no output yet)"));
   }
@@ -1298,12 +1302,9 @@ async function agentsPage(content) {
     ].join("\n"))),
     loading("Listing the tools…"));
   // The console is an MCP client here too: one session, opened, listed and ended.
-  const headers = { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json", Accept: "application/json" };
   const post = async (message, id) => {
-    const response = await fetch(`${root}/mcp`, { method: "POST", credentials: "omit", body: JSON.stringify(message),
-      headers: id ? { ...headers, "Mcp-Session-Id": id } : headers });
-    const body = await response.json().catch(() => null);
-    if (!response.ok || body?.error) throw new APIError(response.status, body?.error?.message ?? `${response.status} ${response.statusText}`);
+    const { response, body } = await send("POST", "/mcp", { json: message, headers: id ? { "Mcp-Session-Id": id } : {} });
+    if (body?.error) throw new APIError(response.status, body.error.message);
     return { body, id: response.headers.get("Mcp-Session-Id") };
   };
   const opened = await post({ jsonrpc: "2.0", id: 1, method: "initialize",
@@ -1317,8 +1318,7 @@ async function agentsPage(content) {
       cursor = body.result.nextCursor;
     } while (cursor);
   } finally {
-    fetch(`${root}/mcp`, { method: "DELETE", credentials: "omit", headers: { Authorization: headers.Authorization, "Mcp-Session-Id": opened.id } })
-      .catch(() => {});
+    send("DELETE", "/mcp", { headers: { "Mcp-Session-Id": opened.id } }).catch(() => {});
   }
   content.lastChild.replaceWith(
     h("h2", {}, `${tools.length} tools`),
