@@ -7,8 +7,8 @@ public enum DevIdP {
     static let users = Setting<String>.text(
         "DEV_IDP_USERS", default: "config/dev-idp-users.yaml", help: "YAML file with users, passwords, tokens, groups and roles."
     ).flag("users")
-    static let oidcClients = Setting<String>.text(
-        "DEV_IDP_OIDC_CLIENTS", default: "",
+    static let oidcClients = Setting<[String]>.list(
+        "DEV_IDP_OIDC_CLIENTS",
         help:
             "Confidential OpenID clients as id:secret pairs, comma-separated (they must authenticate at the token endpoint); any other client id is public."
     ).secret()
@@ -26,10 +26,8 @@ public enum DevIdP {
         } catch {
             throw ConfigurationError(variable: "DEV_IDP_USERS", value: path, expected: "a readable users YAML file (\(error))")
         }
-        let clients = try launch.source.value(oidcClients).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
         var confidential: [String: String] = [:]
-        for pair in clients {
+        for pair in try launch.source.value(oidcClients) {
             let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw ConfigurationError(variable: "DEV_IDP_OIDC_CLIENTS", value: "<hidden>", expected: "id:secret pairs separated by commas")

@@ -183,9 +183,7 @@ struct OIDCRoutes: Sendable {
                 let decoded =
                     Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces))
                     .map { String(decoding: $0, as: UTF8.self) } ?? ""
-                let parts = decoded.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map {
-                    FormBody(parsing: "x=\($0)").first("x") ?? ""
-                }
+                let parts = decoded.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(FormBody.decode)
                 self.init(id: parts.first ?? "", secret: parts.count > 1 ? parts[1] : "", viaBasic: true)
             } else if let secret = form.first("client_secret") {
                 self.init(id: form.first("client_id") ?? "", secret: secret, viaBasic: false)

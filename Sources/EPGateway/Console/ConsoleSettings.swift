@@ -115,7 +115,7 @@ struct ConsoleSettings: Sendable, Equatable {
         ])
 
     static func load(from source: ConfigurationSource) throws -> ConsoleSettings {
-        let issuer = trimmed(try source.value(oidcIssuer).trimmingCharacters(in: .whitespaces))
+        let issuer = try source.value(oidcIssuer).trimmingCharacters(in: .whitespaces).withoutTrailingSlashes
         return ConsoleSettings(
             enabled: try source.value(enabled),
             oidc: OIDC(
@@ -124,16 +124,10 @@ struct ConsoleSettings: Sendable, Equatable {
                 buttonLabel: try source.value(oidcButtonLabel), helpText: try source.value(oidcHelpText),
                 clientSecret: try source.value(oidcClientSecret).flatMap { $0.isEmpty ? nil : $0 }),
             services: Services(
-                pods: try source.value(podsURL).map { Self.trimmed($0.absoluteString) },
+                pods: try source.value(podsURL).map(\.absoluteString.withoutTrailingSlashes),
                 podManifests: try source.value(podManifests).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty },
-                kbatch: try source.value(kbatchURL).map { Self.trimmed($0.absoluteString) }))
+                kbatch: try source.value(kbatchURL).map(\.absoluteString.withoutTrailingSlashes)))
     }
 
-    /// `url` without its trailing slashes.
-    static func trimmed(_ url: String) -> String {
-        var url = url
-        while url.hasSuffix("/") { url.removeLast() }
-        return url
-    }
 }

@@ -114,8 +114,7 @@ struct ConsoleSignInRoutes: ServiceFeature {
 
     /// RFC 6749 §2.3.1: the id and secret form-encoded, then joined and base64'd.
     static func basicCredentials(_ id: String, _ secret: String) -> String {
-        let encode = { (text: String) in FormBody(fields: [("", text)]).encoded.dropFirst() }
-        return Data("\(encode(id)):\(encode(secret))".utf8).base64EncodedString()
+        Data("\(FormBody.encode(id)):\(FormBody.encode(secret))".utf8).base64EncodedString()
     }
 }
 
@@ -158,7 +157,7 @@ actor ProviderMetadataCache {
         }
         // OpenID Connect Discovery §4.3: the metadata's issuer is the one asked.
         let issued = json["issuer"]?.stringValue ?? ""
-        guard ConsoleSettings.trimmed(issued) == issuer else {
+        guard issued.withoutTrailingSlashes == issuer else {
             throw APIError(.badGateway, detail: "The identity provider says its issuer is \(issued), not \(issuer). Check OIDC_ISSUER.")
         }
         let metadata = Metadata(

@@ -149,7 +149,7 @@ struct MCPRoutes: ServiceFeature {
     /// requests without one (agents, SDK clients) pass.
     func originRefusal(_ request: Request) -> Response? {
         guard let origin = request.headers[.origin], !settings.allowedOrigins.contains("*") else { return nil }
-        let trimmed = ConsoleSettings.trimmed(origin)
+        let trimmed = origin.withoutTrailingSlashes
         if settings.allowedOrigins.contains(trimmed) { return nil }
         if let host = request.head.authority, let url = URL(string: trimmed), let originHost = url.host {
             let port = url.port.map { ":\($0)" } ?? ""

@@ -40,7 +40,7 @@ struct MCPSettings: Sendable, Equatable {
     static func load(from source: ConfigurationSource) throws -> MCPSettings {
         MCPSettings(
             enabled: try source.value(enabledSetting),
-            allowedOrigins: try source.value(allowedOrigins).map { ConsoleSettings.trimmed($0) },
+            allowedOrigins: try source.value(allowedOrigins).map(\.withoutTrailingSlashes),
             maxSessionsPerUser: try source.value(maxSessions), sessionLifetime: .seconds(try source.value(lifetime)),
             toolsPageSize: try source.value(pageSize), kbatchURL: try source.value(kbatchURL), podsURL: try source.value(podsURL))
     }

@@ -73,8 +73,7 @@ struct ServiceProxy: Sendable {
 
     /// The service's URL for `path` (as sent, still percent-encoded) and the caller's query.
     static func target(_ service: RegisteredService, path: String, query: String) -> String {
-        var base = service.url.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
+        let base = service.url.absoluteString.withoutTrailingSlashes
         var url = path.isEmpty ? base : base + "/" + path
         if !query.isEmpty { url += "?" + query }
         return url

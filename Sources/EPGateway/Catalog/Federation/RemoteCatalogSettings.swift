@@ -28,7 +28,7 @@ struct RemoteCatalogSettings: Sendable, Equatable {
     ) throws -> RemoteCatalogSettings? {
         guard var url = try source.value(urlSetting) ?? defaultURL, !url.isEmpty else { return nil }
         if !url.contains("://") { url = "http://" + url }
-        while url.hasSuffix("/") { url.removeLast() }
+        url = url.withoutTrailingSlashes
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
             throw source.refusal(urlSetting, expected: "an http(s) URL of a CKAN catalog (its action API is <url>/api/3/action/)")
         }

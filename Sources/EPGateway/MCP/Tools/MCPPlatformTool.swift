@@ -1,4 +1,5 @@
 import Access
+import AccessPolicy
 import Essentials
 import Foundation
 import HTTPTypes
@@ -66,7 +67,7 @@ struct MCPPlatformTool: Sendable {
             ],
             "required": ["local_path_on_storage", "relative_path"],
         ],
-        annotations: ["readOnlyHint": false, "destructiveHint": false, "idempotentHint": false, "openWorldHint": false]
+        annotations: MCPToolCatalog.annotations(method: .post, operation: .create)
     ) { arguments, call in
         let method = arguments["method"]?.stringValue ?? "local_copy"
         var query: [(String, String)] = [("method", method), ("async", "true")]
@@ -100,9 +101,6 @@ struct MCPPlatformTool: Sendable {
     static func batchJobs(at base: URL) -> [MCPPlatformTool] {
         let kbatch = PlatformService(name: "the deploy API", base: base)
         let where_ = "the deploy API's kbatch (`\(base.path)`)"
-        @Sendable func forward(_ method: HTTPMethod, _ path: String, _ body: JSONValue?, _ call: Call, tool: String) async -> JSONValue {
-            await kbatch.call(method, path, body, call, tool: tool)
-        }
         let submit = MCPPlatformTool(
             name: "submit_batch_job",
             description: """
@@ -122,7 +120,7 @@ struct MCPPlatformTool: Sendable {
                 ],
                 "required": ["name", "image", "command"],
             ],
-            annotations: ["readOnlyHint": false, "destructiveHint": false, "idempotentHint": false, "openWorldHint": false]
+            annotations: MCPToolCatalog.annotations(method: .post, operation: .create)
         ) { arguments, call in
             var container: [String: JSONValue] = ["name": "job", "image": arguments["image"] ?? "", "command": arguments["command"] ?? []]
             if let env = arguments["env"]?.objectValue {
@@ -136,25 +134,25 @@ struct MCPPlatformTool: Sendable {
                 let job: JSONValue = [
                     "metadata": ["generate_name": .string(name + "-")], "spec": ["schedule": .string(schedule), "job_template": ["spec": spec]],
                 ]
-                return await forward(.POST, "cronjobs/", ["job": job, "code": .null], call, tool: "submit_batch_job")
+                return await kbatch.call(.POST, "cronjobs/", ["job": job, "code": .null], call, tool: "submit_batch_job")
             }
             let job: JSONValue = ["metadata": ["generate_name": .string(name + "-")], "spec": spec]
-            return await forward(.POST, "jobs/", ["job": job, "code": .null], call, tool: "submit_batch_job")
+            return await kbatch.call(.POST, "jobs/", ["job": job, "code": .null], call, tool: "submit_batch_job")
         }
         let list = MCPPlatformTool(
             name: "list_batch_jobs",
             description: "Your batch jobs and their status.\n\nCalls \(where_) `GET /jobs/` · access policy: read job (private, own)",
             inputSchema: ["type": "object", "properties": [:]],
-            annotations: ["readOnlyHint": true, "idempotentHint": true, "openWorldHint": false]
-        ) { _, call in await forward(.GET, "jobs/", nil, call, tool: "list_batch_jobs") }
+            annotations: MCPToolCatalog.annotations(method: .get, operation: .read)
+        ) { _, call in await kbatch.call(.GET, "jobs/", nil, call, tool: "list_batch_jobs") }
         let logs = MCPPlatformTool(
             name: "get_batch_job_logs",
             description:
                 "The output of one of your batch jobs, so far.\n\nCalls \(where_) `GET /jobs/logs/{job_name}/` · access policy: read job (private, own)",
             inputSchema: ["type": "object", "properties": ["job_name": ["type": "string"]], "required": ["job_name"]],
-            annotations: ["readOnlyHint": true, "idempotentHint": true, "openWorldHint": false]
+            annotations: MCPToolCatalog.annotations(method: .get, operation: .read)
         ) { arguments, call in
-            await forward(
+            await kbatch.call(
                 .GET, "jobs/logs/\(MCPTool.encodeSegment(arguments["job_name"]?.stringValue ?? ""))/", nil, call, tool: "get_batch_job_logs")
         }
         let delete = MCPPlatformTool(
@@ -162,9 +160,9 @@ struct MCPPlatformTool: Sendable {
             description:
                 "Delete one of your batch jobs and its pods.\n\nCalls \(where_) `DELETE /jobs/{job_name}` · access policy: delete job (private, own)",
             inputSchema: ["type": "object", "properties": ["job_name": ["type": "string"]], "required": ["job_name"]],
-            annotations: ["readOnlyHint": false, "destructiveHint": true, "idempotentHint": true, "openWorldHint": false]
+            annotations: MCPToolCatalog.annotations(method: .delete, operation: .delete)
         ) { arguments, call in
-            await forward(.DELETE, "jobs/\(MCPTool.encodeSegment(arguments["job_name"]?.stringValue ?? ""))", nil, call, tool: "delete_batch_job")
+            await kbatch.call(.DELETE, "jobs/\(MCPTool.encodeSegment(arguments["job_name"]?.stringValue ?? ""))", nil, call, tool: "delete_batch_job")
         }
         return [submit, list, logs, delete]
     }
@@ -178,38 +176,39 @@ extension MCPPlatformTool {
     static func podTools(at base: URL) -> [MCPPlatformTool] {
         let backend = PlatformService(name: "the pods backend", base: base)
         let where_ = "the user-pods-backend"
+        /// `actsAs`: the method the call stands for (every backend route is a POST), for the hints.
         func tool(
-            _ name: String, _ summary: String, path: String, operation: String, properties: JSONValue, required: [String], hints: JSONValue
+            _ name: String, _ summary: String, path: String, actsAs method: HTTPRequest.Method, operation: PolicyOperation,
+            properties: JSONValue, required: [String]
         ) -> MCPPlatformTool {
             MCPPlatformTool(
-                name: name, description: "\(summary)\n\nCalls \(where_) `POST \(path)` · access policy: \(operation) pod (private, own)",
-                inputSchema: ["type": "object", "properties": properties, "required": .array(required.map(JSONValue.string))], annotations: hints
+                name: name,
+                description: "\(summary)\n\nCalls \(where_) `POST \(path)` · access policy: \(operation.rawValue) pod (private, own)",
+                inputSchema: ["type": "object", "properties": properties, "required": .array(required.map(JSONValue.string))],
+                annotations: MCPToolCatalog.annotations(method: method, operation: operation)
             ) { arguments, call in
                 var body = arguments
                 body["user_id"] = .string(call.context.identity?.preferredName ?? call.context.identity?.sub ?? "")
                 return await backend.call(.POST, String(path.dropFirst()), .object(body), call, tool: name)
             }
         }
-        let change: JSONValue = ["readOnlyHint": false, "destructiveHint": false, "idempotentHint": false, "openWorldHint": false]
         return [
             tool(
                 "list_my_pods", "Your pods: status, expiry, ssh and web addresses (null when you have none).", path: "/get_pods",
-                operation: "read", properties: [:], required: [],
-                hints: ["readOnlyHint": true, "idempotentHint": true, "openWorldHint": false]),
+                actsAs: .get, operation: .read, properties: [:], required: []),
             tool(
                 "create_pod", "Create a pod of yours from a manifest the platform allows (a Jupyter server, an ssh box).",
-                path: "/create_pod", operation: "create",
+                path: "/create_pod", actsAs: .post, operation: .create,
                 properties: ["yaml_url": ["type": "string", "description": "The manifest's URL (one the backend's whitelist allows)."]],
-                required: ["yaml_url"], hints: change),
+                required: ["yaml_url"]),
             tool(
                 "extend_pod", "Keep one of your pods longer: its expiry becomes now + duration (e.g. 12h, 7d, 30d), within the maximum.",
-                path: "/extend_pod", operation: "update",
+                path: "/extend_pod", actsAs: .post, operation: .update,
                 properties: ["pod_name": ["type": "string"], "duration": ["type": "string", "description": "30d, 12h, 1d12h…"]],
-                required: ["pod_name", "duration"], hints: change),
+                required: ["pod_name", "duration"]),
             tool(
-                "delete_pod", "Delete one of your pods (its storage goes with your last pod).", path: "/delete_pod", operation: "delete",
-                properties: ["pod_name": ["type": "string"]], required: ["pod_name"],
-                hints: ["readOnlyHint": false, "destructiveHint": true, "idempotentHint": true, "openWorldHint": false]),
+                "delete_pod", "Delete one of your pods (its storage goes with your last pod).", path: "/delete_pod", actsAs: .delete,
+                operation: .delete, properties: ["pod_name": ["type": "string"]], required: ["pod_name"]),
         ]
     }
 }

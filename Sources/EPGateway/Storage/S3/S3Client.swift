@@ -244,8 +244,7 @@ struct S3Client: Sendable {
     }
 
     private func url(path: String, query: [(name: String, value: String)]) -> String {
-        var text = endpoint.absoluteString
-        while text.hasSuffix("/") { text.removeLast() }
+        var text = endpoint.absoluteString.withoutTrailingSlashes
         text += SigV4Signer.encode(path, keepingSlash: true)
         if !query.isEmpty {
             text += "?" + query.map { "\(SigV4Signer.encode($0.name))=\(SigV4Signer.encode($0.value))" }.joined(separator: "&")

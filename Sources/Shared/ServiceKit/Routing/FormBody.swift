@@ -38,7 +38,8 @@ public struct FormBody: Sendable, Equatable {
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    private static func encode(_ text: String) -> String {
+    /// One name or value as a form writes it (RFC 6749 §2.3.1 writes HTTP Basic credentials so).
+    public static func encode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
@@ -50,7 +51,8 @@ public struct FormBody: Sendable, Equatable {
         fields.filter { $0.name == name }.map(\.value)
     }
 
-    private static func decode(_ part: Substring) -> String {
+    /// One name or value as a form reads it: `+` is a space, then percent-decoded.
+    public static func decode(_ part: Substring) -> String {
         let spaced = part.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced
     }
